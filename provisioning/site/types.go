@@ -18,6 +18,10 @@ type Site struct {
 	Mail      *Mail      `yaml:"mail" json:"mail,omitempty"`
 	Backup    *Backup    `yaml:"backup" json:"backup,omitempty"`
 	Source    SourceInfo `yaml:"-" json:"-"`
+
+	// pos maps model paths (users[3].groups[1]) to where they were written;
+	// nil for a Site built in memory.
+	pos map[string]Pos
 }
 
 // SourceInfo records where a template came from, for error messages.

@@ -1,0 +1,177 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxTemplateSize is the largest template Parse accepts, in bytes.
+const MaxTemplateSize = 1 << 20
+
+// Load reads and parses the template at path. See Parse.
+func Load(path string) (*Site, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read template: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read template: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a version 1 template and validates it. file names the
+// template in problems. On success it returns the site and a nil error. When
+// anything is wrong it returns Problems (as the error) listing every problem
+// found, sorted by position; the site is returned too when the YAML could be
+// decoded, so callers may still inspect it, but it must not be applied.
+//
+// Parse keeps the model as written, with one exception:
+// directory.password_policy.complexity is set to true when the key is absent
+// (AD's default; its zero value false is a valid explicit choice). Every
+// other default is applied by the helpers in model.go (RealmName, UserEmail,
+// SharePath, RecycleRetention, MustChange, Policy), so a Site built in memory
+// gets the same defaults.
+func Parse(file string, data []byte) (*Site, error) {
+	d := &decoder{file: file, pos: map[string]Pos{}}
+	root, p := parseYAML(file, data)
+	if p != nil {
+		return nil, Problems{*p}
+	}
+	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(data)}}
+	d.decode(root, reflect.ValueOf(s).Elem(), "")
+	s.pos = d.pos
+	if _, ok := d.pos["directory.password_policy.complexity"]; !ok {
+		s.Directory.PasswordPolicy.Complexity = true
+	}
+	probs := d.probs
+	if vp, ok := d.pos["version"]; !ok {
+		probs = append(probs, Problem{File: file, Line: root.Line, Col: root.Column, Path: "version",
+			Message: msgMissing("version"), Hint: "add \"version: 1\" as the first line"})
+		return s, probs.Err()
+	} else if s.Version != Version {
+		probs = append(probs, Problem{File: file, Line: vp.Line, Col: vp.Col, Path: "version",
+			Message: fmt.Sprintf("unsupported template version %d", s.Version),
+			Hint:    fmt.Sprintf("this Posse reads version %d templates", Version)})
+		return s, probs.Err()
+	}
+	// A value the decoder refused is reported once, not again by a rule.
+	refused := make(map[string]bool, len(probs))
+	for _, p := range probs {
+		refused[p.Path] = true
+	}
+	for _, p := range s.Validate() {
+		if !refused[p.Path] {
+			probs = append(probs, p)
+		}
+	}
+	return s, probs.Err()
+}
+
+// parseYAML checks size and encoding and returns the single document's root
+// node, or the one problem that stops parsing.
+func parseYAML(file string, data []byte) (root *yaml.Node, p *Problem) {
+	if len(data) > MaxTemplateSize {
+		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgTooLarge(MaxTemplateSize),
+			Hint: "split the site or remove unused entries; templates are hand-written files"}
+	}
+	if !utf8.Valid(data) {
+		line, col := invalidUTF8At(data)
+		return nil, &Problem{File: file, Line: line, Col: col, Message: msgNotUTF8(), Hint: "save the file as UTF-8"}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			root, p = nil, &Problem{File: file, Line: 1, Col: 1, Message: "template could not be parsed as YAML", Hint: hintSeeDocs}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+		}
+		return nil, yamlProblem(file, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		line, col := next.Line, next.Column
+		if err != nil || line == 0 {
+			line, col = secondDocLine(data), 1
+		}
+		return nil, &Problem{File: file, Line: line, Col: col, Message: msgMultiDoc(), Hint: "remove the \"---\" line and everything after it, one site per file"}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+	}
+	r := doc.Content[0]
+	if r.Kind == yaml.ScalarNode && r.Tag == "!!null" {
+		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+	}
+	return r, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlProblem turns a yaml.v3 syntax error into a problem.
+func yamlProblem(file string, err error) *Problem {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	return &Problem{File: file, Line: line, Message: "invalid YAML: " + msg,
+		Hint: "check indentation and quoting near this line; values starting with * & ! % @ or ` need quotes"}
+}
+
+func secondDocLine(data []byte) int {
+	line := 1
+	seen := false
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("---")) {
+			if seen || line > 1 {
+				return line
+			}
+			seen = true
+		}
+		line++
+	}
+	return 1
+}
+
+func invalidUTF8At(data []byte) (line, col int) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return line, col
+}
+
+func hashOf(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}

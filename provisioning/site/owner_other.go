@@ -1,0 +1,8 @@
+//go:build !unix
+
+package site
+
+import "io/fs"
+
+// checkOwner is a no-op where file ownership is not a uid.
+func checkOwner(string, fs.FileInfo) error { return nil }

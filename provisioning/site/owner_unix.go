@@ -1,0 +1,22 @@
+//go:build unix
+
+package site
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// checkOwner refuses a secrets file not owned by the calling user.
+func checkOwner(path string, fi fs.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := os.Getuid(); int(st.Uid) != uid {
+		return fmt.Errorf("secrets file %s is owned by uid %d, not by you (uid %d); run: chown %d %s && chmod 600 %s", path, st.Uid, uid, uid, path, path)
+	}
+	return nil
+}

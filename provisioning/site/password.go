@@ -1,0 +1,115 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/posse-project/posse/provisioning/host"
+)
+
+// Password defaults and limits.
+const (
+	DefaultMinPasswordLength = 10
+	MinBackupPasswordLength  = 12
+	MaxPasswordLength        = 256
+	DefaultRecycleDays       = 30
+)
+
+// CheckPassword checks password against policy the way AD does: at least
+// policy.MinLength characters and, with Complexity, characters from at least
+// three of upper case, lower case, digits and others, and not containing
+// username (case-insensitively, for usernames of three or more characters).
+// Control characters are always refused. A zero policy means the defaults
+// (see Site.Policy). The error never contains the password.
+func CheckPassword(policy PasswordPolicy, username, password string) error {
+	if policy == (PasswordPolicy{}) {
+		policy = defaultPolicy()
+	}
+	if policy.MinLength == 0 {
+		policy.MinLength = DefaultMinPasswordLength
+	}
+	n := utf8.RuneCountInString(password)
+	switch {
+	case !utf8.ValidString(password) || hasControl(password):
+		return errors.New("password contains control characters or line breaks: use printable characters only")
+	case n < policy.MinLength:
+		return fmt.Errorf("password is too short: the policy needs at least %d characters, it has %d", policy.MinLength, n)
+	case n > MaxPasswordLength:
+		return fmt.Errorf("password is longer than %d characters", MaxPasswordLength)
+	}
+	if !policy.Complexity {
+		return nil
+	}
+	var upper, lower, digit, other bool
+	for _, r := range password {
+		switch {
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	classes := 0
+	for _, b := range []bool{upper, lower, digit, other} {
+		if b {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return errors.New("password is too simple: use at least three of upper case, lower case, digits and symbols")
+	}
+	if len(username) >= 3 && strings.Contains(strings.ToLower(password), strings.ToLower(username)) {
+		return errors.New("password contains the username: choose one that does not")
+	}
+	return nil
+}
+
+// CheckSecrets resolves every secret the site references and checks the
+// values: the admin password and users' initial passwords against the
+// site's password policy, the backup password for at least
+// MinBackupPasswordLength characters. Missing secrets are listed by name
+// with the place of each reference. References that are not valid are left
+// to Validate. Problems never contain a secret value.
+func CheckSecrets(s *Site, secrets host.Secrets) Problems {
+	v := &validator{s: s, file: s.Source.File, pos: s.pos}
+	policy := s.Policy()
+	check := func(path string, ref SecretRef, what string, test func(string) error) {
+		name, ok := ref.Name()
+		if !ok {
+			return
+		}
+		var val string
+		if secrets != nil {
+			val, ok = secrets.Lookup(name)
+		}
+		if !ok {
+			v.add(path, msgSecretMissing(name), hintSecretMissing(name))
+			return
+		}
+		if err := test(val); err != nil {
+			v.add(path, fmt.Sprintf("secret %q (%s): %v", name, what, err), "change the value in the secrets file")
+		}
+	}
+	check("directory.admin_password", s.Directory.AdminPassword, "domain administrator password", func(pw string) error {
+		return CheckPassword(policy, "administrator", pw)
+	})
+	for i, u := range s.Users {
+		check(joinIndex("users", i)+".password", u.Password, "initial password of "+u.Username, func(pw string) error {
+			return CheckPassword(policy, u.Username, pw)
+		})
+	}
+	if s.Backup != nil {
+		check("backup.password", s.Backup.Password, "backup password", func(pw string) error {
+			return CheckPassword(PasswordPolicy{MinLength: MinBackupPasswordLength}, "", pw)
+		})
+	}
+	v.probs.Sort()
+	return v.probs
+}

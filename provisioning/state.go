@@ -1,5 +1,3 @@
-//go:build posse_wip
-
 package provisioning
 
 import (
@@ -44,7 +42,7 @@ func SaveApplied(env *host.Env, s *site.Site, secrets host.Secrets) error {
 			keep[name] = v
 		}
 	}
-	if err := fsutil.EnsureDir(env.State(), 0o700, 0, 0); err != nil {
+	if _, err := fsutil.EnsureDir(env.State(), 0o700, 0, 0); err != nil {
 		return err
 	}
 	if err := fsutil.WriteFileAtomic(env.State(AppliedSiteFile), raw, 0o600, 0, 0); err != nil {

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func possectl(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nsite:\n  name: x\n  domian: a.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		stderr   []string
+		noStderr bool
+	}{
+		{"valid example", []string{"validate", "../../examples/small-office.yaml"}, 0, "valid", nil, true},
+		{"invalid template", []string{"validate", bad}, 1, "", []string{bad + ":4:3: unknown key \"domian\"", `did you mean "domain"?`, "possectl validate " + bad}, false},
+		{"missing file", []string{"validate", filepath.Join(dir, "nope.yaml")}, 1, "", []string{"nope.yaml"}, false},
+		{"no argument", []string{"validate"}, 2, "", []string{"needs a site template file"}, false},
+		{"unknown command", []string{"frobnicate"}, 2, "", []string{"unknown command"}, false},
+		{"unknown flag", []string{"validate", "--frob", "x"}, 2, "", []string{"unknown flag"}, false},
+		{"version", []string{"version"}, 0, "possectl ", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := possectl(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			if !strings.Contains(out, tc.stdout) {
+				t.Errorf("stdout %q does not contain %q", out, tc.stdout)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr does not contain %q:\n%s", want, errOut)
+				}
+			}
+			if tc.noStderr && errOut != "" {
+				t.Errorf("unexpected stderr: %s", errOut)
+			}
+		})
+	}
+}

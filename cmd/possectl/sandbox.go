@@ -1,0 +1,291 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/posse-project/posse/sandbox"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func init() {
+	c := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Throwaway boxes with their own systemd, for rehearsals and tests",
+		Long: `A sandbox box is a Debian 12 system with its own systemd as PID 1, running in
+Linux namespaces on this host: its root is an overlay on an image built once
+with mmdebstrap, it has its own network (reachable from the host only), and
+the Posse binaries are mounted read-only at /usr/local/bin inside. The host's
+/etc, packages and services are not changed. Needs root.`,
+	}
+	c.AddCommand(sandboxUpCmd(), sandboxDownCmd(), sandboxListCmd(), sandboxRunCmd(false),
+		sandboxRunCmd(true), sandboxShellCmd(), sandboxCpCmd(), sandboxApplyCmd(),
+		sandboxImageCmd(), sandboxInnerCmd())
+	rootCmd.AddCommand(c)
+}
+
+func sandboxUpCmd() *cobra.Command {
+	var opts sandbox.UpOptions
+	c := &cobra.Command{
+		Use:   "up NAME",
+		Short: "Create and boot a box; wait until its systemd is up",
+		Long: `Create and boot box NAME (a lowercase letter, then up to 14 of a-z, 0-9, -),
+building the image first if needed (about a minute, once). Waits until
+'systemctl is-system-running' inside says running or degraded.
+
+smbd, nmbd and winbind are masked at boot, because a stock Samba started
+before an AD DC is provisioned leaves a cache that breaks logons;
+--no-samba-mask boots them as Debian ships them.`,
+		Args: exactArgs(1, "a box NAME"),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Progress = c.ErrOrStderr()
+			b, err := sandbox.Up(c.Context(), args[0], opts)
+			if err != nil {
+				return err
+			}
+			out := c.OutOrStdout()
+			fmt.Fprintf(out, "box %s is up at %s (host side %s)\n", b.Name(), b.IP(), b.HostIP())
+			fmt.Fprintf(out, "  possectl sandbox shell %s\n", b.Name())
+			fmt.Fprintf(out, "  possectl sandbox run %s -- systemctl is-system-running\n", b.Name())
+			fmt.Fprintf(out, "  possectl sandbox down %s\n", b.Name())
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&opts.NoSambaMask, "no-samba-mask", false, "do not mask smbd, nmbd and winbind at boot")
+	c.Flags().StringVar(&opts.BinDir, "bin", "", "directory of the Posse binaries to mount at /usr/local/bin (default $POSSE_BIN, else possectl's own)")
+	c.Flags().DurationVar(&opts.BootTimeout, "timeout", 3*time.Minute, "how long to wait for the box to boot")
+	return c
+}
+
+func sandboxDownCmd() *cobra.Command {
+	var keep bool
+	c := &cobra.Command{
+		Use:   "down NAME",
+		Short: "Halt a box and remove everything it left",
+		Long: `Halt box NAME and remove its processes, mounts, network namespace, veth,
+cgroup, runtime state and files. --keep-files keeps its files (the overlay
+upper dir), so the next 'up NAME' continues where it stopped.`,
+		Args: exactArgs(1, "a box NAME"),
+		RunE: func(c *cobra.Command, args []string) error {
+			start := time.Now()
+			if err := sandbox.Down(c.Context(), args[0], sandbox.DownOptions{Purge: !keep}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "box %s is down (%.1fs)\n", args[0], time.Since(start).Seconds())
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&keep, "keep-files", false, "keep the box's files for the next up")
+	return c
+}
+
+func sandboxListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List boxes",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			boxes, err := sandbox.List()
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tIP\tPID\tSTATE\tUP SINCE")
+			for _, b := range boxes {
+				pid := "-"
+				if b.Alive() {
+					pid = strconv.Itoa(b.PID())
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Name(), b.IP(), pid, b.State(c.Context()),
+					b.Started().Format(time.DateTime))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+// sandboxRunCmd is `run` (a transient unit inside, through systemd) or,
+// with plain set, `exec` (nsenter only, for when systemd is not up).
+func sandboxRunCmd(plain bool) *cobra.Command {
+	use, short := "run NAME -- CMD...", "Run a command inside a box as a transient unit; its exit code is passed on"
+	if plain {
+		use, short = "exec NAME -- CMD...", "Run a command inside a box with plain nsenter (when systemd is not up)"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageError{fmt.Errorf("%s needs a box NAME and a command\nrun '%s --help' for usage", c.CommandPath(), c.CommandPath())}
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			b, err := sandbox.Get(args[0])
+			if err != nil {
+				return err
+			}
+			opts := sandbox.RunOptions{Stdin: os.Stdin, Stdout: c.OutOrStdout(), Stderr: c.ErrOrStderr()}
+			run := b.Run
+			if plain {
+				run = b.Exec
+			}
+			code, err := run(c.Context(), opts, args[1:]...)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				os.Exit(code) // the command's own exit code, passed on
+			}
+			return nil
+		},
+	}
+}
+
+func sandboxShellCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "shell NAME",
+		Short: "Open a root login shell inside a box",
+		Args:  exactArgs(1, "a box NAME"),
+		RunE: func(c *cobra.Command, args []string) error {
+			b, err := sandbox.Get(args[0])
+			if err != nil {
+				return err
+			}
+			argv := []string{"/bin/bash", "-l"}
+			if term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd())) {
+				// a pty of the box's own devpts: job control and tty(1) work
+				argv = []string{"systemd-run", "--pty", "--quiet", "--collect", "-p", "User=root",
+					"-p", "WorkingDirectory=/root", "/bin/bash", "-l"}
+			}
+			code, err := b.Exec(c.Context(), sandbox.RunOptions{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, argv...)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				os.Exit(code)
+			}
+			return nil
+		},
+	}
+}
+
+func sandboxCpCmd() *cobra.Command {
+	var mode string
+	c := &cobra.Command{
+		Use:   "cp SRC NAME:DST | NAME:SRC DST",
+		Short: "Copy a file into or out of a box",
+		Long: `Copy one regular file between the host and a box. Box paths are absolute and
+resolved as the box sees them; a path that would lead out of the box is
+refused. Files copied in get --mode (default 0644); files copied out keep
+their permission bits.`,
+		Args: exactArgs(2, "a source and a destination, one of them NAME:PATH"),
+		RunE: func(c *cobra.Command, args []string) error {
+			m, err := strconv.ParseUint(mode, 8, 32)
+			if err != nil || m > 0o7777 {
+				return usageError{fmt.Errorf("invalid --mode %q: use octal like 0644", mode)}
+			}
+			srcBox, srcPath, srcIn := splitBoxPath(args[0])
+			dstBox, dstPath, dstIn := splitBoxPath(args[1])
+			switch {
+			case srcIn && !dstIn:
+				b, err := sandbox.Get(srcBox)
+				if err != nil {
+					return err
+				}
+				return b.CopyOut(srcPath, dstPath)
+			case dstIn && !srcIn:
+				b, err := sandbox.Get(dstBox)
+				if err != nil {
+					return err
+				}
+				return b.CopyIn(srcPath, dstPath, os.FileMode(m))
+			default:
+				return usageError{errors.New("exactly one of SRC and DST must be NAME:PATH (a box path)")}
+			}
+		},
+	}
+	c.Flags().StringVar(&mode, "mode", "0644", "permission bits of a file copied into the box")
+	return c
+}
+
+// splitBoxPath splits NAME:/path; host paths have no colon before the
+// first slash.
+func splitBoxPath(s string) (name, path string, inBox bool) {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || strings.Contains(s[:i], "/") {
+		return "", s, false
+	}
+	return s[:i], s[i+1:], true
+}
+
+func sandboxApplyCmd() *cobra.Command {
+	var secrets string
+	c := &cobra.Command{
+		Use:   "apply NAME FILE --secrets F",
+		Short: "Apply a site template inside a running box",
+		Long: `Copy FILE and its secrets into box NAME (mode 0600), run
+'possectl apply FILE --secrets F --yes' inside and remove the copies
+afterwards, also when the apply fails. Apply again after each edit.`,
+		Args: exactArgs(2, "a box NAME and a site template FILE"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if secrets == "" {
+				return usageError{errors.New("--secrets is required: name the secrets file of the site")}
+			}
+			b, err := sandbox.Get(args[0])
+			if err != nil {
+				return err
+			}
+			code, err := b.Apply(c.Context(), args[1], secrets, c.OutOrStdout(), c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return fmt.Errorf("apply inside box %s failed (exit code %d); see the output above", b.Name(), code)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&secrets, "secrets", "", "secrets file of the site (required)")
+	return c
+}
+
+func sandboxImageCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "image",
+		Short: "Build the box image if needed and show where it is",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			start := time.Now()
+			dir, err := sandbox.EnsureImage(c.Context(), c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "image %s (Debian %s, %d packages) ready in %.1fs\n",
+				dir, sandbox.Suite, len(sandbox.Packages), time.Since(start).Seconds())
+			return nil
+		},
+	}
+}
+
+// sandboxInnerCmd is the hidden command the launcher execs as PID 1 of a
+// box's new namespaces.
+func sandboxInnerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "_inner CONFIG",
+		Hidden: true,
+		Args:   exactArgs(1, "a config file"),
+		RunE: func(c *cobra.Command, args []string) error {
+			err := sandbox.Inner(args[0])
+			fmt.Fprintln(os.Stderr, "possectl sandbox _inner:", err)
+			os.Exit(1)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,230 @@
+package directory
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// desired is the directory part of a site, validated and normalised.
+type desired struct {
+	groups    []GroupSpec
+	users     []UserSpec
+	polic     site.PasswordPolicy
+	hasPolicy bool
+}
+
+func (d desired) policy() (Policy, bool) {
+	return Policy{MinLength: d.polic.MinLength, Complexity: d.polic.Complexity, MaxAgeDays: d.polic.MaxAgeDays}, d.hasPolicy
+}
+
+// desiredState validates and normalises the site's groups and users.
+func desiredState(st *site.Site, in siteInfo) (desired, error) {
+	var d desired
+	d.polic = st.Policy()
+	d.hasPolicy = true
+	known := map[string]bool{}
+	for _, g := range st.Groups {
+		if err := checkGroupName(g.Name); err != nil {
+			return d, err
+		}
+		known[g.Name] = true
+		d.groups = append(d.groups, GroupSpec{Conn: in.conn, Name: g.Name, Description: g.Description})
+	}
+	for _, u := range st.Users {
+		if err := checkUsername(u.Username); err != nil {
+			return d, err
+		}
+		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled}
+		data.DisplayName = displayName(data.user())
+		data.Aliases = sortedUnique(u.Aliases)
+		data.Groups = sortedUnique(u.Groups)
+		for _, g := range data.Groups {
+			if !known[g] {
+				return d, fmt.Errorf("user %s: group %s is not in the template's groups", u.Username, quote(g))
+			}
+		}
+		spec := UserSpec{Conn: in.conn, User: data, MustChange: u.MustChange()}
+		if u.Password != "" {
+			name, err := secretName(u.Password)
+			if err != nil {
+				return d, fmt.Errorf("user %s: password: %w", u.Username, err)
+			}
+			spec.PasswordSecret = name
+		}
+		d.users = append(d.users, spec)
+	}
+	return d, nil
+}
+
+func sortedUnique(v []string) []string {
+	if len(v) == 0 {
+		return nil
+	}
+	out := slices.Clone(v)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// diffDirectory compares the desired groups and users with the directory's
+// and returns the steps (groups first, then users, then deletions) and notes.
+// users and groups nil means an empty, not yet provisioned directory.
+func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool) ([]plan.Step, []plan.Note) {
+	var steps, delUsers, delGroups []plan.Step
+	var notes []plan.Note
+	haveG := map[string]Group{}
+	for _, g := range groups {
+		haveG[strings.ToLower(g.Name)] = g
+	}
+	wantG := map[string]bool{}
+	for _, g := range want.groups {
+		wantG[strings.ToLower(g.Name)] = true
+		cur, ok := haveG[strings.ToLower(g.Name)]
+		switch {
+		case !ok:
+			st := plan.NewStep(Name, plan.Create, KindGroup, "group "+g.Name, "", g)
+			if g.Description != "" {
+				st.Changes = []plan.Change{{Field: "description", After: g.Description}}
+			}
+			steps = append(steps, st)
+		case cur.Builtin:
+			notes = append(notes, plan.Note{Service: Name, Target: "group " + cur.Name, Message: "built-in group; Posse leaves it alone (rename the template's group)"})
+		case cur.Description != g.Description:
+			st := plan.NewStep(Name, plan.Update, KindGroup, "group "+g.Name, "", g)
+			st.Changes = []plan.Change{{Field: "description", Before: cur.Description, After: g.Description}}
+			steps = append(steps, st)
+		}
+	}
+	for _, g := range groups {
+		if g.Builtin || wantG[strings.ToLower(g.Name)] {
+			continue
+		}
+		if prune && g.Managed && ValidGroupName(g.Name) {
+			delGroups = append(delGroups, plan.NewStep(Name, plan.Delete, KindGroup, "group "+g.Name, "not in the template (prune)", GroupSpec{Conn: c, Name: g.Name}))
+			continue
+		}
+		notes = append(notes, unmanagedNote("group "+g.Name, g.Managed, prune))
+	}
+
+	haveU := map[string]User{}
+	for _, u := range users {
+		haveU[strings.ToLower(u.Username)] = u
+	}
+	wantU := map[string]bool{}
+	for _, u := range want.users {
+		wantU[strings.ToLower(u.User.Username)] = true
+		cur, ok := haveU[strings.ToLower(u.User.Username)]
+		switch {
+		case !ok:
+			steps = append(steps, createUserStep(u))
+		case cur.Builtin:
+			notes = append(notes, plan.Note{Service: Name, Target: "user " + cur.Username, Message: "built-in account; Posse leaves it alone"})
+		default:
+			if st, ok := updateUserStep(u, cur, wantG); ok {
+				steps = append(steps, st)
+			}
+		}
+	}
+	for _, u := range users {
+		if u.Builtin || wantU[strings.ToLower(u.Username)] {
+			continue
+		}
+		if prune && u.Managed && ValidUsername(u.Username) {
+			delUsers = append(delUsers, plan.NewStep(Name, plan.Delete, KindUser, "user "+u.Username, "not in the template (prune)",
+				UserSpec{Conn: c, User: UserData{Username: u.Username}}))
+			continue
+		}
+		notes = append(notes, unmanagedNote("user "+u.Username, u.Managed, prune))
+	}
+	steps = append(steps, delUsers...)
+	return append(steps, delGroups...), notes
+}
+
+func unmanagedNote(target string, managed, prune bool) plan.Note {
+	msg := "in the directory but not in the template; left alone (set directory.prune: true to delete it)"
+	if !managed {
+		msg = "in the directory but not in the template, outside " + OU + "; Posse never deletes it"
+	} else if prune {
+		msg = "not in the template, but its name is not one Posse manages; left alone"
+	}
+	return plan.Note{Service: Name, Target: target, Message: msg}
+}
+
+func createUserStep(u UserSpec) plan.Step {
+	st := plan.NewStep(Name, plan.Create, KindUser, "user "+u.User.Username, "", u)
+	add := func(field, after string) {
+		if after != "" {
+			st.Changes = append(st.Changes, plan.Change{Field: field, After: after})
+		}
+	}
+	d := u.User
+	add("given_name", d.GivenName)
+	add("surname", d.Surname)
+	add("display_name", d.DisplayName)
+	add("email", d.Email)
+	add("aliases", strings.Join(d.Aliases, ", "))
+	add("groups", strings.Join(d.Groups, ", "))
+	if d.Disabled {
+		add("disabled", "true")
+	}
+	if u.PasswordSecret != "" {
+		add("password", "${secret:"+u.PasswordSecret+"}")
+		add("must_change_password", strconv.FormatBool(u.MustChange))
+	} else {
+		add("password", "(random: set one with possectl users set-password)")
+	}
+	return st
+}
+
+// updateUserStep compares one user; managed lists the template's groups
+// (lower case), the only memberships Posse changes.
+func updateUserStep(u UserSpec, cur User, managed map[string]bool) (plan.Step, bool) {
+	d := u.User
+	var ch []plan.Change
+	var set []string
+	cmp := func(field, before, after string) {
+		if before != after {
+			ch = append(ch, plan.Change{Field: field, Before: before, After: after})
+			set = append(set, field)
+		}
+	}
+	cmp("given_name", cur.GivenName, d.GivenName)
+	cmp("surname", cur.Surname, d.Surname)
+	cmp("display_name", cur.DisplayName, d.DisplayName)
+	cmp("email", cur.Email, d.Email)
+	cmp("aliases", strings.Join(sortedUnique(cur.Aliases), ", "), strings.Join(d.Aliases, ", "))
+	cmp("disabled", strconv.FormatBool(cur.Disabled), strconv.FormatBool(d.Disabled))
+	var curManaged []string
+	for _, g := range cur.Groups {
+		if managed[strings.ToLower(g)] {
+			curManaged = append(curManaged, g)
+		}
+	}
+	curManaged = sortedUnique(curManaged)
+	for _, g := range d.Groups {
+		if !slices.ContainsFunc(curManaged, func(x string) bool { return strings.EqualFold(x, g) }) {
+			u.AddGroups = append(u.AddGroups, g)
+		}
+	}
+	for _, g := range curManaged {
+		if !slices.ContainsFunc(d.Groups, func(x string) bool { return strings.EqualFold(x, g) }) {
+			u.RemoveGroups = append(u.RemoveGroups, g)
+		}
+	}
+	if len(u.AddGroups)+len(u.RemoveGroups) > 0 {
+		ch = append(ch, plan.Change{Field: "groups", Before: strings.Join(curManaged, ", "), After: strings.Join(d.Groups, ", ")})
+	}
+	if len(ch) == 0 {
+		return plan.Step{}, false
+	}
+	u.Set = set
+	u.PasswordSecret = "" // an initial password only matters at creation
+	u.MustChange = false
+	st := plan.NewStep(Name, plan.Update, KindUser, "user "+d.Username, "", u)
+	st.Changes = ch
+	return st, true
+}

@@ -1,0 +1,200 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
+)
+
+// Execute implements provisioning.Service for the service's own step kinds
+// and its probe.
+func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) error {
+	if env.Offline {
+		return fmt.Errorf("step %s %s needs the live box; it cannot run with --root", step.Kind, step.Target)
+	}
+	var err error
+	switch step.Kind {
+	case KindTLS:
+		var spec TLSSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			_, err = EnsureTLS(env.Path(spec.Dir), spec.Names, s.Now())
+		}
+	case KindProvision:
+		var spec ProvisionSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.provision(ctx, env, spec)
+		}
+	case KindPolicy:
+		var spec PolicySpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return d.SetPolicy(ctx, spec.Policy) })
+		}
+	case KindGroup:
+		var spec GroupSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return s.applyGroup(ctx, d, step.Action, spec) })
+		}
+	case KindUser:
+		var spec UserSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return s.applyUser(ctx, env, d, step.Action, spec) })
+		}
+	case plan.KindProbe:
+		var in ConnSpec
+		in, err = connFromStep(step)
+		if err == nil {
+			err = Probe(ctx, env, in)
+		}
+	default:
+		return fmt.Errorf("the directory service cannot execute steps of kind %q", step.Kind)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", step.Target, err)
+	}
+	return nil
+}
+
+// withDirectory runs fn with a session, waiting for LDAPS if the DC is
+// (re)starting, and drops the session after a failure.
+func (s *Service) withDirectory(ctx context.Context, env *host.Env, c ConnSpec, fn func(Directory) error) error {
+	d, err := s.directory(ctx, env, c, true)
+	if err != nil {
+		return err
+	}
+	if err := fn(d); err != nil {
+		s.dropDirectory()
+		return err
+	}
+	return nil
+}
+
+// ensureOU creates OU=Posse once per session.
+func (s *Service) ensureOU(ctx context.Context, d Directory) error {
+	s.mu.Lock()
+	ready := s.ouReady
+	s.mu.Unlock()
+	if ready {
+		return nil
+	}
+	if err := d.EnsureOU(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.ouReady = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) applyGroup(ctx context.Context, d Directory, action plan.Action, g GroupSpec) error {
+	switch action {
+	case plan.Create:
+		if err := s.ensureOU(ctx, d); err != nil {
+			return err
+		}
+		err := d.CreateGroup(ctx, Group{Name: g.Name, Description: g.Description})
+		if errors.Is(err, ErrExists) {
+			return d.SetGroupDescription(ctx, g.Name, g.Description)
+		}
+		return err
+	case plan.Update:
+		return d.SetGroupDescription(ctx, g.Name, g.Description)
+	case plan.Delete:
+		return d.DeleteGroup(ctx, g.Name)
+	}
+	return fmt.Errorf("unknown action %q for a group", action)
+}
+
+func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, action plan.Action, u UserSpec) error {
+	switch action {
+	case plan.Create:
+		if err := s.ensureOU(ctx, d); err != nil {
+			return err
+		}
+		pw, err := initialPassword(env, u)
+		if err != nil {
+			return err
+		}
+		err = d.CreateUser(ctx, u.User.user(), pw, u.MustChange)
+		if errors.Is(err, ErrExists) {
+			// A crash after the add: converge the attributes, keep the password.
+			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled"}
+			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		for _, g := range u.User.Groups {
+			if err := d.AddMember(ctx, g, u.User.Username); err != nil {
+				return err
+			}
+		}
+		return nil
+	case plan.Update:
+		if len(u.Set) > 0 {
+			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
+				return err
+			}
+		}
+		for _, g := range u.AddGroups {
+			if err := d.AddMember(ctx, g, u.User.Username); err != nil {
+				return err
+			}
+		}
+		for _, g := range u.RemoveGroups {
+			if err := d.RemoveMember(ctx, g, u.User.Username); err != nil {
+				return err
+			}
+		}
+		return nil
+	case plan.Delete:
+		return d.DeleteUser(ctx, u.User.Username)
+	}
+	return fmt.Errorf("unknown action %q for a user", action)
+}
+
+// initialPassword resolves a new user's password secret, or generates one.
+func initialPassword(env *host.Env, u UserSpec) (string, error) {
+	if u.PasswordSecret == "" {
+		return GeneratePassword(20)
+	}
+	if env.Secrets == nil {
+		return "", fmt.Errorf("secret %s (initial password of %s) is missing: pass --secrets FILE", u.PasswordSecret, u.User.Username)
+	}
+	pw, ok := env.Secrets.Lookup(u.PasswordSecret)
+	if !ok {
+		return "", fmt.Errorf("secret %s (initial password of %s) is missing: add it to the secrets file", u.PasswordSecret, u.User.Username)
+	}
+	return pw, nil
+}
+
+// updateFor turns the Set fields of a step into a UserUpdate.
+func updateFor(u UserSpec) UserUpdate {
+	var up UserUpdate
+	d := u.User
+	has := func(f string) bool { return slices.Contains(u.Set, f) }
+	if has("given_name") {
+		up.GivenName = &d.GivenName
+	}
+	if has("surname") {
+		up.Surname = &d.Surname
+	}
+	if has("display_name") {
+		up.DisplayName = &d.DisplayName
+	}
+	if has("email") {
+		up.Email = &d.Email
+	}
+	if has("aliases") {
+		a := d.Aliases
+		up.Aliases = &a
+	}
+	if has("disabled") {
+		up.Disabled = &d.Disabled
+	}
+	return up
+}

@@ -1,0 +1,94 @@
+package directory
+
+import "context"
+
+// User is a user account as the directory holds it.
+type User struct {
+	// DN is the entry's distinguished name (set by the directory).
+	DN          string
+	Username    string // sAMAccountName
+	GivenName   string // givenName
+	Surname     string // sn
+	DisplayName string // displayName
+	Email       string // mail
+	// Aliases are extra mail addresses, stored as "smtp:<address>" values
+	// of proxyAddresses.
+	Aliases  []string
+	Disabled bool // userAccountControl bit 2 (ACCOUNTDISABLE)
+	// Groups are the names (sAMAccountName) of the groups the user is a
+	// direct member of, sorted; the primary group (Domain Users) is not listed.
+	Groups []string
+	// Builtin marks accounts Posse never changes or deletes (Administrator,
+	// Guest, krbtgt, critical system objects, RIDs below 1000).
+	Builtin bool
+	// Managed marks entries inside OU=Posse, the only ones prune deletes.
+	Managed bool
+}
+
+// Group is a group as the directory holds it.
+type Group struct {
+	DN          string
+	Name        string // sAMAccountName
+	Description string
+	Builtin     bool
+	Managed     bool
+}
+
+// Policy is the domain's password policy.
+type Policy struct {
+	MinLength  int
+	Complexity bool
+	// MaxAgeDays is 0 when passwords never expire.
+	MaxAgeDays int
+}
+
+// UserUpdate lists the attributes of a user to replace; nil fields are
+// left alone.
+type UserUpdate struct {
+	GivenName   *string
+	Surname     *string
+	DisplayName *string
+	Email       *string
+	Aliases     *[]string
+	Disabled    *bool
+}
+
+// Directory is what Posse needs from the domain's LDAP server. The LDAP
+// implementation is returned by Dial; tests use an in-memory fake. Every
+// name passed in is validated against the site grammar and escaped by the
+// implementation; passwords are never logged or put in errors.
+type Directory interface {
+	// BaseDN is the domain's naming context.
+	BaseDN() string
+	// EnsureOU creates OU=Posse if it is missing.
+	EnsureOU(ctx context.Context) error
+	// Users lists every normal user account of the domain (paged search).
+	Users(ctx context.Context) ([]User, error)
+	// Groups lists every group of the domain.
+	Groups(ctx context.Context) ([]Group, error)
+	// User looks one user up; ok is false when there is none.
+	User(ctx context.Context, username string) (u User, ok bool, err error)
+	// CreateUser adds u in OU=Posse with the given initial password.
+	CreateUser(ctx context.Context, u User, password string, mustChange bool) error
+	// UpdateUser replaces the attributes set in up.
+	UpdateUser(ctx context.Context, username string, up UserUpdate) error
+	// SetPassword resets a password as the admin; mustChange forces a
+	// change at the next logon.
+	SetPassword(ctx context.Context, username, password string, mustChange bool) error
+	// DeleteUser removes a user.
+	DeleteUser(ctx context.Context, username string) error
+	// CreateGroup adds g in OU=Posse.
+	CreateGroup(ctx context.Context, g Group) error
+	// SetGroupDescription replaces a group's description.
+	SetGroupDescription(ctx context.Context, name, description string) error
+	// DeleteGroup removes a group.
+	DeleteGroup(ctx context.Context, name string) error
+	// AddMember and RemoveMember change a group's direct members.
+	AddMember(ctx context.Context, group, username string) error
+	RemoveMember(ctx context.Context, group, username string) error
+	// Policy reads and SetPolicy writes the domain password policy.
+	Policy(ctx context.Context) (Policy, error)
+	SetPolicy(ctx context.Context, p Policy) error
+	// Close ends the session.
+	Close() error
+}

@@ -1,0 +1,78 @@
+package directory
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// The name grammars are the site template's (provisioning/site). Every name
+// is checked against them before it reaches an LDAP filter or DN, a config
+// file or a command.
+var (
+	realmRE     = regexp.MustCompile(site.RealmPattern)
+	workgroupRE = regexp.MustCompile(site.WorkgroupPattern)
+	hostnameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
+)
+
+// ValidUsername reports whether name fits the site's username grammar
+// [a-z][a-z0-9._-]{0,19} and is not reserved (Administrator, Guest, …).
+func ValidUsername(name string) bool { return site.ValidUsername(name) }
+
+// ValidGroupName reports whether name fits the site's group name grammar
+// and is not a built-in group.
+func ValidGroupName(name string) bool { return site.ValidGroupName(name) }
+
+// ValidEmail reports whether addr is an e-mail address Posse accepts.
+func ValidEmail(addr string) bool { return site.ValidEmail(addr) }
+
+// checkUsername returns an error naming the bad username.
+func checkUsername(name string) error {
+	if !ValidUsername(name) {
+		return fmt.Errorf("invalid username %s: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", quote(name))
+	}
+	return nil
+}
+
+// checkGroupName returns an error naming the bad group name.
+func checkGroupName(name string) error {
+	if !ValidGroupName(name) {
+		return fmt.Errorf("invalid group name %s: use [a-z][a-z0-9._-], at most 64 characters, not a built-in group", quote(name))
+	}
+	return nil
+}
+
+// quote prints a possibly hostile name safely in messages.
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// secretName returns NAME from a ${secret:NAME} reference.
+func secretName(ref site.SecretRef) (string, error) {
+	name, ok := ref.Name()
+	if !ok {
+		return "", fmt.Errorf("%s is not a secret reference: write ${secret:NAME}", quote(string(ref)))
+	}
+	return name, nil
+}
+
+// DNSDomain is the AD DNS domain: the realm in lower case.
+func DNSDomain(realm string) string { return strings.ToLower(realm) }
+
+// BaseDN is the domain's naming context, DC=ad,DC=example,DC=com.
+func BaseDN(realm string) string {
+	labels := strings.Split(strings.ToLower(realm), ".")
+	for i, l := range labels {
+		labels[i] = "DC=" + EscapeDN(l)
+	}
+	return strings.Join(labels, ",")
+}

@@ -1,0 +1,233 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// TLSSpec is the spec of a KindTLS step.
+type TLSSpec struct {
+	// Dir is the box path of the PKI directory.
+	Dir   string   `json:"dir"`
+	Names TLSNames `json:"names"`
+}
+
+// ProvisionSpec is the spec of a KindProvision step.
+type ProvisionSpec struct {
+	Conn      ConnSpec `json:"conn"`
+	Workgroup string   `json:"workgroup"`
+	Hostname  string   `json:"hostname"`
+	IP        string   `json:"ip"`
+	// SMBConf, KRB5Conf and ResolvConf are written after samba-tool ran.
+	SMBConf    string `json:"smb_conf"`
+	KRB5Conf   string `json:"krb5_conf"`
+	ResolvConf string `json:"resolv_conf"`
+}
+
+// PolicySpec is the spec of a KindPolicy step.
+type PolicySpec struct {
+	Conn   ConnSpec `json:"conn"`
+	Policy Policy   `json:"policy"`
+}
+
+// GroupSpec is the spec of a KindGroup step.
+type GroupSpec struct {
+	Conn        ConnSpec `json:"conn"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+}
+
+// UserSpec is the spec of a KindUser step.
+type UserSpec struct {
+	Conn ConnSpec `json:"conn"`
+	User UserData `json:"user"`
+	// Set names the fields an update replaces: given_name, surname,
+	// display_name, email, aliases, disabled.
+	Set          []string `json:"set,omitempty"`
+	AddGroups    []string `json:"add_groups,omitempty"`
+	RemoveGroups []string `json:"remove_groups,omitempty"`
+	// PasswordSecret names the initial password's secret (create only).
+	PasswordSecret string `json:"password_secret,omitempty"`
+	MustChange     bool   `json:"must_change,omitempty"`
+}
+
+// UserData is a user's desired attributes in a step.
+type UserData struct {
+	Username    string   `json:"username"`
+	GivenName   string   `json:"given_name,omitempty"`
+	Surname     string   `json:"surname,omitempty"`
+	DisplayName string   `json:"display_name,omitempty"`
+	Email       string   `json:"email,omitempty"`
+	Aliases     []string `json:"aliases,omitempty"`
+	Disabled    bool     `json:"disabled,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
+}
+
+func (d UserData) user() User {
+	return User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
+		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups}
+}
+
+// Plan implements provisioning.Service.
+func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	in, err := newSiteInfo(st, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	gcfg := GlobalConfig{Hostname: in.hostname, Realm: in.realm, Workgroup: in.workgroup, Forwarder: forwarder(env), TLSDir: in.tlsDir}
+	smb, krb, resolv := RenderSMBConf(gcfg), RenderKRB5Conf(in.realm, in.hostname), RenderResolvConf(in.realm)
+	if env.Offline {
+		return fileSteps(env, smb, krb, resolv)
+	}
+	have, err := ProvisionedRealm(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if have != "" && have != in.realm {
+		return nil, nil, fmt.Errorf("this box is already the domain controller of %s; refusing to re-provision it as %s (fix site.realm/site.domain, or use a fresh box)", have, in.realm)
+	}
+	var steps []plan.Step
+	names := TLSNames{Hostname: in.hostname, FQDN: in.fqdn}
+	if env.IP != "" {
+		names.IPs = []string{env.IP}
+	}
+	tlsState := CheckTLS(env.Path(in.tlsDir), names, s.Now())
+	if tlsState.NewServer {
+		action := plan.Update
+		if tlsState.NewCA {
+			action = plan.Create
+		}
+		step := plan.NewStep(Name, action, KindTLS, in.tlsDir, "site CA and LDAPS certificate: "+tlsState.Reason, TLSSpec{Dir: in.tlsDir, Names: names})
+		step.Changes = []plan.Change{{Field: "subject_alt_names", After: strings.Join(append(names.dnsNames(), names.IPs...), ", ")}}
+		steps = append(steps, step)
+	}
+	desired, err := desiredState(st, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if have == "" {
+		if env.IP == "" {
+			return nil, nil, fmt.Errorf("cannot find the box's IP address for the domain controller's DNS records: configure a global IPv4 address")
+		}
+		if env.Secrets == nil {
+			return nil, nil, fmt.Errorf("provisioning needs the admin password: pass --secrets FILE")
+		}
+		if _, ok := env.Secrets.Lookup(in.conn.AdminSecret); !ok {
+			return nil, nil, fmt.Errorf("secret %s (the domain admin password) is missing: add it to the secrets file or set POSSE_SECRET_%s", in.conn.AdminSecret, strings.ToUpper(in.conn.AdminSecret))
+		}
+		ps := ProvisionSpec{Conn: in.conn, Workgroup: in.workgroup, Hostname: in.hostname, IP: env.IP, SMBConf: smb, KRB5Conf: krb, ResolvConf: resolv}
+		step := plan.NewStep(Name, plan.Create, KindProvision, in.realm,
+			"provision the Samba AD domain "+in.realm+" ("+in.workgroup+") and start "+Unit, ps)
+		step.Changes = []plan.Change{{Field: "realm", After: in.realm}, {Field: "workgroup", After: in.workgroup},
+			{Field: "host", After: in.fqdn + " " + env.IP}, {Field: "admin_password", After: "${secret:" + in.conn.AdminSecret + "}"}}
+		steps = append(steps, step)
+		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune)
+		if p, ok := desired.policy(); ok {
+			steps = append(steps, policyStep(in.conn, nil, p))
+		}
+		steps = append(steps, dsteps...)
+		steps = append(steps, probeStep(in.conn))
+		return steps, notes, nil
+	}
+
+	fsteps, _, err := fileSteps(env, smb, krb, resolv)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps = append(steps, fsteps...)
+	smbChanged := slices.ContainsFunc(fsteps, func(x plan.Step) bool { return x.Target == SMBConfPath || x.Target == SharesInclude })
+	if smbChanged {
+		steps = append(steps, plan.CheckStep(Name, "testparm", "--suppress-prompt", "-s", SMBConfPath))
+	}
+	if smbChanged || tlsState.NewServer {
+		steps = append(steps, plan.UnitStep(Name, Unit, "restart"))
+	}
+	d, err := s.directory(ctx, env, in.conn, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the directory: %w", err)
+	}
+	users, err := d.Users(ctx)
+	if err == nil {
+		var groups []Group
+		groups, err = d.Groups(ctx)
+		if err == nil {
+			var cur Policy
+			cur, err = d.Policy(ctx)
+			if p, ok := desired.policy(); ok && err == nil && cur != p {
+				steps = append(steps, policyStep(in.conn, &cur, p))
+			}
+			if err == nil {
+				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune)
+				steps = append(steps, dsteps...)
+				if len(steps) > 0 {
+					steps = append(steps, probeStep(in.conn))
+				}
+				return steps, notes, nil
+			}
+		}
+	}
+	s.dropDirectory()
+	return nil, nil, fmt.Errorf("reading the directory: %w", err)
+}
+
+// fileSteps returns the file steps for smb.conf, krb5.conf and resolv.conf.
+func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, []plan.Note, error) {
+	var steps []plan.Step
+	for _, f := range []plan.FileSpec{
+		{Path: SMBConfPath, Content: smb, Mode: 0o644},
+		{Path: KRB5ConfPath, Content: krb, Mode: 0o644},
+		{Path: ResolvPath, Content: resolv, Mode: 0o644},
+	} {
+		st, changed, err := plan.FileStep(Name, env, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if changed {
+			steps = append(steps, st)
+		}
+	}
+	// The shares include must exist for samba to start; its content
+	// belongs to the files service, so it is only created when missing.
+	if _, err := os.Stat(env.Path(SharesInclude)); os.IsNotExist(err) {
+		st, _, err := plan.FileStep(Name, env, plan.FileSpec{Path: SharesInclude, Content: sharesIncludeStub, Mode: 0o644})
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, st)
+	}
+	return steps, nil, nil
+}
+
+func policyStep(c ConnSpec, cur *Policy, p Policy) plan.Step {
+	action := plan.Update
+	var ch []plan.Change
+	add := func(field, before, after string) {
+		if before != after {
+			ch = append(ch, plan.Change{Field: field, Before: before, After: after})
+		}
+	}
+	var b Policy
+	if cur != nil {
+		b = *cur
+	}
+	bs := func(v string) string {
+		if cur == nil {
+			return ""
+		}
+		return v
+	}
+	add("min_length", bs(strconv.Itoa(b.MinLength)), strconv.Itoa(p.MinLength))
+	add("complexity", bs(strconv.FormatBool(b.Complexity)), strconv.FormatBool(p.Complexity))
+	add("max_age_days", bs(strconv.Itoa(b.MaxAgeDays)), strconv.Itoa(p.MaxAgeDays))
+	st := plan.NewStep(Name, action, KindPolicy, "password policy", "domain password policy", PolicySpec{Conn: c, Policy: p})
+	st.Changes = ch
+	return st
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -23,14 +24,23 @@ const MaxTemplateSize = 1 << 20
 func Load(path string) (*Site, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read template: %w", err)
+		return nil, readError(path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read template: %w", err)
+		return nil, readError(path, err)
 	}
 	return Parse(path, data)
+}
+
+// readError keeps *fs.PathError so os.IsNotExist works on Load's error.
+func readError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: "cannot read template", Path: path, Err: pe.Err}
+	}
+	return fmt.Errorf("cannot read template %s: %w", path, err)
 }
 
 // Parse decodes a version 1 template and validates it. file names the

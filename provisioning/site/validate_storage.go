@@ -102,22 +102,24 @@ func (v *validator) shares() {
 			if paths[i] == "" || paths[j] == "" {
 				continue
 			}
-			pi, pj := joinIndex("shares", i), joinIndex("shares", j)
+			pi, pj := pathOrName(v, i), pathOrName(v, j)
 			switch {
 			case paths[i] == paths[j]:
-				v.add(pathOrName(v, pi), fmt.Sprintf("share %q uses the same path as share %q (defined at %s)", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pathOrName(v, pj))), "give each share its own directory")
+				v.add(pi, fmt.Sprintf("share %q uses the same path as share %q (defined at %s)", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj)), "give each share its own directory")
 			case inside(paths[i], paths[j]) || inside(paths[j], paths[i]):
-				v.add(pathOrName(v, pi), fmt.Sprintf("share %q and share %q (defined at %s) are nested: %s and %s", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pathOrName(v, pj)), paths[i], paths[j]), "shares must not lie inside each other; give each its own directory")
+				v.add(pi, fmt.Sprintf("share %q and share %q (defined at %s) are nested: %s and %s", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj), paths[i], paths[j]), "shares must not lie inside each other; give each its own directory")
 			}
 		}
 	}
 }
 
-func pathOrName(v *validator, share string) string {
-	if v.written(share + ".path") {
-		return share + ".path"
+// pathOrName is where a share's path problem is reported: at its path when
+// written, else at its name (the default path comes from the name).
+func pathOrName(v *validator, i int) string {
+	if v.s.Shares[i].Path != "" {
+		return joinIndex("shares", i) + ".path"
 	}
-	return share + ".name"
+	return joinIndex("shares", i) + ".name"
 }
 
 func quotePath(p string) string { return fmt.Sprintf("%q", p) }

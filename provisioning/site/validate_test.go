@@ -117,7 +117,12 @@ func TestValidateRules(t *testing.T) {
 		{"bad email", func(s *Site) { s.Users[0].Email = "anna@" }, "users[0].email", "not a valid mail address"},
 		{"upper-case email", func(s *Site) { s.Users[0].Email = "Anna@mueller-partner.example" }, "users[0].email", "not a valid mail address"},
 		{"email outside mail domains", func(s *Site) { s.Users[0].Email = "anna@other.example" }, "users[0].email", "not in a mail domain"},
-		{"default email outside mail domains", func(s *Site) { s.Mail.Domains = []string{"other.example"}; s.Mail.Aliases = nil; s.Users[0].Email = "a@other.example"; s.Users[0].Aliases = nil },
+		{"default email outside mail domains", func(s *Site) {
+			s.Mail.Domains = []string{"other.example"}
+			s.Mail.Aliases = nil
+			s.Users[0].Email = "a@other.example"
+			s.Users[0].Aliases = nil
+		},
 			"users[1].username", `default address "bschmidt@mueller-partner.example" is not in a mail domain`},
 		{"default email invalid", func(s *Site) { s.Users[1].Username = "b..c" }, "users[1].username", "not a valid mail address"},
 		{"alias outside mail domains", func(s *Site) { s.Users[0].Aliases = []string{"anna@other.example"} }, "users[0].aliases[0]", "not in a mail domain"},

@@ -1,0 +1,194 @@
+package site
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
+// SchemaID is the JSON Schema draft the generated schema follows.
+const SchemaID = "http://json-schema.org/draft-07/schema#"
+
+// schemaMeta is what reflection cannot see: descriptions, grammars, ranges
+// and defaults, keyed by "Type.key". Every template key must have an entry
+// (TestSchemaCoversEveryKey checks it).
+type schemaMeta struct {
+	desc      string
+	pattern   string
+	maxLength int
+	min, max  *int
+	enum      []string
+	def       any
+	required  bool
+}
+
+func intp(i int) *int { return &i }
+
+var schemaFields = map[string]schemaMeta{
+	"Site.version":   {desc: "Template format version; must be 1.", required: true},
+	"Site.site":      {desc: "The site's name, DNS domain, realm, workgroup and time zone.", required: true},
+	"Site.directory": {desc: "The Samba AD domain controller.", required: true},
+	"Site.groups":    {desc: "Directory groups. Names are unique."},
+	"Site.users":     {desc: "Directory users, each with an optional mailbox. Usernames are unique."},
+	"Site.shares":    {desc: "SMB file shares. Names are unique, case-insensitively."},
+	"Site.homes":     {desc: "Per-user home folders."},
+	"Site.mail":      {desc: "Mail (Postfix and Dovecot). Leave out for no mail."},
+	"Site.backup":    {desc: "Nightly restic backups. Leave out for no backup."},
+
+	"Info.name":      {desc: "Display name of the site, free text without line breaks.", maxLength: MaxSiteNameLen, pattern: `^[^\x00-\x1f\x7f]+$`, required: true},
+	"Info.domain":    {desc: "DNS domain in lower case with at least two labels; used for mail and as the AD DNS suffix.", pattern: DomainPattern, maxLength: 253, required: true},
+	"Info.realm":     {desc: `Kerberos realm in upper case; default "AD." + upper(domain).`, pattern: RealmPattern, maxLength: 253},
+	"Info.workgroup": {desc: "NetBIOS domain name: 1 to 15 of A-Z, 0-9 and -; not the realm's first label.", pattern: WorkgroupPattern, required: true},
+	"Info.timezone":  {desc: "IANA time zone name such as Europe/Berlin."},
+
+	"Directory.admin_password":  {desc: "Domain Administrator password as ${secret:NAME}.", pattern: SecretRefPattern, required: true},
+	"Directory.password_policy": {desc: "Password policy for the domain and every password Posse sets."},
+	"Directory.prune":           {desc: "Delete users and groups that are in the directory but not in the template.", def: false},
+
+	"PasswordPolicy.min_length":   {desc: "Minimum password length.", min: intp(7), max: intp(128), def: DefaultMinPasswordLength},
+	"PasswordPolicy.complexity":   {desc: "Require three of upper case, lower case, digits and symbols, and no username.", def: true},
+	"PasswordPolicy.max_age_days": {desc: "Maximum password age in days; 0 means passwords never expire.", min: intp(0), max: intp(999), def: 0},
+
+	"Group.name":        {desc: "Group name: a-z, 0-9, '.', '_' and '-', starting with a letter; not a built-in group.", pattern: GroupPattern, required: true},
+	"Group.description": {desc: "Free text without line breaks.", maxLength: MaxDescriptionLen, pattern: `^[^\x00-\x1f\x7f]*$`},
+
+	"User.username":             {desc: "Username: 1 to 20 of a-z, 0-9, '.', '_' and '-', starting with a letter; not a reserved name.", pattern: UsernamePattern, required: true},
+	"User.given_name":           {desc: "Given name, without line breaks.", maxLength: MaxNameFieldLen, pattern: `^[^\x00-\x1f\x7f]*$`},
+	"User.surname":              {desc: "Surname, without line breaks.", maxLength: MaxNameFieldLen, pattern: `^[^\x00-\x1f\x7f]*$`},
+	"User.email":                {desc: "Mail address in lower case; default username@domain; in a mail domain when mail is set.", pattern: EmailPattern, maxLength: 254},
+	"User.groups":               {desc: "Names of groups (defined under groups) the user belongs to."},
+	"User.password":             {desc: "Initial password as ${secret:NAME}; required unless the user is disabled.", pattern: SecretRefPattern},
+	"User.must_change_password": {desc: "The user sets their own password at first logon.", def: true},
+	"User.aliases":              {desc: "Further mail addresses delivered to this user; need mail."},
+	"User.disabled":             {desc: "The account exists but cannot log on.", def: false},
+
+	"Share.name":         {desc: `SMB share name: 1 to 80 characters, none of \/:*?"<>|[]=;,+% and not a Samba name (homes, netlogon, sysvol, IPC$, print$, printers, global).`, maxLength: MaxShareNameLen, pattern: `^[^\x00-\x1f\x7f\\/:*?"<>|\[\]=;,+%]+$`, required: true},
+	"Share.path":         {desc: "Absolute clean path inside /srv/; default /srv/posse/shares/<lower-cased name>. Shares must not nest.", pattern: `^/srv/[^\x00-\x1f\x7f]+$`},
+	"Share.description":  {desc: "Free text without line breaks.", maxLength: MaxDescriptionLen, pattern: `^[^\x00-\x1f\x7f]*$`},
+	"Share.read":         {desc: "Groups with read access. A share needs at least one read or write group."},
+	"Share.write":        {desc: "Groups with read and write access."},
+	"Share.recycle_bin":  {desc: "Keep deleted files in a recycle bin.", def: false},
+	"Share.recycle_days": {desc: "Days deleted files stay in the recycle bin.", min: intp(1), max: intp(3650), def: DefaultRecycleDays},
+
+	"Homes.enabled": {desc: "Give every user a home folder.", def: false},
+
+	"Mail.domains":          {desc: "Mail domains (lower-case DNS names); at least one.", required: true},
+	"Mail.mailbox_quota_mb": {desc: "Mailbox quota in MiB; 0 means unlimited.", min: intp(0), def: 0},
+	"Mail.aliases":          {desc: "Site-wide aliases such as info@."},
+
+	"Alias.address": {desc: "The alias address, in a mail domain.", pattern: EmailPattern, maxLength: 254, required: true},
+	"Alias.to":      {desc: "Usernames or addresses to deliver to; aliases may chain but not loop, and expand to at most 1000 targets.", required: true},
+
+	"Backup.repository": {desc: "Local absolute path outside every share, or sftp:user@host:/absolute/path.", pattern: `^(/|sftp:[a-z_][a-z0-9._-]{0,31}@[A-Za-z0-9.-]+:/)`, required: true},
+	"Backup.password":   {desc: "Repository password as ${secret:NAME}; the value needs at least 12 characters.", pattern: SecretRefPattern, required: true},
+	"Backup.schedule":   {desc: `systemd OnCalendar expression such as "daily" or "*-*-* 22:00" (see systemd.time(7)).`, required: true},
+	"Backup.keep":       {desc: "Snapshots to keep; at least one count above 0.", required: true},
+	"Backup.include":    {desc: "What to back up.", required: true},
+
+	"Keep.daily":   {desc: "Daily snapshots to keep.", min: intp(0)},
+	"Keep.weekly":  {desc: "Weekly snapshots to keep.", min: intp(0)},
+	"Keep.monthly": {desc: "Monthly snapshots to keep.", min: intp(0)},
+}
+
+// schemaItems holds constraints on list items, keyed like schemaFields.
+var schemaItems = map[string]schemaMeta{
+	"User.groups":    {pattern: GroupPattern},
+	"User.aliases":   {pattern: EmailPattern, maxLength: 254},
+	"Share.read":     {pattern: GroupPattern},
+	"Share.write":    {pattern: GroupPattern},
+	"Mail.domains":   {pattern: DomainPattern, maxLength: 253},
+	"Alias.to":       {pattern: `^([a-z][a-z0-9._-]{0,19}|[^@\s]+@[^@\s]+)$`},
+	"Backup.include": {enum: BackupIncludes},
+}
+
+// Schema returns the JSON Schema of the version 1 template format,
+// generated from the Go types: properties from yaml tags, no additional
+// properties, descriptions, grammars and required keys. The schema checks
+// shape and grammar only; Parse checks every rule.
+func Schema() ([]byte, error) {
+	root, err := schemaOf(reflect.TypeOf(Site{}), "")
+	if err != nil {
+		return nil, err
+	}
+	root["$schema"] = SchemaID
+	root["title"] = "Posse site template, version 1"
+	root["description"] = "One YAML file per client site; see docs/templates.md."
+	props := root["properties"].(map[string]any)
+	props["version"].(map[string]any)["enum"] = []int{Version}
+	out, err := json.MarshalIndent(root, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+func schemaOf(t reflect.Type, key string) (map[string]any, error) {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem(), key)
+	case reflect.Struct:
+		props := map[string]any{}
+		var required []string
+		for _, f := range fieldsOf(t).list {
+			mk := t.Name() + "." + f.key
+			meta, ok := schemaFields[mk]
+			if !ok || meta.desc == "" {
+				return nil, fmt.Errorf("schema: no description for %s", mk)
+			}
+			ps, err := schemaOf(t.FieldByIndex(f.index).Type, mk)
+			if err != nil {
+				return nil, err
+			}
+			applyMeta(ps, meta)
+			props[f.key] = ps
+			if meta.required {
+				required = append(required, f.key)
+			}
+		}
+		s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if len(required) > 0 {
+			s["required"] = required
+		}
+		return s, nil
+	case reflect.Slice:
+		items, err := schemaOf(t.Elem(), "")
+		if err != nil {
+			return nil, err
+		}
+		if meta, ok := schemaItems[key]; ok {
+			applyMeta(items, meta)
+		}
+		return map[string]any{"type": "array", "items": items}, nil
+	case reflect.String:
+		return map[string]any{"type": "string"}, nil
+	case reflect.Int:
+		return map[string]any{"type": "integer"}, nil
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}, nil
+	}
+	return nil, fmt.Errorf("schema: cannot describe %s", t)
+}
+
+func applyMeta(s map[string]any, m schemaMeta) {
+	if m.desc != "" {
+		s["description"] = m.desc
+	}
+	if m.pattern != "" {
+		s["pattern"] = m.pattern
+	}
+	if m.maxLength > 0 {
+		s["maxLength"] = m.maxLength
+	}
+	if m.min != nil {
+		s["minimum"] = *m.min
+	}
+	if m.max != nil {
+		s["maximum"] = *m.max
+	}
+	if m.enum != nil {
+		s["enum"] = m.enum
+	}
+	if m.def != nil {
+		s["default"] = m.def
+	}
+}

@@ -45,11 +45,11 @@ var secretRefType = reflect.TypeOf(SecretRef(""))
 
 // decode fills v from n. path is v's model path.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	d.pos[path] = Pos{n.Line, n.Column}
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
 		d.add(n, path, msgAnchor(), hintNoAnchors)
 		return
 	}
-	d.pos[path] = Pos{n.Line, n.Column}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // absent: leave the zero value
 	}

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -61,6 +62,10 @@ func Parse(file string, data []byte) (*Site, error) {
 	if p != nil {
 		return nil, Problems{*p}
 	}
+	if root.Kind != yaml.MappingNode {
+		return nil, Problems{{File: file, Line: root.Line, Col: root.Column,
+			Message: msgWrongType("a mapping of keys to values", describe(root)), Hint: "start with \"version: 1\"; " + hintSeeDocs}}
+	}
 	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(data)}}
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
 	s.pos = d.pos
@@ -78,17 +83,31 @@ func Parse(file string, data []byte) (*Site, error) {
 			Hint:    fmt.Sprintf("this Posse reads version %d templates", Version)})
 		return s, probs.Err()
 	}
-	// A value the decoder refused is reported once, not again by a rule.
-	refused := make(map[string]bool, len(probs))
+	// A value the decoder refused is reported once, not again by a rule
+	// about it, its parts, or the object holding it.
+	var refused []string
 	for _, p := range probs {
-		refused[p.Path] = true
+		refused = append(refused, p.Path)
 	}
 	for _, p := range s.Validate() {
-		if !refused[p.Path] {
+		if !related(p.Path, refused) {
 			probs = append(probs, p)
 		}
 	}
 	return s, probs.Err()
+}
+
+// related reports whether path equals, contains or lies inside one of paths.
+func related(path string, paths []string) bool {
+	within := func(a, b string) bool { // a inside b
+		return strings.HasPrefix(a, b) && len(a) > len(b) && (a[len(b)] == '.' || a[len(b)] == '[')
+	}
+	for _, r := range paths {
+		if r == path || within(path, r) || within(r, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseYAML checks size and encoding and returns the single document's root

@@ -111,8 +111,21 @@ func (v *validator) dup(m seen, key, path, what, name string) bool {
 	return false
 }
 
+// section reports a missing required section once, instead of each of its
+// keys, for a parsed site.
+func (v *validator) section(key, hint string) bool {
+	if v.pos == nil || v.written(key) {
+		return true
+	}
+	v.add(key, msgMissing(key), hint)
+	return false
+}
+
 func (v *validator) site() {
 	in := v.s.Site
+	if !v.section("site", "add site: with name, domain and workgroup; "+hintSeeDocs) {
+		return
+	}
 	if v.required("site.name", strings.TrimSpace(in.Name) == "", "add name: with the client's display name under site") {
 		v.text("site.name", "site name", in.Name, MaxSiteNameLen)
 	}
@@ -166,6 +179,9 @@ func (v *validator) secret(path string, r SecretRef, required bool, hint string)
 
 func (v *validator) directory() {
 	d := v.s.Directory
+	if !v.section("directory", "add directory: with admin_password: ${secret:domain_admin}") {
+		return
+	}
 	v.secret("directory.admin_password", d.AdminPassword, true, "add admin_password: ${secret:domain_admin} under directory")
 	pp := d.PasswordPolicy
 	if (pp.MinLength != 0 || v.written("directory.password_policy.min_length")) && (pp.MinLength < 7 || pp.MinLength > 128) {
@@ -291,8 +307,8 @@ func (v *validator) address(path, addr, what string) {
 
 func (v *validator) inMailDomain(path, addr, what string) {
 	m := v.s.Mail
-	if m == nil {
-		return
+	if m == nil || len(m.Domains) == 0 {
+		return // a mail section without domains is reported once, by mail()
 	}
 	_, dom, _ := strings.Cut(addr, "@")
 	for _, d := range m.Domains {

@@ -1,0 +1,330 @@
+package directory
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// ImportColumns are the columns of an import CSV; only username is required.
+var ImportColumns = []string{"username", "given_name", "surname", "email", "groups"}
+
+// ImportOptions configure Import.
+type ImportOptions struct {
+	// Domain is the mail domain for rows without an email (username@Domain).
+	Domain string
+	// Policy is what generated passwords must satisfy.
+	Policy Policy
+	// MustChange forces new users to set their own password at first logon.
+	MustChange bool
+	// Passwords receives "username,password" lines for the users created,
+	// one per user as soon as it exists. It must be a 0600 file; passwords
+	// go nowhere else.
+	Passwords io.Writer
+	// Workers is how many users are created at once; default 4.
+	Workers int
+	// DryRun checks the rows against the directory without creating anyone.
+	DryRun bool
+}
+
+// RowError is a rejected CSV row.
+type RowError struct {
+	Line     int    `json:"line"`
+	Username string `json:"username,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+func (e RowError) String() string {
+	if e.Username != "" {
+		return fmt.Sprintf("line %d (%s): %s", e.Line, e.Username, e.Reason)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+}
+
+// ImportReport says what Import did.
+type ImportReport struct {
+	Created []string   `json:"created"`
+	Skipped []string   `json:"skipped"` // already in the directory
+	Bad     []RowError `json:"bad"`
+}
+
+// importRow is a valid row waiting to be created.
+type importRow struct {
+	line int
+	user User
+}
+
+// maxImportRows bounds an import file.
+const maxImportRows = 100_000
+
+// Import reads users from CSV (header required, columns ImportColumns in
+// any order, UTF-8 with or without BOM, groups separated by ';') and creates
+// the valid rows that are not in the directory yet, with generated
+// passwords written to opts.Passwords. Bad rows are reported with their line
+// numbers and skipped; users that exist are skipped, so a failed import can
+// be re-run. The error is for failures that stop the import as a whole.
+func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (ImportReport, error) {
+	var rep ImportReport
+	if opts.Passwords == nil && !opts.DryRun {
+		return rep, errors.New("import needs a passwords output file")
+	}
+	rows, bad, err := parseImport(r, opts.Domain)
+	if err != nil {
+		return rep, err
+	}
+	rep.Bad = bad
+	groups, err := d.Groups(ctx)
+	if err != nil {
+		return rep, err
+	}
+	users, err := d.Users(ctx)
+	if err != nil {
+		return rep, err
+	}
+	knownG := map[string]string{}
+	for _, g := range groups {
+		if !g.Builtin {
+			knownG[strings.ToLower(g.Name)] = g.Name
+		}
+	}
+	exists := map[string]bool{}
+	for _, u := range users {
+		exists[strings.ToLower(u.Username)] = true
+	}
+	var todo []importRow
+	for _, row := range rows {
+		if exists[row.user.Username] {
+			rep.Skipped = append(rep.Skipped, row.user.Username)
+			continue
+		}
+		var unknown []string
+		for i, g := range row.user.Groups {
+			if n, ok := knownG[strings.ToLower(g)]; ok {
+				row.user.Groups[i] = n
+			} else {
+				unknown = append(unknown, g)
+			}
+		}
+		if len(unknown) > 0 {
+			rep.Bad = append(rep.Bad, RowError{Line: row.line, Username: row.user.Username,
+				Reason: "unknown group " + strings.Join(unknown, ", ") + " (create it in the site template first)"})
+			continue
+		}
+		todo = append(todo, row)
+	}
+	if opts.DryRun {
+		for _, row := range todo {
+			rep.Created = append(rep.Created, row.user.Username)
+		}
+		return rep, nil
+	}
+	created, bad2, err := createAll(ctx, d, todo, opts)
+	rep.Created = created
+	rep.Bad = append(rep.Bad, bad2...)
+	slices.SortFunc(rep.Bad, func(a, b RowError) int { return a.Line - b.Line })
+	return rep, err
+}
+
+// createAll creates rows with opts.Workers sessions' worth of parallel
+// requests, writing each password as soon as its user exists.
+func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOptions) ([]string, []RowError, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	var (
+		mu      sync.Mutex
+		created []string
+		bad     []RowError
+		fatal   error
+	)
+	pwOut := bufio.NewWriter(opts.Passwords)
+	jobs := make(chan importRow)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for row := range jobs {
+				pw, err := policyPassword(row.user.Username, opts.Policy)
+				if err == nil {
+					err = d.CreateUser(ctx, row.user, pw, opts.MustChange)
+				}
+				if err == nil {
+					for _, g := range row.user.Groups {
+						if err = d.AddMember(ctx, g, row.user.Username); err != nil {
+							break
+						}
+					}
+				}
+				mu.Lock()
+				switch {
+				case errors.Is(err, ErrExists):
+					bad = append(bad, RowError{Line: row.line, Username: row.user.Username, Reason: "created by someone else meanwhile; skipped"})
+				case err != nil && ctx.Err() != nil:
+					if fatal == nil {
+						fatal = ctx.Err()
+					}
+				case err != nil:
+					bad = append(bad, RowError{Line: row.line, Username: row.user.Username, Reason: err.Error()})
+				default:
+					created = append(created, row.user.Username)
+					fmt.Fprintf(pwOut, "%s,%s\n", row.user.Username, pw)
+					if werr := pwOut.Flush(); werr != nil && fatal == nil {
+						fatal = fmt.Errorf("writing the passwords file: %w", werr)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, row := range todo {
+		mu.Lock()
+		stop := fatal != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		jobs <- row
+	}
+	close(jobs)
+	wg.Wait()
+	slices.Sort(created)
+	if fatal == nil && ctx.Err() != nil {
+		fatal = ctx.Err()
+	}
+	return created, bad, fatal
+}
+
+// policyPassword generates a password that passes p for username.
+func policyPassword(username string, p Policy) (string, error) {
+	n := max(16, p.MinLength)
+	for range 10 {
+		pw, err := GeneratePassword(n)
+		if err != nil {
+			return "", err
+		}
+		if CheckPassword(pw, username, p) == nil {
+			return pw, nil
+		}
+	}
+	return "", errors.New("could not generate a password that meets the policy")
+}
+
+// parseImport reads and validates the CSV rows.
+func parseImport(r io.Reader, domain string) ([]importRow, []RowError, error) {
+	br := bufio.NewReader(io.LimitReader(r, 64<<20))
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, nil, errors.New("the CSV file is empty: it needs a header line username,given_name,surname,email,groups")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the CSV header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(ImportColumns, h) {
+			return nil, nil, fmt.Errorf("line 1: unknown column %s: the columns are %s", quote(h), strings.Join(ImportColumns, ","))
+		}
+		if _, dup := col[h]; dup {
+			return nil, nil, fmt.Errorf("line 1: column %s appears twice", h)
+		}
+		col[h] = i
+	}
+	if _, ok := col["username"]; !ok {
+		return nil, nil, errors.New("line 1: the header has no username column: start the file with username,given_name,surname,email,groups")
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var rows []importRow
+	var bad []RowError
+	seen := map[string]int{}
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				bad = append(bad, RowError{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()})
+				if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+					continue
+				}
+			}
+			return rows, bad, fmt.Errorf("reading the CSV file: %w", err)
+		}
+		if n >= maxImportRows {
+			return nil, nil, fmt.Errorf("the CSV file has more than %d rows: split it", maxImportRows)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if row, rerr := validateRow(rec, get, domain, line); rerr != nil {
+			bad = append(bad, *rerr)
+		} else if first, dup := seen[row.user.Username]; dup {
+			bad = append(bad, RowError{Line: line, Username: row.user.Username, Reason: fmt.Sprintf("duplicate of line %d", first)})
+		} else {
+			seen[row.user.Username] = line
+			rows = append(rows, row)
+		}
+	}
+	return rows, bad, nil
+}
+
+func validateRow(rec []string, get func([]string, string) string, domain string, line int) (importRow, *RowError) {
+	for _, f := range rec {
+		if !utf8.ValidString(f) || strings.ContainsAny(f, "\x00\r\n") {
+			return importRow{}, &RowError{Line: line, Reason: "not valid UTF-8 text or contains control characters"}
+		}
+	}
+	name := strings.ToLower(get(rec, "username"))
+	if !ValidUsername(name) {
+		return importRow{}, &RowError{Line: line, Reason: fmt.Sprintf("invalid username %s: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", quote(get(rec, "username")))}
+	}
+	u := User{Username: name, GivenName: get(rec, "given_name"), Surname: get(rec, "surname"), Email: strings.ToLower(get(rec, "email"))}
+	for _, v := range []string{u.GivenName, u.Surname} {
+		if len(v) > 64 {
+			return importRow{}, &RowError{Line: line, Username: name, Reason: "name longer than 64 bytes"}
+		}
+	}
+	if u.Email == "" && domain != "" {
+		u.Email = name + "@" + domain
+	}
+	if u.Email != "" && !ValidEmail(u.Email) {
+		return importRow{}, &RowError{Line: line, Username: name, Reason: fmt.Sprintf("bad email %s", quote(u.Email))}
+	}
+	for _, g := range strings.Split(get(rec, "groups"), ";") {
+		g = strings.TrimSpace(g)
+		if g == "" {
+			continue
+		}
+		if !ValidGroupName(strings.ToLower(g)) {
+			return importRow{}, &RowError{Line: line, Username: name, Reason: fmt.Sprintf("invalid group name %s", quote(g))}
+		}
+		u.Groups = append(u.Groups, strings.ToLower(g))
+	}
+	u.Groups = sortedUnique(u.Groups)
+	u.DisplayName = displayName(u)
+	return importRow{line: line, user: u}, nil
+}

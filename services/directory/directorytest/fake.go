@@ -1,0 +1,385 @@
+// Package directorytest provides an in-memory directory.Directory for tests
+// of code that reads or changes users and groups without a Samba server.
+package directorytest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/posse-project/posse/services/directory"
+)
+
+// Fake is an in-memory Directory. It validates names like the LDAP
+// implementation, records every change in Calls, and keeps passwords so
+// tests can check them. It is safe for concurrent use.
+type Fake struct {
+	mu        sync.Mutex
+	Base      string
+	users     map[string]*entry
+	groups    map[string]*directory.Group
+	members   map[string]map[string]bool // group -> usernames
+	policy    directory.Policy
+	calls     []string
+	ouCreated bool
+	// FailCreate makes CreateUser fail for these usernames.
+	FailCreate map[string]error
+}
+
+type entry struct {
+	u          directory.User
+	password   string
+	mustChange bool
+}
+
+// New returns an empty fake directory with base DN DC=ad,DC=example,DC=com
+// and Samba's default policy.
+func New() *Fake {
+	return &Fake{
+		Base:    "DC=ad,DC=example,DC=com",
+		users:   map[string]*entry{},
+		groups:  map[string]*directory.Group{},
+		members: map[string]map[string]bool{},
+		policy:  directory.Policy{MinLength: 7, Complexity: true, MaxAgeDays: 42},
+	}
+}
+
+var _ directory.Directory = (*Fake)(nil)
+
+func (f *Fake) record(format string, a ...any) {
+	f.calls = append(f.calls, fmt.Sprintf(format, a...))
+}
+
+// Calls returns the changes made so far, in order.
+func (f *Fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// SeedUser adds a user as if it already existed (no call recorded).
+func (f *Fake) SeedUser(u directory.User, password string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := strings.ToLower(u.Username)
+	if u.DN == "" {
+		u.DN = "CN=" + directory.EscapeDN(u.Username) + "," + directory.OU + "," + f.Base
+		u.Managed = true
+	}
+	for _, g := range u.Groups {
+		if f.members[strings.ToLower(g)] == nil {
+			f.members[strings.ToLower(g)] = map[string]bool{}
+		}
+		f.members[strings.ToLower(g)][key] = true
+	}
+	u.Groups = nil
+	f.users[key] = &entry{u: u, password: password}
+}
+
+// SeedGroup adds a group as if it already existed.
+func (f *Fake) SeedGroup(g directory.Group) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if g.DN == "" {
+		g.DN = "CN=" + directory.EscapeDN(g.Name) + "," + directory.OU + "," + f.Base
+		g.Managed = true
+	}
+	f.groups[strings.ToLower(g.Name)] = &g
+}
+
+// SetPolicyDirect sets the policy without recording a call.
+func (f *Fake) SetPolicyDirect(p directory.Policy) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.policy = p
+}
+
+// Password returns a user's password and must-change flag.
+func (f *Fake) Password(username string) (string, bool, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.users[strings.ToLower(username)]
+	if !ok {
+		return "", false, false
+	}
+	return e.password, e.mustChange, true
+}
+
+// BaseDN implements directory.Directory.
+func (f *Fake) BaseDN() string { return f.Base }
+
+// Close implements directory.Directory.
+func (f *Fake) Close() error { return nil }
+
+// EnsureOU implements directory.Directory.
+func (f *Fake) EnsureOU(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.ouCreated {
+		f.ouCreated = true
+		f.record("ensure-ou")
+	}
+	return nil
+}
+
+func (f *Fake) userLocked(e *entry) directory.User {
+	u := e.u
+	u.Aliases = slices.Clone(u.Aliases)
+	u.Groups = nil
+	key := strings.ToLower(u.Username)
+	for g, m := range f.members {
+		if m[key] {
+			if gr, ok := f.groups[g]; ok {
+				u.Groups = append(u.Groups, gr.Name)
+			}
+		}
+	}
+	slices.Sort(u.Groups)
+	return u
+}
+
+// Users implements directory.Directory.
+func (f *Fake) Users(context.Context) ([]directory.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []directory.User
+	for _, e := range f.users {
+		out = append(out, f.userLocked(e))
+	}
+	slices.SortFunc(out, func(a, b directory.User) int { return strings.Compare(a.Username, b.Username) })
+	return out, nil
+}
+
+// Groups implements directory.Directory.
+func (f *Fake) Groups(context.Context) ([]directory.Group, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []directory.Group
+	for _, g := range f.groups {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b directory.Group) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// User implements directory.Directory.
+func (f *Fake) User(_ context.Context, username string) (directory.User, bool, error) {
+	if !directory.ValidUsername(username) {
+		return directory.User{}, false, fmt.Errorf("invalid username %q", username)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.users[strings.ToLower(username)]
+	if !ok {
+		return directory.User{}, false, nil
+	}
+	return f.userLocked(e), true, nil
+}
+
+func (f *Fake) existing(username string) (*entry, error) {
+	if !directory.ValidUsername(username) {
+		return nil, fmt.Errorf("invalid username %q", username)
+	}
+	e, ok := f.users[strings.ToLower(username)]
+	if !ok {
+		return nil, fmt.Errorf("no user %s in the directory", username)
+	}
+	if e.u.Builtin {
+		return nil, fmt.Errorf("user %s is a built-in account", username)
+	}
+	return e, nil
+}
+
+// CreateUser implements directory.Directory.
+func (f *Fake) CreateUser(_ context.Context, u directory.User, password string, mustChange bool) error {
+	if !directory.ValidUsername(u.Username) {
+		return fmt.Errorf("invalid username %q", u.Username)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.FailCreate[u.Username]; err != nil {
+		return err
+	}
+	key := strings.ToLower(u.Username)
+	if _, ok := f.users[key]; ok {
+		return fmt.Errorf("creating user %s: %w", u.Username, directory.ErrExists)
+	}
+	if err := directory.CheckPassword(password, u.Username, f.policy); err != nil {
+		return fmt.Errorf("creating user %s: the password does not meet the domain's password policy", u.Username)
+	}
+	u.DN = "CN=" + directory.EscapeDN(u.Username) + "," + directory.OU + "," + f.Base
+	u.Managed = true
+	u.Groups = nil // memberships are added with AddMember, as over LDAP
+	f.users[key] = &entry{u: u, password: password, mustChange: mustChange}
+	f.record("create-user %s", u.Username)
+	return nil
+}
+
+// UpdateUser implements directory.Directory.
+func (f *Fake) UpdateUser(_ context.Context, username string, up directory.UserUpdate) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, err := f.existing(username)
+	if err != nil {
+		return err
+	}
+	var fields []string
+	set := func(name string, dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+			fields = append(fields, name)
+		}
+	}
+	set("given_name", &e.u.GivenName, up.GivenName)
+	set("surname", &e.u.Surname, up.Surname)
+	set("display_name", &e.u.DisplayName, up.DisplayName)
+	set("email", &e.u.Email, up.Email)
+	if up.Aliases != nil {
+		e.u.Aliases = slices.Clone(*up.Aliases)
+		fields = append(fields, "aliases")
+	}
+	if up.Disabled != nil {
+		e.u.Disabled = *up.Disabled
+		fields = append(fields, "disabled")
+	}
+	f.record("update-user %s %s", username, strings.Join(fields, ","))
+	return nil
+}
+
+// SetPassword implements directory.Directory.
+func (f *Fake) SetPassword(_ context.Context, username, password string, mustChange bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, err := f.existing(username)
+	if err != nil {
+		return err
+	}
+	if err := directory.CheckPassword(password, username, f.policy); err != nil {
+		return fmt.Errorf("setting the password of %s: the password does not meet the domain's password policy", username)
+	}
+	e.password, e.mustChange = password, mustChange
+	f.record("set-password %s must-change=%v", username, mustChange)
+	return nil
+}
+
+// DeleteUser implements directory.Directory.
+func (f *Fake) DeleteUser(_ context.Context, username string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.existing(username); err != nil {
+		return err
+	}
+	key := strings.ToLower(username)
+	delete(f.users, key)
+	for _, m := range f.members {
+		delete(m, key)
+	}
+	f.record("delete-user %s", username)
+	return nil
+}
+
+// CreateGroup implements directory.Directory.
+func (f *Fake) CreateGroup(_ context.Context, g directory.Group) error {
+	if !directory.ValidGroupName(g.Name) {
+		return fmt.Errorf("invalid group name %q", g.Name)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := strings.ToLower(g.Name)
+	if _, ok := f.groups[key]; ok {
+		return fmt.Errorf("creating group %s: %w", g.Name, directory.ErrExists)
+	}
+	g.DN = "CN=" + directory.EscapeDN(g.Name) + "," + directory.OU + "," + f.Base
+	g.Managed = true
+	f.groups[key] = &g
+	f.record("create-group %s", g.Name)
+	return nil
+}
+
+func (f *Fake) group(name string) (*directory.Group, error) {
+	if !directory.ValidGroupName(name) {
+		return nil, fmt.Errorf("invalid group name %q", name)
+	}
+	g, ok := f.groups[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("no group %s in the directory", name)
+	}
+	return g, nil
+}
+
+// SetGroupDescription implements directory.Directory.
+func (f *Fake) SetGroupDescription(_ context.Context, name, description string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, err := f.group(name)
+	if err != nil {
+		return err
+	}
+	g.Description = description
+	f.record("describe-group %s", name)
+	return nil
+}
+
+// DeleteGroup implements directory.Directory.
+func (f *Fake) DeleteGroup(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.group(name); err != nil {
+		return err
+	}
+	delete(f.groups, strings.ToLower(name))
+	delete(f.members, strings.ToLower(name))
+	f.record("delete-group %s", name)
+	return nil
+}
+
+func (f *Fake) member(group, username string, add bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.group(group); err != nil {
+		return err
+	}
+	if _, err := f.existing(username); err != nil {
+		return err
+	}
+	gk := strings.ToLower(group)
+	if f.members[gk] == nil {
+		f.members[gk] = map[string]bool{}
+	}
+	if add {
+		f.members[gk][strings.ToLower(username)] = true
+		f.record("add-member %s %s", group, username)
+	} else {
+		delete(f.members[gk], strings.ToLower(username))
+		f.record("remove-member %s %s", group, username)
+	}
+	return nil
+}
+
+// AddMember implements directory.Directory.
+func (f *Fake) AddMember(_ context.Context, group, username string) error {
+	return f.member(group, username, true)
+}
+
+// RemoveMember implements directory.Directory.
+func (f *Fake) RemoveMember(_ context.Context, group, username string) error {
+	return f.member(group, username, false)
+}
+
+// Policy implements directory.Directory.
+func (f *Fake) Policy(context.Context) (directory.Policy, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.policy, nil
+}
+
+// SetPolicy implements directory.Directory.
+func (f *Fake) SetPolicy(_ context.Context, p directory.Policy) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.policy = p
+	f.record("set-policy %d %v %d", p.MinLength, p.Complexity, p.MaxAgeDays)
+	return nil
+}

@@ -1,0 +1,74 @@
+package directory
+
+import (
+	"context"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Exported is the directory part of a site template, read from the live
+// directory.
+type Exported struct {
+	Groups []site.Group `json:"groups" yaml:"groups"`
+	Users  []site.User  `json:"users" yaml:"users"`
+	// Skipped lists entries that are not built-in but cannot be expressed
+	// in a template (names outside the site grammar).
+	Skipped []string `json:"skipped,omitempty" yaml:"-"`
+}
+
+// Export reads every non-built-in group and user. Passwords are exported as
+// ${secret:<username>} references; memberships only name exported groups.
+// domain is the site's mail domain: an email equal to username@domain is
+// left out, as the template's default.
+func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
+	var out Exported
+	groups, err := d.Groups(ctx)
+	if err != nil {
+		return out, err
+	}
+	users, err := d.Users(ctx)
+	if err != nil {
+		return out, err
+	}
+	exported := map[string]bool{}
+	for _, g := range groups {
+		if g.Builtin {
+			continue
+		}
+		if !ValidGroupName(g.Name) {
+			out.Skipped = append(out.Skipped, "group "+g.Name)
+			continue
+		}
+		exported[g.Name] = true
+		out.Groups = append(out.Groups, site.Group{Name: g.Name, Description: g.Description})
+	}
+	for _, u := range users {
+		if u.Builtin {
+			continue
+		}
+		if !ValidUsername(u.Username) {
+			out.Skipped = append(out.Skipped, "user "+u.Username)
+			continue
+		}
+		su := site.User{
+			Username:  u.Username,
+			GivenName: u.GivenName,
+			Surname:   u.Surname,
+			Email:     u.Email,
+			Password:  site.NewSecretRef(strings.ReplaceAll(strings.ReplaceAll(u.Username, ".", "_"), "-", "_")),
+			Aliases:   u.Aliases,
+			Disabled:  u.Disabled,
+		}
+		if strings.EqualFold(su.Email, u.Username+"@"+domain) {
+			su.Email = ""
+		}
+		for _, g := range u.Groups {
+			if exported[g] {
+				su.Groups = append(su.Groups, g)
+			}
+		}
+		out.Users = append(out.Users, su)
+	}
+	return out, nil
+}

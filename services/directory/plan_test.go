@@ -1,0 +1,407 @@
+package directory_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/hosttest"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/directory/directorytest"
+)
+
+var secrets = hosttest.MapSecrets{
+	"domain_admin": "Admin-Secret-Pw-1",
+	"amueller":     "Anna-Secret-Pw-1",
+	"bweber":       "Bernd-Secret-Pw-1",
+}
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func loadSite(t *testing.T, edit func(*site.Site)) *site.Site {
+	t.Helper()
+	data, err := os.ReadFile("testdata/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := site.Parse("site.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(s)
+	}
+	return s
+}
+
+// box is a fake box: a temp root, fake systemd, runner and directory.
+type box struct {
+	env   *host.Env
+	units *hosttest.FakeUnits
+	run   *hosttest.FakeRunner
+	dir   *directorytest.Fake
+	svc   *directory.Service
+	opens int
+}
+
+func newBox(t *testing.T) *box {
+	b := &box{units: hosttest.NewFakeUnits(), run: hosttest.NewFakeRunner(t), dir: directorytest.New()}
+	b.dir.Base = "DC=ad,DC=example,DC=com"
+	b.dir.SeedUser(directory.User{Username: "Administrator", DN: "CN=Administrator,CN=Users," + b.dir.Base, Builtin: true}, "")
+	b.dir.SeedGroup(directory.Group{Name: "Domain Users", DN: "CN=Domain Users,CN=Users," + b.dir.Base, Builtin: true})
+	b.env = &host.Env{Root: t.TempDir(), StateDir: host.DefaultStateDir, Units: b.units, Runner: b.run,
+		Secrets: secrets, Hostname: "dc", IP: "10.0.0.2"}
+	b.svc = directory.New()
+	b.svc.Now = func() time.Time { return now }
+	b.svc.LDAPWait = time.Second
+	b.svc.Open = func(_ context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error) {
+		b.opens++
+		if c.Realm != "AD.EXAMPLE.COM" || c.FQDN != "dc.ad.example.com" || c.AdminSecret != "domain_admin" {
+			t.Errorf("open with %+v", c)
+		}
+		return b.dir, nil
+	}
+	b.units.Add(directory.Unit, true, true)
+	return b
+}
+
+func (b *box) write(t *testing.T, path, content string) {
+	t.Helper()
+	p := b.env.Path(path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// provisioned makes the box look like a DC that Posse set up: files as
+// rendered, certificates present.
+func (b *box) provisioned(t *testing.T, s *site.Site) {
+	t.Helper()
+	b.write(t, directory.SamLDBPath, "ldb")
+	off := *b.env
+	off.Offline = true
+	steps, _, err := b.svc.Plan(context.Background(), s, &off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps {
+		var fs plan.FileSpec
+		if err := st.DecodeSpec(&fs); err != nil {
+			t.Fatal(err)
+		}
+		b.write(t, fs.Path, fs.Content)
+	}
+	names := directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.example.com", IPs: []string{"10.0.0.2"}}
+	if _, err := directory.EnsureTLS(b.env.State(directory.TLSDir), names, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// apply executes the directory's own steps (the engine runs the rest).
+func (b *box) apply(t *testing.T, steps []plan.Step) {
+	t.Helper()
+	for _, st := range steps {
+		switch st.Kind {
+		case plan.KindProbe, plan.KindFile, plan.KindUnit, plan.KindCheck:
+			continue
+		}
+		if err := b.svc.Execute(context.Background(), st, b.env); err != nil {
+			t.Fatalf("execute %s %s: %v", st.Kind, st.Target, err)
+		}
+	}
+}
+
+func kinds(steps []plan.Step) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, string(s.Action)+" "+s.Kind+" "+s.Target)
+	}
+	return out
+}
+
+func noSecrets(t *testing.T, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, val := range secrets {
+		if strings.Contains(string(b), val) {
+			t.Errorf("plan contains the value of secret %s", name)
+		}
+	}
+}
+
+func TestPlanFreshBox(t *testing.T) {
+	b := newBox(t)
+	s := loadSite(t, nil)
+	steps, notes, err := b.svc.Plan(context.Background(), s, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"create directory.tls /var/lib/posse/tls",
+		"create directory.provision AD.EXAMPLE.COM",
+		"update directory.policy password policy",
+		"create directory.group group staff",
+		"create directory.group group partners",
+		"create directory.user user amueller",
+		"create directory.user user bweber",
+		"run probe samba-ad-dc.service",
+	}
+	if got := kinds(steps); !slices.Equal(got, want) {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(notes) != 0 || b.opens != 0 {
+		t.Errorf("notes %v, directory opened %d times before the domain exists", notes, b.opens)
+	}
+	noSecrets(t, steps)
+	if len(b.run.Cmds()) != 0 || len(b.units.Calls()) != 0 {
+		t.Errorf("plan ran commands %v or unit jobs %v", b.run.Argvs(), b.units.Calls())
+	}
+}
+
+func TestPlanRefusesOtherRealm(t *testing.T) {
+	b := newBox(t)
+	b.write(t, directory.SamLDBPath, "ldb")
+	b.write(t, directory.SMBConfPath, "[global]\n\trealm = AD.OTHER.ORG\n")
+	_, _, err := b.svc.Plan(context.Background(), loadSite(t, nil), b.env)
+	if err == nil || !strings.Contains(err.Error(), "AD.OTHER.ORG") || !strings.Contains(err.Error(), "AD.EXAMPLE.COM") {
+		t.Fatalf("err = %v, want a refusal naming both realms", err)
+	}
+}
+
+func TestPlanOffline(t *testing.T) {
+	b := newBox(t)
+	b.env.Offline = true
+	b.env.Units, b.env.Runner = nil, nil
+	steps, _, err := b.svc.Plan(context.Background(), loadSite(t, nil), b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"create file /etc/samba/smb.conf",
+		"create file /etc/krb5.conf",
+		"create file /etc/resolv.conf",
+		"create file /etc/samba/posse-shares.conf",
+	}
+	if got := kinds(steps); !slices.Equal(got, want) {
+		t.Errorf("offline steps %v, want %v", got, want)
+	}
+	if b.opens != 0 {
+		t.Error("offline plan dialled the directory")
+	}
+}
+
+func TestPlanConvergesAndReapplyIsEmpty(t *testing.T) {
+	ctx := context.Background()
+	b := newBox(t)
+	s := loadSite(t, nil)
+	b.provisioned(t, s)
+
+	steps, _, err := b.svc.Plan(ctx, s, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"update directory.policy password policy",
+		"create directory.group group staff",
+		"create directory.group group partners",
+		"create directory.user user amueller",
+		"create directory.user user bweber",
+		"run probe samba-ad-dc.service",
+	}
+	if got := kinds(steps); !slices.Equal(got, want) {
+		t.Fatalf("steps:\n%s", strings.Join(got, "\n"))
+	}
+	b.apply(t, steps)
+	if pw, mc, _ := b.dir.Password("amueller"); pw != secrets["amueller"] || !mc {
+		t.Errorf("amueller password/must-change = %v %v", pw == secrets["amueller"], mc)
+	}
+	if _, mc, _ := b.dir.Password("bweber"); mc {
+		t.Error("bweber must not have to change the password")
+	}
+	u, _, _ := b.dir.User(ctx, "amueller")
+	if u.Email != "amueller@example.com" || !slices.Equal(u.Aliases, []string{"anna@example.com"}) ||
+		!slices.Equal(u.Groups, []string{"partners", "staff"}) || u.DisplayName != "Anna Müller" {
+		t.Errorf("amueller = %+v", u)
+	}
+
+	steps, notes, err := b.svc.Plan(ctx, s, b.env)
+	if err != nil || len(steps) != 0 || len(notes) != 0 {
+		t.Fatalf("re-plan: %v %v %v", kinds(steps), notes, err)
+	}
+
+	// Field-level changes: a new surname, one group less, disabled.
+	s2 := loadSite(t, func(s *site.Site) {
+		s.Users[0].Surname = "Schulz"
+		s.Users[0].Groups = []string{"staff"}
+		s.Users[1].Disabled = true
+		s.Groups[0].Description = "All of us"
+	})
+	steps, _, err = b.svc.Plan(ctx, s2, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(steps); !slices.Equal(got, []string{
+		"update directory.group group staff",
+		"update directory.user user amueller",
+		"update directory.user user bweber",
+		"run probe samba-ad-dc.service",
+	}) {
+		t.Fatalf("steps %v", got)
+	}
+	ch := map[string]plan.Change{}
+	for _, c := range steps[1].Changes {
+		ch[c.Field] = c
+	}
+	if c := ch["surname"]; c.Before != "Müller" || c.After != "Schulz" {
+		t.Errorf("surname change %+v", c)
+	}
+	if c := ch["groups"]; c.Before != "partners, staff" || c.After != "staff" {
+		t.Errorf("groups change %+v", c)
+	}
+	if _, ok := ch["password"]; ok {
+		t.Error("an update re-sets the password")
+	}
+	if c := steps[2].Changes; len(c) != 1 || c[0].Field != "disabled" || c[0].After != "true" {
+		t.Errorf("bweber changes %+v", c)
+	}
+	b.apply(t, steps)
+	if steps, _, err := b.svc.Plan(ctx, s2, b.env); err != nil || len(steps) != 0 {
+		t.Fatalf("after update: %v %v", kinds(steps), err)
+	}
+	if pw, _, _ := b.dir.Password("amueller"); pw != secrets["amueller"] {
+		t.Error("update changed the password")
+	}
+}
+
+func TestPlanNotesAndPrune(t *testing.T) {
+	ctx := context.Background()
+	for _, prune := range []bool{false, true} {
+		b := newBox(t)
+		s := loadSite(t, func(s *site.Site) { s.Directory.Prune = prune })
+		b.provisioned(t, s)
+		b.apply(t, mustPlan(t, b, s))
+		b.dir.SeedUser(directory.User{Username: "olduser"}, "")
+		b.dir.SeedGroup(directory.Group{Name: "oldgroup"})
+		b.dir.SeedUser(directory.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
+		steps, notes, err := b.svc.Plan(ctx, s, b.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var targets []string
+		for _, n := range notes {
+			targets = append(targets, n.Target)
+		}
+		slices.Sort(targets)
+		if prune {
+			if got := kinds(steps); !slices.Equal(got, []string{"delete directory.user user olduser", "delete directory.group group oldgroup", "run probe samba-ad-dc.service"}) {
+				t.Errorf("prune steps %v", got)
+			}
+			if !slices.Equal(targets, []string{"user handmade"}) {
+				t.Errorf("prune notes %v", targets)
+			}
+			b.apply(t, steps)
+			if _, ok, _ := b.dir.User(ctx, "olduser"); ok {
+				t.Error("olduser not deleted")
+			}
+		} else {
+			if len(steps) != 0 {
+				t.Errorf("steps without prune: %v", kinds(steps))
+			}
+			if !slices.Equal(targets, []string{"group oldgroup", "user handmade", "user olduser"}) {
+				t.Errorf("notes %v", targets)
+			}
+		}
+		for _, c := range b.dir.Calls() {
+			if strings.Contains(c, "Administrator") || strings.Contains(c, "Domain Users") || strings.Contains(c, "handmade") {
+				t.Errorf("touched a built-in or unmanaged entry: %s", c)
+			}
+		}
+	}
+}
+
+func mustPlan(t *testing.T, b *box, s *site.Site) []plan.Step {
+	t.Helper()
+	steps, _, err := b.svc.Plan(context.Background(), s, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return steps
+}
+
+func TestExecuteProvision(t *testing.T) {
+	b := newBox(t)
+	b.units = hosttest.NewFakeUnits()
+	b.units.Add("smbd.service", true, true)
+	b.units.Add("nmbd.service", true, true)
+	b.units.Add(directory.Unit, false, false)
+	b.env.Units = b.units
+	b.run.Strict = true
+	b.run.OnFunc([]string{"samba-tool", "domain", "provision"}, func(host.Cmd) (host.Result, error) {
+		b.write(t, directory.SamLDBPath, "ldb") // what samba-tool leaves behind
+		return host.Result{}, nil
+	})
+	b.run.On([]string{"python3", "-c"}, host.Result{})
+	b.write(t, directory.SMBConfPath, "[global]\n\tworkgroup = WORKGROUP\n")
+	b.write(t, directory.ResolvPath, "nameserver 192.0.2.53\n")
+	s := loadSite(t, nil)
+	steps := mustPlan(t, b, s)
+	for _, st := range steps[:2] {
+		if err := b.svc.Execute(context.Background(), st, b.env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	argvs := b.run.Argvs()
+	if len(argvs) != 2 || !strings.HasPrefix(argvs[0], "samba-tool domain provision --use-rfc2307 --realm=AD.EXAMPLE.COM --domain=EXAMPLE") ||
+		!strings.HasPrefix(argvs[1], "python3 -c") {
+		t.Fatalf("commands %q", argvs)
+	}
+	if cmds := b.run.Cmds(); string(cmds[1].Stdin) != secrets["domain_admin"]+"\n" {
+		t.Error("the admin password is not fed on stdin")
+	}
+	calls := strings.Join(b.units.Calls(), "; ")
+	for _, want := range []string{"stop smbd.service", "mask smbd.service nmbd.service winbind.service", "unmask samba-ad-dc.service", "enable samba-ad-dc.service", "restart samba-ad-dc.service"} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("unit calls %q lack %q", calls, want)
+		}
+	}
+	orig, err := os.ReadFile(b.env.Path(directory.SMBConfPath + ".posse-orig"))
+	if err != nil || !strings.Contains(string(orig), "WORKGROUP") {
+		t.Errorf("original smb.conf not kept: %v", err)
+	}
+	conf, _ := os.ReadFile(b.env.Path(directory.SMBConfPath))
+	if !strings.Contains(string(conf), "realm = AD.EXAMPLE.COM") || !strings.Contains(string(conf), "dns forwarder = 192.0.2.53") ||
+		!strings.Contains(string(conf), "tls certfile = /var/lib/posse/tls/server.crt") {
+		t.Errorf("smb.conf:\n%s", conf)
+	}
+	if _, err := os.Stat(b.env.Path(directory.SharesInclude)); err != nil {
+		t.Error("shares include not created: samba would not start")
+	}
+	fi, err := os.Stat(b.env.State("tls", "server.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("server key: %v", err)
+	}
+	if c := b.dir.Calls(); len(c) == 0 || c[0] != "ensure-ou" {
+		t.Errorf("directory calls %v, want ensure-ou first", c)
+	}
+	// Applying the same plan again does not provision twice.
+	if err := b.svc.Execute(context.Background(), steps[1], b.env); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.run.Argvs()); n != 2 {
+		t.Errorf("second provision ran %d commands", n)
+	}
+}

@@ -1,0 +1,186 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/posse-project/posse/services/directory"
+)
+
+// DovecotDHFile is Debian's Diffie-Hellman parameter file for Dovecot.
+const DovecotDHFile = "/usr/share/dovecot/dh.pem"
+
+// RenderDovecotConf renders a complete dovecot.conf (Debian's conf.d is not
+// included, so nothing else adds a passdb or listener): IMAP on 143 with
+// STARTTLS and 993, LMTP and SASL sockets in Postfix's spool, logins and
+// users from the directory, Maildirs under /var/vmail owned by vmail, TLS
+// required with the site certificate, and the quota plugin with a policy
+// service for Postfix.
+func RenderDovecotConf(c Config) string {
+	var b strings.Builder
+	b.WriteString(header)
+	b.WriteString(`protocols = imap lmtp
+listen = *, ::
+
+# Mail as Maildir under /var/vmail/<domain>/<user>, owned by vmail.
+mail_location = maildir:/var/vmail/%d/%n/Maildir
+mail_uid = vmail
+mail_gid = vmail
+first_valid_uid = 5000
+mail_plugins = $mail_plugins quota
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \Junk
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \Trash
+    auto = subscribe
+  }
+}
+
+# TLS with the site certificate; no plaintext logins.
+ssl = required
+`)
+	fmt.Fprintf(&b, "ssl_cert = <%s\n", c.CertFile())
+	fmt.Fprintf(&b, "ssl_key = <%s\n", c.KeyFile())
+	fmt.Fprintf(&b, "ssl_dh = <%s\n", DovecotDHFile)
+	b.WriteString(`ssl_min_protocol = TLSv1.2
+ssl_prefer_server_ciphers = yes
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+auth_username_format = %Lu
+
+# Logins and users from the directory (see posse-ldap.conf.ext).
+passdb {
+  driver = ldap
+  args = ` + DovecotLDAPPath + `
+}
+userdb {
+  driver = ldap
+  args = ` + DovecotLDAPPath + `
+}
+
+service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+service lmtp {
+  unix_listener /var/spool/postfix/private/dovecot-lmtp {
+    mode = 0600
+    user = postfix
+    group = postfix
+  }
+}
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+  unix_listener auth-userdb {
+    mode = 0600
+    user = vmail
+  }
+}
+`)
+	if c.QuotaMB > 0 {
+		b.WriteString(`service quota-status {
+  executable = quota-status -p postfix
+  unix_listener /var/spool/postfix/private/quota-status {
+    mode = 0600
+    user = postfix
+  }
+  client_limit = 1
+}
+`)
+	}
+	b.WriteString(`
+protocol lmtp {
+  postmaster_address = postmaster@` + c.Domain + `
+  mail_plugins = $mail_plugins
+}
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+}
+lmtp_rcpt_check_quota = yes
+
+plugin {
+  quota = maildir:User quota
+`)
+	if c.QuotaMB > 0 {
+		fmt.Fprintf(&b, "  quota_rule = *:storage=%dM\n", c.QuotaMB)
+		b.WriteString("  quota_rule2 = Trash:storage=+10%\n")
+	}
+	b.WriteString(`  quota_grace = 0%
+  quota_status_success = DUNNO
+  quota_status_nouser = DUNNO
+  quota_status_overquota = "552 5.2.2 Mailbox is full"
+}
+`)
+	return b.String()
+}
+
+// RenderDovecotLDAP renders Dovecot's LDAP settings: the service account
+// finds a user by mail address or username (auth_bind then checks the
+// password with a bind as that user), and the login becomes the user's
+// mail address, so both spellings reach the same mailbox. The service
+// account itself and disabled accounts never log in.
+func RenderDovecotLDAP(c Config) string {
+	var b strings.Builder
+	b.WriteString(header)
+	fmt.Fprintf(&b, "uris = %s\n", c.LDAPURI())
+	b.WriteString("ldap_version = 3\n")
+	fmt.Fprintf(&b, "tls_ca_cert_file = %s\n", c.CAFile())
+	b.WriteString("tls_require_cert = demand\n")
+	fmt.Fprintf(&b, "dn = %s\n", c.BindDN)
+	fmt.Fprintf(&b, "dnpass = %s\n", passwordPlaceholder)
+	b.WriteString("auth_bind = yes\n")
+	fmt.Fprintf(&b, "base = %s\n", c.SearchBase)
+	b.WriteString("scope = subtree\n")
+	b.WriteString("deref = never\n")
+	fmt.Fprintf(&b, "pass_filter = %s\n", PassFilter())
+	b.WriteString("pass_attrs = mail=user\n")
+	fmt.Fprintf(&b, "user_filter = %s\n", UserFilter())
+	b.WriteString("user_attrs = =home=/var/vmail/%d/%n, =uid=vmail, =gid=vmail\n")
+	fmt.Fprintf(&b, "iterate_filter = %s\n", IterateFilter())
+	b.WriteString("iterate_attrs = mail=user\n")
+	return b.String()
+}
+
+// PassFilter is Dovecot's login filter: a user with a mailbox, by mail
+// address or username (%u is escaped by Dovecot); the service account's
+// name is a literal, escaped here.
+func PassFilter() string {
+	return "(&(objectClass=user)(mail=*)(|(mail=%u)(sAMAccountName=%u))" + notService() + "(!" + disabledFilter + "))"
+}
+
+// UserFilter finds a mailbox owner by mail address (after login the user
+// name is always the mail address; LMTP and quota-status pass it too).
+func UserFilter() string {
+	return "(&(objectClass=user)(mail=%u)" + notService() + "(!" + disabledFilter + "))"
+}
+
+// IterateFilter lists every mailbox owner (doveadm user '*').
+func IterateFilter() string {
+	return "(&(objectClass=user)(mail=*)" + notService() + "(!" + disabledFilter + "))"
+}
+
+func notService() string {
+	return "(!(sAMAccountName=" + directory.EscapeFilter(ServiceAccount) + "))"
+}

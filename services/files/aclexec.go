@@ -1,0 +1,99 @@
+package files
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
+)
+
+// ReadACL reads a directory's owner, group, flags and ACL with
+// `getfacl --absolute-names -p -n PATH` (the header lines are kept: they
+// carry owner, group and the setgid flag). exists is false when the
+// directory is missing.
+func ReadACL(ctx context.Context, env *host.Env, p string) (n NumACL, exists bool, err error) {
+	full := env.Path(p)
+	fi, err := os.Lstat(full)
+	if errors.Is(err, os.ErrNotExist) {
+		return NumACL{}, false, nil
+	}
+	if err != nil {
+		return NumACL{}, false, err
+	}
+	if !fi.IsDir() {
+		return NumACL{}, false, fmt.Errorf("%s is not a directory (a file or a symbolic link): move it away", p)
+	}
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"getfacl", "--absolute-names", "-p", "-n", "--", full}})
+	if err != nil {
+		return NumACL{}, true, fmt.Errorf("read the ACL of %s: %w", p, err)
+	}
+	n, err = ParseGetfacl(res.Stdout)
+	if err != nil {
+		return NumACL{}, true, fmt.Errorf("read the ACL of %s: %w", p, err)
+	}
+	return n, true, nil
+}
+
+// ApplyACL resolves the spec's names with wbinfo and makes the directory
+// so: owner and group (chown, never following a link), the ACL entries
+// with `setfacl --set-file=- PATH` (the entries on stdin, only the path in
+// argv), then the setgid bit. The directory must exist and resolve inside
+// /srv. With spec.Recycle the share's .recycle folder is created if
+// missing, after the ACL, so it inherits the default ACL.
+func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
+	a := spec.ACL
+	if err := SharePathError(a.Path); err != nil {
+		return err
+	}
+	if err := CheckNoEscape(env.Root, a.Path); err != nil {
+		return err
+	}
+	users, groups := aclNames(a)
+	ids, missing, err := Wbinfo{Runner: env.Runner, Workgroup: spec.Workgroup}.Resolve(ctx, users, groups)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not in the directory: add them to the site template (the directory service creates them)", strings.Join(missing, ", "))
+	}
+	want, err := a.Resolve(ids)
+	if err != nil {
+		return err
+	}
+	full := env.Path(a.Path)
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.Path, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory: move it away and apply again", a.Path)
+	}
+	if err := os.Lchown(full, want.UID, want.GID); err != nil {
+		return fmt.Errorf("set owner of %s: %w", a.Path, err)
+	}
+	if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"setfacl", "--set-file=-", "--", full}, Stdin: want.SetfaclInput()}); err != nil {
+		return fmt.Errorf("set the ACL of %s: %w", a.Path, err)
+	}
+	fi, err = os.Lstat(full)
+	if err != nil {
+		return err
+	}
+	mode := fi.Mode().Perm()
+	if want.Setgid {
+		mode |= os.ModeSetgid
+	}
+	if err := os.Chmod(full, mode); err != nil {
+		return fmt.Errorf("set mode of %s: %w", a.Path, err)
+	}
+	if spec.Recycle {
+		bin := path.Join(a.Path, RecycleDir)
+		if err := os.Mkdir(env.Path(bin), 0o770); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create the recycle bin %s: %w", bin, err)
+		}
+	}
+	return nil
+}

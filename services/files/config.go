@@ -1,0 +1,177 @@
+// Package files turns the site template's shares, homes and groups into a
+// working file server on the Samba AD domain controller: share sections in
+// a Posse-owned include file, share and home directories with POSIX ACLs,
+// a recycle bin per share with a daily purge timer, a health probe, and
+// export of the shares part of a template from a live box.
+//
+// See docs/files.md for the decisions behind it (numeric ids from wbinfo,
+// per-user home sections, reload instead of restart).
+package files
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Paths and names on the box.
+const (
+	// ConfPath is the include file with the share sections. smb.conf (owned
+	// by the directory service) ends with "include = ConfPath".
+	ConfPath = "/etc/samba/posse-shares.conf"
+	// HomesDir holds one private folder per user when homes are enabled.
+	HomesDir = "/srv/posse/homes"
+	// RecycleDir is the recycle bin's directory inside a share.
+	RecycleDir = ".recycle"
+	// DCUnit is the domain controller's unit; share changes reload it.
+	DCUnit = "samba-ad-dc.service"
+	// PurgeService and PurgeTimer empty old recycle bin entries daily.
+	PurgeService = "posse-recycle-purge.service"
+	PurgeTimer   = "posse-recycle-purge.timer"
+	// UnitDir is where the purge units are written.
+	UnitDir = "/etc/systemd/system"
+	// HomeDrive is the drive letter Windows maps a user's home folder to.
+	HomeDrive = "H:"
+)
+
+// Share is one share as Posse renders it: template values with defaults
+// applied.
+type Share struct {
+	Name    string `json:"name"`
+	Path    string `json:"path"`
+	Comment string `json:"comment,omitempty"`
+	// Read and Write are group names of the template (without workgroup).
+	Read  []string `json:"read,omitempty"`
+	Write []string `json:"write,omitempty"`
+	// Browseable shows the share in listings; template shares always are.
+	Browseable  bool `json:"browseable"`
+	RecycleBin  bool `json:"recycle_bin,omitempty"`
+	RecycleDays int  `json:"recycle_days,omitempty"`
+}
+
+// Home is one user's home share.
+type Home struct {
+	User string `json:"user"`
+	Path string `json:"path"`
+}
+
+// Config is everything the include file is rendered from.
+type Config struct {
+	// Workgroup is the NetBIOS domain name qualifying group and user names.
+	Workgroup string  `json:"workgroup"`
+	Shares    []Share `json:"shares,omitempty"`
+	// Homes is true when homes are enabled; then every user gets a home share.
+	Homes     bool   `json:"homes,omitempty"`
+	HomeUsers []Home `json:"home_users,omitempty"`
+}
+
+// FromSite builds the Config of a site, in template order, and checks
+// every value that reaches the include file (see Validate).
+func FromSite(s *site.Site) (Config, error) {
+	c := Config{Workgroup: strings.ToUpper(s.Site.Workgroup), Homes: s.Homes.Enabled}
+	for _, sh := range s.Shares {
+		c.Shares = append(c.Shares, Share{
+			Name:        sh.Name,
+			Path:        s.SharePath(sh),
+			Comment:     sh.Description,
+			Read:        slices.Clone(sh.Read),
+			Write:       slices.Clone(sh.Write),
+			Browseable:  true,
+			RecycleBin:  sh.RecycleBin,
+			RecycleDays: recycleDays(sh),
+		})
+	}
+	if s.Homes.Enabled {
+		for _, u := range s.Users {
+			c.HomeUsers = append(c.HomeUsers, Home{User: u.Username, Path: HomePath(u.Username)})
+		}
+	}
+	if err := c.Validate(groupSet(s)); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func recycleDays(sh site.Share) int {
+	if !sh.RecycleBin {
+		return 0
+	}
+	return sh.RecycleRetention()
+}
+
+func groupSet(s *site.Site) map[string]bool {
+	m := map[string]bool{}
+	for _, g := range s.Groups {
+		m[g.Name] = true
+	}
+	return m
+}
+
+// HomePath returns a user's home folder.
+func HomePath(user string) string { return HomesDir + "/" + user }
+
+// HomeDirectory returns the UNC path Windows maps as the user's home
+// folder (the AD attribute homeDirectory): \\HOST\user.
+func HomeDirectory(hostname, user string) string {
+	h, _, _ := strings.Cut(hostname, ".")
+	return `\\` + strings.ToUpper(h) + `\` + user
+}
+
+// HomeAttrs are the directory attributes a user needs when homes are
+// enabled; the directory service sets them.
+type HomeAttrs struct {
+	Username      string `json:"username"`
+	HomeDirectory string `json:"home_directory"`
+	HomeDrive     string `json:"home_drive"`
+}
+
+// UserHomeAttrs returns homeDirectory and homeDrive for every user of the
+// site when homes are enabled, else nil. hostname is the box's host name.
+func UserHomeAttrs(s *site.Site, hostname string) []HomeAttrs {
+	if !s.Homes.Enabled {
+		return nil
+	}
+	out := make([]HomeAttrs, 0, len(s.Users))
+	for _, u := range s.Users {
+		out = append(out, HomeAttrs{Username: u.Username, HomeDirectory: HomeDirectory(hostname, u.Username), HomeDrive: HomeDrive})
+	}
+	return out
+}
+
+// Groups returns the share's groups with any access, write groups first,
+// without duplicates.
+func (sh Share) Groups() []string {
+	var out []string
+	for _, g := range append(slices.Clone(sh.Write), sh.Read...) {
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ReadOnly lists the read groups that do not also write.
+func (sh Share) ReadOnly() []string {
+	var out []string
+	for _, g := range sh.Read {
+		if !slices.Contains(sh.Write, g) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// FindShare returns the share named name (case-insensitive, as Samba
+// compares), or false.
+func (c Config) FindShare(name string) (Share, bool) {
+	for _, sh := range c.Shares {
+		if strings.EqualFold(sh.Name, name) {
+			return sh, true
+		}
+	}
+	return Share{}, false
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,0 +1,339 @@
+package files
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Modes of the directories Posse creates.
+const (
+	ShareDirMode = 0o2770 // setgid: new files keep the share's group
+	HomeDirMode  = 0o700
+	HomesDirMode = 0o711 // users pass through to their own folder only
+)
+
+// Plan implements provisioning.Service: the include file (with each
+// share's before/after settings), the purge units, share and home
+// directories (never deleted: a removed or renamed share's directory stays
+// and a note says so), one ACL step per directory whose owner or ACL
+// differs, testparm, a reload of samba-ad-dc (never a restart) when the
+// share configuration changed, daemon-reload and enable-now of the purge
+// timer when its units changed, and the probe. Offline (--root) ACLs are
+// neither read nor planned.
+func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	cfg, err := FromSite(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	var dirs []string
+	for _, sh := range cfg.Shares {
+		dirs = append(dirs, sh.Path)
+	}
+	if cfg.Homes {
+		dirs = append(dirs, HomesDir)
+	}
+	for _, d := range dirs {
+		if err := CheckNoEscape(env.Root, d); err != nil {
+			return nil, nil, err
+		}
+	}
+	var steps, unitSteps []plan.Step
+	var notes []plan.Note
+
+	confStep, confChanged, confNotes, err := confStep(env, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	notes = append(notes, confNotes...)
+	if confChanged {
+		steps = append(steps, confStep)
+	}
+	us, unitsChanged, err := purgeSteps(env, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, _, purge, _ := PurgeUnits(cfg)
+	if unitsChanged && !purge {
+		// Stop and disable the timer while its unit file still exists.
+		steps = append(steps, plan.UnitStep(Name, PurgeTimer, "disable-now"))
+	}
+	steps = append(steps, us...)
+
+	var acls []ACLSpec
+	for _, sh := range cfg.Shares {
+		if err := addDir(&steps, env, plan.DirSpec{Path: sh.Path, Mode: ShareDirMode}); err != nil {
+			return nil, nil, err
+		}
+		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Recycle: sh.RecycleBin})
+	}
+	if cfg.Homes {
+		if err := addDir(&steps, env, plan.DirSpec{Path: HomesDir, Mode: HomesDirMode, Owner: "root", Group: "root"}); err != nil {
+			return nil, nil, err
+		}
+		for _, h := range cfg.HomeUsers {
+			if err := addDir(&steps, env, plan.DirSpec{Path: h.Path, Mode: HomeDirMode}); err != nil {
+				return nil, nil, err
+			}
+			acls = append(acls, ACLSpec{ACL: HomeACL(h), Workgroup: cfg.Workgroup})
+		}
+	}
+	if env.Offline {
+		if len(acls) > 0 {
+			notes = append(notes, plan.Note{Service: Name, Target: "ACLs", Message: "offline (--root): share and home ACLs are neither read nor set"})
+		}
+	} else {
+		as, err := aclSteps(ctx, env, acls)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, as...)
+	}
+
+	if confChanged {
+		steps = append(steps, plan.CheckStep(Name, "testparm", "-s", "--suppress-prompt"))
+		unitSteps = append(unitSteps, plan.UnitStep(Name, DCUnit, "reload"))
+	}
+	if unitsChanged {
+		unitSteps = append(unitSteps, plan.NewStep(Name, plan.Run, plan.KindUnit, "daemon-reload", "", plan.UnitSpec{Op: "daemon-reload"}))
+		if purge {
+			unitSteps = append(unitSteps, plan.UnitStep(Name, PurgeTimer, "enable-now"))
+		}
+	}
+	steps = append(steps, unitSteps...)
+	if len(steps) > 0 && !env.Offline {
+		ps := ProbeSpec{Workgroup: cfg.Workgroup}
+		for _, a := range acls {
+			ps.ACLs = append(ps.ACLs, a.ACL)
+		}
+		steps = append(steps, plan.NewStep(Name, plan.Run, KindProbe, "shares", "testparm clean, share ACLs as planned, anonymous listing refused", ps))
+	}
+	return steps, notes, nil
+}
+
+func addDir(steps *[]plan.Step, env *host.Env, spec plan.DirSpec) error {
+	st, changed, err := plan.DirStep(Name, env, spec)
+	if err != nil {
+		return err
+	}
+	if changed {
+		*steps = append(*steps, st)
+	}
+	return nil
+}
+
+// confStep plans the include file, with one change per share setting
+// that differs from the file on the box, and notes for removed shares.
+func confStep(env *host.Env, cfg Config) (plan.Step, bool, []plan.Note, error) {
+	content, err := Render(cfg)
+	if err != nil {
+		return plan.Step{}, false, nil, err
+	}
+	st, changed, err := plan.FileStep(Name, env, plan.FileSpec{Path: ConfPath, Content: content, Mode: 0o644, Owner: "root", Group: "root"})
+	if err != nil || !changed {
+		return st, changed, nil, err
+	}
+	var before Config
+	if data, err := os.ReadFile(env.Path(ConfPath)); err == nil {
+		if before, err = Parse(data); err != nil {
+			// A hand-edited file that cannot be read: the diff shows all.
+			before = Config{}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return plan.Step{}, false, nil, err
+	}
+	ch, notes := ShareChanges(before, cfg)
+	st.Changes = append(ch, st.Changes...)
+	st.Summary = "share definitions"
+	return st, true, notes, nil
+}
+
+// ShareChanges compares two configurations share by share and returns
+// readable field changes ("Akten: write", before "partners", after
+// "partners, staff") and notes for shares that go away, whose directories
+// stay.
+func ShareChanges(before, after Config) ([]plan.Change, []plan.Note) {
+	var ch []plan.Change
+	var notes []plan.Note
+	for _, sh := range after.Shares {
+		old, ok := before.FindShare(sh.Name)
+		if !ok {
+			ch = append(ch, plan.Change{Field: sh.Name, After: "new share at " + sh.Path})
+			old = Share{}
+		}
+		ch = append(ch, fieldChanges(sh.Name, old, sh)...)
+	}
+	for _, old := range before.Shares {
+		if _, ok := after.FindShare(old.Name); ok {
+			continue
+		}
+		ch = append(ch, plan.Change{Field: old.Name, Before: "share at " + old.Path, After: "removed (its directory stays)"})
+		notes = append(notes, plan.Note{Service: Name, Target: old.Path,
+			Message: fmt.Sprintf("share %s is no longer in the template: its definition goes, its directory and data stay; move or delete them by hand", quote(old.Name))})
+	}
+	if before.Homes != after.Homes {
+		ch = append(ch, plan.Change{Field: "homes", Before: enabled(before.Homes), After: enabled(after.Homes)})
+		if !after.Homes {
+			notes = append(notes, plan.Note{Service: Name, Target: HomesDir, Message: "home folders are no longer shared; their data stays in " + HomesDir})
+		}
+	}
+	return ch, notes
+}
+
+func fieldChanges(name string, a, b Share) []plan.Change {
+	var ch []plan.Change
+	f := func(field, x, y string) {
+		if x != y {
+			ch = append(ch, plan.Change{Field: name + ": " + field, Before: x, After: y})
+		}
+	}
+	f("path", a.Path, b.Path)
+	f("description", a.Comment, b.Comment)
+	f("write", strings.Join(a.Write, ", "), strings.Join(b.Write, ", "))
+	f("read", strings.Join(a.ReadOnly(), ", "), strings.Join(b.ReadOnly(), ", "))
+	f("recycle_bin", boolStr(a.RecycleBin, a.Path != ""), boolStr(b.RecycleBin, true))
+	if b.RecycleBin {
+		f("recycle_days", daysStr(a), daysStr(b))
+	}
+	return ch
+}
+
+func boolStr(v, known bool) string {
+	if !known {
+		return ""
+	}
+	if v {
+		return "true"
+	}
+	return "false"
+}
+
+func daysStr(s Share) string {
+	if !s.RecycleBin || s.RecycleDays == 0 {
+		return ""
+	}
+	return fmt.Sprint(s.RecycleDays)
+}
+
+func enabled(b bool) string {
+	if b {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+// purgeSteps plans the purge service and timer files: written when a share
+// has a recycle bin, deleted when none has one any more.
+func purgeSteps(env *host.Env, cfg Config) ([]plan.Step, bool, error) {
+	svc, tmr, ok, err := PurgeUnits(cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	var steps []plan.Step
+	for _, f := range []struct{ name, content string }{{PurgeService, svc}, {PurgeTimer, tmr}} {
+		p := path.Join(UnitDir, f.name)
+		var st plan.Step
+		var changed bool
+		if ok {
+			st, changed, err = plan.FileStep(Name, env, plan.FileSpec{Path: p, Content: f.content, Mode: 0o644, Owner: "root", Group: "root"})
+		} else {
+			st, changed, err = plan.DeleteFileStep(Name, env, p)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if changed {
+			steps = append(steps, st)
+		}
+	}
+	return steps, len(steps) > 0, nil
+}
+
+// aclSteps resolves every name once and returns a KindACL step for each
+// directory whose owner, group, setgid bit or ACL differs (or that does
+// not exist yet, or names groups the directory does not have yet: those
+// are resolved when the step runs).
+func aclSteps(ctx context.Context, env *host.Env, acls []ACLSpec) ([]plan.Step, error) {
+	var users, groups []string
+	wg := ""
+	for _, a := range acls {
+		u, g := aclNames(a.ACL)
+		users, groups = appendNew(users, u...), appendNew(groups, g...)
+		wg = a.Workgroup
+	}
+	ids, _, err := Wbinfo{Runner: env.Runner, Workgroup: wg}.Resolve(ctx, users, groups)
+	if err != nil {
+		return nil, err
+	}
+	names := ids.Names()
+	var steps []plan.Step
+	for _, a := range acls {
+		cur, exists, err := ReadACL(ctx, env, a.ACL.Path)
+		if err != nil {
+			return nil, err
+		}
+		want, rerr := a.ACL.Resolve(ids)
+		action := plan.Update
+		var ch []plan.Change
+		switch {
+		case !exists:
+			action = plan.Create
+			ch = namedChanges(a.ACL)
+		case rerr != nil:
+			ch = namedChanges(a.ACL)
+		default:
+			ch = Diff(cur, want, names)
+		}
+		if a.Recycle && exists && !dirExists(env, path.Join(a.ACL.Path, RecycleDir)) {
+			ch = append(ch, plan.Change{Field: "recycle bin folder", After: path.Join(a.ACL.Path, RecycleDir)})
+		}
+		if len(ch) == 0 {
+			continue
+		}
+		summary := "owner, group and ACL"
+		if rerr != nil {
+			summary += " (" + rerr.Error() + " yet: resolved when applied)"
+		}
+		st := plan.NewStep(Name, action, KindACL, a.ACL.Path, summary, a)
+		st.Changes = ch
+		steps = append(steps, st)
+	}
+	return steps, nil
+}
+
+// namedChanges lists a whole ACL as changes, by name.
+func namedChanges(a ACL) []plan.Change {
+	ch := []plan.Change{{Field: "owner", After: a.Owner}, {Field: "group", After: a.Group}}
+	if a.Setgid {
+		ch = append(ch, plan.Change{Field: "setgid", After: "true"})
+	}
+	for _, e := range a.Entries {
+		k := e.Tag + ":" + e.Name
+		if e.Default {
+			k = "default:" + k
+		}
+		ch = append(ch, plan.Change{Field: k, After: e.Perm})
+	}
+	return ch
+}
+
+func dirExists(env *host.Env, p string) bool {
+	fi, err := os.Lstat(env.Path(p))
+	return err == nil && fi.IsDir()
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
+}

@@ -161,7 +161,7 @@ func TestApplyRollbackOnRealSystemd(t *testing.T) {
 		return &plan.Plan{Steps: []plan.Step{st, plan.CheckStep("demo", "test", "-s", "/etc/posse-demo.conf"), plan.UnitStep("demo", "posse-demo.service", "restart")}}
 	}
 	before, _ := u.Status(ctx, "posse-demo.service")
-	res, err := apply.Apply(ctx, mk("bad config\n"), env, nil, apply.NewTextProgress(testWriter{t}))
+	res, err := apply.Apply(ctx, mk("bad config\n"), env, nil, apply.NewTextProgress(testWriter{t}, false))
 	if err == nil {
 		t.Fatal("apply of a config the unit refuses succeeded")
 	}
@@ -180,7 +180,7 @@ func TestApplyRollbackOnRealSystemd(t *testing.T) {
 	}
 
 	// A good config applies, and a second apply of it changes nothing.
-	if _, err := apply.Apply(ctx, mk("good, new\n"), env, nil, apply.NewTextProgress(testWriter{t})); err != nil {
+	if _, err := apply.Apply(ctx, mk("good, new\n"), env, nil, apply.NewTextProgress(testWriter{t}, false)); err != nil {
 		t.Fatal(err)
 	}
 	if _, changed, _ := plan.FileStep("demo", env, plan.FileSpec{Path: "/etc/posse-demo.conf", Content: "good, new\n", Mode: 0o640}); changed {

@@ -32,6 +32,9 @@ type Runner struct {
 
 var _ host.Runner = (*Runner)(nil)
 
+// New returns a Runner with the default PATH.
+func New() *Runner { return &Runner{} }
+
 // Run runs c and waits for it. The child's environment is PATH, LANG=C.UTF-8
 // and c.Env, nothing inherited. It returns an *ExitError when the command
 // exits non-zero, and an error naming argv[0] when it cannot start or is

@@ -107,6 +107,39 @@ func (r *Result) Changed() bool {
 	return false
 }
 
+// Summary is one line for people, such as "Applied: 3 steps changed the
+// box, 2 unchanged, 1 skipped (4.2s)." or "No changes.".
+func (r *Result) Summary() string {
+	n := map[Status]int{}
+	for _, s := range r.Steps {
+		n[s.Status]++
+	}
+	d := r.Duration.Round(100 * time.Millisecond)
+	switch r.Outcome {
+	case OutcomeNoChanges:
+		if n[Skipped] > 0 {
+			return fmt.Sprintf("No changes (%d steps skipped offline).", n[Skipped])
+		}
+		return "No changes."
+	case OutcomeRolledBack:
+		return fmt.Sprintf("Failed at step %d (%s); %s was rolled back, %d later steps not run (%s).", r.FailedStep+1, r.FailedService, r.FailedService, n[NotRun], d)
+	case OutcomeRollbackFailed:
+		return fmt.Sprintf("Failed at step %d (%s) and the rollback is incomplete: %s (%s).", r.FailedStep+1, r.FailedService, r.RollbackError, d)
+	}
+	msg := fmt.Sprintf("Applied: %d %s changed the box, %d unchanged", n[Done], plural(n[Done], "step", "steps"), n[Unchanged])
+	if n[Skipped] > 0 {
+		msg += fmt.Sprintf(", %d skipped offline", n[Skipped])
+	}
+	return msg + fmt.Sprintf(" (%s).", d)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // testHookAfterStep, when set by a test, runs after each successful step; a
 // panic in it simulates a crash between two steps.
 var testHookAfterStep func(i int, s plan.Step)

@@ -172,8 +172,8 @@ func TestApplyThenNoChanges(t *testing.T) {
 		t.Fatalf("first plan has %d steps, want 8", got)
 	}
 	res := r.converge()
-	if res.Outcome != OutcomeApplied || !res.OK() {
-		t.Errorf("outcome %s", res.Outcome)
+	if res.Outcome != OutcomeApplied || !res.OK() || !strings.HasPrefix(res.Summary(), "Applied: 8 steps changed the box, 0 unchanged (") {
+		t.Errorf("outcome %s: %s", res.Outcome, res.Summary())
 	}
 	if got := r.read("/etc/samba/secret.conf"); got != "password = "+secretValue+"\n" {
 		t.Errorf("secret file = %q", got)
@@ -197,8 +197,8 @@ func TestApplyThenNoChanges(t *testing.T) {
 	}
 	pid := r.pid("smbd.service")
 	res = r.converge()
-	if res.Outcome != OutcomeNoChanges {
-		t.Errorf("outcome %s, want %s", res.Outcome, OutcomeNoChanges)
+	if res.Outcome != OutcomeNoChanges || res.Summary() != "No changes." {
+		t.Errorf("outcome %s, want %s (%s)", res.Outcome, OutcomeNoChanges, res.Summary())
 	}
 	if calls := r.units.Calls(); len(calls) != 0 || r.pid("smbd.service") != pid {
 		t.Errorf("no-op apply touched units: %q", calls)
@@ -295,8 +295,8 @@ func TestRollback(t *testing.T) {
 			if st.ActiveState != "active" || (st.MainPID != oldPID) == !tt.pidChange {
 				t.Errorf("smbd after rollback: %s pid %d (was %d)", st.ActiveState, st.MainPID, oldPID)
 			}
-			if res.Outcome != OutcomeRolledBack || res.RollbackError != "" {
-				t.Errorf("outcome %s %q", res.Outcome, res.RollbackError)
+			if res.Outcome != OutcomeRolledBack || res.RollbackError != "" || !strings.HasPrefix(res.Summary(), "Failed at step") {
+				t.Errorf("outcome %s %q: %s", res.Outcome, res.RollbackError, res.Summary())
 			}
 			var notRun int
 			for _, s := range res.Steps {
@@ -439,6 +439,9 @@ func TestOffline(t *testing.T) {
 	if !slices.Equal(skipped, want) {
 		t.Errorf("skipped %q, want %q", skipped, want)
 	}
+	if !strings.HasPrefix(res.Summary(), "Applied: 4 steps changed the box, 0 unchanged, 4 skipped offline (") {
+		t.Errorf("summary %q", res.Summary())
+	}
 	if r.samba.probes != 0 || !strings.Contains(r.read("/etc/samba/smb.conf"), "OLD") {
 		t.Error("offline apply ran a probe or did not write files")
 	}
@@ -447,7 +450,8 @@ func TestOffline(t *testing.T) {
 	}
 }
 
-// unitRig runs a plan of unit steps ending in a failing probe.
+// TestUnitRollback runs unit steps followed by a failing probe and checks
+// that unit-file state and running state are put back.
 func TestUnitRollback(t *testing.T) {
 	tests := []struct {
 		name  string

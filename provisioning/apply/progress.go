@@ -42,13 +42,14 @@ type TextProgress struct {
 	ended chan struct{}
 }
 
-// NewTextProgress returns a TextProgress writing to w. The spinner is used
-// only when w is a terminal.
-func NewTextProgress(w io.Writer) *TextProgress {
-	return &TextProgress{w: w, tty: isTerminal(w)}
+// NewTextProgress returns a TextProgress writing to w. Pass tty true when w
+// is a terminal (see IsTerminal): only then is the spinner drawn.
+func NewTextProgress(w io.Writer, tty bool) *TextProgress {
+	return &TextProgress{w: w, tty: tty}
 }
 
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal that can draw the spinner.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -11,7 +11,7 @@ import (
 
 func TestTextProgress(t *testing.T) {
 	var buf bytes.Buffer
-	p := NewTextProgress(&buf)
+	p := NewTextProgress(&buf, false)
 	s := plan.UnitStep("samba", "smbd.service", "restart")
 	p.StepStart(0, 2, s)
 	p.StepDone(0, 2, s, 1500*time.Millisecond, nil)

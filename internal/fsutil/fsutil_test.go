@@ -138,3 +138,33 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckInside(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/samba"), 0o755)
+	os.Symlink(outside, filepath.Join(root, "etc/escape"))
+	os.Symlink("samba", filepath.Join(root, "etc/rel"))
+	os.WriteFile(filepath.Join(root, "etc/samba/smb.conf"), nil, 0o644)
+	os.Symlink(filepath.Join(outside, "x"), filepath.Join(root, "etc/samba/link.conf"))
+	tests := []struct {
+		path string
+		ok   bool
+	}{
+		{"etc/samba/smb.conf", true},
+		{"etc/samba/new/deeper.conf", true},
+		{"etc/rel/smb.conf", true},
+		{"etc/escape/x.conf", false},
+		{"etc/escape/a/b/c.conf", false},
+		{"etc/samba/link.conf", false},
+	}
+	for _, tt := range tests {
+		err := CheckInside(root, filepath.Join(root, tt.path))
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckInside(%s) = %v, want ok=%v", tt.path, err, tt.ok)
+		}
+	}
+	if err := CheckInside("/", "/etc/passwd"); err != nil {
+		t.Errorf("root /: %v", err)
+	}
+}

@@ -87,3 +87,35 @@ func validAccountName(s string) bool {
 	}
 	return true
 }
+
+// CheckInside reports an error when path, with every symbolic link in its
+// existing part resolved, is not inside root (also resolved). It keeps a
+// write under --root DIR from following a link out of DIR.
+func CheckInside(root, path string) error {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("resolve root %s: %w", root, err)
+	}
+	// Resolve the deepest part of path that exists.
+	p, rest := filepath.Clean(path), ""
+	for {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+	resolved, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return fmt.Errorf("resolve %s: %w", p, err)
+	}
+	resolved = filepath.Join(resolved, rest)
+	if r != "/" && resolved != r && !strings.HasPrefix(resolved, r+string(filepath.Separator)) {
+		return fmt.Errorf("%s leads outside %s (to %s) through a symbolic link; remove the link", path, root, resolved)
+	}
+	return nil
+}

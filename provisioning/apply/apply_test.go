@@ -524,3 +524,36 @@ func TestCancelledContextRollsBack(t *testing.T) {
 		t.Error("cancelled apply not rolled back")
 	}
 }
+
+func TestSymlinkOutOfRootRefused(t *testing.T) {
+	r := newRig(t)
+	r.env.Offline = true
+	outside := t.TempDir()
+	os.MkdirAll(r.env.Path("/etc"), 0o755)
+	if err := os.Symlink(outside, r.env.Path("/etc/samba")); err != nil {
+		t.Fatal(err)
+	}
+	st := plan.NewStep("samba", plan.Create, plan.KindFile, "/etc/samba/smb.conf", "", plan.FileSpec{Path: "/etc/samba/smb.conf", Content: "x"})
+	_, err := Apply(context.Background(), &plan.Plan{Steps: []plan.Step{st}}, r.env, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("err = %v", err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("wrote outside the root: %v", ents)
+	}
+}
+
+func TestDaemonReloadStep(t *testing.T) {
+	units := hosttest.NewFakeUnits()
+	env := &host.Env{Root: t.TempDir(), Units: units}
+	p := &plan.Plan{Steps: []plan.Step{plan.UnitStep("svc", "", "daemon-reload")}}
+	if _, err := Apply(context.Background(), p, env, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := units.Calls(); !slices.Equal(got, []string{"daemon-reload"}) {
+		t.Errorf("calls %q", got)
+	}
+	if line := plan.StepLine(p.Steps[0]); line != "• daemon-reload unit systemd" {
+		t.Errorf("step line %q", line)
+	}
+}

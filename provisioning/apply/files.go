@@ -40,7 +40,10 @@ func (e *engine) file(t *txn, s plan.Step) (Status, error) {
 	if spec.Path != s.Target {
 		return Failed, fmt.Errorf("file step targets %s but its spec names %s; make the plan again", s.Target, spec.Path)
 	}
-	full := e.env.Path(spec.Path)
+	full, err := e.inside(spec.Path)
+	if err != nil {
+		return Failed, err
+	}
 	prev, err := fsutil.ReadState(full)
 	if err != nil {
 		return Failed, err
@@ -119,7 +122,10 @@ func (e *engine) dir(t *txn, s plan.Step) (Status, error) {
 	if s.Action == plan.Delete {
 		return Failed, fmt.Errorf("deleting directories is not supported (%s); remove it by hand", spec.Path)
 	}
-	full := e.env.Path(spec.Path)
+	full, err := e.inside(spec.Path)
+	if err != nil {
+		return Failed, err
+	}
 	prev, err := fsutil.ReadState(full)
 	if err != nil {
 		return Failed, err
@@ -151,6 +157,18 @@ func (e *engine) dir(t *txn, s plan.Step) (Status, error) {
 		return Unchanged, nil
 	}
 	return Done, nil
+}
+
+// inside joins a box path to the root and, under --root DIR, refuses paths
+// that a symbolic link leads out of DIR.
+func (e *engine) inside(p string) (string, error) {
+	full := e.env.Path(p)
+	if root := e.env.Path("/"); root != "/" {
+		if err := fsutil.CheckInside(root, full); err != nil {
+			return "", err
+		}
+	}
+	return full, nil
 }
 
 // owner resolves owner and group names under the root. Empty names, and

@@ -39,7 +39,7 @@ func FileStep(service string, env *host.Env, spec FileSpec) (Step, bool, error) 
 	if err := CleanPath(spec.Path); err != nil {
 		return Step{}, false, err
 	}
-	cur, err := fsutil.ReadState(env.Path(spec.Path))
+	cur, err := readUnder(env, spec.Path)
 	if err != nil {
 		return Step{}, false, err
 	}
@@ -99,7 +99,7 @@ func DirStep(service string, env *host.Env, spec DirSpec) (Step, bool, error) {
 	if err := CleanPath(spec.Path); err != nil {
 		return Step{}, false, err
 	}
-	cur, err := fsutil.ReadState(env.Path(spec.Path))
+	cur, err := readUnder(env, spec.Path)
 	if err != nil {
 		return Step{}, false, err
 	}
@@ -145,7 +145,7 @@ func DeleteFileStep(service string, env *host.Env, p string) (Step, bool, error)
 	if err := CleanPath(p); err != nil {
 		return Step{}, false, err
 	}
-	cur, err := fsutil.ReadState(env.Path(p))
+	cur, err := readUnder(env, p)
 	if err != nil {
 		return Step{}, false, err
 	}
@@ -159,7 +159,8 @@ func DeleteFileStep(service string, env *host.Env, p string) (Step, bool, error)
 }
 
 // UnitStep returns a step running a systemd operation (see UnitSpec.Op) on
-// unit. Restart and reload get their own actions; all else is Run.
+// unit. Restart and reload get their own actions; all else is Run. For
+// "daemon-reload" unit is ignored and the target is "systemd".
 func UnitStep(service, unit, op string) Step {
 	action := Run
 	switch op {
@@ -168,7 +169,11 @@ func UnitStep(service, unit, op string) Step {
 	case "reload":
 		action = Reload
 	}
-	return NewStep(service, action, KindUnit, unit, "", UnitSpec{Unit: unit, Op: op})
+	target := unit
+	if op == "daemon-reload" {
+		target, unit = "systemd", ""
+	}
+	return NewStep(service, action, KindUnit, target, "", UnitSpec{Unit: unit, Op: op})
 }
 
 // CheckStep returns a step running a native config checker such as
@@ -180,6 +185,18 @@ func CheckStep(service string, argv ...string) Step {
 // ProbeStep returns a health-probe step that the service's Execute runs.
 func ProbeStep(service, target, summary string) Step {
 	return NewStep(service, Run, KindProbe, target, summary, nil)
+}
+
+// readUnder reads a path's state under env.Root; under --root DIR it
+// refuses paths that a symbolic link leads out of DIR.
+func readUnder(env *host.Env, p string) (fsutil.State, error) {
+	full := env.Path(p)
+	if root := env.Path("/"); root != "/" {
+		if err := fsutil.CheckInside(root, full); err != nil {
+			return fsutil.State{}, err
+		}
+	}
+	return fsutil.ReadState(full)
 }
 
 func ownerChanges(env *host.Env, owner, group string, cur fsutil.State) ([]Change, error) {

@@ -557,3 +557,23 @@ func TestDaemonReloadStep(t *testing.T) {
 		t.Errorf("step line %q", line)
 	}
 }
+
+func TestLaterServiceFailureKeepsEarlierOnes(t *testing.T) {
+	r := setUp(t, "NEW")
+	oldMain := r.read("/etc/postfix/main.cf")
+	r.units.FailNext("reload", "postfix.service", 1)
+	res, err := r.apply(r.makePlan())
+	if err == nil || res.FailedService != "mail" {
+		t.Fatalf("err = %v, failed service %q", err, res.FailedService)
+	}
+	if !strings.Contains(r.read("/etc/samba/smb.conf"), "NEW") {
+		t.Error("the earlier, successful service was rolled back")
+	}
+	if r.read("/etc/postfix/main.cf") != oldMain {
+		t.Error("the failed service's file was not restored")
+	}
+	want := []string{"restart smbd.service", "reload postfix.service", "reload postfix.service"}
+	if got := r.units.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls %q, want %q", got, want)
+	}
+}

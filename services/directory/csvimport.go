@@ -263,7 +263,6 @@ func parseImport(r io.Reader, domain string) ([]importRow, []RowError, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -274,6 +273,7 @@ func parseImport(r io.Reader, domain string) ([]importRow, []RowError, error) {
 			}
 			return rows, bad, fmt.Errorf("reading the CSV file: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if n >= maxImportRows {
 			return nil, nil, fmt.Errorf("the CSV file has more than %d rows: split it", maxImportRows)
 		}

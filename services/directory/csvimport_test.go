@@ -1,0 +1,159 @@
+package directory_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/directory/directorytest"
+)
+
+func importDir() *directorytest.Fake {
+	d := directorytest.New()
+	d.SeedGroup(directory.Group{Name: "staff"})
+	d.SeedGroup(directory.Group{Name: "partners"})
+	d.SeedGroup(directory.Group{Name: "Domain Admins", Builtin: true, DN: "CN=Domain Admins,CN=Users," + d.Base})
+	d.SeedUser(directory.User{Username: "existing"}, "")
+	d.SetPolicyDirect(directory.Policy{MinLength: 12, Complexity: true})
+	return d
+}
+
+func TestImport(t *testing.T) {
+	in := "\ufeffusername,given_name,surname,email,groups\n" +
+		"anna,Anna,Müller,anna@example.com,staff;partners\n" + // 2 ok
+		"Bob,Bob,Builder,,staff\n" + // 3 ok, lower-cased, default email
+		"*)(uid=*,Evil,Hacker,,\n" + // 4 invalid name
+		"carl,Carl,C,not-an-email,\n" + // 5 bad email
+		"dora,Dora,D,,nosuch\n" + // 6 unknown group
+		"anna,Anna,Again,,\n" + // 7 duplicate of line 2
+		"existing,Ex,Isting,,\n" + // 8 skipped
+		"\n" + // blank
+		"eve,Eve,E,,domain admins\n" + // 10 built-in group: not importable
+		"administrator,A,B,,\n" + // 11 reserved
+		"fritz,\"Fritz, Jr.\",F,,\n" // 12 ok, quoted comma
+	d := importDir()
+	var pw bytes.Buffer
+	rep, err := directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{
+		Domain: "example.com", Policy: directory.Policy{MinLength: 12, Complexity: true}, MustChange: true, Passwords: &pw, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"anna", "bob", "fritz"}; !slices.Equal(rep.Created, want) {
+		t.Errorf("created %v, want %v", rep.Created, want)
+	}
+	if !slices.Equal(rep.Skipped, []string{"existing"}) {
+		t.Errorf("skipped %v", rep.Skipped)
+	}
+	var lines []int
+	for _, b := range rep.Bad {
+		lines = append(lines, b.Line)
+	}
+	if want := []int{4, 5, 6, 7, 10, 11}; !slices.Equal(lines, want) {
+		t.Errorf("bad lines %v, want %v (%v)", lines, want, rep.Bad)
+	}
+	for _, b := range rep.Bad {
+		if b.Line == 7 && !strings.Contains(b.Reason, "duplicate of line 2") {
+			t.Errorf("line 7 reason %q", b.Reason)
+		}
+		if b.Line == 6 && !strings.Contains(b.Reason, "unknown group nosuch") {
+			t.Errorf("line 6 reason %q", b.Reason)
+		}
+	}
+	recs, err := csv.NewReader(&pw).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("passwords file %d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		got, mustChange, ok := d.Password(r[0])
+		if !ok || got != r[1] || !mustChange {
+			t.Errorf("%s: password in file does not match the directory", r[0])
+		}
+		if err := directory.CheckPassword(r[1], r[0], directory.Policy{MinLength: 12, Complexity: true}); err != nil {
+			t.Errorf("%s: generated password fails the policy: %v", r[0], err)
+		}
+	}
+	u, _, _ := d.User(context.Background(), "bob")
+	if u.Email != "bob@example.com" || !slices.Equal(u.Groups, []string{"staff"}) || u.DisplayName != "Bob Builder" {
+		t.Errorf("bob = %+v", u)
+	}
+	u, _, _ = d.User(context.Background(), "fritz")
+	if u.GivenName != "Fritz, Jr." {
+		t.Errorf("fritz given name %q", u.GivenName)
+	}
+
+	// Resumable: a second run creates nobody and writes no passwords.
+	pw.Reset()
+	rep, err = directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{Domain: "example.com", Passwords: &pw})
+	if err != nil || len(rep.Created) != 0 || len(rep.Skipped) != 4 || pw.Len() != 0 {
+		t.Errorf("second run: %+v, %v, %d bytes of passwords", rep, err, pw.Len())
+	}
+}
+
+func TestImportHeaderErrors(t *testing.T) {
+	tests := map[string]string{
+		"":                         "empty",
+		"given_name,surname\n":     "no username column",
+		"username,password\nx,y\n": "unknown column",
+		"username,username\n":      "twice",
+	}
+	for in, want := range tests {
+		_, err := directory.Import(context.Background(), importDir(), strings.NewReader(in), directory.ImportOptions{Passwords: &bytes.Buffer{}})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Import(%q) error %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestImportFailedCreateIsReported(t *testing.T) {
+	d := importDir()
+	d.FailCreate = map[string]error{"zed": errors.New("creating user zed: server said no")}
+	var pw bytes.Buffer
+	rep, err := directory.Import(context.Background(), d, strings.NewReader("username\nzed\nyan\n"), directory.ImportOptions{Passwords: &pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Created, []string{"yan"}) || len(rep.Bad) != 1 || rep.Bad[0].Line != 2 {
+		t.Errorf("report %+v", rep)
+	}
+	if strings.Contains(pw.String(), "zed") {
+		t.Error("a password was written for a user that was not created")
+	}
+}
+
+func TestImportMany(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("username,given_name,surname,email,groups\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "user%03d,Given%d,Sur%d,,staff\n", i, i, i)
+	}
+	b.WriteString("bad name,x,y,,\n")
+	var pw bytes.Buffer
+	rep, err := directory.Import(context.Background(), importDir(), strings.NewReader(b.String()), directory.ImportOptions{Domain: "example.com", Passwords: &pw})
+	if err != nil || len(rep.Created) != 200 || len(rep.Bad) != 1 || rep.Bad[0].Line != 202 {
+		t.Errorf("created %d, bad %v, err %v", len(rep.Created), rep.Bad, err)
+	}
+}
+
+func FuzzImportParse(f *testing.F) {
+	f.Add("username,given_name,surname,email,groups\nanna,Anna,M,,staff\n")
+	f.Add("\ufeffusername\n\"unterminated\n")
+	f.Add("username,groups\nx,a;b;;c\n*)(uid=*,\x00\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		d := importDir()
+		rep, err := directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{DryRun: true})
+		if err != nil {
+			return
+		}
+		for _, name := range rep.Created {
+			if !directory.ValidUsername(name) {
+				t.Fatalf("invalid username %q passed", name)
+			}
+		}
+	})
+}

@@ -72,7 +72,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		if err := addDir(&steps, env, plan.DirSpec{Path: sh.Path, Mode: ShareDirMode}); err != nil {
 			return nil, nil, err
 		}
-		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Recycle: sh.RecycleBin})
+		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Recycle: sh.RecycleBin, Propagate: true})
 	}
 	if cfg.Homes {
 		if err := addDir(&steps, env, plan.DirSpec{Path: HomesDir, Mode: HomesDirMode, Owner: "root", Group: "root"}); err != nil {

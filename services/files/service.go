@@ -29,6 +29,9 @@ type ACLSpec struct {
 	// Recycle makes sure the share's .recycle folder exists (created after
 	// the ACL, so it inherits the share's default ACL).
 	Recycle bool `json:"recycle,omitempty"`
+	// Propagate carries changed group entries into the existing tree
+	// (shares; not homes).
+	Propagate bool `json:"propagate,omitempty"`
 }
 
 // ProbeSpec is the spec of the probe step: the ACLs every share and home

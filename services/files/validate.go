@@ -119,7 +119,7 @@ func SharePathError(p string) error {
 	case p == "" || !path.IsAbs(p) || path.Clean(p) != p:
 		return fmt.Errorf("path %s must be absolute and clean (no \"..\", no trailing slash)", quote(p))
 	case !pathRE.MatchString(p):
-		return fmt.Errorf("path %s may only contain letters, digits and . _ / + @ -", quote(p))
+		return fmt.Errorf("path %s may only contain letters, digits and . _ / + @ - (set path: explicitly for share names with spaces or umlauts)", quote(p))
 	case !inside(p, site.SharesRoot) || p == site.SharesRoot:
 		return fmt.Errorf("path %s is not inside %s/: use a directory such as %s/name", p, site.SharesRoot, site.DefaultSharesDir)
 	}

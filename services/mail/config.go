@@ -90,10 +90,6 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 		return Config{}, fmt.Errorf("the site has no mail section")
 	}
 	h, _, _ := strings.Cut(strings.ToLower(env.Hostname), ".")
-	sd := env.StateDir
-	if sd == "" {
-		sd = host.DefaultStateDir
-	}
 	base := s.BaseDN()
 	c := Config{
 		FQDN:       h + "." + s.DNSDomain(),
@@ -102,7 +98,7 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 		QuotaMB:    s.Mail.MailboxQuotaMB,
 		SearchBase: directory.OU + "," + base,
 		BindDN:     "CN=" + directory.EscapeDN(ServiceAccount) + "," + directory.OU + "," + base,
-		TLSDir:     strings.TrimSuffix(sd, "/") + "/" + directory.TLSDir,
+		TLSDir:     stateFile(env, directory.TLSDir),
 	}
 	if !hostRE.MatchString(h) {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)

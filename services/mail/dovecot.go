@@ -2,7 +2,10 @@ package mail
 
 import (
 	"fmt"
+	"os"
 	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
 
 	"github.com/posse-project/posse/services/directory"
 )
@@ -183,4 +186,40 @@ func IterateFilter() string {
 
 func notService() string {
 	return "(!(sAMAccountName=" + directory.EscapeFilter(ServiceAccount) + "))"
+}
+
+// needsRestart reports whether replacing the box's dovecot.conf with conf
+// changes what a reload does not apply: protocols, listen addresses and
+// service blocks (listeners, sockets). A file Posse did not write always
+// needs a restart.
+func needsRestart(env *host.Env, conf string) bool {
+	cur, err := os.ReadFile(env.Path(DovecotConfPath))
+	if err != nil || !strings.HasPrefix(string(cur), header) {
+		return true
+	}
+	return listenerSettings(string(cur)) != listenerSettings(conf)
+}
+
+// listenerSettings extracts the protocols and listen settings and every
+// top-level service block of a dovecot.conf.
+func listenerSettings(conf string) string {
+	var b strings.Builder
+	depth, inService := 0, false
+	for _, l := range strings.Split(conf, "\n") {
+		t := strings.TrimSpace(l)
+		if depth == 0 && (strings.HasPrefix(t, "protocols ") || strings.HasPrefix(t, "protocols=") || strings.HasPrefix(t, "listen ") || strings.HasPrefix(t, "listen=")) {
+			b.WriteString(t + "\n")
+		}
+		if depth == 0 && strings.HasPrefix(t, "service ") {
+			inService = true
+		}
+		if inService {
+			b.WriteString(t + "\n")
+		}
+		depth += strings.Count(t, "{") - strings.Count(t, "}")
+		if depth <= 0 {
+			depth, inService = 0, false
+		}
+	}
+	return b.String()
 }

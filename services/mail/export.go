@@ -1,0 +1,89 @@
+package mail
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Export reads the mail part of a template back from the files Posse wrote
+// on the box: the mail domains (main.cf), the mailbox quota (dovecot.conf)
+// and the site aliases (posse-aliases, with their targets as expanded
+// addresses). Per-user aliases live in the directory and are exported
+// with the users. It returns nil when the box has no Posse mail setup.
+func Export(env *host.Env) (*site.Mail, error) {
+	main, err := os.ReadFile(env.Path(MainCfPath))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(string(main), header) {
+		return nil, nil
+	}
+	m := &site.Mail{}
+	for _, l := range lines(string(main)) {
+		if k, v, ok := strings.Cut(l, " = "); ok && k == "virtual_mailbox_domains" {
+			for _, d := range strings.Split(v, ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					if !site.ValidDomain(d) {
+						return nil, fmt.Errorf("%s: mail domain %q is not a valid DNS name", MainCfPath, d)
+					}
+					m.Domains = append(m.Domains, d)
+				}
+			}
+		}
+	}
+	if dc, err := os.ReadFile(env.Path(DovecotConfPath)); err == nil {
+		for _, l := range lines(string(dc)) {
+			if v, ok := strings.CutPrefix(l, "quota_rule = *:storage="); ok {
+				n, err := strconv.Atoi(strings.TrimSuffix(v, "M"))
+				if err != nil || !strings.HasSuffix(v, "M") {
+					return nil, fmt.Errorf("%s: quota %q is not in megabytes", DovecotConfPath, v)
+				}
+				m.MailboxQuotaMB = n
+			}
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, err
+	}
+	al, err := os.ReadFile(env.Path(AliasesPath))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	for _, l := range lines(string(al)) {
+		addr, rest, ok := strings.Cut(l, " ")
+		if !ok || checkAddress(addr) != nil {
+			return nil, fmt.Errorf("%s: line %q is not an alias", AliasesPath, l)
+		}
+		a := site.Alias{Address: addr}
+		for _, t := range strings.Split(rest, ",") {
+			t = strings.TrimSpace(t)
+			if checkAddress(t) != nil {
+				return nil, fmt.Errorf("%s: alias %s has a bad target %q", AliasesPath, addr, t)
+			}
+			a.To = append(a.To, t)
+		}
+		m.Aliases = append(m.Aliases, a)
+	}
+	return m, nil
+}
+
+// lines returns the non-blank, non-comment lines of a config file.
+func lines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}

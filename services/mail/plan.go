@@ -1,0 +1,227 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/directory"
+)
+
+// Checkers run after the files are written and before any reload. Postfix
+// check and doveconf read the new files from their default places.
+var (
+	postfixCheck = []string{"postfix", "check"}
+	doveconfN    = []string{"doveconf", "-n"}
+)
+
+// Plan implements provisioning.Service: it compares the rendered
+// configuration with the box and returns only what differs, ordered: the
+// vmail user, the directory account, files, the mailbox directory, the
+// checkers, unit jobs, the probe. A site without a mail section plans
+// nothing. Offline (--root) it renders the files without the password.
+func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	if st.Mail == nil {
+		return nil, nil, nil
+	}
+	s.Forget()
+	c, err := NewConfig(st, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	var steps, pre []plan.Step
+	var notes []plan.Note
+
+	if !env.Offline {
+		haveUser, haveGroup, err := vmailState(env)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !haveUser {
+			step := plan.NewStep(Name, plan.Create, KindVmail, "user "+VmailUser, fmt.Sprintf("system user and group %s (id %d) owning the mailboxes", VmailUser, VmailID),
+				VmailSpec{User: VmailUser, ID: VmailID, Home: VmailDir, NeedGroup: !haveGroup})
+			pre = append(pre, step)
+		}
+	}
+
+	pw := ""
+	if !env.Offline {
+		step, ok, err := s.accountStep(ctx, st, env, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			pre = append(pre, step)
+		} else if pw, err = ReadPassword(env); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	var postfixChanged, dovecotChanged, listenersChanged bool
+	mbox, alias := RenderLDAPMaps(c)
+	dovecotConf := RenderDovecotConf(c)
+	for _, f := range []plan.FileSpec{
+		{Path: MainCfPath, Content: RenderMainCf(c), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: MasterCfPath, Content: RenderMasterCf(), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: AliasesPath, Content: RenderAliases(c), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: DovecotConfPath, Content: dovecotConf, Mode: 0o644, Owner: "root", Group: "root"},
+	} {
+		step, changed, err := plan.FileStep(Name, env, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !changed {
+			continue
+		}
+		steps = append(steps, step)
+		if f.Path == DovecotConfPath {
+			dovecotChanged = true
+			listenersChanged = needsRestart(env, dovecotConf)
+		} else {
+			postfixChanged = true
+		}
+	}
+	if env.Offline {
+		notes = append(notes, plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
+			Message: "hold the mail service account's password; written only on the box"})
+	} else {
+		contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}
+		for _, f := range secretFiles {
+			spec := plan.FileSpec{Path: f.path, Content: contents[f.path], Mode: f.mode, Owner: f.owner, Group: f.group, Secret: true}
+			step, changed, err := secretFileStep(env, spec, pw)
+			if err != nil {
+				return nil, nil, err
+			}
+			if changed {
+				steps = append(steps, step)
+				if f.path == DovecotLDAPPath {
+					dovecotChanged = true
+				} else {
+					postfixChanged = true
+				}
+			}
+		}
+	}
+	vm := plan.DirSpec{Path: VmailDir, Mode: 0o770, Owner: VmailUser, Group: VmailUser}
+	if len(pre) > 0 && pre[0].Kind == KindVmail {
+		// The owner is looked up when the step runs, after vmail exists.
+		step := plan.NewStep(Name, plan.Create, plan.KindDir, VmailDir, "", vm)
+		step.Changes = []plan.Change{{Field: "mode", After: "0770"}, {Field: "owner", After: "vmail:vmail"}}
+		steps = append(steps, step)
+	} else {
+		step, changed, err := plan.DirStep(Name, env, vm)
+		if err != nil {
+			return nil, nil, err
+		}
+		if changed {
+			steps = append(steps, step)
+		}
+	}
+	steps = append(pre, steps...)
+	if env.Offline {
+		return steps, notes, nil
+	}
+
+	if postfixChanged || dovecotChanged {
+		steps = append(steps, plan.CheckStep(Name, postfixCheck...), plan.CheckStep(Name, doveconfN...))
+	}
+	units, err := unitSteps(ctx, env, postfixChanged, dovecotChanged, listenersChanged)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps = append(steps, units...)
+	if len(steps) > 0 {
+		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "mail",
+			"postfix and dovecot active, SMTP and IMAPS answer, directory lookups work",
+			ProbeSpec{FQDN: c.FQDN, CAFile: c.CAFile(), BindDN: c.BindDN}))
+	}
+	return steps, notes, nil
+}
+
+// accountStep plans the directory service account when there is no
+// stored password yet, or when a bind with it fails (the account is
+// missing, disabled or has another password; or the directory is not
+// up yet, as on a fresh box).
+func (s *Service) accountStep(ctx context.Context, st *site.Site, env *host.Env, c Config) (plan.Step, bool, error) {
+	admin, ok := st.Directory.AdminPassword.Name()
+	if !ok {
+		return plan.Step{}, false, fmt.Errorf("directory.admin_password must be a secret reference: the mail service account is created as the domain admin")
+	}
+	spec := AccountSpec{
+		Conn:     directory.ConnSpec{Realm: st.RealmName(), FQDN: c.FQDN, AdminSecret: admin},
+		Username: ServiceAccount,
+		BindDN:   c.BindDN,
+	}
+	pw, err := ReadPassword(env)
+	var why string
+	switch {
+	case errors.Is(err, errNoPassword):
+		why = "create the read-only directory account the mail services bind as"
+	case err != nil:
+		return plan.Step{}, false, err
+	case s.Bind == nil:
+		return plan.Step{}, false, nil
+	default:
+		berr := s.Bind(ctx, env, c.FQDN, c.CAFile(), c.BindDN, pw)
+		if berr == nil {
+			return plan.Step{}, false, nil
+		}
+		why = "repair the mail service account (" + berr.Error() + ")"
+	}
+	step := plan.NewStep(Name, plan.Create, KindAccount, c.BindDN, why, spec)
+	step.Changes = []plan.Change{{Field: "password", After: "generated, stored in " + stateFile(env, PasswordFile)}}
+	if err == nil {
+		step.Action = plan.Update
+	}
+	return step, true, nil
+}
+
+// unitSteps reloads what changed (restarts Dovecot when its listeners
+// changed), starts what is not running, and enables what is not enabled.
+// Postfix's real instance is postfix@-; postfix.service is a oneshot that
+// reports active even when the instance is down.
+func unitSteps(ctx context.Context, env *host.Env, postfixChanged, dovecotChanged, listeners bool) ([]plan.Step, error) {
+	if env.Units == nil {
+		return nil, errors.New("no systemd connection configured")
+	}
+	var steps []plan.Step
+	for _, u := range []struct {
+		instance, unit   string
+		changed, restart bool
+	}{
+		{PostfixInstance, PostfixUnit, postfixChanged, false},
+		{DovecotUnit, DovecotUnit, dovecotChanged, listeners},
+	} {
+		st, err := env.Units.Status(ctx, u.instance)
+		if err != nil {
+			return nil, fmt.Errorf("reading the state of %s: %w", u.instance, err)
+		}
+		switch {
+		case st.ActiveState != "active" || u.restart:
+			steps = append(steps, plan.UnitStep(Name, u.instance, "restart"))
+		case u.changed:
+			steps = append(steps, plan.UnitStep(Name, u.instance, "reload"))
+		}
+		fs, err := env.Units.Status(ctx, u.unit)
+		if err != nil {
+			return nil, fmt.Errorf("reading the state of %s: %w", u.unit, err)
+		}
+		if fs.UnitFileState != "enabled" {
+			steps = append(steps, plan.UnitStep(Name, u.unit, "enable"))
+		}
+	}
+	return steps, nil
+}
+
+// stateFile is the box path of a file under the state directory.
+func stateFile(env *host.Env, name string) string {
+	sd := env.StateDir
+	if sd == "" {
+		sd = host.DefaultStateDir
+	}
+	return strings.TrimSuffix(sd, "/") + "/" + name
+}

@@ -1,0 +1,168 @@
+package mail
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/directory"
+)
+
+// Report is what the probe found out besides health.
+type Report struct {
+	// QueueSize is the number of messages in Postfix's queue.
+	QueueSize int `json:"queue_size"`
+	// Deferred counts the queued messages in the deferred queue.
+	Deferred int `json:"deferred"`
+}
+
+// Probe checks the mail services: postfix@- and dovecot are active, the
+// SMTP banner answers on 127.0.0.1:25, IMAPS on 993 presents the site
+// certificate for spec.FQDN, the service account binds to the directory
+// with the stored password, Dovecot can list mailbox owners from the
+// directory (doveadm user '*'), postfix check and doveconf -n are clean,
+// and it reports the queue size (postqueue -j). It retries while the
+// services start, up to s.ProbeTimeout.
+func (s *Service) Probe(ctx context.Context, env *host.Env, spec ProbeSpec) (Report, error) {
+	timeout := s.ProbeTimeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		r, err := s.probeOnce(ctx, env, spec)
+		if err == nil {
+			s.Forget()
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("mail health probe: %w", err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) (Report, error) {
+	var r Report
+	if env.Units == nil || env.Runner == nil {
+		return r, errors.New("the probe needs systemd and a command runner")
+	}
+	for _, u := range []string{PostfixInstance, DovecotUnit} {
+		st, err := env.Units.Status(ctx, u)
+		if err != nil {
+			return r, fmt.Errorf("reading the state of %s: %w", u, err)
+		}
+		if st.ActiveState != "active" {
+			return r, fmt.Errorf("%s is %s: see journalctl -u %s", u, st.ActiveState, u)
+		}
+	}
+	if err := s.smtpBanner(ctx); err != nil {
+		return r, err
+	}
+	if err := s.imapsGreeting(ctx, env, spec); err != nil {
+		return r, err
+	}
+	pw, err := ReadPassword(env)
+	if err != nil {
+		return r, err
+	}
+	if s.Bind != nil {
+		if err := s.Bind(ctx, env, spec.FQDN, spec.CAFile, spec.BindDN, pw); err != nil {
+			return r, fmt.Errorf("mail service account: %w", err)
+		}
+	}
+	for _, argv := range [][]string{postfixCheck, doveconfN, {"doveadm", "user", "*"}} {
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: argv}); err != nil {
+			return r, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
+		}
+	}
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"postqueue", "-j"}})
+	if err != nil {
+		return r, fmt.Errorf("postqueue -j: %w", err)
+	}
+	return ParseQueue(res.Stdout)
+}
+
+// ParseQueue counts the messages in postqueue -j output: one JSON object
+// per line, each with a queue_name.
+func ParseQueue(out []byte) (Report, error) {
+	var r Report
+	for i, l := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var m struct {
+			QueueName string `json:"queue_name"`
+			QueueID   string `json:"queue_id"`
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m.QueueID == "" {
+			return Report{}, fmt.Errorf("postqueue -j line %d is not a queue entry", i+1)
+		}
+		r.QueueSize++
+		if m.QueueName == "deferred" {
+			r.Deferred++
+		}
+	}
+	return r, nil
+}
+
+// smtpBanner expects "220 " from Postfix on 127.0.0.1:25.
+func (s *Service) smtpBanner(ctx context.Context) error {
+	c, err := s.dial(ctx, "127.0.0.1:25")
+	if err != nil {
+		return fmt.Errorf("SMTP on 127.0.0.1:25: %w", err)
+	}
+	defer c.Close()
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "220 ") {
+		return fmt.Errorf("SMTP on 127.0.0.1:25 sent no 220 banner (got %q, %v)", strings.TrimSpace(line), err)
+	}
+	fmt.Fprint(c, "QUIT\r\n")
+	return nil
+}
+
+// imapsGreeting expects "* OK" over TLS on 127.0.0.1:993 with a
+// certificate for spec.FQDN signed by the site CA.
+func (s *Service) imapsGreeting(ctx context.Context, env *host.Env, spec ProbeSpec) error {
+	pool, err := directory.CAPool(env.Path(spec.CAFile))
+	if err != nil {
+		return err
+	}
+	raw, err := s.dial(ctx, "127.0.0.1:993")
+	if err != nil {
+		return fmt.Errorf("IMAPS on 127.0.0.1:993: %w", err)
+	}
+	c := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: spec.FQDN, MinVersion: tls.VersionTLS12})
+	defer c.Close()
+	if err := c.HandshakeContext(ctx); err != nil {
+		return fmt.Errorf("IMAPS on 127.0.0.1:993: %w", err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "* OK") {
+		return fmt.Errorf("IMAPS on 127.0.0.1:993 sent no greeting (got %q, %v)", strings.TrimSpace(line), err)
+	}
+	fmt.Fprint(c, "a LOGOUT\r\n")
+	return nil
+}
+
+func (s *Service) dial(ctx context.Context, addr string) (net.Conn, error) {
+	dial := s.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	}
+	c, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c, nil
+}

@@ -31,3 +31,19 @@ func TestTextProgress(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+func TestTextProgressSpinner(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewTextProgress(&buf, true)
+	s := plan.UnitStep("samba", "smbd.service", "restart")
+	p.StepStart(0, 1, s)
+	time.Sleep(250 * time.Millisecond)
+	p.StepDone(0, 1, s, 250*time.Millisecond, nil)
+	out := buf.String()
+	if !bytes.Contains(buf.Bytes(), []byte("\r\x1b[K⠋ [1/1] samba: ↻ restart unit smbd.service")) {
+		t.Errorf("no spinner in %q", out)
+	}
+	if want := "\r\x1b[K✓ [1/1] samba: ↻ restart unit smbd.service: done (250ms)\n"; !bytes.HasSuffix(buf.Bytes(), []byte(want)) {
+		t.Errorf("output %q does not end with %q", out, want)
+	}
+}

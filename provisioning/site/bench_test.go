@@ -1,0 +1,62 @@
+package site
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bigTemplate returns a valid template with n users, n/50 groups and
+// shares, and one alias per group.
+func bigTemplate(n int) []byte {
+	var b strings.Builder
+	b.WriteString("version: 1\nsite: {name: Big, domain: big.example, workgroup: BIG}\n")
+	b.WriteString("directory: {admin_password: '${secret:domain_admin}'}\ngroups:\n")
+	groups := n/50 + 1
+	for g := 0; g < groups; g++ {
+		fmt.Fprintf(&b, "  - {name: team%d, description: \"Team %d\"}\n", g, g)
+	}
+	b.WriteString("users:\n")
+	for u := 0; u < n; u++ {
+		fmt.Fprintf(&b, "  - username: user%d\n    given_name: Given%d\n    surname: Surname%d\n    groups: [team%d]\n    password: ${secret:user%d}\n    aliases: [alias%d@big.example]\n",
+			u, u, u, u%groups, u, u)
+	}
+	b.WriteString("shares:\n")
+	for g := 0; g < groups; g++ {
+		fmt.Fprintf(&b, "  - {name: Share%d, read: [team%d], write: [team%d]}\n", g, g, (g+1)%groups)
+	}
+	b.WriteString("mail:\n  domains: [big.example]\n  aliases:\n")
+	for g := 0; g < groups; g++ {
+		fmt.Fprintf(&b, "    - {address: team%d@big.example, to: [user%d, user%d]}\n", g, g, g+1)
+	}
+	return []byte(b.String())
+}
+
+func TestParse5000UsersIsFast(t *testing.T) {
+	data := bigTemplate(5000)
+	if len(data) > MaxTemplateSize {
+		t.Fatalf("benchmark template is %d bytes, over the limit", len(data))
+	}
+	start := time.Now()
+	s, err := Parse("big.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Users) != 5000 {
+		t.Fatalf("got %d users", len(s.Users))
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("parsing 5000 users took %v", d)
+	}
+}
+
+func BenchmarkParse5000Users(b *testing.B) {
+	data := bigTemplate(5000)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse("big.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

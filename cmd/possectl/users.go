@@ -1,0 +1,465 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/directory"
+	"github.com/spf13/cobra"
+)
+
+// usersFlags say how to reach the local domain controller.
+type usersFlags struct {
+	secrets     string
+	site        string
+	adminSecret string
+	addr        string
+	stateDir    string
+}
+
+func (f *usersFlags) register(c *cobra.Command) {
+	p := c.PersistentFlags()
+	p.StringVar(&f.secrets, "secrets", "", "secrets file (mode 0600) with the domain admin password; default: POSSE_SECRET_<NAME> variables")
+	p.StringVar(&f.site, "site", "", "site template, for the realm and the admin password's secret name (default: the realm in smb.conf)")
+	p.StringVar(&f.adminSecret, "admin-secret", "domain_admin", "name of the secret holding the domain admin password (without --site)")
+	p.StringVar(&f.addr, "addr", "127.0.0.1:636", "LDAPS address of the domain controller")
+	p.StringVar(&f.stateDir, "state-dir", host.DefaultStateDir, "Posse's state directory (holds tls/ca.crt)")
+}
+
+// open connects to the directory as the domain admin.
+func (f *usersFlags) open(ctx context.Context) (directory.Directory, *site.Site, error) {
+	env := &host.Env{Root: "/", StateDir: f.stateDir}
+	var store *site.Store
+	var err error
+	if f.secrets != "" {
+		store, err = site.LoadSecrets(f.secrets)
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		store = site.EnvSecrets()
+	}
+	env.Secrets = store
+	conn := directory.ConnSpec{AdminSecret: f.adminSecret, Addr: f.addr}
+	var st *site.Site
+	if f.site != "" {
+		st, err = site.Load(f.site)
+		if err != nil {
+			return nil, nil, err
+		}
+		conn.Realm = strings.ToUpper(st.RealmName())
+		if name, ok := st.Directory.AdminPassword.Name(); ok {
+			conn.AdminSecret = name
+		}
+	} else {
+		conn.Realm, err = directory.ProvisionedRealm(env)
+		if err != nil {
+			return nil, nil, err
+		}
+		if conn.Realm == "" {
+			return nil, nil, errors.New("this box is not a domain controller yet: apply a site first, or pass --site FILE and --addr HOST:636")
+		}
+	}
+	hn, _ := os.Hostname()
+	hn, _, _ = strings.Cut(strings.ToLower(hn), ".")
+	conn.FQDN = hn + "." + directory.DNSDomain(conn.Realm)
+	d, err := directory.OpenEnv(ctx, env, conn)
+	return d, st, err
+}
+
+// openPasswordsFile opens (or creates) a 0600 file for generated passwords
+// and refuses one that others can read.
+func openPasswordsFile(path string) (*os.File, error) {
+	if path == "" {
+		return nil, usageError{errors.New("generated passwords need --passwords-out FILE (they are never printed)")}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the passwords file: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s is readable by others (mode %04o): chmod 600 it or choose a new file", path, fi.Mode().Perm())
+	}
+	return f, err
+}
+
+// readPassword reads one line from stdin.
+func readPassword(in io.Reader) (string, error) {
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on stdin")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// newPassword takes a password from stdin or generates one into the
+// passwords file.
+func newPassword(c *cobra.Command, username string, fromStdin bool, out string, d directory.Directory) (string, func() error, error) {
+	if fromStdin {
+		pw, err := readPassword(c.InOrStdin())
+		return pw, func() error { return nil }, err
+	}
+	f, err := openPasswordsFile(out)
+	if err != nil {
+		return "", nil, err
+	}
+	pol, err := d.Policy(c.Context())
+	if err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	pw, err := directory.GeneratePassword(max(16, pol.MinLength))
+	if err != nil {
+		f.Close()
+		return "", nil, err
+	}
+	return pw, func() error {
+		_, err := fmt.Fprintf(f, "%s,%s\n", username, pw)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintf(c.OutOrStdout(), "password of %s written to %s\n", username, out)
+		}
+		return err
+	}, nil
+}
+
+func userArg(args []string) (string, error) {
+	name := strings.ToLower(args[0])
+	if !directory.ValidUsername(name) {
+		return "", fmt.Errorf("invalid username %q: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", args[0])
+	}
+	return name, nil
+}
+
+func init() {
+	var f usersFlags
+	users := &cobra.Command{
+		Use:   "users",
+		Short: "Manage domain users on this box (root, LDAPS to the local DC)",
+		Long: `Manage the users of the Samba AD domain on this box over LDAPS, as the domain
+admin (password from --secrets FILE or POSSE_SECRET_DOMAIN_ADMIN).
+The site template stays the source of truth: the next apply puts template
+users back as the template says; users added here are reported by plan as
+not in the template.`,
+	}
+	f.register(users)
+
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			d, _, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			us, err := d.Users(c.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				e := json.NewEncoder(c.OutOrStdout())
+				e.SetIndent("", "  ")
+				return e.Encode(us)
+			}
+			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")
+			for _, u := range us {
+				state := "enabled"
+				if u.Disabled {
+					state = "disabled"
+				}
+				if u.Builtin {
+					state += ",built-in"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, strings.Join(u.Groups, ","), state)
+			}
+			return w.Flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	show := &cobra.Command{
+		Use:   "show USERNAME",
+		Short: "Show one user",
+		Args:  exactArgs(1, "a username"),
+		RunE: func(c *cobra.Command, args []string) error {
+			name, err := userArg(args)
+			if err != nil {
+				return err
+			}
+			d, _, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			u, ok, err := d.User(c.Context(), name)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("no user %s in the directory: run 'possectl users list'", name)
+			}
+			e := json.NewEncoder(c.OutOrStdout())
+			e.SetIndent("", "  ")
+			return e.Encode(u)
+		},
+	}
+
+	var add struct {
+		given, surname, email string
+		groups, aliases       []string
+		stdin, keep, disabled bool
+		passwordsOut          string
+	}
+	addCmd := &cobra.Command{
+		Use:   "add USERNAME",
+		Short: "Create a user (password from stdin with --password-stdin, else generated into --passwords-out)",
+		Args:  exactArgs(1, "a username"),
+		RunE: func(c *cobra.Command, args []string) error {
+			name, err := userArg(args)
+			if err != nil {
+				return err
+			}
+			if add.email != "" && !directory.ValidEmail(strings.ToLower(add.email)) {
+				return fmt.Errorf("invalid email %q", add.email)
+			}
+			for _, a := range add.aliases {
+				if !directory.ValidEmail(strings.ToLower(a)) {
+					return fmt.Errorf("invalid alias %q", a)
+				}
+			}
+			d, _, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, d)
+			if err != nil {
+				return err
+			}
+			u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
+				Aliases: add.aliases, Disabled: add.disabled}
+			if err := d.EnsureOU(c.Context()); err != nil {
+				return err
+			}
+			if err := d.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
+				return err
+			}
+			for _, g := range add.groups {
+				if err := d.AddMember(c.Context(), g, name); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
+			return done()
+		},
+	}
+	addCmd.Flags().StringVar(&add.given, "given-name", "", "given name")
+	addCmd.Flags().StringVar(&add.surname, "surname", "", "surname")
+	addCmd.Flags().StringVar(&add.email, "email", "", "mail address")
+	addCmd.Flags().StringSliceVar(&add.groups, "group", nil, "group to join (repeatable)")
+	addCmd.Flags().StringSliceVar(&add.aliases, "alias", nil, "extra mail address (repeatable)")
+	addCmd.Flags().BoolVar(&add.stdin, "password-stdin", false, "read the initial password from the first line of stdin")
+	addCmd.Flags().StringVar(&add.passwordsOut, "passwords-out", "", "append the generated password to this 0600 file")
+	addCmd.Flags().BoolVar(&add.keep, "no-must-change", false, "do not force a password change at first logon")
+	addCmd.Flags().BoolVar(&add.disabled, "disabled", false, "create the account disabled")
+
+	var setpw struct {
+		stdin, keep  bool
+		passwordsOut string
+	}
+	setPassword := &cobra.Command{
+		Use:   "set-password USERNAME",
+		Short: "Reset a password (from stdin with --password-stdin, else generated into --passwords-out); the user must change it at next logon",
+		Args:  exactArgs(1, "a username"),
+		RunE: func(c *cobra.Command, args []string) error {
+			name, err := userArg(args)
+			if err != nil {
+				return err
+			}
+			d, _, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, d)
+			if err != nil {
+				return err
+			}
+			if err := d.SetPassword(c.Context(), name, pw, !setpw.keep); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
+			return done()
+		},
+	}
+	setPassword.Flags().BoolVar(&setpw.stdin, "password-stdin", false, "read the new password from the first line of stdin")
+	setPassword.Flags().StringVar(&setpw.passwordsOut, "passwords-out", "", "append the generated password to this 0600 file")
+	setPassword.Flags().BoolVar(&setpw.keep, "no-must-change", false, "do not force a password change at next logon")
+
+	toggle := func(use, short string, disabled bool) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " USERNAME",
+			Short: short,
+			Args:  exactArgs(1, "a username"),
+			RunE: func(c *cobra.Command, args []string) error {
+				name, err := userArg(args)
+				if err != nil {
+					return err
+				}
+				d, _, err := f.open(c.Context())
+				if err != nil {
+					return err
+				}
+				defer d.Close()
+				if err := d.UpdateUser(c.Context(), name, directory.UserUpdate{Disabled: &disabled}); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.OutOrStdout(), "%sd user %s\n", use, name)
+				return nil
+			},
+		}
+	}
+
+	var yes bool
+	del := &cobra.Command{
+		Use:   "delete USERNAME",
+		Short: "Delete a user (needs --yes)",
+		Args:  exactArgs(1, "a username"),
+		RunE: func(c *cobra.Command, args []string) error {
+			name, err := userArg(args)
+			if err != nil {
+				return err
+			}
+			if !yes {
+				return usageError{fmt.Errorf("deleting %s cannot be undone: pass --yes", name)}
+			}
+			d, _, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.DeleteUser(c.Context(), name); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "deleted user %s\n", name)
+			return nil
+		},
+	}
+	del.Flags().BoolVar(&yes, "yes", false, "really delete")
+
+	var imp struct {
+		passwordsOut string
+		dryRun       bool
+		workers      int
+		domain       string
+		keep         bool
+	}
+	importCmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Create users from a CSV file (username,given_name,surname,email,groups); passwords go to --passwords-out",
+		Long: `Create users from a CSV file with a header line and the columns username,
+given_name, surname, email, groups (groups separated by ';'; they must exist).
+Bad rows are reported with their line numbers; the others are created with
+generated passwords that are appended to the 0600 file --passwords-out as
+username,password lines and never printed. Users that exist are skipped, so
+an interrupted import can simply be run again.`,
+		Args: exactArgs(1, "a CSV file"),
+		RunE: func(c *cobra.Command, args []string) error {
+			in, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			var pwFile *os.File
+			if !imp.dryRun {
+				if pwFile, err = openPasswordsFile(imp.passwordsOut); err != nil {
+					return err
+				}
+				defer pwFile.Close()
+			}
+			d, st, err := f.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			domain := imp.domain
+			if domain == "" && st != nil {
+				domain = st.Site.Domain
+			}
+			pol, err := d.Policy(c.Context())
+			if err != nil {
+				return err
+			}
+			if err := d.EnsureOU(c.Context()); err != nil {
+				return err
+			}
+			opts := directory.ImportOptions{Domain: domain, Policy: pol, MustChange: !imp.keep, Workers: imp.workers, DryRun: imp.dryRun}
+			if pwFile != nil {
+				opts.Passwords = pwFile
+			}
+			rep, err := directory.Import(c.Context(), d, in, opts)
+			out := c.OutOrStdout()
+			for _, b := range rep.Bad {
+				fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", args[0], b)
+			}
+			verb := "created"
+			if imp.dryRun {
+				verb = "would create"
+			}
+			fmt.Fprintf(out, "%s %d users, skipped %d existing, rejected %d rows\n", verb, len(rep.Created), len(rep.Skipped), len(rep.Bad))
+			if err != nil {
+				return err
+			}
+			if len(rep.Created) > 0 && !imp.dryRun {
+				fmt.Fprintf(out, "passwords written to %s\n", imp.passwordsOut)
+			}
+			if len(rep.Bad) > 0 {
+				return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(rep.Bad))
+			}
+			return nil
+		},
+	}
+	importCmd.Flags().StringVar(&imp.passwordsOut, "passwords-out", "", "append username,password lines to this 0600 file (required)")
+	importCmd.Flags().BoolVar(&imp.dryRun, "dry-run", false, "check the file against the directory, create nothing")
+	importCmd.Flags().IntVar(&imp.workers, "workers", 4, "users created in parallel")
+	importCmd.Flags().StringVar(&imp.domain, "domain", "", "mail domain for rows without email (default: the site's domain with --site)")
+	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "do not force a password change at first logon")
+
+	ca := &cobra.Command{
+		Use:   "ca",
+		Short: "Print the site CA certificate (PEM) that clients use to trust LDAPS",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			env := &host.Env{Root: "/", StateDir: f.stateDir}
+			b, err := os.ReadFile(env.State(directory.TLSDir, directory.CACertFile))
+			if err != nil {
+				return fmt.Errorf("reading the site CA: %w (apply a site first)", err)
+			}
+			_, err = c.OutOrStdout().Write(b)
+			return err
+		},
+	}
+
+	users.AddCommand(list, show, addCmd, setPassword,
+		toggle("disable", "Disable a user's account", true),
+		toggle("enable", "Enable a user's account", false),
+		del, importCmd, ca)
+	rootCmd.AddCommand(users)
+}

@@ -8,6 +8,7 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -158,6 +159,9 @@ var now = time.Now
 // failed, why, and what was rolled back. Offline (--root) it writes files and
 // directories only and reports the rest as skipped.
 func Apply(ctx context.Context, p *plan.Plan, env *host.Env, services map[string]Executor, progress Progress) (*Result, error) {
+	if p == nil || env == nil {
+		return nil, errors.New("apply: no plan or no environment")
+	}
 	if progress == nil {
 		progress = nopProgress{}
 	}
@@ -184,6 +188,7 @@ func Apply(ctx context.Context, p *plan.Plan, env *host.Env, services map[string
 		return nil, err
 	}
 	e := &engine{env: env, services: services, progress: progress, result: r, txns: map[string]*txn{}}
+	e.secrets = planSecrets(p, env.Secrets)
 	runErr := e.run(ctx, p)
 
 	r.Duration = now().Sub(start)
@@ -349,6 +354,26 @@ func (e *engine) step(ctx context.Context, t *txn, s plan.Step) (Status, error) 
 		return Failed, err
 	}
 	return Done, nil
+}
+
+// planSecrets looks up every secret the plan refers to anywhere (file
+// contents, changes, specs of services' own kinds), so that their values are
+// masked in errors and the journal even when a service's error quotes one.
+func planSecrets(p *plan.Plan, secrets host.Secrets) []string {
+	if secrets == nil {
+		return nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range plan.SecretNames(string(b)) {
+		if v, ok := secrets.Lookup(name); ok && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // redact masks every secret value this apply expanded.

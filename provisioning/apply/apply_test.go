@@ -577,3 +577,25 @@ func TestLaterServiceFailureKeepsEarlierOnes(t *testing.T) {
 		t.Errorf("calls %q, want %q", got, want)
 	}
 }
+
+type leakyExec struct{ secret string }
+
+func (l leakyExec) Execute(context.Context, plan.Step, *host.Env) error {
+	return errors.New("samba-tool: password " + l.secret + " is too short")
+}
+
+func TestExecutorErrorsAreRedacted(t *testing.T) {
+	env := &host.Env{Root: t.TempDir(), Units: hosttest.NewFakeUnits(), Secrets: hosttest.MapSecrets{"amueller": secretValue}}
+	st := plan.Step{Service: "directory", Action: plan.Create, Kind: "user", Target: "amueller",
+		Changes: []plan.Change{{Field: "password", After: "${secret:amueller}", Sensitive: true}}}
+	res, err := Apply(context.Background(), &plan.Plan{Steps: []plan.Step{st}}, env, map[string]Executor{"directory": leakyExec{secretValue}}, nil)
+	if err == nil {
+		t.Fatal("apply succeeded")
+	}
+	journal, _ := os.ReadFile(env.State(JournalFile))
+	for what, s := range map[string]string{"error": err.Error(), "result": res.Error, "journal": string(journal)} {
+		if strings.Contains(s, secretValue) || !strings.Contains(s, "password (sensitive) is too short") {
+			t.Errorf("%s: %s", what, s)
+		}
+	}
+}

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 )
 
@@ -23,7 +26,10 @@ type applyLock struct {
 // next one.
 func lock(env *host.Env) (*applyLock, error) {
 	dir := env.State()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if _, err := fsutil.MkdirAll(filepath.Dir(dir)); err != nil {
+		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("create state directory %s: %w", dir, err)
 	}
 	path := env.State("apply.lock")

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,6 +236,7 @@ func TestSandboxCLI(t *testing.T) {
 	run := func(args ...string) (string, int) {
 		t.Helper()
 		cmd := exec.Command(possectl, args...)
+		cmd.Env = append(os.Environ(), harness.OwnerEnv+"="+strconv.Itoa(os.Getpid()))
 		out, err := cmd.CombinedOutput()
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -274,5 +276,95 @@ func TestSandboxCLI(t *testing.T) {
 	t.Logf("sandbox down in %.2fs", time.Since(start).Seconds())
 	if tr := sandbox.Traces(name); len(tr) > 0 {
 		t.Errorf("traces after down:\n%s", strings.Join(tr, "\n"))
+	}
+}
+
+// TestSandboxBootFailure checks that a box that does not boot in time is
+// reported with its log and cleaned up, and that bad input is refused
+// before anything is created.
+func TestSandboxBootFailure(t *testing.T) {
+	if ok, why := harness.Enabled(); !ok {
+		t.Skip(why)
+	}
+	ctx := context.Background()
+	name := harness.UniqueName("fail")
+	_, err := sandbox.Up(ctx, name, sandbox.UpOptions{BinDir: os.Getenv("POSSE_BIN"), BootTimeout: 300 * time.Millisecond})
+	if err == nil {
+		sandbox.Down(ctx, name, sandbox.DownOptions{Purge: true})
+		t.Fatal("a box booted in 300ms; the timeout was not applied")
+	}
+	if !strings.Contains(err.Error(), "did not") || !strings.Contains(err.Error(), "last lines") {
+		t.Errorf("boot failure error lacks the reason or the log:\n%v", err)
+	}
+	t.Logf("boot failure reported as:\n%v", err)
+	if tr := sandbox.Traces(name); len(tr) > 0 {
+		t.Errorf("a failed boot left traces:\n%s", strings.Join(tr, "\n"))
+	}
+
+	name = harness.UniqueName("bad")
+	_, err = sandbox.Up(ctx, name, sandbox.UpOptions{BinDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no possectl") {
+		t.Errorf("Up with a BinDir without possectl: %v", err)
+	}
+	_, err = sandbox.Up(ctx, name, sandbox.UpOptions{BinDir: os.Getenv("POSSE_BIN"), Mask: []string{"../x"}})
+	if err == nil || !strings.Contains(err.Error(), "invalid unit name") {
+		t.Errorf("Up with a bad unit to mask: %v", err)
+	}
+	if tr := sandbox.Traces(name); len(tr) > 0 {
+		t.Errorf("refused input left traces:\n%s", strings.Join(tr, "\n"))
+	}
+}
+
+// TestSandboxParallel brings three boxes up at the same time: each gets its
+// own network and its own files, and all come up.
+func TestSandboxParallel(t *testing.T) {
+	if ok, why := harness.Enabled(); !ok {
+		t.Skip(why)
+	}
+	const n = 3
+	boxes := make([]*sandbox.Box, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			boxes[i], errs[i] = sandbox.Up(context.Background(), harness.UniqueName("par"),
+				sandbox.UpOptions{BinDir: os.Getenv("POSSE_BIN")})
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d boxes up at once in %.1fs", n, time.Since(start).Seconds())
+	for _, b := range boxes {
+		if b != nil {
+			t.Cleanup(func() { b.Down(context.Background(), sandbox.DownOptions{Purge: true}) })
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("box %d: %v", i, err)
+		}
+	}
+	ips := map[string]bool{}
+	for _, b := range boxes {
+		ips[b.IP()] = true
+		var out bytes.Buffer
+		if code, err := b.Run(context.Background(), sandbox.RunOptions{Stdout: &out}, "sh", "-c", "hostname >/root/who; cat /root/who"); err != nil || code != 0 {
+			t.Fatalf("run in %s: %d %v", b.Name(), code, err)
+		}
+		if strings.TrimSpace(out.String()) != b.Name() {
+			t.Errorf("box %s sees hostname %q", b.Name(), out.String())
+		}
+		harness.Eventually(t, 20*time.Second, func() error {
+			c, err := net.DialTimeout("tcp", net.JoinHostPort(b.IP(), "22"), time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+	}
+	if len(ips) != n {
+		t.Errorf("%d boxes got %d distinct addresses", n, len(ips))
 	}
 }

@@ -44,6 +44,10 @@ type DownOptions struct {
 	// StopTimeout is how long systemd gets to halt before SIGKILL
 	// (default 30 seconds).
 	StopTimeout time.Duration
+	// OnlyOrphaned leaves the box alone (and returns nil) if the process
+	// that brought it up still runs; for cleaning up after dead test runs
+	// while other runs may be going on.
+	OnlyOrphaned bool
 }
 
 // Box is a running (or once running) sandbox box.
@@ -69,6 +73,13 @@ func (b *Box) Dir() string { return boxDir(b.st.Name) }
 
 // Started is when the box was brought up.
 func (b *Box) Started() time.Time { return b.st.Started }
+
+// Orphaned reports whether the process that brought the box up is gone
+// (always true for boxes brought up by possectl sandbox up, which exits).
+func (b *Box) Orphaned() bool { return !b.st.ownerAlive() }
+
+// Owner is the PID of the process that brought the box up.
+func (b *Box) Owner() int { return b.st.Owner }
 
 // Alive reports whether the box's systemd still runs.
 func (b *Box) Alive() bool { return alive(b.st.PID, b.st.Name) }
@@ -154,9 +165,10 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 		return nil, err
 	}
 	b := &Box{st: *st}
+	fresh := !isDir(b.Dir()) // a box that never booted leaves no files when it fails
 	fail := func(err error) (*Box, error) {
 		msg := b.bootLog(context.Background())
-		Down(context.Background(), name, DownOptions{StopTimeout: 5 * time.Second})
+		Down(context.Background(), name, DownOptions{StopTimeout: 5 * time.Second, Purge: fresh})
 		if msg != "" {
 			return nil, fmt.Errorf("%w\nlast lines of the box's log:\n%s", err, msg)
 		}
@@ -209,6 +221,7 @@ func reserve(ctx context.Context, name, image, binDir, cg string) (*state, error
 		return nil, err
 	}
 	st := &state{Name: name, Index: idx, Image: image, BinDir: binDir, Cgroup: cg, Started: time.Now()}
+	st.Owner, st.OwnerStart = owner()
 	if err := writeState(st); err != nil {
 		return nil, err
 	}
@@ -315,6 +328,9 @@ func (b *Box) waitBoot(ctx context.Context) (string, error) {
 		out, _ := b.output(tctx, "systemctl", "is-system-running", "--wait")
 		cancel()
 		last = strings.TrimSpace(out)
+		if strings.ContainsAny(last, " \n") {
+			last = "systemd not answering yet"
+		}
 		switch last {
 		case "running", "degraded":
 			return last, nil
@@ -343,6 +359,9 @@ func (b *Box) bootLog(ctx context.Context) string {
 		}
 	}
 	c, _ := os.ReadFile(filepath.Join(b.Dir(), consoleLog))
+	if strings.TrimSpace(string(c)) == "" {
+		return "(no journal yet, and the console log is empty)"
+	}
 	return lastLines(string(c), 30)
 }
 
@@ -421,6 +440,9 @@ func Down(ctx context.Context, name string, opts DownOptions) error {
 	defer lock.unlock()
 	idx := 0
 	if st, err := readState(name); err == nil {
+		if opts.OnlyOrphaned && st.ownerAlive() {
+			return nil
+		}
 		idx = st.Index
 	}
 	return cleanup(ctx, name, idx, opts)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Network is the private /16 boxes get their /24s from: box IDX uses
@@ -107,8 +108,16 @@ func teardownNetwork(ctx context.Context, name string, idx int) error {
 		errs = append(errs, ip(ctx, "netns", "del", netnsName(name)))
 	}
 	if idx > 0 {
-		if _, err := net.InterfaceByName(vethHost(idx)); err == nil {
-			errs = append(errs, ip(ctx, "link", "del", vethHost(idx)))
+		// Deleting the namespace destroys the pair, but asynchronously:
+		// wait for that before deleting the host end by hand.
+		dev := "/sys/class/net/" + vethHost(idx)
+		for i := 0; i < 40 && exists(dev); i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if exists(dev) {
+			if err := ip(ctx, "link", "del", vethHost(idx)); err != nil && exists(dev) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -19,6 +19,59 @@ type state struct {
 	BinDir  string    `json:"bin_dir"`
 	Cgroup  string    `json:"cgroup"`
 	Started time.Time `json:"started"`
+	// Owner is the process that brought the box up (or $POSSE_SANDBOX_OWNER)
+	// and OwnerStart its start time, so that test runs can tell their
+	// boxes from those a dead run left behind.
+	Owner      int    `json:"owner"`
+	OwnerStart uint64 `json:"owner_start"`
+}
+
+// ownerEnv names a process to record as a box's owner instead of the
+// caller: the e2e harness sets it for possectl processes it starts.
+const ownerEnv = "POSSE_SANDBOX_OWNER"
+
+// owner returns the PID and start time to record as a box's owner.
+func owner() (int, uint64) {
+	pid := os.Getpid()
+	if v, err := strconv.Atoi(os.Getenv(ownerEnv)); err == nil && v > 0 {
+		pid = v
+	}
+	st, _ := processStart(pid)
+	return pid, st
+}
+
+// processStart returns a process's start time in clock ticks since boot
+// (field 22 of /proc/PID/stat).
+func processStart(pid int) (uint64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return parseStartTime(s[i+1:])
+}
+
+// parseStartTime reads field 22 from the part of /proc/PID/stat after the
+// command name, which starts with field 3.
+func parseStartTime(rest string) (uint64, error) {
+	f := strings.Fields(rest)
+	if len(f) < 20 {
+		return 0, fmt.Errorf("short /proc stat line")
+	}
+	return strconv.ParseUint(f[19], 10, 64)
+}
+
+// ownerAlive reports whether the process that brought the box up still runs.
+func (st *state) ownerAlive() bool {
+	if st.Owner <= 0 {
+		return false
+	}
+	start, err := processStart(st.Owner)
+	return err == nil && (st.OwnerStart == 0 || start == st.OwnerStart)
 }
 
 func writeState(st *state) error {

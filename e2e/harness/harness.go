@@ -52,6 +52,11 @@ var testNameRE = regexp.MustCompile(`^t-[a-z][a-z0-9]{0,6}-[a-z0-9]{5}$`)
 // IsTestName reports whether a box name was made by this package.
 func IsTestName(name string) bool { return testNameRE.MatchString(name) }
 
+// OwnerEnv is the environment variable that makes a possectl process record
+// another process (the test) as the owner of the boxes it brings up, so that
+// Cleanup in a concurrent test run leaves them alone.
+const OwnerEnv = "POSSE_SANDBOX_OWNER"
+
 // UniqueName makes a test box name "t-PREFIX-xxxxx" from a prefix
 // (lowercase letters and digits kept, cut to 7 characters) and 5 random
 // characters. Box uses it; tests that drive possectl itself can too.
@@ -240,7 +245,9 @@ func Eventually(t testing.TB, timeout time.Duration, fn func() error) {
 }
 
 // Cleanup brings down and purges every box a previous run of the tests left
-// behind (names made by Box). Call it from TestMain before the tests.
+// behind (names made by Box whose owning test process is gone); boxes of
+// test runs still going on are left alone. Call it from TestMain before the
+// tests.
 func Cleanup() error {
 	var errs []string
 	for _, n := range sandbox.Names() {
@@ -248,7 +255,7 @@ func Cleanup() error {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := sandbox.Down(ctx, n, sandbox.DownOptions{Purge: true, StopTimeout: 5 * time.Second})
+		err := sandbox.Down(ctx, n, sandbox.DownOptions{Purge: true, StopTimeout: 5 * time.Second, OnlyOrphaned: true})
 		cancel()
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", n, err))
@@ -261,20 +268,22 @@ func Cleanup() error {
 }
 
 // Leaks lists traces of test boxes on the host (mounts, namespaces,
-// cgroups, state, directories). Call it from TestMain after the tests.
+// cgroups, state, directories) except those of other test runs still going
+// on. Call it from TestMain after the tests.
 func Leaks() []string {
 	var out []string
+	others := map[string]bool{}
+	boxes, _ := sandbox.List()
+	for _, b := range boxes {
+		if !b.Orphaned() && b.Owner() != os.Getpid() {
+			others[b.Name()] = true
+		}
+	}
 	for _, n := range sandbox.Names() {
-		if IsTestName(n) {
+		if IsTestName(n) && !others[n] {
 			for _, tr := range sandbox.Traces(n) {
 				out = append(out, n+": "+tr)
 			}
-		}
-	}
-	mounts, _ := os.ReadFile("/proc/self/mounts")
-	for _, line := range strings.Split(string(mounts), "\n") {
-		if strings.Contains(line, sandbox.Dir+"/boxes/t-") || strings.Contains(line, "/run/netns/posse-t-") {
-			out = append(out, "mount: "+line)
 		}
 	}
 	return out

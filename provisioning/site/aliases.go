@@ -63,8 +63,8 @@ func (v *validator) aliasGraph() {
 					onLoop[c] = true
 				}
 				names = append(names, aliases[j].Address)
-				v.add(joinIndex("mail.aliases", j)+".address", "alias loop: "+strings.Join(names, " → "),
-					"an alias must not lead back to itself; deliver to a user instead")
+				v.add(joinIndex("mail.aliases", j)+".address", errAliasLoop+strings.Join(names, " → "),
+					hintAliasLoop)
 			}
 		}
 		stack = stack[:len(stack)-1]
@@ -104,8 +104,8 @@ func (v *validator) aliasGraph() {
 	for i := range aliases {
 		if n := fan(i, 0); n > MaxAliasFanOut {
 			v.add(joinIndex("mail.aliases", i)+".address",
-				fmt.Sprintf("alias bomb: %s expands to more than %d addresses", aliases[i].Address, MaxAliasFanOut),
-				"deliver to fewer users, or use a mailing list")
+				fmt.Sprintf(errAliasBomb, aliases[i].Address, MaxAliasFanOut),
+				hintAliasBomb)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // generatedBad are bad templates too large or too odd to check in.
@@ -46,6 +47,11 @@ func TestBadTemplates(t *testing.T) {
 			var ps Problems
 			if !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("bad template parsed without problems (err = %v)", err)
+			}
+			for _, p := range ps {
+				if r := []rune(p.Message)[0]; unicode.IsUpper(r) {
+					t.Errorf("messages are lower case: %q", p.Message)
+				}
 			}
 			got := ps.Error() + "\n"
 			for _, secret := range []string{"Geheim-2026!", "12345678", "correct-horse-battery-staple"} {

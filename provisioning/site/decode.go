@@ -62,7 +62,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.add(n, path, msgWrongType("a list", describe(n)), "write a list as [a, b] or as lines starting with \"- \"")
+			d.add(n, path, msgWrongType("a list", describe(n)), hintList)
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -87,7 +87,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(n.Value, 0, 32)
 		if err != nil {
-			d.add(n, path, "number is out of range", "use a number between -2147483648 and 2147483647")
+			d.add(n, path, errNumberRange, hintNumberRange)
 			return
 		}
 		v.SetInt(i)
@@ -136,7 +136,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
-			d.add(k, joinKey(path, k.Value), msgDuplicateKey(k.Value, formatPos(d.file, first.Line, first.Column, "")), "remove one of them")
+			d.add(k, joinKey(path, k.Value), msgDuplicateKey(k.Value, formatPos(d.file, first.Line, first.Column, "")), hintRemoveOne)
 			continue
 		}
 		seen[k.Value] = k
@@ -146,7 +146,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			if s := suggest(k.Value, fields.keys); s != "" {
 				hint = hintDidYouMean(s)
 			} else {
-				hint = "known keys here: " + strings.Join(fields.keys, ", ")
+				hint = hintKnownKeys + strings.Join(fields.keys, ", ")
 			}
 			d.add(k, joinKey(path, k.Value), msgUnknownKey(k.Value), hint)
 			continue

@@ -64,7 +64,7 @@ func Parse(file string, data []byte) (*Site, error) {
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Line: root.Line, Col: root.Column,
-			Message: msgWrongType("a mapping of keys to values", describe(root)), Hint: "start with \"version: 1\"; " + hintSeeDocs}}
+			Message: msgWrongType("a mapping of keys to values", describe(root)), Hint: hintStartVersion + hintSeeDocs}}
 	}
 	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(data)}}
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
@@ -75,12 +75,12 @@ func Parse(file string, data []byte) (*Site, error) {
 	probs := d.probs
 	if vp, ok := d.pos["version"]; !ok {
 		probs = append(probs, Problem{File: file, Line: root.Line, Col: root.Column, Path: "version",
-			Message: msgMissing("version"), Hint: "add \"version: 1\" as the first line"})
+			Message: msgMissing("version"), Hint: hintAddVersion})
 		return s, probs.Err()
 	} else if s.Version != Version {
 		probs = append(probs, Problem{File: file, Line: vp.Line, Col: vp.Col, Path: "version",
-			Message: fmt.Sprintf("unsupported template version %d", s.Version),
-			Hint:    fmt.Sprintf("this Posse reads version %d templates", Version)})
+			Message: fmt.Sprintf(errVersion, s.Version),
+			Hint:    fmt.Sprintf(hintVersion, Version)})
 		return s, probs.Err()
 	}
 	// A value the decoder refused is reported once, not again by a rule
@@ -115,22 +115,22 @@ func related(path string, paths []string) bool {
 func parseYAML(file string, data []byte) (root *yaml.Node, p *Problem) {
 	if len(data) > MaxTemplateSize {
 		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgTooLarge(MaxTemplateSize),
-			Hint: "split the site or remove unused entries; templates are hand-written files"}
+			Hint: hintTooLarge}
 	}
 	if !utf8.Valid(data) {
 		line, col := invalidUTF8At(data)
-		return nil, &Problem{File: file, Line: line, Col: col, Message: msgNotUTF8(), Hint: "save the file as UTF-8"}
+		return nil, &Problem{File: file, Line: line, Col: col, Message: msgNotUTF8(), Hint: hintUTF8}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			root, p = nil, &Problem{File: file, Line: 1, Col: 1, Message: "template could not be parsed as YAML", Hint: hintSeeDocs}
+			root, p = nil, &Problem{File: file, Line: 1, Col: 1, Message: errUnparsable, Hint: hintSeeDocs}
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+			return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: hintStartVersion + hintSeeDocs}
 		}
 		return nil, yamlProblem(file, err)
 	}
@@ -140,14 +140,14 @@ func parseYAML(file string, data []byte) (root *yaml.Node, p *Problem) {
 		if err != nil || line == 0 {
 			line, col = secondDocLine(data), 1
 		}
-		return nil, &Problem{File: file, Line: line, Col: col, Message: msgMultiDoc(), Hint: "remove the \"---\" line and everything after it, one site per file"}
+		return nil, &Problem{File: file, Line: line, Col: col, Message: msgMultiDoc(), Hint: hintMultiDoc}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: hintStartVersion + hintSeeDocs}
 	}
 	r := doc.Content[0]
 	if r.Kind == yaml.ScalarNode && r.Tag == "!!null" {
-		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: "start with \"version: 1\"; " + hintSeeDocs}
+		return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: hintStartVersion + hintSeeDocs}
 	}
 	return r, nil
 }
@@ -164,8 +164,8 @@ func yamlProblem(file string, err error) *Problem {
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}
-	return &Problem{File: file, Line: line, Message: "invalid YAML: " + msg,
-		Hint: "check indentation and quoting near this line; values starting with * & ! % @ or ` need quotes"}
+	return &Problem{File: file, Line: line, Message: errInvalidYAML + msg,
+		Hint: hintInvalidYAML}
 }
 
 func secondDocLine(data []byte) int {

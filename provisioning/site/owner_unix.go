@@ -16,7 +16,7 @@ func checkOwner(path string, fi fs.FileInfo) error {
 		return nil
 	}
 	if uid := os.Getuid(); int(st.Uid) != uid {
-		return fmt.Errorf("secrets file %s is owned by uid %d, not by you (uid %d); run: chown %d %s && chmod 600 %s", path, st.Uid, uid, uid, path, path)
+		return fmt.Errorf(errSecretsOwner, path, st.Uid, uid, uid, path, path)
 	}
 	return nil
 }

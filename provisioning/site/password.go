@@ -34,11 +34,11 @@ func CheckPassword(policy PasswordPolicy, username, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password) || hasControl(password):
-		return errors.New("password contains control characters or line breaks: use printable characters only")
+		return errors.New(errPasswordControl)
 	case n < policy.MinLength:
-		return fmt.Errorf("password is too short: the policy needs at least %d characters, it has %d", policy.MinLength, n)
+		return fmt.Errorf(errPasswordShort, policy.MinLength, n)
 	case n > MaxPasswordLength:
-		return fmt.Errorf("password is longer than %d characters", MaxPasswordLength)
+		return fmt.Errorf(errPasswordLong, MaxPasswordLength)
 	}
 	if !policy.Complexity {
 		return nil
@@ -63,10 +63,10 @@ func CheckPassword(policy PasswordPolicy, username, password string) error {
 		}
 	}
 	if classes < 3 {
-		return errors.New("password is too simple: use at least three of upper case, lower case, digits and symbols")
+		return errors.New(errPasswordSimple)
 	}
 	if len(username) >= 3 && strings.Contains(strings.ToLower(password), strings.ToLower(username)) {
-		return errors.New("password contains the username: choose one that does not")
+		return errors.New(errPasswordUsername)
 	}
 	return nil
 }
@@ -94,7 +94,7 @@ func CheckSecrets(s *Site, secrets host.Secrets) Problems {
 			return
 		}
 		if err := test(val); err != nil {
-			v.add(path, fmt.Sprintf("secret %q (%s): %v", name, what, err), "change the value in the secrets file")
+			v.add(path, fmt.Sprintf(errSecretWeak, name, what, err), hintSecretWeak)
 		}
 	}
 	check("directory.admin_password", s.Directory.AdminPassword, "domain administrator password", func(pw string) error {

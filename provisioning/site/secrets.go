@@ -50,7 +50,7 @@ func (r SecretRef) String() string {
 func (r SecretRef) Resolve(secrets host.Secrets) (string, error) {
 	name, ok := r.Name()
 	if !ok {
-		return "", errors.New("not a secret reference: write ${secret:NAME}")
+		return "", errors.New(errNotSecretRef)
 	}
 	if secrets != nil {
 		if v, ok := secrets.Lookup(name); ok {
@@ -91,13 +91,13 @@ func Expand(s string, secrets host.Secrets) (string, error) {
 	})
 	switch {
 	case bad:
-		return "", errors.New("malformed secret reference: " + hintSecretName)
+		return "", errors.New(errSecretRefMalformed + hintSecretName)
 	case len(missing) > 0:
 		return "", fmt.Errorf("%s; %s", msgSecretMissing(missing[0]), hintSecretMissing(missing[0]))
 	}
 	// A reference without its closing brace is left over in the input.
 	if strings.Count(s, "${secret:") != len(secretInlineRE.FindAllStringIndex(s, -1)) {
-		return "", errors.New("unterminated secret reference: write ${secret:NAME}")
+		return "", errors.New(errSecretRefUnterminated)
 	}
 	return out, nil
 }

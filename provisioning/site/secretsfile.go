@@ -17,25 +17,25 @@ import (
 func LoadSecrets(path string) (*Store, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read secrets file: %w", err)
+		return nil, fmt.Errorf(errSecretsRead, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read secrets file: %w", err)
+		return nil, fmt.Errorf(errSecretsRead, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("secrets file %s is not a regular file", path)
+		return nil, fmt.Errorf(errSecretsNotRegular, path)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("secrets file %s can be read by other users (mode %04o); run: chmod 600 %s", path, fi.Mode().Perm(), path)
+		return nil, fmt.Errorf(errSecretsMode, path, fi.Mode().Perm(), path)
 	}
 	if err := checkOwner(path, fi); err != nil {
 		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read secrets file: %w", err)
+		return nil, fmt.Errorf(errSecretsRead, err)
 	}
 	st, probs := ParseSecrets(path, data)
 	if len(probs) > 0 {
@@ -58,8 +58,8 @@ func ParseSecrets(file string, data []byte) (*Store, Problems) {
 		// Syntax errors from the YAML parser carry no values, but keep the
 		// message generic so no fragment of a value can leak.
 		if len(p.Message) > 12 && p.Message[:12] == "invalid YAML" {
-			p.Message = "secrets file is not valid YAML"
-			p.Hint = "write one \"name: value\" line per secret; quote values with special characters"
+			p.Message = errSecretsYAML
+			p.Hint = hintSecretsYAML
 		}
 		return nil, Problems{*p}
 	}
@@ -69,7 +69,7 @@ func ParseSecrets(file string, data []byte) (*Store, Problems) {
 		probs = append(probs, Problem{File: file, Line: n.Line, Col: n.Column, Message: msg, Hint: hint})
 	}
 	if root.Kind != yaml.MappingNode || root.Anchor != "" {
-		add(root, "secrets file must be a mapping of secret names to values", "write one \"name: value\" line per secret")
+		add(root, errSecretsNotMapping, hintSecretsLine)
 		return nil, probs
 	}
 	first := map[string]*yaml.Node{}
@@ -77,26 +77,26 @@ func ParseSecrets(file string, data []byte) (*Store, Problems) {
 		k, v := root.Content[i], root.Content[i+1]
 		switch {
 		case k.Kind != yaml.ScalarNode || k.Anchor != "" || k.Tag == "!!merge":
-			add(k, "secret names must be plain keys", hintSecretName)
+			add(k, errSecretKey, hintSecretName)
 			continue
 		case !ValidSecretName(k.Value):
-			add(k, fmt.Sprintf("invalid secret name %q", k.Value), hintSecretName)
+			add(k, fmt.Sprintf(errSecretNameInvalid, k.Value), hintSecretName)
 			continue
 		}
 		if f, ok := first[k.Value]; ok {
-			add(k, msgDuplicate("secret", k.Value, formatPos(file, f.Line, f.Column, "")), "remove one of them")
+			add(k, msgDuplicate("secret", k.Value, formatPos(file, f.Line, f.Column, "")), hintRemoveOne)
 			continue
 		}
 		first[k.Value] = k
 		switch {
 		case v.Kind == yaml.AliasNode || v.Anchor != "":
-			add(v, fmt.Sprintf("secret %q: %s", k.Value, msgAnchor()), hintNoAnchors)
+			add(v, fmt.Sprintf(errSecretPrefix, k.Value, msgAnchor()), hintNoAnchors)
 		case v.Kind != yaml.ScalarNode || v.Tag == "!!null":
-			add(v, fmt.Sprintf("secret %q must be a string", k.Value), "write name: \"value\"")
+			add(v, fmt.Sprintf(errSecretNotString, k.Value), hintSecretString)
 		case v.Tag != "!!str":
-			add(v, fmt.Sprintf("secret %q must be a string", k.Value), hintQuote)
+			add(v, fmt.Sprintf(errSecretNotString, k.Value), hintQuote)
 		case v.Value == "":
-			add(v, fmt.Sprintf("secret %q is empty", k.Value), "set a value or remove the line")
+			add(v, fmt.Sprintf(errSecretEmpty, k.Value), hintSecretEmpty)
 		default:
 			st.values[k.Value] = v.Value
 		}

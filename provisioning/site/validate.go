@@ -82,7 +82,7 @@ func (v *validator) required(path string, empty bool, hint string) bool {
 		return true
 	}
 	if v.written(path) {
-		v.add(path, path+" must not be empty", hint)
+		v.add(path, path+errMustNotBeEmpty, hint)
 	} else {
 		v.add(path, msgMissing(path[strings.LastIndexAny(path, ".]")+1:]), hint)
 	}
@@ -92,10 +92,10 @@ func (v *validator) required(path string, empty bool, hint string) bool {
 // text checks a free-text field: no control characters, at most max characters.
 func (v *validator) text(path, what, s string, max int) {
 	if hasControl(s) {
-		v.add(path, what+" contains control characters or line breaks", hintControl)
+		v.add(path, what+errTextControl, hintControl)
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		v.add(path, fmt.Sprintf("%s is %d characters long, the limit is %d", what, n, max), "shorten it")
+		v.add(path, fmt.Sprintf(errTextTooLong, what, n, max), hintShorten)
 	}
 }
 
@@ -104,7 +104,7 @@ type seen map[string]string // key → path of first occurrence
 
 func (v *validator) dup(m seen, key, path, what, name string) bool {
 	if first, ok := m[key]; ok {
-		v.add(path, msgDuplicate(what, name, v.where(first)), "remove or rename one of them")
+		v.add(path, msgDuplicate(what, name, v.where(first)), hintRemoveOrRename)
 		return true
 	}
 	m[key] = path
@@ -123,34 +123,34 @@ func (v *validator) section(key, hint string) bool {
 
 func (v *validator) site() {
 	in := v.s.Site
-	if !v.section("site", "add site: with name, domain and workgroup; "+hintSeeDocs) {
+	if !v.section("site", hintAddSite+hintSeeDocs) {
 		return
 	}
-	if v.required("site.name", strings.TrimSpace(in.Name) == "", "add name: with the client's display name under site") {
+	if v.required("site.name", strings.TrimSpace(in.Name) == "", hintAddSiteName) {
 		v.text("site.name", "site name", in.Name, MaxSiteNameLen)
 	}
-	if v.required("site.domain", in.Domain == "", "add domain: such as mueller-partner.example under site") && !ValidDomain(in.Domain) {
-		v.add("site.domain", fmt.Sprintf("domain %q is not a valid DNS name", in.Domain),
-			"use a lower-case DNS name with at least two labels, such as mueller-partner.example")
+	if v.required("site.domain", in.Domain == "", hintAddDomain) && !ValidDomain(in.Domain) {
+		v.add("site.domain", fmt.Sprintf(errDomainInvalid, in.Domain),
+			hintDomain)
 	}
 	if in.Realm != "" && (len(in.Realm) > 253 || !realmRE.MatchString(in.Realm) || allDigitsTLD(in.Realm)) {
-		v.add("site.realm", fmt.Sprintf("realm %q is not an upper-case DNS name", in.Realm),
-			"use upper case such as AD.MUELLER-PARTNER.EXAMPLE, or leave realm out for the default")
+		v.add("site.realm", fmt.Sprintf(errRealmInvalid, in.Realm),
+			hintRealm)
 	}
-	if v.required("site.workgroup", in.Workgroup == "", "add workgroup: a NetBIOS name such as MUELLER under site") {
+	if v.required("site.workgroup", in.Workgroup == "", hintAddWorkgroup) {
 		switch {
 		case !workgroupRE.MatchString(in.Workgroup):
-			v.add("site.workgroup", fmt.Sprintf("workgroup %q is not a valid NetBIOS name", in.Workgroup),
-				"use 1 to 15 of A-Z, 0-9 and -, in upper case")
+			v.add("site.workgroup", fmt.Sprintf(errWorkgroupInvalid, in.Workgroup),
+				hintWorkgroup)
 		case in.Workgroup == firstLabel(v.s.RealmName()):
-			v.add("site.workgroup", fmt.Sprintf("workgroup %q equals the first label of the realm %q", in.Workgroup, v.s.RealmName()),
-				"Samba refuses this; choose another workgroup such as the company's short name")
+			v.add("site.workgroup", fmt.Sprintf(errWorkgroupIsRealmLabel, in.Workgroup, v.s.RealmName()),
+				hintWorkgroupIsRealmLabel)
 		}
 	}
 	if in.Timezone != "" {
 		if _, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" || hasControl(in.Timezone) {
-			v.add("site.timezone", fmt.Sprintf("unknown time zone %q", in.Timezone),
-				"use an IANA name such as Europe/Berlin (timedatectl list-timezones lists them)")
+			v.add("site.timezone", fmt.Sprintf(errTimezoneUnknown, in.Timezone),
+				hintTimezone)
 		}
 	}
 }
@@ -171,7 +171,7 @@ func (v *validator) secret(path string, r SecretRef, required bool, hint string)
 		return
 	}
 	if strings.HasPrefix(string(r), "${secret:") && strings.HasSuffix(string(r), "}") {
-		v.add(path, "secret reference has an invalid name", hintSecretName)
+		v.add(path, errSecretRefBadName, hintSecretName)
 		return
 	}
 	v.add(path, msgInlineSecret, hintInline)
@@ -179,18 +179,18 @@ func (v *validator) secret(path string, r SecretRef, required bool, hint string)
 
 func (v *validator) directory() {
 	d := v.s.Directory
-	if !v.section("directory", "add directory: with admin_password: ${secret:domain_admin}") {
+	if !v.section("directory", hintAddDirectory) {
 		return
 	}
-	v.secret("directory.admin_password", d.AdminPassword, true, "add admin_password: ${secret:domain_admin} under directory")
+	v.secret("directory.admin_password", d.AdminPassword, true, hintAddAdminPassword)
 	pp := d.PasswordPolicy
 	if (pp.MinLength != 0 || v.written("directory.password_policy.min_length")) && (pp.MinLength < 7 || pp.MinLength > 128) {
-		v.add("directory.password_policy.min_length", fmt.Sprintf("min_length %d is out of range", pp.MinLength),
-			fmt.Sprintf("use 7 to 128; leave it out for the default %d", DefaultMinPasswordLength))
+		v.add("directory.password_policy.min_length", fmt.Sprintf(errMinLengthRange, pp.MinLength),
+			fmt.Sprintf(hintMinLength, DefaultMinPasswordLength))
 	}
 	if pp.MaxAgeDays < 0 || pp.MaxAgeDays > 999 {
-		v.add("directory.password_policy.max_age_days", fmt.Sprintf("max_age_days %d is out of range", pp.MaxAgeDays),
-			"use 0 (passwords never expire) to 999")
+		v.add("directory.password_policy.max_age_days", fmt.Sprintf(errMaxAgeRange, pp.MaxAgeDays),
+			hintMaxAge)
 	}
 }
 
@@ -199,12 +199,12 @@ func (v *validator) groups() {
 	for i, g := range v.s.Groups {
 		p := joinIndex("groups", i)
 		np := p + ".name"
-		if v.required(np, g.Name == "", "give every group a name") {
+		if v.required(np, g.Name == "", hintGroupName) {
 			switch {
 			case reservedGroups[strings.ToLower(g.Name)]:
-				v.add(np, fmt.Sprintf("group name %q is reserved", g.Name), "choose another name; built-in and system groups cannot be managed by a template")
+				v.add(np, fmt.Sprintf(errGroupReserved, g.Name), hintGroupReserved)
 			case !groupRE.MatchString(g.Name):
-				v.add(np, fmt.Sprintf("group name %q is not valid", g.Name), "use 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter")
+				v.add(np, fmt.Sprintf(errGroupInvalid, g.Name), hintGroupGrammar)
 			default:
 				v.dup(names, strings.ToLower(g.Name), np, "group", g.Name)
 			}
@@ -227,7 +227,7 @@ func (v *validator) groupRefs(path string, refs []string, groups map[string]bool
 	for j, name := range refs {
 		rp := joinIndex(path, j)
 		if !groups[name] {
-			hint := "define it under groups, or remove it here"
+			hint := hintDefineGroup
 			if s := suggestName(name, v.s.Groups); s != "" {
 				hint = hintDidYouMean(s)
 			}
@@ -256,16 +256,16 @@ func (v *validator) users() {
 	for i, u := range v.s.Users {
 		p := joinIndex("users", i)
 		np := p + ".username"
-		if v.required(np, u.Username == "", "give every user a username") {
+		if v.required(np, u.Username == "", hintUsername) {
 			switch {
 			case !usernameRE.MatchString(u.Username):
-				v.add(np, fmt.Sprintf("username %q is not valid", u.Username), "use 1 to 20 of a-z, 0-9, '.', '_' and '-', starting with a letter")
+				v.add(np, fmt.Sprintf(errUsernameInvalid, u.Username), hintUsernameGrammar)
 			case reservedUsers[u.Username]:
-				v.add(np, fmt.Sprintf("username %q is reserved", u.Username), "choose another username; built-in and system accounts cannot be managed by a template")
+				v.add(np, fmt.Sprintf(errUsernameReserved, u.Username), hintUsernameReserved)
 			case !v.dup(names, u.Username, np, "user", u.Username):
 				if first, ok := groupNames[u.Username]; ok {
-					v.add(np, fmt.Sprintf("username %q is also a group name (group defined at %s)", u.Username, v.where(first)),
-						"AD account names are unique across users and groups; rename one of them")
+					v.add(np, fmt.Sprintf(errUserIsGroup, u.Username, v.where(first)),
+						hintUserIsGroup)
 				}
 			}
 		}
@@ -277,7 +277,7 @@ func (v *validator) users() {
 			v.address(p+".email", u.Email, "email")
 		}
 		if len(u.Aliases) > 0 && v.s.Mail == nil {
-			v.add(p+".aliases", "user aliases need a mail section", "add mail: with domains, or remove the aliases")
+			v.add(p+".aliases", errUserAliasesNeedMail, hintUserAliasesNeedMail)
 		}
 		for j, a := range u.Aliases {
 			v.address(joinIndex(p+".aliases", j), a, "alias")
@@ -295,11 +295,11 @@ func secretSuggestion(username string) string {
 // address checks a mail address written in the template.
 func (v *validator) address(path, addr, what string) {
 	if !ValidEmail(addr) {
-		hint := "use a lower-case address such as anna@example.com"
+		hint := hintAddress
 		if strings.ToLower(addr) != addr && ValidEmail(strings.ToLower(addr)) {
-			hint = "write it in lower case"
+			hint = hintLowerCase
 		}
-		v.add(path, fmt.Sprintf("%s %q is not a valid mail address", what, addr), hint)
+		v.add(path, fmt.Sprintf(errAddressInvalid, what, addr), hint)
 		return
 	}
 	v.inMailDomain(path, addr, what)
@@ -316,7 +316,7 @@ func (v *validator) inMailDomain(path, addr, what string) {
 			return
 		}
 	}
-	v.add(path, fmt.Sprintf("%s %q is not in a mail domain", what, addr), fmt.Sprintf("add %s to mail.domains or use an address in %s", dom, strings.Join(m.Domains, ", ")))
+	v.add(path, fmt.Sprintf(errNotInMailDomain, what, addr), fmt.Sprintf(hintNotInMailDomain, dom, strings.Join(m.Domains, ", ")))
 }
 
 func (v *validator) mail() {
@@ -325,38 +325,38 @@ func (v *validator) mail() {
 		return
 	}
 	if len(m.Domains) == 0 {
-		v.required("mail.domains", true, "list at least one mail domain, such as the site domain")
+		v.required("mail.domains", true, hintMailDomains)
 	}
 	doms := seen{}
 	for i, d := range m.Domains {
 		p := joinIndex("mail.domains", i)
 		if !ValidDomain(d) {
-			v.add(p, fmt.Sprintf("mail domain %q is not a valid DNS name", d), "use a lower-case DNS name such as mueller-partner.example")
+			v.add(p, fmt.Sprintf(errMailDomainInvalid, d), hintMailDomain)
 			continue
 		}
 		v.dup(doms, d, p, "mail domain", d)
 	}
 	if m.MailboxQuotaMB < 0 {
-		v.add("mail.mailbox_quota_mb", "mailbox_quota_mb must not be negative", "use 0 for unlimited mailboxes")
+		v.add("mail.mailbox_quota_mb", errQuotaNegative, hintQuota)
 	}
 	for i, a := range m.Aliases {
 		p := joinIndex("mail.aliases", i)
-		if v.required(p+".address", a.Address == "", "give every alias an address") {
+		if v.required(p+".address", a.Address == "", hintAliasAddress) {
 			v.address(p+".address", a.Address, "alias")
 		}
 		if len(a.To) == 0 {
-			v.required(p+".to", true, "list the usernames or addresses this alias delivers to")
+			v.required(p+".to", true, hintAliasTo)
 		}
 		targets := seen{}
 		for j, t := range a.To {
 			tp := joinIndex(p+".to", j)
 			if strings.Contains(t, "@") {
 				if !ValidEmail(t) {
-					v.add(tp, fmt.Sprintf("alias target %q is not a valid mail address", t), "use a username or a lower-case address")
+					v.add(tp, fmt.Sprintf(errAliasTargetInvalid, t), hintAliasTargetInvalid)
 					continue
 				}
 			} else if _, ok := v.s.FindUser(t); !ok {
-				v.add(tp, fmt.Sprintf("alias target %q is not a user", t), "use the username of a user defined under users, or a full address")
+				v.add(tp, fmt.Sprintf(errAliasTargetNotUser, t), hintAliasTargetNotUser)
 				continue
 			}
 			v.dup(targets, t, tp, "alias target", t)
@@ -381,7 +381,7 @@ func (v *validator) addresses() {
 			if u.Email == "" {
 				ep = p + ".username"
 				if !ValidEmail(addr) {
-					v.add(ep, fmt.Sprintf("default address %q is not a valid mail address", addr), "set email: for this user")
+					v.add(ep, fmt.Sprintf(errDefaultAddressInvalid, addr), hintSetEmail)
 				} else {
 					v.inMailDomain(ep, addr, "default address")
 				}

@@ -25,24 +25,24 @@ var BackupIncludes = []string{IncludeDirectory, IncludeShares, IncludeHomes, Inc
 func pathProblem(p string) string {
 	switch {
 	case p == "":
-		return "path is empty"
+		return errPathEmpty
 	case !strings.HasPrefix(p, "/"):
-		return "path is not absolute"
+		return errPathRelative
 	case strings.Contains(p, ".."):
-		return `path contains ".."`
+		return errPathDotDot
 	case filepath.Clean(p) != p:
-		return "path is not clean (no trailing /, // or /./)"
+		return errPathUnclean
 	case hasControl(p):
-		return "path contains control characters"
+		return errPathControl
 	}
 	for _, seg := range strings.Split(p[1:], "/") {
 		if strings.TrimSpace(seg) != seg {
-			return "a path element starts or ends with a space"
+			return errPathSpace
 		}
 	}
 	for _, r := range p {
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("/._+@- ", r)) {
-			return fmt.Sprintf("path contains %q", r)
+			return fmt.Sprintf(errPathChar, r)
 		}
 	}
 	return ""
@@ -61,7 +61,7 @@ func (v *validator) shares() {
 		p := joinIndex("shares", i)
 		np := p + ".name"
 		nameOK := false
-		if v.required(np, sh.Name == "", "give every share a name") {
+		if v.required(np, sh.Name == "", hintShareName) {
 			if msg, hint := shareNameProblem(sh.Name); msg != "" {
 				v.add(np, msg, hint)
 			} else {
@@ -73,28 +73,28 @@ func (v *validator) shares() {
 		switch {
 		case sh.Path != "":
 			if msg := pathProblem(sh.Path); msg != "" {
-				v.add(p+".path", fmt.Sprintf("share %s: %s", msg, quotePath(sh.Path)), hintAbsPathSrv)
+				v.add(p+".path", fmt.Sprintf(errSharePath, msg, quotePath(sh.Path)), hintAbsPathSrv)
 			} else if !inside(sh.Path, SharesRoot) || sh.Path == SharesRoot {
-				v.add(p+".path", fmt.Sprintf("share path %q is not inside %s/", sh.Path, SharesRoot), hintAbsPathSrv)
+				v.add(p+".path", fmt.Sprintf(errShareOutsideSrv, sh.Path, SharesRoot), hintAbsPathSrv)
 			} else {
 				paths[i] = sh.Path
 			}
 		case nameOK:
 			def := v.s.SharePath(sh)
 			if msg := pathProblem(def); msg != "" {
-				v.add(np, fmt.Sprintf("the default path for share %q is unusable: %s", sh.Name, msg), "set path: explicitly, such as "+DefaultSharesDir+"/name")
+				v.add(np, fmt.Sprintf(errShareDefaultPath, sh.Name, msg), hintShareSetPath+DefaultSharesDir+"/name")
 			} else {
 				paths[i] = def
 			}
 		}
 		if len(sh.Read) == 0 && len(sh.Write) == 0 {
-			v.add(p, fmt.Sprintf("share %q grants access to no group", sh.Name), "list at least one group under read or write")
+			v.add(p, fmt.Sprintf(errShareNoGroups, sh.Name), hintShareNoGroups)
 		}
 		v.groupRefs(p+".read", sh.Read, groups)
 		v.groupRefs(p+".write", sh.Write, groups)
 		if (sh.RecycleDays != 0 || v.written(p+".recycle_days")) && (sh.RecycleDays < 1 || sh.RecycleDays > 3650) {
-			v.add(p+".recycle_days", fmt.Sprintf("recycle_days %d is out of range", sh.RecycleDays),
-				fmt.Sprintf("use 1 to 3650; leave it out for the default %d", DefaultRecycleDays))
+			v.add(p+".recycle_days", fmt.Sprintf(errRecycleDaysRange, sh.RecycleDays),
+				fmt.Sprintf(hintRecycleDays, DefaultRecycleDays))
 		}
 	}
 	for i := range paths {
@@ -105,9 +105,9 @@ func (v *validator) shares() {
 			pi, pj := pathOrName(v, i), pathOrName(v, j)
 			switch {
 			case paths[i] == paths[j]:
-				v.add(pi, fmt.Sprintf("share %q uses the same path as share %q (defined at %s)", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj)), "give each share its own directory")
+				v.add(pi, fmt.Sprintf(errSharesSamePath, v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj)), hintSharesSamePath)
 			case inside(paths[i], paths[j]) || inside(paths[j], paths[i]):
-				v.add(pi, fmt.Sprintf("share %q and share %q (defined at %s) are nested: %s and %s", v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj), paths[i], paths[j]), "shares must not lie inside each other; give each its own directory")
+				v.add(pi, fmt.Sprintf(errSharesNested, v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj), paths[i], paths[j]), hintSharesNested)
 			}
 		}
 	}
@@ -160,13 +160,13 @@ func (v *validator) backup() {
 	if b == nil {
 		return
 	}
-	if v.required("backup.repository", b.Repository == "", "add repository: such as /srv/posse/backup or sftp:user@host:/path") {
+	if v.required("backup.repository", b.Repository == "", hintAddRepository) {
 		v.repository(b.Repository)
 	}
-	v.secret("backup.password", b.Password, true, "add password: ${secret:backup} under backup")
-	if v.required("backup.schedule", b.Schedule == "", `add schedule: such as "daily" or "*-*-* 22:00"`) {
+	v.secret("backup.password", b.Password, true, hintAddBackupPassword)
+	if v.required("backup.schedule", b.Schedule == "", hintAddSchedule) {
 		if err := CheckOnCalendar(b.Schedule); err != nil {
-			v.add("backup.schedule", fmt.Sprintf("schedule %q is not a valid OnCalendar expression: %v", b.Schedule, err), hintOnCalendar)
+			v.add("backup.schedule", fmt.Sprintf(errScheduleInvalid, b.Schedule, err), hintOnCalendar)
 		}
 	}
 	k := b.Keep
@@ -175,14 +175,14 @@ func (v *validator) backup() {
 		n   int
 	}{{"daily", k.Daily}, {"weekly", k.Weekly}, {"monthly", k.Monthly}} {
 		if f.n < 0 {
-			v.add("backup.keep."+f.key, fmt.Sprintf("keep.%s must not be negative", f.key), "use 0 to keep none of these snapshots")
+			v.add("backup.keep."+f.key, fmt.Sprintf(errKeepNegative, f.key), hintKeepNegative)
 		}
 	}
 	if k.Daily <= 0 && k.Weekly <= 0 && k.Monthly <= 0 {
-		v.add("backup.keep", "backup keeps no snapshots", "set at least one of daily, weekly, monthly above 0, such as keep: {daily: 7, weekly: 4, monthly: 12}")
+		v.add("backup.keep", errKeepNothing, hintKeepNothing)
 	}
 	if len(b.Include) == 0 {
-		v.required("backup.include", true, "list what to back up: "+strings.Join(BackupIncludes, ", "))
+		v.required("backup.include", true, hintInclude+strings.Join(BackupIncludes, ", "))
 	}
 	inc := seen{}
 	for i, e := range b.Include {
@@ -191,18 +191,18 @@ func (v *validator) backup() {
 		case IncludeDirectory, IncludeShares:
 		case IncludeHomes:
 			if !v.s.Homes.Enabled {
-				v.add(p, "backup includes homes but homes are not enabled", "set homes: {enabled: true} or remove homes here")
+				v.add(p, errIncludeHomes, hintIncludeHomes)
 			}
 		case IncludeMail:
 			if v.s.Mail == nil {
-				v.add(p, "backup includes mail but the site has no mail section", "add mail: or remove mail here")
+				v.add(p, errIncludeMail, hintIncludeMail)
 			}
 		default:
 			hint := "use " + strings.Join(BackupIncludes, ", ")
 			if s := suggest(e, BackupIncludes); s != "" {
 				hint = hintDidYouMean(s)
 			}
-			v.add(p, fmt.Sprintf("unknown backup include %q", e), hint)
+			v.add(p, fmt.Sprintf(errIncludeUnknown, e), hint)
 			continue
 		}
 		v.dup(inc, e, p, "backup include", e)
@@ -210,26 +210,26 @@ func (v *validator) backup() {
 }
 
 func (v *validator) repository(repo string) {
-	const hint = "use an absolute local path such as /srv/posse/backup, or sftp:user@host:/absolute/path"
+	const hint = hintRepository
 	if strings.HasPrefix(repo, "sftp:") {
 		if _, ok := ParseSFTPRepository(repo); !ok {
-			v.add("backup.repository", fmt.Sprintf("backup repository %q is not of the form sftp:user@host:/absolute/path", repo), hint)
+			v.add("backup.repository", fmt.Sprintf(errRepositorySFTP, repo), hint)
 		}
 		return
 	}
 	if msg := pathProblem(repo); msg != "" {
-		v.add("backup.repository", fmt.Sprintf("backup repository %s: %s", msg, quotePath(repo)), hint)
+		v.add("backup.repository", fmt.Sprintf(errRepositoryPath, msg, quotePath(repo)), hint)
 		return
 	}
 	if repo == "/" {
-		v.add("backup.repository", "backup repository must not be /", hint)
+		v.add("backup.repository", errRepositoryRoot, hint)
 		return
 	}
 	for i, sh := range v.s.Shares {
 		sp := v.s.SharePath(sh)
 		if pathProblem(sp) == "" && (inside(repo, sp) || inside(sp, repo)) {
-			v.add("backup.repository", fmt.Sprintf("backup repository %s overlaps share %q (defined at %s)", repo, sh.Name, v.where(joinIndex("shares", i)+".name")),
-				"keep the repository outside every share, such as /srv/posse/backup")
+			v.add("backup.repository", fmt.Sprintf(errRepositoryInShare, repo, sh.Name, v.where(joinIndex("shares", i)+".name")),
+				hintRepositoryInShare)
 		}
 	}
 }

@@ -141,9 +141,9 @@ func msgEmpty() string { return "template is empty" }
 
 func msgMultiDoc() string { return "template holds more than one YAML document" }
 
-func msgAnchor() string { return "YAML anchors and aliases are not allowed" }
+func msgAnchor() string { return "anchors (&) and aliases (*) are not allowed" }
 
-func msgMergeKey() string { return "YAML merge keys (<<) are not allowed" }
+func msgMergeKey() string { return "merge keys (<<) are not allowed" }
 
 func msgUnknownKey(key string) string { return fmt.Sprintf("unknown key %q", key) }
 

@@ -165,7 +165,7 @@ func TestParseSecretsProblemsHideValues(t *testing.T) {
 		{"a: [\"" + marker + "\"]\n", `s.yaml:1:4: secret "a" must be a string`},
 		{"a:\n", `s.yaml:1:3: secret "a" must be a string`},
 		{"a: \"\"\n", `s.yaml:1:4: secret "a" is empty`},
-		{"a: &x \"" + marker + "\"\nb: *x\n", `s.yaml:1:4: secret "a": YAML anchors and aliases are not allowed`},
+		{"a: &x \"" + marker + "\"\nb: *x\n", `s.yaml:1:4: secret "a": anchors (&) and aliases (*) are not allowed`},
 		{"- \"" + marker + "\"\n", "s.yaml:1:1: secrets file must be a mapping"},
 		{"a: \"" + marker + "\n", "secrets file is not valid YAML"},
 		{"a: '" + marker + "\xff'\n", "s.yaml:1:28: secrets file is not valid UTF-8"},

@@ -98,7 +98,7 @@ func (b *Box) State(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	out, _ := b.output(ctx, "systemctl", "is-system-running")
-	if s := strings.TrimSpace(out); s != "" {
+	if s := strings.TrimSpace(out); s != "" && !strings.ContainsAny(s, " \n") {
 		return s
 	}
 	return "unknown"
@@ -373,10 +373,16 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// errNotRoot says what to do when the sandbox is used without root.
+var errNotRoot = errors.New("the sandbox needs root: run this command as root (for example with sudo)")
+
 // Get returns the running box name.
 func Get(name string) (*Box, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
+	}
+	if os.Geteuid() != 0 {
+		return nil, errNotRoot
 	}
 	st, err := readState(name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -431,7 +437,7 @@ func Down(ctx context.Context, name string, opts DownOptions) error {
 		return err
 	}
 	if os.Geteuid() != 0 {
-		return errors.New("the sandbox needs root: run this command as root (for example with sudo)")
+		return errNotRoot
 	}
 	lock, err := lockFile(ctx, filepath.Join(RunDir, ".lock"))
 	if err != nil {

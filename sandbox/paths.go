@@ -55,7 +55,7 @@ func cgroupDir(name string) (string, error) {
 // boxes.
 func checkHost() error {
 	if os.Geteuid() != 0 {
-		return errors.New("the sandbox needs root: run this command as root (for example with sudo)")
+		return errNotRoot
 	}
 	fs, err := os.ReadFile("/proc/filesystems")
 	if err != nil {

@@ -117,7 +117,7 @@ func sandboxRunCmd(plain bool) *cobra.Command {
 	if plain {
 		use, short = "exec NAME -- CMD...", "Run a command inside a box with plain nsenter (when systemd is not up)"
 	}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args: func(c *cobra.Command, args []string) error {
@@ -146,6 +146,8 @@ func sandboxRunCmd(plain bool) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().SetInterspersed(false) // flags after NAME belong to CMD
+	return c
 }
 
 func sandboxShellCmd() *cobra.Command {

@@ -1,0 +1,79 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Event is one progress report of an apply.
+type Event struct {
+	// Started is true for StepStarted, false for StepFinished.
+	Started bool
+	api.Step
+}
+
+// Apply makes the box match template. possed runs the apply as a job and
+// reports every step; onStep (may be nil) hears about them in order. Apply
+// returns when the job has finished. The error is nil when the job ran to
+// the end, even if a step failed: look at Result.OK. Cancelling ctx stops
+// the wait, not the apply, which possed finishes (or rolls back) on its own.
+func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(Event)) (api.ApplyResult, error) {
+	sigs := make(chan *dbus.Signal, 4096)
+	c.conn.Signal(sigs)
+	defer c.conn.RemoveSignal(sigs)
+	// possed sends the apply's signals to this connection only; the match
+	// on its name going away tells us if it dies during the apply.
+	owner := []dbus.MatchOption{
+		dbus.WithMatchSender("org.freedesktop.DBus"),
+		dbus.WithMatchMember("NameOwnerChanged"),
+		dbus.WithMatchArg(0, api.BusName),
+	}
+	if err := c.conn.AddMatchSignalContext(ctx, owner...); err != nil {
+		return api.ApplyResult{}, fmt.Errorf("cannot watch possed on the bus: %w", err)
+	}
+	defer c.conn.RemoveMatchSignal(owner...)
+
+	var job string
+	if err := c.call(ctx, api.Interface, "Apply", []any{&job}, template, orEmpty(secrets)); err != nil {
+		return api.ApplyResult{}, err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return api.ApplyResult{Job: job}, fmt.Errorf("stopped waiting for apply %s (possed goes on with it; see possectl status): %w", job, ctx.Err())
+		case s, ok := <-sigs:
+			if !ok {
+				return api.ApplyResult{Job: job}, fmt.Errorf("the connection to the box was closed during apply %s: it goes on; see possectl status", job)
+			}
+			if s.Name == "org.freedesktop.DBus.NameOwnerChanged" {
+				if len(s.Body) == 3 && s.Body[0] == api.BusName && s.Body[2] == "" {
+					return api.ApplyResult{Job: job}, fmt.Errorf("possed exited during apply %s: see journalctl -u possed on the box", job)
+				}
+				continue
+			}
+			if string(s.Path) != api.ObjectPath || len(s.Body) != 2 || s.Body[0] != job {
+				continue
+			}
+			switch s.Name {
+			case api.Interface + "." + api.SignalStepStarted, api.Interface + "." + api.SignalStepFinished:
+				var ev Event
+				if err := dbus.Store(s.Body[1:], &ev.Step); err != nil {
+					continue
+				}
+				ev.Started = s.Name == api.Interface+"."+api.SignalStepStarted
+				if onStep != nil {
+					onStep(ev)
+				}
+			case api.Interface + "." + api.SignalApplyFinished:
+				var r api.ApplyResult
+				if err := dbus.Store(s.Body[1:], &r); err != nil {
+					return api.ApplyResult{Job: job}, fmt.Errorf("possed sent an unreadable apply result: %w", err)
+				}
+				return r, nil
+			}
+		}
+	}
+}

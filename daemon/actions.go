@@ -1,0 +1,66 @@
+package daemon
+
+import "github.com/posse-project/posse/daemon/api"
+
+// polkit action ids. They must match packaging/polkit/org.posse.Posse1.policy
+// (a test checks both ways); the groups they are granted to are in
+// packaging/polkit/50-posse.rules.
+const (
+	// ActionStatus reads status and health. Any active local user, and
+	// anyone in posse-office or posse-admin.
+	ActionStatus = "org.posse.Posse1.status"
+	// ActionUsers manages users, groups and passwords: auth_admin_keep by
+	// default, granted without a password to posse-office and posse-admin.
+	ActionUsers = "org.posse.Posse1.users"
+	// ActionSite plans and applies the site and manages shares, mail and
+	// backup: auth_admin_keep, granted to posse-admin.
+	ActionSite = "org.posse.Posse1.site"
+)
+
+// Actions lists every action possed checks, for tests and docs.
+var Actions = []string{ActionStatus, ActionUsers, ActionSite}
+
+// methodActions maps "interface.Method" to the polkit action that guards it.
+// A method missing here is refused (deny by default), and a unit test fails
+// for every exported method without an entry.
+var methodActions = map[string]string{
+	api.Interface + ".Status":   ActionStatus,
+	api.Interface + ".Health":   ActionStatus,
+	api.Interface + ".Validate": ActionStatus,
+	api.Interface + ".Plan":     ActionSite,
+	api.Interface + ".Apply":    ActionSite,
+	api.Interface + ".Export":   ActionSite,
+
+	api.UsersInterface + ".List":        ActionUsers,
+	api.UsersInterface + ".Get":         ActionUsers,
+	api.UsersInterface + ".Create":      ActionUsers,
+	api.UsersInterface + ".Update":      ActionUsers,
+	api.UsersInterface + ".SetPassword": ActionUsers,
+	api.UsersInterface + ".Disable":     ActionUsers,
+	api.UsersInterface + ".Enable":      ActionUsers,
+	api.UsersInterface + ".Delete":      ActionUsers,
+	api.UsersInterface + ".Import":      ActionUsers,
+
+	api.GroupsInterface + ".List":       ActionUsers,
+	api.GroupsInterface + ".Create":     ActionUsers,
+	api.GroupsInterface + ".Delete":     ActionUsers,
+	api.GroupsInterface + ".SetMembers": ActionUsers,
+
+	api.SharesInterface + ".List":   ActionSite,
+	api.SharesInterface + ".Set":    ActionSite,
+	api.SharesInterface + ".Delete": ActionSite,
+
+	api.MailInterface + ".ListAliases": ActionSite,
+	api.MailInterface + ".SetAlias":    ActionSite,
+	api.MailInterface + ".DeleteAlias": ActionSite,
+
+	api.BackupInterface + ".Status":    ActionStatus,
+	api.BackupInterface + ".Run":       ActionSite,
+	api.BackupInterface + ".Snapshots": ActionSite,
+	api.BackupInterface + ".Browse":    ActionSite,
+	api.BackupInterface + ".Restore":   ActionSite,
+}
+
+// ActionFor returns the polkit action guarding iface.method, or "" when the
+// method is unknown (and so refused).
+func ActionFor(iface, method string) string { return methodActions[iface+"."+method] }

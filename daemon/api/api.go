@@ -1,0 +1,197 @@
+// Package api holds what possed and its clients agree on: the bus name,
+// object path and interfaces, the error names, the signal names and the
+// types that travel over D-Bus. Both daemon (the server) and client import
+// it; nothing here talks to a bus.
+//
+// Every struct below is a D-Bus struct: fields are marshalled in order, so
+// adding, removing or reordering a field changes the wire format and needs a
+// new interface version (Posse2).
+package api
+
+// Names on the bus. The version is part of every name: an incompatible
+// change gets org.posse.Posse2 next to this one.
+const (
+	BusName    = "org.posse.Posse1"
+	ObjectPath = "/org/posse/Posse1"
+
+	// Interface carries site-wide methods (status, health, validate, plan,
+	// apply, export) and the apply signals.
+	Interface       = "org.posse.Posse1"
+	UsersInterface  = Interface + ".Users"
+	GroupsInterface = Interface + ".Groups"
+	SharesInterface = Interface + ".Shares"
+	MailInterface   = Interface + ".Mail"
+	BackupInterface = Interface + ".Backup"
+)
+
+// D-Bus error names possed returns. The message always says what to do.
+const (
+	// ErrNotAuthorized: polkit (or the missing polkit) refused the call.
+	ErrNotAuthorized = Interface + ".Error.NotAuthorized"
+	// ErrInvalidInput: an argument failed validation; nothing was changed.
+	ErrInvalidInput = Interface + ".Error.InvalidInput"
+	// ErrNotFound: the user, group, snapshot or job named does not exist.
+	ErrNotFound = Interface + ".Error.NotFound"
+	// ErrNotAvailable: this box does not offer the feature (yet), e.g. no
+	// site applied, or a service backend that is not installed.
+	ErrNotAvailable = Interface + ".Error.NotAvailable"
+	// ErrFailed: the change was attempted and failed.
+	ErrFailed = Interface + ".Error.Failed"
+)
+
+// Signals on Interface. They are sent only to the caller that started the
+// apply (unicast), never broadcast, and each carries the job id.
+const (
+	SignalStepStarted   = "StepStarted"   // (s job, Step step)
+	SignalStepFinished  = "StepFinished"  // (s job, Step step)
+	SignalApplyFinished = "ApplyFinished" // (s job, ApplyResult result)
+)
+
+// Status is the box at a glance.
+type Status struct {
+	Version  string
+	Hostname string
+	// Site is the name of the applied site, "" when none was applied.
+	Site string
+	// TemplateHash is the SHA-256 of the applied template.
+	TemplateHash string
+	// Busy is set while a change (apply, user change, restore) runs.
+	Busy bool
+	// Job is the id of the running apply, if any.
+	Job      string
+	Services []ServiceStatus
+}
+
+// ServiceStatus is one managed service's state and health.
+type ServiceStatus struct {
+	Name string
+	// Unit is the main systemd unit, "" when the service has none.
+	Unit string
+	// State is systemd's ActiveState (active, failed, inactive, …) or
+	// "unknown".
+	State string
+	// Healthy is the result of the service's health probe.
+	Healthy bool
+	// Detail explains an unhealthy service in a sentence.
+	Detail string
+}
+
+// User is a directory user. Password never travels in this struct.
+type User struct {
+	Username    string
+	GivenName   string
+	Surname     string
+	DisplayName string
+	Email       string
+	Aliases     []string
+	Groups      []string
+	Disabled    bool
+}
+
+// Group is a directory group.
+type Group struct {
+	Name        string
+	Description string
+	Members     []string
+}
+
+// Share is an SMB share of the applied site.
+type Share struct {
+	Name        string
+	Path        string
+	Description string
+	Read        []string
+	Write       []string
+	RecycleBin  bool
+}
+
+// Alias delivers mail for Address to the To addresses or users.
+type Alias struct {
+	Address string
+	To      []string
+}
+
+// BackupStatus describes the backup schedule and the last run.
+type BackupStatus struct {
+	Configured bool
+	Repository string
+	Schedule   string
+	// LastRun is RFC 3339, "" when the backup never ran.
+	LastRun string
+	// LastResult is "success", "failed" or "".
+	LastResult string
+	// NextRun is RFC 3339, "" when nothing is scheduled.
+	NextRun string
+	Running bool
+}
+
+// Snapshot is one backup snapshot.
+type Snapshot struct {
+	ID    string
+	Time  string // RFC 3339
+	Paths []string
+	Tags  []string
+}
+
+// Entry is a file or directory inside a snapshot.
+type Entry struct {
+	Path    string
+	Type    string // "file", "dir", "symlink", …
+	Size    uint64
+	ModTime string // RFC 3339
+}
+
+// ImportResult is what a CSV import did.
+type ImportResult struct {
+	Created []string
+	Updated []string
+	// Problems are per-line errors ("line 4: username "x y" …"); lines with
+	// problems are not imported.
+	Problems []string
+}
+
+// Step is one plan step as apply reports it. Targets and summaries never
+// contain secret values: plans mask them.
+type Step struct {
+	Index   int32
+	Total   int32
+	Service string
+	Action  string
+	Kind    string
+	Target  string
+	Summary string
+	// Status is set in StepFinished: done, unchanged, skipped, failed.
+	Status string
+	// Error is set when Status is failed.
+	Error      string
+	DurationMS int64
+}
+
+// ApplyResult is the outcome of one apply job.
+type ApplyResult struct {
+	Job string
+	// Outcome is no-changes, applied, rolled-back or rollback-failed.
+	Outcome string
+	OK      bool
+	Error   string
+	// RolledBack lists what a rollback restored.
+	RolledBack []string
+	// JSON is the apply engine's full result record, as in the journal.
+	JSON string
+}
+
+// PlanResult is a plan rendered for people and for programs.
+type PlanResult struct {
+	Text  string
+	JSON  string
+	Steps int32
+}
+
+// Problem is one validation problem with its place in the template.
+type Problem struct {
+	Path    string
+	Line    int32
+	Column  int32
+	Message string
+	Hint    string
+}

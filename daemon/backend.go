@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Backend is what possed does on the box once a call is authorised and its
+// arguments are valid. The server calls mutating methods one at a time (it
+// holds the change lock), and read methods concurrently with each other and
+// with a running change. Errors from a Backend are returned to the caller as
+// org.posse.Posse1.Error.Failed unless they wrap ErrNotFound,
+// ErrNotAvailable or ErrInvalid. They must never contain secret values.
+type Backend interface {
+	// Status reports the applied site and every service's state.
+	Status(ctx context.Context) (api.Status, error)
+	// Health runs one service's health probe ("" = all of them).
+	Health(ctx context.Context, service string) ([]api.ServiceStatus, error)
+	// Validate checks a template (and, when given, its secrets).
+	Validate(ctx context.Context, template []byte, secrets map[string]string) ([]api.Problem, error)
+	// Plan compares the template with the box; it never changes the box.
+	Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error)
+	// Apply makes the box match the template, telling progress about every
+	// step. It returns the engine's result even when a step failed.
+	Apply(ctx context.Context, template []byte, secrets map[string]string, progress func(started bool, s api.Step)) (api.ApplyResult, error)
+	// Export returns the applied site as a template (YAML, no secret values).
+	Export(ctx context.Context) ([]byte, error)
+
+	Users(ctx context.Context, query string) ([]api.User, error)
+	User(ctx context.Context, username string) (api.User, error)
+	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
+	UpdateUser(ctx context.Context, username string, up UserUpdate) error
+	SetPassword(ctx context.Context, username, password string, mustChange bool) error
+	SetDisabled(ctx context.Context, username string, disabled bool) error
+	DeleteUser(ctx context.Context, username string) error
+	ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error)
+
+	Groups(ctx context.Context) ([]api.Group, error)
+	CreateGroup(ctx context.Context, g api.Group) error
+	DeleteGroup(ctx context.Context, name string) error
+	SetMembers(ctx context.Context, group string, add, remove []string) error
+
+	Shares(ctx context.Context) ([]api.Share, error)
+	SetShare(ctx context.Context, s api.Share) error
+	DeleteShare(ctx context.Context, name string) error
+
+	Aliases(ctx context.Context) ([]api.Alias, error)
+	SetAlias(ctx context.Context, a api.Alias) error
+	DeleteAlias(ctx context.Context, address string) error
+
+	BackupStatus(ctx context.Context) (api.BackupStatus, error)
+	RunBackup(ctx context.Context) error
+	Snapshots(ctx context.Context) ([]api.Snapshot, error)
+	Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error)
+	Restore(ctx context.Context, snapshot string, paths []string, target string) error
+}
+
+// UserUpdate lists the attributes to replace; nil fields stay as they are.
+type UserUpdate struct {
+	GivenName   *string
+	Surname     *string
+	DisplayName *string
+	Email       *string
+	Aliases     *[]string
+}
+
+// Sentinel errors a Backend wraps to choose the D-Bus error name.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrNotAvailable = errors.New("not available on this box yet")
+	ErrInvalid      = errors.New("invalid input")
+)
+
+// NotAvailable returns an error wrapping ErrNotAvailable that names the
+// feature, e.g. NotAvailable("backup") → "backup is not available on this
+// box yet".
+func NotAvailable(feature string) error {
+	return fmt.Errorf("%s is not available on this box yet: %w", feature, errNotAvailableTail)
+}
+
+// errNotAvailableTail wraps ErrNotAvailable with a hint instead of repeating
+// its text.
+var errNotAvailableTail = &hintError{hint: "update Posse, or apply a site that configures it", err: ErrNotAvailable}
+
+type hintError struct {
+	hint string
+	err  error
+}
+
+func (h *hintError) Error() string { return h.hint }
+func (h *hintError) Unwrap() error { return h.err }

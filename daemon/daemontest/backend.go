@@ -1,0 +1,233 @@
+package daemontest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Backend is an in-memory daemon.Backend: users and groups in maps, an
+// apply of three steps that can be held open, everything else
+// unavailable. It counts concurrent mutating calls so tests can check
+// that the server serialises them.
+type Backend struct {
+	daemon.Unavailable
+
+	mu        sync.Mutex
+	users     map[string]api.User
+	passwords map[string]string
+	groups    map[string]api.Group
+
+	// HoldApply, when non-nil, makes Apply wait after its first step until
+	// it is closed.
+	HoldApply chan struct{}
+	// ApplyStarted, when non-nil, is closed when Apply begins.
+	ApplyStarted chan struct{}
+	// Delay is added to every mutating call.
+	Delay time.Duration
+
+	active    atomic.Int32
+	maxActive atomic.Int32
+}
+
+// NewBackend returns an empty fake backend.
+func NewBackend() *Backend {
+	return &Backend{users: map[string]api.User{}, passwords: map[string]string{}, groups: map[string]api.Group{}}
+}
+
+// MaxConcurrentChanges is the most mutating calls that ran at once.
+func (b *Backend) MaxConcurrentChanges() int { return int(b.maxActive.Load()) }
+
+// Password returns the password last set for a user.
+func (b *Backend) Password(user string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.passwords[user]
+}
+
+func (b *Backend) enter() func() {
+	n := b.active.Add(1)
+	for {
+		m := b.maxActive.Load()
+		if n <= m || b.maxActive.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if b.Delay > 0 {
+		time.Sleep(b.Delay)
+	}
+	return func() { b.active.Add(-1) }
+}
+
+// Status implements daemon.Backend.
+func (b *Backend) Status(context.Context) (api.Status, error) {
+	return api.Status{Version: "test", Hostname: "box", Site: "Test Site", Services: []api.ServiceStatus{
+		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
+	}}, nil
+}
+
+// Validate implements daemon.Backend: a template containing "bad" has one
+// problem.
+func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]api.Problem, error) {
+	if strings.Contains(string(t), "bad") {
+		return []api.Problem{{Path: "site.name", Line: 2, Column: 3, Message: "bad name", Hint: "fix it"}}, nil
+	}
+	return nil, nil
+}
+
+// Apply implements daemon.Backend with three steps; the second fails when
+// the template contains "fail".
+func (b *Backend) Apply(ctx context.Context, t []byte, secrets map[string]string, progress func(bool, api.Step)) (api.ApplyResult, error) {
+	defer b.enter()()
+	if b.ApplyStarted != nil {
+		close(b.ApplyStarted)
+	}
+	for i := int32(0); i < 3; i++ {
+		st := api.Step{Index: i, Total: 3, Service: "directory", Action: "create", Kind: "file", Target: fmt.Sprintf("/etc/f%d", i), Summary: "write file"}
+		progress(true, st)
+		if i == 1 && b.HoldApply != nil {
+			select {
+			case <-b.HoldApply:
+			case <-ctx.Done():
+				return api.ApplyResult{}, ctx.Err()
+			}
+		}
+		st.Status = "done"
+		if i == 1 && strings.Contains(string(t), "fail") {
+			st.Status, st.Error = "failed", "unit did not start"
+			progress(false, st)
+			return api.ApplyResult{Outcome: "rolled-back", Error: "directory: step 2 failed", RolledBack: []string{"restored /etc/f0"}}, nil
+		}
+		progress(false, st)
+	}
+	return api.ApplyResult{Outcome: "applied", OK: true, JSON: `{"result":"applied"}`}, nil
+}
+
+// Users implements daemon.Backend.
+func (b *Backend) Users(_ context.Context, q string) ([]api.User, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []api.User
+	for _, u := range b.users {
+		if q == "" || strings.Contains(strings.ToLower(u.Username+" "+u.GivenName+" "+u.Surname+" "+u.Email), strings.ToLower(q)) {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, nil
+}
+
+// User implements daemon.Backend.
+func (b *Backend) User(_ context.Context, name string) (api.User, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.users[name]
+	if !ok {
+		return api.User{}, fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+	}
+	return u, nil
+}
+
+// CreateUser implements daemon.Backend.
+func (b *Backend) CreateUser(_ context.Context, u api.User, pw string, _ bool) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.users[u.Username]; ok {
+		return fmt.Errorf("user %s already exists", u.Username)
+	}
+	b.users[u.Username] = u
+	b.passwords[u.Username] = pw
+	return nil
+}
+
+// UpdateUser implements daemon.Backend.
+func (b *Backend) UpdateUser(_ context.Context, name string, up daemon.UserUpdate) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.users[name]
+	if !ok {
+		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.GivenName, up.GivenName)
+	set(&u.Surname, up.Surname)
+	set(&u.DisplayName, up.DisplayName)
+	set(&u.Email, up.Email)
+	if up.Aliases != nil {
+		u.Aliases = *up.Aliases
+	}
+	b.users[name] = u
+	return nil
+}
+
+// SetPassword implements daemon.Backend.
+func (b *Backend) SetPassword(_ context.Context, name, pw string, _ bool) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.users[name]; !ok {
+		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+	}
+	b.passwords[name] = pw
+	return nil
+}
+
+// SetDisabled implements daemon.Backend.
+func (b *Backend) SetDisabled(_ context.Context, name string, d bool) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.users[name]
+	if !ok {
+		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+	}
+	u.Disabled = d
+	b.users[name] = u
+	return nil
+}
+
+// DeleteUser implements daemon.Backend.
+func (b *Backend) DeleteUser(_ context.Context, name string) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.users[name]; !ok {
+		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+	}
+	delete(b.users, name)
+	return nil
+}
+
+// Groups implements daemon.Backend.
+func (b *Backend) Groups(context.Context) ([]api.Group, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []api.Group
+	for _, g := range b.groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// CreateGroup implements daemon.Backend.
+func (b *Backend) CreateGroup(_ context.Context, g api.Group) error {
+	defer b.enter()()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.groups[g.Name] = g
+	return nil
+}

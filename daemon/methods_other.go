@@ -1,0 +1,183 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// shares is the object on api.SharesInterface.
+type shares struct{ s *Server }
+
+// List returns the shares of the applied site.
+func (o *shares) List(sender dbus.Sender, msg dbus.Message) ([]api.Share, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "List")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	r, err := o.s.backend.Shares(c.ctx)
+	for i := range r {
+		r[i].Read, r[i].Write = nonNil(r[i].Read), nonNil(r[i].Write)
+	}
+	return nonNil(r), c.done(err)
+}
+
+// Set creates or changes a share.
+func (o *shares) Set(sender dbus.Sender, msg dbus.Message, sh api.Share) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "Set")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	err := firstErr(checkShareName(sh.Name), checkText("description", sh.Description),
+		checkList("read", sh.Read, checkGroupName), checkList("write", sh.Write, checkGroupName))
+	if err == nil && sh.Path != "" {
+		err = checkBoxPath("share path", sh.Path)
+	}
+	if err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.SetShare(ctx, sh) })
+}
+
+// Delete removes a share (its files stay on disk).
+func (o *shares) Delete(sender dbus.Sender, msg dbus.Message, name string) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "Delete")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	if err := checkShareName(name); err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.DeleteShare(ctx, name) })
+}
+
+// mail is the object on api.MailInterface.
+type mail struct{ s *Server }
+
+// ListAliases returns the mail aliases.
+func (o *mail) ListAliases(sender dbus.Sender, msg dbus.Message) ([]api.Alias, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.MailInterface, "ListAliases")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	r, err := o.s.backend.Aliases(c.ctx)
+	for i := range r {
+		r[i].To = nonNil(r[i].To)
+	}
+	return nonNil(r), c.done(err)
+}
+
+// SetAlias creates or replaces an alias.
+func (o *mail) SetAlias(sender dbus.Sender, msg dbus.Message, a api.Alias) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.MailInterface, "SetAlias")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	err := checkEmail(a.Address)
+	if err == nil && len(a.To) == 0 {
+		err = fmt.Errorf("alias %s has no targets", a.Address)
+	}
+	if err == nil {
+		err = checkList("to", a.To, func(t string) error {
+			if checkUsername(t) == nil || checkEmail(t) == nil {
+				return nil
+			}
+			return fmt.Errorf("alias target %q is neither a username nor a mail address", clip(t))
+		})
+	}
+	if err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.SetAlias(ctx, a) })
+}
+
+// DeleteAlias removes an alias.
+func (o *mail) DeleteAlias(sender dbus.Sender, msg dbus.Message, address string) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.MailInterface, "DeleteAlias")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	if err := checkEmail(address); err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.DeleteAlias(ctx, address) })
+}
+
+// backup is the object on api.BackupInterface.
+type backup struct{ s *Server }
+
+// Status reports the backup schedule and last run.
+func (o *backup) Status(sender dbus.Sender, msg dbus.Message) (api.BackupStatus, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Status")
+	if derr != nil {
+		return api.BackupStatus{}, derr
+	}
+	defer c.end()
+	r, err := o.s.backend.BackupStatus(c.ctx)
+	return r, c.done(err)
+}
+
+// Run starts a backup now; it returns when the backup has started.
+func (o *backup) Run(sender dbus.Sender, msg dbus.Message) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Run")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	return c.change(o.s.backend.RunBackup)
+}
+
+// Snapshots lists the backup snapshots, newest last.
+func (o *backup) Snapshots(sender dbus.Sender, msg dbus.Message) ([]api.Snapshot, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Snapshots")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	r, err := o.s.backend.Snapshots(c.ctx)
+	for i := range r {
+		r[i].Paths, r[i].Tags = nonNil(r[i].Paths), nonNil(r[i].Tags)
+	}
+	return nonNil(r), c.done(err)
+}
+
+// Browse lists one directory of a snapshot.
+func (o *backup) Browse(sender dbus.Sender, msg dbus.Message, snapshot, dir string) ([]api.Entry, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Browse")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	if err := firstErr(checkSnapshotID(snapshot), checkBoxPath("directory", dir)); err != nil {
+		return nil, c.invalid(err)
+	}
+	r, err := o.s.backend.Browse(c.ctx, snapshot, dir)
+	return nonNil(r), c.done(err)
+}
+
+// Restore copies paths from a snapshot into target (a directory on the
+// box); it never overwrites files in place unless target is "/".
+func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, paths []string, target string) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Restore")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	err := firstErr(checkSnapshotID(snapshot), checkBoxPath("target", target),
+		checkList("paths", paths, func(p string) error { return checkBoxPath("path", p) }))
+	if err == nil && len(paths) == 0 {
+		err = fmt.Errorf("no paths to restore")
+	}
+	if err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.Restore(ctx, snapshot, paths, target) })
+}

@@ -1,0 +1,177 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// root is the object on api.Interface: status, health, validate, plan,
+// apply and export. Every exported method is a D-Bus method.
+type root struct{ s *Server }
+
+// Status returns the box at a glance.
+func (o *root) Status(sender dbus.Sender, msg dbus.Message) (api.Status, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Status")
+	if derr != nil {
+		return api.Status{}, derr
+	}
+	defer c.end()
+	st, err := o.s.backend.Status(c.ctx)
+	if err != nil {
+		return api.Status{}, c.done(err)
+	}
+	o.s.mu.Lock()
+	st.Busy, st.Job = o.s.busy, o.s.job
+	o.s.mu.Unlock()
+	if st.Services == nil {
+		st.Services = []api.ServiceStatus{}
+	}
+	return st, c.done(nil)
+}
+
+// Health probes one service, or all with "".
+func (o *root) Health(sender dbus.Sender, msg dbus.Message, service string) ([]api.ServiceStatus, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Health")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	if err := checkText("service", service); err != nil {
+		return nil, c.invalid(err)
+	}
+	r, err := o.s.backend.Health(c.ctx, service)
+	return nonNil(r), c.done(err)
+}
+
+// Validate checks a template and, when given, its secrets.
+func (o *root) Validate(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) ([]api.Problem, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Validate")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	defer wipe(secrets)
+	if err := firstErr(checkTemplate(template), checkSecrets(secrets)); err != nil {
+		return nil, c.invalid(err)
+	}
+	r, err := o.s.backend.Validate(c.ctx, template, secrets)
+	return nonNil(r), c.done(err)
+}
+
+// Plan compares a template with the box.
+func (o *root) Plan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (api.PlanResult, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Plan")
+	if derr != nil {
+		return api.PlanResult{}, derr
+	}
+	defer c.end()
+	defer wipe(secrets)
+	if err := firstErr(checkTemplate(template), checkSecrets(secrets)); err != nil {
+		return api.PlanResult{}, c.invalid(err)
+	}
+	r, err := o.s.backend.Plan(c.ctx, template, secrets)
+	return r, c.done(err)
+}
+
+// Apply starts applying a template in the background and returns its job
+// id at once. Progress goes to the caller only, as StepStarted and
+// StepFinished signals, and ApplyFinished ends the job. Applies and other
+// changes are serialised: a second apply waits for the first. The apply
+// goes on when the caller disconnects.
+func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Apply")
+	if derr != nil {
+		return "", derr
+	}
+	defer c.end()
+	if err := firstErr(checkTemplate(template), checkSecrets(secrets)); err != nil {
+		wipe(secrets)
+		return "", c.invalid(err)
+	}
+	job := newJobID()
+	o.s.jobs.Add(1)
+	go o.s.runApply(job, string(sender), template, secrets)
+	return job, c.done(nil)
+}
+
+// runApply is one apply job.
+func (s *Server) runApply(job, dest string, template []byte, secrets map[string]string) {
+	defer s.jobs.Done()
+	defer wipe(secrets)
+	s.lockChange()
+	defer s.unlockChange()
+	s.mu.Lock()
+	s.job = job
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.job = ""
+		s.mu.Unlock()
+	}()
+	s.log.Info("apply started", "job", job, "sender", dest)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ApplyTimeout)
+	defer cancel()
+	res, err := s.backend.Apply(ctx, template, secrets, func(started bool, st api.Step) {
+		if started {
+			s.signal(dest, api.SignalStepStarted, job, st)
+		} else {
+			s.signal(dest, api.SignalStepFinished, job, st)
+		}
+	})
+	res.Job = job
+	if err != nil {
+		res.OK = false
+		if res.Error == "" {
+			res.Error = err.Error()
+		}
+		if res.Outcome == "" {
+			res.Outcome = "failed"
+		}
+	}
+	if res.RolledBack == nil {
+		res.RolledBack = []string{}
+	}
+	s.log.Info("apply finished", "job", job, "outcome", res.Outcome)
+	s.signal(dest, api.SignalApplyFinished, job, res)
+}
+
+// Export returns the applied site as a template without secret values.
+func (o *root) Export(sender dbus.Sender, msg dbus.Message) ([]byte, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Export")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	b, err := o.s.backend.Export(c.ctx)
+	if b == nil {
+		b = []byte{}
+	}
+	return b, c.done(err)
+}
+
+// wipe forgets secret values once a call is done with them.
+func wipe(m map[string]string) {
+	for k := range m {
+		m[k] = ""
+		delete(m, k)
+	}
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// nonNil makes a nil slice empty: D-Bus has no nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

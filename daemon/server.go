@@ -1,0 +1,263 @@
+// Package daemon is possed's server side: the D-Bus objects, the table of
+// polkit actions each method needs, the authorisation check, argument
+// validation, and the serialisation of changes. What a method does on the
+// box is behind the Backend interface.
+//
+// Concurrency: godbus runs every call in its own goroutine. Read methods run
+// concurrently with everything. Mutating methods take one change lock, so
+// changes to the box happen one at a time in arrival order of the lock; an
+// apply holds it in the background while status calls go on answering.
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Backend does the work; nil means Unavailable.
+	Backend Backend
+	// Authorizer decides who may call what; nil means polkit over the
+	// server's connection with uid 0 trusted.
+	Authorizer *Authorizer
+	// IdleTimeout makes Serve return after that long without calls or
+	// running changes; 0 never.
+	IdleTimeout time.Duration
+	// CallTimeout bounds one backend call other than apply (default 2 min).
+	CallTimeout time.Duration
+	// ApplyTimeout bounds one apply (default 1 h).
+	ApplyTimeout time.Duration
+	// Log receives one line per call (method, caller, outcome) and never
+	// an argument; nil discards.
+	Log *slog.Logger
+}
+
+// Server is possed on one bus connection.
+type Server struct {
+	conn    *dbus.Conn
+	backend Backend
+	authz   *Authorizer
+	cfg     Config
+	log     *slog.Logger
+
+	change sync.Mutex // held by every mutating call and by apply
+
+	mu         sync.Mutex
+	inflight   int
+	lastActive time.Time
+	busy       bool
+	job        string
+	jobs       sync.WaitGroup
+}
+
+// New makes a Server for conn. Call Export, then RequestName, then Serve.
+func New(conn *dbus.Conn, cfg Config) *Server {
+	if cfg.Backend == nil {
+		cfg.Backend = Unavailable{}
+	}
+	if cfg.Authorizer == nil {
+		cfg.Authorizer = &Authorizer{Bus: conn}
+	}
+	if cfg.CallTimeout == 0 {
+		cfg.CallTimeout = 2 * time.Minute
+	}
+	if cfg.ApplyTimeout == 0 {
+		cfg.ApplyTimeout = time.Hour
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{conn: conn, backend: cfg.Backend, authz: cfg.Authorizer, cfg: cfg, log: log, lastActive: time.Now()}
+}
+
+// RequestName takes the well-known bus name; it fails if another possed
+// has it.
+func (s *Server) RequestName() error {
+	r, err := s.conn.RequestName(api.BusName, dbus.NameFlagDoNotQueue)
+	if err != nil {
+		return fmt.Errorf("cannot request bus name %s: %w (is the D-Bus policy packaging/dbus/org.posse.Posse1.conf installed, and are you root?)", api.BusName, err)
+	}
+	if r != dbus.RequestNameReplyPrimaryOwner {
+		return fmt.Errorf("bus name %s is taken: another possed is running", api.BusName)
+	}
+	return nil
+}
+
+// Serve blocks until ctx is done or the server was idle for IdleTimeout,
+// then releases the bus name and waits for a running apply to finish.
+func (s *Server) Serve(ctx context.Context) error {
+	var tick <-chan time.Time
+	if s.cfg.IdleTimeout > 0 {
+		every := min(s.cfg.IdleTimeout/4, 10*time.Second)
+		t := time.NewTicker(max(every, 10*time.Millisecond))
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+			return nil
+		case <-tick:
+			if s.idleFor() >= s.cfg.IdleTimeout {
+				s.log.Info("idle, exiting", "idle", s.cfg.IdleTimeout.String())
+				s.shutdown()
+				return nil
+			}
+		}
+	}
+}
+
+// idleFor is how long nothing happened; 0 while a call or change runs.
+func (s *Server) idleFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight > 0 || s.busy {
+		return 0
+	}
+	return time.Since(s.lastActive)
+}
+
+func (s *Server) shutdown() {
+	if _, err := s.conn.ReleaseName(api.BusName); err != nil {
+		s.log.Warn("releasing bus name", "err", err)
+	}
+	s.jobs.Wait()
+}
+
+// call is one method call in progress, authorised.
+type call struct {
+	s      *Server
+	method string
+	sender string
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// begin authorises a call of iface.method by sender. On success the caller
+// must defer c.end().
+func (s *Server) begin(sender dbus.Sender, msg dbus.Message, iface, method string) (*call, *dbus.Error) {
+	s.mu.Lock()
+	s.inflight++
+	s.lastActive = time.Now()
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.CallTimeout)
+	c := &call{s: s, method: iface + "." + method, sender: string(sender), ctx: ctx, cancel: cancel}
+	interactive := msg.Flags&dbus.FlagAllowInteractiveAuthorization != 0
+	if derr := s.authz.Check(ctx, string(sender), ActionFor(iface, method), interactive); derr != nil {
+		s.log.Info("refused", "method", c.method, "sender", c.sender, "reason", errText(derr))
+		c.end()
+		return nil, derr
+	}
+	return c, nil
+}
+
+func (c *call) end() {
+	c.cancel()
+	c.s.mu.Lock()
+	c.s.inflight--
+	c.s.lastActive = time.Now()
+	c.s.mu.Unlock()
+}
+
+// done logs the outcome and converts err for the bus.
+func (c *call) done(err error) *dbus.Error {
+	if err == nil {
+		c.s.log.Info("call", "method", c.method, "sender", c.sender)
+		return nil
+	}
+	derr := toDBus(err)
+	c.s.log.Info("call failed", "method", c.method, "sender", c.sender, "error", derr.Name)
+	return derr
+}
+
+// invalid refuses a call whose arguments failed validation.
+func (c *call) invalid(err error) *dbus.Error {
+	return c.done(fmt.Errorf("%w: %w", ErrInvalid, err))
+}
+
+// change runs fn holding the change lock.
+func (c *call) change(fn func(ctx context.Context) error) *dbus.Error {
+	c.s.lockChange()
+	defer c.s.unlockChange()
+	return c.done(fn(c.ctx))
+}
+
+func (s *Server) lockChange() {
+	s.change.Lock()
+	s.mu.Lock()
+	s.busy = true
+	s.mu.Unlock()
+}
+
+func (s *Server) unlockChange() {
+	s.mu.Lock()
+	s.busy = false
+	s.lastActive = time.Now()
+	s.mu.Unlock()
+	s.change.Unlock()
+}
+
+// toDBus maps a backend error to a D-Bus error by the sentinel it wraps.
+func toDBus(err error) *dbus.Error {
+	var de *dbus.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	name := api.ErrFailed
+	switch {
+	case errors.Is(err, ErrInvalid):
+		name = api.ErrInvalidInput
+	case errors.Is(err, ErrNotFound):
+		name = api.ErrNotFound
+	case errors.Is(err, ErrNotAvailable):
+		name = api.ErrNotAvailable
+	case errors.Is(err, context.DeadlineExceeded):
+		return dbus.NewError(api.ErrFailed, []any{"possed gave up waiting: the operation took too long; check the journal (journalctl -u possed) and try again"})
+	}
+	return dbus.NewError(name, []any{err.Error()})
+}
+
+// errText is a D-Bus error's message.
+func errText(e *dbus.Error) string {
+	if len(e.Body) > 0 {
+		if s, ok := e.Body[0].(string); ok {
+			return s
+		}
+	}
+	return e.Name
+}
+
+// newJobID returns a random job id.
+func newJobID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// signal sends a signal from the object to one destination only.
+func (s *Server) signal(dest, member string, args ...any) {
+	msg := &dbus.Message{
+		Type: dbus.TypeSignal,
+		Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath(api.ObjectPath)),
+			dbus.FieldInterface:   dbus.MakeVariant(api.Interface),
+			dbus.FieldMember:      dbus.MakeVariant(member),
+			dbus.FieldDestination: dbus.MakeVariant(dest),
+			dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(args...)),
+		},
+		Body: args,
+	}
+	s.conn.Send(msg, nil)
+}

@@ -1,0 +1,178 @@
+package daemon
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Limits on arguments, checked before anything else happens.
+const (
+	maxCSV        = 4 << 20
+	maxQuery      = 256
+	maxSecrets    = 256
+	maxTextField  = 256
+	maxListLength = 1000
+)
+
+// The validators below use the site package's grammars, so the daemon
+// accepts exactly what a template may contain. Their errors are what the
+// caller sees after "invalid input: ".
+
+func checkUsername(name string) error {
+	if !site.ValidUsername(name) {
+		return fmt.Errorf("username %q is not valid: use 1–20 of a-z, 0-9, '.', '_', '-', starting with a letter, and not a reserved name", clip(name))
+	}
+	return nil
+}
+
+func checkGroupName(name string) error {
+	if !site.ValidGroupName(name) {
+		return fmt.Errorf("group name %q is not valid: use 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter, and not a built-in group", clip(name))
+	}
+	return nil
+}
+
+func checkEmail(addr string) error {
+	if !site.ValidEmail(addr) {
+		return fmt.Errorf("mail address %q is not valid: use a lower-case address such as anna@example.com", clip(addr))
+	}
+	return nil
+}
+
+// checkText accepts free text (names, descriptions) without control
+// characters.
+func checkText(field, s string) error {
+	if utf8.RuneCountInString(s) > maxTextField {
+		return fmt.Errorf("%s is longer than %d characters", field, maxTextField)
+	}
+	if hasControl(s) {
+		return fmt.Errorf("%s contains control characters or line breaks", field)
+	}
+	return nil
+}
+
+// checkPassword refuses what no policy accepts; the backend checks the
+// site's password policy. The error never contains the password.
+func checkPassword(pw string) error {
+	switch {
+	case pw == "":
+		return fmt.Errorf("password is empty")
+	case utf8.RuneCountInString(pw) > site.MaxPasswordLength:
+		return fmt.Errorf("password is longer than %d characters", site.MaxPasswordLength)
+	case hasControl(pw):
+		return fmt.Errorf("password contains control characters or line breaks: use printable characters only")
+	}
+	return nil
+}
+
+func checkUser(u api.User) error {
+	if err := checkUsername(u.Username); err != nil {
+		return err
+	}
+	for f, v := range map[string]string{"given name": u.GivenName, "surname": u.Surname, "display name": u.DisplayName} {
+		if err := checkText(f, v); err != nil {
+			return err
+		}
+	}
+	if u.Email != "" {
+		if err := checkEmail(u.Email); err != nil {
+			return err
+		}
+	}
+	if err := checkList("aliases", u.Aliases, checkEmail); err != nil {
+		return err
+	}
+	return checkList("groups", u.Groups, checkGroupName)
+}
+
+func checkList(field string, items []string, check func(string) error) error {
+	if len(items) > maxListLength {
+		return fmt.Errorf("%s: more than %d entries", field, maxListLength)
+	}
+	for _, it := range items {
+		if err := check(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSecrets checks secret names (never values, beyond their size).
+func checkSecrets(secrets map[string]string) error {
+	if len(secrets) > maxSecrets {
+		return fmt.Errorf("more than %d secrets", maxSecrets)
+	}
+	for name, v := range secrets {
+		if !site.ValidSecretName(name) {
+			return fmt.Errorf("secret name %q is not valid: use 1–64 of a-z, 0-9 and '_'", clip(name))
+		}
+		if len(v) > 4096 {
+			return fmt.Errorf("secret %s is longer than 4096 bytes", name)
+		}
+	}
+	return nil
+}
+
+func checkTemplate(t []byte) error {
+	switch {
+	case len(t) == 0:
+		return fmt.Errorf("the template is empty")
+	case len(t) > site.MaxTemplateSize:
+		return fmt.Errorf("the template is larger than %d bytes", site.MaxTemplateSize)
+	}
+	return nil
+}
+
+// checkShareName accepts what Samba accepts as a share name.
+func checkShareName(name string) error {
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > site.MaxShareNameLen || hasControl(name) || strings.ContainsAny(name, site.ShareNameForbidden) {
+		return fmt.Errorf("share name %q is not valid: use 1–%d characters without control characters or any of %s", clip(name), site.MaxShareNameLen, site.ShareNameForbidden)
+	}
+	return nil
+}
+
+// checkBoxPath accepts a clean absolute path without "..".
+func checkBoxPath(field, p string) error {
+	if p == "" || !strings.HasPrefix(p, "/") || path.Clean(p) != p || hasControl(p) || len(p) > 4096 {
+		return fmt.Errorf("%s %q must be a clean absolute path such as /srv/data", field, clip(p))
+	}
+	return nil
+}
+
+// checkSnapshotID accepts restic ids (hex) and "latest".
+func checkSnapshotID(id string) error {
+	if id == "latest" {
+		return nil
+	}
+	if len(id) < 8 || len(id) > 64 || strings.Trim(id, "0123456789abcdef") != "" {
+		return fmt.Errorf("snapshot %q is not valid: use an id from Snapshots (8–64 hex digits) or \"latest\"", clip(id))
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
+}
+
+// clip shortens a caller's value for an error message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

@@ -207,7 +207,7 @@ func ParseGetfacl(out []byte) (NumACL, error) {
 			line = f[0]
 		}
 		i := strings.LastIndexByte(line, ':')
-		if i < 0 || len(line)-i-1 != 3 {
+		if i < 0 || len(line)-i-1 != 3 || !validKey(line[:i]) {
 			return NumACL{}, fmt.Errorf("cannot read getfacl line %s", quote(line))
 		}
 		n.Entries[line[:i]] = line[i+1:]
@@ -282,4 +282,15 @@ func (n IDNames) entry(k string) string {
 		}
 	}
 	return prefix + tag + ":" + q
+}
+
+// validKey accepts "[default:]tag:[qualifier]" with a known tag.
+func validKey(k string) bool {
+	k = strings.TrimPrefix(k, "default:")
+	tag, _, ok := strings.Cut(k, ":")
+	switch tag {
+	case "user", "group", "mask", "other":
+		return ok
+	}
+	return false
 }

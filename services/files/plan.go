@@ -102,7 +102,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		unitSteps = append(unitSteps, plan.UnitStep(Name, DCUnit, "reload"))
 	}
 	if unitsChanged {
-		unitSteps = append(unitSteps, plan.NewStep(Name, plan.Run, plan.KindUnit, "daemon-reload", "", plan.UnitSpec{Op: "daemon-reload"}))
+		unitSteps = append(unitSteps, plan.UnitStep(Name, "", "daemon-reload"))
 		if purge {
 			unitSteps = append(unitSteps, plan.UnitStep(Name, PurgeTimer, "enable-now"))
 		}

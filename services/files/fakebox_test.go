@@ -1,0 +1,184 @@
+package files
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/hosttest"
+)
+
+// fakeBox is a domain controller as far as the files service sees it:
+// wbinfo answers from a table, getfacl and setfacl work on an in-memory ACL
+// per directory (file modes are real, under root), and chown is recorded.
+type fakeBox struct {
+	t           *testing.T
+	root        string
+	runner      *hosttest.FakeRunner
+	mu          sync.Mutex
+	users       map[string]int
+	groups      map[string]int
+	acls        map[string]map[string]string // full path → entries
+	owners      map[string][2]int            // full path → uid, gid
+	winbindDown bool
+	anonymousOK bool
+}
+
+func newFakeBox(t *testing.T, root string) *fakeBox {
+	b := &fakeBox{
+		t: t, root: root, runner: hosttest.NewFakeRunner(t),
+		users:  map[string]int{"alice": 3000016, "bob": 3000020, "carol": 3000021},
+		groups: map[string]int{"partners": 3000015, "staff": 3000019, "accounting": 3000022, "trainees": 3000023, "it": 3000024, DomainUsers: 100},
+		acls:   map[string]map[string]string{}, owners: map[string][2]int{},
+	}
+	b.runner.Strict = true
+	b.runner.OnFunc([]string{"wbinfo"}, b.wbinfo)
+	b.runner.OnFunc([]string{"getfacl"}, b.getfacl)
+	b.runner.OnFunc([]string{"setfacl"}, b.setfacl)
+	b.runner.On([]string{"testparm"}, host.Result{Stderr: []byte("Loaded services file OK.\n")})
+	b.runner.OnFunc([]string{"smbclient"}, func(host.Cmd) (host.Result, error) {
+		if b.anonymousOK {
+			return host.Result{Stdout: []byte("Sharename Type\n")}, nil
+		}
+		return host.Result{ExitCode: 1, Stdout: []byte("tree connect failed: NT_STATUS_ACCESS_DENIED\n")}, nil
+	})
+	lchown = func(p string, uid, gid int) error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.owners[p] = [2]int{uid, gid}
+		return nil
+	}
+	t.Cleanup(func() { lchown = os.Lchown })
+	return b
+}
+
+func (b *fakeBox) env() *host.Env {
+	return &host.Env{Root: b.root, Runner: b.runner, Units: hosttest.NewFakeUnits(), Hostname: "dc1"}
+}
+
+func (b *fakeBox) wbinfo(c host.Cmd) (host.Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.winbindDown {
+		return host.Result{ExitCode: 1, Stderr: []byte("failed to call wbcGetgrnam: WBC_ERR_WINBIND_NOT_AVAILABLE\n")}, nil
+	}
+	flag, arg, _ := strings.Cut(c.Argv[1], "=")
+	wg, name, ok := strings.Cut(arg, `\`)
+	if !ok || wg != "MUELLER" {
+		b.t.Errorf("wbinfo asked for %q, want MUELLER\\name", arg)
+	}
+	switch flag {
+	case "--user-info":
+		if id, ok := b.users[name]; ok {
+			return host.Result{Stdout: fmt.Appendf(nil, "MUELLER\\%s:*:%d:100::/home/MUELLER/%s:/bin/false\n", name, id, name)}, nil
+		}
+	case "--group-info":
+		if id, ok := b.groups[name]; ok {
+			return host.Result{Stdout: fmt.Appendf(nil, "MUELLER\\%s:x:%d:\n", name, id)}, nil
+		}
+	}
+	return host.Result{ExitCode: 1, Stderr: []byte("failed to call wbcGetgrnam: WBC_ERR_DOMAIN_NOT_FOUND\n")}, nil
+}
+
+func (b *fakeBox) getfacl(c host.Cmd) (host.Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := c.Argv[len(c.Argv)-1]
+	fi, err := os.Stat(p)
+	if err != nil {
+		return host.Result{ExitCode: 1, Stderr: []byte(err.Error())}, nil
+	}
+	own, ok := b.owners[p]
+	if !ok {
+		own = [2]int{0, 0}
+	}
+	var out bytes.Buffer
+	flags := "---"
+	if fi.Mode()&os.ModeSetgid != 0 {
+		flags = "-s-"
+	}
+	fmt.Fprintf(&out, "# file: %s\n# owner: %d\n# group: %d\n", p, own[0], own[1])
+	if flags != "---" {
+		fmt.Fprintf(&out, "# flags: %s\n", flags)
+	}
+	entries := b.acls[p]
+	if entries == nil {
+		m := fi.Mode().Perm()
+		entries = map[string]string{"user:": rwx(m >> 6), "group:": rwx(m >> 3), "other:": rwx(m)}
+	}
+	for _, k := range sortedKeys(entries) {
+		fmt.Fprintf(&out, "%s:%s\n", k, entries[k])
+	}
+	return host.Result{Stdout: out.Bytes()}, nil
+}
+
+func rwx(m os.FileMode) string {
+	s := []byte("---")
+	if m&4 != 0 {
+		s[0] = 'r'
+	}
+	if m&2 != 0 {
+		s[1] = 'w'
+	}
+	if m&1 != 0 {
+		s[2] = 'x'
+	}
+	return string(s)
+}
+
+func bits(s string) os.FileMode {
+	var m os.FileMode
+	if s[0] == 'r' {
+		m |= 4
+	}
+	if s[1] == 'w' {
+		m |= 2
+	}
+	if s[2] == 'x' {
+		m |= 1
+	}
+	return m
+}
+
+func (b *fakeBox) setfacl(c host.Cmd) (host.Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c.Argv[1] != "--set-file=-" {
+		return host.Result{}, nil // recursive propagation: recorded only
+	}
+	p := c.Argv[len(c.Argv)-1]
+	entries := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(c.Stdin))
+	for sc.Scan() {
+		l := sc.Text()
+		i := strings.LastIndexByte(l, ':')
+		entries[l[:i]] = l[i+1:]
+	}
+	b.acls[p] = entries
+	fi, err := os.Stat(p)
+	if err != nil {
+		return host.Result{ExitCode: 1}, nil
+	}
+	g := entries["group:"]
+	if m, ok := entries["mask:"]; ok {
+		g = m
+	}
+	mode := bits(entries["user:"])<<6 | bits(g)<<3 | bits(entries["other:"]) | fi.Mode()&(os.ModeSetgid)
+	return host.Result{}, os.Chmod(p, mode)
+}
+
+// argvs returns the commands run whose argv starts with prefix.
+func (b *fakeBox) argvs(prefix string) []string {
+	var out []string
+	for _, a := range b.runner.Argvs() {
+		if strings.HasPrefix(a, prefix) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -91,10 +91,12 @@ func TestConfigValidate(t *testing.T) {
 		{"comment newline", func(c *Config) { c.Shares[0].Comment = "x\n[global]\nguest ok = yes" }, "control characters"},
 		{"comment continuation", func(c *Config) { c.Shares[0].Comment = `ends in \` }, "backslash"},
 		{"comment percent", func(c *Config) { c.Shares[0].Comment = "50% off" }, `"%"`},
-		{"duplicate by case", func(c *Config) { c.Shares = append(c.Shares, Share{Name: "AKTEN", Path: "/srv/b", Write: []string{"staff"}}) }, "differ only in case"},
+		{"duplicate by case", func(c *Config) {
+			c.Shares = append(c.Shares, Share{Name: "AKTEN", Path: "/srv/b", Write: []string{"staff"}})
+		}, "differ only in case"},
 		{"bad workgroup", func(c *Config) { c.Workgroup = "MUELLER]\n[x" }, "workgroup"},
 		{"recycle days", func(c *Config) { c.Shares[0].RecycleBin, c.Shares[0].RecycleDays = true, 0 }, "recycle_days"},
-		{"share on homes", func(c *Config) { c.Homes, c.Shares[0].Path = true, HomesDir + "/x" }, "overlaps the home folders"},
+		{"share on homes", func(c *Config) { c.Homes, c.Shares[0].Path = true, HomesDir+"/x" }, "overlaps the home folders"},
 		{"share around homes", func(c *Config) { c.Homes, c.Shares[0].Path = true, "/srv/posse" }, "overlaps the home folders"},
 		{"share named like a user", func(c *Config) {
 			c.Homes = true
@@ -142,11 +144,11 @@ func TestCheckNoEscape(t *testing.T) {
 		path string
 		ok   bool
 	}{
-		{"/srv/posse/shares/akten", true},        // missing: will be created
-		{"/srv/posse/shares/evil", false},        // link to a directory outside the root
+		{"/srv/posse/shares/akten", true},         // missing: will be created
+		{"/srv/posse/shares/evil", false},         // link to a directory outside the root
 		{"/srv/posse/shares/evil/sub/dir", false}, // below such a link
-		{"/srv/etclink", false},                  // absolute link leaving /srv
-		{"/srv/posse/inside/x", true},            // relative link staying in /srv
+		{"/srv/etclink", false},                   // absolute link leaving /srv
+		{"/srv/posse/inside/x", true},             // relative link staying in /srv
 	}
 	for _, tt := range tests {
 		err := CheckNoEscape(root, tt.path)

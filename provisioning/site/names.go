@@ -25,8 +25,11 @@ const (
 	DomainPattern = `^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 	// RealmPattern is the grammar of a Kerberos realm: an upper-case DNS name.
 	RealmPattern = `^([A-Z0-9]([A-Z0-9-]{0,61}[A-Z0-9])?\.)+[A-Z0-9]([A-Z0-9-]{0,61}[A-Z0-9])?$`
-	// EmailPattern is the grammar of mail addresses Posse accepts (lower case).
-	EmailPattern = `^[a-z0-9!#$%&'*+/=?^_{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
+	// EmailPattern is the grammar of mail addresses Posse accepts: lower
+	// case, and a local part of dot-separated runs of a-z, 0-9, '_', '+' and
+	// '-' (none of the characters that mean something in LDAP filters,
+	// Postfix tables or shells).
+	EmailPattern = `^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
 	// ShareNameForbidden lists the characters a share name must not contain.
 	ShareNameForbidden = `\/:*?"<>|[]=;,+%`
 	// MaxShareNameLen is the longest share name, in characters.

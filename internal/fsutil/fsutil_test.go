@@ -147,6 +147,10 @@ func TestCheckInside(t *testing.T) {
 	os.Symlink("samba", filepath.Join(root, "etc/rel"))
 	os.WriteFile(filepath.Join(root, "etc/samba/smb.conf"), nil, 0o644)
 	os.Symlink(filepath.Join(outside, "x"), filepath.Join(root, "etc/samba/link.conf"))
+	os.Symlink("../../..", filepath.Join(root, "etc/samba/up"))
+	os.Symlink("../samba", filepath.Join(root, "etc/samba/self"))
+	linkRoot := filepath.Join(t.TempDir(), "rootlink")
+	os.Symlink(root, linkRoot)
 	tests := []struct {
 		path string
 		ok   bool
@@ -157,11 +161,16 @@ func TestCheckInside(t *testing.T) {
 		{"etc/escape/x.conf", false},
 		{"etc/escape/a/b/c.conf", false},
 		{"etc/samba/link.conf", false},
+		{"etc/samba/up/x", false},
+		{"etc/samba/self/self/smb.conf", true},
+		{"../x", false},
 	}
-	for _, tt := range tests {
-		err := CheckInside(root, filepath.Join(root, tt.path))
-		if (err == nil) != tt.ok {
-			t.Errorf("CheckInside(%s) = %v, want ok=%v", tt.path, err, tt.ok)
+	for _, r := range []string{root, linkRoot} {
+		for _, tt := range tests {
+			err := CheckInside(r, filepath.Join(r, tt.path))
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckInside(%s, %s) = %v, want ok=%v", r, tt.path, err, tt.ok)
+			}
 		}
 	}
 	if err := CheckInside("/", "/etc/passwd"); err != nil {

@@ -88,34 +88,59 @@ func validAccountName(s string) bool {
 	return true
 }
 
-// CheckInside reports an error when path, with every symbolic link in its
-// existing part resolved, is not inside root (also resolved). It keeps a
-// write under --root DIR from following a link out of DIR.
+// CheckInside reports an error when the kernel, opening path, would follow
+// a symbolic link out of root: an absolute link target (the kernel resolves
+// it against the real /, not root) or a relative one climbing above root.
+// It keeps a write under --root DIR inside DIR. root itself is not resolved,
+// so it may be a link such as /proc/PID/root. With root "/" nothing can
+// escape.
 func CheckInside(root, path string) error {
-	r, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return fmt.Errorf("resolve root %s: %w", root, err)
+	root, path = filepath.Clean(root), filepath.Clean(path)
+	if root == "/" {
+		return nil
 	}
-	// Resolve the deepest part of path that exists.
-	p, rest := filepath.Clean(path), ""
-	for {
-		if _, err := os.Lstat(p); err == nil {
-			break
+	rel, err := filepath.Rel(root, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("%s is not inside %s", path, root)
+	}
+	parts := strings.Split(rel, "/")
+	cur := root
+	for hops := 0; len(parts) > 0; {
+		p := parts[0]
+		parts = parts[1:]
+		switch p {
+		case "", ".":
+			continue
+		case "..":
+			if cur == root {
+				return fmt.Errorf("%s leads outside %s through a symbolic link; remove the link", path, root)
+			}
+			cur = filepath.Dir(cur)
+			continue
 		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			break
+		next := filepath.Join(cur, p)
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing below exists, so no more links
 		}
-		rest = filepath.Join(filepath.Base(p), rest)
-		p = parent
-	}
-	resolved, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return fmt.Errorf("resolve %s: %w", p, err)
-	}
-	resolved = filepath.Join(resolved, rest)
-	if r != "/" && resolved != r && !strings.HasPrefix(resolved, r+string(filepath.Separator)) {
-		return fmt.Errorf("%s leads outside %s (to %s) through a symbolic link; remove the link", path, root, resolved)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if hops++; hops > 40 {
+			return fmt.Errorf("%s: too many levels of symbolic links", path)
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return err
+		}
+		if filepath.IsAbs(target) {
+			return fmt.Errorf("%s leads outside %s through the symbolic link %s -> %s; remove the link", path, root, next, target)
+		}
+		parts = append(strings.Split(target, "/"), parts...)
 	}
 	return nil
 }

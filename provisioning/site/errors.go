@@ -165,6 +165,10 @@ func msgDuplicate(what, name, first string) string {
 
 func msgUnknownGroup(name string) string { return fmt.Sprintf("unknown group %q", name) }
 
+func hintAddUserPassword(name string) string {
+	return "add password: ${secret:" + name + "} with the initial password in the secrets file"
+}
+
 func msgSecretMissing(name string) string { return fmt.Sprintf("secret %q is not set", name) }
 
 func hintSecretMissing(name string) string {

@@ -10,12 +10,16 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 )
 
-// Password defaults and limits.
+// Password and recycle bin defaults and limits.
 const (
+	// DefaultMinPasswordLength is the policy's min_length when absent.
 	DefaultMinPasswordLength = 10
-	MinBackupPasswordLength  = 12
-	MaxPasswordLength        = 256
-	DefaultRecycleDays       = 30
+	// MinBackupPasswordLength is the shortest backup repository password.
+	MinBackupPasswordLength = 12
+	// MaxPasswordLength is the longest password Posse sets, in characters.
+	MaxPasswordLength = 256
+	// DefaultRecycleDays is a share's recycle_days when absent.
+	DefaultRecycleDays = 30
 )
 
 // CheckPassword checks password against policy the way AD does: at least

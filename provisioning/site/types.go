@@ -57,7 +57,10 @@ type Directory struct {
 
 // PasswordPolicy is the domain's password policy.
 type PasswordPolicy struct {
-	MinLength  int  `yaml:"min_length" json:"min_length"`
+	// MinLength is the minimum password length, 7–128; 0 means the default 10.
+	MinLength int `yaml:"min_length" json:"min_length"`
+	// Complexity requires three of four character classes and no username.
+	// Parse sets it to true when the key is absent.
 	Complexity bool `yaml:"complexity" json:"complexity"`
 	// MaxAgeDays is the maximum password age; 0 means passwords never expire.
 	MaxAgeDays int `yaml:"max_age_days" json:"max_age_days"`

@@ -11,10 +11,15 @@ import (
 // Limits on free-text fields, in characters. They reach config files and
 // LDAP attributes.
 const (
-	MaxSiteNameLen    = 128
-	MaxNameFieldLen   = 64 // given_name, surname
+	// MaxSiteNameLen limits site.name.
+	MaxSiteNameLen = 128
+	// MaxNameFieldLen limits given_name and surname.
+	MaxNameFieldLen = 64
+	// MaxDescriptionLen limits group and share descriptions.
 	MaxDescriptionLen = 256
-	MaxAliasFanOut    = 1000
+	// MaxAliasFanOut is the most targets one mail alias may expand to,
+	// counting repeats; more is an alias bomb.
+	MaxAliasFanOut = 1000
 )
 
 // Validate checks every rule of the template format on s and returns all
@@ -272,7 +277,7 @@ func (v *validator) users() {
 		v.text(p+".given_name", "given name", u.GivenName, MaxNameFieldLen)
 		v.text(p+".surname", "surname", u.Surname, MaxNameFieldLen)
 		v.groupRefs(p+".groups", u.Groups, groups)
-		v.secret(p+".password", u.Password, !u.Disabled, "add password: ${secret:"+secretSuggestion(u.Username)+"} with the initial password in the secrets file")
+		v.secret(p+".password", u.Password, !u.Disabled, hintAddUserPassword(secretSuggestion(u.Username)))
 		if u.Email != "" {
 			v.address(p+".email", u.Email, "email")
 		}
@@ -339,6 +344,10 @@ func (v *validator) mail() {
 	if m.MailboxQuotaMB < 0 {
 		v.add("mail.mailbox_quota_mb", errQuotaNegative, hintQuota)
 	}
+	users := make(map[string]bool, len(v.s.Users))
+	for _, u := range v.s.Users {
+		users[u.Username] = true
+	}
 	for i, a := range m.Aliases {
 		p := joinIndex("mail.aliases", i)
 		if v.required(p+".address", a.Address == "", hintAliasAddress) {
@@ -349,13 +358,14 @@ func (v *validator) mail() {
 		}
 		targets := seen{}
 		for j, t := range a.To {
+			_, isUser := users[t]
 			tp := joinIndex(p+".to", j)
 			if strings.Contains(t, "@") {
 				if !ValidEmail(t) {
 					v.add(tp, fmt.Sprintf(errAliasTargetInvalid, t), hintAliasTargetInvalid)
 					continue
 				}
-			} else if _, ok := v.s.FindUser(t); !ok {
+			} else if !isUser {
 				v.add(tp, fmt.Sprintf(errAliasTargetNotUser, t), hintAliasTargetNotUser)
 				continue
 			}

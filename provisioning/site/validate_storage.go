@@ -10,10 +10,14 @@ import (
 
 // Backup include entries.
 const (
+	// IncludeDirectory backs up the AD database.
 	IncludeDirectory = "directory"
-	IncludeShares    = "shares"
-	IncludeHomes     = "homes"
-	IncludeMail      = "mail"
+	// IncludeShares backs up every share's directory.
+	IncludeShares = "shares"
+	// IncludeHomes backs up the users' home folders.
+	IncludeHomes = "homes"
+	// IncludeMail backs up the mailboxes.
+	IncludeMail = "mail"
 )
 
 // BackupIncludes lists the valid backup include entries.

@@ -1,5 +1,3 @@
-//go:build posse_wip
-
 package main
 
 import (

@@ -149,7 +149,7 @@ func RenderDovecotLDAP(c Config) string {
 	b.WriteString(header)
 	fmt.Fprintf(&b, "uris = %s\n", c.LDAPURI())
 	b.WriteString("ldap_version = 3\n")
-	fmt.Fprintf(&b, "tls_ca_cert_file = %s\n", c.CAFile())
+	fmt.Fprintf(&b, "tls_ca_cert_file = %s\n", DovecotCAPath)
 	b.WriteString("tls_require_cert = demand\n")
 	fmt.Fprintf(&b, "dn = %s\n", c.BindDN)
 	fmt.Fprintf(&b, "dnpass = %s\n", passwordPlaceholder)

@@ -89,6 +89,17 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		notes = append(notes, plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
 			Message: "hold the mail service account's password; written only on the box"})
 	} else {
+		for _, p := range []string{PostfixCAPath, DovecotCAPath} {
+			step, changed, err := caFileStep(env, p, c.CAFile())
+			if err != nil {
+				return nil, nil, err
+			}
+			if changed {
+				steps = append(steps, step)
+				postfixChanged = postfixChanged || p == PostfixCAPath
+				dovecotChanged = dovecotChanged || p == DovecotCAPath
+			}
+		}
 		contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}
 		for _, f := range secretFiles {
 			spec := plan.FileSpec{Path: f.path, Content: contents[f.path], Mode: f.mode, Owner: f.owner, Group: f.group, Secret: true}
@@ -137,7 +148,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if len(steps) > 0 {
 		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "mail",
 			"postfix and dovecot active, SMTP and IMAPS answer, directory lookups work",
-			ProbeSpec{FQDN: c.FQDN, CAFile: c.CAFile(), BindDN: c.BindDN}))
+			ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN}))
 	}
 	return steps, notes, nil
 }

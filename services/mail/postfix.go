@@ -164,7 +164,7 @@ func RenderLDAPMaps(c Config) (mailboxes, aliases string) {
 		fmt.Fprintf(b, "server_host = %s\n", c.LDAPURI())
 		b.WriteString("version = 3\n")
 		b.WriteString("tls_require_cert = yes\n")
-		fmt.Fprintf(b, "tls_ca_cert_file = %s\n", c.CAFile())
+		fmt.Fprintf(b, "tls_ca_cert_file = %s\n", PostfixCAPath)
 		b.WriteString("bind = yes\n")
 		fmt.Fprintf(b, "bind_dn = %s\n", c.BindDN)
 		fmt.Fprintf(b, "bind_pw = %s\n", passwordPlaceholder)

@@ -65,7 +65,7 @@ func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) 
 			return r, fmt.Errorf("%s is %s: see journalctl -u %s", u, st.ActiveState, u)
 		}
 	}
-	if err := s.smtpBanner(ctx); err != nil {
+	if err := s.smtpProbe(ctx, spec); err != nil {
 		return r, err
 	}
 	if err := s.imapsGreeting(ctx, env, spec); err != nil {
@@ -80,10 +80,15 @@ func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) 
 			return r, fmt.Errorf("mail service account: %w", err)
 		}
 	}
-	for _, argv := range [][]string{postfixCheck, doveconfN, {"doveadm", "user", "*"}} {
+	for _, argv := range [][]string{postfixCheck, doveconfN} {
 		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: argv}); err != nil {
 			return r, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 		}
+	}
+	// Dovecot's auth process (unprivileged) looks a user up: 0 found,
+	// 67 (EX_NOUSER) not found; anything else means lookups fail.
+	if res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"doveadm", "user", probeAddress(spec)}}); err != nil && res.ExitCode != 67 {
+		return r, fmt.Errorf("dovecot cannot look users up in the directory: doveadm user: %w", err)
 	}
 	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"postqueue", "-j"}})
 	if err != nil {
@@ -115,16 +120,51 @@ func ParseQueue(out []byte) (Report, error) {
 	return r, nil
 }
 
-// smtpBanner expects "220 " from Postfix on 127.0.0.1:25.
-func (s *Service) smtpBanner(ctx context.Context) error {
+// probeLocalPart is a recipient no template can define (usernames and
+// addresses Posse accepts are shorter), used to exercise lookups.
+const probeLocalPart = "posse-health-probe-no-such-mailbox"
+
+func probeAddress(spec ProbeSpec) string { return probeLocalPart + "@" + spec.Domain }
+
+// smtpProbe talks to Postfix on 127.0.0.1:25: a 220 banner, then RCPT TO
+// an address that does not exist must be refused permanently (5xx: the
+// directory lookup worked); a 4xx means Postfix cannot look recipients up.
+func (s *Service) smtpProbe(ctx context.Context, spec ProbeSpec) error {
 	c, err := s.dial(ctx, "127.0.0.1:25")
 	if err != nil {
 		return fmt.Errorf("SMTP on 127.0.0.1:25: %w", err)
 	}
 	defer c.Close()
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "220 ") {
-		return fmt.Errorf("SMTP on 127.0.0.1:25 sent no 220 banner (got %q, %v)", strings.TrimSpace(line), err)
+	rd := bufio.NewReader(c)
+	reply := func() (string, error) {
+		var last string
+		for {
+			l, err := rd.ReadString('\n')
+			if err != nil {
+				return strings.TrimSpace(last + l), err
+			}
+			last = l
+			if len(l) < 4 || l[3] != '-' {
+				return strings.TrimSpace(l), nil
+			}
+		}
+	}
+	if l, err := reply(); err != nil || !strings.HasPrefix(l, "220 ") {
+		return fmt.Errorf("SMTP on 127.0.0.1:25 sent no 220 banner (got %q, %v)", l, err)
+	}
+	for _, cmd := range []struct{ line, want string }{
+		{"EHLO localhost", "250"},
+		{"MAIL FROM:<>", "250"},
+		{"RCPT TO:<" + probeAddress(spec) + ">", "5"},
+	} {
+		fmt.Fprintf(c, "%s\r\n", cmd.line)
+		l, err := reply()
+		if err != nil {
+			return fmt.Errorf("SMTP on 127.0.0.1:25: %s: %w", cmd.line, err)
+		}
+		if !strings.HasPrefix(l, cmd.want) && !(cmd.want == "5" && strings.HasPrefix(l, "2")) {
+			return fmt.Errorf("SMTP on 127.0.0.1:25: %s got %q: Postfix cannot look recipients up in the directory (see journalctl -u %s)", cmd.line, l, PostfixInstance)
+		}
 	}
 	fmt.Fprint(c, "QUIT\r\n")
 	return nil

@@ -114,7 +114,7 @@ func TestRenderSettings(t *testing.T) {
 		}},
 		{"mailboxes", mbox, []string{
 			"server_host = ldaps://dc.ad.mueller-partner.example:636\n",
-			"tls_ca_cert_file = /var/lib/posse/tls/ca.crt\n",
+			"tls_ca_cert_file = /etc/postfix/posse-ca.crt\n",
 			"bind_dn = CN=posse-mail,OU=Posse,DC=ad,DC=mueller-partner,DC=example\n",
 			"bind_pw = " + passwordPlaceholder + "\n",
 			"search_base = OU=Posse,DC=ad,DC=mueller-partner,DC=example\n",

@@ -23,7 +23,16 @@ const (
 	// KindSecretFile writes a file holding the service account's password;
 	// the plan holds only a placeholder.
 	KindSecretFile = "mail.secret-file"
+	// KindCAFile copies the site CA (in Posse's root-only state directory)
+	// to where Postfix's and Dovecot's unprivileged processes can read it.
+	KindCAFile = "mail.ca-file"
 )
+
+// CAFileSpec is the spec of a KindCAFile step.
+type CAFileSpec struct {
+	Path string `json:"path"`
+	From string `json:"from"`
+}
 
 // AccountSpec is the spec of a KindAccount step. It names the admin
 // password's secret, never a value.
@@ -47,7 +56,9 @@ type VmailSpec struct {
 // ProbeSpec says what the probe checks.
 type ProbeSpec struct {
 	// FQDN is the name on the site certificate.
-	FQDN   string `json:"fqdn"`
+	FQDN string `json:"fqdn"`
+	// Domain is a mail domain to send a probe recipient to.
+	Domain string `json:"domain"`
 	CAFile string `json:"ca_file"`
 	BindDN string `json:"bind_dn"`
 }
@@ -122,6 +133,12 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 			return fmt.Errorf("bad secret file step: %w", err)
 		}
 		return s.writeSecretFile(env, spec)
+	case KindCAFile:
+		var spec CAFileSpec
+		if err := step.DecodeSpec(&spec); err != nil {
+			return fmt.Errorf("bad CA file step: %w", err)
+		}
+		return s.writeCAFile(env, spec)
 	case plan.KindProbe:
 		var spec ProbeSpec
 		if err := step.DecodeSpec(&spec); err != nil {

@@ -411,6 +411,18 @@ an interrupted import can simply be run again.`,
 				return err
 			}
 			opts := directory.ImportOptions{Domain: domain, Policy: pol, MustChange: !imp.keep, Workers: imp.workers, DryRun: imp.dryRun}
+			// One connection per worker: Samba serves a connection in one process.
+			for i := 1; i < imp.workers && i < 16 && !imp.dryRun; i++ {
+				extra, _, err := f.open(c.Context())
+				if err != nil {
+					return err
+				}
+				defer extra.Close()
+				opts.Sessions = append(opts.Sessions, extra)
+			}
+			if len(opts.Sessions) > 0 {
+				opts.Sessions = append(opts.Sessions, d)
+			}
 			if pwFile != nil {
 				opts.Passwords = pwFile
 			}

@@ -30,6 +30,10 @@ type ImportOptions struct {
 	Passwords io.Writer
 	// Workers is how many users are created at once; default 4.
 	Workers int
+	// Sessions are extra connections to the same directory; worker i uses
+	// Sessions[i%len(Sessions)] (Samba serves each connection in one
+	// process, so parallel connections use more cores). Empty: all use d.
+	Sessions []Directory
 	// DryRun checks the rows against the directory without creating anyone.
 	DryRun bool
 }
@@ -99,9 +103,15 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 		exists[strings.ToLower(u.Username)] = true
 	}
 	var todo []importRow
+	resume := map[string][]string{} // memberships of skipped users, re-ensured
 	for _, row := range rows {
 		if exists[row.user.Username] {
 			rep.Skipped = append(rep.Skipped, row.user.Username)
+			for _, g := range row.user.Groups {
+				if n, ok := knownG[strings.ToLower(g)]; ok {
+					resume[n] = append(resume[n], row.user.Username)
+				}
+			}
 			continue
 		}
 		var unknown []string
@@ -125,16 +135,18 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 		}
 		return rep, nil
 	}
-	created, bad2, err := createAll(ctx, d, todo, opts)
+	created, bad2, err := createAll(ctx, d, todo, resume, opts)
 	rep.Created = created
 	rep.Bad = append(rep.Bad, bad2...)
 	slices.SortFunc(rep.Bad, func(a, b RowError) int { return a.Line - b.Line })
 	return rep, err
 }
 
-// createAll creates rows with opts.Workers sessions' worth of parallel
-// requests, writing each password as soon as its user exists.
-func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOptions) ([]string, []RowError, error) {
+// createAll creates rows with opts.Workers parallel requests, writing each
+// password as soon as its user exists, then adds the new users (and those in
+// members, from an earlier interrupted run) to their groups, one modify per
+// group.
+func createAll(ctx context.Context, d Directory, todo []importRow, members map[string][]string, opts ImportOptions) ([]string, []RowError, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 4
@@ -148,21 +160,18 @@ func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOp
 	pwOut := bufio.NewWriter(opts.Passwords)
 	jobs := make(chan importRow)
 	var wg sync.WaitGroup
-	for range workers {
+	for i := range workers {
+		sess := d
+		if len(opts.Sessions) > 0 {
+			sess = opts.Sessions[i%len(opts.Sessions)]
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for row := range jobs {
 				pw, err := policyPassword(row.user.Username, opts.Policy)
 				if err == nil {
-					err = d.CreateUser(ctx, row.user, pw, opts.MustChange)
-				}
-				if err == nil {
-					for _, g := range row.user.Groups {
-						if err = d.AddMember(ctx, g, row.user.Username); err != nil {
-							break
-						}
-					}
+					err = sess.CreateUser(ctx, row.user, pw, opts.MustChange)
 				}
 				mu.Lock()
 				switch {
@@ -176,6 +185,9 @@ func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOp
 					bad = append(bad, RowError{Line: row.line, Username: row.user.Username, Reason: err.Error()})
 				default:
 					created = append(created, row.user.Username)
+					for _, g := range row.user.Groups {
+						members[g] = append(members[g], row.user.Username)
+					}
 					fmt.Fprintf(pwOut, "%s,%s\n", row.user.Username, pw)
 					if werr := pwOut.Flush(); werr != nil && fatal == nil {
 						fatal = fmt.Errorf("writing the passwords file: %w", werr)
@@ -196,6 +208,17 @@ func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOp
 	}
 	close(jobs)
 	wg.Wait()
+	// Memberships: one modify per group for all new members.
+	groups := make([]string, 0, len(members))
+	for g := range members {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g := range groups {
+		if err := d.AddMembers(ctx, g, members[g]); err != nil && fatal == nil {
+			fatal = fmt.Errorf("users were created but not all added to their groups (run the import again to finish): %w", err)
+		}
+	}
 	slices.Sort(created)
 	if fatal == nil && ctx.Err() != nil {
 		fatal = ctx.Err()

@@ -428,6 +428,54 @@ func (l *LDAP) member(group, username string, add bool) error {
 	return fmt.Errorf("changing members of group %s: %v", group, ldapMessage(err))
 }
 
+// AddMembers implements Directory.
+func (l *LDAP) AddMembers(ctx context.Context, group string, usernames []string) error {
+	gdn, err := l.groupEntryDN(group)
+	if err != nil {
+		return err
+	}
+	current := map[string]bool{}
+	req := ldap.NewSearchRequest(gdn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false, "(objectClass=group)", []string{"member"}, nil)
+	if res, err := l.conn.Search(req); err == nil && len(res.Entries) == 1 {
+		for _, m := range res.Entries[0].GetAttributeValues("member") {
+			current[strings.ToLower(m)] = true
+		}
+	}
+	const chunk = 200
+	for start := 0; start < len(usernames); start += chunk {
+		batch := usernames[start:min(start+chunk, len(usernames))]
+		var terms strings.Builder
+		for _, u := range batch {
+			if err := checkUsername(u); err != nil {
+				return err
+			}
+			terms.WriteString("(sAMAccountName=" + EscapeFilter(u) + ")")
+		}
+		es, err := l.search("(&(sAMAccountType=805306368)(|"+terms.String()+"))", []string{"sAMAccountName"})
+		if err != nil {
+			return err
+		}
+		if len(es) != len(batch) {
+			return fmt.Errorf("adding members to group %s: %d of %d users are not in the directory", group, len(batch)-len(es), len(batch))
+		}
+		var dns []string
+		for _, e := range es {
+			if !current[strings.ToLower(e.DN)] {
+				dns = append(dns, e.DN)
+			}
+		}
+		if len(dns) == 0 {
+			continue
+		}
+		mod := ldap.NewModifyRequest(gdn, nil)
+		mod.Add("member", dns)
+		if err := l.conn.Modify(mod); err != nil {
+			return fmt.Errorf("adding members to group %s: %v", group, ldapMessage(err))
+		}
+	}
+	return nil
+}
+
 // AddMember implements Directory.
 func (l *LDAP) AddMember(ctx context.Context, group, username string) error {
 	return l.member(group, username, true)

@@ -83,6 +83,9 @@ type Directory interface {
 	SetGroupDescription(ctx context.Context, name, description string) error
 	// DeleteGroup removes a group.
 	DeleteGroup(ctx context.Context, name string) error
+	// AddMembers adds several users to a group in one modify; users that
+	// are members already are skipped.
+	AddMembers(ctx context.Context, group string, usernames []string) error
 	// AddMember and RemoveMember change a group's direct members.
 	AddMember(ctx context.Context, group, username string) error
 	RemoveMember(ctx context.Context, group, username string) error

@@ -358,6 +358,16 @@ func (f *Fake) member(group, username string, add bool) error {
 	return nil
 }
 
+// AddMembers implements directory.Directory.
+func (f *Fake) AddMembers(ctx context.Context, group string, usernames []string) error {
+	for _, u := range usernames {
+		if err := f.member(group, u, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // AddMember implements directory.Directory.
 func (f *Fake) AddMember(_ context.Context, group, username string) error {
 	return f.member(group, username, true)

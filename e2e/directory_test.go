@@ -1,0 +1,205 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+	"github.com/posse-project/posse/sandbox"
+)
+
+// Passwords from examples/small-office.secrets.yaml.
+const (
+	scannerPW = "Example-Scan-To-Folder-9" // must_change_password: false
+	realm     = "AD.MUELLER-PARTNER.EXAMPLE"
+	baseDN    = "DC=ad,DC=mueller-partner,DC=example"
+)
+
+// hostCmd runs a client tool on the host (outside the box) with extra
+// environment and stdin, returning combined output and the error.
+func hostCmd(stdin string, env []string, argv ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	c.Env = append(os.Environ(), env...)
+	c.Stdin = strings.NewReader(stdin)
+	out, err := c.CombinedOutput()
+	return string(out), err
+}
+
+// kinit asks the box's KDC for a ticket for user with pw, using a krb5.conf
+// that names the box directly.
+func kinit(t *testing.T, dir, ip, user, pw string) error {
+	conf := filepath.Join(dir, "krb5.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[libdefaults]\n\tdefault_realm = %s\n\tdns_lookup_kdc = false\n[realms]\n%s = {\n\tkdc = %s\n}\n", realm, realm, ip)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cc := "FILE:" + filepath.Join(dir, "cc-"+user)
+	out, err := hostCmd(pw+"\n", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kinit", user+"@"+realm)
+	if err != nil {
+		return fmt.Errorf("kinit %s: %v: %s", user, err, out)
+	}
+	hostCmd("", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kdestroy")
+	return nil
+}
+
+// possectlIn runs possectl inside the box with stdin, returning stdout,
+// stderr and the exit code.
+func possectlIn(t *testing.T, tb *harness.TestBox, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	code, err := tb.Run(ctx, sandbox.RunOptions{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e}, append([]string{"possectl"}, args...)...)
+	if err != nil {
+		t.Fatalf("possectl %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestDirectory provisions the example site's domain controller and checks
+// it from outside the box with the standard clients.
+func TestDirectory(t *testing.T) {
+	for _, tool := range []string{"ldapsearch", "smbclient", "kinit"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed on the host (apt-get install ldap-utils smbclient krb5-user)", tool)
+		}
+	}
+	tb := harness.Box(t, "dir")
+	ip := tb.IP()
+	dir := t.TempDir()
+	start := time.Now()
+	tb.Apply(t, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml")
+	t.Logf("provisioned the example site in %.1fs", time.Since(start).Seconds())
+	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/dir")
+	tb.CopyIn(t, "../examples/small-office.secrets.yaml", "/root/dir/secrets.yaml", 0o600)
+	secrets := []string{"--secrets", "/root/dir/secrets.yaml"}
+
+	ca := filepath.Join(dir, "ca.crt")
+	tb.CopyOut(t, "/var/lib/posse/tls/ca.crt", ca)
+	if out, _, code := possectlIn(t, tb, "", "users", "ca"); code != 0 || !strings.Contains(out, "BEGIN CERTIFICATE") {
+		t.Errorf("possectl users ca: %d %s", code, out)
+	}
+
+	t.Run("ldapsearch over LDAPS with the site CA", func(t *testing.T) {
+		var out string
+		harness.Eventually(t, 30*time.Second, func() error {
+			var err error
+			out, err = hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+				"ldapsearch", "-x", "-H", "ldaps://"+ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
+				"-b", baseDN, "(sAMAccountName=amueller)", "memberOf", "mail", "proxyAddresses")
+			return err
+		})
+		for _, want := range []string{
+			"memberOf: CN=partners,OU=Posse," + baseDN,
+			"memberOf: CN=staff,OU=Posse," + baseDN,
+			"mail: anna.mueller@mueller-partner.example",
+			"proxyAddresses: smtp:anna@mueller-partner.example",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("ldapsearch output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("smbclient netlogon", func(t *testing.T) {
+		auth := filepath.Join(dir, "auth")
+		os.WriteFile(auth, []byte("username = scanner\npassword = "+scannerPW+"\ndomain = MUELLER\n"), 0o600)
+		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+			t.Errorf("smbclient: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("kinit right and wrong password", func(t *testing.T) {
+		if err := kinit(t, dir, ip, "scanner", scannerPW); err != nil {
+			t.Error(err)
+		}
+		if err := kinit(t, dir, ip, "scanner", "Wrong-Password-1"); err == nil {
+			t.Error("kinit with a wrong password worked")
+		}
+	})
+
+	t.Run("reset password", func(t *testing.T) {
+		const pw = "Brand-New-Pass-77"
+		if out, errOut, code := possectlIn(t, tb, pw+"\n", append([]string{"users", "set-password", "efischer", "--password-stdin", "--no-must-change"}, secrets...)...); code != 0 {
+			t.Fatalf("set-password: %d %s %s", code, out, errOut)
+		}
+		if err := kinit(t, dir, ip, "efischer", pw); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("disable blocks logon", func(t *testing.T) {
+		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "disable", "scanner"}, secrets...)...); code != 0 {
+			t.Fatalf("disable: %s", e)
+		}
+		if err := kinit(t, dir, ip, "scanner", scannerPW); err == nil {
+			t.Error("a disabled user got a ticket")
+		}
+		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "enable", "scanner"}, secrets...)...); code != 0 {
+			t.Fatalf("enable: %s", e)
+		}
+		if err := kinit(t, dir, ip, "scanner", scannerPW); err != nil {
+			t.Errorf("after enable: %v", err)
+		}
+	})
+
+	t.Run("import 200 rows with bad ones", func(t *testing.T) {
+		var csv strings.Builder
+		csv.WriteString("username,given_name,surname,email,groups\n")
+		for i := range 200 {
+			fmt.Fprintf(&csv, "imp%03d,Given%d,Sur%d,,staff\n", i, i, i)
+		}
+		csv.WriteString("bad name,x,y,,\nimp001,dup,dup,,\nzz1,x,y,not-an-email,\nzz2,x,y,,nosuchgroup\n")
+		f := filepath.Join(dir, "users.csv")
+		os.WriteFile(f, []byte(csv.String()), 0o600)
+		tb.CopyIn(t, f, "/root/dir/users.csv", 0o600)
+		start := time.Now()
+		out, errOut, code := possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv", "--domain", "mueller-partner.example"}, secrets...)...)
+		t.Logf("imported in %.1fs: %s", time.Since(start).Seconds(), out)
+		if code != 1 || !strings.Contains(out, "created 200 users") || strings.Count(errOut, "line ") != 4 {
+			t.Errorf("import: exit %d\n%s\n%s", code, out, errOut)
+		}
+		if strings.Contains(out+errOut, "imp000,") {
+			t.Error("import printed a password line")
+		}
+		mode := tb.MustRun(t, "stat", "-c", "%a %s", "/root/dir/pw.csv")
+		if !strings.HasPrefix(mode, "600 ") {
+			t.Errorf("passwords file: %s", mode)
+		}
+		list, _, _ := possectlIn(t, tb, "", append([]string{"users", "list", "--json"}, secrets...)...)
+		var us []struct{ Username string }
+		if err := json.Unmarshal([]byte(list), &us); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, u := range us {
+			if strings.HasPrefix(u.Username, "imp") {
+				n++
+			}
+		}
+		if n != 200 {
+			t.Errorf("%d imported users in the directory, want 200", n)
+		}
+		// Resumable: a second run creates nobody.
+		out, _, _ = possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv"}, secrets...)...)
+		if !strings.Contains(out, "created 0 users, skipped 200 existing") {
+			t.Errorf("second import: %s", out)
+		}
+	})
+
+	t.Run("re-apply is a no-op for the directory", func(t *testing.T) {
+		_, _, steps := planUnits(t, tb, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml")
+		if steps != 0 {
+			t.Errorf("re-plan has %d steps, want 0", steps)
+		}
+	})
+}

@@ -1,7 +1,11 @@
 package provisioning
 
+import (
+	"github.com/posse-project/posse/services/directory"
+)
+
 // Services returns the managed services in the order they are planned and
 // applied: the directory first, since files and mail authenticate against it.
 func Services() []Service {
-	return []Service{}
+	return []Service{directory.New()}
 }

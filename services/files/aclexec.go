@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/posse-project/posse/provisioning/host"
 )
@@ -99,6 +100,9 @@ func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 	if err := os.Chmod(full, mode); err != nil {
 		return fmt.Errorf("set mode of %s: %w", a.Path, err)
 	}
+	if err := removeNTACL(full); err != nil {
+		return fmt.Errorf("%s: %w", a.Path, err)
+	}
 	if spec.Recycle {
 		bin := path.Join(a.Path, RecycleDir)
 		if err := os.Mkdir(env.Path(bin), 0o770); err != nil && !errors.Is(err, os.ErrExist) {
@@ -155,3 +159,23 @@ func propagate(ctx context.Context, env *host.Env, full string, cur, want NumACL
 // lchown changes owner and group without following links; tests replace
 // it, since only root may give files away.
 var lchown = os.Lchown
+
+// NTACLAttr is where Samba's acl_xattr module stores a Windows ACL.
+const NTACLAttr = "security.NTACL"
+
+// hasNTACL reports whether a Windows ACL is stored on the directory,
+// which Samba would use instead of the POSIX ACL.
+func hasNTACL(full string) bool {
+	n, err := syscall.Getxattr(full, NTACLAttr, nil)
+	return err == nil && n > 0
+}
+
+// removeNTACL drops a stored Windows ACL so the POSIX ACL Posse sets is
+// what Samba maps and enforces.
+func removeNTACL(full string) error {
+	err := syscall.Removexattr(full, NTACLAttr)
+	if err == nil || errors.Is(err, syscall.ENODATA) || errors.Is(err, syscall.ENOTSUP) {
+		return nil
+	}
+	return fmt.Errorf("remove the Windows ACL (%s): %w", NTACLAttr, err)
+}

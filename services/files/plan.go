@@ -291,6 +291,9 @@ func aclSteps(ctx context.Context, env *host.Env, acls []ACLSpec) ([]plan.Step, 
 		default:
 			ch = Diff(cur, want, names)
 		}
+		if exists && hasNTACL(env.Path(a.ACL.Path)) {
+			ch = append(ch, plan.Change{Field: "windows acl", Before: "stored (" + NTACLAttr + ")", After: "removed: the POSIX ACL applies"})
+		}
 		if a.Recycle && exists && !dirExists(env, path.Join(a.ACL.Path, RecycleDir)) {
 			ch = append(ch, plan.Change{Field: "recycle bin folder", After: path.Join(a.ACL.Path, RecycleDir)})
 		}

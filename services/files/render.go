@@ -61,6 +61,15 @@ func renderShare(b *strings.Builder, wg string, sh Share) {
 	}
 	// New files and folders take the share's default ACL.
 	kv(b, "inherit acls", "yes")
+	// Permissions come from the template only: Windows clients can neither
+	// see nor change ACLs, so a member of a write group cannot widen the
+	// share root's ACL (Samba maps POSIX rwx to Full Control, which
+	// includes the right to change permissions, and "acl map full control
+	// = no" did not change that in Samba 4.17). New files and folders get
+	// group rwx so the inherited ACL entries are not masked.
+	kv(b, "nt acl support", "no")
+	kv(b, "create mask", "0770")
+	kv(b, "directory mask", "0770")
 	if !sh.RecycleBin {
 		kv(b, "vfs objects", vfsBase)
 		return

@@ -10,6 +10,16 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 )
 
+// ServiceAccountPrefix starts the names of accounts other Posse services
+// create for themselves (posse-mail, …). The directory plan neither reports
+// nor prunes them unless the template lists them.
+const ServiceAccountPrefix = "posse-"
+
+// IsServiceAccount reports whether username belongs to a Posse service.
+func IsServiceAccount(username string) bool {
+	return strings.HasPrefix(strings.ToLower(username), ServiceAccountPrefix)
+}
+
 // desired is the directory part of a site, validated and normalised.
 type desired struct {
 	groups    []GroupSpec
@@ -130,7 +140,7 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 		}
 	}
 	for _, u := range users {
-		if u.Builtin || wantU[strings.ToLower(u.Username)] {
+		if u.Builtin || wantU[strings.ToLower(u.Username)] || IsServiceAccount(u.Username) {
 			continue
 		}
 		if prune && u.Managed && ValidUsername(u.Username) {

@@ -44,7 +44,7 @@ func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
 		out.Groups = append(out.Groups, site.Group{Name: g.Name, Description: g.Description})
 	}
 	for _, u := range users {
-		if u.Builtin {
+		if u.Builtin || IsServiceAccount(u.Username) {
 			continue
 		}
 		if !ValidUsername(u.Username) {

@@ -295,6 +295,7 @@ func TestPlanNotesAndPrune(t *testing.T) {
 		b.provisioned(t, s)
 		b.apply(t, mustPlan(t, b, s))
 		b.dir.SeedUser(directory.User{Username: "olduser"}, "")
+		b.dir.SeedUser(directory.User{Username: "posse-mail"}, "") // the mail service's own account
 		b.dir.SeedGroup(directory.Group{Name: "oldgroup"})
 		b.dir.SeedUser(directory.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
 		steps, notes, err := b.svc.Plan(ctx, s, b.env)
@@ -326,7 +327,7 @@ func TestPlanNotesAndPrune(t *testing.T) {
 			}
 		}
 		for _, c := range b.dir.Calls() {
-			if strings.Contains(c, "Administrator") || strings.Contains(c, "Domain Users") || strings.Contains(c, "handmade") {
+			if strings.Contains(c, "Administrator") || strings.Contains(c, "Domain Users") || strings.Contains(c, "handmade") || strings.Contains(c, "posse-mail") {
 				t.Errorf("touched a built-in or unmanaged entry: %s", c)
 			}
 		}

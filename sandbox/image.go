@@ -165,6 +165,9 @@ func EnsureImage(ctx context.Context, progress io.Writer) (string, error) {
 // current one, except images that running boxes use. Called with the image
 // lock held.
 func removeOldImages(progress io.Writer) {
+	if progress == nil {
+		progress = io.Discard
+	}
 	inUse := map[string]bool{}
 	boxes, _ := List()
 	for _, b := range boxes {

@@ -10,8 +10,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Dir holds images and box directories. Tests may point it elsewhere.
+// Dir holds images and box directories; $POSSE_SANDBOX_DIR overrides it
+// (it must not be on overlayfs).
 var Dir = "/var/lib/posse/sandbox"
+
+func init() {
+	if d := os.Getenv("POSSE_SANDBOX_DIR"); d != "" && filepath.IsAbs(d) {
+		Dir = filepath.Clean(d)
+	}
+}
 
 // RunDir holds runtime state of running boxes (one NAME.json each).
 var RunDir = "/run/posse/sandbox"

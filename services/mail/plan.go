@@ -56,7 +56,10 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		}
 		if ok {
 			pre = append(pre, step)
-		} else if pw, err = ReadPassword(env); err != nil {
+		}
+		// The files compare against the stored password; a repaired
+		// account keeps it, a new one gets a new password.
+		if pw, err = ReadPassword(env); err != nil && !errors.Is(err, errNoPassword) {
 			return nil, nil, err
 		}
 	}

@@ -17,8 +17,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // aliases, one of which leads through the other.
 func testSite() *site.Site {
 	return &site.Site{
-		Version: 1,
-		Site:    site.Info{Name: "Müller & Partner", Domain: "mueller-partner.example", Workgroup: "MUELLER"},
+		Version:   1,
+		Site:      site.Info{Name: "Müller & Partner", Domain: "mueller-partner.example", Workgroup: "MUELLER"},
+		Directory: site.Directory{AdminPassword: site.NewSecretRef("domain_admin")},
 		Users: []site.User{
 			{Username: "amueller", Email: "anna.mueller@mueller-partner.example", Aliases: []string{"anna@mueller-partner.example"}},
 			{Username: "bschmidt"},

@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+)
+
+// filesSite is a site with a share that partners write and staff read,
+// with a recycle bin, and home folders. carol is in neither group.
+// {{.STAFF}} is where staff goes: "read" or "write"; {{.SHARES}} toggles
+// the share.
+const filesSite = `version: 1
+site:
+  name: "Files Test"
+  domain: files.example
+  workgroup: FILES
+directory:
+  admin_password: ${secret:domain_admin}
+groups:
+  - name: partners
+  - name: staff
+users:
+  - username: alice
+    groups: [partners]
+    password: ${secret:alice}
+    must_change_password: false
+  - username: bob
+    groups: [staff]
+    password: ${secret:bob}
+    must_change_password: false
+  - username: carol
+    password: ${secret:carol}
+    must_change_password: false
+SHARES
+homes: {enabled: true}
+`
+
+const filesShare = `shares:
+  - name: Akten
+    description: "Client files"
+    STAFF: [staff]
+    write: [partners]
+    recycle_bin: true
+`
+
+var filesPasswords = map[string]string{"alice": "Alice-Files-2026!", "bob": "Bob-Files-2026!", "carol": "Carol-Files-2026!"}
+
+// writeFilesSite writes the template (staff "read" or "write", or no share
+// at all when staff is "") and the secrets into dir.
+func writeFilesSite(t *testing.T, dir, staff string) (template, secrets string) {
+	t.Helper()
+	share := ""
+	if staff != "" {
+		share = strings.Replace(filesShare, "STAFF", staff, 1)
+		if staff == "write" {
+			share = strings.Replace(filesShare, "STAFF: [staff]\n    write: [partners]", "write: [partners, staff]", 1)
+		}
+	}
+	template = filepath.Join(dir, "files-"+staff+".yaml")
+	if err := os.WriteFile(template, []byte(strings.Replace(filesSite, "SHARES\n", share, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets = filepath.Join(dir, "files.secrets.yaml")
+	s := "domain_admin: \"Files-Admin-Pw-2026!\"\n"
+	for u, pw := range filesPasswords {
+		s += fmt.Sprintf("%s: %q\n", u, pw)
+	}
+	if err := os.WriteFile(secrets, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return template, secrets
+}
+
+// smb runs smbclient on the host against //ip/share as user, with the
+// password in an auth file (never in argv), and returns its output.
+func smb(t *testing.T, dir, ip, share, user string, cmds string) (string, error) {
+	t.Helper()
+	auth := filepath.Join(dir, "auth-"+user)
+	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+filesPasswords[user]+"\ndomain = FILES\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
+}
+
+func dcPID(t *testing.T, tb *harness.TestBox) string {
+	return strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "samba-ad-dc"))
+}
+
+// TestFiles applies a site with a share and home folders and checks access
+// with the real smbclient from outside the box.
+func TestFiles(t *testing.T) {
+	if _, err := exec.LookPath("smbclient"); err != nil {
+		t.Skip("smbclient is not installed on the host (apt-get install smbclient)")
+	}
+	tb := harness.Box(t, "files")
+	ip, dir := tb.IP(), t.TempDir()
+	template, secrets := writeFilesSite(t, dir, "read")
+	tb.Apply(t, template, secrets)
+	up := filepath.Join(dir, "up.txt")
+	os.WriteFile(up, []byte("from the host\n"), 0o644)
+
+	harness.Eventually(t, 30*time.Second, func() error {
+		out, err := smb(t, dir, ip, "Akten", "alice", "ls")
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
+
+	t.Run("writer puts and gets", func(t *testing.T) {
+		back := filepath.Join(dir, "back.txt")
+		if out, err := smb(t, dir, ip, "Akten", "alice", "mkdir sub; put "+up+" sub/a.txt; get sub/a.txt "+back); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if b, _ := os.ReadFile(back); string(b) != "from the host\n" {
+			t.Errorf("got back %q", b)
+		}
+	})
+	t.Run("reader gets but cannot put", func(t *testing.T) {
+		if out, err := smb(t, dir, ip, "Akten", "bob", "get sub/a.txt "+filepath.Join(dir, "bob.txt")); err != nil {
+			t.Errorf("get: %v: %s", err, out)
+		}
+		out, _ := smb(t, dir, ip, "Akten", "bob", "put "+up+" b.txt")
+		if !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("put as a reader: %s", out)
+		}
+	})
+	t.Run("neither group cannot list", func(t *testing.T) {
+		out, err := smb(t, dir, ip, "Akten", "carol", "ls")
+		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("ls as carol: %v: %s", err, out)
+		}
+	})
+	t.Run("writer cannot widen the share's ACL", func(t *testing.T) {
+		if _, err := exec.LookPath("smbcacls"); err != nil {
+			t.Skip("smbcacls is not installed on the host")
+		}
+		auth := filepath.Join(dir, "auth-alice")
+		hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
+		if out := tb.MustRun(t, "getfacl", "-n", "-p", "/srv/posse/shares/akten"); strings.Count(out, ":rwx") != 8 {
+			t.Errorf("share root ACL changed from Windows:\n%s", out)
+		}
+	})
+	t.Run("home is private", func(t *testing.T) {
+		if out, err := smb(t, dir, ip, "alice", "alice", "put "+up+" mine.txt; ls"); err != nil {
+			t.Errorf("alice in her home: %v: %s", err, out)
+		}
+		if out, err := smb(t, dir, ip, "alice", "bob", "ls"); err == nil {
+			t.Errorf("bob listed alice's home: %s", out)
+		}
+		if mode := tb.MustRun(t, "stat", "-c", "%a", "/srv/posse/homes/alice"); strings.TrimSpace(mode) != "700" {
+			t.Errorf("alice's home has mode %s", mode)
+		}
+	})
+	t.Run("deleted file lands in the recycle bin", func(t *testing.T) {
+		if out, err := smb(t, dir, ip, "Akten", "alice", "del sub/a.txt"); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		tb.MustRun(t, "test", "-f", "/srv/posse/shares/akten/.recycle/alice/sub/a.txt")
+		out, _ := smb(t, dir, ip, "Akten", "alice", "ls")
+		if strings.Contains(out, ".recycle") && !strings.Contains(out, "DH") {
+			t.Errorf(".recycle is not hidden:\n%s", out)
+		}
+	})
+	t.Run("read to write without restart", func(t *testing.T) {
+		pid := dcPID(t, tb)
+		tw, _ := writeFilesSite(t, dir, "write")
+		tb.Apply(t, tw, secrets)
+		if out, err := smb(t, dir, ip, "Akten", "bob", "put "+up+" sub/b.txt"); err != nil {
+			t.Errorf("put after the change: %v: %s", err, out)
+		}
+		if now := dcPID(t, tb); now != pid {
+			t.Errorf("samba-ad-dc MainPID %s, was %s: it was restarted", now, pid)
+		}
+	})
+	t.Run("re-apply changes nothing", func(t *testing.T) {
+		_, _, steps := planUnits(t, tb, filepath.Join(dir, "files-write.yaml"), secrets)
+		if steps != 0 {
+			t.Errorf("plan after apply has %d steps", steps)
+		}
+	})
+	t.Run("removing the share keeps its data", func(t *testing.T) {
+		tn, _ := writeFilesSite(t, dir, "")
+		out := tb.Apply(t, tn, secrets)
+		tb.MustRun(t, "test", "-f", "/srv/posse/shares/akten/sub/b.txt")
+		if o, err := smb(t, dir, ip, "Akten", "alice", "ls"); err == nil || !strings.Contains(o, "BAD_NETWORK_NAME") {
+			t.Errorf("removed share still served: %v: %s", err, o)
+		}
+		if !strings.Contains(out, "stay") {
+			t.Logf("apply output does not mention the kept directory:\n%s", out)
+		}
+	})
+}

@@ -11,16 +11,16 @@ import (
 // from a file (for example a Site built in memory and then validated).
 // Problems never contain secret values.
 type Problem struct {
-	File string
-	Line int
-	Col  int
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	Col  int    `json:"col,omitempty"`
 	// Path is the model path of the offending value, such as
 	// users[3].groups[1]; indices are 0-based.
-	Path string
+	Path string `json:"path,omitempty"`
 	// Message says what is wrong, in lower case.
-	Message string
+	Message string `json:"message"`
 	// Hint says what to do next; may be empty.
-	Hint string
+	Hint string `json:"hint,omitempty"`
 }
 
 // Position returns "FILE:LINE:COL", dropping the parts that are unknown.

@@ -184,7 +184,7 @@ func (o *users) Import(sender dbus.Sender, msg dbus.Message, csv []byte, dryRun 
 		r, err = o.s.backend.ImportUsers(ctx, csv, dryRun)
 		return err
 	})
-	r.Created, r.Updated, r.Problems = nonNil(r.Created), nonNil(r.Updated), nonNil(r.Problems)
+	r.Created, r.Skipped, r.Problems, r.Passwords = nonNil(r.Created), nonNil(r.Skipped), nonNil(r.Problems), nonNil(r.Passwords)
 	return r, derr
 }
 

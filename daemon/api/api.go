@@ -144,10 +144,15 @@ type Entry struct {
 // ImportResult is what a CSV import did.
 type ImportResult struct {
 	Created []string
-	Updated []string
-	// Problems are per-line errors ("line 4: username "x y" …"); lines with
+	// Skipped are users that already existed.
+	Skipped []string
+	// Problems are per-line errors ("line 4 (x y): …"); lines with
 	// problems are not imported.
 	Problems []string
+	// Passwords are "username,password" lines with the generated initial
+	// password of each created user: the only copy, for the caller to hand
+	// out. Empty in a dry run.
+	Passwords []string
 }
 
 // Step is one plan step as apply reports it. Targets and summaries never

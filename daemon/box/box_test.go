@@ -1,0 +1,189 @@
+package box
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/directory/directorytest"
+)
+
+const testSite = `version: 1
+site:
+  name: "Test Office"
+  domain: example.com
+  workgroup: EXAMPLE
+directory:
+  admin_password: ${secret:domain_admin}
+  password_policy: {min_length: 12, complexity: true, max_age_days: 0}
+groups:
+  - name: staff
+users:
+  - username: carla
+    password: ${secret:carla}
+shares:
+  - name: Data
+    read: [staff]
+mail:
+  domains: [example.com]
+  aliases:
+    - address: info@example.com
+      to: [carla]
+`
+
+// newBox returns a Box on a temp root; with applied, a site was applied.
+func newBox(t *testing.T, applied bool) (*Box, *directorytest.Fake) {
+	t.Helper()
+	root := t.TempDir()
+	fake := directorytest.New()
+	var gotConn directory.ConnSpec
+	b := &Box{Root: root, Hostname: "dc1", OpenDirectory: func(_ context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error) {
+		gotConn = c
+		if pw, ok := env.Secrets.Lookup(c.AdminSecret); !ok || pw != "Admin-Passw0rd!" {
+			return nil, errors.New("wrong admin password")
+		}
+		return fake, nil
+	}}
+	t.Cleanup(func() {
+		if gotConn.AdminSecret != "" && (gotConn.Realm != "AD.EXAMPLE.COM" || gotConn.FQDN != "dc1.ad.example.com") {
+			t.Errorf("directory conn = %+v", gotConn)
+		}
+	})
+	if applied {
+		state := filepath.Join(root, host.DefaultStateDir)
+		if err := os.MkdirAll(state, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(state, "site.yaml"), []byte(testSite), 0o600)
+		os.WriteFile(filepath.Join(state, "secrets.yaml"), []byte("domain_admin: \"Admin-Passw0rd!\"\n"), 0o600)
+	}
+	return b, fake
+}
+
+func TestUsersThroughTheDirectory(t *testing.T) {
+	b, fake := newBox(t, true)
+	ctx := context.Background()
+	fake.SeedGroup(directory.Group{Name: "staff"})
+	if err := b.CreateUser(ctx, api.User{Username: "anna", GivenName: "Anna", Groups: []string{"staff"}}, "Sommer-2026-ok", true); err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.User(ctx, "anna")
+	if err != nil || u.Email != "anna@example.com" || len(u.Groups) != 1 || u.Groups[0] != "staff" {
+		t.Errorf("User(anna) = %+v, %v", u, err)
+	}
+	if pw, _, _ := fake.Password("anna"); pw != "Sommer-2026-ok" {
+		t.Error("password not set in the directory")
+	}
+	gs, err := b.Groups(ctx)
+	if err != nil || len(gs) != 1 || len(gs[0].Members) != 1 || gs[0].Members[0] != "anna" {
+		t.Errorf("Groups() = %+v, %v", gs, err)
+	}
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"too short for the site policy", b.SetPassword(ctx, "anna", "Short1!", false), daemon.ErrInvalid},
+		{"exists", b.CreateUser(ctx, api.User{Username: "anna"}, "Sommer-2026-ok", true), daemon.ErrInvalid},
+		{"unknown user", b.SetPassword(ctx, "nobody1", "Sommer-2026-ok", false), daemon.ErrNotFound},
+		{"delete unknown", b.DeleteUser(ctx, "nobody1"), daemon.ErrNotFound},
+	}
+	for _, tt := range tests {
+		if !errors.Is(tt.err, tt.want) {
+			t.Errorf("%s: error %v, want %v", tt.name, tt.err, tt.want)
+		}
+	}
+	if err := b.SetDisabled(ctx, "anna", true); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := b.User(ctx, "anna"); !u.Disabled {
+		t.Error("not disabled")
+	}
+	list, err := b.Users(ctx, "ANN")
+	if err != nil || len(list) != 1 {
+		t.Errorf("Users(ANN) = %+v, %v", list, err)
+	}
+	if err := b.DeleteUser(ctx, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.ImportUsers(ctx, []byte("username,given_name\nbob,Bob\nbad name,X\n"), false)
+	if err != nil || len(res.Created) != 1 || len(res.Passwords) != 1 || !strings.HasPrefix(res.Passwords[0], "bob,") || len(res.Problems) != 1 {
+		t.Errorf("ImportUsers = %+v, %v", res, err)
+	}
+}
+
+func TestWithoutAppliedSite(t *testing.T) {
+	b, _ := newBox(t, false)
+	ctx := context.Background()
+	st, err := b.Status(ctx)
+	if err != nil || st.Hostname != "dc1" || st.Site != "" {
+		t.Errorf("Status() = %+v, %v", st, err)
+	}
+	_, err = b.Users(ctx, "")
+	if !errors.Is(err, daemon.ErrNotAvailable) || !strings.Contains(err.Error(), "no site has been applied") {
+		t.Errorf("Users() error = %v", err)
+	}
+	if _, err := b.Export(ctx); !errors.Is(err, daemon.ErrNotAvailable) {
+		t.Errorf("Export() error = %v", err)
+	}
+}
+
+func TestSiteReads(t *testing.T) {
+	b, _ := newBox(t, true)
+	ctx := context.Background()
+	st, err := b.Status(ctx)
+	if err != nil || st.Site != "Test Office" || st.TemplateHash == "" || len(st.Services) != 3 || st.Services[0].State != "unknown" {
+		t.Errorf("Status() = %+v, %v", st, err)
+	}
+	sh, err := b.Shares(ctx)
+	if err != nil || len(sh) != 1 || sh[0].Path != "/srv/posse/shares/data" {
+		t.Errorf("Shares() = %+v, %v", sh, err)
+	}
+	al, err := b.Aliases(ctx)
+	if err != nil || len(al) != 1 || al[0].To[0] != "carla" {
+		t.Errorf("Aliases() = %+v, %v", al, err)
+	}
+	exp, err := b.Export(ctx)
+	if err != nil || string(exp) != testSite {
+		t.Errorf("Export() = %q, %v", exp, err)
+	}
+	if err := b.SetShare(ctx, api.Share{Name: "X"}); !errors.Is(err, daemon.ErrNotAvailable) || !strings.Contains(err.Error(), "site template") {
+		t.Errorf("SetShare() error = %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	b, _ := newBox(t, true)
+	tests := []struct {
+		name     string
+		template string
+		secrets  map[string]string
+		want     string
+	}{
+		{"valid", testSite, nil, ""},
+		{"bad domain", strings.Replace(testSite, "domain: example.com", "domain: Not A Domain", 1), nil, "site.domain"},
+		{"weak secret", testSite, map[string]string{"domain_admin": "x"}, "directory.admin_password"},
+		{"kept admin secret counts", testSite, map[string]string{"carla": "Valid-Passw0rd-1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps, err := b.Validate(context.Background(), []byte(tt.template), tt.secrets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" && len(ps) != 0 {
+				t.Errorf("problems: %+v", ps)
+			}
+			if tt.want != "" && (len(ps) == 0 || ps[0].Path != tt.want || ps[0].Line == 0) {
+				t.Errorf("problems = %+v, want one at %s", ps, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,277 @@
+package box
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/internal/fsutil"
+	"github.com/posse-project/posse/provisioning"
+	"github.com/posse-project/posse/provisioning/apply"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// templateName names a template sent over the bus in problems.
+const templateName = "template"
+
+// problems converts site problems for the bus.
+func problems(ps site.Problems) []api.Problem {
+	out := make([]api.Problem, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, api.Problem{Path: p.Path, Line: int32(p.Line), Column: int32(p.Col), Message: p.Message, Hint: p.Hint})
+	}
+	return out
+}
+
+// mergedSecrets looks secrets up in the caller's values first, then in the
+// ones the box kept from the last apply (the domain admin and backup
+// passwords), so a re-apply need not send them again.
+type mergedSecrets struct {
+	given *site.Store
+	kept  *site.Store
+}
+
+func (m mergedSecrets) Lookup(name string) (string, bool) {
+	if v, ok := m.given.Lookup(name); ok {
+		return v, true
+	}
+	return m.kept.Lookup(name)
+}
+
+func (b *Box) secrets(given map[string]string) mergedSecrets {
+	m := mergedSecrets{given: site.NewStore(), kept: site.NewStore()}
+	for k, v := range given {
+		m.given.Set(k, v)
+	}
+	if _, kept, err := b.applied(); err == nil && kept != nil {
+		m.kept = kept
+	}
+	return m
+}
+
+// Validate implements daemon.Backend.
+func (b *Box) Validate(_ context.Context, template []byte, secrets map[string]string) ([]api.Problem, error) {
+	s, err := site.Parse(templateName, template)
+	var ps site.Problems
+	if errors.As(err, &ps) {
+		return problems(ps), nil
+	}
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if len(secrets) > 0 {
+		return problems(site.CheckSecrets(s, b.secrets(secrets))), nil
+	}
+	return []api.Problem{}, nil
+}
+
+// load parses a template or returns its problems as an invalid-input error.
+func load(file string, template []byte) (*site.Site, error) {
+	s, err := site.Parse(file, template)
+	if err != nil {
+		return nil, invalid(fmt.Errorf("the template has problems:\n%w", err))
+	}
+	return s, nil
+}
+
+// Plan implements daemon.Backend.
+func (b *Box) Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error) {
+	s, err := load(templateName, template)
+	if err != nil {
+		return api.PlanResult{}, err
+	}
+	env, closeEnv, err := b.realEnv(ctx, b.secrets(secrets))
+	if err != nil {
+		return api.PlanResult{}, err
+	}
+	defer closeEnv()
+	p, err := provisioning.MakePlan(ctx, s, env, b.services())
+	if err != nil {
+		return api.PlanResult{}, err
+	}
+	var text, js bytes.Buffer
+	if err := plan.WriteText(&text, p); err != nil {
+		return api.PlanResult{}, err
+	}
+	if err := plan.WriteJSON(&js, p); err != nil {
+		return api.PlanResult{}, err
+	}
+	return api.PlanResult{Text: text.String(), JSON: js.String(), Steps: int32(len(p.Steps))}, nil
+}
+
+func (b *Box) services() []provisioning.Service {
+	if b.Services != nil {
+		return b.Services()
+	}
+	return provisioning.Services()
+}
+
+// Apply implements daemon.Backend: plan, apply, and record the applied
+// site (provisioning.SaveApplied) when every step succeeded.
+func (b *Box) Apply(ctx context.Context, template []byte, secrets map[string]string, progress func(bool, api.Step)) (api.ApplyResult, error) {
+	sec := b.secrets(secrets)
+	env, closeEnv, err := b.realEnv(ctx, sec)
+	if err != nil {
+		return api.ApplyResult{}, err
+	}
+	defer closeEnv()
+	// SaveApplied re-reads the template from its file, so it goes to a
+	// root-only file first.
+	if _, err := fsutil.EnsureDir(env.State(), 0o700, 0, 0); err != nil {
+		return api.ApplyResult{}, err
+	}
+	f, err := os.CreateTemp(env.State(), "incoming-*.yaml")
+	if err != nil {
+		return api.ApplyResult{}, fmt.Errorf("cannot keep the template: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, werr := f.Write(template)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return api.ApplyResult{}, fmt.Errorf("cannot keep the template: %w", err)
+	}
+	s, err := load(f.Name(), template)
+	if err != nil {
+		return api.ApplyResult{}, err
+	}
+	s.Source.File = f.Name()
+	if ps := site.CheckSecrets(s, sec); len(ps) > 0 {
+		return api.ApplyResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
+	}
+	p, err := provisioning.MakePlan(ctx, s, env, b.services())
+	if err != nil {
+		return api.ApplyResult{}, err
+	}
+	execs := map[string]apply.Executor{}
+	for _, svc := range b.services() {
+		execs[svc.Name()] = svc
+	}
+	res, err := apply.Apply(ctx, p, env, execs, &progressFunc{fn: progress})
+	out := result(res)
+	if err != nil {
+		if res == nil {
+			return out, err
+		}
+		out.Error = err.Error()
+		return out, nil
+	}
+	if err := provisioning.SaveApplied(env, s, sec); err != nil {
+		out.OK = false
+		out.Error = "applied, but recording the applied site failed: " + err.Error()
+	}
+	return out, nil
+}
+
+// result converts the engine's result.
+func result(r *apply.Result) api.ApplyResult {
+	if r == nil {
+		return api.ApplyResult{Outcome: "failed", RolledBack: []string{}}
+	}
+	js, _ := json.Marshal(r)
+	rb := r.RolledBack
+	if rb == nil {
+		rb = []string{}
+	}
+	return api.ApplyResult{Outcome: r.Outcome, OK: r.OK(), Error: r.Error, RolledBack: rb, JSON: string(js)}
+}
+
+// progressFunc adapts apply.Progress to the daemon's callback.
+type progressFunc struct{ fn func(bool, api.Step) }
+
+func step(i, n int, s plan.Step) api.Step {
+	return api.Step{Index: int32(i), Total: int32(n), Service: s.Service, Action: string(s.Action), Kind: s.Kind, Target: s.Target, Summary: s.Summary}
+}
+
+func (p *progressFunc) StepStart(i, n int, s plan.Step) { p.fn(true, step(i, n, s)) }
+
+func (p *progressFunc) StepDone(i, n int, s plan.Step, d time.Duration, err error) {
+	st := step(i, n, s)
+	st.DurationMS = d.Milliseconds()
+	switch {
+	case err == nil:
+		st.Status = string(apply.Done)
+	case errors.Is(err, apply.ErrSkipped):
+		st.Status = string(apply.Skipped)
+	default:
+		st.Status, st.Error = string(apply.Failed), err.Error()
+	}
+	p.fn(false, st)
+}
+
+func (p *progressFunc) RollbackDone(string, []string, error) {}
+
+// Export implements daemon.Backend: the template last applied, with secret
+// references and never their values.
+func (b *Box) Export(context.Context) ([]byte, error) {
+	env := b.env(nil)
+	raw, err := os.ReadFile(env.State(provisioning.AppliedSiteFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, mark(daemon.ErrNotAvailable, errNoSite)
+	}
+	return raw, err
+}
+
+// Shares implements daemon.Backend from the applied site.
+func (b *Box) Shares(context.Context) ([]api.Share, error) {
+	s, _, err := b.applied()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Share, 0, len(s.Shares))
+	for _, sh := range s.Shares {
+		out = append(out, api.Share{Name: sh.Name, Path: s.SharePath(sh), Description: sh.Description, Read: sh.Read, Write: sh.Write, RecycleBin: sh.RecycleBin})
+	}
+	return out, nil
+}
+
+// Aliases implements daemon.Backend from the applied site.
+func (b *Box) Aliases(context.Context) ([]api.Alias, error) {
+	s, _, err := b.applied()
+	if err != nil {
+		return nil, err
+	}
+	if s.Mail == nil {
+		return []api.Alias{}, nil
+	}
+	out := make([]api.Alias, 0, len(s.Mail.Aliases))
+	for _, a := range s.Mail.Aliases {
+		out = append(out, api.Alias{Address: a.Address, To: a.To})
+	}
+	return out, nil
+}
+
+// BackupStatus implements daemon.Backend from the applied site; the last
+// and next runs are not known until the backup service reports them.
+func (b *Box) BackupStatus(context.Context) (api.BackupStatus, error) {
+	s, _, err := b.applied()
+	if err != nil {
+		return api.BackupStatus{}, err
+	}
+	if s.Backup == nil {
+		return api.BackupStatus{}, nil
+	}
+	return api.BackupStatus{Configured: true, Repository: s.Backup.Repository, Schedule: s.Backup.Schedule}, nil
+}
+
+// siteOnly explains how to change what the template owns.
+func siteOnly(what string) error {
+	return fmt.Errorf("%w: %s are changed in the site template: edit it and apply it (possectl apply)", daemon.ErrNotAvailable, what)
+}
+
+// SetShare implements daemon.Backend.
+func (b *Box) SetShare(context.Context, api.Share) error { return siteOnly("shares") }
+
+// DeleteShare implements daemon.Backend.
+func (b *Box) DeleteShare(context.Context, string) error { return siteOnly("shares") }
+
+// SetAlias implements daemon.Backend.
+func (b *Box) SetAlias(context.Context, api.Alias) error { return siteOnly("mail aliases") }
+
+// DeleteAlias implements daemon.Backend.
+func (b *Box) DeleteAlias(context.Context, string) error { return siteOnly("mail aliases") }

@@ -110,7 +110,7 @@ func (h *hostKeyChecker) callback() (ssh.HostKeyCallback, error) {
 			sameType := false
 			var types []string
 			for _, w := range ke.Want {
-				types = append(types, w.Key.Type())
+				types = append(types, algorithmsFor(w.Key.Type())...)
 				sameType = sameType || w.Key.Type() == key.Type()
 			}
 			if !sameType && h.algos == nil {
@@ -136,6 +136,14 @@ func (h *hostKeyChecker) callback() (ssh.HostKeyCallback, error) {
 }
 
 var errRetryAlgos = errors.New("retry with the known key types")
+
+// algorithmsFor lists the host key algorithms that prove a key of type t.
+func algorithmsFor(t string) []string {
+	if t == ssh.KeyAlgoRSA {
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+	}
+	return []string{t}
+}
 
 // authMethods offers the agent's keys, then unencrypted key files.
 func authMethods(files []string) ([]ssh.AuthMethod, func()) {

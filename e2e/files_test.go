@@ -50,7 +50,7 @@ const filesShare = `shares:
     recycle_bin: true
 `
 
-var filesPasswords = map[string]string{"alice": "Alice-Files-2026!", "bob": "Bob-Files-2026!", "carol": "Carol-Files-2026!"}
+var filesPasswords = map[string]string{"alice": "Kanzlei-Akten-71!", "bob": "Lesezugriff-52!", "carol": "Aussen-Stehend-33!"}
 
 // writeFilesSite writes the template (staff "read" or "write", or no share
 // at all when staff is "") and the secrets into dir.

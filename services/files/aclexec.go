@@ -55,7 +55,7 @@ func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 		return err
 	}
 	users, groups := aclNames(a)
-	ids, missing, err := Wbinfo{Runner: env.Runner, Workgroup: spec.Workgroup}.Resolve(ctx, users, groups)
+	ids, missing, err := Wbinfo{Runner: env.Runner, Workgroup: spec.Workgroup, Wait: winbindWait}.Resolve(ctx, users, groups)
 	if err != nil {
 		return err
 	}

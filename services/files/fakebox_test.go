@@ -53,7 +53,9 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		b.owners[p] = [2]int{uid, gid}
 		return nil
 	}
-	t.Cleanup(func() { lchown = os.Lchown })
+	wait := winbindWait
+	winbindWait = 0
+	t.Cleanup(func() { lchown, winbindWait = os.Lchown, wait })
 	return b
 }
 

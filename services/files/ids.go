@@ -2,9 +2,11 @@ package files
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
 )
@@ -49,7 +51,13 @@ func (i IDs) Names() IDNames {
 type Wbinfo struct {
 	Runner    host.Runner
 	Workgroup string
+	// Wait is how long to retry while winbind does not answer (the DC may
+	// have just been started); 0 asks once.
+	Wait time.Duration
 }
+
+// ErrNoWinbind is wrapped by errors of Resolve when winbind did not answer.
+var ErrNoWinbind = errors.New("winbind did not answer")
 
 // Resolve looks up every user and group; names the directory does not
 // know (yet) are left out of the result and listed in missing. An error
@@ -87,6 +95,21 @@ func (w Wbinfo) Resolve(ctx context.Context, users, groups []string) (ids IDs, m
 // lookup runs `wbinfo --user-info=WG\name` (or --group-info) and reads the
 // id from the passwd/group style line it prints.
 func (w Wbinfo) lookup(ctx context.Context, flag, name string) (int, bool, error) {
+	deadline := time.Now().Add(w.Wait)
+	for {
+		id, ok, err := w.lookupOnce(ctx, flag, name)
+		if err == nil || !errors.Is(err, ErrNoWinbind) || time.Now().After(deadline) {
+			return id, ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (w Wbinfo) lookupOnce(ctx context.Context, flag, name string) (int, bool, error) {
 	if w.Runner == nil {
 		return 0, false, fmt.Errorf("no command runner to ask winbind for %s", name)
 	}
@@ -94,7 +117,7 @@ func (w Wbinfo) lookup(ctx context.Context, flag, name string) (int, bool, error
 	out := string(res.Stdout) + string(res.Stderr)
 	if err != nil {
 		if strings.Contains(out, "NOT_AVAILABLE") || strings.Contains(out, "NO_SERVER") || res.ExitCode < 0 {
-			return 0, false, fmt.Errorf("winbind did not answer for %s (is samba-ad-dc running?): %s", name, strings.TrimSpace(out))
+			return 0, false, fmt.Errorf("%w for %s (is samba-ad-dc running?): %s", ErrNoWinbind, name, strings.TrimSpace(out))
 		}
 		return 0, false, nil
 	}

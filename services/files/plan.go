@@ -269,7 +269,11 @@ func aclSteps(ctx context.Context, env *host.Env, acls []ACLSpec) ([]plan.Step, 
 		wg = a.Workgroup
 	}
 	ids, _, err := Wbinfo{Runner: env.Runner, Workgroup: wg}.Resolve(ctx, users, groups)
-	if err != nil {
+	if errors.Is(err, ErrNoWinbind) {
+		// No domain controller yet (a fresh box): the directory service
+		// starts it in this apply; every name is resolved when applied.
+		ids = IDs{Users: map[string]int{}, Groups: map[string]int{}}
+	} else if err != nil {
 		return nil, err
 	}
 	names := ids.Names()

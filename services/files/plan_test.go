@@ -282,6 +282,37 @@ func TestPlanGroupCreatedInSameApply(t *testing.T) {
 	}
 }
 
+// TestPlanFreshBoxNoDC plans on a box whose DC is not running yet (the
+// directory service provisions it in the same apply): ACL steps are planned
+// for resolution at apply time instead of failing the plan.
+func TestPlanFreshBoxNoDC(t *testing.T) {
+	r := newRig(t)
+	r.box.winbindDown = true
+	steps, _ := r.plan(loadSite(t, "homes"))
+	n := 0
+	for _, s := range steps {
+		if s.Kind == KindACL {
+			n++
+			if !strings.Contains(s.Summary, "resolved when applied") || s.Action != plan.Create {
+				t.Errorf("ACL step %s: %s %q", s.Target, s.Action, s.Summary)
+			}
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d ACL steps, want 4 (one share, three homes):%s", n, describe(steps))
+	}
+	// Applying while winbind still does not answer fails the ACL step.
+	p := &plan.Plan{Version: plan.FormatVersion, Site: "test", Steps: steps}
+	if _, err := apply.Apply(context.Background(), p, r.env, map[string]apply.Executor{Name: r.svc}, nil); err == nil || !strings.Contains(err.Error(), "winbind did not answer") {
+		t.Errorf("apply without winbind: %v", err)
+	}
+	r.box.winbindDown = false
+	r.apply(loadSite(t, "homes"))
+	if s, _ := r.plan(loadSite(t, "homes")); len(s) != 0 {
+		t.Errorf("plan after apply not empty:%s", describe(s))
+	}
+}
+
 func TestApplyACLUnknownGroupFails(t *testing.T) {
 	r := newRig(t)
 	os.MkdirAll(filepath.Join(r.box.root, "srv/x"), 0o770)

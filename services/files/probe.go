@@ -27,7 +27,7 @@ func Probe(ctx context.Context, env *host.Env, spec ProbeSpec) error {
 		u, g := aclNames(a)
 		users, groups = appendNew(users, u...), appendNew(groups, g...)
 	}
-	ids, missing, err := Wbinfo{Runner: env.Runner, Workgroup: spec.Workgroup}.Resolve(ctx, users, groups)
+	ids, missing, err := Wbinfo{Runner: env.Runner, Workgroup: spec.Workgroup, Wait: winbindWait}.Resolve(ctx, users, groups)
 	if err != nil {
 		return err
 	}

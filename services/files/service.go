@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -40,6 +41,10 @@ type ProbeSpec struct {
 	Workgroup string `json:"workgroup"`
 	ACLs      []ACL  `json:"acls"`
 }
+
+// winbindWait is how long apply and probe wait for winbind after the DC
+// (re)started; tests shorten it.
+var winbindWait = 60 * time.Second
 
 // Service is the files service.
 type Service struct{}

@@ -165,7 +165,7 @@ func TestDirectory(t *testing.T) {
 		start := time.Now()
 		out, errOut, code := possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv", "--domain", "mueller-partner.example"}, secrets...)...)
 		t.Logf("imported in %.1fs: %s", time.Since(start).Seconds(), out)
-		if code != 1 || !strings.Contains(out, "created 200 users") || strings.Count(errOut, "line ") != 4 {
+		if code != 1 || !strings.Contains(out, "created 200 users") || strings.Count(errOut, "users.csv:line ") != 4 {
 			t.Errorf("import: exit %d\n%s\n%s", code, out, errOut)
 		}
 		if strings.Contains(out+errOut, "imp000,") {

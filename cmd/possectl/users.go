@@ -450,7 +450,7 @@ an interrupted import can simply be run again.`,
 	}
 	importCmd.Flags().StringVar(&imp.passwordsOut, "passwords-out", "", "append username,password lines to this 0600 file (required)")
 	importCmd.Flags().BoolVar(&imp.dryRun, "dry-run", false, "check the file against the directory, create nothing")
-	importCmd.Flags().IntVar(&imp.workers, "workers", 4, "users created in parallel")
+	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "users created in parallel (Samba serialises writes; more is rarely faster)")
 	importCmd.Flags().StringVar(&imp.domain, "domain", "", "mail domain for rows without email (default: the site's domain with --site)")
 	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "do not force a password change at first logon")
 

@@ -73,7 +73,7 @@ func Dial(ctx context.Context, cfg DialConfig) (*LDAP, error) {
 	if err := conn.Bind(bindName, cfg.Password); err != nil {
 		conn.Close()
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-			return nil, fmt.Errorf("binding to the directory as %s: wrong password (check the admin password secret)", bindName)
+			return nil, fmt.Errorf("binding to the directory as %s: %w (check the admin password secret)", bindName, ErrBadCredentials)
 		}
 		return nil, fmt.Errorf("binding to the directory as %s: %v", bindName, ldapMessage(err))
 	}
@@ -303,6 +303,10 @@ func (l *LDAP) CreateUser(ctx context.Context, u User, password string, mustChan
 	}
 	return nil
 }
+
+// ErrBadCredentials is returned (wrapped) when the server refuses the bind
+// password.
+var ErrBadCredentials = errors.New("wrong password")
 
 // ErrExists is returned (wrapped) when an entry to create already exists.
 var ErrExists = errors.New("already exists")

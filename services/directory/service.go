@@ -80,16 +80,20 @@ func (s *Service) Close() error {
 	return err
 }
 
+// ErrNoSecret is returned (wrapped) when the admin password is not among
+// the secrets.
+var ErrNoSecret = errors.New("the domain admin password is missing")
+
 // OpenEnv dials LDAPS at c.Addr (default 127.0.0.1:636), trusting only the
 // site CA under env's state directory, and binds as Administrator with the
 // password from env.Secrets.
 func OpenEnv(ctx context.Context, env *host.Env, c ConnSpec) (Directory, error) {
 	if env.Secrets == nil {
-		return nil, errors.New("no secrets given: pass --secrets FILE or set POSSE_SECRET_" + strings.ToUpper(c.AdminSecret))
+		return nil, fmt.Errorf("%w: pass --secrets FILE or set POSSE_SECRET_%s", ErrNoSecret, strings.ToUpper(c.AdminSecret))
 	}
 	pw, ok := env.Secrets.Lookup(c.AdminSecret)
 	if !ok {
-		return nil, fmt.Errorf("secret %s (the domain admin password) is missing: add it to the secrets file or set POSSE_SECRET_%s", c.AdminSecret, strings.ToUpper(c.AdminSecret))
+		return nil, fmt.Errorf("%w: secret %s (the domain admin password): add it to the secrets file or set POSSE_SECRET_%s", ErrNoSecret, c.AdminSecret, strings.ToUpper(c.AdminSecret))
 	}
 	pool, err := CAPool(env.State(TLSDir, CACertFile))
 	if err != nil {
@@ -122,7 +126,7 @@ func (s *Service) directory(ctx context.Context, env *host.Env, c ConnSpec, wait
 			s.dir, s.dirKey, s.ouReady = d, key, false
 			return d, nil
 		}
-		if !wait || time.Now().After(deadline) || strings.Contains(err.Error(), "wrong password") || strings.Contains(err.Error(), "secret") {
+		if !wait || time.Now().After(deadline) || errors.Is(err, ErrBadCredentials) || errors.Is(err, ErrNoSecret) {
 			return nil, err
 		}
 		select {

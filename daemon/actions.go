@@ -6,8 +6,8 @@ import "github.com/posse-project/posse/daemon/api"
 // (a test checks both ways); the groups they are granted to are in
 // packaging/polkit/50-posse.rules.
 const (
-	// ActionStatus reads status and health. Any active local user, and
-	// anyone in posse-office or posse-admin.
+	// ActionStatus reads status and health: any local account, also over
+	// SSH (allow_any yes, like firewalld's info action).
 	ActionStatus = "org.posse.Posse1.status"
 	// ActionUsers manages users, groups and passwords: auth_admin_keep by
 	// default, granted without a password to posse-office and posse-admin.

@@ -103,7 +103,7 @@ func (a *Authorizer) Check(ctx context.Context, sender, action string, interacti
 	}
 	if res.IsChallenge {
 		if interactive {
-			return dbusErr(api.ErrNotAuthorized, "not authorized to %s: authentication failed or was cancelled", info.what)
+			return dbusErr(api.ErrNotAuthorized, "not authorized to %s: authentication failed, was cancelled, or no polkit agent could ask for it; or ask an administrator to add you to group %s", info.what, info.group)
 		}
 		return dbusErr(api.ErrNotAuthorized, "not authorized to %s without authenticating: allow interactive authentication (a polkit agent must be running), or ask an administrator to add you to group %s", info.what, info.group)
 	}

@@ -71,7 +71,7 @@ func TestInteractiveAuthorizationAndChallenge(t *testing.T) {
 		wantMsg     string
 	}{
 		{"non-interactive", false, 0, "without authenticating: allow interactive authentication"},
-		{"interactive", true, 1, "authentication failed or was cancelled"},
+		{"interactive", true, 1, "authentication failed, was cancelled, or no polkit agent could ask for it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,8 +54,11 @@ func TestPolicyMatchesActions(t *testing.T) {
 		if w, ok := wantActive[a.ID]; ok && a.Defaults.Active != w {
 			t.Errorf("action %s: allow_active %q, want %q", a.ID, a.Defaults.Active, w)
 		}
-		if a.Defaults.Any == "yes" {
-			t.Errorf("action %s: allow_any yes would let any remote user in", a.ID)
+		if a.ID != ActionStatus && (a.Defaults.Any == "yes" || a.Defaults.Inactive == "yes" || a.Defaults.Active == "yes") {
+			t.Errorf("action %s: a default of yes would let any user change the box", a.ID)
+		}
+		if a.ID == ActionStatus && a.Defaults.Any != "yes" {
+			t.Errorf("action %s: allow_any %q, want yes (status over SSH)", a.ID, a.Defaults.Any)
 		}
 	}
 	inGo := append([]string(nil), Actions...)

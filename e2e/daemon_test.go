@@ -1,0 +1,390 @@
+package e2e
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/e2e/harness"
+	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
+)
+
+// installDaemon puts possed and its packaging files where the Debian
+// package will, and makes dbus, systemd and polkit read them.
+func installDaemon(t *testing.T, tb *harness.TestBox) {
+	t.Helper()
+	bin := os.Getenv("POSSE_BIN")
+	for _, f := range []struct {
+		src, dst string
+		mode     os.FileMode
+	}{
+		{filepath.Join(bin, "possed"), "/usr/sbin/possed", 0o755},
+		{"../packaging/dbus/org.posse.Posse1.conf", "/usr/share/dbus-1/system.d/org.posse.Posse1.conf", 0o644},
+		{"../packaging/dbus/org.posse.Posse1.service", "/usr/share/dbus-1/system-services/org.posse.Posse1.service", 0o644},
+		{"../packaging/systemd/possed.service", "/lib/systemd/system/possed.service", 0o644},
+		{"../packaging/polkit/org.posse.Posse1.policy", "/usr/share/polkit-1/actions/org.posse.Posse1.policy", 0o644},
+		{"../packaging/polkit/50-posse.rules", "/usr/share/polkit-1/rules.d/50-posse.rules", 0o644},
+	} {
+		tb.CopyIn(t, f.src, f.dst, f.mode)
+	}
+	tb.MustRun(t, "systemctl", "daemon-reload")
+	tb.MustRun(t, "busctl", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "ReloadConfig")
+	tb.MustRun(t, "systemctl", "restart", "polkit")
+}
+
+// busctlAs calls possed inside the box with busctl as user ("root" runs it
+// directly), without interactive authentication; it returns the output and
+// the exit code.
+func busctlAs(t *testing.T, tb *harness.TestBox, user, iface, method string, args ...string) (string, int) {
+	t.Helper()
+	argv := append([]string{"busctl", "--system", "--allow-interactive-authorization=no", "call", api.BusName, api.ObjectPath, iface, method}, args...)
+	if user != "root" {
+		argv = append([]string{"runuser", "-u", user, "--"}, argv...)
+	}
+	o, e, code := tb.Output(t, argv...)
+	return o + e, code
+}
+
+// probe is one call per polkit action for the matrix.
+type probe struct {
+	action string
+	iface  string
+	method string
+	args   []string
+}
+
+var matrixProbes = []probe{
+	{"status", api.Interface, "Status", nil},
+	{"users", api.UsersInterface, "List", []string{"s", ""}},
+	{"site", api.Interface, "Export", nil},
+}
+
+// checkMatrix calls every probe as every user; allowed lists the actions
+// each user must pass. A refused call must say "not authorized"; an
+// allowed one must not (it may fail for other reasons, e.g. no site yet).
+func checkMatrix(t *testing.T, tb *harness.TestBox, allowed map[string][]string) {
+	t.Helper()
+	for user, acts := range allowed {
+		for _, p := range matrixProbes {
+			out, _ := busctlAs(t, tb, user, p.iface, p.method, p.args...)
+			refused := strings.Contains(out, "not authorized")
+			want := contains(acts, p.action)
+			if want && refused {
+				t.Errorf("%s was refused %s: %s", user, p.action, out)
+			}
+			if !want && !refused {
+				t.Errorf("%s was allowed %s: %s", user, p.action, out)
+			}
+		}
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// percentile returns the p-th percentile of ds (sorted in place).
+func percentile(ds []time.Duration, p float64) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[int(float64(len(ds)-1)*p)]
+}
+
+// TestDaemon installs possed in a box and checks D-Bus activation, the
+// polkit matrix (root, posse-admin, posse-office, a plain user), the
+// refusal without polkit, 100 concurrent user creations, and remote use
+// over SSH with host key checking.
+func TestDaemon(t *testing.T) {
+	tb := harness.Box(t, "daemon")
+	installDaemon(t, tb)
+	for _, g := range []string{"posse-office", "posse-admin"} {
+		tb.MustRun(t, "groupadd", "--system", g)
+	}
+	tb.MustRun(t, "useradd", "-m", "-s", "/bin/bash", "-G", "posse-admin", "admin1")
+	tb.MustRun(t, "useradd", "-m", "-s", "/bin/bash", "-G", "posse-office", "office1")
+	tb.MustRun(t, "useradd", "-m", "-s", "/bin/bash", "plain1")
+
+	t.Run("activation", func(t *testing.T) {
+		if out, code := busctlAs(t, tb, "root", api.Interface, "Status"); code != 0 {
+			t.Fatalf("Status as root: %s", out)
+		}
+		if out := tb.MustRun(t, "systemctl", "is-active", "possed.service"); strings.TrimSpace(out) != "active" {
+			t.Errorf("possed.service is %q after activation", out)
+		}
+	})
+
+	t.Run("matrix before a site", func(t *testing.T) {
+		checkMatrix(t, tb, map[string][]string{
+			"root":    {"status", "users", "site"},
+			"admin1":  {"status", "users", "site"},
+			"office1": {"status", "users"},
+			"plain1":  {"status"},
+		})
+	})
+
+	t.Run("polkit not running", func(t *testing.T) {
+		tb.MustRun(t, "systemctl", "mask", "--runtime", "--now", "polkit.service")
+		defer func() {
+			tb.MustRun(t, "systemctl", "unmask", "--runtime", "polkit.service")
+			tb.MustRun(t, "systemctl", "start", "polkit.service")
+		}()
+		out, _ := busctlAs(t, tb, "office1", api.Interface, "Status")
+		if !strings.Contains(out, "polkit is not running on this box: start polkit.service") {
+			t.Errorf("office1 without polkit: %s", out)
+		}
+		if out, code := busctlAs(t, tb, "root", api.Interface, "Status"); code != 0 {
+			t.Errorf("root without polkit: %s", out)
+		}
+	})
+
+	start := time.Now()
+	tb.Apply(t, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml")
+	t.Logf("applied the example site in %.1fs", time.Since(start).Seconds())
+
+	t.Run("office manager manages users, nothing else", func(t *testing.T) {
+		user := `(sssssasasb)`
+		out, code := busctlAs(t, tb, "office1", api.UsersInterface, "Create", user+"sb", "newhire", "New", "Hire", "", "", "0", "0", "false", "Welcome-2026-Hire", "true")
+		if code != 0 {
+			t.Fatalf("office1 could not create a user: %s", out)
+		}
+		if out, code := busctlAs(t, tb, "office1", api.UsersInterface, "SetPassword", "ssb", "newhire", "Another-2026-Pass", "false"); code != 0 {
+			t.Errorf("office1 could not reset a password: %s", out)
+		}
+		for _, c := range []struct{ iface, method, sig string }{
+			{api.SharesInterface, "Set", "(sssasasb)"},
+			{api.MailInterface, "DeleteAlias", "s"},
+			{api.BackupInterface, "Run", ""},
+			{api.Interface, "Plan", "aya{ss}"},
+		} {
+			args := map[string][]string{
+				"(sssasasb)": {"(sssasasb)", "Data", "", "", "0", "0", "false"},
+				"s":          {"s", "info@mueller-partner.example"},
+				"":           nil,
+				"aya{ss}":    {"aya{ss}", "1", "97", "0"},
+			}[c.sig]
+			out, _ := busctlAs(t, tb, "office1", c.iface, c.method, args...)
+			if !strings.Contains(out, "not authorized") {
+				t.Errorf("office1 %s.%s: %s", c.iface, c.method, out)
+			}
+		}
+		if out, _ := busctlAs(t, tb, "plain1", api.UsersInterface, "SetPassword", "ssb", "newhire", "Another-2026-Pass", "false"); !strings.Contains(out, "not authorized") {
+			t.Errorf("plain1 reset a password: %s", out)
+		}
+		checkMatrix(t, tb, map[string][]string{"office1": {"status", "users"}, "plain1": {"status"}})
+	})
+
+	c, err := client.Dial(context.Background(), client.Options{BusAddress: tb.BusAddress()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	t.Run("100 concurrent user creations", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		const n = 100
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var lat []time.Duration
+		errs := make(chan error, n)
+		t0 := time.Now()
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s := time.Now()
+				err := c.CreateUser(ctx, api.User{Username: fmt.Sprintf("load%03d", i), GivenName: "Load", Surname: fmt.Sprint(i)}, "Load-Test-2026-pw", true)
+				mu.Lock()
+				lat = append(lat, time.Since(s))
+				mu.Unlock()
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		total := time.Since(t0)
+		users, err := c.Users(ctx, "load")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, u := range users {
+			seen[u.Username]++
+		}
+		for i := range n {
+			if name := fmt.Sprintf("load%03d", i); seen[name] != 1 {
+				t.Errorf("%s exists %d times", name, seen[name])
+			}
+		}
+		got := 0
+		for _, name := range strings.Fields(tb.MustRun(t, "samba-tool", "user", "list")) {
+			if strings.HasPrefix(name, "load") {
+				got++
+			}
+		}
+		if got != n {
+			t.Errorf("samba-tool lists %d load users, want %d", got, n)
+		}
+		t.Logf("100 concurrent creations: %.1fs in all; per call p50 %s p99 %s (queued behind each other)", total.Seconds(), percentile(lat, 0.5), percentile(lat, 0.99))
+
+		var seq []time.Duration
+		for i := range 20 {
+			s := time.Now()
+			if err := c.CreateUser(ctx, api.User{Username: fmt.Sprintf("seq%03d", i)}, "Load-Test-2026-pw", true); err != nil {
+				t.Fatal(err)
+			}
+			seq = append(seq, time.Since(s))
+		}
+		t.Logf("sequential user creation over D-Bus: p50 %s p99 %s", percentile(seq, 0.5), percentile(seq, 0.99))
+	})
+
+	t.Run("status latency and idle RSS", func(t *testing.T) {
+		var ds []time.Duration
+		for range 300 {
+			s := time.Now()
+			if _, err := c.Status(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			ds = append(ds, time.Since(s))
+		}
+		t.Logf("Status over D-Bus as root (no polkit): p50 %s p99 %s", percentile(ds, 0.5), percentile(ds, 0.99))
+		ds = ds[:0]
+		for range 100 {
+			s := time.Now()
+			out, code := busctlAs(t, tb, "plain1", api.Interface, "Status")
+			if code != 0 {
+				t.Fatal(out)
+			}
+			ds = append(ds, time.Since(s))
+		}
+		t.Logf("busctl Status as a plain user inside the box (polkit checked, includes runuser and busctl start): p50 %s p99 %s", percentile(ds, 0.5), percentile(ds, 0.99))
+		pid := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "possed.service"))
+		t.Logf("possed %s", strings.TrimSpace(tb.MustRun(t, "grep", "VmRSS", "/proc/"+pid+"/status")))
+	})
+
+	t.Run("remote over SSH", func(t *testing.T) {
+		testRemote(t, tb)
+	})
+}
+
+// testRemote logs in over SSH as office1 and admin1 with the client
+// package: an unknown host key is refused, an accepted one works, polkit on
+// the box decides by the SSH user's groups, and admin1 applies the site.
+func testRemote(t *testing.T, tb *harness.TestBox) {
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := ssh.NewSignerFromKey(priv)
+	block, _ := ssh.MarshalPrivateKey(priv, "")
+	idFile := filepath.Join(dir, "id_ed25519")
+	os.WriteFile(idFile, pem.EncodeToMemory(block), 0o600)
+	pub := filepath.Join(dir, "authorized_keys")
+	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
+	for _, u := range []string{"office1", "admin1"} {
+		tb.MustRun(t, "install", "-d", "-m", "0700", "-o", u, "-g", u, "/home/"+u+"/.ssh")
+		tb.CopyIn(t, pub, "/home/"+u+"/.ssh/authorized_keys", 0o600)
+		tb.MustRun(t, "chown", u+":"+u, "/home/"+u+"/.ssh/authorized_keys")
+	}
+	tb.MustRun(t, "systemctl", "start", "ssh.service")
+	var fps []string
+	for _, k := range []string{"ed25519", "ecdsa"} {
+		fps = append(fps, strings.Fields(tb.MustRun(t, "ssh-keygen", "-lf", "/etc/ssh/ssh_host_"+k+"_key.pub"))[1])
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	opts := client.Options{Host: "office1@" + tb.IP(), KnownHostsFile: filepath.Join(dir, "known_hosts"), IdentityFiles: []string{idFile}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	var hke *client.HostKeyError
+	var c *client.Client
+	harness.Eventually(t, 20*time.Second, func() error {
+		_, err := client.Dial(ctx, opts)
+		if errors.As(err, &hke) {
+			return nil
+		}
+		return fmt.Errorf("want a host key error, got %v", err)
+	})
+	if !strings.Contains(hke.Error(), "--accept-host-key") {
+		t.Errorf("host key error does not say how to accept: %v", hke)
+	}
+	if !contains(fps, hke.Fingerprint) {
+		t.Errorf("fingerprint %s is not one of the box's host keys %v", hke.Fingerprint, fps)
+	}
+	opts.AcceptHostKey = hke.Fingerprint
+	c, err = client.Dial(ctx, opts)
+	if err != nil {
+		t.Fatalf("with the accepted key: %v", err)
+	}
+	defer c.Close()
+	var ds []time.Duration
+	for range 100 {
+		s := time.Now()
+		if _, err := c.Status(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, time.Since(s))
+	}
+	t.Logf("Status over SSH as office1 (polkit checked): p50 %s p99 %s", percentile(ds, 0.5), percentile(ds, 0.99))
+	if err := c.CreateUser(ctx, api.User{Username: "remotehire"}, "Remote-2026-Hire", true); err != nil {
+		t.Errorf("office1 over SSH could not create a user: %v", err)
+	}
+	if _, err := c.Apply(ctx, []byte("version: 1\n"), nil, nil); !client.IsNotAuthorized(err) {
+		t.Errorf("office1 over SSH applied a site: %v", err)
+	}
+
+	opts.Host, opts.AcceptHostKey = "admin1@"+tb.IP(), ""
+	admin, err := client.Dial(ctx, opts)
+	if err != nil {
+		t.Fatalf("admin1 with the key now in known_hosts: %v", err)
+	}
+	defer admin.Close()
+	tmpl, err := os.ReadFile("../examples/small-office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../examples/small-office.secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{}
+	if err := yaml.Unmarshal(raw, &secrets); err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	res, err := admin.Apply(ctx, tmpl, secrets, func(e client.Event) {
+		if !e.Started {
+			steps++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK {
+		t.Errorf("apply over SSH: %+v", res)
+	}
+	t.Logf("apply over SSH as admin1: %s, %d steps reported", res.Outcome, steps)
+}

@@ -293,7 +293,7 @@ const (
 	errSecretsNotMapping     = "secrets file must be a mapping of secret names to values"
 	hintSecretsLine          = "write one \"name: value\" line per secret"
 	errSecretKey             = "secret names must be plain keys"
-	errSecretNameInvalid     = "invalid secret name %q"
+	errSecretNameInvalid     = "invalid secret name (the name is not shown: it may be a misplaced value)"
 	hintRemoveOne            = "remove one of them"
 	errSecretPrefix          = "secret %q: %s"
 	errSecretNotString       = "secret %q must be a string"

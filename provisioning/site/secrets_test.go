@@ -159,7 +159,8 @@ func TestLoadSecretsOwner(t *testing.T) {
 
 func TestParseSecretsProblemsHideValues(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"Bad-Name: \"" + marker + "\"\n", `s.yaml:1:1: invalid secret name "Bad-Name"`},
+		{"Bad-Name: \"" + marker + "\"\n", `s.yaml:1:1: invalid secret name`},
+		{"\"" + marker + "\": anna\n", `s.yaml:1:1: invalid secret name`},
 		{"a: \"" + marker + "\"\na: \"" + marker + "\"\n", `s.yaml:2:1: duplicate secret "a" (first defined at s.yaml:1:1)`},
 		{"a: 12345678\n", `s.yaml:1:4: secret "a" must be a string`},
 		{"a: [\"" + marker + "\"]\n", `s.yaml:1:4: secret "a" must be a string`},

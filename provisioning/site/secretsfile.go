@@ -80,7 +80,7 @@ func ParseSecrets(file string, data []byte) (*Store, Problems) {
 			add(k, errSecretKey, hintSecretName)
 			continue
 		case !ValidSecretName(k.Value):
-			add(k, fmt.Sprintf(errSecretNameInvalid, k.Value), hintSecretName)
+			add(k, errSecretNameInvalid, hintSecretName)
 			continue
 		}
 		if f, ok := first[k.Value]; ok {

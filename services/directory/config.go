@@ -103,7 +103,13 @@ func Forwarder(resolv []byte) string {
 }
 
 // ConfRealm returns the realm set in an smb.conf's [global] section, or "".
-func ConfRealm(conf []byte) string {
+func ConfRealm(conf []byte) string { return strings.ToUpper(ConfGlobal(conf, "realm")) }
+
+// ConfGlobal returns the value of key in an smb.conf's [global] section
+// (keys compared like Samba does: case and spacing ignored), or "".
+func ConfGlobal(conf []byte, key string) string {
+	norm := func(k string) string { return strings.ToLower(strings.Join(strings.Fields(k), "")) }
+	want := norm(key)
 	sc := bufio.NewScanner(bytes.NewReader(conf))
 	section := ""
 	for sc.Scan() {
@@ -116,8 +122,8 @@ func ConfRealm(conf []byte) string {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		if ok && (section == "global" || section == "") && strings.EqualFold(strings.Join(strings.Fields(k), " "), "realm") {
-			return strings.ToUpper(strings.TrimSpace(v))
+		if ok && (section == "global" || section == "") && norm(k) == want {
+			return strings.TrimSpace(v)
 		}
 	}
 	return ""

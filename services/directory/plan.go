@@ -94,6 +94,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if have != "" && have != in.realm {
 		return nil, nil, fmt.Errorf("this box is already the domain controller of %s; refusing to re-provision it as %s (fix site.realm/site.domain, or use a fresh box)", have, in.realm)
 	}
+	if have != "" {
+		if err := checkIdentity(env, in); err != nil {
+			return nil, nil, err
+		}
+	}
 	var steps []plan.Step
 	names := TLSNames{Hostname: in.hostname, FQDN: in.fqdn}
 	if env.IP != "" {
@@ -230,4 +235,20 @@ func policyStep(c ConnSpec, cur *Policy, p Policy) plan.Step {
 	st := plan.NewStep(Name, action, KindPolicy, "password policy", "domain password policy", PolicySpec{Conn: c, Policy: p})
 	st.Changes = ch
 	return st
+}
+
+// checkIdentity refuses changes a provisioned DC cannot take by rewriting
+// smb.conf: a new NetBIOS domain name or a new host name.
+func checkIdentity(env *host.Env, in siteInfo) error {
+	conf, err := os.ReadFile(env.Path(SMBConfPath))
+	if err != nil {
+		return err
+	}
+	if wg := strings.ToUpper(ConfGlobal(conf, "workgroup")); wg != "" && wg != in.workgroup {
+		return fmt.Errorf("the domain's workgroup (NetBIOS name) is %s, the template says %s: a domain cannot be renamed; set site.workgroup: %s", wg, in.workgroup, wg)
+	}
+	if nb := strings.ToUpper(ConfGlobal(conf, "netbios name")); nb != "" && nb != strings.ToUpper(in.hostname) {
+		return fmt.Errorf("this domain controller is named %s but the box's host name is now %s: renaming a domain controller is not supported; set the host name back to %s", nb, in.hostname, strings.ToLower(nb))
+	}
+	return nil
 }

@@ -406,3 +406,26 @@ func TestExecuteProvision(t *testing.T) {
 		t.Errorf("second provision ran %d commands", n)
 	}
 }
+
+func TestPlanRefusesRenames(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*box, *site.Site)
+		want string
+	}{
+		{"workgroup", func(b *box, s *site.Site) { s.Site.Workgroup = "OTHER" }, "workgroup (NetBIOS name) is EXAMPLE"},
+		{"hostname", func(b *box, s *site.Site) { b.env.Hostname = "newname" }, "named DC but the box's host name is now newname"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			s := loadSite(t, nil)
+			b.provisioned(t, s)
+			tt.edit(b, s)
+			_, _, err := b.svc.Plan(context.Background(), s, b.env)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

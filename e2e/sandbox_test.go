@@ -159,6 +159,20 @@ func TestSandboxBootAndDown(t *testing.T) {
 		}
 	})
 
+	t.Run("apply removes its copies even when it fails", func(t *testing.T) {
+		dir := t.TempDir()
+		tmpl, sec := filepath.Join(dir, "site.yaml"), filepath.Join(dir, "site.secrets.yaml")
+		os.WriteFile(tmpl, []byte("version: 1\nthis is: [not a valid site\n"), 0o644)
+		os.WriteFile(sec, []byte("pw: \"not-a-real-secret\"\n"), 0o600)
+		out, code := tb.TryApply(t, tmpl, sec)
+		if code == 0 {
+			t.Errorf("applying a broken template succeeded:\n%s", out)
+		}
+		if _, _, code := tb.Output(t, "test", "-e", "/run/posse-apply"); code == 0 {
+			t.Error("/run/posse-apply (with the secrets copy) is still in the box")
+		}
+	})
+
 	t.Run("reachable from the host", func(t *testing.T) {
 		// the image's sshd starts at boot and greets first
 		harness.Eventually(t, 20*time.Second, func() error {
@@ -259,6 +273,9 @@ func TestSandboxCLI(t *testing.T) {
 	out, _ := run("sandbox", "run", name, "--", "systemctl", "is-system-running")
 	if s := strings.TrimSpace(out); s != "running" && s != "degraded" {
 		t.Errorf("systemctl is-system-running: %q", s)
+	}
+	if out, code := run("sandbox", "run", name, "ls", "-d", "/root"); code != 0 || strings.TrimSpace(out) != "/root" {
+		t.Errorf("run without --, with a flag for the command: exit %d, %q", code, out)
 	}
 	if _, code := run("sandbox", "run", name, "--", "sh", "-c", "exit 5"); code != 5 {
 		t.Errorf("run: exit code %d, want 5", code)
@@ -366,5 +383,40 @@ func TestSandboxParallel(t *testing.T) {
 	}
 	if len(ips) != n {
 		t.Errorf("%d boxes got %d distinct addresses", n, len(ips))
+	}
+}
+
+// TestRehearse runs possectl rehearse on the minimal example and checks the
+// report and that the rehearsal box is gone afterwards.
+func TestRehearse(t *testing.T) {
+	if ok, why := harness.Enabled(); !ok {
+		t.Skip(why)
+	}
+	const template, secrets = "../examples/minimal.yaml", "../examples/minimal.secrets.yaml"
+	if _, err := os.Stat(template); err != nil {
+		t.Skipf("%s is missing", template)
+	}
+	cmd := exec.Command(filepath.Join(os.Getenv("POSSE_BIN"), "possectl"), "rehearse", template, "--secrets", secrets)
+	cmd.Env = append(os.Environ(), harness.OwnerEnv+"="+strconv.Itoa(os.Getpid()))
+	start := time.Now()
+	outb, err := cmd.CombinedOutput()
+	out := string(outb)
+	t.Logf("rehearse took %.1fs:\n%s", time.Since(start).Seconds(), out)
+	box := ""
+	if i := strings.Index(out, "Rehearsal in box "); i >= 0 {
+		box = strings.Fields(out[i+len("Rehearsal in box "):])[0]
+	}
+	if box == "" {
+		t.Fatalf("no report in the output")
+	}
+	if tr := sandbox.Traces(box); len(tr) > 0 {
+		t.Errorf("rehearsal box %s left traces:\n%s", box, strings.Join(tr, "\n"))
+		sandbox.Down(context.Background(), box, sandbox.DownOptions{Purge: true})
+	}
+	if strings.Contains(out, `unknown command "apply"`) {
+		t.Skip("possectl has no apply command yet")
+	}
+	if err != nil || !strings.Contains(out, "Rehearsal PASSED.") {
+		t.Errorf("rehearsal of the minimal site did not pass (%v)", err)
 	}
 }

@@ -90,7 +90,11 @@ func (r *Report) Passed() bool {
 
 // Write prints the report for people.
 func (r *Report) Write(w io.Writer) error {
-	fmt.Fprintf(w, "\nRehearsal in box %s (%s)\n", r.Box, r.IP)
+	fmt.Fprintf(w, "\nRehearsal in box %s", r.Box)
+	if r.IP != "" {
+		fmt.Fprintf(w, " (%s)", r.IP)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CHECK\tRESULT\tDETAIL")
 	res := func(ok bool) string {
@@ -110,8 +114,11 @@ func (r *Report) Write(w io.Writer) error {
 	for _, s := range r.Services {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Service, res(s.OK), oneLine(s.Detail))
 	}
-	if r.NoProbes {
+	switch {
+	case r.NoProbes:
 		fmt.Fprintln(tw, "  probes\t-\tpossectl has no status command yet: no health probes run")
+	case len(r.Services) == 0 && r.ApplyCode >= 0 && r.Problem == "":
+		fmt.Fprintln(tw, "  probes\t-\tpossectl status reported no services")
 	}
 	tw.Flush()
 	if r.Problem != "" {

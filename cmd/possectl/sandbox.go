@@ -136,7 +136,14 @@ func sandboxRunCmd(plain bool) *cobra.Command {
 			if plain {
 				run = b.Exec
 			}
-			code, err := run(c.Context(), opts, args[1:]...)
+			argv := args[1:]
+			if argv[0] == "--" { // flag parsing stops at NAME, so "--" arrives here
+				argv = argv[1:]
+			}
+			if len(argv) == 0 {
+				return usageError{fmt.Errorf("%s needs a command after NAME --", c.CommandPath())}
+			}
+			code, err := run(c.Context(), opts, argv...)
 			if err != nil {
 				return err
 			}

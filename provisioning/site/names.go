@@ -38,6 +38,9 @@ const (
 	SharesRoot = "/srv"
 	// DefaultSharesDir is where shares without a path live.
 	DefaultSharesDir = "/srv/posse/shares"
+	// HomesDir is where home folders live when homes are enabled; shares
+	// and the backup repository must stay out of it.
+	HomesDir = "/srv/posse/homes"
 )
 
 var (

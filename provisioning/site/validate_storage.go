@@ -80,6 +80,8 @@ func (v *validator) shares() {
 				v.add(p+".path", fmt.Sprintf(errSharePath, msg, quotePath(sh.Path)), hintAbsPathSrv)
 			} else if !inside(sh.Path, SharesRoot) || sh.Path == SharesRoot {
 				v.add(p+".path", fmt.Sprintf(errShareOutsideSrv, sh.Path, SharesRoot), hintAbsPathSrv)
+			} else if v.s.Homes.Enabled && (inside(sh.Path, HomesDir) || inside(HomesDir, sh.Path)) {
+				v.add(p+".path", fmt.Sprintf(errShareHomes, sh.Path, HomesDir), hintShareHomes)
 			} else {
 				paths[i] = sh.Path
 			}
@@ -228,6 +230,9 @@ func (v *validator) repository(repo string) {
 	if repo == "/" {
 		v.add("backup.repository", errRepositoryRoot, hint)
 		return
+	}
+	if v.s.Homes.Enabled && (inside(repo, HomesDir) || inside(HomesDir, repo)) {
+		v.add("backup.repository", fmt.Sprintf(errRepositoryHomes, repo, HomesDir), hintRepositoryInShare)
 	}
 	for i, sh := range v.s.Shares {
 		sp := v.s.SharePath(sh)

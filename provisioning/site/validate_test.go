@@ -153,6 +153,9 @@ func TestValidateRules(t *testing.T) {
 		{"path with dollar", func(s *Site) { s.Shares[1].Path = "/srv/$HOME" }, "shares[1].path", `contains '$'`},
 		{"path with percent", func(s *Site) { s.Shares[1].Path = "/srv/%U" }, "shares[1].path", `contains '%'`},
 		{"default path unusable", func(s *Site) { s.Shares[1].Name = "A&B" }, "shares[1].name", "default path"},
+		{"share in homes", func(s *Site) { s.Shares[1].Path = "/srv/posse/homes/x" }, "shares[1].path", "overlaps the home folders"},
+		{"share around homes", func(s *Site) { s.Shares[1].Path = "/srv/posse" }, "shares[1].path", "overlaps the home folders"},
+		{"repository in homes", func(s *Site) { s.Backup.Repository = "/srv/posse/homes/backup" }, "backup.repository", "overlaps the home folders"},
 		{"same path", func(s *Site) { s.Shares[1].Path = "/srv/posse/shares/akten" }, "shares[1].path", "same path as share"},
 		{"same default path", func(s *Site) { s.Shares[0].Path = "/srv/posse/shares/austausch" }, "shares[1].name", "same path as share"},
 		{"nested path", func(s *Site) { s.Shares[1].Path = "/srv/posse/shares/akten/sub" }, "shares[1].path", "are nested"},
@@ -260,6 +263,11 @@ func TestValidateAcceptsVariants(t *testing.T) {
 			s.Mail.Aliases = append(s.Mail.Aliases, Alias{Address: "kontakt@mueller-partner.example", To: []string{"info@mueller-partner.example"}})
 		}},
 		{"wide alias under the limit", func(s *Site) { s.Mail.Aliases = aliasBomb(3, 10) }},
+		{"homes dir as share without homes", func(s *Site) {
+			s.Homes.Enabled = false
+			s.Backup.Include = []string{"directory"}
+			s.Shares[1].Path = "/srv/posse/homes"
+		}},
 		{"share with spaces and umlauts", func(s *Site) { s.Shares[1].Name = "Büro Ablage" }},
 		{"recycle days 3650", func(s *Site) { s.Shares[0].RecycleDays = 3650 }},
 		{"quota unlimited", func(s *Site) { s.Mail.MailboxQuotaMB = 0 }},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"sort"
 	"strings"
 	"syscall"
@@ -43,9 +42,8 @@ func ReadACL(ctx context.Context, env *host.Env, p string) (n NumACL, exists boo
 // ApplyACL resolves the spec's names with wbinfo and makes the directory
 // so: owner and group (chown, never following a link), the ACL entries
 // with `setfacl --set-file=- PATH` (the entries on stdin, only the path in
-// argv), then the setgid bit. The directory must exist and resolve inside
-// /srv. With spec.Recycle the share's .recycle folder is created if
-// missing, after the ACL, so it inherits the default ACL.
+// argv), then the setgid bit, and removes a stored Windows ACL. The
+// directory must exist and resolve inside /srv.
 func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 	a := spec.ACL
 	if err := SharePathError(a.Path); err != nil {
@@ -102,12 +100,6 @@ func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 	}
 	if err := removeNTACL(full); err != nil {
 		return fmt.Errorf("%s: %w", a.Path, err)
-	}
-	if spec.Recycle {
-		bin := path.Join(a.Path, RecycleDir)
-		if err := os.Mkdir(env.Path(bin), 0o770); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("create the recycle bin %s: %w", bin, err)
-		}
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		if err := addDir(&steps, env, plan.DirSpec{Path: sh.Path, Mode: ShareDirMode}); err != nil {
 			return nil, nil, err
 		}
-		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Recycle: sh.RecycleBin, Propagate: true})
+		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Propagate: true})
 	}
 	if cfg.Homes {
 		if err := addDir(&steps, env, plan.DirSpec{Path: HomesDir, Mode: HomesDirMode, Owner: "root", Group: "root"}); err != nil {
@@ -95,6 +95,15 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			return nil, nil, err
 		}
 		steps = append(steps, as...)
+	}
+	// Recycle bins after the ACLs, so a new one inherits its share's
+	// default ACL (and a rollback removes it before the share directory).
+	for _, sh := range cfg.Shares {
+		if sh.RecycleBin {
+			if err := addDir(&steps, env, plan.DirSpec{Path: path.Join(sh.Path, RecycleDir), Mode: ShareDirMode}); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 
 	if confChanged {
@@ -298,9 +307,6 @@ func aclSteps(ctx context.Context, env *host.Env, acls []ACLSpec) ([]plan.Step, 
 		if exists && hasNTACL(env.Path(a.ACL.Path)) {
 			ch = append(ch, plan.Change{Field: "windows acl", Before: "stored (" + NTACLAttr + ")", After: "removed: the POSIX ACL applies"})
 		}
-		if a.Recycle && exists && !dirExists(env, path.Join(a.ACL.Path, RecycleDir)) {
-			ch = append(ch, plan.Change{Field: "recycle bin folder", After: path.Join(a.ACL.Path, RecycleDir)})
-		}
 		if len(ch) == 0 {
 			continue
 		}
@@ -329,11 +335,6 @@ func namedChanges(a ACL) []plan.Change {
 		ch = append(ch, plan.Change{Field: k, After: e.Perm})
 	}
 	return ch
-}
-
-func dirExists(env *host.Env, p string) bool {
-	fi, err := os.Lstat(env.Path(p))
-	return err == nil && fi.IsDir()
 }
 
 func appendNew(list []string, items ...string) []string {

@@ -115,6 +115,8 @@ func TestPlanFreshBoxThenNoOp(t *testing.T) {
 		"create files.acl " + HomesDir + "/alice",
 		"create files.acl " + HomesDir + "/bob",
 		"create files.acl " + HomesDir + "/carol",
+		"create dir /srv/posse/shares/akten/" + RecycleDir,
+		"create dir /srv/data/scans/" + RecycleDir,
 		"run check testparm -s --suppress-prompt",
 		"reload unit " + DCUnit,
 		"run unit systemd",
@@ -409,5 +411,32 @@ func TestHomeAttrs(t *testing.T) {
 	}
 	if UserHomeAttrs(loadSite(t, "one-share"), "dc1") != nil {
 		t.Error("home attributes without homes")
+	}
+}
+
+// TestFailedProbeRollsBackCleanly: when the probe fails on a fresh box,
+// the engine removes everything the service created, recycle bins
+// included, and reloads instead of restarting.
+func TestFailedProbeRollsBackCleanly(t *testing.T) {
+	r := newRig(t)
+	r.box.anonymousOK = true
+	steps, _ := r.plan(loadSite(t, "recycle"))
+	p := &plan.Plan{Version: plan.FormatVersion, Site: "test", Steps: steps}
+	res, err := apply.Apply(context.Background(), p, r.env, map[string]apply.Executor{Name: r.svc}, nil)
+	if err == nil || !strings.Contains(err.Error(), "anonymous") {
+		t.Fatalf("apply with a failing probe: %v", err)
+	}
+	if res.RollbackError != "" {
+		t.Errorf("rollback incomplete: %s", res.RollbackError)
+	}
+	for _, d := range []string{"srv/posse/shares/akten", "srv/data/scans", "etc/samba/posse-shares.conf"} {
+		if _, err := os.Stat(filepath.Join(r.box.root, d)); err == nil {
+			t.Errorf("%s left after the rollback", d)
+		}
+	}
+	for _, c := range r.units.Calls() {
+		if strings.HasPrefix(c, "restart") {
+			t.Errorf("rollback restarted: %v", r.units.Calls())
+		}
 	}
 }

@@ -27,9 +27,6 @@ const (
 type ACLSpec struct {
 	ACL       ACL    `json:"acl"`
 	Workgroup string `json:"workgroup"`
-	// Recycle makes sure the share's .recycle folder exists (created after
-	// the ACL, so it inherits the share's default ACL).
-	Recycle bool `json:"recycle,omitempty"`
 	// Propagate carries changed group entries into the existing tree
 	// (shares; not homes).
 	Propagate bool `json:"propagate,omitempty"`

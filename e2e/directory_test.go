@@ -203,3 +203,44 @@ func TestDirectory(t *testing.T) {
 		}
 	})
 }
+
+// TestDirectoryImportBenchmark measures a CSV import of N users over LDAPS
+// against a loop of N `samba-tool user create` in the same box (N from
+// POSSE_BENCH_USERS, default 1000). It runs only with POSSE_E2E_BENCH=1: the
+// samba-tool loop alone takes minutes.
+func TestDirectoryImportBenchmark(t *testing.T) {
+	if os.Getenv("POSSE_E2E_BENCH") != "1" {
+		t.Skip("set POSSE_E2E_BENCH=1 to run the import benchmark")
+	}
+	n := 1000
+	if v := os.Getenv("POSSE_BENCH_USERS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	tb := harness.Box(t, "dirb")
+	tb.Apply(t, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml")
+	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/dir")
+	tb.CopyIn(t, "../examples/small-office.secrets.yaml", "/root/dir/secrets.yaml", 0o600)
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("username,given_name,surname,email,groups\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "bench%04d,Given%d,Sur%d,,staff\n", i, i, i)
+	}
+	f := filepath.Join(dir, "bench.csv")
+	os.WriteFile(f, []byte(csv.String()), 0o600)
+	tb.CopyIn(t, f, "/root/dir/bench.csv", 0o600)
+
+	start := time.Now()
+	out, errOut, code := possectlIn(t, tb, "", "users", "import", "/root/dir/bench.csv", "--passwords-out", "/root/dir/pw.csv", "--domain", "mueller-partner.example", "--secrets", "/root/dir/secrets.yaml")
+	posse := time.Since(start)
+	if code != 0 {
+		t.Fatalf("import: %s %s", out, errOut)
+	}
+	// samba-tool with --random-password keeps passwords out of argv.
+	script := fmt.Sprintf("for i in $(seq 1 %d); do samba-tool user create st$i --random-password >/dev/null || exit 1; done", n)
+	start = time.Now()
+	tb.MustRun(t, "sh", "-c", script)
+	loop := time.Since(start)
+	t.Logf("%d users: possectl users import %.1fs (%.1f ms/user); samba-tool user create loop %.1fs (%.1f ms/user); ratio %.1fx",
+		n, posse.Seconds(), posse.Seconds()*1000/float64(n), loop.Seconds(), loop.Seconds()*1000/float64(n), loop.Seconds()/posse.Seconds())
+}

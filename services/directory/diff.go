@@ -85,7 +85,7 @@ func sortedUnique(v []string) []string {
 // users and groups nil means an empty, not yet provisioned directory.
 func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool) ([]plan.Step, []plan.Note) {
 	var steps, delUsers, delGroups []plan.Step
-	var notes []plan.Note
+	var notes, extraU, extraG []plan.Note
 	haveG := map[string]Group{}
 	for _, g := range groups {
 		haveG[strings.ToLower(g.Name)] = g
@@ -117,7 +117,7 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 			delGroups = append(delGroups, plan.NewStep(Name, plan.Delete, KindGroup, "group "+g.Name, "not in the template (prune)", GroupSpec{Conn: c, Name: g.Name}))
 			continue
 		}
-		notes = append(notes, unmanagedNote("group "+g.Name, g.Managed, prune))
+		extraG = append(extraG, unmanagedNote("group "+g.Name, g.Managed, prune))
 	}
 
 	haveU := map[string]User{}
@@ -148,10 +148,43 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 				UserSpec{Conn: c, User: UserData{Username: u.Username}}))
 			continue
 		}
-		notes = append(notes, unmanagedNote("user "+u.Username, u.Managed, prune))
+		extraU = append(extraU, unmanagedNote("user "+u.Username, u.Managed, prune))
 	}
+	notes = append(notes, summarise(extraG, "groups")...)
+	notes = append(notes, summarise(extraU, "users")...)
 	steps = append(steps, delUsers...)
 	return append(steps, delGroups...), notes
+}
+
+// maxNotes is how many entries not in the template are reported one by
+// one; beyond that, notes with the same message are folded into one.
+const maxNotes = 20
+
+// summarise folds many notes with the same message into one per message.
+func summarise(notes []plan.Note, what string) []plan.Note {
+	if len(notes) <= maxNotes {
+		return notes
+	}
+	byMsg := map[string][]string{}
+	var order []string
+	for _, n := range notes {
+		if _, ok := byMsg[n.Message]; !ok {
+			order = append(order, n.Message)
+		}
+		_, name, _ := strings.Cut(n.Target, " ")
+		byMsg[n.Message] = append(byMsg[n.Message], name)
+	}
+	var out []plan.Note
+	for _, msg := range order {
+		names := byMsg[msg]
+		list := strings.Join(names[:min(5, len(names))], ", ")
+		if len(names) > 5 {
+			list += ", …"
+		}
+		out = append(out, plan.Note{Service: Name, Target: fmt.Sprintf("%d %s", len(names), what),
+			Message: fmt.Sprintf("%s (%s; see possectl users list)", msg, list)})
+	}
+	return out
 }
 
 func unmanagedNote(target string, managed, prune bool) plan.Note {

@@ -3,6 +3,7 @@ package directory_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -427,5 +428,22 @@ func TestPlanRefusesRenames(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestPlanFoldsManyNotes(t *testing.T) {
+	b := newBox(t)
+	s := loadSite(t, nil)
+	b.provisioned(t, s)
+	b.apply(t, mustPlan(t, b, s))
+	for i := range 50 {
+		b.dir.SeedUser(directory.User{Username: fmt.Sprintf("extra%02d", i)}, "")
+	}
+	_, notes, err := b.svc.Plan(context.Background(), s, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || notes[0].Target != "50 users" || !strings.Contains(notes[0].Message, "extra00, extra01") {
+		t.Errorf("notes %+v", notes)
 	}
 }

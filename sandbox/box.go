@@ -199,7 +199,7 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 // the run lock held.
 func reserve(ctx context.Context, name, image, binDir, cg string) (*state, error) {
 	if old, err := readState(name); err == nil {
-		if alive(old.PID, name) || (old.PID == 0 && time.Since(old.Started) < 10*time.Minute) {
+		if alive(old.PID, name) || (old.PID == 0 && old.ownerAlive()) { // running, or booting
 			return nil, fmt.Errorf("box %q already exists: use it, or remove it with 'possectl sandbox down %s'", name, name)
 		}
 	}

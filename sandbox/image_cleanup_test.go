@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +35,27 @@ func TestRemoveOldImages(t *testing.T) {
 		if got := isDir(d); got != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(d), got, want)
 		}
+	}
+}
+
+func TestEnsureImageExplainsWhatIsMissing(t *testing.T) {
+	tmp := t.TempDir()
+	oldDir, oldLook := Dir, lookPath
+	Dir = filepath.Join(tmp, "lib")
+	lookPath = func(file string) (string, error) {
+		if file == "mmdebstrap" {
+			return "", os.ErrNotExist
+		}
+		return oldLook(file)
+	}
+	t.Cleanup(func() { Dir, lookPath = oldDir, oldLook })
+
+	_, err := EnsureImage(context.Background(), nil)
+	want := "apt-get install mmdebstrap"
+	if os.Geteuid() != 0 {
+		want = "needs root"
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("EnsureImage without mmdebstrap: %v, want an error saying %q", err, want)
 	}
 }

@@ -85,7 +85,8 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	gcfg := GlobalConfig{Hostname: in.hostname, Realm: in.realm, Workgroup: in.workgroup, Forwarder: forwarder(env), TLSDir: in.tlsDir}
 	smb, krb, resolv := RenderSMBConf(gcfg), RenderKRB5Conf(in.realm, in.hostname), RenderResolvConf(in.realm)
 	if env.Offline {
-		return fileSteps(env, smb, krb, resolv)
+		steps, err := fileSteps(env, smb, krb, resolv)
+		return steps, nil, err
 	}
 	have, err := ProvisionedRealm(env)
 	if err != nil {
@@ -143,7 +144,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		return steps, notes, nil
 	}
 
-	fsteps, _, err := fileSteps(env, smb, krb, resolv)
+	fsteps, err := fileSteps(env, smb, krb, resolv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +185,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 }
 
 // fileSteps returns the file steps for smb.conf, krb5.conf and resolv.conf.
-func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, []plan.Note, error) {
+func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, error) {
 	var steps []plan.Step
 	for _, f := range []plan.FileSpec{
 		{Path: SMBConfPath, Content: smb, Mode: 0o644},
@@ -193,7 +194,7 @@ func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, []plan.Note
 	} {
 		st, changed, err := plan.FileStep(Name, env, f)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if changed {
 			steps = append(steps, st)
@@ -204,11 +205,11 @@ func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, []plan.Note
 	if _, err := os.Stat(env.Path(SharesInclude)); os.IsNotExist(err) {
 		st, _, err := plan.FileStep(Name, env, plan.FileSpec{Path: SharesInclude, Content: sharesIncludeStub, Mode: 0o644})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		steps = append(steps, st)
 	}
-	return steps, nil, nil
+	return steps, nil
 }
 
 func policyStep(c ConnSpec, cur *Policy, p Policy) plan.Step {

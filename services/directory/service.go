@@ -144,9 +144,9 @@ func (s *Service) dropDirectory() {
 
 // siteInfo is what every plan derives from the site and the box.
 type siteInfo struct {
-	realm, workgroup, hostname, fqdn, domain string
-	conn                                     ConnSpec
-	tlsDir                                   string // box path
+	realm, workgroup, hostname, fqdn string
+	conn                             ConnSpec
+	tlsDir                           string // box path
 }
 
 func newSiteInfo(st *site.Site, env *host.Env) (siteInfo, error) {
@@ -159,7 +159,6 @@ func newSiteInfo(st *site.Site, env *host.Env) (siteInfo, error) {
 	if !workgroupRE.MatchString(in.workgroup) {
 		return in, fmt.Errorf("workgroup %s: use 1–15 of [A-Z0-9-]", quote(st.Site.Workgroup))
 	}
-	in.domain = strings.ToLower(st.Site.Domain)
 	h := strings.ToLower(env.Hostname)
 	h, _, _ = strings.Cut(h, ".")
 	if !hostnameRE.MatchString(h) {

@@ -188,9 +188,9 @@ func summarise(notes []plan.Note, what string) []plan.Note {
 }
 
 func unmanagedNote(target string, managed, prune bool) plan.Note {
-	msg := "in the directory but not in the template; left alone (set directory.prune: true to delete it)"
+	msg := "in the directory but not in the template; left alone (directory.prune: true would delete)"
 	if !managed {
-		msg = "in the directory but not in the template, outside " + OU + "; Posse never deletes it"
+		msg = "in the directory but not in the template, outside " + OU + ", which Posse never deletes from"
 	} else if prune {
 		msg = "not in the template, but its name is not one Posse manages; left alone"
 	}

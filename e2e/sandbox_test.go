@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -419,4 +420,17 @@ func TestRehearse(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Rehearsal PASSED.") {
 		t.Errorf("rehearsal of the minimal site did not pass (%v)", err)
 	}
+}
+
+// TestSandboxNoSambaMask boots a box with Samba's file server units as
+// Debian ships them: smbd runs.
+func TestSandboxNoSambaMask(t *testing.T) {
+	tb := harness.Box(t, "nomask", harness.Options{NoSambaMask: true})
+	harness.Eventually(t, 30*time.Second, func() error {
+		out, _, _ := tb.Output(t, "systemctl", "is-active", "smbd.service")
+		if s := strings.TrimSpace(out); s != "active" {
+			return fmt.Errorf("smbd is %q", s)
+		}
+		return nil
+	})
 }

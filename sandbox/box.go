@@ -142,6 +142,10 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 			return nil, err
 		}
 	}
+	binDir, err := filepath.Abs(binDir)
+	if err != nil {
+		return nil, err
+	}
 	launcher := filepath.Join(binDir, "possectl")
 	if st, err := os.Stat(launcher); err != nil || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("no possectl executable in %s: build it (make build) and set POSSE_BIN to its directory", binDir)
@@ -150,6 +154,7 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
+	start = time.Now() // boot time, without the image build
 	cg, err := cgroupDir(name)
 	if err != nil {
 		return nil, err
@@ -198,12 +203,14 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 // left, picks a network and creates the netns, veth and cgroup. Called with
 // the run lock held.
 func reserve(ctx context.Context, name, image, binDir, cg string) (*state, error) {
+	oldIdx := 0
 	if old, err := readState(name); err == nil {
 		if alive(old.PID, name) || (old.PID == 0 && old.ownerAlive()) { // running, or booting
 			return nil, fmt.Errorf("box %q already exists: use it, or remove it with 'possectl sandbox down %s'", name, name)
 		}
+		oldIdx = old.Index
 	}
-	if err := cleanup(ctx, name, 0, DownOptions{}); err != nil {
+	if err := cleanup(ctx, name, oldIdx, DownOptions{}); err != nil {
 		return nil, fmt.Errorf("cleaning up what an earlier box %q left: %w", name, err)
 	}
 	used := map[int]bool{}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package site
+
+// raceEnabled is true under the race detector, which slows parsing ~20×.
+const raceEnabled = false

@@ -92,13 +92,22 @@ func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secr
 	}
 	job := newJobID()
 	o.s.jobs.Add(1)
+	o.s.mu.Lock()
+	o.s.pending++
+	o.s.mu.Unlock()
 	go o.s.runApply(job, string(sender), template, secrets)
+	c.changed = true
 	return job, c.done(nil)
 }
 
 // runApply is one apply job.
 func (s *Server) runApply(job, dest string, template []byte, secrets map[string]string) {
 	defer s.jobs.Done()
+	defer func() {
+		s.mu.Lock()
+		s.pending--
+		s.mu.Unlock()
+	}()
 	defer wipe(secrets)
 	s.lockChange()
 	defer s.unlockChange()

@@ -54,6 +54,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	inflight   int
+	pending    int // apply jobs started and not finished
 	lastActive time.Time
 	busy       bool
 	job        string
@@ -123,7 +124,7 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) idleFor() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inflight > 0 || s.busy {
+	if s.inflight > 0 || s.pending > 0 || s.busy {
 		return 0
 	}
 	return time.Since(s.lastActive)
@@ -143,6 +144,8 @@ type call struct {
 	sender string
 	ctx    context.Context
 	cancel context.CancelFunc
+	// changed is set for calls that change the box (logged at info level).
+	changed bool
 }
 
 // begin authorises a call of iface.method by sender. On success the caller
@@ -152,15 +155,19 @@ func (s *Server) begin(sender dbus.Sender, msg dbus.Message, iface, method strin
 	s.inflight++
 	s.lastActive = time.Now()
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.CallTimeout)
-	c := &call{s: s, method: iface + "." + method, sender: string(sender), ctx: ctx, cancel: cancel}
+	// The check has its own time limits (longer when a person is asked for
+	// a password); the call's limit starts once it is authorised.
 	interactive := msg.Flags&dbus.FlagAllowInteractiveAuthorization != 0
-	if derr := s.authz.Check(ctx, string(sender), ActionFor(iface, method), interactive); derr != nil {
-		s.log.Info("refused", "method", c.method, "sender", c.sender, "reason", errText(derr))
-		c.end()
+	if derr := s.authz.Check(context.Background(), string(sender), ActionFor(iface, method), interactive); derr != nil {
+		s.log.Info("refused", "method", iface+"."+method, "sender", string(sender), "reason", errText(derr))
+		s.mu.Lock()
+		s.inflight--
+		s.lastActive = time.Now()
+		s.mu.Unlock()
 		return nil, derr
 	}
-	return c, nil
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.CallTimeout)
+	return &call{s: s, method: iface + "." + method, sender: string(sender), ctx: ctx, cancel: cancel}, nil
 }
 
 func (c *call) end() {
@@ -171,10 +178,15 @@ func (c *call) end() {
 	c.s.mu.Unlock()
 }
 
-// done logs the outcome and converts err for the bus.
+// done logs the outcome and converts err for the bus. Successful reads
+// are logged at debug level only: a GUI polls the status.
 func (c *call) done(err error) *dbus.Error {
 	if err == nil {
-		c.s.log.Info("call", "method", c.method, "sender", c.sender)
+		level := slog.LevelDebug
+		if c.changed {
+			level = slog.LevelInfo
+		}
+		c.s.log.Log(context.Background(), level, "call", "method", c.method, "sender", c.sender)
 		return nil
 	}
 	derr := toDBus(err)
@@ -191,6 +203,7 @@ func (c *call) invalid(err error) *dbus.Error {
 func (c *call) change(fn func(ctx context.Context) error) *dbus.Error {
 	c.s.lockChange()
 	defer c.s.unlockChange()
+	c.changed = true
 	return c.done(fn(c.ctx))
 }
 

@@ -362,3 +362,32 @@ func TestIntrospection(t *testing.T) {
 		}
 	}
 }
+
+func TestNoIdleExitDuringAnApply(t *testing.T) {
+	r := newRig(t, rigOpts{idle: 200 * time.Millisecond})
+	r.backend.HoldApply = make(chan struct{})
+	r.backend.ApplyStarted = make(chan struct{})
+	c := r.admin(t)
+	applied := make(chan error, 1)
+	go func() {
+		_, err := c.Apply(ctx(t), []byte("site"), nil, nil)
+		applied <- err
+	}()
+	<-r.backend.ApplyStarted
+	served := make(chan error, 1)
+	go func() { served <- r.srv.Serve(ctx(t)) }()
+	select {
+	case <-served:
+		t.Fatal("possed went idle while an apply was running")
+	case <-time.After(700 * time.Millisecond):
+	}
+	close(r.backend.HoldApply)
+	if err := <-applied; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("possed did not go idle after the apply")
+	}
+}

@@ -366,6 +366,12 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One change, so the apply has steps to report.
+	changed := strings.Replace(string(tmpl), "\ngroups:\n", "\ngroups:\n  - name: remoteadded\n    description: \"added over SSH\"\n", 1)
+	if changed == string(tmpl) {
+		t.Fatal("cannot add a group to the example template")
+	}
+	tmpl = []byte(changed)
 	raw, err := os.ReadFile("../examples/small-office.secrets.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -383,8 +389,15 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.OK {
-		t.Errorf("apply over SSH: %+v", res)
+	if !res.OK || res.Outcome != "applied" || steps == 0 {
+		t.Errorf("apply over SSH: %+v after %d steps", res, steps)
+	}
+	if out := tb.MustRun(t, "samba-tool", "group", "list"); !strings.Contains(out, "remoteadded") {
+		t.Errorf("the group added over SSH is not in the directory:\n%s", out)
+	}
+	exported, err := admin.Export(ctx)
+	if err != nil || !strings.Contains(string(exported), "remoteadded") {
+		t.Errorf("Export after the remote apply: %v\n%s", err, exported)
 	}
 	t.Logf("apply over SSH as admin1: %s, %d steps reported", res.Outcome, steps)
 }

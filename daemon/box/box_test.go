@@ -170,7 +170,8 @@ func TestValidate(t *testing.T) {
 		{"valid", testSite, nil, ""},
 		{"bad domain", strings.Replace(testSite, "domain: example.com", "domain: Not A Domain", 1), nil, "site.domain"},
 		{"weak secret", testSite, map[string]string{"domain_admin": "x"}, "directory.admin_password"},
-		{"kept admin secret counts", testSite, map[string]string{"carla": "Valid-Passw0rd-1"}, ""},
+		{"kept secrets are not used", testSite, map[string]string{"carla": "Valid-Passw0rd-1"}, "directory.admin_password"},
+		{"all secrets given", testSite, map[string]string{"carla": "Valid-Passw0rd-1", "domain_admin": "Admin-Passw0rd!2"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

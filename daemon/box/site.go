@@ -67,7 +67,13 @@ func (b *Box) Validate(_ context.Context, template []byte, secrets map[string]st
 		return nil, invalid(err)
 	}
 	if len(secrets) > 0 {
-		return problems(site.CheckSecrets(s, b.secrets(secrets))), nil
+		// Only the caller's values: anyone may validate, and the secrets
+		// the box kept are for changes, not for probing.
+		given := site.NewStore()
+		for k, v := range secrets {
+			given.Set(k, v)
+		}
+		return problems(site.CheckSecrets(s, given)), nil
 	}
 	return []api.Problem{}, nil
 }

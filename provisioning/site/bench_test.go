@@ -60,3 +60,22 @@ func BenchmarkParse5000Users(b *testing.B) {
 		}
 	}
 }
+
+// TestParseManyProblemsIsFast guards against quadratic work when a large
+// template is wrong everywhere.
+func TestParseManyProblemsIsFast(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nusers:\n")
+	for b.Len() < MaxTemplateSize-200 {
+		fmt.Fprintf(&b, "  - {username: U%d, groups: x, password: p, zz: 1}\n", b.Len())
+	}
+	start := time.Now()
+	_, err := Parse("bad.yaml", []byte(b.String()))
+	ps, _ := err.(Problems)
+	if len(ps) < 50000 {
+		t.Fatalf("want many problems, got %d", len(ps))
+	}
+	if d := time.Since(start); d > 5*time.Second && !raceEnabled {
+		t.Errorf("parsing took %v", d)
+	}
+}

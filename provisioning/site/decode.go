@@ -21,13 +21,21 @@ type Pos struct {
 // (users[3].groups[1]) so validation can point at it. It never echoes a
 // scalar value into a problem, so secrets cannot leak through it.
 type decoder struct {
-	file  string
-	pos   map[string]Pos
-	probs Problems
+	file    string
+	pos     map[string]Pos
+	probs   Problems
+	refused []string // paths of values that could not be decoded
 }
 
 func (d *decoder) add(n *yaml.Node, path, msg, hint string) {
 	d.probs = append(d.probs, Problem{File: d.file, Line: n.Line, Col: n.Column, Path: path, Message: msg, Hint: hint})
+}
+
+// refuse reports a value that could not be decoded; validation rules about
+// it, its parts and the objects holding it are then not reported.
+func (d *decoder) refuse(n *yaml.Node, path, msg, hint string) {
+	d.add(n, path, msg, hint)
+	d.refused = append(d.refused, path)
 }
 
 func joinKey(parent, key string) string {
@@ -47,7 +55,7 @@ var secretRefType = reflect.TypeOf(SecretRef(""))
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	d.pos[path] = Pos{n.Line, n.Column}
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		d.add(n, path, msgAnchor(), hintNoAnchors)
+		d.refuse(n, path, msgAnchor(), hintNoAnchors)
 		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
@@ -62,7 +70,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.add(n, path, msgWrongType("a list", describe(n)), hintList)
+			d.refuse(n, path, msgWrongType("a list", describe(n)), hintList)
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -73,32 +81,32 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!timestamp") {
 			if v.Type() == secretRefType && n.Kind == yaml.ScalarNode {
-				d.add(n, path, msgInlineSecret, hintInline)
+				d.refuse(n, path, msgInlineSecret, hintInline)
 				return
 			}
-			d.add(n, path, msgWrongType("a string", describe(n)), quoteHint(n))
+			d.refuse(n, path, msgWrongType("a string", describe(n)), quoteHint(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			d.add(n, path, msgWrongType("a whole number", describe(n)), "")
+			d.refuse(n, path, msgWrongType("a whole number", describe(n)), "")
 			return
 		}
 		i, err := strconv.ParseInt(n.Value, 0, 32)
 		if err != nil {
-			d.add(n, path, errNumberRange, hintNumberRange)
+			d.refuse(n, path, errNumberRange, hintNumberRange)
 			return
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			d.add(n, path, msgWrongType("true or false", describe(n)), "")
+			d.refuse(n, path, msgWrongType("true or false", describe(n)), "")
 			return
 		}
 		b, err := strconv.ParseBool(strings.ToLower(n.Value))
 		if err != nil {
-			d.add(n, path, msgWrongType("true or false", describe(n)), "")
+			d.refuse(n, path, msgWrongType("true or false", describe(n)), "")
 			return
 		}
 		v.SetBool(b)
@@ -116,7 +124,7 @@ func quoteHint(n *yaml.Node) string {
 
 func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.add(n, path, msgWrongType("a mapping of keys to values", describe(n)), "")
+		d.refuse(n, path, msgWrongType("a mapping of keys to values", describe(n)), "")
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -124,15 +132,15 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.AliasNode || k.Anchor != "" {
-			d.add(k, path, msgAnchor(), hintNoAnchors)
+			d.refuse(k, path, msgAnchor(), hintNoAnchors)
 			continue
 		}
 		if k.Tag == "!!merge" {
-			d.add(k, path, msgMergeKey(), hintNoAnchors)
+			d.refuse(k, path, msgMergeKey(), hintNoAnchors)
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.add(k, path, msgWrongType("a key", describe(k)), "")
+			d.refuse(k, path, msgWrongType("a key", describe(k)), "")
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {

@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -84,30 +83,34 @@ func Parse(file string, data []byte) (*Site, error) {
 		return s, probs.Err()
 	}
 	// A value the decoder refused is reported once, not again by a rule
-	// about it, its parts, or the object holding it.
-	var refused []string
-	for _, p := range probs {
-		refused = append(refused, p.Path)
+	// about it, its parts, or the objects holding it.
+	refused := make(map[string]bool, len(d.refused))   // refused paths
+	enclosing := make(map[string]bool, len(d.refused)) // and their parents
+	for _, r := range d.refused {
+		refused[r] = true
+		for p := r; p != ""; p = parentPath(p) {
+			enclosing[p] = true
+		}
 	}
 	for _, p := range s.Validate() {
-		if !related(p.Path, refused) {
+		if !enclosing[p.Path] && !insideRefused(p.Path, refused) {
 			probs = append(probs, p)
 		}
 	}
 	return s, probs.Err()
 }
 
-// related reports whether path equals, contains or lies inside one of paths.
-func related(path string, paths []string) bool {
-	within := func(a, b string) bool { // a inside b
-		return strings.HasPrefix(a, b) && len(a) > len(b) && (a[len(b)] == '.' || a[len(b)] == '[')
+// insideRefused reports whether path or one of its parents was refused.
+func insideRefused(path string, refused map[string]bool) bool {
+	if len(refused) == 0 {
+		return false
 	}
-	for _, r := range paths {
-		if r == path || within(path, r) || within(r, path) {
+	for p := path; p != ""; p = parentPath(p) {
+		if refused[p] {
 			return true
 		}
 	}
-	return false
+	return refused[""]
 }
 
 // parseYAML checks size and encoding and returns the single document's root

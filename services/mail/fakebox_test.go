@@ -48,6 +48,10 @@ func newFakeBox(t *testing.T) *fakeBox {
 	writeFile(t, filepath.Join(root, "etc/passwd"), fmt.Sprintf("root:x:%d:%d::/root:/bin/sh\npostfix:x:%d:%d::/var/spool/postfix:/usr/sbin/nologin\n", uid, gid, uid, gid))
 	writeFile(t, filepath.Join(root, "etc/group"), fmt.Sprintf("root:x:%d:\npostfix:x:%d:\n", gid, gid))
 	writeFile(t, filepath.Join(root, MainCfPath), "# Debian's main.cf\n")
+	for _, f := range requiredFiles {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, f.path)), 0o755)
+		writeFile(t, filepath.Join(root, f.path), "")
+	}
 	if _, err := directory.EnsureTLS(filepath.Join(root, "var/lib/posse/tls"), directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"127.0.0.1"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

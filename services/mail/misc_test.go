@@ -237,3 +237,13 @@ func TestExecuteRefusesForeignPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanNamesMissingPackages(t *testing.T) {
+	b := newFakeBox(t)
+	os.Remove(b.env.Path("/usr/lib/postfix/postfix-ldap.so"))
+	os.Remove(b.env.Path("/usr/lib/dovecot/lmtp"))
+	_, _, err := b.svc.Plan(context.Background(), testSite(), b.env)
+	if err == nil || !strings.Contains(err.Error(), "apt-get install postfix-ldap dovecot-lmtpd") {
+		t.Errorf("err %v", err)
+	}
+}

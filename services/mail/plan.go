@@ -37,6 +37,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	var notes []plan.Note
 
 	if !env.Offline {
+		if err := checkPackages(env); err != nil {
+			return nil, nil, err
+		}
 		haveUser, haveGroup, err := vmailState(env)
 		if err != nil {
 			return nil, nil, err

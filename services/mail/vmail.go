@@ -96,3 +96,28 @@ func createVmail(ctx context.Context, env *host.Env, spec VmailSpec) error {
 	}
 	return nil
 }
+
+// requiredFiles are files of the Debian packages the mail service needs.
+var requiredFiles = []struct{ path, pkg string }{
+	{"/usr/sbin/postfix", "postfix"},
+	{"/usr/lib/postfix/postfix-ldap.so", "postfix-ldap"},
+	{"/usr/sbin/dovecot", "dovecot-core"},
+	{"/usr/lib/dovecot/imap", "dovecot-imapd"},
+	{"/usr/lib/dovecot/lmtp", "dovecot-lmtpd"},
+	{"/usr/lib/dovecot/modules/auth/libauthdb_ldap.so", "dovecot-ldap"},
+}
+
+// checkPackages names the packages whose files are missing under the root.
+func checkPackages(env *host.Env) error {
+	var missing []string
+	for _, f := range requiredFiles {
+		if _, err := os.Stat(env.Path(f.path)); err != nil {
+			missing = append(missing, f.pkg)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("mail needs the packages %s: install them with apt-get install %s, then plan again",
+			strings.Join(missing, ", "), strings.Join(missing, " "))
+	}
+	return nil
+}

@@ -187,6 +187,17 @@ func ShareChanges(before, after Config) ([]plan.Change, []plan.Note) {
 		notes = append(notes, plan.Note{Service: Name, Target: old.Path,
 			Message: fmt.Sprintf("share %s is no longer in the template: its definition goes, its directory and data stay; move or delete them by hand", quote(old.Name))})
 	}
+	for _, h := range after.HomeUsers {
+		if !hasHome(before, h.User) {
+			ch = append(ch, plan.Change{Field: "home " + h.User, After: "shared from " + h.Path})
+		}
+	}
+	for _, h := range before.HomeUsers {
+		if !hasHome(after, h.User) {
+			ch = append(ch, plan.Change{Field: "home " + h.User, Before: h.Path, After: "no longer shared (the folder stays)"})
+			notes = append(notes, plan.Note{Service: Name, Target: h.Path, Message: "the home folder of " + h.User + " is no longer shared; its data stays"})
+		}
+	}
 	if before.Homes != after.Homes {
 		ch = append(ch, plan.Change{Field: "homes", Before: enabled(before.Homes), After: enabled(after.Homes)})
 		if !after.Homes {
@@ -344,4 +355,13 @@ func appendNew(list []string, items ...string) []string {
 		}
 	}
 	return list
+}
+
+func hasHome(c Config, user string) bool {
+	for _, h := range c.HomeUsers {
+		if h.User == user {
+			return true
+		}
+	}
+	return false
 }

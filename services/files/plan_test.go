@@ -246,6 +246,18 @@ func TestPlanRemovedShareKeepsData(t *testing.T) {
 	if _, err := os.Stat(data); err != nil {
 		t.Errorf("data of the removed share is gone: %v", err)
 	}
+	// A user leaving the template keeps the home folder's data.
+	st.Homes.Enabled = true
+	r.apply(st)
+	st.Users = st.Users[:2]
+	steps, notes = r.apply(st)
+	conf, _ = findStep(steps, plan.KindFile, ConfPath)
+	if !hasChange(conf, "home carol", HomesDir+"/carol", "no longer shared (the folder stays)") || len(notes) != 1 {
+		t.Errorf("removing carol: changes %+v notes %+v", conf.Changes, notes)
+	}
+	if _, err := os.Stat(filepath.Join(r.box.root, HomesDir, "carol")); err != nil {
+		t.Errorf("carol's home folder is gone: %v", err)
+	}
 	// The purge service no longer names the removed share.
 	svc, _ := os.ReadFile(filepath.Join(r.box.root, UnitDir, PurgeService))
 	if strings.Contains(string(svc), "scans") {

@@ -27,7 +27,7 @@ type rigOpts struct {
 	idle    time.Duration
 }
 
-func newRig(t *testing.T, o rigOpts) *rig {
+func newRig(t testing.TB, o rigOpts) *rig {
 	t.Helper()
 	r := &rig{addr: daemontest.StartBus(t), backend: daemontest.NewBackend()}
 	if !o.noPolkit {
@@ -53,7 +53,7 @@ func newRig(t *testing.T, o rigOpts) *rig {
 }
 
 // client connects a new client and lets polkit grant it actions.
-func (r *rig) client(t *testing.T, interactive bool, actions ...string) *client.Client {
+func (r *rig) client(t testing.TB, interactive bool, actions ...string) *client.Client {
 	t.Helper()
 	c := client.NewFromConn(daemontest.Connect(t, r.addr), client.Options{Interactive: interactive, CallTimeout: 10 * time.Second})
 	if r.polkit != nil && len(actions) > 0 {
@@ -63,7 +63,7 @@ func (r *rig) client(t *testing.T, interactive bool, actions ...string) *client.
 }
 
 // admin is a client allowed everything.
-func (r *rig) admin(t *testing.T) *client.Client {
+func (r *rig) admin(t testing.TB) *client.Client {
 	return r.client(t, false, daemon.Actions...)
 }
 

@@ -128,6 +128,9 @@ func TestDaemon(t *testing.T) {
 		if out := tb.MustRun(t, "systemctl", "is-active", "possed.service"); strings.TrimSpace(out) != "active" {
 			t.Errorf("possed.service is %q after activation", out)
 		}
+		time.Sleep(time.Second)
+		pid := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "possed.service"))
+		t.Logf("possed idle after activation and one call: %s", strings.TrimSpace(tb.MustRun(t, "grep", "VmRSS", "/proc/"+pid+"/status")))
 	})
 
 	t.Run("matrix before a site", func(t *testing.T) {
@@ -281,7 +284,7 @@ func TestDaemon(t *testing.T) {
 		}
 		t.Logf("busctl Status as a plain user inside the box (polkit checked, includes runuser and busctl start): p50 %s p99 %s", percentile(ds, 0.5), percentile(ds, 0.99))
 		pid := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "possed.service"))
-		t.Logf("possed %s", strings.TrimSpace(tb.MustRun(t, "grep", "VmRSS", "/proc/"+pid+"/status")))
+		t.Logf("possed after the load: %s", strings.TrimSpace(tb.MustRun(t, "grep", "VmRSS", "/proc/"+pid+"/status")))
 	})
 
 	t.Run("remote over SSH", func(t *testing.T) {

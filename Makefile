@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/posse-project/posse/internal/version.Version=$(VERSION)
 BIN     := bin
 
-.PHONY: all build deps test unit lint e2e demo fuzz clean
+.PHONY: all build gui deps test unit lint e2e demo fuzz screenshots clean
 
 all: build
 
@@ -27,10 +27,18 @@ lint:
 ## unit: tests that need no root and no services.
 unit:
 	$(GO) test ./...
+	$(GO) test -tags failpoints ./provisioning/apply/...
 
 ## e2e: real services in sandboxes (root).
 e2e: build
 	POSSE_E2E=1 POSSE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 60m -v ./e2e/...
+
+gui:
+	mkdir -p $(BIN)
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/posse .
+
+screenshots: gui
+	./scripts/screenshots.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)

@@ -1,0 +1,47 @@
+package files
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary include files to Parse: it must not panic, and
+// whatever it accepts must survive ToSite.
+func FuzzParse(f *testing.F) {
+	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.conf"))
+	for _, g := range golden {
+		if b, err := os.ReadFile(g); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("[a]\n\tvalid users = @\"W\\g\" \"unterminated\n\tread only = no\n"))
+	f.Add([]byte("[broken\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err != nil {
+			return
+		}
+		ToSite(c)
+		for _, sh := range c.Shares {
+			sh.Groups()
+			sh.ReadOnly()
+		}
+	})
+}
+
+// FuzzParseGetfacl feeds arbitrary getfacl output to ParseGetfacl: no
+// panic, and an accepted ACL renders as setfacl input again.
+func FuzzParseGetfacl(f *testing.F) {
+	f.Add([]byte(getfaclOut))
+	f.Add([]byte("# owner: 0\n# group: 0\nuser::rwx\ngroup::r-x\nother::---\n"))
+	f.Add([]byte("# owner: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := ParseGetfacl(data)
+		if err != nil {
+			return
+		}
+		n.SetfaclInput()
+		Diff(n, n, IDNames{})
+	})
+}

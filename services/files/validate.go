@@ -170,7 +170,13 @@ func CheckNoEscape(root, p string) error {
 	if err != nil {
 		return fmt.Errorf("resolve %s: %w", site.SharesRoot, err)
 	}
-	if rootReal, err := filepath.EvalSymlinks(root); err == nil && !inside(srv, rootReal) || srv == filepath.Clean(root) {
+	rootReal, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("resolve the root %s: %w", root, err)
+	}
+	// On a box (root "/") /srv may link to a data disk; under --root it
+	// must stay inside the root.
+	if !inside(srv, rootReal) || (srv == rootReal && rootReal != "/") {
 		return fmt.Errorf("%s is a symbolic link leaving the box's file system: replace it with a directory", site.SharesRoot)
 	}
 	// Find the deepest existing ancestor (or p itself) and resolve it.

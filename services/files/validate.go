@@ -176,7 +176,7 @@ func CheckNoEscape(root, p string) error {
 	}
 	// On a box (root "/") /srv may link to a data disk; under --root it
 	// must stay inside the root.
-	if !inside(srv, rootReal) || (srv == rootReal && rootReal != "/") {
+	if !inside(srv, rootReal) || srv == rootReal {
 		return fmt.Errorf("%s is a symbolic link leaving the box's file system: replace it with a directory", site.SharesRoot)
 	}
 	// Find the deepest existing ancestor (or p itself) and resolve it.

@@ -118,11 +118,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	steps = append(steps, unitSteps...)
 	if len(steps) > 0 && !env.Offline {
-		ps := ProbeSpec{Workgroup: cfg.Workgroup}
-		for _, a := range acls {
-			ps.ACLs = append(ps.ACLs, a.ACL)
-		}
-		steps = append(steps, plan.NewStep(Name, plan.Run, KindProbe, "shares", "testparm clean, share ACLs as planned, anonymous listing refused", ps))
+		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "shares", "testparm clean, share ACLs as planned, anonymous listing refused", probeSpec(cfg)))
 	}
 	return steps, notes, nil
 }

@@ -121,7 +121,7 @@ func TestPlanFreshBoxThenNoOp(t *testing.T) {
 		"reload unit " + DCUnit,
 		"run unit systemd",
 		"run unit " + PurgeTimer,
-		"run files.probe shares",
+		"run probe shares",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -372,14 +372,23 @@ func TestProbe(t *testing.T) {
 	r := newRig(t)
 	st := loadSite(t, "homes")
 	steps, _ := r.apply(st)
-	probe, ok := findStep(steps, KindProbe, "shares")
+	probe, ok := findStep(steps, plan.KindProbe, "shares")
 	if !ok {
 		t.Fatal("no probe step")
 	}
 	if err := r.svc.Execute(context.Background(), probe, r.env); err != nil {
 		t.Errorf("probe on a good box: %v", err)
 	}
+	if d, err := r.svc.Health(context.Background(), st, r.env); err != nil || !strings.Contains(d, "1 shares, 3 home folders") {
+		t.Errorf("Health on a good box: %q %v", d, err)
+	}
+	if d, err := r.svc.Health(context.Background(), loadSite(t, "none"), r.env); d != "" || err != nil {
+		t.Errorf("Health of a site without shares: %q %v", d, err)
+	}
 	r.box.anonymousOK = true
+	if _, err := r.svc.Health(context.Background(), st, r.env); err == nil {
+		t.Error("Health with anonymous listing allowed: no error")
+	}
 	if err := r.svc.Execute(context.Background(), probe, r.env); err == nil || !strings.Contains(err.Error(), "anonymous") {
 		t.Errorf("probe with anonymous listing allowed: %v", err)
 	}

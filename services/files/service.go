@@ -7,18 +7,18 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // Name is the service name used in plans.
 const Name = "files"
 
-// Step kinds this service executes itself.
+// KindACL is the step kind this service executes itself, besides its
+// probe (plan.KindProbe, whose Spec is a ProbeSpec).
 const (
 	// KindACL sets a directory's owner, group, setgid bit and POSIX ACL;
 	// its Spec is an ACLSpec.
 	KindACL = "files.acl"
-	// KindProbe is the health probe; its Spec is a ProbeSpec.
-	KindProbe = "files.probe"
 )
 
 // ACLSpec is the spec of a KindACL step. Names are resolved to ids with
@@ -64,7 +64,7 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = ApplyACL(ctx, env, spec)
 		}
-	case KindProbe, plan.KindProbe:
+	case plan.KindProbe:
 		var spec ProbeSpec
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = Probe(ctx, env, spec)
@@ -76,4 +76,32 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		return fmt.Errorf("%s: %w", step.Target, err)
 	}
 	return nil
+}
+
+// Health implements provisioning.HealthChecker: the probe against the site
+// applied to the box. A site without shares or homes reports nothing.
+func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
+	cfg, err := FromSite(st)
+	if err != nil {
+		return "", err
+	}
+	if len(cfg.Shares) == 0 && len(cfg.HomeUsers) == 0 {
+		return "", nil
+	}
+	if err := Probe(ctx, env, probeSpec(cfg)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d shares, %d home folders: testparm clean, ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers)), nil
+}
+
+// probeSpec lists the ACLs of every share and home of cfg.
+func probeSpec(cfg Config) ProbeSpec {
+	ps := ProbeSpec{Workgroup: cfg.Workgroup}
+	for _, sh := range cfg.Shares {
+		ps.ACLs = append(ps.ACLs, ShareACL(sh))
+	}
+	for _, h := range cfg.HomeUsers {
+		ps.ACLs = append(ps.ACLs, HomeACL(h))
+	}
+	return ps
 }

@@ -11,8 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Packages is what the box image holds on top of Debian's minbase: systemd,
@@ -144,6 +148,12 @@ func EnsureImage(ctx context.Context, progress io.Writer) (string, error) {
 	fmt.Fprintf(progress, "sandbox: building image %s (Debian %s, %d packages); this takes about a minute\n",
 		ImageID(Packages), Suite, len(Packages))
 	cmd := exec.CommandContext(ctx, mm, mmdebstrapArgs(tmp, Packages, sources)...)
+	// On cancel, let mmdebstrap unmount what it mounted in the build root.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 20 * time.Second
+	// If this process dies, mmdebstrap must stop too (and clean up), or it
+	// would go on writing into a build directory nobody owns.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	var tail tailBuffer
 	out := io.MultiWriter(progress, &tail)
 	cmd.Stdout = out // the same writer for both: exec.Cmd then copies with one goroutine
@@ -151,6 +161,9 @@ func EnsureImage(ctx context.Context, progress io.Writer) (string, error) {
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
 	if err := cmd.Run(); err != nil {
 		removeTree(tmp)
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("image build interrupted (%w); run 'possectl sandbox image' to build it again", ctx.Err())
+		}
 		return "", fmt.Errorf("building the sandbox image failed (%v); last output:\n%s", err, tail.String())
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -189,9 +202,53 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
+// unmountUnder lazily unmounts every host mount at or below dir (an
+// interrupted mmdebstrap can leave /proc, /sys, /dev mounted in its root).
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return
+	}
+	var targets []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		t := unescapeMount(f[1])
+		if t == dir || strings.HasPrefix(t, dir+"/") {
+			targets = append(targets, t)
+		}
+	}
+	for i := len(targets) - 1; i >= 0; i-- { // deepest (latest) first
+		unix.Unmount(targets[i], unix.MNT_DETACH)
+	}
+}
+
+// unescapeMount decodes the octal escapes (\040 for a space, …) of
+// /proc/mounts fields.
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
 // removeTree removes a directory tree without crossing into other file
 // systems (a box root that is still mounted is left alone).
 func removeTree(p string) error {
+	unmountUnder(p)
 	cmd := exec.Command("rm", "-rf", "--one-file-system", "--", p)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("remove %s: %v: %s", p, err, strings.TrimSpace(string(out)))

@@ -59,3 +59,16 @@ func TestEnsureImageExplainsWhatIsMissing(t *testing.T) {
 		t.Errorf("EnsureImage without mmdebstrap: %v, want an error saying %q", err, want)
 	}
 }
+
+func TestUnescapeMount(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/var/lib/x", "/var/lib/x"},
+		{`/a\040b`, "/a b"},
+		{`/a\011b\134c`, "/a\tb\\c"},
+		{`/trailing\04`, `/trailing\04`},
+	} {
+		if got := unescapeMount(tc.in); got != tc.want {
+			t.Errorf("unescapeMount(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -45,7 +47,9 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 		Args: exactArgs(1, "a box NAME"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Progress = c.ErrOrStderr()
-			b, err := sandbox.Up(c.Context(), args[0], opts)
+			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop() // an interrupted up cleans up after itself
+			b, err := sandbox.Up(ctx, args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -272,7 +276,9 @@ func sandboxImageCmd() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			start := time.Now()
-			dir, err := sandbox.EnsureImage(c.Context(), c.ErrOrStderr())
+			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			dir, err := sandbox.EnsureImage(ctx, c.ErrOrStderr())
 			if err != nil {
 				return err
 			}

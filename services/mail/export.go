@@ -44,7 +44,7 @@ func Export(env *host.Env) (*site.Mail, error) {
 		for _, l := range lines(string(dc)) {
 			if v, ok := strings.CutPrefix(l, "quota_rule = *:storage="); ok {
 				n, err := strconv.Atoi(strings.TrimSuffix(v, "M"))
-				if err != nil || !strings.HasSuffix(v, "M") {
+				if err != nil || !strings.HasSuffix(v, "M") || n < 0 {
 					return nil, fmt.Errorf("%s: quota %q is not in megabytes", DovecotConfPath, v)
 				}
 				m.MailboxQuotaMB = n

@@ -2,10 +2,11 @@ package provisioning
 
 import (
 	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/files"
 )
 
 // Services returns the managed services in the order they are planned and
 // applied: the directory first, since files and mail authenticate against it.
 func Services() []Service {
-	return []Service{directory.New()}
+	return []Service{directory.New(), files.New()}
 }

@@ -47,6 +47,14 @@ type Box struct {
 	mu  sync.Mutex
 	dir directory.Directory
 	key string
+	// cache is the applied site as last read; cacheMu guards it apart
+	// from mu, which is held while dialling the directory.
+	cacheMu sync.Mutex
+	cache   struct {
+		key     string
+		site    *site.Site
+		secrets *site.Store
+	}
 }
 
 var _ daemon.Backend = (*Box)(nil)
@@ -73,13 +81,35 @@ func (b *Box) hostname() string {
 	return h
 }
 
-// applied returns the site last applied and its kept secrets.
+// applied returns the site last applied and its kept secrets. They are
+// parsed again only when either file changed (status is polled).
 func (b *Box) applied() (*site.Site, *site.Store, error) {
-	s, st, err := provisioning.LoadApplied(b.env(nil))
+	env := b.env(nil)
+	key := fileKey(env.State(provisioning.AppliedSiteFile)) + "|" + fileKey(env.State(provisioning.AppliedSecretsFile))
+	b.cacheMu.Lock()
+	if b.cache.key == key && b.cache.site != nil {
+		s, st := b.cache.site, b.cache.secrets
+		b.cacheMu.Unlock()
+		return s, st, nil
+	}
+	b.cacheMu.Unlock()
+	s, st, err := provisioning.LoadApplied(env)
 	if err != nil {
 		return nil, nil, mark(daemon.ErrNotAvailable, err)
 	}
+	b.cacheMu.Lock()
+	b.cache.key, b.cache.site, b.cache.secrets = key, s, st
+	b.cacheMu.Unlock()
 	return s, st, nil
+}
+
+// fileKey identifies a file's version by size and modification time.
+func fileKey(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "missing"
+	}
+	return fmt.Sprintf("%d.%d", fi.Size(), fi.ModTime().UnixNano())
 }
 
 // Status implements daemon.Backend.
@@ -90,9 +120,7 @@ func (b *Box) Status(ctx context.Context) (api.Status, error) {
 		return st, nil // nothing applied yet: version and host name only
 	}
 	st.Site, st.TemplateHash = s.Site.Name, s.Source.Hash
-	for _, svc := range siteServices(s) {
-		st.Services = append(st.Services, b.unitStatus(ctx, svc.name, svc.unit))
-	}
+	st.Services = b.unitStates(ctx, siteServices(s))
 	return st, nil
 }
 
@@ -107,31 +135,45 @@ func siteServices(s *site.Site) []svcUnit {
 	return out
 }
 
-// unitStatus asks systemd for a unit's ActiveState.
-func (b *Box) unitStatus(ctx context.Context, name, unit string) api.ServiceStatus {
-	r := api.ServiceStatus{Name: name, Unit: unit, State: "unknown"}
+// unitInfo is one entry of systemd's ListUnitsByNames.
+type unitInfo struct {
+	Name, Description, LoadState, ActiveState, SubState, Following string
+	Path                                                           dbus.ObjectPath
+	JobID                                                          uint32
+	JobType                                                        string
+	JobPath                                                        dbus.ObjectPath
+}
+
+// unitStates asks systemd for the ActiveState of every unit in one call.
+func (b *Box) unitStates(ctx context.Context, svcs []svcUnit) []api.ServiceStatus {
+	out := make([]api.ServiceStatus, len(svcs))
+	names := make([]string, len(svcs))
+	for i, s := range svcs {
+		out[i] = api.ServiceStatus{Name: s.name, Unit: s.unit, State: "unknown"}
+		names[i] = s.unit
+	}
 	if b.Bus == nil {
-		r.Detail = "systemd is not reachable"
-		return r
+		for i := range out {
+			out[i].Detail = "systemd is not reachable"
+		}
+		return out
 	}
-	var path dbus.ObjectPath
+	var infos []unitInfo
 	err := b.Bus.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
-		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.LoadUnit", 0, unit).Store(&path)
-	if err != nil {
-		r.Detail = "cannot ask systemd: " + err.Error()
-		return r
+		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.ListUnitsByNames", 0, names).Store(&infos)
+	for i := range out {
+		switch {
+		case err != nil:
+			out[i].Detail = "cannot ask systemd: " + err.Error()
+		case i < len(infos) && infos[i].Name == out[i].Unit:
+			out[i].State = infos[i].ActiveState
+			out[i].Healthy = out[i].State == "active"
+			if !out[i].Healthy {
+				out[i].Detail = fmt.Sprintf("%s is %s: see journalctl -u %s", out[i].Unit, out[i].State, out[i].Unit)
+			}
+		}
 	}
-	v, err := b.Bus.Object("org.freedesktop.systemd1", path).GetProperty("org.freedesktop.systemd1.Unit.ActiveState")
-	if err != nil {
-		r.Detail = "cannot ask systemd: " + err.Error()
-		return r
-	}
-	r.State, _ = v.Value().(string)
-	r.Healthy = r.State == "active"
-	if !r.Healthy {
-		r.Detail = fmt.Sprintf("%s is %s: see journalctl -u %s", unit, r.State, unit)
-	}
-	return r
+	return out
 }
 
 // Health implements daemon.Backend: unit states, and for the directory its
@@ -142,12 +184,11 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 		return nil, err
 	}
 	var out []api.ServiceStatus
-	for _, svc := range siteServices(s) {
-		if service != "" && svc.name != service {
+	for _, r := range b.unitStates(ctx, siteServices(s)) {
+		if service != "" && r.Name != service {
 			continue
 		}
-		r := b.unitStatus(ctx, svc.name, svc.unit)
-		if svc.name == directory.Name && r.Healthy {
+		if r.Name == directory.Name && r.Healthy {
 			if err := directory.Probe(ctx, b.env(store), b.connSpec(s)); err != nil {
 				r.Healthy, r.Detail = false, err.Error()
 			}

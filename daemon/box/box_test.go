@@ -8,8 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/daemon/daemontest"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/directory/directorytest"
@@ -186,5 +188,51 @@ func TestValidate(t *testing.T) {
 				t.Errorf("problems = %+v, want one at %s", ps, tt.want)
 			}
 		})
+	}
+}
+
+// fakeSystemd answers ListUnitsByNames from a map of ActiveStates.
+type fakeSystemd struct{ states map[string]string }
+
+func (f fakeSystemd) ListUnitsByNames(names []string) ([]unitInfo, *dbus.Error) {
+	var out []unitInfo
+	for _, n := range names {
+		st, ok := f.states[n]
+		load := "loaded"
+		if !ok {
+			st, load = "inactive", "not-found"
+		}
+		out = append(out, unitInfo{Name: n, LoadState: load, ActiveState: st, SubState: st, Path: "/org/freedesktop/systemd1/unit/x", JobPath: "/"})
+	}
+	return out, nil
+}
+
+func TestStatusAsksSystemd(t *testing.T) {
+	addr := daemontest.StartBus(t)
+	sd := daemontest.Connect(t, addr)
+	if err := sd.Export(fakeSystemd{map[string]string{"samba-ad-dc.service": "active", "postfix@-.service": "failed"}}, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := sd.RequestName("org.freedesktop.systemd1", dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatal(r, err)
+	}
+	b, _ := newBox(t, true)
+	b.Bus = daemontest.Connect(t, addr)
+	st, err := b.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		unit, state string
+		healthy     bool
+	}{{"samba-ad-dc.service", "active", true}, {"postfix@-.service", "failed", false}, {"dovecot.service", "inactive", false}}
+	if len(st.Services) != len(want) {
+		t.Fatalf("services = %+v", st.Services)
+	}
+	for i, w := range want {
+		got := st.Services[i]
+		if got.Unit != w.unit || got.State != w.state || got.Healthy != w.healthy || (!w.healthy && !strings.Contains(got.Detail, "journalctl -u "+w.unit)) {
+			t.Errorf("service %d = %+v, want %+v", i, got, w)
+		}
 	}
 }

@@ -30,8 +30,6 @@ const (
 	LDAPAliasesPath     = "/etc/postfix/posse-ldap-aliases.cf"
 	DovecotConfPath     = "/etc/dovecot/dovecot.conf"
 	DovecotLDAPPath     = "/etc/dovecot/posse-ldap.conf.ext"
-	PostfixCAPath       = "/etc/postfix/posse-ca.crt" // copy of the site CA Postfix daemons can read
-	DovecotCAPath       = "/etc/dovecot/posse-ca.crt" // copy of the site CA Dovecot auth can read
 	VmailDir            = "/var/vmail"
 	PasswordFile        = "secrets/mail-ldap.pw" // under the state directory
 	ServiceAccount      = "posse-mail"

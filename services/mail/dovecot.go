@@ -55,8 +55,8 @@ namespace inbox {
 # TLS with the site certificate; no plaintext logins.
 ssl = required
 `)
-	fmt.Fprintf(&b, "ssl_cert = <%s\n", c.CertFile())
-	fmt.Fprintf(&b, "ssl_key = <%s\n", c.KeyFile())
+	fmt.Fprintf(&b, "ssl_cert = <%s\n", DovecotCertPath)
+	fmt.Fprintf(&b, "ssl_key = <%s\n", DovecotKeyPath)
 	fmt.Fprintf(&b, "ssl_dh = <%s\n", DovecotDHFile)
 	b.WriteString(`ssl_min_protocol = TLSv1.2
 ssl_prefer_server_ciphers = yes

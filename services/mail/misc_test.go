@@ -227,8 +227,10 @@ func TestExecuteRefusesForeignPaths(t *testing.T) {
 	EnsurePassword(b.env)
 	for _, st := range []plan.Step{
 		plan.NewStep(Name, plan.Create, KindSecretFile, "/etc/shadow", "", plan.FileSpec{Path: "/etc/shadow", Content: "x", Mode: 0o600}),
-		plan.NewStep(Name, plan.Create, KindCAFile, "/etc/passwd", "", CAFileSpec{Path: "/etc/passwd", From: "/var/lib/posse/tls/ca.crt"}),
-		plan.NewStep(Name, plan.Create, KindCAFile, PostfixCAPath, "", CAFileSpec{Path: PostfixCAPath, From: "/var/lib/posse/tls/ca.key"}),
+		plan.NewStep(Name, plan.Create, KindTLSFile, "/etc/passwd", "", TLSFileSpec{Path: "/etc/passwd", From: "/var/lib/posse/tls/ca.crt"}),
+		plan.NewStep(Name, plan.Create, KindTLSFile, PostfixCAPath, "", TLSFileSpec{Path: PostfixCAPath, From: "/var/lib/posse/tls/ca.key"}),
+		plan.NewStep(Name, plan.Create, KindTLSFile, PostfixCertPath, "", TLSFileSpec{Path: PostfixCertPath, From: "/var/lib/posse/tls/server.key"}),
+		plan.NewStep(Name, plan.Create, KindTLSFile, DovecotCAPath, "", TLSFileSpec{Path: DovecotCAPath, From: "/etc/shadow/../ca.crt"}),
 		plan.NewStep(Name, plan.Create, KindVmail, "user root", "", VmailSpec{User: "root", ID: 0, Home: "/"}),
 		plan.NewStep(Name, plan.Run, "mail.unknown", "x", "", nil),
 	} {

@@ -93,17 +93,17 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	if env.Offline {
 		notes = append(notes, plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
-			Message: "hold the mail service account's password; written only on the box"})
+			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"})
 	} else {
-		for _, p := range []string{PostfixCAPath, DovecotCAPath} {
-			step, changed, err := caFileStep(env, p, c.CAFile())
+		for _, cp := range tlsCopies {
+			step, changed, err := tlsFileStep(env, cp, c.TLSDir)
 			if err != nil {
 				return nil, nil, err
 			}
 			if changed {
 				steps = append(steps, step)
-				postfixChanged = postfixChanged || p == PostfixCAPath
-				dovecotChanged = dovecotChanged || p == DovecotCAPath
+				postfixChanged = postfixChanged || cp.postfix
+				dovecotChanged = dovecotChanged || !cp.postfix
 			}
 		}
 		contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/services/directory"
 )
 
 func stepLines(steps []plan.Step) []string {
@@ -47,8 +50,12 @@ func TestPlanFreshBox(t *testing.T) {
 		"create file /etc/postfix/master.cf",
 		"create file /etc/postfix/posse-aliases",
 		"create file /etc/dovecot/dovecot.conf",
-		"create mail.ca-file /etc/postfix/posse-ca.crt",
-		"create mail.ca-file /etc/dovecot/posse-ca.crt",
+		"create mail.tls-file /etc/postfix/posse-ca.crt",
+		"create mail.tls-file /etc/postfix/posse-server.crt",
+		"create mail.tls-file /etc/postfix/posse-server.key",
+		"create mail.tls-file /etc/dovecot/posse-ca.crt",
+		"create mail.tls-file /etc/dovecot/posse-server.crt",
+		"create mail.tls-file /etc/dovecot/posse-server.key",
 		"create mail.secret-file /etc/postfix/posse-ldap-mailboxes.cf",
 		"create mail.secret-file /etc/postfix/posse-ldap-aliases.cf",
 		"create mail.secret-file /etc/dovecot/posse-ldap.conf.ext",
@@ -104,10 +111,12 @@ func TestApplyConvergesAndReapplyChangesNothing(t *testing.T) {
 			t.Errorf("%s does not hold the password in place of the placeholder", f.path)
 		}
 	}
-	ca, _ := os.ReadFile(b.env.Path("/var/lib/posse/tls/ca.crt"))
-	for _, p := range []string{PostfixCAPath, DovecotCAPath} {
-		if got, _ := os.ReadFile(b.env.Path(p)); !bytes.Equal(got, ca) {
-			t.Errorf("%s is not a copy of the site CA", p)
+	for _, cp := range tlsCopies {
+		want, _ := os.ReadFile(b.env.Path("/var/lib/posse/tls/" + cp.source))
+		got, _ := os.ReadFile(b.env.Path(cp.path))
+		fi, err := os.Stat(b.env.Path(cp.path))
+		if err != nil || !bytes.Equal(got, want) || uint32(fi.Mode().Perm()) != cp.mode {
+			t.Errorf("%s is not a mode %o copy of %s: %v", cp.path, cp.mode, cp.source, err)
 		}
 	}
 	if fi, err := os.Stat(b.env.Path(VmailDir)); err != nil || fi.Mode().Perm() != 0o770 {
@@ -308,5 +317,42 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 				t.Errorf("%s: spec %+v %v", s.Target, spec, err)
 			}
 		}
+	}
+}
+
+func TestRenewedCertificateReloadsBoth(t *testing.T) {
+	b := newFakeBox(t)
+	if err := b.apply(b.plan()); err != nil {
+		t.Fatal(err)
+	}
+	// The directory renews the server certificate (new key, new SANs).
+	tlsDir := b.env.Path("/var/lib/posse/tls")
+	os.Remove(filepath.Join(tlsDir, "server.crt"))
+	if _, err := directory.EnsureTLS(tlsDir, directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"10.0.0.9"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	steps := b.plan()
+	want := []string{
+		"update mail.tls-file /etc/postfix/posse-server.crt",
+		"update mail.tls-file /etc/postfix/posse-server.key",
+		"update mail.tls-file /etc/dovecot/posse-server.crt",
+		"update mail.tls-file /etc/dovecot/posse-server.key",
+		"run check postfix check", "run check doveconf -n",
+		"reload unit postfix@-.service", "reload unit dovecot.service", "run probe mail",
+	}
+	if got := stepLines(steps); !slices.Equal(got, want) {
+		t.Fatalf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	key, _ := os.ReadFile(filepath.Join(tlsDir, "server.key"))
+	var txt bytes.Buffer
+	plan.WriteText(&txt, &plan.Plan{Version: 1, Steps: steps})
+	if strings.Contains(txt.String(), "PRIVATE KEY") || strings.Contains(txt.String(), string(key[30:60])) {
+		t.Error("the plan shows the private key")
+	}
+	if err := b.apply(steps); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(b.env.Path(DovecotKeyPath)); !bytes.Equal(got, key) {
+		t.Error("dovecot's key is not the renewed one")
 	}
 }

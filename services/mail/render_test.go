@@ -103,7 +103,8 @@ func TestRenderSettings(t *testing.T) {
 			"virtual_transport = lmtp:unix:private/dovecot-lmtp\n",
 			"virtual_alias_maps = texthash:/etc/postfix/posse-aliases, ldap:/etc/postfix/posse-ldap-aliases.cf\n",
 			"reject_unlisted_recipient, check_policy_service unix:private/quota-status, permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination\n",
-			"smtpd_tls_cert_file = /var/lib/posse/tls/server.crt\n",
+			"smtpd_tls_cert_file = /etc/postfix/posse-server.crt\n",
+			"smtpd_tls_key_file = /etc/postfix/posse-server.key\n",
 			"smtpd_tls_auth_only = yes\n",
 		}},
 		{"master.cf", RenderMasterCf(), []string{

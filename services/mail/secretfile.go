@@ -99,36 +99,6 @@ func (s *Service) writeSecretFile(env *host.Env, spec plan.FileSpec) error {
 	return s.replaceFile(env, spec, []byte(data))
 }
 
-// writeCAFile copies the site CA certificate to spec.Path.
-func (s *Service) writeCAFile(env *host.Env, spec CAFileSpec) error {
-	if err := plan.CleanPath(spec.Path); err != nil {
-		return err
-	}
-	if spec.Path != PostfixCAPath && spec.Path != DovecotCAPath {
-		return fmt.Errorf("%s is not a file the mail service copies the site CA to", spec.Path)
-	}
-	if err := plan.CleanPath(spec.From); err != nil {
-		return err
-	}
-	ca, err := readCA(env, spec.From)
-	if err != nil {
-		return err
-	}
-	return s.replaceFile(env, plan.FileSpec{Path: spec.Path, Mode: 0o644, Owner: "root", Group: "root"}, ca)
-}
-
-// readCA reads a PEM certificate file under the root.
-func readCA(env *host.Env, p string) ([]byte, error) {
-	b, err := os.ReadFile(env.Path(p))
-	if err != nil {
-		return nil, fmt.Errorf("reading the site CA: %w (the directory service creates it)", err)
-	}
-	if !strings.Contains(string(b), "-----BEGIN CERTIFICATE-----") || strings.Contains(string(b), "PRIVATE KEY") {
-		return nil, fmt.Errorf("%s holds no PEM certificate", p)
-	}
-	return b, nil
-}
-
 // replaceFile writes data as spec says, after remembering the file's
 // previous state for Rollback.
 func (s *Service) replaceFile(env *host.Env, spec plan.FileSpec, data []byte) error {
@@ -161,32 +131,6 @@ func (s *Service) replaceFile(env *host.Env, spec plan.FileSpec, data []byte) er
 	return err
 }
 
-// caFileStep compares a copy of the site CA with the box. When the CA does
-// not exist yet (the directory creates it in the same apply) the copy is
-// always planned.
-func caFileStep(env *host.Env, path, from string) (plan.Step, bool, error) {
-	cur, err := fsutil.ReadState(env.Path(path))
-	if err != nil {
-		return plan.Step{}, false, err
-	}
-	if cur.Dir {
-		return plan.Step{}, false, fmt.Errorf("%s is a directory, expected a file; move it away and plan again", path)
-	}
-	ca, caErr := readCA(env, from)
-	if caErr == nil && cur.Exists && string(cur.Data) == string(ca) && fsutil.ToUnix(cur.Mode) == 0o644 {
-		return plan.Step{}, false, nil
-	}
-	action := plan.Update
-	if !cur.Exists {
-		action = plan.Create
-	}
-	st := plan.NewStep(Name, action, KindCAFile, path, "copy of the site CA "+from+" that Postfix and Dovecot can read", CAFileSpec{Path: path, From: from})
-	if caErr == nil && cur.Exists {
-		st.Diff = fsutil.Unified(path, path, string(cur.Data), string(ca))
-	}
-	return st, true, nil
-}
-
 func isSecretFile(p string) bool {
 	for _, f := range secretFiles {
 		if f.path == p {
@@ -196,7 +140,7 @@ func isSecretFile(p string) bool {
 	return false
 }
 
-// Rollback restores the secret files and CA copies this apply wrote (newest first, as
+// Rollback restores the secret files and TLS copies this apply wrote (newest first, as
 // the engine passes them) to their previous bytes, mode and owner, and
 // removes the ones it created. A directory account is left as it is.
 func (s *Service) Rollback(_ context.Context, ran []plan.Step, env *host.Env) error {
@@ -204,7 +148,7 @@ func (s *Service) Rollback(_ context.Context, ran []plan.Step, env *host.Env) er
 	defer s.mu.Unlock()
 	var errs []error
 	for _, st := range ran {
-		if st.Kind != KindSecretFile && st.Kind != KindCAFile {
+		if st.Kind != KindSecretFile && st.Kind != KindTLSFile {
 			continue
 		}
 		prev, ok := s.backups[st.Target]

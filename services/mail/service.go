@@ -23,13 +23,13 @@ const (
 	// KindSecretFile writes a file holding the service account's password;
 	// the plan holds only a placeholder.
 	KindSecretFile = "mail.secret-file"
-	// KindCAFile copies the site CA (in Posse's root-only state directory)
-	// to where Postfix's and Dovecot's unprivileged processes can read it.
-	KindCAFile = "mail.ca-file"
+	// KindTLSFile copies a file of the site PKI (in Posse's root-only
+	// state directory) into Postfix's or Dovecot's configuration.
+	KindTLSFile = "mail.tls-file"
 )
 
-// CAFileSpec is the spec of a KindCAFile step.
-type CAFileSpec struct {
+// TLSFileSpec is the spec of a KindTLSFile step: copy From to Path.
+type TLSFileSpec struct {
 	Path string `json:"path"`
 	From string `json:"from"`
 }
@@ -133,12 +133,12 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 			return fmt.Errorf("bad secret file step: %w", err)
 		}
 		return s.writeSecretFile(env, spec)
-	case KindCAFile:
-		var spec CAFileSpec
+	case KindTLSFile:
+		var spec TLSFileSpec
 		if err := step.DecodeSpec(&spec); err != nil {
-			return fmt.Errorf("bad CA file step: %w", err)
+			return fmt.Errorf("bad TLS file step: %w", err)
 		}
-		return s.writeCAFile(env, spec)
+		return s.writeTLSFile(env, spec)
 	case plan.KindProbe:
 		var spec ProbeSpec
 		if err := step.DecodeSpec(&spec); err != nil {

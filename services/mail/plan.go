@@ -23,7 +23,7 @@ var (
 // configuration with the box and returns only what differs, ordered: the
 // vmail user, the directory account, files, the mailbox directory, the
 // checkers, unit jobs, the probe. A site without a mail section plans
-// nothing. Offline (--root) it renders the files without the password.
+// nothing. Offline (--root) it renders the plain files only.
 func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	if st.Mail == nil {
 		return nil, nil, nil
@@ -33,120 +33,45 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if err != nil {
 		return nil, nil, err
 	}
-	var steps, pre []plan.Step
-	var notes []plan.Note
-
-	if !env.Offline {
-		if err := checkPackages(env); err != nil {
-			return nil, nil, err
-		}
-		haveUser, haveGroup, err := vmailState(env)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !haveUser {
-			step := plan.NewStep(Name, plan.Create, KindVmail, "user "+VmailUser, fmt.Sprintf("system user and group %s (id %d) owning the mailboxes", VmailUser, VmailID),
-				VmailSpec{User: VmailUser, ID: VmailID, Home: VmailDir, NeedGroup: !haveGroup})
-			pre = append(pre, step)
-		}
-	}
-
-	pw := ""
-	if !env.Offline {
-		step, ok, err := s.accountStep(ctx, st, env, c)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			pre = append(pre, step)
-		}
-		// The files compare against the stored password; a repaired
-		// account keeps it, a new one gets a new password.
-		if pw, err = ReadPassword(env); err != nil && !errors.Is(err, errNoPassword) {
-			return nil, nil, err
-		}
-	}
-
-	var postfixChanged, dovecotChanged, listenersChanged bool
-	mbox, alias := RenderLDAPMaps(c)
-	dovecotConf := RenderDovecotConf(c)
-	for _, f := range []plan.FileSpec{
-		{Path: MainCfPath, Content: RenderMainCf(c), Mode: 0o644, Owner: "root", Group: "root"},
-		{Path: MasterCfPath, Content: RenderMasterCf(), Mode: 0o644, Owner: "root", Group: "root"},
-		{Path: AliasesPath, Content: RenderAliases(c), Mode: 0o644, Owner: "root", Group: "root"},
-		{Path: DovecotConfPath, Content: dovecotConf, Mode: 0o644, Owner: "root", Group: "root"},
-	} {
-		step, changed, err := plan.FileStep(Name, env, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !changed {
-			continue
-		}
-		steps = append(steps, step)
-		if f.Path == DovecotConfPath {
-			dovecotChanged = true
-			listenersChanged = needsRestart(env, dovecotConf)
-		} else {
-			postfixChanged = true
-		}
-	}
 	if env.Offline {
-		notes = append(notes, plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
-			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"})
-	} else {
-		for _, cp := range tlsCopies {
-			step, changed, err := tlsFileStep(env, cp, c.TLSDir)
-			if err != nil {
-				return nil, nil, err
-			}
-			if changed {
-				steps = append(steps, step)
-				postfixChanged = postfixChanged || cp.postfix
-				dovecotChanged = dovecotChanged || !cp.postfix
-			}
-		}
-		contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}
-		for _, f := range secretFiles {
-			spec := plan.FileSpec{Path: f.path, Content: contents[f.path], Mode: f.mode, Owner: f.owner, Group: f.group, Secret: true}
-			step, changed, err := secretFileStep(env, spec, pw)
-			if err != nil {
-				return nil, nil, err
-			}
-			if changed {
-				steps = append(steps, step)
-				if f.path == DovecotLDAPPath {
-					dovecotChanged = true
-				} else {
-					postfixChanged = true
-				}
-			}
-		}
-	}
-	vm := plan.DirSpec{Path: VmailDir, Mode: 0o770, Owner: VmailUser, Group: VmailUser}
-	if len(pre) > 0 && pre[0].Kind == KindVmail {
-		// The owner is looked up when the step runs, after vmail exists.
-		step := plan.NewStep(Name, plan.Create, plan.KindDir, VmailDir, "", vm)
-		step.Changes = []plan.Change{{Field: "mode", After: "0770"}, {Field: "owner", After: "vmail:vmail"}}
-		steps = append(steps, step)
-	} else {
-		step, changed, err := plan.DirStep(Name, env, vm)
+		steps, _, err := fileSteps(env, c)
 		if err != nil {
 			return nil, nil, err
 		}
-		if changed {
+		if step, ok, err := vmailDirStep(env, false); err != nil {
+			return nil, nil, err
+		} else if ok {
 			steps = append(steps, step)
 		}
-	}
-	steps = append(pre, steps...)
-	if env.Offline {
-		return steps, notes, nil
+		note := plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
+			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"}
+		return steps, []plan.Note{note}, nil
 	}
 
-	if postfixChanged || dovecotChanged {
+	pre, pw, err := s.boxSteps(ctx, st, env, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, ch, err := fileSteps(env, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	private, pch, err := privateSteps(env, c, pw)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch.postfix, ch.dovecot = ch.postfix || pch.postfix, ch.dovecot || pch.dovecot
+	steps := append(append(pre, files...), private...)
+	newVmail := len(pre) > 0 && pre[0].Kind == KindVmail
+	if step, ok, err := vmailDirStep(env, newVmail); err != nil {
+		return nil, nil, err
+	} else if ok {
+		steps = append(steps, step)
+	}
+	if ch.postfix || ch.dovecot {
 		steps = append(steps, plan.CheckStep(Name, postfixCheck...), plan.CheckStep(Name, doveconfN...))
 	}
-	units, err := unitSteps(ctx, env, postfixChanged, dovecotChanged, listenersChanged)
+	units, err := unitSteps(ctx, env, ch)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,7 +81,122 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			"postfix and dovecot active, SMTP and IMAPS answer, directory lookups work",
 			ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN}))
 	}
-	return steps, notes, nil
+	return steps, nil, nil
+}
+
+// changed says which daemons' files a plan changes.
+type changed struct {
+	postfix, dovecot bool
+	// listeners is set when Dovecot needs a restart, not a reload.
+	listeners bool
+}
+
+// boxSteps plans the vmail user and the directory account (checking the
+// packages first) and returns the stored password ("" when there is none
+// yet).
+func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c Config) ([]plan.Step, string, error) {
+	if err := checkPackages(env); err != nil {
+		return nil, "", err
+	}
+	var steps []plan.Step
+	haveUser, haveGroup, err := vmailState(env)
+	if err != nil {
+		return nil, "", err
+	}
+	if !haveUser {
+		steps = append(steps, plan.NewStep(Name, plan.Create, KindVmail, "user "+VmailUser,
+			fmt.Sprintf("system user and group %s (id %d) owning the mailboxes", VmailUser, VmailID),
+			VmailSpec{User: VmailUser, ID: VmailID, Home: VmailDir, NeedGroup: !haveGroup}))
+	}
+	step, ok, err := s.accountStep(ctx, st, env, c)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		steps = append(steps, step)
+	}
+	// The files compare against the stored password; a repaired account
+	// keeps it, a new one gets a new password.
+	pw, err := ReadPassword(env)
+	if err != nil && !errors.Is(err, errNoPassword) {
+		return nil, "", err
+	}
+	return steps, pw, nil
+}
+
+// fileSteps plans the files without secrets.
+func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
+	var steps []plan.Step
+	var ch changed
+	dovecotConf := RenderDovecotConf(c)
+	for _, f := range []plan.FileSpec{
+		{Path: MainCfPath, Content: RenderMainCf(c), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: MasterCfPath, Content: RenderMasterCf(), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: AliasesPath, Content: RenderAliases(c), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: DovecotConfPath, Content: dovecotConf, Mode: 0o644, Owner: "root", Group: "root"},
+	} {
+		step, diff, err := plan.FileStep(Name, env, f)
+		if err != nil {
+			return nil, ch, err
+		}
+		if !diff {
+			continue
+		}
+		steps = append(steps, step)
+		if f.Path == DovecotConfPath {
+			ch.dovecot, ch.listeners = true, needsRestart(env, dovecotConf)
+		} else {
+			ch.postfix = true
+		}
+	}
+	return steps, ch, nil
+}
+
+// privateSteps plans the copies of the site PKI and the files holding the
+// service account's password.
+func privateSteps(env *host.Env, c Config, pw string) ([]plan.Step, changed, error) {
+	var steps []plan.Step
+	var ch changed
+	mark := func(postfix bool) {
+		ch.postfix = ch.postfix || postfix
+		ch.dovecot = ch.dovecot || !postfix
+	}
+	for _, cp := range tlsCopies {
+		step, diff, err := tlsFileStep(env, cp, c.TLSDir)
+		if err != nil {
+			return nil, ch, err
+		}
+		if diff {
+			steps = append(steps, step)
+			mark(cp.postfix)
+		}
+	}
+	mbox, alias := RenderLDAPMaps(c)
+	contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}
+	for _, f := range secretFiles {
+		spec := plan.FileSpec{Path: f.path, Content: contents[f.path], Mode: f.mode, Owner: f.owner, Group: f.group, Secret: true}
+		step, diff, err := secretFileStep(env, spec, pw)
+		if err != nil {
+			return nil, ch, err
+		}
+		if diff {
+			steps = append(steps, step)
+			mark(f.path != DovecotLDAPPath)
+		}
+	}
+	return steps, ch, nil
+}
+
+// vmailDirStep plans /var/vmail, vmail:vmail 0770. When the vmail user is
+// created in the same apply the owner is looked up when the step runs.
+func vmailDirStep(env *host.Env, newVmail bool) (plan.Step, bool, error) {
+	vm := plan.DirSpec{Path: VmailDir, Mode: 0o770, Owner: VmailUser, Group: VmailUser}
+	if newVmail {
+		step := plan.NewStep(Name, plan.Create, plan.KindDir, VmailDir, "", vm)
+		step.Changes = []plan.Change{{Field: "mode", After: "0770"}, {Field: "owner", After: "vmail:vmail"}}
+		return step, true, nil
+	}
+	return plan.DirStep(Name, env, vm)
 }
 
 // accountStep plans the directory service account when there is no
@@ -201,7 +241,7 @@ func (s *Service) accountStep(ctx context.Context, st *site.Site, env *host.Env,
 // changed), starts what is not running, and enables what is not enabled.
 // Postfix's real instance is postfix@-; postfix.service is a oneshot that
 // reports active even when the instance is down.
-func unitSteps(ctx context.Context, env *host.Env, postfixChanged, dovecotChanged, listeners bool) ([]plan.Step, error) {
+func unitSteps(ctx context.Context, env *host.Env, ch changed) ([]plan.Step, error) {
 	if env.Units == nil {
 		return nil, errors.New("no systemd connection configured")
 	}
@@ -210,8 +250,8 @@ func unitSteps(ctx context.Context, env *host.Env, postfixChanged, dovecotChange
 		instance, unit   string
 		changed, restart bool
 	}{
-		{PostfixInstance, PostfixUnit, postfixChanged, false},
-		{DovecotUnit, DovecotUnit, dovecotChanged, listeners},
+		{PostfixInstance, PostfixUnit, ch.postfix, false},
+		{DovecotUnit, DovecotUnit, ch.dovecot, ch.listeners},
 	} {
 		st, err := env.Units.Status(ctx, u.instance)
 		if err != nil {

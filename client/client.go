@@ -146,6 +146,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns possed's message, or the error name when there is none.
 func (e *Error) Error() string {
 	if e.Message == "" {
 		return e.Name

@@ -33,6 +33,7 @@ type HostKeyError struct {
 	Line int
 }
 
+// Error explains the refusal with the fingerprint and how to accept it.
 func (e *HostKeyError) Error() string {
 	host := knownhosts.Normalize(e.Host)
 	if e.Changed {

@@ -334,6 +334,9 @@ func (b *Box) waitBoot(ctx context.Context) (string, error) {
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		out, _ := b.output(tctx, "systemctl", "is-system-running", "--wait")
 		cancel()
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("box %s did not finish booting: %w", b.st.Name, ctx.Err())
+		}
 		last = strings.TrimSpace(out)
 		if strings.ContainsAny(last, " \n") {
 			last = "systemd not answering yet"

@@ -10,6 +10,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // RunOptions connect a command inside a box to the caller. Nil fields mean
@@ -100,6 +103,18 @@ func (b *Box) exec(ctx context.Context, opts RunOptions, argv, env []string) (in
 	cmd.Env = []string{"PATH=" + innerPath, "LANG=C.UTF-8"}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	cmd.Dir = "/"
+	// nsenter forks to enter the PID namespace: on cancel, kill its whole
+	// process group, not just nsenter. A terminal's foreground job must
+	// keep the terminal's process group, so that case only kills nsenter.
+	ownGroup := !isTerminal(opts.Stdin)
+	cmd.SysProcAttr = &unix.SysProcAttr{Setpgid: ownGroup}
+	cmd.Cancel = func() error {
+		if ownGroup {
+			return unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		}
+		return cmd.Process.Kill()
+	}
+	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ctx.Err() == nil {
@@ -127,4 +142,14 @@ func (b *Box) Journal(ctx context.Context, n int) (string, error) {
 		n = 30
 	}
 	return b.output(ctx, "journalctl", "-b", "--no-pager", "-q", "-n", strconv.Itoa(n))
+}
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

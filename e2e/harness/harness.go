@@ -286,5 +286,13 @@ func Leaks() []string {
 			}
 		}
 	}
+	// Host mounts under the sandbox directory (an interrupted image build
+	// leaves /proc, /sys, /dev mounted in its root).
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[1], sandbox.Dir+"/") {
+			out = append(out, "mount: "+line)
+		}
+	}
 	return out
 }

@@ -163,8 +163,8 @@ func (o *backup) Browse(sender dbus.Sender, msg dbus.Message, snapshot, dir stri
 	return nonNil(r), c.done(err)
 }
 
-// Restore copies paths from a snapshot into target (a directory on the
-// box); it never overwrites files in place unless target is "/".
+// Restore copies paths from a snapshot into target, a directory on the box
+// other than "/": restoring over the live files is refused.
 func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, paths []string, target string) *dbus.Error {
 	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Restore")
 	if derr != nil {
@@ -175,6 +175,9 @@ func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, 
 		checkList("paths", paths, func(p string) error { return checkBoxPath("path", p) }))
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("no paths to restore")
+	}
+	if err == nil && target == "/" {
+		err = fmt.Errorf("restoring over the live files is refused: restore into a separate directory such as /srv/restore and copy back what you need")
 	}
 	if err != nil {
 		return c.invalid(err)

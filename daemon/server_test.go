@@ -142,6 +142,7 @@ func TestInvalidInputIsRefusedBeforeTheBackend(t *testing.T) {
 		{"share path", func() error { return c.SetShare(x, api.Share{Name: "Data", Path: "/srv/../etc"}) }, "clean absolute path"},
 		{"snapshot id", func() error { _, err := c.Browse(x, "../../x", "/"); return err }, "snapshot"},
 		{"restore nothing", func() error { return c.Restore(x, "latest", nil, "/srv/restore") }, "no paths"},
+		{"restore over live files", func() error { return c.Restore(x, "latest", []string{"/srv/data"}, "/") }, "refused"},
 		{"alias target", func() error { return c.SetAlias(x, api.Alias{Address: "info@example.com", To: []string{"A B"}}) }, "alias target"},
 		{"members both", func() error { return c.SetMembers(x, "office", []string{"anna"}, []string{"anna"}) }, "both added and removed"},
 		{"query control", func() error { _, err := c.Users(x, "a\x01"); return err }, "search text"},

@@ -43,6 +43,8 @@ type Box struct {
 	Services func() []provisioning.Service
 	// Hostname of the box; default os.Hostname.
 	Hostname string
+	// Runner runs restic; default execx.
+	Runner host.Runner
 
 	mu  sync.Mutex
 	dir directory.Directory

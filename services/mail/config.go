@@ -78,10 +78,8 @@ type Config struct {
 // certificate carries.
 func (c Config) LDAPURI() string { return "ldaps://" + c.FQDN + ":636" }
 
-// CAFile, CertFile and KeyFile are the site CA and the server's TLS pair.
-func (c Config) CAFile() string   { return c.TLSDir + "/" + directory.CACertFile }
-func (c Config) CertFile() string { return c.TLSDir + "/" + directory.ServerCrtFile }
-func (c Config) KeyFile() string  { return c.TLSDir + "/" + directory.ServerKeyFile }
+// CAFile is the box path of the site CA certificate.
+func (c Config) CAFile() string { return c.TLSDir + "/" + directory.CACertFile }
 
 // NewConfig derives the mail configuration from the site and the box. It
 // returns an error when the site has no mail section.

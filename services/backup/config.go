@@ -1,0 +1,141 @@
+// Package backup protects a site with restic: a 0600 password file, the
+// repository initialised on first apply, a systemd timer that runs
+// `possectl backup run --scheduled` on the template's schedule (and a weekly
+// `restic check`), retention with `restic forget --prune`, a record of every
+// run in runs.jsonl, and restores of a file, a home, a mailbox or the whole
+// box. The repository password is only ever handed to restic through the
+// password file, never in argv, the environment or a log line.
+package backup
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Paths on the box.
+const (
+	// StateDir holds the password file, the run log and the staging area.
+	StateDir = host.DefaultStateDir + "/backup"
+	// PasswordFile is the 0600 file restic reads the repository password from.
+	PasswordFile = StateDir + "/restic.pw"
+	// RunsFile is the append-only log of backup and check runs (JSON lines).
+	RunsFile = StateDir + "/runs.jsonl"
+	// StagingDir receives the directory dump before restic reads it; it is
+	// removed after each run (the snapshot keeps it).
+	StagingDir = StateDir + "/staging"
+	// ADDumpDir is where the AD backup archive lies inside the staging dir
+	// and hence inside every snapshot.
+	ADDumpDir = StagingDir + "/ad"
+	// CacheDir is restic's local cache.
+	CacheDir = "/var/cache/posse/restic"
+	// SystemdDir is where the unit files are written.
+	SystemdDir = "/etc/systemd/system"
+	// SharesDir, HomesDir and VmailDir are what the shares, homes and mail
+	// services create.
+	HomesDir = site.HomesDir
+	VmailDir = "/var/vmail"
+)
+
+// Unit names.
+const (
+	ServiceUnit      = "posse-backup.service"
+	TimerUnit        = "posse-backup.timer"
+	CheckServiceUnit = "posse-backup-check.service"
+	CheckTimerUnit   = "posse-backup-check.timer"
+)
+
+// Tag marks every snapshot Posse makes; retention only touches those.
+const Tag = "posse"
+
+// ConfigPaths are the configuration trees Posse owns, always backed up.
+var ConfigPaths = []string{"/etc/samba", "/etc/postfix", "/etc/dovecot", "/etc/krb5.conf"}
+
+// Config is what the backup service needs from a site.
+type Config struct {
+	Repository string
+	Schedule   string
+	Keep       site.Keep
+	// Paths are the box paths to back up, sorted, before checking which
+	// exist (unit files are added at run time by pattern).
+	Paths []string
+	// Directory is true when the AD database is dumped first.
+	Directory bool
+	// Exclude lists paths restic skips (the local repository itself, the
+	// restic cache).
+	Exclude []string
+}
+
+// FromSite derives the backup configuration; ok is false when the site has
+// no backup section.
+func FromSite(s *site.Site) (Config, bool) {
+	if s == nil || s.Backup == nil {
+		return Config{}, false
+	}
+	b := s.Backup
+	c := Config{Repository: b.Repository, Schedule: b.Schedule, Keep: b.Keep}
+	set := map[string]bool{host.DefaultStateDir: true}
+	for _, p := range ConfigPaths {
+		set[p] = true
+	}
+	for _, inc := range b.Include {
+		switch inc {
+		case site.IncludeDirectory:
+			c.Directory = true
+		case site.IncludeShares:
+			for _, sh := range s.Shares {
+				set[s.SharePath(sh)] = true
+			}
+		case site.IncludeHomes:
+			set[HomesDir] = true
+		case site.IncludeMail:
+			set[VmailDir] = true
+		}
+	}
+	for p := range set {
+		c.Paths = append(c.Paths, p)
+	}
+	sort.Strings(c.Paths)
+	c.Exclude = []string{CacheDir}
+	if IsLocal(c.Repository) {
+		c.Exclude = append(c.Exclude, c.Repository)
+	}
+	return c, true
+}
+
+// IsLocal reports whether repo is a local path rather than sftp:….
+func IsLocal(repo string) bool { return filepath.IsAbs(repo) }
+
+// ExistingPaths returns the paths of c that exist under env's root, plus
+// Posse's unit files in /etc/systemd/system; restic refuses a run whose
+// path is missing, and a site may not have created every tree yet.
+func ExistingPaths(env *host.Env, c Config) []string {
+	var out []string
+	for _, p := range c.Paths {
+		if _, err := os.Lstat(env.Path(p)); err == nil {
+			out = append(out, p)
+		}
+	}
+	units, _ := filepath.Glob(env.Path(SystemdDir + "/posse-*"))
+	for _, u := range units {
+		out = append(out, SystemdDir+"/"+filepath.Base(u))
+	}
+	return out
+}
+
+// PossectlPath returns where possectl is installed on the box: the first of
+// /usr/bin, /usr/local/bin and /usr/sbin that holds it (sandbox boxes mount
+// it at /usr/local/bin), else /usr/bin/possectl.
+func PossectlPath(env *host.Env) string {
+	for _, d := range []string{"/usr/bin", "/usr/local/bin", "/usr/sbin"} {
+		if st, err := os.Stat(env.Path(d + "/possectl")); err == nil && !st.IsDir() {
+			return d + "/possectl"
+		}
+	}
+	return "/usr/bin/possectl"
+}
+
+func statPath(env *host.Env, p string) (os.FileInfo, error) { return os.Stat(env.Path(p)) }

@@ -1,0 +1,147 @@
+package backup
+
+import (
+	"context"
+	"os"
+	"sort"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// InitSpec is the spec of a KindInit step.
+type InitSpec struct {
+	Repository string `json:"repository"`
+}
+
+// ProbeSpec is the spec of the probe step.
+type ProbeSpec struct {
+	Repository string `json:"repository"`
+}
+
+// Plan implements provisioning.Service: the state directory and password
+// file, the repository's initialisation when it does not exist yet, the
+// unit files, and daemon-reload and enable-now of the timers when the
+// units changed or are not enabled. Without a backup section it removes
+// Posse's backup units (the repository and password file are kept).
+func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	c, ok := FromSite(st)
+	if !ok {
+		return s.planRemove(ctx, env)
+	}
+	var steps []plan.Step
+	add := func(step plan.Step, changed bool, err error) error {
+		if err == nil && changed {
+			steps = append(steps, step)
+		}
+		return err
+	}
+	if err := add(plan.DirStep(Name, env, plan.DirSpec{Path: StateDir, Mode: 0o700, Owner: "root", Group: "root"})); err != nil {
+		return nil, nil, err
+	}
+	pwName, _ := st.Backup.Password.Name()
+	pwChanged := false
+	step, changed, err := plan.FileStep(Name, env, plan.FileSpec{Path: PasswordFile, Content: "${secret:" + pwName + "}", Mode: 0o600, Owner: "root", Group: "root", Secret: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if changed {
+		steps, pwChanged = append(steps, step), true
+	}
+	exists, err := s.repoExists(ctx, env, c.Repository, pwChanged)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !exists {
+		steps = append(steps, plan.NewStep(Name, plan.Create, KindInit, c.Repository, "initialise the restic repository", InitSpec{Repository: c.Repository}))
+	}
+	units, err := RenderUnits(PossectlPath(env), c.Schedule)
+	if err != nil {
+		return nil, nil, err
+	}
+	unitsChanged := false
+	for _, name := range sortedKeys(units) {
+		step, changed, err := plan.FileStep(Name, env, plan.FileSpec{Path: SystemdDir + "/" + name, Content: units[name], Mode: 0o644})
+		if err != nil {
+			return nil, nil, err
+		}
+		if changed {
+			steps, unitsChanged = append(steps, step), true
+		}
+	}
+	if unitsChanged {
+		steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
+	}
+	for _, t := range []string{TimerUnit, CheckTimerUnit} {
+		if unitsChanged || !timerOn(ctx, env, t) {
+			steps = append(steps, plan.UnitStep(Name, t, "enable-now"))
+		}
+	}
+	if len(steps) > 0 {
+		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, c.Repository, "open the repository with the password file", ProbeSpec{Repository: c.Repository}))
+	}
+	return steps, nil, nil
+}
+
+// repoExists decides whether the plan needs an init step. A local
+// repository exists when its config file does; an sftp one is asked with
+// restic cat config once the password file is in place (before that, the
+// init step itself checks first).
+func (s *Service) repoExists(ctx context.Context, env *host.Env, repo string, pwChanged bool) (bool, error) {
+	if IsLocal(repo) {
+		_, err := os.Stat(env.Path(repo + "/config"))
+		return err == nil, nil
+	}
+	if env.Offline || env.Runner == nil || pwChanged {
+		return false, nil
+	}
+	return NewRestic(env, repo).Exists(ctx)
+}
+
+// timerOn reports whether a timer is enabled and active; offline (no
+// systemd) it is taken as on, so that --root renders stay stable.
+func timerOn(ctx context.Context, env *host.Env, t string) bool {
+	if env.Offline || env.Units == nil {
+		return true
+	}
+	st, err := env.Units.Status(ctx, t)
+	return err == nil && st.UnitFileState == "enabled" && st.ActiveState == "active"
+}
+
+func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	var steps, files []plan.Step
+	for _, name := range []string{ServiceUnit, TimerUnit, CheckServiceUnit, CheckTimerUnit} {
+		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			files = append(files, step)
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	steps = append(steps, files...)
+	steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
+	for _, t := range []string{TimerUnit, CheckTimerUnit} {
+		if env.Offline || env.Units == nil {
+			continue
+		}
+		if st, err := env.Units.Status(ctx, t); err == nil && (st.ActiveState == "active" || st.UnitFileState == "enabled") {
+			steps = append([]plan.Step{plan.UnitStep(Name, t, "disable-now")}, steps...)
+		}
+	}
+	notes := []plan.Note{{Service: Name, Target: StateDir, Message: "scheduled backups stop; the repository and its password file are kept"}}
+	return steps, notes, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

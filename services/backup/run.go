@@ -1,0 +1,149 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/posse-project/posse/provisioning/host"
+)
+
+// RunOptions tune a backup run.
+type RunOptions struct {
+	// Scheduled marks a run started by the timer (tagged "scheduled").
+	Scheduled bool
+	// Progress receives restic's status lines (may be nil).
+	Progress func(Status)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// ADBackupArgv is the directory dump: samba-tool's offline backup, which
+// takes the database locks itself and so is consistent while the DC runs,
+// and needs no credentials (the online backup would need the
+// administrator's password on the command line).
+func ADBackupArgv(targetDir string) []string {
+	return []string{"samba-tool", "domain", "backup", "offline", "--targetdir=" + targetDir}
+}
+
+// RunBackup dumps the directory, runs restic backup and the retention
+// policy, and appends the result to the run log. The returned record is
+// also what was logged; its Error is set when the run failed, and err is
+// non-nil then too.
+func RunBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions) (RunRecord, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	rec := RunRecord{Kind: KindBackup, Start: now().UTC(), Scheduled: opt.Scheduled}
+	err := runBackup(ctx, env, c, opt, &rec)
+	rec.Seconds = now().Sub(rec.Start).Seconds()
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	if lerr := AppendRun(env, rec); lerr != nil && err == nil {
+		err = lerr
+	}
+	return rec, err
+}
+
+func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec *RunRecord) error {
+	unlock, err := lockRuns(env)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := checkPasswordFile(env); err != nil {
+		return err
+	}
+	staging := env.Path(StagingDir)
+	if err := os.RemoveAll(staging); err != nil {
+		return fmt.Errorf("cannot clear the staging directory: %w", err)
+	}
+	defer os.RemoveAll(staging)
+	if c.Directory {
+		if err := os.MkdirAll(env.Path(ADDumpDir), 0o700); err != nil {
+			return err
+		}
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: ADBackupArgv(ADDumpDir)}); err != nil {
+			return fmt.Errorf("the directory (AD) backup failed, nothing was backed up: %w", err)
+		}
+	}
+	paths := ExistingPaths(env, c)
+	r := NewRestic(env, c.Repository)
+	sum, err := r.Backup(ctx, paths, c.Exclude, opt.Scheduled, opt.Progress)
+	if err != nil {
+		return err
+	}
+	rec.FilesNew, rec.FilesChanged, rec.FilesUnmodified = sum.FilesNew, sum.FilesChanged, sum.FilesUnmodified
+	rec.BytesAdded, rec.BytesProcessed, rec.SnapshotID = sum.DataAdded, sum.TotalBytesProcessed, sum.SnapshotID
+	rec.Warning = sum.Warning
+	if err := r.Forget(ctx, c.Keep); err != nil {
+		w := "retention (forget --prune) failed, old snapshots were kept: " + err.Error()
+		if rec.Warning != "" {
+			w = rec.Warning + "; " + w
+		}
+		rec.Warning = w
+	}
+	return nil
+}
+
+// RunCheck runs restic check and logs the result.
+func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (RunRecord, error) {
+	rec := RunRecord{Kind: KindCheck, Start: time.Now().UTC(), Scheduled: scheduled}
+	err := func() error {
+		unlock, err := lockRuns(env)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if err := checkPasswordFile(env); err != nil {
+			return err
+		}
+		return NewRestic(env, c.Repository).Check(ctx)
+	}()
+	rec.Seconds = time.Since(rec.Start).Seconds()
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	if lerr := AppendRun(env, rec); lerr != nil && err == nil {
+		err = lerr
+	}
+	return rec, err
+}
+
+func checkPasswordFile(env *host.Env) error {
+	st, err := os.Stat(env.Path(PasswordFile))
+	if err != nil {
+		return fmt.Errorf("the backup password file %s is missing: apply the site again", PasswordFile)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("the backup password file %s is readable by others (mode %04o): chmod 600 it", PasswordFile, st.Mode().Perm())
+	}
+	return nil
+}
+
+// ErrBusy means another backup, check or restore holds the lock.
+var ErrBusy = errors.New("another backup, check or restore is running; try again when it has finished")
+
+// lockRuns takes the run lock so a timer run and a manual one never
+// overlap (restic's own repository lock would make the second fail late).
+func lockRuns(env *host.Env) (func(), error) {
+	p := env.Path(filepath.Join(StateDir, "run.lock"))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, ErrBusy
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}

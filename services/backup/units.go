@@ -1,0 +1,63 @@
+package backup
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/coreos/go-systemd/v22/unit"
+)
+
+// CheckSchedule is when the weekly restic check runs.
+const CheckSchedule = "Sun *-*-* 04:00"
+
+// UnitFiles are the rendered unit files, keyed by unit name.
+type UnitFiles map[string]string
+
+// RenderUnits renders posse-backup.{service,timer} and
+// posse-backup-check.{service,timer}: oneshot services running possectl
+// (at possectl, an absolute path) and timers that catch up missed runs
+// (Persistent=true) with a small randomised delay.
+func RenderUnits(possectl, schedule string) (UnitFiles, error) {
+	if !strings.HasPrefix(possectl, "/") || strings.ContainsAny(possectl, " \t\n%$\"'\\") {
+		return nil, fmt.Errorf("possectl path %q must be absolute without spaces, quotes or %%", possectl)
+	}
+	if strings.ContainsAny(schedule, "\n\r%") {
+		return nil, fmt.Errorf("schedule %q holds characters systemd does not accept", schedule)
+	}
+	svc := func(desc, sub string) []*unit.UnitOption {
+		return []*unit.UnitOption{
+			unit.NewUnitOption("Unit", "Description", desc),
+			unit.NewUnitOption("Unit", "Documentation", "man:restic(1)"),
+			unit.NewUnitOption("Unit", "Wants", "network-online.target"),
+			unit.NewUnitOption("Unit", "After", "network-online.target samba-ad-dc.service"),
+			unit.NewUnitOption("Service", "Type", "oneshot"),
+			unit.NewUnitOption("Service", "ExecStart", possectl+" backup "+sub+" --scheduled"),
+			unit.NewUnitOption("Service", "Nice", "10"),
+			unit.NewUnitOption("Service", "IOSchedulingClass", "idle"),
+		}
+	}
+	timer := func(desc, cal, delay string) []*unit.UnitOption {
+		return []*unit.UnitOption{
+			unit.NewUnitOption("Unit", "Description", desc),
+			unit.NewUnitOption("Timer", "OnCalendar", cal),
+			unit.NewUnitOption("Timer", "Persistent", "true"),
+			unit.NewUnitOption("Timer", "RandomizedDelaySec", delay),
+			unit.NewUnitOption("Install", "WantedBy", "timers.target"),
+		}
+	}
+	out := UnitFiles{}
+	for name, opts := range map[string][]*unit.UnitOption{
+		ServiceUnit:      svc("Posse: back up the site with restic", "run"),
+		TimerUnit:        timer("Posse: scheduled backup", schedule, "5min"),
+		CheckServiceUnit: svc("Posse: check the backup repository (restic check)", "check"),
+		CheckTimerUnit:   timer("Posse: weekly check of the backup repository", CheckSchedule, "30min"),
+	} {
+		b, err := io.ReadAll(unit.Serialize(opts))
+		if err != nil {
+			return nil, err
+		}
+		out[name] = string(b)
+	}
+	return out, nil
+}

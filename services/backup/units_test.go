@@ -1,0 +1,73 @@
+package backup
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestRenderUnitsGolden(t *testing.T) {
+	units, err := RenderUnits("/usr/local/bin/possectl", "*-*-* 22:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ServiceUnit, TimerUnit, CheckServiceUnit, CheckTimerUnit} {
+		u, ok := units[name]
+		if !ok {
+			t.Fatalf("%s not rendered", name)
+		}
+		golden(t, name, u)
+	}
+	if len(units) != 4 {
+		t.Errorf("rendered %d units, want 4", len(units))
+	}
+}
+
+func TestRenderUnitsRefuses(t *testing.T) {
+	for _, tc := range []struct{ possectl, schedule string }{
+		{"possectl", "daily"},
+		{"/usr/bin/posse ctl", "daily"},
+		{"/usr/bin/possectl%n", "daily"},
+		{"/usr/bin/possectl", "daily\nExecStart=/bin/sh"},
+		{"/usr/bin/possectl", "*-*-* 22:00 %H"},
+	} {
+		if _, err := RenderUnits(tc.possectl, tc.schedule); err == nil {
+			t.Errorf("RenderUnits(%q, %q) accepted", tc.possectl, tc.schedule)
+		}
+	}
+}
+
+func TestRenderUnitsSchedule(t *testing.T) {
+	units, err := RenderUnits("/usr/bin/possectl", "Mon..Fri *-*-* 18:30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(units[TimerUnit], "OnCalendar=Mon..Fri *-*-* 18:30\n") {
+		t.Errorf("timer lacks the schedule:\n%s", units[TimerUnit])
+	}
+	if !strings.Contains(units[ServiceUnit], "ExecStart=/usr/bin/possectl backup run --scheduled\n") {
+		t.Errorf("service lacks ExecStart:\n%s", units[ServiceUnit])
+	}
+}

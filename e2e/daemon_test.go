@@ -199,6 +199,19 @@ func TestDaemon(t *testing.T) {
 	}
 	defer c.Close()
 
+	t.Run("health of the real directory", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		h, err := c.Health(ctx, "directory")
+		if err != nil || len(h) != 1 || !h[0].Healthy || h[0].State != "active" {
+			t.Errorf("Health(directory) = %+v, %v", h, err)
+		}
+		st, err := c.Status(ctx)
+		if err != nil || st.Site == "" || len(st.Services) == 0 || st.Services[0].Unit != "samba-ad-dc.service" || !st.Services[0].Healthy {
+			t.Errorf("Status() = %+v, %v", st, err)
+		}
+	})
+
 	t.Run("100 concurrent user creations", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()

@@ -235,4 +235,11 @@ func TestStatusAsksSystemd(t *testing.T) {
 			t.Errorf("service %d = %+v, want %+v", i, got, w)
 		}
 	}
+	h, err := b.Health(context.Background(), "mail")
+	if err != nil || len(h) != 2 || h[0].Healthy || h[1].Unit != "dovecot.service" {
+		t.Errorf("Health(mail) = %+v, %v", h, err)
+	}
+	if _, err := b.Health(context.Background(), "printing"); !errors.Is(err, daemon.ErrNotFound) || !strings.Contains(err.Error(), "directory, mail") {
+		t.Errorf("Health(printing) error = %v", err)
+	}
 }

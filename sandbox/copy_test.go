@@ -127,3 +127,26 @@ func TestCopyFromRoot(t *testing.T) {
 		t.Errorf("copy into a directory: %v", err)
 	}
 }
+
+func FuzzBoxRel(f *testing.F) {
+	for _, s := range []string{"/etc/hosts", "/../x", "/a/./b", "rel", "/", "//x//y/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		rel, err := boxRel(p)
+		if err != nil {
+			return
+		}
+		if rel == "" || strings.HasPrefix(rel, "/") || strings.ContainsRune(rel, 0) {
+			t.Fatalf("boxRel(%q) = %q", p, rel)
+		}
+		for _, el := range strings.Split(rel, "/") {
+			if el == ".." || el == "." || el == "" {
+				t.Fatalf("boxRel(%q) = %q has element %q", p, rel, el)
+			}
+		}
+		if j := filepath.Join("/root-of-box", rel); !strings.HasPrefix(j, "/root-of-box/") {
+			t.Fatalf("boxRel(%q) = %q leaves the root when joined: %q", p, rel, j)
+		}
+	})
+}

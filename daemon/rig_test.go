@@ -2,6 +2,8 @@ package daemon_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -25,6 +27,8 @@ type rigOpts struct {
 	// trusted replaces the uid-0 rule (tests may run as root).
 	trusted func(uint32) bool
 	idle    time.Duration
+	// log receives the server's log.
+	log io.Writer
 }
 
 func newRig(t testing.TB, o rigOpts) *rig {
@@ -38,7 +42,12 @@ func newRig(t testing.TB, o rigOpts) *rig {
 	if trusted == nil {
 		trusted = func(uint32) bool { return false }
 	}
+	var log *slog.Logger
+	if o.log != nil {
+		log = slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	r.srv = daemon.New(r.conn, daemon.Config{
+		Log:         log,
 		Backend:     r.backend,
 		Authorizer:  &daemon.Authorizer{Bus: r.conn, Trusted: trusted, Timeout: 5 * time.Second},
 		IdleTimeout: o.idle,

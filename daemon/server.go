@@ -37,8 +37,8 @@ type Config struct {
 	CallTimeout time.Duration
 	// ApplyTimeout bounds one apply (default 1 h).
 	ApplyTimeout time.Duration
-	// Log receives one line per call (method, caller, outcome) and never
-	// an argument; nil discards.
+	// Log receives one line per call (method, caller, outcome, error
+	// message) and never an argument; nil discards.
 	Log *slog.Logger
 }
 
@@ -189,8 +189,9 @@ func (c *call) done(err error) *dbus.Error {
 		c.s.log.Log(context.Background(), level, "call", "method", c.method, "sender", c.sender)
 		return nil
 	}
+	// Backend errors never hold secrets (see Backend), so they are logged.
 	derr := toDBus(err)
-	c.s.log.Info("call failed", "method", c.method, "sender", c.sender, "error", derr.Name)
+	c.s.log.Info("call failed", "method", c.method, "sender", c.sender, "error", derr.Name, "message", errText(derr))
 	return derr
 }
 

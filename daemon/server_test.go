@@ -392,3 +392,46 @@ func TestNoIdleExitDuringAnApply(t *testing.T) {
 		t.Fatal("possed did not go idle after the apply")
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSecretsStayOutOfTheLog(t *testing.T) {
+	var log syncBuffer
+	r := newRig(t, rigOpts{log: &log})
+	c := r.admin(t)
+	x := ctx(t)
+	const pw, pw2, secret = "Sommer-2026-Geheim", "Herbst-2026-Geheim", "Apply-Secret-Value-9"
+	if err := c.CreateUser(x, api.User{Username: "anna"}, pw, true); err != nil {
+		t.Fatal(err)
+	}
+	c.SetPassword(x, "nobody1", pw2, true)                              // fails: not found
+	c.SetPassword(x, "Bad Name", pw2, true)                             // fails: invalid
+	c.Apply(x, []byte("fail"), map[string]string{"admin": secret}, nil) // rolled back
+	out := log.String()
+	for _, s := range []string{pw, pw2, secret} {
+		if strings.Contains(out, s) {
+			t.Errorf("the log holds a secret:\n%s", out)
+		}
+	}
+	for _, want := range []string{"Users.Create", "Error.NotFound", "Error.InvalidInput", "apply finished"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %q:\n%s", want, out)
+		}
+	}
+}

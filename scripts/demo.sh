@@ -36,7 +36,7 @@ echo "== 3/4 applying $SITE inside the box"
 echo "== 4/4 checking the box's health"
 "$BIN/possectl" sandbox run "$NAME" -- possectl status || true
 
-ip=$("$BIN/possectl" sandbox list | awk -v n="$NAME" '$1==n{print $4}')
+ip=$("$BIN/possectl" sandbox list | awk -v n="$NAME" '$1==n{print $2}')
 cat <<TXT
 
 The demo box is up at $ip.

@@ -109,6 +109,16 @@ func TestMail(t *testing.T) {
 		m.send(t, 587, "someone@elsewhere.example", "x", "not advertise", "--auth", "PLAIN",
 			"--auth-user", "anna@mailtest.example", "--auth-password", annaPW)
 	})
+	t.Run("submission senders: own addresses and aliases only", func(t *testing.T) {
+		auth := []string{"--tls", "--auth", "PLAIN", "--auth-user", "anna", "--auth-password", annaPW}
+		for from, want := range map[string]string{
+			"a@mailtest.example":    "250 2.0.0", // her proxy address
+			"info@mailtest.example": "250 2.0.0", // a site alias she receives
+			"bob@mailtest.example":  "553 5.7.1",
+		} {
+			m.send(t, 587, "bob@mailtest.example", "as "+from, want, append(auth, "--from", from)...)
+		}
+	})
 	t.Run("no plaintext IMAP login", func(t *testing.T) {
 		if out, err := mailHost("curl", "-sS", "imap://"+ip+"/INBOX", "-u", "anna@mailtest.example:"+annaPW, "-X", "SEARCH ALL"); err == nil {
 			t.Errorf("plaintext IMAP login worked: %s", out)

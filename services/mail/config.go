@@ -28,6 +28,7 @@ const (
 	AliasesPath         = "/etc/postfix/posse-aliases"
 	LDAPMailboxesPath   = "/etc/postfix/posse-ldap-mailboxes.cf"
 	LDAPAliasesPath     = "/etc/postfix/posse-ldap-aliases.cf"
+	LDAPSendersPath     = "/etc/postfix/posse-ldap-senders.cf"
 	DovecotConfPath     = "/etc/dovecot/dovecot.conf"
 	DovecotLDAPPath     = "/etc/dovecot/posse-ldap.conf.ext"
 	VmailDir            = "/var/vmail"

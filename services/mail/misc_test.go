@@ -103,7 +103,7 @@ func TestNewConfigRejects(t *testing.T) {
 func TestFiltersEscapeLiterals(t *testing.T) {
 	// The only literal in a filter is the service account's name; Postfix
 	// and Dovecot escape %s and %u themselves. Every filter must balance.
-	for _, f := range []string{MailboxFilter, AliasFilter, PassFilter(), UserFilter(), IterateFilter()} {
+	for _, f := range []string{MailboxFilter, AliasFilter, SenderFilter, PassFilter(), UserFilter(), IterateFilter()} {
 		if strings.Count(f, "(") != strings.Count(f, ")") || !strings.HasPrefix(f, "(&") {
 			t.Errorf("unbalanced filter %s", f)
 		}
@@ -196,7 +196,7 @@ func TestRollbackRestoresSecretFiles(t *testing.T) {
 	}
 	old := []byte("old content\n")
 	os.WriteFile(b.env.Path(LDAPMailboxesPath), old, 0o640)
-	mbox, _ := RenderLDAPMaps(testConfig(t))
+	mbox := RenderLDAPMaps(testConfig(t))[LDAPMailboxesPath]
 	var ran []plan.Step
 	for _, spec := range []plan.FileSpec{
 		{Path: LDAPMailboxesPath, Content: mbox, Mode: 0o640, Owner: "root", Group: "postfix"},

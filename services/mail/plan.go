@@ -43,7 +43,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		} else if ok {
 			steps = append(steps, step)
 		}
-		note := plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, DovecotLDAPPath}, ", "),
+		note := plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, LDAPSendersPath, DovecotLDAPPath}, ", "),
 			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"}
 		return steps, []plan.Note{note}, nil
 	}
@@ -171,8 +171,8 @@ func privateSteps(env *host.Env, c Config, pw string) ([]plan.Step, changed, err
 			mark(cp.postfix)
 		}
 	}
-	mbox, alias := RenderLDAPMaps(c)
-	contents := map[string]string{LDAPMailboxesPath: mbox, LDAPAliasesPath: alias, DovecotLDAPPath: RenderDovecotLDAP(c)}
+	contents := RenderLDAPMaps(c)
+	contents[DovecotLDAPPath] = RenderDovecotLDAP(c)
 	for _, f := range secretFiles {
 		spec := plan.FileSpec{Path: f.path, Content: contents[f.path], Mode: f.mode, Owner: f.owner, Group: f.group, Secret: true}
 		step, diff, err := secretFileStep(env, spec, pw)

@@ -58,6 +58,7 @@ func TestPlanFreshBox(t *testing.T) {
 		"create mail.tls-file /etc/dovecot/posse-server.key",
 		"create mail.secret-file /etc/postfix/posse-ldap-mailboxes.cf",
 		"create mail.secret-file /etc/postfix/posse-ldap-aliases.cf",
+		"create mail.secret-file /etc/postfix/posse-ldap-senders.cf",
 		"create mail.secret-file /etc/dovecot/posse-ldap.conf.ext",
 		"create dir /var/vmail",
 		"run check postfix check",
@@ -98,7 +99,7 @@ func TestApplyConvergesAndReapplyChangesNothing(t *testing.T) {
 	for _, f := range []struct {
 		path string
 		mode os.FileMode
-	}{{LDAPMailboxesPath, 0o640}, {LDAPAliasesPath, 0o640}, {DovecotLDAPPath, 0o600}, {"/var/lib/posse/secrets/mail-ldap.pw", 0o600}} {
+	}{{LDAPMailboxesPath, 0o640}, {LDAPAliasesPath, 0o640}, {LDAPSendersPath, 0o640}, {DovecotLDAPPath, 0o600}, {"/var/lib/posse/secrets/mail-ldap.pw", 0o600}} {
 		fi, err := os.Stat(b.env.Path(f.path))
 		if err != nil {
 			t.Fatal(err)

@@ -38,6 +38,8 @@ func RenderMainCf(c Config) string {
 	kv("virtual_transport", "lmtp:unix:private/dovecot-lmtp")
 	kv("virtual_mailbox_maps", "ldap:"+LDAPMailboxesPath)
 	kv("virtual_alias_maps", "texthash:"+AliasesPath+", ldap:"+LDAPAliasesPath)
+	b.WriteString("\n# Who may send as whom on submission: users as themselves, alias\n# members as the alias.\n")
+	kv("smtpd_sender_login_maps", "texthash:"+AliasesPath+", ldap:"+LDAPSendersPath)
 	b.WriteString("\n# Not an open relay; unknown recipients are rejected at RCPT time.\n")
 	kv("smtpd_helo_required", "yes")
 	kv("disable_vrfy_command", "yes")
@@ -106,6 +108,7 @@ var masterOptions = map[string][]string{
 		"smtpd_sasl_auth_enable=yes",
 		"smtpd_tls_auth_only=yes",
 		"smtpd_client_restrictions=permit_sasl_authenticated,reject",
+		"smtpd_sender_restrictions=reject_sender_login_mismatch",
 		"smtpd_relay_restrictions=permit_sasl_authenticated,reject",
 		"smtpd_recipient_restrictions=reject_non_fqdn_recipient,permit_sasl_authenticated,reject",
 		"milter_macro_daemon_name=ORIGINATING",
@@ -154,12 +157,16 @@ func command(service, typ string) string {
 	return service
 }
 
-// RenderLDAPMaps renders the two postfix-ldap lookup tables: mailboxes
-// (a user's mail attribute) and aliases (a user's smtp: proxyAddresses,
-// rewritten to the user's mail). Disabled accounts match neither. The
-// bind password stands as a placeholder that only the secret-file step
-// replaces, on the box.
-func RenderLDAPMaps(c Config) (mailboxes, aliases string) {
+// LDAPMaps are the postfix-ldap lookup tables, by path.
+type LDAPMaps map[string]string
+
+// RenderLDAPMaps renders the postfix-ldap lookup tables: mailboxes (a
+// user's mail attribute), aliases (a user's smtp: proxyAddresses,
+// rewritten to the user's mail) and senders (who may use an address as
+// sender on submission: the user owning it as mail or proxy address).
+// Disabled accounts match none. The bind password stands as a placeholder
+// that only the secret-file step replaces, on the box.
+func RenderLDAPMaps(c Config) LDAPMaps {
 	common := func(b *strings.Builder) {
 		fmt.Fprintf(b, "server_host = %s\n", c.LDAPURI())
 		b.WriteString("version = 3\n")
@@ -173,22 +180,27 @@ func RenderLDAPMaps(c Config) (mailboxes, aliases string) {
 		fmt.Fprintf(b, "domain = %s\n", strings.Join(c.Domains, ", "))
 		b.WriteString("result_attribute = mail\n")
 	}
-	var m, a strings.Builder
-	m.WriteString(header)
-	m.WriteString("# Postfix virtual_mailbox_maps: directory users by their mail address.\n")
-	common(&m)
-	fmt.Fprintf(&m, "query_filter = %s\n", MailboxFilter)
-	a.WriteString(header)
-	a.WriteString("# Postfix virtual_alias_maps: a user's smtp: proxyAddresses deliver to their mail address.\n")
-	common(&a)
-	fmt.Fprintf(&a, "query_filter = %s\n", AliasFilter)
-	return m.String(), a.String()
+	out := LDAPMaps{}
+	for _, m := range []struct{ path, what, filter string }{
+		{LDAPMailboxesPath, "virtual_mailbox_maps: directory users by their mail address", MailboxFilter},
+		{LDAPAliasesPath, "virtual_alias_maps: a user's smtp: proxyAddresses deliver to their mail address", AliasFilter},
+		{LDAPSendersPath, "smtpd_sender_login_maps: a user may send as their mail and proxy addresses", SenderFilter},
+	} {
+		var b strings.Builder
+		b.WriteString(header)
+		fmt.Fprintf(&b, "# Postfix %s.\n", m.what)
+		common(&b)
+		fmt.Fprintf(&b, "query_filter = %s\n", m.filter)
+		out[m.path] = b.String()
+	}
+	return out
 }
 
-// Postfix query filters; %s is the recipient, escaped by Postfix.
+// Postfix query filters; %s is the address looked up, escaped by Postfix.
 const (
 	MailboxFilter = "(&(objectClass=user)(mail=%s)(!" + disabledFilter + "))"
 	AliasFilter   = "(&(objectClass=user)(proxyAddresses=smtp:%s)(!" + disabledFilter + "))"
+	SenderFilter  = "(&(objectClass=user)(|(mail=%s)(proxyAddresses=smtp:%s))(!" + disabledFilter + "))"
 )
 
 // RenderAliases renders the site aliases as a Postfix texthash table (read

@@ -69,7 +69,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestRenderGolden(t *testing.T) {
 	c := testConfig(t)
-	mbox, alias := RenderLDAPMaps(c)
+	maps := RenderLDAPMaps(c)
 	unlimited := c
 	unlimited.QuotaMB = 0
 	for _, tc := range []struct{ name, got string }{
@@ -77,8 +77,9 @@ func TestRenderGolden(t *testing.T) {
 		{"main-unlimited.cf", RenderMainCf(unlimited)},
 		{"master.cf", RenderMasterCf()},
 		{"posse-aliases", RenderAliases(c)},
-		{"posse-ldap-mailboxes.cf", mbox},
-		{"posse-ldap-aliases.cf", alias},
+		{"posse-ldap-mailboxes.cf", maps[LDAPMailboxesPath]},
+		{"posse-ldap-aliases.cf", maps[LDAPAliasesPath]},
+		{"posse-ldap-senders.cf", maps[LDAPSendersPath]},
 		{"dovecot.conf", RenderDovecotConf(c)},
 		{"dovecot-unlimited.conf", RenderDovecotConf(unlimited)},
 		{"posse-ldap.conf.ext", RenderDovecotLDAP(c)},
@@ -89,7 +90,8 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderSettings(t *testing.T) {
 	c := testConfig(t)
-	mbox, alias := RenderLDAPMaps(c)
+	maps := RenderLDAPMaps(c)
+	mbox, alias := maps[LDAPMailboxesPath], maps[LDAPAliasesPath]
 	for _, tc := range []struct {
 		file, content string
 		want          []string
@@ -106,10 +108,11 @@ func TestRenderSettings(t *testing.T) {
 			"smtpd_tls_cert_file = /etc/postfix/posse-server.crt\n",
 			"smtpd_tls_key_file = /etc/postfix/posse-server.key\n",
 			"smtpd_tls_auth_only = yes\n",
+			"smtpd_sender_login_maps = texthash:/etc/postfix/posse-aliases, ldap:/etc/postfix/posse-ldap-senders.cf\n",
 		}},
 		{"master.cf", RenderMasterCf(), []string{
 			"submission inet  n       -       n       -       -       smtpd\n  -o syslog_name=postfix/submission\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=yes\n",
-			"  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n",
+			"  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n",
 			"smtp       inet  n       -       n       -       -       smtpd\n",
 			"smtp       unix  -       -       n       -       -       smtp\n",
 			"relay      unix  -       -       n       -       -       smtp\n",
@@ -123,6 +126,7 @@ func TestRenderSettings(t *testing.T) {
 			"query_filter = (&(objectClass=user)(mail=%s)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))\n",
 		}},
 		{"aliases map", alias, []string{"query_filter = (&(objectClass=user)(proxyAddresses=smtp:%s)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))\n"}},
+		{"senders map", maps[LDAPSendersPath], []string{"query_filter = (&(objectClass=user)(|(mail=%s)(proxyAddresses=smtp:%s))(!(userAccountControl:1.2.840.113556.1.4.803:=2)))\n"}},
 		{"aliases", RenderAliases(c), []string{
 			"info@mueller-partner.example anna.mueller@mueller-partner.example, bschmidt@mueller-partner.example\n",
 			"office@mueller-partner.example bschmidt@mueller-partner.example, anna.mueller@mueller-partner.example\n",
@@ -161,8 +165,9 @@ func TestRenderSettings(t *testing.T) {
 // -o option or a master.cf row.
 func TestRenderOneLinePerSetting(t *testing.T) {
 	c := testConfig(t)
-	mbox, alias := RenderLDAPMaps(c)
-	for name, content := range map[string]string{"main.cf": RenderMainCf(c), "mailboxes": mbox, "aliases": alias, "ldap.conf.ext": RenderDovecotLDAP(c)} {
+	maps := RenderLDAPMaps(c)
+	for name, content := range map[string]string{"main.cf": RenderMainCf(c), "mailboxes": maps[LDAPMailboxesPath], "aliases": maps[LDAPAliasesPath],
+		"senders": maps[LDAPSendersPath], "ldap.conf.ext": RenderDovecotLDAP(c)} {
 		for _, l := range strings.Split(strings.TrimSuffix(content, "\n"), "\n") {
 			if l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(l, " = ") {
 				t.Errorf("%s: line %q is not a setting", name, l)

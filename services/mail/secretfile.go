@@ -22,6 +22,7 @@ var secretFiles = []struct {
 }{
 	{LDAPMailboxesPath, "root", "postfix", 0o640},
 	{LDAPAliasesPath, "root", "postfix", 0o640},
+	{LDAPSendersPath, "root", "postfix", 0o640},
 	{DovecotLDAPPath, "root", "root", 0o600},
 }
 

@@ -1,5 +1,10 @@
 // Command posse is the Posse desktop app: the office manager's and the
 // integrator's window onto a Posse box.
+//
+//	posse                     connect to this computer or a remote box
+//	posse --host admin@box    connect to a box over SSH
+//	posse --demo              try the app with built-in demo data
+//	posse site.yaml           open a site template
 package main
 
 import (
@@ -9,9 +14,9 @@ import (
 )
 
 func main() {
-	var file string
-	if len(os.Args) > 1 {
-		file = os.Args[1]
+	o, err := posseapp.ParseArgs(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
 	}
-	posseapp.Run(file)
+	posseapp.Run(o)
 }

@@ -1,45 +1,89 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
-// TemplateScreen opens a site template and lists its validation problems
-// with line and column; selecting a problem jumps to that line in a
-// read-only view of the file.
+// TemplateScreen is the consultant's screen: open a site template, see
+// its problems with line and column (selecting one jumps to the line in
+// a read-only view), preview the plan grouped by service, apply it with
+// the progress of every step and see a rollback if one happens. It also
+// exports the running box to a template file.
 type TemplateScreen struct {
-	win      fyne.Window
+	win  fyne.Window
+	br   *Bridge
+	file string
+	data []byte
+
 	path     *widget.Label
 	status   *widget.Label
 	problems site.Problems
 	list     *widget.List
-	source   *widget.Entry
+	source   *widget.TextGrid
+	scroll   *container.Scroll
+	marked   int
+
+	planBox   *fyne.Container
+	planBtn   *widget.Button
+	applyBtn  *widget.Button
+	tabs      *container.AppTabs
+	progress  *widget.ProgressBar
+	stepsBox  *fyne.Container
+	stepRows  map[int32]*widget.Label
+	outcome   *fyne.Container
+	planSteps int
+	content   fyne.CanvasObject
 }
 
 // NewTemplateScreen builds the screen; file may be empty.
-func NewTemplateScreen(w fyne.Window, file string) *TemplateScreen {
-	t := &TemplateScreen{win: w,
-		path:   widget.NewLabel("No template opened"),
-		status: widget.NewLabel("Open a site template (YAML) to check it."),
-		source: widget.NewMultiLineEntry(),
+func NewTemplateScreen(w fyne.Window, br *Bridge, file string) *TemplateScreen {
+	t := &TemplateScreen{win: w, br: br, marked: -1,
+		path:    bold(tr("No template opened")),
+		status:  wrapped(tr("Open a site template (YAML) to check it, preview its plan and apply it.")),
+		source:  widget.NewTextGrid(),
+		planBox: container.NewVBox(), stepsBox: container.NewVBox(), outcome: container.NewVBox(),
+		progress: widget.NewProgressBar(), stepRows: map[int32]*widget.Label{},
 	}
-	t.source.TextStyle = fyne.TextStyle{Monospace: true}
-	t.source.Disable()
+	t.source.ShowLineNumbers = true
+	t.source.Scroll = fyne.ScrollNone
+	t.scroll = container.NewScroll(t.source)
 	t.list = widget.NewList(
 		func() int { return len(t.problems) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Wrapping = fyne.TextWrapWord
+			return l
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			p := t.problems[i]
-			o.(*widget.Label).SetText(fmt.Sprintf("%d:%d  %s", p.Line, p.Col, p.Message))
+			text := fmt.Sprintf("%d:%d  %s", p.Line, p.Col, p.Message)
+			if p.Hint != "" {
+				text += "\n→ " + p.Hint
+			}
+			o.(*widget.Label).SetText(text)
+			t.list.SetItemHeight(i, o.(*widget.Label).MinSize().Height)
 		})
-	t.list.OnSelected = func(i widget.ListItemID) { t.jumpTo(t.problems[i].Line) }
+	t.list.OnSelected = func(i widget.ListItemID) { t.JumpTo(t.problems[i].Line) }
+	t.planBtn = widget.NewButtonWithIcon(tr("Preview plan"), theme.SearchIcon(), t.Preview)
+	t.planBtn.Disable()
+	t.applyBtn = widget.NewButtonWithIcon(tr("Apply…"), theme.ConfirmIcon(), t.askApply)
+	t.applyBtn.Importance = widget.HighImportance
+	t.applyBtn.Disable()
 	if file != "" {
 		t.Open(file)
 	}
@@ -48,7 +92,10 @@ func NewTemplateScreen(w fyne.Window, file string) *TemplateScreen {
 
 // Content returns the screen's widget tree.
 func (t *TemplateScreen) Content() fyne.CanvasObject {
-	open := widget.NewButton("Open template…", func() {
+	if t.content != nil {
+		return t.content
+	}
+	open := widget.NewButtonWithIcon(tr("Open template…"), theme.FolderOpenIcon(), func() {
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				return
@@ -56,44 +103,253 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 			r.Close()
 			t.Open(r.URI().Path())
 		}, t.win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".yaml", ".yml"}))
+		d.Resize(fyne.NewSize(800, 560))
 		d.Show()
 	})
-	top := container.NewVBox(container.NewHBox(open, t.path), t.status)
-	split := container.NewHSplit(t.list, container.NewScroll(t.source))
-	split.Offset = 0.45
-	return container.NewBorder(top, nil, nil, nil, split)
+	export := widget.NewButtonWithIcon(tr("Export box…"), theme.DocumentSaveIcon(), t.export)
+	bar := container.NewBorder(nil, nil, container.NewHBox(open), container.NewHBox(t.planBtn, t.applyBtn, export), t.path)
+	check := container.NewHSplit(t.list, t.scroll)
+	check.Offset = 0.4
+	apply := container.NewBorder(container.NewVBox(t.progress, t.outcome), nil, nil, nil, container.NewVScroll(t.stepsBox))
+	t.tabs = container.NewAppTabs(
+		container.NewTabItem(tr("Check"), check),
+		container.NewTabItem(tr("Plan"), container.NewVScroll(t.planBox)),
+		container.NewTabItem(tr("Apply"), apply),
+	)
+	t.content = container.NewBorder(container.NewVBox(heading(tr("Site template")), bar, t.status), nil, nil, nil, t.tabs)
+	return t.content
 }
+
+// Reload does nothing: the template is read when opened.
+func (t *TemplateScreen) Reload() {}
 
 // Open loads and validates file; reading happens off the UI goroutine.
 func (t *TemplateScreen) Open(file string) {
+	t.file = file
 	t.path.SetText(file)
-	t.status.SetText("Checking…")
-	go func() {
-		data, readErr := os.ReadFile(file)
-		_, err := site.Parse(file, data)
-		fyne.Do(func() {
-			t.source.SetText(string(data))
-			t.problems = nil
-			switch ps, ok := err.(site.Problems); {
-			case readErr != nil:
-				t.status.SetText("Cannot read the file: " + readErr.Error())
-			case ok:
-				t.problems = ps
-				t.status.SetText(fmt.Sprintf("%d problems: select one to see its line.", len(ps)))
-			case err != nil:
-				t.status.SetText(err.Error())
-			default:
-				t.status.SetText("The template is valid.")
-			}
-			t.list.Refresh()
-		})
-	}()
+	t.status.SetText(tr("Checking…"))
+	call(t.br, func(context.Context, Backend) ([]byte, error) { return os.ReadFile(file) }, func(data []byte, err error) {
+		if err != nil {
+			t.status.SetText(tr("Cannot read the file: %v", err))
+			return
+		}
+		t.Check(file, data)
+	})
 }
 
-func (t *TemplateScreen) jumpTo(line int) {
-	if line > 0 {
-		t.source.CursorRow = line - 1
-		t.source.CursorColumn = 0
-		t.source.Refresh()
+// Check validates data (named file) locally and shows the problems.
+func (t *TemplateScreen) Check(file string, data []byte) {
+	t.file, t.data = file, data
+	t.path.SetText(file)
+	_, err := site.Parse(file, data)
+	t.source.SetText(strings.TrimRight(string(data), "\n"))
+	t.marked = -1
+	t.problems = nil
+	t.planBox.RemoveAll()
+	t.applyBtn.Disable()
+	switch ps, ok := err.(site.Problems); {
+	case ok:
+		t.problems = ps
+		t.status.SetText(tr("%d problems: select one to see its line. Fix them in your editor and open the file again.", len(ps)))
+		t.planBtn.Disable()
+	case err != nil:
+		t.status.SetText(err.Error())
+		t.planBtn.Disable()
+	default:
+		t.status.SetText(tr("The template is valid. Preview the plan to see what would change on the box."))
+		t.planBtn.Enable()
 	}
+	t.list.UnselectAll()
+	t.list.Refresh()
+	if t.tabs != nil {
+		t.tabs.SelectIndex(0)
+	}
+}
+
+// JumpTo highlights line (1-based) in the source view and scrolls to it.
+func (t *TemplateScreen) JumpTo(line int) {
+	if line <= 0 || line > len(t.source.Rows) {
+		return
+	}
+	if t.marked >= 0 && t.marked < len(t.source.Rows) {
+		t.source.SetRowStyle(t.marked, nil)
+	}
+	t.marked = line - 1
+	t.source.SetRowStyle(t.marked, &widget.CustomTextGridStyle{BGColor: theme.Color(theme.ColorNameSelection)})
+	pos := t.source.PositionForCursorLocation(t.marked, 0)
+	y := pos.Y - t.scroll.Size().Height/3
+	if y < 0 {
+		y = 0
+	}
+	t.scroll.ScrollToOffset(fyne.NewPos(0, y))
+	t.source.Refresh()
+}
+
+// Preview asks the box for the plan and shows it grouped by service.
+func (t *TemplateScreen) Preview() {
+	data := t.data
+	t.status.SetText(tr("Asking the box for the plan…"))
+	call(t.br, func(ctx context.Context, be Backend) (api.PlanResult, error) { return be.Plan(ctx, data, nil) },
+		func(r api.PlanResult, err error) {
+			if err != nil {
+				t.status.SetText(tr("No plan."))
+				showError(t.win, tr("Cannot make the plan"), err)
+				return
+			}
+			t.showPlan(r)
+		})
+}
+
+func (t *TemplateScreen) showPlan(r api.PlanResult) {
+	var p plan.Plan
+	t.planBox.RemoveAll()
+	if err := json.Unmarshal([]byte(r.JSON), &p); err != nil {
+		mono := widget.NewLabelWithStyle(r.Text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		t.planBox.Add(mono)
+	}
+	var order []string
+	by := map[string][]plan.Step{}
+	for _, s := range p.Steps {
+		if _, ok := by[s.Service]; !ok {
+			order = append(order, s.Service)
+		}
+		by[s.Service] = append(by[s.Service], s)
+	}
+	for _, svc := range order {
+		rows := container.NewVBox()
+		for _, s := range by[svc] {
+			what := s.Summary
+			if what == "" {
+				what = s.Target
+			}
+			l := widget.NewLabel(fmt.Sprintf("%-7s %-5s %s", s.Action, s.Kind, what))
+			l.TextStyle = fyne.TextStyle{Monospace: true}
+			l.Truncation = fyne.TextTruncateEllipsis
+			rows.Add(l)
+		}
+		t.planBox.Add(widget.NewCard(tr("%s: %d changes", svc, len(by[svc])), "", rows))
+	}
+	for _, n := range p.Notes {
+		t.planBox.Add(wrapped(fmt.Sprintf("%s: %s — %s", n.Service, n.Target, n.Message)))
+	}
+	t.planSteps = len(p.Steps)
+	t.planBox.Refresh()
+	if len(p.Steps) == 0 {
+		t.status.SetText(tr("The box already matches the template: nothing to do."))
+		t.applyBtn.Disable()
+	} else {
+		t.status.SetText(tr("%d changes in %d services. Apply them when you are ready.", len(p.Steps), len(order)))
+		t.applyBtn.Enable()
+	}
+	t.tabs.SelectIndex(1)
+}
+
+func (t *TemplateScreen) askApply() {
+	confirm(t.win, tr("Apply the template?"),
+		tr("The box makes the %d changes of the plan now. If a step fails, everything done so far is rolled back.", t.planSteps),
+		tr("Apply"), t.Apply)
+}
+
+// Apply applies the template and shows every step as it happens.
+func (t *TemplateScreen) Apply() {
+	data := t.data
+	t.applyBtn.Disable()
+	t.planBtn.Disable()
+	t.stepsBox.RemoveAll()
+	t.outcome.RemoveAll()
+	t.stepRows = map[int32]*widget.Label{}
+	t.progress.SetValue(0)
+	t.tabs.SelectIndex(2)
+	t.status.SetText(tr("Applying…"))
+	onStep := func(ev client.Event) { t.br.ui(func() { t.step(ev) }) }
+	call(t.br, func(_ context.Context, be Backend) (api.ApplyResult, error) {
+		// An apply waits for its own result: no call timeout.
+		return be.Apply(context.Background(), data, nil, onStep)
+	}, func(r api.ApplyResult, err error) {
+		t.planBtn.Enable()
+		if err != nil {
+			t.status.SetText(tr("The apply did not finish."))
+			showError(t.win, tr("Apply failed"), err)
+			return
+		}
+		t.result(r)
+	})
+}
+
+func (t *TemplateScreen) step(ev client.Event) {
+	l, ok := t.stepRows[ev.Index]
+	if !ok {
+		l = widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		t.stepRows[ev.Index] = l
+		t.stepsBox.Add(l)
+	}
+	what := ev.Summary
+	if what == "" {
+		what = ev.Target
+	}
+	mark := "…"
+	switch ev.Status {
+	case "done":
+		mark = "✓"
+	case "unchanged", "skipped":
+		mark = "–"
+	case "failed":
+		mark = "✗"
+		l.Importance = widget.DangerImportance
+		what += ": " + ev.Error
+	}
+	l.SetText(fmt.Sprintf("%s  %d/%d  %s · %s", mark, ev.Index+1, ev.Total, ev.Service, what))
+	if !ev.Started && ev.Total > 0 {
+		t.progress.SetValue(float64(ev.Index+1) / float64(ev.Total))
+	}
+}
+
+func (t *TemplateScreen) result(r api.ApplyResult) {
+	t.outcome.RemoveAll()
+	switch {
+	case r.OK:
+		t.progress.SetValue(1)
+		msg := bold(tr("Applied: the box now matches the template."))
+		msg.Importance = widget.SuccessImportance
+		t.outcome.Add(msg)
+		t.status.SetText(tr("Done."))
+	default:
+		msg := wrapped(tr("The apply failed (%s): %s", r.Outcome, r.Error))
+		msg.Importance = widget.DangerImportance
+		t.outcome.Add(msg)
+		if len(r.RolledBack) > 0 {
+			t.outcome.Add(widget.NewCard(tr("Rolled back: these were put back as they were"), "",
+				widget.NewLabel(strings.Join(r.RolledBack, "\n"))))
+		}
+		if r.Outcome == "rollback-failed" {
+			t.outcome.Add(wrapped(tr("The rollback did not finish: the box may be half changed. Call your integrator and keep this window open.")))
+		} else {
+			t.outcome.Add(wrapped(tr("Nothing was changed for good. Fix the cause named above and apply again.")))
+		}
+		t.status.SetText(tr("Rolled back."))
+	}
+	t.outcome.Refresh()
+}
+
+func (t *TemplateScreen) export() {
+	call(t.br, func(ctx context.Context, be Backend) ([]byte, error) { return be.Export(ctx) }, func(b []byte, err error) {
+		if err != nil {
+			showError(t.win, tr("Cannot export the box"), err)
+			return
+		}
+		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			defer w.Close()
+			if _, err := w.Write(b); err != nil {
+				showError(t.win, tr("Cannot save the template"), err)
+			}
+		}, t.win)
+		d.SetFileName("site.yaml")
+		d.Resize(fyne.NewSize(800, 560))
+		d.Show()
+	})
 }

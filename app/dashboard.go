@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Dashboard shows the box at a glance: every service's health with the
+// reason and what to do, the last backup and the number of users. It
+// only reads, so it is the same for office managers.
+type Dashboard struct {
+	win      fyne.Window
+	br       *Bridge
+	site     *widget.Label
+	services *fyne.Container
+	backup   *widget.Label
+	backupOK *fyne.Container
+	users    *widget.Label
+	note     *widget.Label
+	// Now is the clock for backup ages.
+	Now func() time.Time
+}
+
+// NewDashboard builds the screen.
+func NewDashboard(w fyne.Window, br *Bridge) *Dashboard {
+	return &Dashboard{win: w, br: br, Now: time.Now,
+		site: widget.NewLabel(""), services: container.NewVBox(),
+		backup: wrapped(""), backupOK: container.NewStack(), users: widget.NewLabel("–"), note: wrapped("")}
+}
+
+// Content returns the screen's widget tree.
+func (d *Dashboard) Content() fyne.CanvasObject {
+	reload := widget.NewButtonWithIcon(tr("Refresh"), theme.ViewRefreshIcon(), d.Reload)
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(reload), container.NewVBox(heading(tr("Dashboard")), d.site))
+	svc := widget.NewCard("", "", container.NewVBox(bold(tr("Services")), d.services))
+	backup := widget.NewCard("", "", container.NewVBox(bold(tr("Backup")), container.NewBorder(nil, nil, d.backupOK, nil, d.backup)))
+	users := widget.NewCard("", "", container.NewVBox(bold(tr("Users")), d.users))
+	right := container.NewVBox(backup, users, d.note)
+	return container.NewBorder(top, nil, nil, nil,
+		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc), right)))
+}
+
+// serviceHint says what to do about an unhealthy service.
+func serviceHint(s api.ServiceStatus) string {
+	if s.Unit == "" {
+		return tr("Open the Site template screen and apply the template again.")
+	}
+	return tr("Restart it on the box (systemctl restart %s); if that fails, the log says why: journalctl -u %s", s.Unit, s.Unit)
+}
+
+// Reload fetches status, backup state and the user count.
+func (d *Dashboard) Reload() {
+	type data struct {
+		st     api.Status
+		bk     api.BackupStatus
+		bkErr  error
+		users  int
+		usrErr error
+	}
+	call(d.br, func(ctx context.Context, be Backend) (data, error) {
+		var r data
+		var err error
+		if r.st, err = be.Status(ctx); err != nil {
+			return r, err
+		}
+		r.bk, r.bkErr = be.BackupStatus(ctx)
+		us, err := be.Users(ctx, "")
+		r.users, r.usrErr = len(us), err
+		return r, nil
+	}, func(r data, err error) {
+		if err != nil {
+			d.site.SetText(tr("The box did not answer."))
+			showError(d.win, tr("Cannot read the box's status"), err)
+			return
+		}
+		site := r.st.Site
+		if site == "" {
+			site = tr("No site applied yet")
+		}
+		d.site.SetText(tr("%s · %s · Posse %s", site, r.st.Hostname, r.st.Version))
+		d.showServices(r.st.Services)
+		d.showBackup(r.bk, r.bkErr)
+		if r.usrErr != nil {
+			d.users.SetText(tr("not readable with your account"))
+		} else {
+			d.users.SetText(tr("%d users", r.users))
+		}
+		if d.br.OfficeManager {
+			d.note.SetText(tr("You see this box as office manager: you can manage users and passwords. Ask the administrator for anything else."))
+		}
+	})
+}
+
+func (d *Dashboard) showServices(ss []api.ServiceStatus) {
+	d.services.RemoveAll()
+	if len(ss) == 0 {
+		d.services.Add(wrapped(tr("No services are set up yet. Apply a site template first.")))
+	}
+	for _, s := range ss {
+		name := bold(s.Name)
+		state := widget.NewLabel(s.State)
+		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)
+		d.services.Add(row)
+		if !s.Healthy {
+			why := wrapped(s.Detail)
+			why.Importance = widget.DangerImportance
+			what := wrapped(serviceHint(s))
+			what.TextStyle = fyne.TextStyle{Italic: true}
+			d.services.Add(container.NewPadded(container.NewVBox(why, what)))
+		}
+	}
+	d.services.Refresh()
+}
+
+func (d *Dashboard) showBackup(b api.BackupStatus, err error) {
+	ok := true
+	var text string
+	switch {
+	case err != nil:
+		text, ok = tr("Cannot read the backup status: %v", err), false
+	case !b.Configured:
+		text, ok = tr("No backup is set up. Add a backup repository to the site template."), false
+	case b.Running:
+		text = tr("A backup is running now.")
+	case b.LastRun == "":
+		text, ok = tr("The backup has never run. Start it on the Backup screen."), false
+	default:
+		t, perr := time.Parse(time.RFC3339, b.LastRun)
+		when := b.LastRun
+		if perr == nil {
+			when = age(d.Now(), t)
+		}
+		if b.LastResult == "success" {
+			text = tr("Last backup succeeded %s.", when)
+			if perr == nil && d.Now().Sub(t) > 48*time.Hour {
+				text += " " + tr("That is old: check that the box runs at night and the backup disk is reachable.")
+				ok = false
+			}
+		} else {
+			text, ok = tr("Last backup FAILED %s. Open the Backup screen and run it again; if it fails again, check the backup disk.", when), false
+		}
+	}
+	d.backup.SetText(text)
+	d.backupOK.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
+	d.backupOK.Refresh()
+}

@@ -1,0 +1,631 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/plan"
+)
+
+// DemoHost is the demo box's name; the window title says it is demo data.
+const DemoHost = "server.mueller-partner.lan"
+
+// Demo is an in-memory Backend with the data of a small German tax
+// office, for screenshots, trying the app and the tests. It is safe for
+// concurrent use. Step, when set, delays each apply step (for watching
+// progress).
+type Demo struct {
+	mu       sync.Mutex
+	users    map[string]*api.User
+	groups   map[string]*api.Group
+	shares   []api.Share
+	aliases  []api.Alias
+	backup   api.BackupStatus
+	services []api.ServiceStatus
+	// Step is the delay of one demo apply step or backup tick.
+	Step time.Duration
+	// Now is the demo's clock.
+	Now func() time.Time
+	// OfficeManager makes site-level calls fail as polkit refuses them
+	// for an office manager.
+	OfficeManager bool
+}
+
+// site refuses site-level calls in office-manager mode.
+func (d *Demo) site() error {
+	if d.OfficeManager {
+		return &client.Error{Name: api.ErrNotAuthorized, Message: "you may not manage the site, shares, mail and backup: ask an administrator to add you to posse-admin"}
+	}
+	return nil
+}
+
+var (
+	demoGiven = []string{"Anna", "Jürgen", "Sabine", "Thomas", "Katrin", "Michael", "Petra", "Stefan", "Julia", "Andreas",
+		"Monika", "Frank", "Claudia", "Markus", "Birgit", "Tobias", "Heike", "Jan", "Lena", "Uwe", "Sophie", "Matthias",
+		"Ursula", "Lukas", "Karin", "Florian", "Doris", "Sebastian", "Elke", "Niklas"}
+	demoSurname = []string{"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+		"Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann",
+		"Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Krause", "Meier", "Lehmann", "Köhler",
+		"Maier", "Jung", "Hahn", "Vogel", "Friedrich", "Keller", "Günther", "Frank", "Berger"}
+)
+
+// NewDemo returns the demo office with n users (12 if n <= 0).
+func NewDemo(n int) *Demo {
+	if n <= 0 {
+		n = 12
+	}
+	d := &Demo{users: map[string]*api.User{}, groups: map[string]*api.Group{}, Now: time.Now}
+	for _, g := range []api.Group{
+		{Name: "buchhaltung", Description: "Buchhaltung"},
+		{Name: "lohn", Description: "Lohnabrechnung"},
+		{Name: "partner", Description: "Partner und Geschäftsführung"},
+		{Name: "sekretariat", Description: "Sekretariat und Empfang"},
+		{Name: "alle", Description: "Alle Mitarbeitenden"},
+	} {
+		g := g
+		d.groups[g.Name] = &g
+	}
+	dept := []string{"buchhaltung", "lohn", "sekretariat", "buchhaltung", "lohn", "partner"}
+	for i := 0; i < n; i++ {
+		given := demoGiven[i%len(demoGiven)]
+		sur := demoSurname[(i/len(demoGiven)+i*7)%len(demoSurname)]
+		name := SuggestUsername(given, sur)
+		if _, dup := d.users[name]; dup {
+			name = fmt.Sprintf("%s%d", name, i)
+		}
+		u := &api.User{Username: name, GivenName: given, Surname: sur, DisplayName: given + " " + sur,
+			Email: name + "@mueller-partner.de", Groups: []string{dept[i%len(dept)], "alle"}, Disabled: i%17 == 16}
+		d.users[name] = u
+		for _, g := range u.Groups {
+			d.groups[g].Members = append(d.groups[g].Members, name)
+		}
+	}
+	d.shares = []api.Share{
+		{Name: "Ablage", Path: "/srv/shares/ablage", Description: "Gemeinsame Ablage", Read: []string{"@alle"}, Write: []string{"@alle"}, RecycleBin: true},
+		{Name: "Buchhaltung", Path: "/srv/shares/buchhaltung", Description: "Mandantenbuchhaltung", Read: []string{"@partner"}, Write: []string{"@buchhaltung"}, RecycleBin: true},
+		{Name: "Lohn", Path: "/srv/shares/lohn", Description: "Lohnunterlagen (vertraulich)", Write: []string{"@lohn", "@partner"}, RecycleBin: true},
+		{Name: "Scans", Path: "/srv/shares/scans", Description: "Eingang vom Kopierer", Read: []string{"@alle"}, Write: []string{"@sekretariat"}},
+	}
+	d.aliases = []api.Alias{
+		{Address: "info@mueller-partner.de", To: []string{"sekretariat@mueller-partner.de"}},
+		{Address: "bewerbung@mueller-partner.de", To: []string{"anna.mueller@mueller-partner.de"}},
+		{Address: "rechnung@mueller-partner.de", To: []string{"buchhaltung@mueller-partner.de", "juergen.schmidt@mueller-partner.de"}},
+		{Address: "postmaster@mueller-partner.de", To: []string{"admin"}},
+	}
+	now := time.Now()
+	last := time.Date(now.Year(), now.Month(), now.Day(), 22, 30, 0, 0, time.Local)
+	if last.After(now) {
+		last = last.AddDate(0, 0, -1)
+	}
+	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "täglich 22:30",
+		LastRun: last.Format(time.RFC3339), LastResult: "success",
+		NextRun: last.AddDate(0, 0, 1).Format(time.RFC3339)}
+	d.services = []api.ServiceStatus{
+		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
+		{Name: "files", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
+		{Name: "mail", Unit: "postfix.service", State: "active", Healthy: true},
+		{Name: "imap", Unit: "dovecot.service", State: "failed", Healthy: false,
+			Detail: "dovecot.service failed: no space left on /var/mail"},
+		{Name: "backup", Unit: "posse-backup.timer", State: "active", Healthy: true},
+	}
+	return d
+}
+
+// Close does nothing.
+func (d *Demo) Close() error { return nil }
+
+func notFound(what string) error {
+	return &client.Error{Name: api.ErrNotFound, Message: what + " does not exist"}
+}
+
+func invalid(format string, a ...any) error {
+	return &client.Error{Name: api.ErrInvalidInput, Message: fmt.Sprintf(format, a...)}
+}
+
+// Status returns the demo box's status.
+func (d *Demo) Status(ctx context.Context) (api.Status, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return api.Status{Version: "0.1.0", Hostname: DemoHost, Site: "Müller & Partner Steuerberatung",
+		Services: append([]api.ServiceStatus(nil), d.services...)}, nil
+}
+
+// Health returns the demo services' health.
+func (d *Demo) Health(ctx context.Context, service string) ([]api.ServiceStatus, error) {
+	s, _ := d.Status(ctx)
+	return s.Services, nil
+}
+
+// Validate finds no problems: the app checks templates locally first.
+func (d *Demo) Validate(ctx context.Context, template []byte, secrets map[string]string) ([]api.Problem, error) {
+	return nil, nil
+}
+
+func (d *Demo) plan() plan.Plan {
+	return plan.Plan{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []plan.Step{
+		{Service: "directory", Action: plan.Create, Kind: "user", Target: "lena.weber", Summary: "create user lena.weber"},
+		{Service: "directory", Action: plan.Update, Kind: "group", Target: "lohn", Summary: "add lena.weber to lohn"},
+		{Service: "files", Action: plan.Create, Kind: plan.KindDir, Target: "/srv/shares/projekte", Summary: "create share folder"},
+		{Service: "files", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/samba/smb.conf", Summary: "add share Projekte"},
+		{Service: "files", Action: plan.Update, Kind: plan.KindUnit, Target: "samba-ad-dc.service", Summary: "reload Samba"},
+		{Service: "mail", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/postfix/virtual", Summary: "alias projekte@mueller-partner.de"},
+		{Service: "mail", Action: plan.Update, Kind: plan.KindUnit, Target: "postfix.service", Summary: "reload Postfix"},
+		{Service: "backup", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/posse/backup.paths", Summary: "back up /srv/shares/projekte"},
+	}}
+}
+
+// Plan returns a fixed demo plan.
+func (d *Demo) Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error) {
+	if err := d.site(); err != nil {
+		return api.PlanResult{}, err
+	}
+	p := d.plan()
+	b, _ := json.Marshal(p)
+	return api.PlanResult{Text: fmt.Sprintf("%d steps", len(p.Steps)), JSON: string(b), Steps: int32(len(p.Steps))}, nil
+}
+
+// Apply runs the demo plan step by step; a template containing
+// "demo-fail" fails at the sixth step and rolls back.
+func (d *Demo) Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(client.Event)) (api.ApplyResult, error) {
+	if err := d.site(); err != nil {
+		return api.ApplyResult{}, err
+	}
+	p := d.plan()
+	fail := strings.Contains(string(template), "demo-fail")
+	r := api.ApplyResult{Job: "demo-1", Outcome: "applied", OK: true}
+	for i, s := range p.Steps {
+		st := api.Step{Index: int32(i), Total: int32(len(p.Steps)), Service: s.Service, Action: string(s.Action), Kind: s.Kind, Target: s.Target, Summary: s.Summary}
+		if onStep != nil {
+			onStep(client.Event{Started: true, Step: st})
+		}
+		time.Sleep(d.Step)
+		st.Status, st.DurationMS = "done", int64(d.Step/time.Millisecond)
+		if fail && i == 5 {
+			st.Status, st.Error = "failed", "postfix reload failed: /etc/postfix/virtual line 3: bad address"
+			if onStep != nil {
+				onStep(client.Event{Step: st})
+			}
+			return api.ApplyResult{Job: r.Job, Outcome: "rolled-back", Error: st.Error,
+				RolledBack: []string{"/etc/postfix/virtual", "/etc/samba/smb.conf", "samba-ad-dc.service"}}, nil
+		}
+		if onStep != nil {
+			onStep(client.Event{Step: st})
+		}
+	}
+	return r, nil
+}
+
+// Export returns a small template.
+func (d *Demo) Export(ctx context.Context) ([]byte, error) {
+	if err := d.site(); err != nil {
+		return nil, err
+	}
+	return []byte("# exported from " + DemoHost + "\nsite:\n  name: Müller & Partner Steuerberatung\n"), nil
+}
+
+// Users lists the users matching query, sorted by username.
+func (d *Demo) Users(ctx context.Context, query string) ([]api.User, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := make([]api.User, 0, len(d.users))
+	for _, u := range d.users {
+		if query == "" || strings.Contains(strings.ToLower(u.Username+" "+u.DisplayName), strings.ToLower(query)) {
+			r = append(r, copyUser(u))
+		}
+	}
+	sort.Slice(r, func(i, j int) bool { return r[i].Username < r[j].Username })
+	return r, nil
+}
+
+func copyUser(u *api.User) api.User {
+	c := *u
+	c.Groups = append([]string(nil), u.Groups...)
+	c.Aliases = append([]string(nil), u.Aliases...)
+	return c
+}
+
+// User returns one user.
+func (d *Demo) User(ctx context.Context, username string) (api.User, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.users[username]
+	if !ok {
+		return api.User{}, notFound("user " + username)
+	}
+	return copyUser(u), nil
+}
+
+// CreateUser adds a user.
+func (d *Demo) CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.users[u.Username]; ok {
+		return invalid("user %s already exists: choose another username", u.Username)
+	}
+	for _, g := range u.Groups {
+		if d.groups[g] == nil {
+			return invalid("group %s does not exist", g)
+		}
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = strings.TrimSpace(u.GivenName + " " + u.Surname)
+	}
+	c := copyUser(&u)
+	d.users[u.Username] = &c
+	for _, g := range u.Groups {
+		d.groups[g].Members = append(d.groups[g].Members, u.Username)
+	}
+	return nil
+}
+
+// UpdateUser changes a user's attributes.
+func (d *Demo) UpdateUser(ctx context.Context, username string, up client.UserUpdate) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.users[username]
+	if !ok {
+		return notFound("user " + username)
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.GivenName, up.GivenName)
+	set(&u.Surname, up.Surname)
+	set(&u.DisplayName, up.DisplayName)
+	set(&u.Email, up.Email)
+	if up.Aliases != nil {
+		u.Aliases = append([]string(nil), (*up.Aliases)...)
+	}
+	return nil
+}
+
+// SetPassword accepts any password of the default policy.
+func (d *Demo) SetPassword(ctx context.Context, username, password string, mustChange bool) error {
+	_, err := d.User(ctx, username)
+	return err
+}
+
+func (d *Demo) setDisabled(username string, v bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.users[username]
+	if !ok {
+		return notFound("user " + username)
+	}
+	u.Disabled = v
+	return nil
+}
+
+// DisableUser locks an account.
+func (d *Demo) DisableUser(ctx context.Context, username string) error {
+	return d.setDisabled(username, true)
+}
+
+// EnableUser unlocks an account.
+func (d *Demo) EnableUser(ctx context.Context, username string) error {
+	return d.setDisabled(username, false)
+}
+
+// DeleteUser removes a user and their group memberships.
+func (d *Demo) DeleteUser(ctx context.Context, username string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.users[username]; !ok {
+		return notFound("user " + username)
+	}
+	delete(d.users, username)
+	for _, g := range d.groups {
+		g.Members = remove(g.Members, username)
+	}
+	return nil
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ImportUsers reads "username,given name,surname,email,groups" lines.
+func (d *Demo) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error) {
+	var r api.ImportResult
+	for i, line := range strings.Split(strings.TrimSpace(string(csv)), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || (i == 0 && strings.HasPrefix(strings.ToLower(line), "username")) {
+			continue
+		}
+		f := strings.Split(line, ",")
+		for len(f) < 5 {
+			f = append(f, "")
+		}
+		u := api.User{Username: strings.TrimSpace(f[0]), GivenName: strings.TrimSpace(f[1]), Surname: strings.TrimSpace(f[2]), Email: strings.TrimSpace(f[3])}
+		if g := strings.TrimSpace(f[4]); g != "" {
+			u.Groups = strings.Split(g, ";")
+		}
+		if msg := CheckUsername(u.Username); msg != "" {
+			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s %s): %s", i+1, u.GivenName, u.Surname, msg))
+			continue
+		}
+		if _, err := d.User(ctx, u.Username); err == nil {
+			r.Skipped = append(r.Skipped, u.Username)
+			continue
+		}
+		if dryRun {
+			r.Created = append(r.Created, u.Username)
+			continue
+		}
+		pw := GeneratePassword()
+		if err := d.CreateUser(ctx, u, pw, true); err != nil {
+			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s %s): %v", i+1, u.GivenName, u.Surname, err))
+			continue
+		}
+		r.Created = append(r.Created, u.Username)
+		r.Passwords = append(r.Passwords, u.Username+","+pw)
+	}
+	return r, nil
+}
+
+// Groups lists the groups.
+func (d *Demo) Groups(ctx context.Context) ([]api.Group, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := make([]api.Group, 0, len(d.groups))
+	for _, g := range d.groups {
+		c := *g
+		c.Members = append([]string(nil), g.Members...)
+		sort.Strings(c.Members)
+		r = append(r, c)
+	}
+	sort.Slice(r, func(i, j int) bool { return r[i].Name < r[j].Name })
+	return r, nil
+}
+
+// CreateGroup adds a group.
+func (d *Demo) CreateGroup(ctx context.Context, g api.Group) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.groups[g.Name] != nil {
+		return invalid("group %s already exists", g.Name)
+	}
+	d.groups[g.Name] = &g
+	return nil
+}
+
+// DeleteGroup removes a group.
+func (d *Demo) DeleteGroup(ctx context.Context, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.groups[name] == nil {
+		return notFound("group " + name)
+	}
+	delete(d.groups, name)
+	for _, u := range d.users {
+		u.Groups = remove(u.Groups, name)
+	}
+	return nil
+}
+
+// SetMembers adds and removes members.
+func (d *Demo) SetMembers(ctx context.Context, group string, add, rm []string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	g := d.groups[group]
+	if g == nil {
+		return notFound("group " + group)
+	}
+	for _, a := range add {
+		u := d.users[a]
+		if u == nil {
+			return notFound("user " + a)
+		}
+		if !contains(g.Members, a) {
+			g.Members = append(g.Members, a)
+			u.Groups = append(u.Groups, group)
+		}
+	}
+	for _, r := range rm {
+		g.Members = remove(g.Members, r)
+		if u := d.users[r]; u != nil {
+			u.Groups = remove(u.Groups, group)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Shares lists the shares.
+func (d *Demo) Shares(ctx context.Context) ([]api.Share, error) {
+	if err := d.site(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]api.Share(nil), d.shares...), nil
+}
+
+// SetShare creates or replaces a share.
+func (d *Demo) SetShare(ctx context.Context, s api.Share) error {
+	if err := d.site(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !strings.HasPrefix(s.Path, "/srv/") {
+		return invalid("share path must be inside /srv")
+	}
+	for i := range d.shares {
+		if d.shares[i].Name == s.Name {
+			d.shares[i] = s
+			return nil
+		}
+	}
+	d.shares = append(d.shares, s)
+	return nil
+}
+
+// DeleteShare removes a share.
+func (d *Demo) DeleteShare(ctx context.Context, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.shares {
+		if d.shares[i].Name == name {
+			d.shares = append(d.shares[:i], d.shares[i+1:]...)
+			return nil
+		}
+	}
+	return notFound("share " + name)
+}
+
+// Aliases lists the mail aliases.
+func (d *Demo) Aliases(ctx context.Context) ([]api.Alias, error) {
+	if err := d.site(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]api.Alias(nil), d.aliases...), nil
+}
+
+// SetAlias creates or replaces an alias.
+func (d *Demo) SetAlias(ctx context.Context, a api.Alias) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(a.To) == 0 {
+		return invalid("alias %s has no targets", a.Address)
+	}
+	for i := range d.aliases {
+		if d.aliases[i].Address == a.Address {
+			d.aliases[i] = a
+			return nil
+		}
+	}
+	d.aliases = append(d.aliases, a)
+	return nil
+}
+
+// DeleteAlias removes an alias.
+func (d *Demo) DeleteAlias(ctx context.Context, address string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.aliases {
+		if d.aliases[i].Address == address {
+			d.aliases = append(d.aliases[:i], d.aliases[i+1:]...)
+			return nil
+		}
+	}
+	return notFound("alias " + address)
+}
+
+// BackupStatus returns the backup state.
+func (d *Demo) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.backup, nil
+}
+
+// RunBackup marks the backup running for a few steps, then successful.
+func (d *Demo) RunBackup(ctx context.Context) error {
+	if err := d.site(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	if d.backup.Running {
+		d.mu.Unlock()
+		return invalid("a backup is already running")
+	}
+	d.backup.Running = true
+	d.mu.Unlock()
+	finish := func() {
+		d.mu.Lock()
+		d.backup.Running = false
+		d.backup.LastRun = d.Now().Format(time.RFC3339)
+		d.backup.LastResult = "success"
+		d.mu.Unlock()
+	}
+	if d.Step == 0 {
+		finish()
+		return nil
+	}
+	time.AfterFunc(20*d.Step, finish)
+	return nil
+}
+
+// Snapshots lists a week of nightly snapshots, newest first.
+func (d *Demo) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
+	if err := d.site(); err != nil {
+		return nil, err
+	}
+	base := time.Date(2026, 11, 22, 22, 30, 0, 0, time.UTC)
+	var r []api.Snapshot
+	for i := 0; i < 7; i++ {
+		r = append(r, api.Snapshot{ID: fmt.Sprintf("%08x", 0x3fa2c1d0+i*0x1111), Time: base.AddDate(0, 0, -i).Format(time.RFC3339),
+			Paths: []string{"/srv/shares", "/var/mail"}, Tags: []string{"nightly"}})
+	}
+	return r, nil
+}
+
+var demoTree = map[string][]api.Entry{
+	"/":                                 {{Path: "/srv", Type: "dir"}, {Path: "/var", Type: "dir"}},
+	"/srv":                              {{Path: "/srv/shares", Type: "dir"}},
+	"/var":                              {{Path: "/var/mail", Type: "dir"}},
+	"/var/mail":                         {},
+	"/srv/shares":                       {{Path: "/srv/shares/ablage", Type: "dir"}, {Path: "/srv/shares/buchhaltung", Type: "dir"}, {Path: "/srv/shares/lohn", Type: "dir"}, {Path: "/srv/shares/scans", Type: "dir"}},
+	"/srv/shares/ablage":                {{Path: "/srv/shares/ablage/Vorlagen", Type: "dir"}, {Path: "/srv/shares/ablage/Telefonliste.xlsx", Type: "file", Size: 48213}, {Path: "/srv/shares/ablage/Urlaubsplan 2026.xlsx", Type: "file", Size: 120440}},
+	"/srv/shares/ablage/Vorlagen":       {{Path: "/srv/shares/ablage/Vorlagen/Briefkopf.dotx", Type: "file", Size: 35120}, {Path: "/srv/shares/ablage/Vorlagen/Vollmacht.docx", Type: "file", Size: 22018}},
+	"/srv/shares/buchhaltung":           {{Path: "/srv/shares/buchhaltung/Mandanten", Type: "dir"}, {Path: "/srv/shares/buchhaltung/Kontenrahmen SKR03.pdf", Type: "file", Size: 2210331}},
+	"/srv/shares/buchhaltung/Mandanten": {{Path: "/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz", Type: "dir"}, {Path: "/srv/shares/buchhaltung/Mandanten/Autohaus Krüger", Type: "dir"}},
+	"/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz": {{Path: "/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz/Jahresabschluss 2025.pdf", Type: "file", Size: 883120}},
+	"/srv/shares/buchhaltung/Mandanten/Autohaus Krüger": {{Path: "/srv/shares/buchhaltung/Mandanten/Autohaus Krüger/USt-VA Oktober.pdf", Type: "file", Size: 120034}},
+	"/srv/shares/lohn":  {{Path: "/srv/shares/lohn/Lohnjournal 2026-10.pdf", Type: "file", Size: 412993}},
+	"/srv/shares/scans": {{Path: "/srv/shares/scans/Scan_2026-11-20_0815.pdf", Type: "file", Size: 1893221}},
+}
+
+// Browse lists a directory of a snapshot.
+func (d *Demo) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error) {
+	if err := d.site(); err != nil {
+		return nil, err
+	}
+	es, ok := demoTree[path.Clean("/"+dir)]
+	if !ok {
+		return nil, notFound("folder " + dir)
+	}
+	r := append([]api.Entry(nil), es...)
+	for i := range r {
+		r[i].ModTime = "2026-11-20T16:42:00Z"
+	}
+	return r, nil
+}
+
+// Restore pretends to restore.
+func (d *Demo) Restore(ctx context.Context, snapshot string, paths []string, target string) error {
+	if err := d.site(); err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return invalid("nothing to restore")
+	}
+	time.Sleep(10 * d.Step)
+	return nil
+}

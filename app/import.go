@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// ImportCSV runs a dry run of importing csv and shows what would happen,
+// line by line; only after the person confirms are the users created.
+func (s *UsersScreen) ImportCSV(csv []byte) {
+	call(s.br, func(ctx context.Context, be Backend) (api.ImportResult, error) {
+		return be.ImportUsers(ctx, csv, true)
+	}, func(r api.ImportResult, err error) {
+		if err != nil {
+			showError(s.win, tr("Cannot read the CSV file"), err)
+			return
+		}
+		s.importPreview = &r
+		s.showImportPreview(csv, r)
+	})
+}
+
+func section(title string, lines []string, imp widget.Importance) fyne.CanvasObject {
+	if len(lines) == 0 {
+		return container.NewVBox()
+	}
+	l := widget.NewLabel(strings.Join(lines, "\n"))
+	l.Importance = imp
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(bold(fmt.Sprintf("%s (%d)", title, len(lines))), l)
+}
+
+func (s *UsersScreen) showImportPreview(csv []byte, r api.ImportResult) {
+	summary := wrapped(tr("Nothing has been changed yet. %d users will be created, %d already exist and are skipped, %d lines have problems and are left out.",
+		len(r.Created), len(r.Skipped), len(r.Problems)))
+	body := container.NewVBox(summary,
+		section(tr("Problems: fix these lines in the file and import again"), r.Problems, widget.DangerImportance),
+		section(tr("Will be created"), r.Created, widget.MediumImportance),
+		section(tr("Already exist, skipped"), r.Skipped, widget.LowImportance))
+	var d dialog.Dialog
+	if len(r.Created) == 0 {
+		d = dialog.NewCustom(tr("Import preview"), tr("Close"), container.NewVScroll(body), s.win)
+	} else {
+		d = dialog.NewCustomConfirm(tr("Import preview"), tr("Create %d users", len(r.Created)), tr("Cancel"), container.NewVScroll(body), func(ok bool) {
+			if ok {
+				s.runImport(csv)
+			}
+		}, s.win)
+	}
+	d.Resize(fyne.NewSize(640, 480))
+	d.Show()
+}
+
+func (s *UsersScreen) runImport(csv []byte) {
+	call(s.br, func(ctx context.Context, be Backend) (api.ImportResult, error) {
+		return be.ImportUsers(ctx, csv, false)
+	}, func(r api.ImportResult, err error) {
+		s.Reload()
+		if err != nil {
+			showError(s.win, tr("The import failed"), err)
+			return
+		}
+		pw := strings.Join(r.Passwords, "\n")
+		text := widget.NewLabelWithStyle("username,password\n"+pw, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		text.Selectable = true
+		warn := wrapped(tr("%d users were created. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
+		warn.Importance = widget.WarningImportance
+		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() { s.win.Clipboard().SetContent("username,password\n" + pw) })
+		body := container.NewBorder(warn, container.NewHBox(cp), nil, nil, container.NewVScroll(text))
+		d := dialog.NewCustom(tr("Import finished"), tr("Close"), body, s.win)
+		d.Resize(fyne.NewSize(560, 420))
+		d.Show()
+	})
+}

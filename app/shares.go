@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// SharesScreen lists the shared folders with who may read and write them
+// and whether deleted files go to a recycle bin; shares can be added,
+// changed and removed (their files stay).
+type SharesScreen struct {
+	win     fyne.Window
+	br      *Bridge
+	shares  []api.Share
+	list    *widget.List
+	content fyne.CanvasObject
+}
+
+// NewSharesScreen builds the screen.
+func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
+	s := &SharesScreen{win: w, br: br}
+	s.list = widget.NewList(func() int { return len(s.shares) },
+		func() fyne.CanvasObject {
+			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
+			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
+			info := container.NewVBox(bold("Name"), widget.NewLabel("path"), widget.NewLabel("access"))
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.FolderIcon()), container.NewHBox(edit, del), info)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			sh := s.shares[i]
+			c := o.(*fyne.Container)
+			info := c.Objects[0].(*fyne.Container)
+			title := sh.Name
+			if sh.Description != "" {
+				title += " — " + sh.Description
+			}
+			info.Objects[0].(*widget.Label).SetText(title)
+			path := `\\` + br.Box + `\` + sh.Name + "   (" + sh.Path + ")"
+			if sh.RecycleBin {
+				path += "   · " + tr("recycle bin")
+			}
+			info.Objects[1].(*widget.Label).SetText(path)
+			info.Objects[2].(*widget.Label).SetText(tr("Read and write: %s   Read only: %s", who(sh.Write), who(sh.Read)))
+			btns := c.Objects[2].(*fyne.Container)
+			btns.Objects[0].(*widget.Button).OnTapped = func() { s.edit(sh, false) }
+			btns.Objects[1].(*widget.Button).OnTapped = func() { s.delete(sh) }
+		})
+	s.list.OnSelected = func(i widget.ListItemID) { s.list.UnselectAll() }
+	return s
+}
+
+func who(list []string) string {
+	if len(list) == 0 {
+		return tr("nobody")
+	}
+	return strings.Join(list, ", ")
+}
+
+// Content returns the screen's widget tree.
+func (s *SharesScreen) Content() fyne.CanvasObject {
+	if s.content == nil {
+		add := widget.NewButtonWithIcon(tr("New share…"), theme.ContentAddIcon(), func() { s.edit(api.Share{RecycleBin: true}, true) })
+		top := container.NewVBox(container.NewBorder(nil, nil, nil, add, heading(tr("Shares"))),
+			wrapped(tr("Groups are written with @, for example @buchhaltung.")))
+		s.content = container.NewBorder(top, nil, nil, nil, s.list)
+	}
+	return s.content
+}
+
+// Reload fetches the shares.
+func (s *SharesScreen) Reload() {
+	call(s.br, func(ctx context.Context, be Backend) ([]api.Share, error) { return be.Shares(ctx) },
+		func(r []api.Share, err error) {
+			if err != nil {
+				showError(s.win, tr("Cannot list the shares"), err)
+				return
+			}
+			s.shares = r
+			s.list.Refresh()
+		})
+}
+
+func splitList(s string) []string {
+	var r []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		r = append(r, f)
+	}
+	return r
+}
+
+func (s *SharesScreen) edit(sh api.Share, isNew bool) {
+	name, path, desc := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	read, write := widget.NewEntry(), widget.NewEntry()
+	name.SetText(sh.Name)
+	path.SetText(sh.Path)
+	desc.SetText(sh.Description)
+	read.SetText(strings.Join(sh.Read, ", "))
+	write.SetText(strings.Join(sh.Write, ", "))
+	name.Validator = validator(required)
+	path.Validator = validator(func(p string) string {
+		if !strings.HasPrefix(p, "/srv/") {
+			return tr("The folder must be inside /srv, for example /srv/shares/projekte.")
+		}
+		return ""
+	})
+	path.SetPlaceHolder("/srv/shares/projekte")
+	write.SetPlaceHolder("@alle")
+	if !isNew {
+		name.Disable()
+	}
+	bin := widget.NewCheck(tr("Keep deleted files in a recycle bin"), nil)
+	bin.SetChecked(sh.RecycleBin)
+	title := tr("Change share %s", sh.Name)
+	if isNew {
+		title = tr("New share")
+	}
+	d := dialog.NewForm(title, tr("Save"), tr("Cancel"), []*widget.FormItem{
+		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Folder"), path), widget.NewFormItem(tr("Description"), desc),
+		widget.NewFormItem(tr("Read and write"), write), widget.NewFormItem(tr("Read only"), read), widget.NewFormItem("", bin),
+	}, func(ok bool) {
+		if !ok {
+			return
+		}
+		n := api.Share{Name: name.Text, Path: path.Text, Description: desc.Text, Read: splitList(read.Text), Write: splitList(write.Text), RecycleBin: bin.Checked}
+		s.br.do(func(ctx context.Context, be Backend) error { return be.SetShare(ctx, n) }, func(err error) {
+			if err != nil {
+				showError(s.win, tr("Cannot save the share"), err)
+			}
+			s.Reload()
+		})
+	}, s.win)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
+}
+
+func (s *SharesScreen) delete(sh api.Share) {
+	confirm(s.win, tr("Remove the share %s?", sh.Name), tr("Nobody can open it over the network any more. The files in %s stay on the box.", sh.Path), tr("Remove"), func() {
+		s.br.do(func(ctx context.Context, be Backend) error { return be.DeleteShare(ctx, sh.Name) }, func(err error) {
+			if err != nil {
+				showError(s.win, tr("Cannot remove the share"), err)
+			}
+			s.Reload()
+		})
+	})
+}

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// screen is one page of the main window.
+type screen interface {
+	// Content returns the page's widget tree (built once).
+	Content() fyne.CanvasObject
+	// Reload fetches the page's data again.
+	Reload()
+}
+
+type navItem struct {
+	id, title string
+	icon      fyne.Resource
+	make      func() screen
+}
+
+// Shell is the main window: the connected box's name on top, the
+// navigation on the left and the chosen screen on the right. In
+// office-manager mode only Dashboard (read-only) and Users are offered.
+type Shell struct {
+	win     fyne.Window
+	br      *Bridge
+	opts    Options
+	items   []navItem
+	screens map[string]screen
+	nav     *widget.List
+	body    *fyne.Container
+	current string
+	// OnSwitchBox is called when the person wants another box.
+	OnSwitchBox func()
+}
+
+// NewShell builds the main window's content for a connected box.
+func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
+	s := &Shell{win: w, br: br, opts: o, screens: map[string]screen{}, body: container.NewStack()}
+	all := []navItem{
+		{"dashboard", tr("Dashboard"), theme.HomeIcon(), func() screen { return NewDashboard(w, br) }},
+		{"users", tr("Users"), theme.AccountIcon(), func() screen { return NewUsersScreen(w, br) }},
+		{"groups", tr("Groups"), theme.ListIcon(), func() screen { return NewGroupsScreen(w, br) }},
+		{"shares", tr("Shares"), theme.FolderIcon(), func() screen { return NewSharesScreen(w, br) }},
+		{"mail", tr("Mail"), theme.MailComposeIcon(), func() screen { return NewMailScreen(w, br) }},
+		{"backup", tr("Backup"), theme.HistoryIcon(), func() screen { return NewBackupScreen(w, br) }},
+		{"template", tr("Site template"), theme.DocumentIcon(), func() screen { return NewTemplateScreen(w, br, o.Template) }},
+	}
+	for _, it := range all {
+		if br.OfficeManager && it.id != "dashboard" && it.id != "users" {
+			continue
+		}
+		s.items = append(s.items, it)
+	}
+	s.nav = widget.NewList(func() int { return len(s.items) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("Site template"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
+			row.Objects[1].(*widget.Label).SetText(s.items[i].title)
+		})
+	s.nav.OnSelected = func(i widget.ListItemID) { s.show(s.items[i].id) }
+	w.SetTitle(s.Title())
+	return s
+}
+
+// Title is the window title: the app, the box and, for the demo, a note.
+func (s *Shell) Title() string {
+	t := "Posse — " + s.br.Box
+	if s.br.Demo {
+		t += " — " + tr("DEMO DATA")
+	}
+	return t
+}
+
+// Content returns the main window's widget tree.
+func (s *Shell) Content() fyne.CanvasObject {
+	box := bold(s.br.Box)
+	box.Selectable = true
+	role := tr("Administrator")
+	if s.br.OfficeManager {
+		role = tr("Office manager: users and passwords")
+	}
+	parts := []fyne.CanvasObject{widget.NewIcon(theme.ComputerIcon()), box, widget.NewLabel(role)}
+	if s.br.Demo {
+		demo := widget.NewLabel(tr("Demo data: nothing you do here changes a real box."))
+		demo.Importance = widget.WarningImportance
+		parts = append(parts, demo)
+	}
+	header := container.NewBorder(nil, nil, container.NewHBox(parts...), s.switchButton())
+	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), s.nav)
+	split := container.NewBorder(nil, nil, left, nil, container.NewPadded(s.body))
+	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, split)
+}
+
+func (s *Shell) switchButton() fyne.CanvasObject {
+	b := widget.NewButtonWithIcon(tr("Other box…"), theme.LogoutIcon(), func() {
+		if s.OnSwitchBox != nil {
+			s.OnSwitchBox()
+		}
+	})
+	if s.OnSwitchBox == nil {
+		b.Hide()
+	}
+	return b
+}
+
+// Open shows the screen id ("" or unknown: the first one).
+func (s *Shell) Open(id string) {
+	for i, it := range s.items {
+		if it.id == id {
+			s.nav.Select(i)
+			return
+		}
+	}
+	s.nav.Select(0)
+}
+
+// Items lists the ids of the offered screens, for tests.
+func (s *Shell) Items() []string {
+	ids := make([]string, len(s.items))
+	for i, it := range s.items {
+		ids[i] = it.id
+	}
+	return ids
+}
+
+func (s *Shell) show(id string) {
+	sc, ok := s.screens[id]
+	if !ok {
+		for _, it := range s.items {
+			if it.id == id {
+				sc = it.make()
+			}
+		}
+		if sc == nil {
+			return
+		}
+		s.screens[id] = sc
+		s.body.Objects = []fyne.CanvasObject{sc.Content()}
+		s.current = id
+		s.body.Refresh()
+		sc.Reload()
+		return
+	}
+	s.body.Objects = []fyne.CanvasObject{sc.Content()}
+	s.current = id
+	s.body.Refresh()
+	sc.Reload()
+}

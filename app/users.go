@@ -1,0 +1,313 @@
+package app
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// UsersScreen is the office manager's main job: a searchable list of all
+// users (filtered in memory, fast with thousands) and, for the selected
+// one, edit, groups, reset password, disable/enable and delete. Adding a
+// user ends with an onboarding sheet; CSV import previews a dry run.
+type UsersScreen struct {
+	win fyne.Window
+	br  *Bridge
+
+	all    []api.User
+	hay    []string // lower-case search text per user
+	view   []int    // indices into all that match the search
+	query  string
+	groups []api.Group
+	shares []api.Share
+	// domain is the most common mail domain, for new users' addresses.
+	domain string
+
+	search  *widget.Entry
+	count   *widget.Label
+	list    *widget.List
+	detail  *fyne.Container
+	sel     string // selected username
+	content fyne.CanvasObject
+
+	// form is the open add or edit form, for tests.
+	form *userForm
+	// sheet is the last onboarding sheet shown, for tests.
+	sheet string
+	// importPreview is the last dry run shown, for tests.
+	importPreview *api.ImportResult
+}
+
+// NewUsersScreen builds the screen.
+func NewUsersScreen(w fyne.Window, br *Bridge) *UsersScreen {
+	s := &UsersScreen{win: w, br: br}
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder(tr("Search by name, username or mail address"))
+	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.search.OnChanged = s.Filter
+	s.count = widget.NewLabel("")
+	s.list = widget.NewList(func() int { return len(s.view) }, newUserRow, s.updateRow)
+	s.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(s.view) {
+			s.sel = s.all[s.view[i]].Username
+			s.showDetail()
+		}
+	}
+	s.detail = container.NewVBox()
+	s.showDetail()
+	return s
+}
+
+func newUserRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("Maximilian Mustermann-Schulze", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis
+	user := widget.NewLabel("maximilian.mustermann")
+	user.Truncation = fyne.TextTruncateEllipsis
+	mail := widget.NewLabel("maximilian.mustermann@example.de")
+	mail.Truncation = fyne.TextTruncateEllipsis
+	state := widget.NewLabel(tr("disabled"))
+	state.Importance = widget.WarningImportance
+	return container.NewBorder(nil, nil, nil, state, newColumns([]float32{3, 2.6, 4.4}, name, user, mail))
+}
+
+// updateRow fills a recycled row; it only sets texts (no allocations).
+func (s *UsersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(s.view) {
+		return
+	}
+	u := &s.all[s.view[i]]
+	row := o.(*fyne.Container)
+	cols := row.Objects[0].(*fyne.Container)
+	cols.Objects[0].(*widget.Label).SetText(u.DisplayName)
+	cols.Objects[1].(*widget.Label).SetText(u.Username)
+	cols.Objects[2].(*widget.Label).SetText(u.Email)
+	if u.Disabled {
+		row.Objects[1].Show()
+	} else {
+		row.Objects[1].Hide()
+	}
+}
+
+// Content returns the screen's widget tree.
+func (s *UsersScreen) Content() fyne.CanvasObject {
+	if s.content != nil {
+		return s.content
+	}
+	add := widget.NewButtonWithIcon(tr("Add user…"), theme.ContentAddIcon(), s.AddUser)
+	add.Importance = widget.HighImportance
+	imp := widget.NewButtonWithIcon(tr("Import CSV…"), theme.UploadIcon(), s.chooseCSV)
+	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.Reload)
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.count, add, imp, reload), s.search)
+	top := container.NewVBox(heading(tr("Users")), bar)
+	right := container.NewVScroll(s.detail)
+	split := container.NewHSplit(s.list, container.NewPadded(right))
+	split.Offset = 0.66
+	s.content = container.NewBorder(top, nil, nil, nil, split)
+	return s.content
+}
+
+// Reload fetches users, groups and (if allowed) shares.
+func (s *UsersScreen) Reload() {
+	type data struct {
+		users  []api.User
+		groups []api.Group
+		shares []api.Share
+	}
+	call(s.br, func(ctx context.Context, be Backend) (data, error) {
+		var r data
+		var err error
+		if r.users, err = be.Users(ctx, ""); err != nil {
+			return r, err
+		}
+		r.groups, _ = be.Groups(ctx)
+		if !s.br.OfficeManager {
+			r.shares, _ = be.Shares(ctx)
+		}
+		return r, nil
+	}, func(r data, err error) {
+		if err != nil {
+			s.count.SetText("")
+			showError(s.win, tr("Cannot list the users"), err)
+			return
+		}
+		s.SetUsers(r.users)
+		s.groups, s.shares = r.groups, r.shares
+		s.showDetail()
+	})
+}
+
+// SetUsers replaces the list's data and applies the current search.
+func (s *UsersScreen) SetUsers(us []api.User) {
+	sort.Slice(us, func(i, j int) bool { return us[i].Username < us[j].Username })
+	s.all = us
+	s.hay = make([]string, len(us))
+	domains := map[string]int{}
+	for i := range us {
+		u := &us[i]
+		s.hay[i] = strings.ToLower(u.Username + "\x00" + u.DisplayName + "\x00" + u.Email)
+		if at := strings.LastIndexByte(u.Email, '@'); at >= 0 {
+			domains[u.Email[at+1:]]++
+		}
+	}
+	best := 0
+	for d, n := range domains {
+		if n > best || (n == best && d < s.domain) {
+			s.domain, best = d, n
+		}
+	}
+	s.view = make([]int, 0, len(us))
+	s.Filter(s.search.Text)
+}
+
+// Filter shows the users whose name, username or address contains q.
+func (s *UsersScreen) Filter(q string) {
+	s.query = strings.ToLower(strings.TrimSpace(q))
+	s.view = s.view[:0]
+	for i, h := range s.hay {
+		if s.query == "" || strings.Contains(h, s.query) {
+			s.view = append(s.view, i)
+		}
+	}
+	if s.query == "" {
+		s.count.SetText(tr("%d users", len(s.all)))
+	} else {
+		s.count.SetText(tr("%d of %d users", len(s.view), len(s.all)))
+	}
+	s.list.UnselectAll()
+	for i, idx := range s.view {
+		if s.all[idx].Username == s.sel {
+			s.list.Select(i)
+			break
+		}
+	}
+	s.list.Refresh()
+}
+
+// Select selects username in the list (clearing the search if needed).
+func (s *UsersScreen) Select(username string) {
+	s.sel = username
+	for i, idx := range s.view {
+		if s.all[idx].Username == username {
+			s.list.Select(i)
+			s.list.ScrollTo(i)
+			return
+		}
+	}
+	s.showDetail()
+}
+
+func (s *UsersScreen) selected() *api.User {
+	for i := range s.all {
+		if s.all[i].Username == s.sel {
+			return &s.all[i]
+		}
+	}
+	return nil
+}
+
+func (s *UsersScreen) showDetail() {
+	u := s.selected()
+	s.detail.RemoveAll()
+	if u == nil {
+		s.detail.Add(wrapped(tr("Select a user to see and change their account, or add a new one.")))
+		s.detail.Refresh()
+		return
+	}
+	status := tr("active")
+	if u.Disabled {
+		status = tr("disabled: cannot log in")
+	}
+	groups := strings.Join(u.Groups, ", ")
+	if groups == "" {
+		groups = tr("none")
+	}
+	email := widget.NewLabel(u.Email)
+	email.Selectable = true
+	form := widget.NewForm(
+		widget.NewFormItem(tr("Username"), widget.NewLabel(u.Username)),
+		widget.NewFormItem(tr("Mail"), email),
+		widget.NewFormItem(tr("Groups"), wrapped(groups)),
+		widget.NewFormItem(tr("Status"), widget.NewLabel(status)),
+	)
+	user := *u
+	edit := widget.NewButtonWithIcon(tr("Edit…"), theme.DocumentCreateIcon(), func() { s.EditUser(user) })
+	grp := widget.NewButtonWithIcon(tr("Groups…"), theme.ListIcon(), func() { s.EditGroups(user) })
+	pw := widget.NewButtonWithIcon(tr("Reset password…"), theme.VisibilityIcon(), func() { s.ResetPassword(user) })
+	var lock *widget.Button
+	if u.Disabled {
+		lock = widget.NewButtonWithIcon(tr("Enable"), theme.ConfirmIcon(), func() { s.setEnabled(user, true) })
+	} else {
+		lock = widget.NewButtonWithIcon(tr("Disable…"), theme.CancelIcon(), func() { s.setEnabled(user, false) })
+	}
+	del := widget.NewButtonWithIcon(tr("Delete…"), theme.DeleteIcon(), func() { s.DeleteUser(user) })
+	del.Importance = widget.DangerImportance
+	s.detail.Add(heading(u.DisplayName))
+	s.detail.Add(form)
+	s.detail.Add(container.NewGridWithColumns(2, edit, grp, pw, lock))
+	s.detail.Add(widget.NewSeparator())
+	s.detail.Add(container.NewHBox(del))
+	s.detail.Refresh()
+}
+
+// change runs a user change and reloads the list afterwards.
+func (s *UsersScreen) change(title string, work func(ctx context.Context, be Backend) error, then func()) {
+	s.br.do(work, func(err error) {
+		if err != nil {
+			showError(s.win, title, err)
+		} else if then != nil {
+			then()
+		}
+		s.Reload()
+	})
+}
+
+func (s *UsersScreen) setEnabled(u api.User, on bool) {
+	if on {
+		s.change(tr("Cannot enable %s", u.Username), func(ctx context.Context, be Backend) error { return be.EnableUser(ctx, u.Username) }, nil)
+		return
+	}
+	confirm(s.win, tr("Disable %s?", u.DisplayName),
+		tr("%s can no longer log in or read mail until you enable the account again. Files and mail are kept.", u.DisplayName),
+		tr("Disable"), func() {
+			s.change(tr("Cannot disable %s", u.Username), func(ctx context.Context, be Backend) error { return be.DisableUser(ctx, u.Username) }, nil)
+		})
+}
+
+// DeleteUser asks, then removes the user.
+func (s *UsersScreen) DeleteUser(u api.User) {
+	confirm(s.win, tr("Delete %s?", u.DisplayName),
+		tr("The account %s is removed for good and cannot log in any more. To only lock it, use Disable instead.", u.Username),
+		tr("Delete"), func() {
+			s.change(tr("Cannot delete %s", u.Username), func(ctx context.Context, be Backend) error { return be.DeleteUser(ctx, u.Username) },
+				func() { s.sel = "" })
+		})
+}
+
+// chooseCSV opens a CSV file and previews its import.
+func (s *UsersScreen) chooseCSV() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		var b strings.Builder
+		buf := make([]byte, 32<<10)
+		for {
+			n, rerr := r.Read(buf)
+			b.Write(buf[:n])
+			if rerr != nil {
+				break
+			}
+		}
+		s.ImportCSV([]byte(b.String()))
+	}, s.win)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}

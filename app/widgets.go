@@ -1,0 +1,172 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/client"
+)
+
+// advice says what to do about a daemon error.
+func advice(err error) string {
+	switch {
+	case client.IsNotAuthorized(err):
+		return tr("Your account may not do this. Ask the administrator to add you to the group posse-office (users and passwords) or posse-admin (everything).")
+	case client.IsInvalidInput(err):
+		return tr("Nothing was changed. Correct the entry and try again.")
+	case client.IsNotFound(err):
+		return tr("Someone may have removed it meanwhile. Reload the list and try again.")
+	case client.IsNotAvailable(err):
+		return tr("This box does not offer this yet. Apply a site template that enables it.")
+	}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		return tr("Try again. If it keeps failing, look at the log on the box: journalctl -u possed")
+	}
+	return tr("Check that the box is switched on and reachable, then try again.")
+}
+
+// showError shows err with advice on what to do.
+func showError(w fyne.Window, title string, err error) {
+	msg := widget.NewLabel(err.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Selectable = true
+	hint := widget.NewLabel(advice(err))
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Importance = widget.MediumImportance
+	hint.TextStyle = fyne.TextStyle{Italic: true}
+	d := dialog.NewCustom(title, tr("Close"), container.NewVBox(msg, hint), w)
+	d.Resize(fyne.NewSize(480, 220))
+	d.Show()
+}
+
+// heading is a screen's title.
+func heading(s string) *widget.Label {
+	l := widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+// bold is a bold label.
+func bold(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// wrapped is a word-wrapped label.
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// dot is a small coloured status light.
+func dot(ok bool) *canvas.Circle {
+	c := canvas.NewCircle(theme.Color(theme.ColorNameSuccess))
+	if !ok {
+		c.FillColor = theme.Color(theme.ColorNameError)
+	}
+	return c
+}
+
+// sized places o in a fixed-size cell.
+func sized(o fyne.CanvasObject, w, h float32) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(w, h), o)
+}
+
+// age says how long ago t was, for people.
+func age(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return tr("just now")
+	case d < time.Hour:
+		return tr("%d minutes ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return tr("%d hours ago", int(d.Hours()))
+	}
+	return tr("%d days ago", int(d.Hours()/24))
+}
+
+// sizeText prints a byte count for people.
+func sizeText(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// confirm asks before a destructive action.
+func confirm(w fyne.Window, title, msg, yes string, f func()) {
+	d := dialog.NewCustomConfirm(title, yes, tr("Cancel"), wrapped(msg), func(ok bool) {
+		if ok {
+			f()
+		}
+	}, w)
+	d.Resize(fyne.NewSize(440, 200))
+	d.Show()
+}
+
+// confirmCustom asks with custom content before an action.
+func confirmCustom(w fyne.Window, title, yes string, body fyne.CanvasObject, f func()) {
+	d := dialog.NewCustomConfirm(title, yes, tr("Cancel"), body, func(ok bool) {
+		if ok {
+			f()
+		}
+	}, w)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}
+
+// infoDialog tells the person something, with wrapped text.
+func infoDialog(w fyne.Window, title, msg string) {
+	d := dialog.NewCustom(title, tr("Close"), wrapped(msg), w)
+	d.Resize(fyne.NewSize(460, 0))
+	d.Show()
+}
+
+// columns lays out its objects side by side with widths in proportion to
+// weights, all at the height of the tallest.
+type columns struct{ weights []float32 }
+
+func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	for _, o := range objs {
+		m := o.MinSize()
+		w += m.Width
+		h = max(h, m.Height)
+	}
+	return fyne.NewSize(w, h)
+}
+
+func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var total float32
+	for i := range objs {
+		total += c.weights[i]
+	}
+	pad := theme.Padding()
+	avail := size.Width - pad*float32(len(objs)-1)
+	x := float32(0)
+	for i, o := range objs {
+		w := avail * c.weights[i] / total
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + pad
+	}
+}
+
+// newColumns puts objs side by side with the given relative widths.
+func newColumns(weights []float32, objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&columns{weights: weights}, objs...)
+}

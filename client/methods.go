@@ -182,9 +182,11 @@ func (c *Client) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry,
 	return r, c.call(ctx, api.BackupInterface, "Browse", []any{&r}, snapshot, dir)
 }
 
-// Restore copies paths from a snapshot into target on the box.
-func (c *Client) Restore(ctx context.Context, snapshot string, paths []string, target string) error {
-	return c.call(ctx, api.BackupInterface, "Restore", nil, snapshot, orEmptyList(paths), target)
+// Restore restores paths of a snapshot into target on the box, or in place
+// when target is "" (changed files are kept, restored ones put beside).
+func (c *Client) Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {
+	var r api.RestoreResult
+	return r, c.call(ctx, api.BackupInterface, "Restore", []any{&r}, snapshot, orEmptyList(paths), target)
 }
 
 func orEmpty(m map[string]string) map[string]string {

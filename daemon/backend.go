@@ -55,7 +55,10 @@ type Backend interface {
 	RunBackup(ctx context.Context) error
 	Snapshots(ctx context.Context) ([]api.Snapshot, error)
 	Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error)
-	Restore(ctx context.Context, snapshot string, paths []string, target string) error
+	// Restore restores paths of a snapshot into target, or in place when
+	// target is "" (files that differ are kept and the restored ones put
+	// next to them).
+	Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error)
 }
 
 // UserUpdate lists the attributes to replace; nil fields stay as they are.

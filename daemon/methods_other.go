@@ -163,24 +163,35 @@ func (o *backup) Browse(sender dbus.Sender, msg dbus.Message, snapshot, dir stri
 	return nonNil(r), c.done(err)
 }
 
-// Restore copies paths from a snapshot into target, a directory on the box
-// other than "/": restoring over the live files is refused.
-func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, paths []string, target string) *dbus.Error {
+// Restore restores paths of a snapshot into target, a directory on the box,
+// or in place when target is "": then missing files come back and a file
+// that differs is kept, the restored one put next to it. Restoring into "/"
+// is refused.
+func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, paths []string, target string) (api.RestoreResult, *dbus.Error) {
 	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Restore")
 	if derr != nil {
-		return derr
+		return api.RestoreResult{}, derr
 	}
 	defer c.end()
-	err := firstErr(checkSnapshotID(snapshot), checkBoxPath("target", target),
-		checkList("paths", paths, func(p string) error { return checkBoxPath("path", p) }))
+	err := firstErr(checkSnapshotID(snapshot), checkList("paths", paths, func(p string) error { return checkBoxPath("path", p) }))
+	if err == nil && target != "" {
+		err = checkBoxPath("target", target)
+	}
 	if err == nil && len(paths) == 0 {
 		err = fmt.Errorf("no paths to restore")
 	}
 	if err == nil && target == "/" {
-		err = fmt.Errorf("restoring over the live files is refused: restore into a separate directory such as /srv/restore and copy back what you need")
+		err = fmt.Errorf("restoring into / is refused: restore in place (no target), which keeps changed files, or into a separate directory such as /srv/restore")
 	}
 	if err != nil {
-		return c.invalid(err)
+		return api.RestoreResult{}, c.invalid(err)
 	}
-	return c.change(func(ctx context.Context) error { return o.s.backend.Restore(ctx, snapshot, paths, target) })
+	var r api.RestoreResult
+	derr = c.change(func(ctx context.Context) error {
+		var err error
+		r, err = o.s.backend.Restore(ctx, snapshot, paths, target)
+		return err
+	})
+	r.Restored, r.Beside = nonNil(r.Restored), nonNil(r.Beside)
+	return r, derr
 }

@@ -152,6 +152,6 @@ func (Unavailable) Browse(context.Context, string, string) ([]api.Entry, error) 
 }
 
 // Restore implements Backend.
-func (Unavailable) Restore(context.Context, string, []string, string) error {
-	return NotAvailable("backup")
+func (Unavailable) Restore(context.Context, string, []string, string) (api.RestoreResult, error) {
+	return api.RestoreResult{}, NotAvailable("backup")
 }

@@ -141,6 +141,20 @@ type Entry struct {
 	ModTime string // RFC 3339
 }
 
+// RestoreResult says what a restore did, as box paths.
+type RestoreResult struct {
+	// Snapshot is the full id of the snapshot restored from.
+	Snapshot string
+	// To is the directory restored into, "" for in place.
+	To string
+	// Restored are files put back that were missing (in place).
+	Restored []string
+	// Beside are "PATH → NEW NAME": a file that differs from the snapshot
+	// was kept and the restored one put next to it (in place).
+	Beside    []string
+	Unchanged int32
+}
+
 // ImportResult is what a CSV import did.
 type ImportResult struct {
 	Created []string

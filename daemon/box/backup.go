@@ -1,110 +1,161 @@
 package box
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"path"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/backup"
 )
 
-// restic runs restic on the applied site's backup repository with the kept
-// password on stdin (--password-file /dev/stdin), never in argv or the
-// environment.
-func (b *Box) restic(ctx context.Context, args ...string) ([]byte, error) {
-	s, kept, err := b.applied()
+// backupEnv is the applied site's backup configuration and an environment
+// that can run restic and systemctl.
+func (b *Box) backupEnv() (backup.Config, *host.Env, error) {
+	s, _, err := b.applied()
 	if err != nil {
-		return nil, err
+		return backup.Config{}, nil, err
 	}
-	if s.Backup == nil {
-		return nil, mark(daemon.ErrNotAvailable, fmt.Errorf("this site has no backup: add a backup section to the template and apply it"))
+	cfg, ok := backup.FromSite(s)
+	if !ok {
+		return cfg, nil, mark(daemon.ErrNotAvailable, fmt.Errorf("this site has no backup: add a backup section to the template and apply it"))
 	}
-	pw, err := s.Backup.Password.Resolve(kept)
-	if err != nil {
-		return nil, fmt.Errorf("the backup password was not kept on this box: apply the site again with its secrets: %w", err)
+	env := b.env(nil)
+	env.Runner = b.Runner
+	if env.Runner == nil {
+		env.Runner = execx.New()
 	}
-	runner := b.Runner
-	if runner == nil {
-		runner = execx.New()
-	}
-	argv := append([]string{"restic", "--no-cache", "--password-file", "/dev/stdin", "--repo", s.Backup.Repository}, args...)
-	res, err := runner.Run(ctx, host.Cmd{Argv: argv, Stdin: []byte(pw + "\n"), Env: []string{"HOME=/root"}})
-	if err != nil {
-		return nil, fmt.Errorf("restic %s: %w", args[0], err)
-	}
-	return res.Stdout, nil
+	return cfg, env, nil
 }
 
-// resticSnapshot is one entry of `restic snapshots --json`.
-type resticSnapshot struct {
-	Time  time.Time `json:"time"`
-	Paths []string  `json:"paths"`
-	Tags  []string  `json:"tags"`
-	ID    string    `json:"id"`
+// restic runs restic with the password file the backup service keeps
+// (restic reads it; the password never reaches argv or the environment).
+func (b *Box) restic() (*backup.Restic, *host.Env, error) {
+	cfg, env, err := b.backupEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &backup.Restic{Repo: cfg.Repository, PasswordFile: env.Path(backup.PasswordFile), CacheDir: env.Path(backup.CacheDir), Runner: env.Runner}, env, nil
+}
+
+// BackupStatus implements daemon.Backend from the applied site, the
+// backup service's run log and the timer.
+func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
+	cfg, env, err := b.backupEnv()
+	if err != nil {
+		if s, _, aerr := b.applied(); aerr == nil && s.Backup == nil {
+			return api.BackupStatus{}, nil // no backup configured
+		}
+		return api.BackupStatus{}, err
+	}
+	st := api.BackupStatus{Configured: true, Repository: cfg.Repository, Schedule: cfg.Schedule}
+	runs, err := backup.ReadRuns(env)
+	if err != nil {
+		return st, err
+	}
+	if last, _ := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
+		st.LastRun = last.Start.UTC().Format(time.RFC3339)
+		st.LastResult = "success"
+		if !last.OK() {
+			st.LastResult = "failed"
+		}
+	}
+	if next, ok := backup.NextRun(ctx, env); ok {
+		st.NextRun = next.UTC().Format(time.RFC3339)
+	}
+	st.Running = b.unitStates(ctx, []svcUnit{{backup.Name, backup.ServiceUnit}})[0].State == "activating"
+	return st, nil
+}
+
+// RunBackup implements daemon.Backend: it starts the backup service's unit
+// and returns once systemd accepted the job; the run shows in
+// BackupStatus.
+func (b *Box) RunBackup(ctx context.Context) error {
+	if _, _, err := b.backupEnv(); err != nil {
+		return err
+	}
+	if b.Bus == nil {
+		return fmt.Errorf("systemd is not reachable: cannot start %s", backup.ServiceUnit)
+	}
+	var job dbus.ObjectPath
+	err := b.Bus.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
+		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.StartUnit", 0, backup.ServiceUnit, "replace").Store(&job)
+	if err != nil {
+		return fmt.Errorf("cannot start %s: %w (see journalctl -u %s)", backup.ServiceUnit, err, backup.ServiceUnit)
+	}
+	return nil
 }
 
 // Snapshots implements daemon.Backend, oldest first.
 func (b *Box) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
-	out, err := b.restic(ctx, "snapshots", "--json")
+	r, _, err := b.restic()
 	if err != nil {
 		return nil, err
 	}
-	var snaps []resticSnapshot
-	if err := json.Unmarshal(out, &snaps); err != nil {
-		return nil, fmt.Errorf("restic snapshots gave unreadable output: %w", err)
+	snaps, err := r.Snapshots(ctx)
+	if err != nil {
+		return nil, err
 	}
-	r := make([]api.Snapshot, 0, len(snaps))
+	out := make([]api.Snapshot, 0, len(snaps))
 	for _, s := range snaps {
-		r = append(r, api.Snapshot{ID: s.ID, Time: s.Time.UTC().Format(time.RFC3339), Paths: s.Paths, Tags: s.Tags})
+		out = append(out, api.Snapshot{ID: s.ID, Time: s.Time.UTC().Format(time.RFC3339), Paths: s.Paths, Tags: s.Tags})
 	}
-	return r, nil
-}
-
-// resticNode is one line of `restic ls --json`.
-type resticNode struct {
-	StructType string    `json:"struct_type"`
-	Path       string    `json:"path"`
-	Type       string    `json:"type"`
-	Size       uint64    `json:"size"`
-	MTime      time.Time `json:"mtime"`
+	return out, nil
 }
 
 // Browse implements daemon.Backend: the direct children of dir.
 func (b *Box) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error) {
-	out, err := b.restic(ctx, "ls", "--json", snapshot, dir)
+	r, _, err := b.restic()
 	if err != nil {
 		return nil, err
 	}
-	r := []api.Entry{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var n resticNode
-		if json.Unmarshal(sc.Bytes(), &n) != nil || n.StructType != "node" || n.Path == dir || path.Dir(n.Path) != dir {
+	_, nodes, err := r.Ls(ctx, snapshot, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := []api.Entry{}
+	for _, n := range nodes {
+		if n.Path == dir || path.Dir(n.Path) != dir {
 			continue
 		}
-		r = append(r, api.Entry{Path: n.Path, Type: n.Type, Size: n.Size, ModTime: n.MTime.UTC().Format(time.RFC3339)})
+		out = append(out, api.Entry{Path: n.Path, Type: n.Type, Size: uint64(max(n.Size, 0)), ModTime: n.MTime.UTC().Format(time.RFC3339)})
 	}
-	return r, sc.Err()
+	return out, nil
 }
 
-// Restore implements daemon.Backend. It restores into a separate
-// directory only: restoring over the live files is refused.
-func (b *Box) Restore(ctx context.Context, snapshot string, paths []string, target string) error {
+// Restore implements daemon.Backend with the backup service's restore: in
+// place it never overwrites a file that differs.
+func (b *Box) Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {
 	if target == "/" {
-		return invalid(fmt.Errorf("restoring over the live files is refused: restore into a separate directory such as /srv/restore and copy back what you need"))
+		return api.RestoreResult{}, invalid(fmt.Errorf("restoring into / is refused: restore in place or into a separate directory"))
 	}
-	args := []string{"restore", snapshot, "--target", target}
-	for _, p := range paths {
-		args = append(args, "--include", p)
+	if target != "" {
+		r, _, err := b.restic()
+		if err != nil {
+			return api.RestoreResult{}, err
+		}
+		snap, err := r.Snapshot(ctx, snapshot)
+		if err != nil {
+			return api.RestoreResult{}, err
+		}
+		if err := r.RestoreTo(ctx, snap.ID, target, paths...); err != nil {
+			return api.RestoreResult{}, err
+		}
+		return api.RestoreResult{Snapshot: snap.ID, To: target}, nil
 	}
-	_, err := b.restic(ctx, args...)
-	return err
+	cfg, env, err := b.backupEnv()
+	if err != nil {
+		return api.RestoreResult{}, err
+	}
+	res, err := backup.Restore(ctx, env, cfg.Repository, backup.RestoreOptions{Snapshot: snapshot, Paths: paths})
+	out := api.RestoreResult{Snapshot: res.Snapshot.ID, To: res.To, Restored: res.Restored, Unchanged: int32(res.Unchanged)}
+	for _, bs := range res.Beside {
+		out.Beside = append(out.Beside, bs.Path+" → "+bs.As)
+	}
+	return out, err
 }

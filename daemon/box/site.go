@@ -252,19 +252,6 @@ func (b *Box) Aliases(context.Context) ([]api.Alias, error) {
 	return out, nil
 }
 
-// BackupStatus implements daemon.Backend from the applied site; the last
-// and next runs are not known until the backup service reports them.
-func (b *Box) BackupStatus(context.Context) (api.BackupStatus, error) {
-	s, _, err := b.applied()
-	if err != nil {
-		return api.BackupStatus{}, err
-	}
-	if s.Backup == nil {
-		return api.BackupStatus{}, nil
-	}
-	return api.BackupStatus{Configured: true, Repository: s.Backup.Repository, Schedule: s.Backup.Schedule}, nil
-}
-
 // siteOnly explains how to change what the template owns.
 func siteOnly(what string) error {
 	return fmt.Errorf("%w: %s are changed in the site template: edit it and apply it (possectl apply)", daemon.ErrNotAvailable, what)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -35,7 +36,9 @@ type BackupScreen struct {
 	up        *widget.Button
 	restore   *widget.Button
 	chosen    int
-	content   fyne.CanvasObject
+	// lastRestore is the last restore's result, for tests.
+	lastRestore *api.RestoreResult
+	content     fyne.CanvasObject
 	// Poll is the interval of status checks while a backup runs.
 	Poll time.Duration
 	// Now is the clock for ages.
@@ -241,14 +244,14 @@ func (s *BackupScreen) askRestore() {
 	if s.chosen >= 0 && s.chosen < len(s.entries) {
 		e = s.entries[s.chosen]
 	}
-	safe, back := tr("Into %s (nothing is overwritten)", restoreDir), tr("Back to its original place (replaces the current version)")
-	where := widget.NewRadioGroup([]string{safe, back}, nil)
-	where.SetSelected(safe)
+	back, safe := tr("Back to its original place (files changed since are kept, the old version is put beside them)"), tr("Into %s", restoreDir)
+	where := widget.NewRadioGroup([]string{back, safe}, nil)
+	where.SetSelected(back)
 	msg := wrapped(tr("Restore %s from the snapshot of %s?", e.Path, s.snapTime()))
 	confirmCustom(s.win, tr("Restore"), tr("Restore"), container.NewVBox(msg, where), func() {
-		target := restoreDir
-		if where.Selected == back {
-			target = "/"
+		target := ""
+		if where.Selected == safe {
+			target = restoreDir
 		}
 		s.Restore(e.Path, target)
 	})
@@ -265,25 +268,43 @@ func (s *BackupScreen) snapTime() string {
 	return s.snap
 }
 
-// Restore restores p from the selected snapshot into target.
+// Restore restores p from the selected snapshot into target ("" = in
+// place) and says what it did.
 func (s *BackupScreen) Restore(p, target string) {
 	snap := s.snap
+	label := s.restore.Text
 	s.restore.Disable()
 	s.restore.SetText(tr("Restoring…"))
-	s.br.do(func(ctx context.Context, be Backend) error { return be.Restore(ctx, snap, []string{p}, target) }, func(err error) {
-		s.restore.SetText(tr("Restore this folder…"))
-		if s.chosen >= 0 {
-			s.restore.SetText(tr("Restore file…"))
-		}
+	call(s.br, func(ctx context.Context, be Backend) (api.RestoreResult, error) {
+		return be.Restore(ctx, snap, []string{p}, target)
+	}, func(r api.RestoreResult, err error) {
+		s.restore.SetText(label)
 		s.restore.Enable()
 		if err != nil {
 			showError(s.win, tr("Cannot restore %s", p), err)
 			return
 		}
-		where := path.Join(restoreDir, p)
-		if target == "/" {
-			where = p
-		}
-		infoDialog(s.win, tr("Restored"), tr("%s was restored. It is now at %s on the box.", path.Base(p), where))
+		s.lastRestore = &r
+		infoDialog(s.win, tr("Restored"), restoreSummary(p, r))
 	})
+}
+
+// restoreSummary says in words what a restore did.
+func restoreSummary(p string, r api.RestoreResult) string {
+	var b strings.Builder
+	if r.To != "" {
+		b.WriteString(tr("%s was restored into %s on the box.", path.Base(p), path.Join(r.To, p)))
+	} else {
+		b.WriteString(tr("%d files were put back where they were.", len(r.Restored)))
+	}
+	if len(r.Beside) > 0 {
+		b.WriteString("\n\n" + tr("These files had changed since the backup, so they were kept and the old version was put beside them:"))
+		for _, x := range r.Beside {
+			b.WriteString("\n  " + x)
+		}
+	}
+	if r.Unchanged > 0 {
+		b.WriteString("\n\n" + tr("%d files were already as in the backup.", r.Unchanged))
+	}
+	return b.String()
 }

@@ -46,7 +46,7 @@ type Backend interface {
 	RunBackup(ctx context.Context) error
 	Snapshots(ctx context.Context) ([]api.Snapshot, error)
 	Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error)
-	Restore(ctx context.Context, snapshot string, paths []string, target string) error
+	Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error)
 
 	Close() error
 }

@@ -618,14 +618,36 @@ func (d *Demo) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, e
 	return r, nil
 }
 
-// Restore pretends to restore.
-func (d *Demo) Restore(ctx context.Context, snapshot string, paths []string, target string) error {
+// Restore pretends to restore: in place ("" target) it reports every
+// file as put back; otherwise as restored into target.
+func (d *Demo) Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {
 	if err := d.site(); err != nil {
-		return err
+		return api.RestoreResult{}, err
 	}
 	if len(paths) == 0 {
-		return invalid("nothing to restore")
+		return api.RestoreResult{}, invalid("nothing to restore")
 	}
 	time.Sleep(10 * d.Step)
-	return nil
+	r := api.RestoreResult{Snapshot: snapshot, To: target}
+	var walk func(p string)
+	walk = func(p string) {
+		es, ok := demoTree[p]
+		if !ok {
+			r.Restored = append(r.Restored, p)
+			return
+		}
+		for _, e := range es {
+			walk(e.Path)
+		}
+	}
+	for _, p := range paths {
+		walk(p)
+	}
+	if target == "" && len(r.Restored) > 1 {
+		// One file changed since the snapshot: it is kept.
+		f := r.Restored[0]
+		r.Beside = []string{f + " → " + path.Base(f) + ".restored"}
+		r.Restored = r.Restored[1:]
+	}
+	return r, nil
 }

@@ -73,7 +73,7 @@ func (s *UsersScreen) runImport(csv []byte) {
 		text.Selectable = true
 		warn := wrapped(tr("%d users were created. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
 		warn.Importance = widget.WarningImportance
-		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() { s.win.Clipboard().SetContent("username,password\n" + pw) })
+		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent("username,password\n" + pw) })
 		body := container.NewBorder(warn, container.NewHBox(cp), nil, nil, container.NewVScroll(text))
 		d := dialog.NewCustom(tr("Import finished"), tr("Close"), body, s.win)
 		d.Resize(fyne.NewSize(560, 420))

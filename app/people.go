@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,19}$`)
@@ -78,4 +80,9 @@ func GeneratePassword() string {
 		return string(b)
 	}
 	return word() + "-" + word() + "-" + string([]byte{pick(dig), pick(dig)})
+}
+
+// checkDefaultPolicy checks password against the default AD policy.
+func checkDefaultPolicy(username, password string) error {
+	return site.CheckPassword(site.PasswordPolicy{}, username, password)
 }

@@ -277,7 +277,7 @@ func (s *UsersScreen) showSheet(title string, u api.User, password string, mustC
 	text.Selectable = true
 	warn := wrapped(tr("The password is shown only now. Hand the sheet to the person or copy it somewhere safe before you close this window."))
 	warn.Importance = widget.WarningImportance
-	cb := s.win.Clipboard()
+	cb := fyne.CurrentApp().Clipboard()
 	copyPw := widget.NewButtonWithIcon(tr("Copy password"), theme.ContentCopyIcon(), func() { cb.SetContent(password) })
 	copySheet := widget.NewButtonWithIcon(tr("Copy sheet"), theme.ContentCopyIcon(), func() { cb.SetContent(sheet) })
 	save := widget.NewButtonWithIcon(tr("Save for printing…"), theme.DocumentSaveIcon(), func() {

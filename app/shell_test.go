@@ -1,0 +1,55 @@
+package app
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+)
+
+func TestShellAdminSeesEverything(t *testing.T) {
+	test.NewTempApp(t)
+	br := newBridge(newFake(12))
+	s := NewShell(window(t, nil, 800, 600), br, Options{})
+	want := []string{"dashboard", "users", "groups", "shares", "mail", "backup", "template"}
+	if got := s.Items(); !reflect.DeepEqual(got, want) {
+		t.Errorf("screens = %q, want %q", got, want)
+	}
+}
+
+func TestShellOfficeManagerSeesUsersOnly(t *testing.T) {
+	test.NewTempApp(t)
+	f := newFake(12)
+	f.OfficeManager = true
+	br := newBridge(f)
+	br.OfficeManager = true
+	w := window(t, nil, 1024, 700)
+	s := NewShell(w, br, Options{})
+	if got, want := s.Items(), []string{"dashboard", "users"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("screens = %q, want %q", got, want)
+	}
+	w.SetContent(s.Content())
+	d := NewDashboard(w, br)
+	d.Now = func() time.Time { return testNow }
+	s.screens["dashboard"] = d
+	s.Open("shares") // hidden: falls back to the dashboard
+	if s.current != "dashboard" {
+		t.Errorf("opening a hidden screen shows %q", s.current)
+	}
+	if !hasText(w.Canvas(), "office manager") {
+		t.Error("the dashboard does not say it is read-only for office managers")
+	}
+	golden(t, "shell_office.xml", w.Canvas())
+}
+
+func TestShellTitleNamesBoxAndDemo(t *testing.T) {
+	test.NewTempApp(t)
+	w := window(t, nil, 800, 600)
+	br := newBridge(newFake(1))
+	br.Demo = true
+	NewShell(w, br, Options{})
+	if got := w.Title(); got != "Posse — "+DemoHost+" — DEMO DATA" {
+		t.Errorf("title = %q", got)
+	}
+}

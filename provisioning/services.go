@@ -3,10 +3,11 @@ package provisioning
 import (
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/files"
+	"github.com/posse-project/posse/services/mail"
 )
 
 // Services returns the managed services in the order they are planned and
 // applied: the directory first, since files and mail authenticate against it.
 func Services() []Service {
-	return []Service{directory.New(), files.New()}
+	return []Service{directory.New(), files.New(), mail.New()}
 }

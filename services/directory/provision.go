@@ -18,7 +18,8 @@ var plainSambaUnits = []string{"smbd.service", "nmbd.service", "winbind.service"
 
 // setAdminPasswordPy sets the Administrator (RID 500) password from the
 // first line of stdin through Samba's own Python bindings on the local
-// sam.ldb, so the password is never in argv.
+// sam.ldb, so the password is never in argv, and makes it never expire:
+// Posse binds with it, whatever max_age_days the template sets for users.
 const setAdminPasswordPy = `import sys
 from samba.auth import system_session
 from samba.param import LoadParm
@@ -29,7 +30,9 @@ pw = sys.stdin.readline().rstrip("\n")
 if not pw:
     sys.exit("no password on stdin")
 db = SamDB(url=lp.private_path("sam.ldb"), session_info=system_session(), lp=lp)
-db.setpassword("(&(objectClass=user)(objectSid=%s-500))" % db.get_domain_sid(), pw, force_change_at_next_login=False)
+admin = "(&(objectClass=user)(objectSid=%s-500))" % db.get_domain_sid()
+db.setpassword(admin, pw, force_change_at_next_login=False)
+db.setexpiry(admin, 0, no_expiry_req=True)
 `
 
 // ProvisionArgv is the samba-tool command line for a new domain. It holds

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"flag"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,14 @@ func golden(t *testing.T, name string, c fyne.Canvas) {
 		return
 	}
 	test.AssertRendersToMarkup(t, name, c)
+	if dir := os.Getenv("POSSE_GOLDEN_PNG"); dir != "" {
+		// For looking at the goldens: go test with POSSE_GOLDEN_PNG=/tmp/x.
+		f, err := os.Create(filepath.Join(dir, strings.TrimSuffix(name, ".xml")+".png"))
+		if err == nil {
+			png.Encode(f, c.Capture())
+			f.Close()
+		}
+	}
 }
 
 // all lists every object on the canvas, overlays (dialogs) first.
@@ -163,6 +172,10 @@ func hasText(c fyne.Canvas, s string) bool {
 		switch w := o.(type) {
 		case *widget.Label:
 			if w.Visible() && strings.Contains(w.Text, s) {
+				return true
+			}
+		case *widget.Card:
+			if w.Visible() && strings.Contains(w.Title, s) {
 				return true
 			}
 		case *widget.RichText:

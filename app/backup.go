@@ -103,7 +103,7 @@ func (s *BackupScreen) Content() fyne.CanvasObject {
 	if s.content != nil {
 		return s.content
 	}
-	statusCard := widget.NewCard("", "", container.NewVBox(
+	statusCard := card("", container.NewVBox(
 		container.NewBorder(nil, nil, s.statusDot, nil, s.status),
 		container.NewBorder(nil, nil, nil, s.run, s.progress)))
 	browser := container.NewBorder(
@@ -295,7 +295,7 @@ func restoreSummary(p string, r api.RestoreResult) string {
 	if r.To != "" {
 		b.WriteString(tr("%s was restored into %s on the box.", path.Base(p), path.Join(r.To, p)))
 	} else {
-		b.WriteString(tr("%d files were put back where they were.", len(r.Restored)))
+		b.WriteString(tr("Files put back where they were: %d.", len(r.Restored)))
 	}
 	if len(r.Beside) > 0 {
 		b.WriteString("\n\n" + tr("These files had changed since the backup, so they were kept and the old version was put beside them:"))
@@ -304,7 +304,7 @@ func restoreSummary(p string, r api.RestoreResult) string {
 		}
 	}
 	if r.Unchanged > 0 {
-		b.WriteString("\n\n" + tr("%d files were already as in the backup.", r.Unchanged))
+		b.WriteString("\n\n" + tr("Files already as in the backup: %d.", r.Unchanged))
 	}
 	return b.String()
 }

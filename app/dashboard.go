@@ -38,9 +38,9 @@ func NewDashboard(w fyne.Window, br *Bridge) *Dashboard {
 func (d *Dashboard) Content() fyne.CanvasObject {
 	reload := widget.NewButtonWithIcon(tr("Refresh"), theme.ViewRefreshIcon(), d.Reload)
 	top := container.NewBorder(nil, nil, nil, container.NewVBox(reload), container.NewVBox(heading(tr("Dashboard")), d.site))
-	svc := widget.NewCard("", "", container.NewVBox(bold(tr("Services")), d.services))
-	backup := widget.NewCard("", "", container.NewVBox(bold(tr("Backup")), container.NewBorder(nil, nil, d.backupOK, nil, d.backup)))
-	users := widget.NewCard("", "", container.NewVBox(bold(tr("Users")), d.users))
+	svc := card(tr("Services"), d.services)
+	backup := card(tr("Backup"), container.NewBorder(nil, nil, d.backupOK, nil, d.backup))
+	users := card(tr("Users"), d.users)
 	right := container.NewVBox(backup, users, d.note)
 	return container.NewBorder(top, nil, nil, nil,
 		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc), right)))

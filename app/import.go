@@ -39,7 +39,7 @@ func section(title string, lines []string, imp widget.Importance) fyne.CanvasObj
 }
 
 func (s *UsersScreen) showImportPreview(csv []byte, r api.ImportResult) {
-	summary := wrapped(tr("Nothing has been changed yet. %d users will be created, %d already exist and are skipped, %d lines have problems and are left out.",
+	summary := wrapped(tr("Nothing has been changed yet. To create: %d · already there, skipped: %d · lines with problems, left out: %d",
 		len(r.Created), len(r.Skipped), len(r.Problems)))
 	body := container.NewVBox(summary,
 		section(tr("Problems: fix these lines in the file and import again"), r.Problems, widget.DangerImportance),
@@ -49,7 +49,7 @@ func (s *UsersScreen) showImportPreview(csv []byte, r api.ImportResult) {
 	if len(r.Created) == 0 {
 		d = dialog.NewCustom(tr("Import preview"), tr("Close"), container.NewVScroll(body), s.win)
 	} else {
-		d = dialog.NewCustomConfirm(tr("Import preview"), tr("Create %d users", len(r.Created)), tr("Cancel"), container.NewVScroll(body), func(ok bool) {
+		d = dialog.NewCustomConfirm(tr("Import preview"), tr("Create users (%d)", len(r.Created)), tr("Cancel"), container.NewVScroll(body), func(ok bool) {
 			if ok {
 				s.runImport(csv)
 			}
@@ -71,7 +71,7 @@ func (s *UsersScreen) runImport(csv []byte) {
 		pw := strings.Join(r.Passwords, "\n")
 		text := widget.NewLabelWithStyle("username,password\n"+pw, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 		text.Selectable = true
-		warn := wrapped(tr("%d users were created. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
+		warn := wrapped(tr("Users created: %d. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
 		warn.Importance = widget.WarningImportance
 		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent("username,password\n" + pw) })
 		body := container.NewBorder(warn, container.NewHBox(cp), nil, nil, container.NewVScroll(text))

@@ -228,7 +228,7 @@ func (t *TemplateScreen) showPlan(r api.PlanResult) {
 			l.Truncation = fyne.TextTruncateEllipsis
 			rows.Add(l)
 		}
-		t.planBox.Add(widget.NewCard(tr("%s: %d changes", svc, len(by[svc])), "", rows))
+		t.planBox.Add(card(fmt.Sprintf("%s (%d)", svc, len(by[svc])), rows))
 	}
 	for _, n := range p.Notes {
 		t.planBox.Add(wrapped(fmt.Sprintf("%s: %s — %s", n.Service, n.Target, n.Message)))
@@ -320,7 +320,7 @@ func (t *TemplateScreen) result(r api.ApplyResult) {
 		msg.Importance = widget.DangerImportance
 		t.outcome.Add(msg)
 		if len(r.RolledBack) > 0 {
-			t.outcome.Add(widget.NewCard(tr("Rolled back: these were put back as they were"), "",
+			t.outcome.Add(card(tr("Rolled back: these were put back as they were"),
 				widget.NewLabel(strings.Join(r.RolledBack, "\n"))))
 		}
 		if r.Outcome == "rollback-failed" {

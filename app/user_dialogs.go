@@ -86,8 +86,8 @@ func (s *UsersScreen) newForm(adding bool) *userForm {
 	f.form = widget.NewForm(
 		widget.NewFormItem(tr("Given name"), f.given),
 		widget.NewFormItem(tr("Surname"), f.surname),
-		widget.NewFormItem(tr("Username"), f.username),
-		widget.NewFormItem(tr("Mail"), f.email),
+		&widget.FormItem{Text: tr("Username"), Widget: f.username, HintText: tr("Lower case, for example anna.mueller")},
+		&widget.FormItem{Text: tr("Mail"), Widget: f.email, HintText: tr("Leave empty for no mailbox")},
 	)
 	if adding {
 		f.form.Append(tr("Groups"), f.groups)
@@ -294,7 +294,7 @@ func (s *UsersScreen) showSheet(title string, u api.User, password string, mustC
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".txt"}))
 		d.Show()
 	})
-	body := container.NewVBox(warn, widget.NewCard("", "", text), container.NewHBox(copyPw, copySheet, save))
+	body := container.NewVBox(warn, card("", text), container.NewHBox(copyPw, copySheet, save))
 	d := dialog.NewCustom(title, tr("Close"), body, s.win)
 	d.Resize(fyne.NewSize(640, 0))
 	d.Show()

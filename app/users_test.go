@@ -201,7 +201,7 @@ func TestImportPreviewsDryRunFirst(t *testing.T) {
 		t.Error("the problem line is not shown")
 	}
 	golden(t, "users_import_preview.xml", w.Canvas())
-	test.Tap(button(t, w.Canvas(), tr("Create %d users", 1)))
+	test.Tap(button(t, w.Canvas(), tr("Create users (%d)", 1)))
 	if _, err := f.User(t.Context(), "lena.weiss"); err != nil {
 		t.Fatal("import did not create the user")
 	}

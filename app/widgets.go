@@ -170,3 +170,12 @@ func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func newColumns(weights []float32, objs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(&columns{weights: weights}, objs...)
 }
+
+// card is a framed section with a modest bold title (Fyne's card titles
+// are headline-sized).
+func card(title string, content fyne.CanvasObject) fyne.CanvasObject {
+	if title == "" {
+		return widget.NewCard("", "", content)
+	}
+	return widget.NewCard("", "", container.NewVBox(bold(title), content))
+}

@@ -1,0 +1,230 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// show puts a screen in a 1024×700 window and loads its data.
+func show(t *testing.T, f *fake, make func(w fyne.Window, br *Bridge) screen) (screen, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	w := window(t, nil, 1024, 700)
+	s := make(w, newBridge(f))
+	w.SetContent(s.Content())
+	w.Resize(fyne.NewSize(1024, 700))
+	s.Reload()
+	return s, w
+}
+
+func TestDashboardShowsHealthAndWhatToDo(t *testing.T) {
+	f := newFake(12)
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	for _, want := range []string{"no space left on /var/mail", "systemctl restart dovecot.service", "Last backup succeeded 10 hours ago", "12 users"} {
+		if !hasText(w.Canvas(), want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	golden(t, "dashboard.xml", w.Canvas())
+}
+
+func TestDashboardWarnsAboutOldOrFailedBackup(t *testing.T) {
+	f := newFake(3)
+	f.backup.LastRun = "2026-11-19T22:30:00Z"
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	if !hasText(w.Canvas(), "That is old") {
+		t.Error("a 3-day-old backup is not called out")
+	}
+	f.backup.LastResult = "failed"
+	d := NewDashboard(w, newBridge(f))
+	d.Now = func() time.Time { return testNow }
+	w.SetContent(d.Content())
+	d.Reload()
+	if !hasText(w.Canvas(), "FAILED") {
+		t.Error("a failed backup is not called out")
+	}
+}
+
+func TestDashboardErrorDialog(t *testing.T) {
+	f := newFake(3)
+	f.fail["Status"] = &client.Error{Name: api.ErrFailed, Message: "systemd did not answer"}
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewDashboard(w, statusFails{f, br}.bridge()) })
+	if !hasText(w.Canvas(), "systemd did not answer") || !hasText(w.Canvas(), "journalctl -u possed") {
+		t.Error("the error dialog lacks the reason or what to do")
+	}
+}
+
+// statusFails makes Status return the fake's injected error.
+type statusFails struct {
+	*fake
+	br *Bridge
+}
+
+func (s statusFails) Status(ctx context.Context) (api.Status, error) {
+	if err := s.log("Status"); err != nil {
+		return api.Status{}, err
+	}
+	return s.fake.Status(ctx)
+}
+
+func (s statusFails) bridge() *Bridge {
+	b := *s.br
+	b.Backend = s
+	return &b
+}
+
+func TestGroupsScreen(t *testing.T) {
+	f := newFake(12)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewGroupsScreen(w, br) })
+	s := sc.(*GroupsScreen)
+	golden(t, "groups.xml", w.Canvas())
+	s.list.Select(3) // partner
+	test.Type(s.add, "anna.mueller")
+	test.Tap(button(t, w.Canvas(), tr("Add member")))
+	gs, _ := f.Groups(t.Context())
+	if !contains(gs[3].Members, "anna.mueller") {
+		t.Errorf("partner members = %q", gs[3].Members)
+	}
+	if s.current().Name != "partner" {
+		t.Errorf("selection moved to %q after the change", s.current().Name)
+	}
+}
+
+func TestSharesScreen(t *testing.T) {
+	_, w := show(t, newFake(12), func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
+	if !hasText(w.Canvas(), `\\`+DemoHost+`\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: @buchhaltung") {
+		t.Error("shares lack the network path or who may write")
+	}
+	golden(t, "shares.xml", w.Canvas())
+}
+
+func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
+	f := newFake(1)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
+	sc.(*SharesScreen).edit(api.Share{}, true)
+	golden(t, "shares_new.xml", w.Canvas())
+}
+
+func TestMailScreen(t *testing.T) {
+	_, w := show(t, newFake(12), func(w fyne.Window, br *Bridge) screen { return NewMailScreen(w, br) })
+	if !hasText(w.Canvas(), "info@mueller-partner.de") {
+		t.Error("aliases not listed")
+	}
+	golden(t, "mail.xml", w.Canvas())
+}
+
+func backupScreen(t *testing.T, f *fake) (*BackupScreen, fyne.Window) {
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		b := NewBackupScreen(w, br)
+		b.Now = func() time.Time { return testNow }
+		b.Poll = time.Millisecond
+		return b
+	})
+	return sc.(*BackupScreen), w
+}
+
+func TestBackupBrowseAndRestore(t *testing.T) {
+	f := newFake(12)
+	s, w := backupScreen(t, f)
+	golden(t, "backup.xml", w.Canvas())
+	s.Browse("/srv/shares/ablage")
+	for i, e := range s.entries {
+		if strings.HasSuffix(e.Path, "Telefonliste.xlsx") {
+			s.files.Select(i)
+		}
+	}
+	test.Tap(button(t, w.Canvas(), tr("Restore file…")))
+	test.Tap(button(t, w.Canvas(), tr("Restore")))
+	if !f.called("Restore /srv/shares/ablage/Telefonliste.xlsx -> ") {
+		t.Fatalf("calls %q: want an in-place restore of the file", f.calls)
+	}
+	if !hasText(w.Canvas(), "Files put back where they were: 1") {
+		t.Error("the restore result is not shown")
+	}
+	// A folder opens on click; restoring it restores the folder.
+	s.Browse("/srv/shares")
+	s.files.Select(0)
+	if s.dir != "/srv/shares/ablage" {
+		t.Fatalf("clicking a folder did not open it: in %s", s.dir)
+	}
+	test.Tap(button(t, w.Canvas(), tr("Restore this folder…")))
+	golden(t, "backup_restore.xml", w.Canvas())
+}
+
+func TestBackupRunNow(t *testing.T) {
+	f := newFake(3)
+	s, w := backupScreen(t, f)
+	f.Now = func() time.Time { return testNow.Add(-time.Minute) }
+	test.Tap(s.run)
+	if s.run.Disabled() || s.run.Text != tr("Back up now") {
+		t.Errorf("run button %q after the backup", s.run.Text)
+	}
+	if !hasText(w.Canvas(), "23.11.2026 08:59") {
+		t.Error("the new backup time is not shown")
+	}
+}
+
+const brokenTemplate = `version: 1
+site:
+  name: Müller & Partner
+  domain: mueller-partner
+`
+
+func TestTemplateShowsProblemsAndJumps(t *testing.T) {
+	f := newFake(3)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
+	s := sc.(*TemplateScreen)
+	s.Check("site.yaml", []byte(brokenTemplate))
+	if len(s.problems) == 0 {
+		t.Fatal("no problems found in a broken template")
+	}
+	p := s.problems[0]
+	s.list.Select(0)
+	if s.marked != p.Line-1 {
+		t.Errorf("selecting %d:%d marked row %d", p.Line, p.Col, s.marked)
+	}
+	if !s.planBtn.Disabled() {
+		t.Error("a broken template can be planned")
+	}
+	golden(t, "template_problems.xml", w.Canvas())
+}
+
+func TestTemplatePlanAndApplyWithRollback(t *testing.T) {
+	f := newFake(3)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
+	s := sc.(*TemplateScreen)
+	s.Open("../examples/small-office.yaml")
+	if !strings.Contains(s.status.Text, "valid") {
+		t.Fatalf("example template: %s (%d problems)", s.status.Text, len(s.problems))
+	}
+	s.data = append(s.data, []byte("\n# demo-fail\n")...)
+	test.Tap(s.planBtn)
+	if !hasText(w.Canvas(), "directory (2)") || !hasText(w.Canvas(), "files (3)") {
+		t.Error("the plan is not grouped by service")
+	}
+	golden(t, "template_plan.xml", w.Canvas())
+	test.Tap(s.applyBtn)
+	test.Tap(button(t, w.Canvas(), tr("Apply")))
+	if len(s.stepRows) != 6 {
+		t.Errorf("%d step rows, want 6 (the sixth failed)", len(s.stepRows))
+	}
+	if !hasText(w.Canvas(), "Rolled back") || !hasText(w.Canvas(), "/etc/samba/smb.conf") {
+		t.Error("the rollback is not shown")
+	}
+	golden(t, "template_rollback.xml", w.Canvas())
+}

@@ -53,6 +53,8 @@ func RenderSMBConf(g GlobalConfig) string {
 	w("tls certfile", path.Join(g.TLSDir, ServerCrtFile))
 	w("tls cafile", path.Join(g.TLSDir, CACertFile))
 	w("ldap server require strong auth", "yes")
+	// No share listing or other information for anonymous users.
+	w("restrict anonymous", "2")
 	b.WriteString("\n[sysvol]\n")
 	w("path", "/var/lib/samba/sysvol")
 	w("read only", "No")

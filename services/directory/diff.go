@@ -10,6 +10,16 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 )
 
+// HomeDrive is the drive letter the home share is mapped to.
+const HomeDrive = "H:"
+
+// HomeDirectory is a user's home share as Windows maps it, \\HOST\user; it
+// matches the files service's [homes] share on this host.
+func HomeDirectory(hostname, username string) string {
+	h, _, _ := strings.Cut(hostname, ".")
+	return `\\` + strings.ToUpper(h) + `\` + username
+}
+
 // ServiceAccountPrefix starts the names of accounts other Posse services
 // create for themselves (posse-mail, …). The directory plan neither reports
 // nor prunes them unless the template lists them.
@@ -51,6 +61,10 @@ func desiredState(st *site.Site, in siteInfo) (desired, error) {
 		}
 		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled}
 		data.DisplayName = displayName(data.user())
+		home := HomeDirectory(in.hostname, u.Username)
+		if st.Homes.Enabled {
+			data.HomeDirectory, data.HomeDrive = home, HomeDrive
+		}
 		data.Aliases = sortedUnique(u.Aliases)
 		data.Groups = sortedUnique(u.Groups)
 		for _, g := range data.Groups {
@@ -58,7 +72,7 @@ func desiredState(st *site.Site, in siteInfo) (desired, error) {
 				return d, fmt.Errorf("user %s: group %s is not in the template's groups", u.Username, quote(g))
 			}
 		}
-		spec := UserSpec{Conn: in.conn, User: data, MustChange: u.MustChange()}
+		spec := UserSpec{Conn: in.conn, User: data, MustChange: u.MustChange(), posseHome: home}
 		if u.Password != "" {
 			name, err := secretName(u.Password)
 			if err != nil {
@@ -211,6 +225,8 @@ func createUserStep(u UserSpec) plan.Step {
 	add("email", d.Email)
 	add("aliases", strings.Join(d.Aliases, ", "))
 	add("groups", strings.Join(d.Groups, ", "))
+	add("home_directory", d.HomeDirectory)
+	add("home_drive", d.HomeDrive)
 	if d.Disabled {
 		add("disabled", "true")
 	}
@@ -241,6 +257,12 @@ func updateUserStep(u UserSpec, cur User, managed map[string]bool) (plan.Step, b
 	cmp("email", cur.Email, d.Email)
 	cmp("aliases", strings.Join(sortedUnique(cur.Aliases), ", "), strings.Join(d.Aliases, ", "))
 	cmp("disabled", strconv.FormatBool(cur.Disabled), strconv.FormatBool(d.Disabled))
+	// Home attributes: set when homes are on; when off, only values Posse
+	// would have set are cleared (hand-made mappings stay).
+	if d.HomeDirectory != "" || (cur.HomeDirectory != "" && strings.EqualFold(cur.HomeDirectory, u.posseHome)) {
+		cmp("home_directory", cur.HomeDirectory, d.HomeDirectory)
+		cmp("home_drive", cur.HomeDrive, d.HomeDrive)
+	}
 	var curManaged []string
 	for _, g := range cur.Groups {
 		if managed[strings.ToLower(g)] {

@@ -101,6 +101,12 @@ func userAddRequest(base, realm string, u User, password string, mustChange bool
 	if len(u.Aliases) > 0 {
 		req.Attribute("proxyAddresses", proxyAddresses(u.Aliases))
 	}
+	if u.HomeDirectory != "" {
+		req.Attribute("homeDirectory", []string{u.HomeDirectory})
+	}
+	if u.HomeDrive != "" {
+		req.Attribute("homeDrive", []string{u.HomeDrive})
+	}
 	req.Attribute("unicodePwd", []string{pwd})
 	req.Attribute("userAccountControl", []string{strconv.Itoa(uac)})
 	if mustChange {
@@ -127,6 +133,8 @@ func userModifyRequest(dn string, up UserUpdate, uac int) *ldap.ModifyRequest {
 	set("sn", up.Surname)
 	set("displayName", up.DisplayName)
 	set("mail", up.Email)
+	set("homeDirectory", up.HomeDirectory)
+	set("homeDrive", up.HomeDrive)
 	if up.Aliases != nil {
 		req.Replace("proxyAddresses", proxyAddresses(*up.Aliases))
 	}

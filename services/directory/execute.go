@@ -121,7 +121,7 @@ func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, act
 		err = d.CreateUser(ctx, u.User.user(), pw, u.MustChange)
 		if errors.Is(err, ErrExists) {
 			// A crash after the add: converge the attributes, keep the password.
-			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled"}
+			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive"}
 			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
 				return err
 			}
@@ -195,6 +195,12 @@ func updateFor(u UserSpec) UserUpdate {
 	}
 	if has("disabled") {
 		up.Disabled = &d.Disabled
+	}
+	if has("home_directory") {
+		up.HomeDirectory = &d.HomeDirectory
+	}
+	if has("home_drive") {
+		up.HomeDrive = &d.HomeDrive
 	}
 	return up
 }

@@ -15,6 +15,10 @@ type User struct {
 	// of proxyAddresses.
 	Aliases  []string
 	Disabled bool // userAccountControl bit 2 (ACCOUNTDISABLE)
+	// HomeDirectory (\\HOST\user) and HomeDrive (H:) map the user's home
+	// share at logon; set when the site enables homes.
+	HomeDirectory string
+	HomeDrive     string
 	// Groups are the names (sAMAccountName) of the groups the user is a
 	// direct member of, sorted; the primary group (Domain Users) is not listed.
 	Groups []string
@@ -45,12 +49,14 @@ type Policy struct {
 // UserUpdate lists the attributes of a user to replace; nil fields are
 // left alone.
 type UserUpdate struct {
-	GivenName   *string
-	Surname     *string
-	DisplayName *string
-	Email       *string
-	Aliases     *[]string
-	Disabled    *bool
+	GivenName     *string
+	Surname       *string
+	DisplayName   *string
+	Email         *string
+	Aliases       *[]string
+	Disabled      *bool
+	HomeDirectory *string
+	HomeDrive     *string
 }
 
 // Directory is what Posse needs from the domain's LDAP server. The LDAP

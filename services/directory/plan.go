@@ -50,13 +50,17 @@ type UserSpec struct {
 	Conn ConnSpec `json:"conn"`
 	User UserData `json:"user"`
 	// Set names the fields an update replaces: given_name, surname,
-	// display_name, email, aliases, disabled.
+	// display_name, email, aliases, disabled, home_directory, home_drive.
 	Set          []string `json:"set,omitempty"`
 	AddGroups    []string `json:"add_groups,omitempty"`
 	RemoveGroups []string `json:"remove_groups,omitempty"`
 	// PasswordSecret names the initial password's secret (create only).
 	PasswordSecret string `json:"password_secret,omitempty"`
 	MustChange     bool   `json:"must_change,omitempty"`
+
+	// posseHome is the home path Posse would set on this host (plan time
+	// only): with homes off, only this value is cleared.
+	posseHome string
 }
 
 // UserData is a user's desired attributes in a step.
@@ -69,11 +73,15 @@ type UserData struct {
 	Aliases     []string `json:"aliases,omitempty"`
 	Disabled    bool     `json:"disabled,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
+	// HomeDirectory and HomeDrive are set when the site enables homes.
+	HomeDirectory string `json:"home_directory,omitempty"`
+	HomeDrive     string `json:"home_drive,omitempty"`
 }
 
 func (d UserData) user() User {
 	return User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
-		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups}
+		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups,
+		HomeDirectory: d.HomeDirectory, HomeDrive: d.HomeDrive}
 }
 
 // Plan implements provisioning.Service.

@@ -17,6 +17,7 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/directory/directorytest"
+	"github.com/posse-project/posse/services/files"
 )
 
 var secrets = hosttest.MapSecrets{
@@ -445,5 +446,40 @@ func TestPlanFoldsManyNotes(t *testing.T) {
 	}
 	if len(notes) != 1 || notes[0].Target != "50 users" || !strings.Contains(notes[0].Message, "extra00, extra01") {
 		t.Errorf("notes %+v", notes)
+	}
+}
+
+func TestPlanHomeAttributes(t *testing.T) {
+	ctx := context.Background()
+	b := newBox(t)
+	s := loadSite(t, func(s *site.Site) { s.Homes.Enabled = true })
+	b.provisioned(t, s)
+	b.apply(t, mustPlan(t, b, s))
+	// The values must be what the files service's [homes] share serves.
+	for _, h := range files.UserHomeAttrs(s, "dc") {
+		u, _, _ := b.dir.User(ctx, h.Username)
+		if u.HomeDirectory != h.HomeDirectory || u.HomeDrive != h.HomeDrive {
+			t.Errorf("%s: home %q %q, files wants %q %q", h.Username, u.HomeDirectory, u.HomeDrive, h.HomeDirectory, h.HomeDrive)
+		}
+	}
+	if steps := mustPlan(t, b, s); len(steps) != 0 {
+		t.Fatalf("re-plan %v", kinds(steps))
+	}
+	// A hand-made mapping survives turning homes off; Posse's is cleared.
+	other := `\\NAS\bweber`
+	if err := b.dir.UpdateUser(ctx, "bweber", directory.UserUpdate{HomeDirectory: &other}); err != nil {
+		t.Fatal(err)
+	}
+	s.Homes.Enabled = false
+	steps := mustPlan(t, b, s)
+	if got := kinds(steps); !slices.Equal(got, []string{"update directory.user user amueller", "run probe samba-ad-dc.service"}) {
+		t.Fatalf("steps %v", got)
+	}
+	b.apply(t, steps)
+	if u, _, _ := b.dir.User(ctx, "amueller"); u.HomeDirectory != "" || u.HomeDrive != "" {
+		t.Errorf("amueller home not cleared: %+v", u)
+	}
+	if u, _, _ := b.dir.User(ctx, "bweber"); u.HomeDirectory != other {
+		t.Errorf("hand-made home changed: %q", u.HomeDirectory)
 	}
 }

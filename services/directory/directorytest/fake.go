@@ -236,6 +236,8 @@ func (f *Fake) UpdateUser(_ context.Context, username string, up directory.UserU
 	set("surname", &e.u.Surname, up.Surname)
 	set("display_name", &e.u.DisplayName, up.DisplayName)
 	set("email", &e.u.Email, up.Email)
+	set("home_directory", &e.u.HomeDirectory, up.HomeDirectory)
+	set("home_drive", &e.u.HomeDrive, up.HomeDrive)
 	if up.Aliases != nil {
 		e.u.Aliases = slices.Clone(*up.Aliases)
 		fields = append(fields, "aliases")

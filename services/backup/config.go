@@ -34,9 +34,9 @@ const (
 	CacheDir = "/var/cache/posse/restic"
 	// SystemdDir is where the unit files are written.
 	SystemdDir = "/etc/systemd/system"
-	// SharesDir, HomesDir and VmailDir are what the shares, homes and mail
-	// services create.
+	// HomesDir holds the home folders (files service).
 	HomesDir = site.HomesDir
+	// VmailDir holds the Maildirs (mail service).
 	VmailDir = "/var/vmail"
 )
 

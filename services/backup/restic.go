@@ -75,12 +75,11 @@ func (r *Restic) Init(ctx context.Context) error {
 	return err
 }
 
-// BackupArgs returns the arguments of restic backup for paths.
-func BackupArgs(paths, exclude []string, scheduled bool) []string {
+// BackupArgs returns the arguments of restic backup for paths. Every
+// snapshot gets the same single tag: retention groups by tags, so a second
+// tag (say for timer runs) would split the history into groups kept apart.
+func BackupArgs(paths, exclude []string) []string {
 	args := []string{"--json", "--tag", Tag}
-	if scheduled {
-		args = append(args, "--tag", "scheduled")
-	}
 	for _, e := range exclude {
 		args = append(args, "--exclude", e)
 	}
@@ -111,7 +110,7 @@ func ForgetArgs(k site.Keep) ([]string, error) {
 
 // Backup runs restic backup, passing each status line to progress (may be
 // nil) as it arrives when the runner can stream, and returns the summary.
-func (r *Restic) Backup(ctx context.Context, paths, exclude []string, scheduled bool, progress func(Status)) (Summary, error) {
+func (r *Restic) Backup(ctx context.Context, paths, exclude []string, progress func(Status)) (Summary, error) {
 	var sum Summary
 	var got bool
 	onLine := func(line []byte) {
@@ -128,7 +127,7 @@ func (r *Restic) Backup(ctx context.Context, paths, exclude []string, scheduled 
 			sum, got = v, true
 		}
 	}
-	argv := r.Argv("backup", BackupArgs(paths, exclude, scheduled)...)
+	argv := r.Argv("backup", BackupArgs(paths, exclude)...)
 	var res host.Result
 	var err error
 	if lr, ok := r.Runner.(LineRunner); ok {

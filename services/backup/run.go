@@ -14,7 +14,7 @@ import (
 
 // RunOptions tune a backup run.
 type RunOptions struct {
-	// Scheduled marks a run started by the timer (tagged "scheduled").
+	// Scheduled marks a run started by the timer (in the run log).
 	Scheduled bool
 	// Progress receives restic's status lines (may be nil).
 	Progress func(Status)
@@ -75,7 +75,7 @@ func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec
 	}
 	paths := ExistingPaths(env, c)
 	r := NewRestic(env, c.Repository)
-	sum, err := r.Backup(ctx, paths, c.Exclude, opt.Scheduled, opt.Progress)
+	sum, err := r.Backup(ctx, paths, c.Exclude, opt.Progress)
 	if err != nil {
 		return err
 	}

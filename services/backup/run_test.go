@@ -97,7 +97,7 @@ func TestRunBackup(t *testing.T) {
 		t.Fatalf("commands = %q", argvs)
 	}
 	wantBackup := "restic -r /srv/posse/backup --password-file " + PasswordFile + " --cache-dir " + CacheDir +
-		" backup --json --tag posse --tag scheduled --exclude " + CacheDir + " --exclude /srv/posse/backup -- /etc/samba /srv/posse/shares/akten /var/lib/posse /etc/systemd/system/posse-backup.timer"
+		" backup --json --tag posse --exclude " + CacheDir + " --exclude /srv/posse/backup -- /etc/samba /srv/posse/shares/akten /var/lib/posse /etc/systemd/system/posse-backup.timer"
 	if argvs[1] != wantBackup {
 		t.Errorf("backup argv\n got %s\nwant %s", argvs[1], wantBackup)
 	}

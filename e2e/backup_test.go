@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+)
+
+const (
+	backupSite    = "testdata/backup-site.yaml"
+	backupSecrets = "testdata/backup-site.secrets.yaml"
+	backupShare   = "/srv/posse/shares/akten"
+	// backupPassword is the repository password in backupSecrets.
+	backupPassword = "Repo-Passwort-Sehr-Lang-93!"
+)
+
+// setUpBackup applies the backup site and then the backup service alone
+// (possectl backup setup). If the whole apply fails in another service,
+// the test goes on with the directory it provisioned: it records the
+// applied site itself and creates the share folder, and says so.
+func setUpBackup(t *testing.T, tb *harness.TestBox) {
+	t.Helper()
+	// A checkout does not keep the secrets file's 0600; a copy does.
+	raw, err := os.ReadFile(backupSecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := filepath.Join(t.TempDir(), "backup.secrets.yaml")
+	if err := os.WriteFile(secrets, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := tb.TryApply(t, backupSite, secrets)
+	if code != 0 {
+		t.Logf("possectl apply failed (exit %d) in a service other than backup; recording the site by hand:\n%s", code, lastLines(out, 4))
+		tb.MustRun(t, "mkdir", "-p", "/var/lib/posse", backupShare)
+		tb.CopyIn(t, backupSite, "/var/lib/posse/site.yaml", 0o600)
+		tb.CopyIn(t, secrets, "/var/lib/posse/secrets.yaml", 0o600)
+	}
+	tb.MustRun(t, "possectl", "backup", "setup")
+	if got := tb.MustRun(t, "stat", "-c", "%a", "/var/lib/posse/backup/restic.pw"); strings.TrimSpace(got) != "600" {
+		t.Fatalf("password file mode %s, want 600", got)
+	}
+	for _, timer := range []string{"posse-backup.timer", "posse-backup-check.timer"} {
+		tb.MustRun(t, "systemctl", "is-enabled", "--quiet", timer)
+		tb.MustRun(t, "systemctl", "is-active", "--quiet", timer)
+	}
+	if again := tb.MustRun(t, "possectl", "backup", "setup"); !strings.Contains(again, "No changes") && strings.Contains(again, "backup:") {
+		t.Errorf("a second setup changed something:\n%s", again)
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+type runLine struct {
+	Kind       string `json:"kind"`
+	SnapshotID string `json:"snapshot_id"`
+	FilesNew   int64  `json:"files_new"`
+	Error      string `json:"error"`
+}
+
+// TestBackup: the timer's service backs up a share through systemd; a
+// deleted file comes back byte for byte; a changed file is kept and the
+// backup restored next to it; retention with keep daily 1 leaves one
+// snapshot after several runs; a failed run makes the backup unhealthy.
+func TestBackup(t *testing.T) {
+	tb := harness.Box(t, "backup")
+	setUpBackup(t, tb)
+	dir := t.TempDir()
+
+	tb.MustRun(t, "sh", "-c", "head -c 3000000 /dev/urandom > '"+backupShare+"/Vertrag März.pdf' && printf v1 > "+backupShare+"/notes.txt")
+	orig := filepath.Join(dir, "orig.pdf")
+	tb.CopyOut(t, backupShare+"/Vertrag März.pdf", orig)
+
+	start := time.Now()
+	tb.MustRun(t, "systemctl", "start", "posse-backup.service")
+	t.Logf("posse-backup.service finished in %.1fs", time.Since(start).Seconds())
+	if r := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "Result", "--value", "posse-backup.service")); r != "success" {
+		t.Fatalf("posse-backup.service result %q", r)
+	}
+	var st struct {
+		LastOK *struct {
+			SnapshotID string `json:"snapshot_id"`
+			Scheduled  bool   `json:"scheduled"`
+		} `json:"last_success"`
+		NextRun *time.Time `json:"next_run"`
+		Healthy bool       `json:"healthy"`
+	}
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "backup", "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.LastOK == nil || !st.LastOK.Scheduled || st.LastOK.SnapshotID == "" || !st.Healthy || st.NextRun == nil {
+		t.Fatalf("status after the timer's run: %+v", st)
+	}
+	ls := tb.MustRun(t, "possectl", "backup", "ls", "latest", "/var/lib/posse/backup/staging/ad")
+	if !strings.Contains(ls, "samba-backup-") {
+		t.Errorf("the snapshot holds no AD backup:\n%s", ls)
+	}
+
+	// A deleted file comes back, byte for byte.
+	tb.MustRun(t, "rm", backupShare+"/Vertrag März.pdf")
+	start = time.Now()
+	out := tb.MustRun(t, "possectl", "backup", "restore", "latest", backupShare+"/Vertrag März.pdf")
+	t.Logf("single-file restore in %.1fs: %s", time.Since(start).Seconds(), lastLines(out, 1))
+	got := filepath.Join(dir, "restored.pdf")
+	tb.CopyOut(t, backupShare+"/Vertrag März.pdf", got)
+	a, _ := os.ReadFile(orig)
+	b, _ := os.ReadFile(got)
+	if len(a) != 3000000 || !bytes.Equal(a, b) {
+		t.Fatalf("restored file differs (%d vs %d bytes)", len(a), len(b))
+	}
+
+	// A changed file is kept; the backup goes next to it.
+	tb.MustRun(t, "sh", "-c", "printf v2 > "+backupShare+"/notes.txt")
+	tb.MustRun(t, "possectl", "backup", "restore", "latest", backupShare)
+	if v := tb.MustRun(t, "cat", backupShare+"/notes.txt"); v != "v2" {
+		t.Errorf("the changed file was overwritten: %q", v)
+	}
+	beside := tb.MustRun(t, "sh", "-c", "cat '"+backupShare+"'/notes\\ \\(restored\\ *\\).txt")
+	if beside != "v1" {
+		t.Errorf("the backup next to the changed file holds %q, want v1", beside)
+	}
+	tb.MustRun(t, "possectl", "backup", "restore", "latest", backupShare+"/notes.txt", "--overwrite")
+	if v := tb.MustRun(t, "cat", backupShare+"/notes.txt"); v != "v1" {
+		t.Errorf("--overwrite left %q", v)
+	}
+
+	// Retention: keep daily 1 leaves one snapshot after several runs.
+	for i := 0; i < 2; i++ {
+		tb.MustRun(t, "sh", "-c", "date +%s%N > "+backupShare+"/run.txt")
+		tb.MustRun(t, "possectl", "backup", "run")
+	}
+	var snaps []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "backup", "snapshots", "--json")), &snaps); err != nil {
+		t.Fatal(err)
+	}
+	var runs []runLine
+	for _, l := range strings.Split(strings.TrimSpace(tb.MustRun(t, "cat", "/var/lib/posse/backup/runs.jsonl")), "\n") {
+		var r runLine
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("run log line %q: %v", l, err)
+		}
+		runs = append(runs, r)
+	}
+	if len(runs) != 3 || len(snaps) != 1 || !strings.HasPrefix(snaps[0].ID, runs[2].SnapshotID) {
+		t.Errorf("after 3 runs with keep daily 1: %d snapshots %+v, runs %+v", len(snaps), snaps, runs)
+	}
+
+	// A failing run is recorded and makes the backup unhealthy.
+	tb.MustRun(t, "chmod", "644", "/var/lib/posse/backup/restic.pw")
+	if _, e, code := tb.Output(t, "possectl", "backup", "run"); code == 0 || !strings.Contains(e, "chmod 600") {
+		t.Errorf("a run with an open password file: exit %d, %s", code, e)
+	}
+	if o, _, code := tb.Output(t, "possectl", "backup", "status"); code == 0 || !strings.Contains(o, "FAILED") {
+		t.Errorf("status after a failed run: exit %d\n%s", code, o)
+	}
+	tb.MustRun(t, "chmod", "600", "/var/lib/posse/backup/restic.pw")
+	if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, backupPassword) {
+		t.Error("the repository password is in the journal")
+	}
+}

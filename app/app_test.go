@@ -21,9 +21,11 @@ var update = flag.Bool("update", false, "rewrite the markup goldens in testdata/
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Setenv("LANGUAGE", "en")
+	os.Setenv("LC_ALL", "en_US.UTF-8") // goldens are English
 	time.Local = time.UTC
-	loadTranslations()
+	if err := loadTranslations(); err != nil {
+		panic(err)
+	}
 	os.Exit(m.Run())
 }
 

@@ -153,7 +153,7 @@ func (s *GroupsScreen) newGroup() {
 	name, desc := widget.NewEntry(), widget.NewEntry()
 	name.Validator = validator(CheckUsername)
 	dialog.ShowForm(tr("New group"), tr("Create"), tr("Cancel"), []*widget.FormItem{
-		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Description"), desc),
+		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Description (optional)"), desc),
 	}, func(ok bool) {
 		if !ok {
 			return

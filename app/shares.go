@@ -122,7 +122,7 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 		title = tr("New share")
 	}
 	d := dialog.NewForm(title, tr("Save"), tr("Cancel"), []*widget.FormItem{
-		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Folder"), path), widget.NewFormItem(tr("Description"), desc),
+		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Folder"), path), widget.NewFormItem(tr("Description (optional)"), desc),
 		widget.NewFormItem(tr("Read and write"), write), widget.NewFormItem(tr("Read only"), read), widget.NewFormItem("", bin),
 	}, func(ok bool) {
 		if !ok {

@@ -55,9 +55,17 @@ func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
 		}
 		s.items = append(s.items, it)
 	}
+	longest := ""
+	for _, it := range s.items {
+		if len([]rune(it.title)) > len([]rune(longest)) {
+			longest = it.title
+		}
+	}
 	s.nav = widget.NewList(func() int { return len(s.items) },
 		func() fyne.CanvasObject {
-			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("Site template"))
+			// The template row is as wide as the longest title, so that
+			// no translation is cut off.
+			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel(longest+"  "))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)

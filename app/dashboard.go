@@ -46,8 +46,43 @@ func (d *Dashboard) Content() fyne.CanvasObject {
 		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc), right)))
 }
 
+// serviceLabel names a service for people; unknown names stay as they are.
+func serviceLabel(name string) string {
+	switch name {
+	case "directory":
+		return tr("Directory (users and logins)")
+	case "files":
+		return tr("File shares")
+	case "mail":
+		return tr("Mail delivery")
+	case "imap":
+		return tr("Mailboxes (IMAP)")
+	case "backup":
+		return tr("Backup")
+	}
+	return name
+}
+
+// stateLabel translates systemd's common active states.
+func stateLabel(state string) string {
+	switch state {
+	case "active":
+		return tr("running")
+	case "failed":
+		return tr("failed")
+	case "inactive":
+		return tr("stopped")
+	case "activating":
+		return tr("starting")
+	}
+	return state
+}
+
 // serviceHint says what to do about an unhealthy service.
-func serviceHint(s api.ServiceStatus) string {
+func serviceHint(s api.ServiceStatus, officeManager bool) string {
+	if officeManager {
+		return tr("Tell the administrator: the service needs their attention.")
+	}
 	if s.Unit == "" {
 		return tr("Open the Site template screen and apply the template again.")
 	}
@@ -103,14 +138,14 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		d.services.Add(wrapped(tr("No services are set up yet. Apply a site template first.")))
 	}
 	for _, s := range ss {
-		name := bold(s.Name)
-		state := widget.NewLabel(s.State)
+		name := bold(serviceLabel(s.Name))
+		state := widget.NewLabel(stateLabel(s.State))
 		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)
 		d.services.Add(row)
 		if !s.Healthy {
 			why := wrapped(s.Detail)
 			why.Importance = widget.DangerImportance
-			what := wrapped(serviceHint(s))
+			what := wrapped(serviceHint(s, d.br.OfficeManager))
 			what.TextStyle = fyne.TextStyle{Italic: true}
 			d.services.Add(container.NewPadded(container.NewVBox(why, what)))
 		}

@@ -105,7 +105,7 @@ func NewDemo(n int) *Demo {
 	if last.After(now) {
 		last = last.AddDate(0, 0, -1)
 	}
-	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "täglich 22:30",
+	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "daily 22:30",
 		LastRun: last.Format(time.RFC3339), LastResult: "success",
 		NextRun: last.AddDate(0, 0, 1).Format(time.RFC3339)}
 	d.services = []api.ServiceStatus{

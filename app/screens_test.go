@@ -31,7 +31,7 @@ func TestDashboardShowsHealthAndWhatToDo(t *testing.T) {
 		d.Now = func() time.Time { return testNow }
 		return d
 	})
-	for _, want := range []string{"no space left on /var/mail", "systemctl restart dovecot.service", "Last backup succeeded 10 hours ago", "12 users"} {
+	for _, want := range []string{"no space left on /var/mail", "systemctl restart dovecot.service", "Mailboxes (IMAP)", "failed", "Last backup succeeded 10 hours ago", "12 users"} {
 		if !hasText(w.Canvas(), want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

@@ -40,6 +40,9 @@ func TestShellOfficeManagerSeesUsersOnly(t *testing.T) {
 	if !hasText(w.Canvas(), "office manager") {
 		t.Error("the dashboard does not say it is read-only for office managers")
 	}
+	if !hasText(w.Canvas(), "Tell the administrator") || hasText(w.Canvas(), "systemctl") {
+		t.Error("an office manager is told to run systemctl instead of calling the administrator")
+	}
 	golden(t, "shell_office.xml", w.Canvas())
 }
 

@@ -37,6 +37,7 @@ type TemplateScreen struct {
 	source   *widget.TextGrid
 	scroll   *container.Scroll
 	marked   int
+	empty    *widget.Label
 
 	planBox   *fyne.Container
 	planBtn   *widget.Button
@@ -59,6 +60,8 @@ func NewTemplateScreen(w fyne.Window, br *Bridge, file string) *TemplateScreen {
 		planBox: container.NewVBox(), stepsBox: container.NewVBox(), outcome: container.NewVBox(),
 		progress: widget.NewProgressBar(), stepRows: map[int32]*widget.Label{},
 	}
+	t.empty = wrapped(tr("No problems to show."))
+	t.empty.Importance = widget.LowImportance
 	t.source.ShowLineNumbers = true
 	t.source.Scroll = fyne.ScrollNone
 	t.scroll = container.NewScroll(t.source)
@@ -109,7 +112,7 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 	})
 	export := widget.NewButtonWithIcon(tr("Export box…"), theme.DocumentSaveIcon(), t.export)
 	bar := container.NewBorder(nil, nil, container.NewHBox(open), container.NewHBox(t.planBtn, t.applyBtn, export), t.path)
-	check := container.NewHSplit(t.list, t.scroll)
+	check := container.NewHSplit(container.NewStack(t.list, container.NewPadded(t.empty)), t.scroll)
 	check.Offset = 0.4
 	apply := container.NewBorder(container.NewVBox(t.progress, t.outcome), nil, nil, nil, container.NewVScroll(t.stepsBox))
 	t.tabs = container.NewAppTabs(
@@ -162,6 +165,12 @@ func (t *TemplateScreen) Check(file string, data []byte) {
 	}
 	t.list.UnselectAll()
 	t.list.Refresh()
+	if len(t.problems) == 0 {
+		t.empty.SetText(tr("No problems found."))
+		t.empty.Show()
+	} else {
+		t.empty.Hide()
+	}
 	if t.tabs != nil {
 		t.tabs.SelectIndex(0)
 	}

@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -171,4 +173,62 @@ func TestBackup(t *testing.T) {
 	if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, backupPassword) {
 		t.Error("the repository password is in the journal")
 	}
+}
+
+// TestBackupDisasterRecovery backs up box A, copies its repository to a
+// fresh box B (another host name), runs restore-site there and checks from
+// outside that a user binds over LDAPS with their password and reads their
+// file from the share.
+func TestBackupDisasterRecovery(t *testing.T) {
+	for _, tool := range []string{"ldapsearch", "smbclient"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed on the host (apt-get install ldap-utils smbclient)", tool)
+		}
+	}
+	dir := t.TempDir()
+	a := harness.Box(t, "dra")
+	setUpBackup(t, a)
+	a.MustRun(t, "sh", "-c", "head -c 500000 /dev/urandom > "+backupShare+"/akte.bin")
+	orig := filepath.Join(dir, "orig.bin")
+	a.CopyOut(t, backupShare+"/akte.bin", orig)
+	a.MustRun(t, "possectl", "backup", "run")
+	a.MustRun(t, "tar", "-C", "/srv/posse", "-cf", "/tmp/repo.tar", "backup")
+	repo := filepath.Join(dir, "repo.tar")
+	a.CopyOut(t, "/tmp/repo.tar", repo)
+
+	b := harness.Box(t, "drb")
+	b.CopyIn(t, repo, "/tmp/repo.tar", 0o600)
+	b.MustRun(t, "sh", "-c", "mkdir -p /srv/posse && tar -C /srv/posse -xf /tmp/repo.tar")
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte(backupPassword), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.CopyIn(t, pw, "/root/restic.pw", 0o600)
+	start := time.Now()
+	out := b.MustRun(t, "possectl", "backup", "restore-site", "--repo", "/srv/posse/backup", "--password-file", "/root/restic.pw", "--yes")
+	t.Logf("restore-site in %.1fs:\n%s", time.Since(start).Seconds(), lastLines(out, 6))
+
+	ip := b.IP()
+	harness.Eventually(t, time.Minute, func() error {
+		out, err := hostCmd("", []string{"LDAPTLS_REQCERT=never"}, "ldapsearch", "-x", "-H", "ldaps://"+ip,
+			"-D", "alice@ad.backup.example", "-w", "Kanzlei-Akten-71!", "-b", "DC=ad,DC=backup,DC=example", "(sAMAccountName=alice)", "dn")
+		if err != nil || !strings.Contains(out, "dn: CN=alice,") {
+			return fmt.Errorf("ldaps bind as alice: %v: %s", err, out)
+		}
+		return nil
+	})
+	got := filepath.Join(dir, "got.bin")
+	harness.Eventually(t, time.Minute, func() error {
+		out, err := hostCmd("", nil, "smbclient", "//"+ip+"/akten", "-U", "BACKUP\\alice%Kanzlei-Akten-71!", "-c", "get akte.bin "+got)
+		if err != nil {
+			return fmt.Errorf("smbclient as alice: %v: %s", err, out)
+		}
+		return nil
+	})
+	x, _ := os.ReadFile(orig)
+	y, _ := os.ReadFile(got)
+	if len(x) != 500000 || !bytes.Equal(x, y) {
+		t.Errorf("alice's file after restore-site differs (%d vs %d bytes)", len(x), len(y))
+	}
+	b.MustRun(t, "systemctl", "is-active", "--quiet", "posse-backup.timer")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -433,5 +434,83 @@ the same as part of the whole site.`,
 }
 
 func backupRestoreSiteCmd() *cobra.Command {
-	return &cobra.Command{Use: "restore-site", Hidden: true, RunE: func(c *cobra.Command, _ []string) error { return errors.New("not yet") }}
+	var opt backup.SiteRestoreOptions
+	var yes, noApply bool
+	c := &cobra.Command{
+		Use:   "restore-site",
+		Short: "Rebuild a freshly installed box from the backup repository",
+		Long: `Rebuild this box from a snapshot (default: the latest) of the repository:
+Posse's state (the site template and its stored secrets), the configs, shares,
+homes and Maildirs are restored in place, the directory is restored from the
+snapshot's AD backup as a new domain controller named after this box (so the
+box needs another host name than the old one), samba-ad-dc is started, and the
+restored site is applied to bring every service up. See
+docs/disaster-recovery.md.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			out := c.OutOrStdout()
+			if opt.Repository == "" {
+				if s, _, err := provisioning.LoadApplied(&host.Env{Root: "/", StateDir: host.DefaultStateDir}); err == nil && s.Backup != nil {
+					opt.Repository = s.Backup.Repository
+				} else {
+					return usageError{errors.New("name the repository with --repo (a path or sftp:user@host:/path) and its password with --password-file")}
+				}
+			}
+			if !yes {
+				ok, err := confirm("Restore this box from " + opt.Repository + "? Files in place are overwritten.")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("restore-site cancelled: nothing was changed")
+				}
+			}
+			env, cleanup, err := boxEnv(ctx, "", nil)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			opt.Log = func(l string) { fmt.Fprintln(out, l) }
+			if _, err := backup.RestoreSite(ctx, env, opt); err != nil {
+				return fmt.Errorf("restore-site failed: %w", err)
+			}
+			if noApply {
+				fmt.Fprintln(out, "restored; run 'possectl apply /var/lib/posse/site.yaml --secrets FILE' to bring the services up")
+				return nil
+			}
+			s, secrets, err := provisioning.LoadApplied(env)
+			if err != nil {
+				return fmt.Errorf("the snapshot holds no applied site: %w", err)
+			}
+			env.Secrets = secrets
+			services := provisioning.Services()
+			if !slices.ContainsFunc(services, func(s provisioning.Service) bool { return s.Name() == backup.Name }) {
+				services = append(services, backup.New())
+			}
+			execs := map[string]apply.Executor{}
+			for _, svc := range services {
+				execs[svc.Name()] = svc
+			}
+			p, err := provisioning.MakePlan(ctx, s, env, services)
+			if err != nil {
+				return fmt.Errorf("files and directory are restored, but the site cannot be planned: %w; fix it and run 'possectl apply /var/lib/posse/site.yaml --secrets FILE'", err)
+			}
+			fmt.Fprintln(out, "applying the restored site ...")
+			res, err := apply.Apply(ctx, p, env, execs, apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))))
+			if res != nil {
+				fmt.Fprintln(out, res.Summary())
+			}
+			if err != nil {
+				return fmt.Errorf("files and directory are restored, but applying the site failed: %w; fix it and run 'possectl apply /var/lib/posse/site.yaml --secrets FILE'", err)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&opt.Repository, "repo", "", "repository: a path or sftp:user@host:/path (default: the applied site's)")
+	c.Flags().StringVar(&opt.PasswordFile, "password-file", "", "file holding the repository password (default: "+backup.PasswordFile+")")
+	c.Flags().StringVar(&opt.Snapshot, "snapshot", "latest", "snapshot to restore")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "restore without asking for confirmation")
+	c.Flags().BoolVar(&noApply, "no-apply", false, "restore files and directory only; do not apply the restored site")
+	return c
 }

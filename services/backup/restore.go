@@ -275,10 +275,13 @@ func mkdirLike(dir string, info fs.FileInfo) error {
 	return copyMeta(dir, info)
 }
 
+// rename is os.Rename; tests replace it to take the copy paths.
+var rename = os.Rename
+
 // moveFile renames src to dst, or copies it (mode, owner, times) when they
 // are on different file systems.
 func moveFile(src, dst string, info fs.FileInfo) error {
-	err := os.Rename(src, dst)
+	err := rename(src, dst)
 	if err == nil {
 		return nil
 	}

@@ -286,7 +286,7 @@ func waitPort(ctx context.Context, addr string, limit time.Duration) error {
 // rename is not possible (another file system, or a directory of an
 // overlay's lower layer).
 func moveTree(src, dst string) error {
-	err := os.Rename(src, dst)
+	err := rename(src, dst)
 	var le *os.LinkError
 	if err == nil || !errors.As(err, &le) || !errors.Is(le.Err, syscall.EXDEV) {
 		return err

@@ -79,7 +79,7 @@ func New(conn *dbus.Conn, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{conn: conn, backend: cfg.Backend, authz: cfg.Authorizer, cfg: cfg, log: log, lastActive: time.Now()}
+	return &Server{conn: conn, backend: safe{b: cfg.Backend, log: log}, authz: cfg.Authorizer, cfg: cfg, log: log, lastActive: time.Now()}
 }
 
 // RequestName takes the well-known bus name; it fails if another possed

@@ -436,3 +436,15 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendPanicFailsOnlyThatCall(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	c := r.admin(t)
+	_, err := c.Users(ctx(t), "panic")
+	if !client.Is(err, api.ErrFailed) || !strings.Contains(err.Error(), "internal error in possed") {
+		t.Errorf("error = %v, want Failed with an internal error", err)
+	}
+	if _, err := c.Status(ctx(t)); err != nil {
+		t.Errorf("possed is gone after a backend panic: %v", err)
+	}
+}

@@ -191,7 +191,7 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 			continue
 		}
 		if r.Name == directory.Name && r.Healthy {
-			if err := directory.Probe(ctx, b.env(store), b.connSpec(s)); err != nil {
+			if err := b.probeDirectory(ctx, s, store); err != nil {
 				r.Healthy, r.Detail = false, err.Error()
 			}
 		}
@@ -201,6 +201,17 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 		return nil, fmt.Errorf("service %q: %w (this site runs %s)", service, daemon.ErrNotFound, names(siteServices(s)))
 	}
 	return out, nil
+}
+
+// probeDirectory runs the directory's full health probe, which needs
+// systemd and the command runner.
+func (b *Box) probeDirectory(ctx context.Context, s *site.Site, store *site.Store) error {
+	env, closeEnv, err := b.realEnv(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer closeEnv()
+	return directory.Probe(ctx, env, b.connSpec(s))
 }
 
 func names(ss []svcUnit) string {

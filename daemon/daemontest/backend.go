@@ -110,8 +110,11 @@ func (b *Backend) Apply(ctx context.Context, t []byte, secrets map[string]string
 	return api.ApplyResult{Outcome: "applied", OK: true, JSON: `{"result":"applied"}`}, nil
 }
 
-// Users implements daemon.Backend.
+// Users implements daemon.Backend; the query "panic" panics.
 func (b *Backend) Users(_ context.Context, q string) ([]api.User, error) {
+	if q == "panic" {
+		panic("fake backend asked to panic")
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []api.User

@@ -232,3 +232,32 @@ func TestBackupDisasterRecovery(t *testing.T) {
 	}
 	b.MustRun(t, "systemctl", "is-active", "--quiet", "posse-backup.timer")
 }
+
+// TestBackupPerformance measures a first backup of about 200 MB of mixed
+// files, a re-run with nothing changed and a single-file restore. It runs
+// with POSSE_E2E_BENCH=1 only; the numbers go to the test log.
+func TestBackupPerformance(t *testing.T) {
+	if os.Getenv("POSSE_E2E_BENCH") != "1" {
+		t.Skip("set POSSE_E2E_BENCH=1 to measure")
+	}
+	tb := harness.Box(t, "bench")
+	setUpBackup(t, tb)
+	// 30 incompressible files of 5 MB, 4000 text files of 16 KB
+	// (base64, compressible), in nested folders.
+	tb.MustRun(t, "sh", "-c", `set -e; cd `+backupShare+`
+for d in 1 2 3; do mkdir -p big$d; for i in $(seq 1 10); do head -c 5000000 /dev/urandom > big$d/scan$i.pdf; done; done
+for d in $(seq 1 40); do mkdir -p docs/$d; for i in $(seq 1 100); do head -c 12000 /dev/urandom | base64 > docs/$d/brief$i.txt; done; done`)
+	size := strings.Fields(tb.MustRun(t, "du", "-sb", backupShare))[0]
+	timed := func(what string, argv ...string) string {
+		start := time.Now()
+		out := tb.MustRun(t, argv...)
+		t.Logf("%s: %.1fs: %s", what, time.Since(start).Seconds(), lastLines(out, 1))
+		return out
+	}
+	t.Logf("share holds %s bytes", size)
+	timed("first backup", "possectl", "backup", "run")
+	timed("no-change re-run", "possectl", "backup", "run")
+	tb.MustRun(t, "rm", backupShare+"/docs/17/brief42.txt")
+	timed("single-file restore", "possectl", "backup", "restore", "latest", backupShare+"/docs/17/brief42.txt")
+	timed("repository size", "du", "-sh", "/srv/posse/backup")
+}

@@ -93,8 +93,8 @@ func backupRunCmd() *cobra.Command {
 					return jerr
 				}
 			} else if err == nil {
-				fmt.Fprintf(out, "snapshot %s: %d new, %d changed, %d unchanged files, %s added, in %.1fs\n",
-					rec.SnapshotID, rec.FilesNew, rec.FilesChanged, rec.FilesUnmodified, backup.Bytes(rec.BytesAdded), rec.Seconds)
+				fmt.Fprintf(out, "snapshot %s: %d new, %d changed, %d unchanged files, %s added, in %.1fs (directory dump %.1fs, restic backup %.1fs, retention %.1fs)\n",
+					rec.SnapshotID, rec.FilesNew, rec.FilesChanged, rec.FilesUnmodified, backup.Bytes(rec.BytesAdded), rec.Seconds, rec.DumpSeconds, rec.BackupSeconds, rec.ForgetSeconds)
 				if rec.Warning != "" {
 					fmt.Fprintln(out, "warning:", rec.Warning)
 				}

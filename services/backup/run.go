@@ -65,24 +65,32 @@ func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec
 		return fmt.Errorf("cannot clear the staging directory: %w", err)
 	}
 	defer os.RemoveAll(staging)
+	since := func(t time.Time) float64 { return float64(time.Since(t).Milliseconds()) / 1000 }
 	if c.Directory {
+		t0 := time.Now()
 		if err := os.MkdirAll(env.Path(ADDumpDir), 0o700); err != nil {
 			return err
 		}
 		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: ADBackupArgv(ADDumpDir)}); err != nil {
 			return fmt.Errorf("the directory (AD) backup failed, nothing was backed up: %w", err)
 		}
+		rec.DumpSeconds = since(t0)
 	}
 	paths := ExistingPaths(env, c)
 	r := NewRestic(env, c.Repository)
+	t0 := time.Now()
 	sum, err := r.Backup(ctx, paths, c.Exclude, opt.Progress)
 	if err != nil {
 		return err
 	}
+	rec.BackupSeconds = since(t0)
 	rec.FilesNew, rec.FilesChanged, rec.FilesUnmodified = sum.FilesNew, sum.FilesChanged, sum.FilesUnmodified
 	rec.BytesAdded, rec.BytesProcessed, rec.SnapshotID = sum.DataAdded, sum.TotalBytesProcessed, sum.SnapshotID
 	rec.Warning = sum.Warning
-	if err := r.Forget(ctx, c.Keep); err != nil {
+	t0 = time.Now()
+	err = r.Forget(ctx, c.Keep)
+	rec.ForgetSeconds = since(t0)
+	if err != nil {
 		w := "retention (forget --prune) failed, old snapshots were kept: " + err.Error()
 		if rec.Warning != "" {
 			w = rec.Warning + "; " + w

@@ -30,6 +30,10 @@ type RunRecord struct {
 	BytesAdded      int64  `json:"bytes_added,omitempty"`
 	BytesProcessed  int64  `json:"bytes_processed,omitempty"`
 	SnapshotID      string `json:"snapshot_id,omitempty"`
+	// Phase durations: the directory dump, restic backup, forget --prune.
+	DumpSeconds   float64 `json:"dump_seconds,omitempty"`
+	BackupSeconds float64 `json:"backup_seconds,omitempty"`
+	ForgetSeconds float64 `json:"forget_seconds,omitempty"`
 	// Warning is a problem that did not stop the run (unreadable files, a
 	// failed retention step).
 	Warning string `json:"warning,omitempty"`

@@ -31,7 +31,7 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
 			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
 			info := container.NewVBox(bold("Name"), widget.NewLabel("path"), widget.NewLabel("access"))
-			return container.NewBorder(nil, nil, widget.NewIcon(theme.FolderIcon()), container.NewHBox(edit, del), info)
+			return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(theme.FolderIcon())), container.NewCenter(container.NewHBox(edit, del)), info)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			sh := s.shares[i]
@@ -48,7 +48,7 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 			}
 			info.Objects[1].(*widget.Label).SetText(path)
 			info.Objects[2].(*widget.Label).SetText(tr("Read and write: %s   Read only: %s", who(sh.Write), who(sh.Read)))
-			btns := c.Objects[2].(*fyne.Container)
+			btns := c.Objects[2].(*fyne.Container).Objects[0].(*fyne.Container)
 			btns.Objects[0].(*widget.Button).OnTapped = func() { s.edit(sh, false) }
 			btns.Objects[1].(*widget.Button).OnTapped = func() { s.delete(sh) }
 		})
@@ -68,7 +68,7 @@ func (s *SharesScreen) Content() fyne.CanvasObject {
 	if s.content == nil {
 		add := widget.NewButtonWithIcon(tr("New share…"), theme.ContentAddIcon(), func() { s.edit(api.Share{RecycleBin: true}, true) })
 		top := container.NewVBox(container.NewBorder(nil, nil, nil, add, heading(tr("Shares"))),
-			wrapped(tr("Groups are written with @, for example @buchhaltung.")))
+			wrapped(tr("Who may open each shared folder over the network. Groups are written with @, for example @buchhaltung.")))
 		s.content = container.NewBorder(top, nil, nil, nil, s.list)
 	}
 	return s.content

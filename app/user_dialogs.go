@@ -129,7 +129,7 @@ func (s *UsersScreen) AddUser() {
 		u := api.User{Username: f.username.Text, GivenName: strings.TrimSpace(f.given.Text), Surname: strings.TrimSpace(f.surname.Text),
 			Email: strings.TrimSpace(f.email.Text), Groups: f.groups.Selected}
 		u.DisplayName = u.GivenName + " " + u.Surname
-		pw := GeneratePassword()
+		pw := s.newPassword()
 		must := f.mustChange.Checked
 		s.change(tr("Cannot add %s", u.Username), func(ctx context.Context, be Backend) error {
 			return be.CreateUser(ctx, u, pw, must)
@@ -211,7 +211,7 @@ func (s *UsersScreen) ResetPassword(u api.User) {
 	confirm(s.win, tr("Reset the password of %s?", u.DisplayName),
 		tr("A new password is generated and shown once. %s must choose their own at the next login.", u.GivenName),
 		tr("Reset password"), func() {
-			pw := GeneratePassword()
+			pw := s.newPassword()
 			s.change(tr("Cannot reset the password of %s", u.Username), func(ctx context.Context, be Backend) error {
 				return be.SetPassword(ctx, u.Username, pw, true)
 			}, func() { s.showSheet(tr("New password for %s", u.DisplayName), u, pw, true) })

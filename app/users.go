@@ -32,6 +32,7 @@ type UsersScreen struct {
 
 	search  *widget.Entry
 	count   *widget.Label
+	bar     *fyne.Container
 	list    *widget.List
 	detail  *fyne.Container
 	sel     string // selected username
@@ -41,13 +42,15 @@ type UsersScreen struct {
 	form *userForm
 	// sheet is the last onboarding sheet shown, for tests.
 	sheet string
+	// newPassword makes initial passwords (tests make them predictable).
+	newPassword func() string
 	// importPreview is the last dry run shown, for tests.
 	importPreview *api.ImportResult
 }
 
 // NewUsersScreen builds the screen.
 func NewUsersScreen(w fyne.Window, br *Bridge) *UsersScreen {
-	s := &UsersScreen{win: w, br: br}
+	s := &UsersScreen{win: w, br: br, newPassword: GeneratePassword}
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder(tr("Search by name, username or mail address"))
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
@@ -104,8 +107,8 @@ func (s *UsersScreen) Content() fyne.CanvasObject {
 	add.Importance = widget.HighImportance
 	imp := widget.NewButtonWithIcon(tr("Import CSV…"), theme.UploadIcon(), s.chooseCSV)
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.Reload)
-	bar := container.NewBorder(nil, nil, nil, container.NewHBox(s.count, add, imp, reload), s.search)
-	top := container.NewVBox(heading(tr("Users")), bar)
+	s.bar = container.NewBorder(nil, nil, nil, container.NewHBox(s.count, add, imp, reload), s.search)
+	top := container.NewVBox(heading(tr("Users")), s.bar)
 	right := container.NewVScroll(s.detail)
 	split := container.NewHSplit(s.list, container.NewPadded(right))
 	split.Offset = 0.66
@@ -179,6 +182,9 @@ func (s *UsersScreen) Filter(q string) {
 		s.count.SetText(tr("%d users", len(s.all)))
 	} else {
 		s.count.SetText(tr("%d of %d users", len(s.view), len(s.all)))
+	}
+	if s.bar != nil {
+		s.bar.Refresh() // the count's width changed
 	}
 	s.list.UnselectAll()
 	for i, idx := range s.view {

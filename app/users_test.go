@@ -77,7 +77,9 @@ func TestAddUserFlow(t *testing.T) {
 		t.Errorf("suggested %q <%s>", s.form.username.Text, s.form.email.Text)
 	}
 	s.form.groups.SetSelected([]string{"lohn", "alle"})
+	s.newPassword = func() string { return "Tokam-Rubel-47" }
 	test.Tap(button(t, w.Canvas(), tr("Add user")))
+	golden(t, "users_sheet.xml", w.Canvas())
 
 	u, err := f.User(t.Context(), "lena.weiss")
 	if err != nil {

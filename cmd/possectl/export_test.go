@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// TestWriteTemplateRoundTrip: an exported template loads back to the same
+// site, holds no secret values and leaves out empty optional keys.
+func TestWriteTemplateRoundTrip(t *testing.T) {
+	s, err := site.Load("../../examples/small-office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Site.Name = "yes" // a value YAML would read as a boolean if unquoted
+	s.Groups[0].Description = "10"
+	var buf bytes.Buffer
+	if err := writeTemplate(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	back, err := site.Parse("exported.yaml", buf.Bytes())
+	if err != nil {
+		t.Fatalf("exported template does not load: %v\n%s", err, buf.String())
+	}
+	want, _ := json.Marshal(s)
+	got, _ := json.Marshal(back)
+	if !bytes.Equal(want, got) {
+		t.Errorf("round trip differs:\nwant %s\ngot  %s", want, got)
+	}
+	if strings.Contains(buf.String(), "realm: \"\"") || strings.Contains(buf.String(), ": {") || strings.Contains(buf.String(), ": [") {
+		t.Errorf("export has empty keys or flow style:\n%s", buf.String())
+	}
+}

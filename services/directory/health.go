@@ -1,0 +1,30 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Health probes the domain controller of the applied site for
+// `possectl status`: samba-ad-dc active, LDAPS bind as the admin, DNS and
+// Kerberos answering.
+func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
+	in, err := newSiteInfo(st, env)
+	if err != nil {
+		return "", err
+	}
+	if err := Probe(ctx, env, in.conn); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("domain %s: samba-ad-dc active, LDAPS, DNS and Kerberos answer", in.realm), nil
+}
+
+// ConnFor says how to reach the domain controller of site st on this box
+// as its admin (the password comes from env.Secrets).
+func ConnFor(st *site.Site, env *host.Env) (ConnSpec, error) {
+	in, err := newSiteInfo(st, env)
+	return in.conn, err
+}

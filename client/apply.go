@@ -77,3 +77,10 @@ func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]
 		}
 	}
 }
+
+// JobResult asks possed for the result of an apply job, for a client that
+// lost its connection during one; finished is false while it runs.
+func (c *Client) JobResult(ctx context.Context, job string) (result api.ApplyResult, finished bool, err error) {
+	err = c.call(ctx, api.Interface, "JobResult", []any{&finished, &result}, job)
+	return result, finished, err
+}

@@ -24,12 +24,13 @@ var Actions = []string{ActionStatus, ActionUsers, ActionSite}
 // A method missing here is refused (deny by default), and a unit test fails
 // for every exported method without an entry.
 var methodActions = map[string]string{
-	api.Interface + ".Status":   ActionStatus,
-	api.Interface + ".Health":   ActionStatus,
-	api.Interface + ".Validate": ActionStatus,
-	api.Interface + ".Plan":     ActionSite,
-	api.Interface + ".Apply":    ActionSite,
-	api.Interface + ".Export":   ActionSite,
+	api.Interface + ".Status":    ActionStatus,
+	api.Interface + ".Health":    ActionStatus,
+	api.Interface + ".Validate":  ActionStatus,
+	api.Interface + ".Plan":      ActionSite,
+	api.Interface + ".Apply":     ActionSite,
+	api.Interface + ".JobResult": ActionSite,
+	api.Interface + ".Export":    ActionSite,
 
 	api.UsersInterface + ".List":        ActionUsers,
 	api.UsersInterface + ".Get":         ActionUsers,

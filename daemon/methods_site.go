@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon/api"
@@ -94,6 +95,10 @@ func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secr
 	o.s.jobs.Add(1)
 	o.s.mu.Lock()
 	o.s.pending++
+	if o.s.queued == nil {
+		o.s.queued = map[string]bool{}
+	}
+	o.s.queued[job] = true
 	o.s.mu.Unlock()
 	go o.s.runApply(job, string(sender), template, secrets)
 	c.changed = true
@@ -143,7 +148,30 @@ func (s *Server) runApply(job, dest string, template []byte, secrets map[string]
 		res.RolledBack = []string{}
 	}
 	s.log.Info("apply finished", "job", job, "outcome", res.Outcome)
+	s.remember(res)
 	s.signal(dest, api.SignalApplyFinished, job, res)
+}
+
+// JobResult returns the result of an apply job: finished is false while it
+// runs. possed remembers the last 20 results until it exits; the apply
+// journal on the box keeps them all.
+func (o *root) JobResult(sender dbus.Sender, msg dbus.Message, job string) (bool, api.ApplyResult, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "JobResult")
+	if derr != nil {
+		return false, api.ApplyResult{RolledBack: []string{}}, derr
+	}
+	defer c.end()
+	o.s.mu.Lock()
+	r, ok := o.s.results[job]
+	running := o.s.queued[job]
+	o.s.mu.Unlock()
+	switch {
+	case ok:
+		return true, r, c.done(nil)
+	case running:
+		return false, api.ApplyResult{Job: job, RolledBack: []string{}}, c.done(nil)
+	}
+	return false, api.ApplyResult{RolledBack: []string{}}, c.done(fmt.Errorf("there is no apply %q in this possed's memory (it remembers the last %d until it exits): %w", clip(job), maxResults, ErrNotFound))
 }
 
 // Export returns the applied site as a template without secret values.

@@ -59,6 +59,31 @@ type Server struct {
 	busy       bool
 	job        string
 	jobs       sync.WaitGroup
+	// results keeps the outcome of the last maxResults applies, for
+	// clients that lost their connection during one.
+	results     map[string]api.ApplyResult
+	resultOrder []string
+	// queued are the apply jobs started and not finished.
+	queued map[string]bool
+}
+
+// maxResults is how many apply results JobResult remembers.
+const maxResults = 20
+
+// remember stores a finished apply's result.
+func (s *Server) remember(r api.ApplyResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.results == nil {
+		s.results = map[string]api.ApplyResult{}
+	}
+	s.results[r.Job] = r
+	delete(s.queued, r.Job)
+	s.resultOrder = append(s.resultOrder, r.Job)
+	if len(s.resultOrder) > maxResults {
+		delete(s.results, s.resultOrder[0])
+		s.resultOrder = s.resultOrder[1:]
+	}
 }
 
 // New makes a Server for conn. Call Export, then RequestName, then Serve.

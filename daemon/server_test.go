@@ -257,9 +257,19 @@ func TestApplyDoesNotBlockStatusAndChangesWait(t *testing.T) {
 		t.Fatalf("a change ran during the apply: %v", err)
 	case <-time.After(200 * time.Millisecond):
 	}
+	if _, finished, err := c.JobResult(x, st.Job); err != nil || finished {
+		t.Errorf("JobResult during the apply: finished %v, %v", finished, err)
+	}
 	close(r.backend.HoldApply)
-	if res := <-done; !res.OK || res.Job != st.Job {
+	res := <-done
+	if !res.OK || res.Job != st.Job {
 		t.Errorf("apply result = %+v, status job %s", res, st.Job)
+	}
+	if got, finished, err := c.JobResult(x, st.Job); err != nil || !finished || got.Outcome != res.Outcome || got.Job != res.Job {
+		t.Errorf("JobResult after the apply = %+v, %v, %v", got, finished, err)
+	}
+	if _, _, err := c.JobResult(x, "0123456789abcdef"); !client.IsNotFound(err) {
+		t.Errorf("JobResult(unknown) error = %v", err)
 	}
 	if err := <-created; err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
@@ -40,21 +41,31 @@ func (f *usersFlags) open(ctx context.Context) (directory.Directory, *site.Site,
 	env := &host.Env{Root: "/", StateDir: f.stateDir}
 	var store *site.Store
 	var err error
-	if f.secrets != "" {
+	var st *site.Site
+	if f.secrets == "" && f.site == "" {
+		// On a box with an applied site, use it and the secrets it keeps.
+		if applied, kept, aerr := provisioning.LoadApplied(env); aerr == nil {
+			st, store = applied, kept
+		}
+	}
+	switch {
+	case store != nil: // the applied site's
+	case f.secrets != "":
 		store, err = site.LoadSecrets(f.secrets)
 		if err != nil {
 			return nil, nil, err
 		}
-	} else {
+	default:
 		store = site.EnvSecrets()
 	}
 	env.Secrets = store
 	conn := directory.ConnSpec{AdminSecret: f.adminSecret, Addr: f.addr}
-	var st *site.Site
-	if f.site != "" {
-		st, err = site.Load(f.site)
-		if err != nil {
-			return nil, nil, err
+	if st != nil || f.site != "" {
+		if st == nil {
+			st, err = site.Load(f.site)
+			if err != nil {
+				return nil, nil, err
+			}
 		}
 		conn.Realm = strings.ToUpper(st.RealmName())
 		if name, ok := st.Directory.AdminPassword.Name(); ok {

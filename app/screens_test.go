@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -179,6 +181,46 @@ func TestBackupRunNow(t *testing.T) {
 	}
 }
 
+// exampleCopy copies examples/small-office.yaml into a temporary folder,
+// with its secrets file (mode 0600) when withSecrets.
+func exampleCopy(t *testing.T, withSecrets bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"small-office.yaml", "small-office.secrets.yaml"} {
+		if name != "small-office.yaml" && !withSecrets {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("..", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "small-office.yaml")
+}
+
+func TestTemplateNeedsItsSecrets(t *testing.T) {
+	f := newFake(3)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
+	s := sc.(*TemplateScreen)
+	s.Open(exampleCopy(t, false))
+	if !s.planBtn.Disabled() || len(s.problems) == 0 || !strings.Contains(s.problems[0].Message, "is not set") {
+		t.Fatalf("a template without its secrets can be planned: %s", s.status.Text)
+	}
+	if !hasText(w.Canvas(), "secrets are missing") {
+		t.Error("the status does not say that secrets are missing")
+	}
+	// A secrets file readable by others is refused, as possectl does.
+	sec := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(sec, []byte("domain_admin: x\n"), 0o644)
+	s.LoadSecrets(sec)
+	if !strings.Contains(s.status.Text, "cannot be used") || !s.planBtn.Disabled() {
+		t.Errorf("a world-readable secrets file is accepted: %s", s.status.Text)
+	}
+}
+
 const brokenTemplate = `version: 1
 site:
   name: Müller & Partner
@@ -208,9 +250,12 @@ func TestTemplatePlanAndApplyWithRollback(t *testing.T) {
 	f := newFake(3)
 	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
 	s := sc.(*TemplateScreen)
-	s.Open("../examples/small-office.yaml")
-	if !strings.Contains(s.status.Text, "valid") {
+	s.Open(exampleCopy(t, true))
+	if !strings.Contains(s.status.Text, "valid") || s.planBtn.Disabled() {
 		t.Fatalf("example template: %s (%d problems)", s.status.Text, len(s.problems))
+	}
+	if len(s.secrets) == 0 || !strings.Contains(s.secretsLbl.Text, "small-office.secrets.yaml") {
+		t.Errorf("the secrets file next to the template was not used (%d secrets)", len(s.secrets))
 	}
 	s.data = append(s.data, []byte("\n# demo-fail\n")...)
 	test.Tap(s.planBtn)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -29,6 +30,12 @@ type TemplateScreen struct {
 	br   *Bridge
 	file string
 	data []byte
+	site *site.Site
+	// secretsFile and secrets are the template's secrets: values only in
+	// memory, sent to the box with plan and apply, never shown or logged.
+	secretsFile string
+	secrets     map[string]string
+	secretsLbl  *widget.Label
 
 	path     *widget.Label
 	status   *widget.Label
@@ -53,7 +60,7 @@ type TemplateScreen struct {
 
 // NewTemplateScreen builds the screen; file may be empty.
 func NewTemplateScreen(w fyne.Window, br *Bridge, file string) *TemplateScreen {
-	t := &TemplateScreen{win: w, br: br, marked: -1,
+	t := &TemplateScreen{win: w, br: br, marked: -1, secretsLbl: widget.NewLabel(""),
 		path:    bold(tr("No template opened")),
 		status:  wrapped(tr("Open a site template (YAML) to check it, preview its plan and apply it.")),
 		source:  widget.NewTextGrid(),
@@ -111,7 +118,20 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 		d.Show()
 	})
 	export := widget.NewButtonWithIcon(tr("Export box…"), theme.DocumentSaveIcon(), t.export)
-	bar := container.NewBorder(nil, nil, container.NewHBox(open), container.NewHBox(t.planBtn, t.applyBtn, export), t.path)
+	secrets := widget.NewButtonWithIcon(tr("Secrets…"), theme.VisibilityOffIcon(), func() {
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			r.Close()
+			t.LoadSecrets(r.URI().Path())
+		}, t.win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".yaml", ".yml"}))
+		d.Resize(fyne.NewSize(800, 560))
+		d.Show()
+	})
+	bar := container.NewBorder(nil, nil, container.NewHBox(open, secrets), container.NewHBox(t.planBtn, t.applyBtn, export),
+		container.NewHBox(t.path, t.secretsLbl))
 	check := container.NewHSplit(container.NewStack(t.list, container.NewPadded(t.empty)), t.scroll)
 	check.Offset = 0.4
 	apply := container.NewBorder(container.NewVBox(t.progress, t.outcome), nil, nil, nil, container.NewVScroll(t.stepsBox))
@@ -130,7 +150,7 @@ func (t *TemplateScreen) Reload() {}
 // Open loads and validates file; reading happens off the UI goroutine.
 func (t *TemplateScreen) Open(file string) {
 	t.file = file
-	t.path.SetText(file)
+	t.path.SetText(filepath.Base(file))
 	t.status.SetText(tr("Checking…"))
 	call(t.br, func(context.Context, Backend) ([]byte, error) { return os.ReadFile(file) }, func(data []byte, err error) {
 		if err != nil {
@@ -144,8 +164,9 @@ func (t *TemplateScreen) Open(file string) {
 // Check validates data (named file) locally and shows the problems.
 func (t *TemplateScreen) Check(file string, data []byte) {
 	t.file, t.data = file, data
-	t.path.SetText(file)
-	_, err := site.Parse(file, data)
+	t.path.SetText(filepath.Base(file))
+	st, err := site.Parse(file, data)
+	t.site = st
 	t.source.SetText(strings.TrimRight(string(data), "\n"))
 	t.marked = -1
 	t.problems = nil
@@ -162,6 +183,12 @@ func (t *TemplateScreen) Check(file string, data []byte) {
 	default:
 		t.status.SetText(tr("The template is valid. Preview the plan to see what would change on the box."))
 		t.planBtn.Enable()
+		if t.secretsFile == "" {
+			if sib := siblingSecrets(file); sib != "" {
+				t.secretsFile = sib
+			}
+		}
+		t.checkSecrets()
 	}
 	t.list.UnselectAll()
 	t.list.Refresh()
@@ -174,6 +201,67 @@ func (t *TemplateScreen) Check(file string, data []byte) {
 	if t.tabs != nil {
 		t.tabs.SelectIndex(0)
 	}
+}
+
+// siblingSecrets finds NAME.secrets.yaml next to NAME.yaml.
+func siblingSecrets(file string) string {
+	ext := filepath.Ext(file)
+	if ext == "" {
+		return ""
+	}
+	sib := strings.TrimSuffix(file, ext) + ".secrets" + ext
+	if _, err := os.Stat(sib); err != nil {
+		return ""
+	}
+	return sib
+}
+
+// LoadSecrets reads the template's secrets file (mode 0600, as possectl
+// wants it) and checks the template's secrets against it.
+func (t *TemplateScreen) LoadSecrets(file string) {
+	t.secretsFile = file
+	if t.site != nil {
+		t.checkSecrets()
+	}
+}
+
+// checkSecrets loads t.secretsFile (and POSSE_SECRET_* variables) and
+// adds missing or weak secrets to the problems.
+func (t *TemplateScreen) checkSecrets() {
+	t.secrets = nil
+	t.secretsLbl.SetText("")
+	if t.site == nil || len(t.site.SecretRefs()) == 0 {
+		return
+	}
+	store := site.EnvSecrets()
+	if t.secretsFile != "" {
+		st, err := site.LoadSecrets(t.secretsFile)
+		if err != nil {
+			t.secretsLbl.SetText(tr("secrets: not usable"))
+			t.status.SetText(tr("The secrets file cannot be used: %v", err))
+			t.planBtn.Disable()
+			return
+		}
+		store = st
+		t.secretsLbl.SetText(tr("secrets: %s", filepath.Base(t.secretsFile)))
+	}
+	if ps := site.CheckSecrets(t.site, store); len(ps) > 0 {
+		t.problems = append(t.problems, ps...)
+		t.empty.Hide()
+		t.list.Refresh()
+		t.status.SetText(tr("%d secrets are missing or too weak. Choose the secrets file with Secrets…, or fix it and open it again.", len(ps)))
+		t.planBtn.Disable()
+		return
+	}
+	t.secrets = map[string]string{}
+	for _, r := range t.site.SecretRefs() {
+		if name, ok := r.Ref.Name(); ok {
+			if v, ok := store.Lookup(name); ok {
+				t.secrets[name] = v
+			}
+		}
+	}
+	t.planBtn.Enable()
 }
 
 // JumpTo highlights line (1-based) in the source view and scrolls to it.
@@ -197,9 +285,9 @@ func (t *TemplateScreen) JumpTo(line int) {
 
 // Preview asks the box for the plan and shows it grouped by service.
 func (t *TemplateScreen) Preview() {
-	data := t.data
+	data, secrets := t.data, t.secrets
 	t.status.SetText(tr("Asking the box for the plan…"))
-	call(t.br, func(ctx context.Context, be Backend) (api.PlanResult, error) { return be.Plan(ctx, data, nil) },
+	call(t.br, func(ctx context.Context, be Backend) (api.PlanResult, error) { return be.Plan(ctx, data, secrets) },
 		func(r api.PlanResult, err error) {
 			if err != nil {
 				t.status.SetText(tr("No plan."))
@@ -262,7 +350,7 @@ func (t *TemplateScreen) askApply() {
 
 // Apply applies the template and shows every step as it happens.
 func (t *TemplateScreen) Apply() {
-	data := t.data
+	data, secrets := t.data, t.secrets
 	t.applyBtn.Disable()
 	t.planBtn.Disable()
 	t.stepsBox.RemoveAll()
@@ -274,7 +362,7 @@ func (t *TemplateScreen) Apply() {
 	onStep := func(ev client.Event) { t.br.ui(func() { t.step(ev) }) }
 	call(t.br, func(_ context.Context, be Backend) (api.ApplyResult, error) {
 		// An apply waits for its own result: no call timeout.
-		return be.Apply(context.Background(), data, nil, onStep)
+		return be.Apply(context.Background(), data, secrets, onStep)
 	}, func(r api.ApplyResult, err error) {
 		t.planBtn.Enable()
 		if err != nil {

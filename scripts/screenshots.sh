@@ -16,8 +16,26 @@ for tool in Xvfb import; do
 	command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing (apt-get install xvfb imagemagick)" >&2; exit 1; }
 done
 
-bin=$(mktemp -d)/posse
+tmp=$(mktemp -d)
+bin=$tmp/posse
 go build -o "$bin" .
+
+# The template screen shows the example with its secrets (which must be
+# mode 0600) and a broken template with its problems.
+cp examples/small-office.yaml examples/small-office.secrets.yaml "$tmp/"
+chmod 600 "$tmp/small-office.secrets.yaml"
+cat >"$tmp/broken.yaml" <<'YAML'
+version: 1
+site:
+  name: Müller & Partner
+  domain: mueller-partner
+  workgroup: MUELLER
+directory:
+  admin_password: ${secret:domain_admin}
+users:
+  - username: Anna Müller
+    given_name: Anna
+YAML
 
 display=:$(( 90 + $$ % 9 ))
 app=
@@ -25,7 +43,7 @@ xvfb=
 cleanup() {
 	[ -n "$app" ] && kill "$app" 2>/dev/null || true
 	[ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null || true
-	rm -rf "$(dirname "$bin")"
+	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
@@ -57,10 +75,11 @@ for size in 1280x800 1024x700; do
 	start_x "$w" "$h"
 	for s in $screens; do
 		extra=
-		[ "$s" = template ] && extra=examples/small-office.yaml
+		[ "$s" = template ] && extra=$tmp/small-office.yaml
 		# shellcheck disable=SC2086
 		shot "$s-$size" C.UTF-8 --width "$w" --height "$h" --screen "$s" $extra
 	done
+	shot "template-problems-$size" C.UTF-8 --width "$w" --height "$h" "$tmp/broken.yaml"
 	shot "office-manager-$size" C.UTF-8 --width "$w" --height "$h" --demo-office --screen dashboard
 done
 

@@ -226,8 +226,7 @@ func TestApplyReportsProgressToTheCaller(t *testing.T) {
 
 func TestApplyDoesNotBlockStatusAndChangesWait(t *testing.T) {
 	r := newRig(t, rigOpts{})
-	r.backend.HoldApply = make(chan struct{})
-	r.backend.ApplyStarted = make(chan struct{})
+	started, release := r.backend.HoldApply()
 	c := r.admin(t)
 	x := ctx(t)
 	done := make(chan api.ApplyResult, 1)
@@ -238,7 +237,7 @@ func TestApplyDoesNotBlockStatusAndChangesWait(t *testing.T) {
 		}
 		done <- res
 	}()
-	<-r.backend.ApplyStarted
+	<-started
 	start := time.Now()
 	st, err := c.Status(x)
 	if err != nil {
@@ -260,7 +259,7 @@ func TestApplyDoesNotBlockStatusAndChangesWait(t *testing.T) {
 	if _, finished, err := c.JobResult(x, st.Job); err != nil || finished {
 		t.Errorf("JobResult during the apply: finished %v, %v", finished, err)
 	}
-	close(r.backend.HoldApply)
+	release()
 	res := <-done
 	if !res.OK || res.Job != st.Job {
 		t.Errorf("apply result = %+v, status job %s", res, st.Job)
@@ -281,7 +280,7 @@ func TestApplyDoesNotBlockStatusAndChangesWait(t *testing.T) {
 
 func TestConcurrentCreationsAreSerialised(t *testing.T) {
 	r := newRig(t, rigOpts{})
-	r.backend.Delay = time.Millisecond
+	r.backend.SetDelay(time.Millisecond)
 	c := r.admin(t)
 	x := ctx(t)
 	const n = 100
@@ -377,15 +376,14 @@ func TestIntrospection(t *testing.T) {
 
 func TestNoIdleExitDuringAnApply(t *testing.T) {
 	r := newRig(t, rigOpts{idle: 200 * time.Millisecond})
-	r.backend.HoldApply = make(chan struct{})
-	r.backend.ApplyStarted = make(chan struct{})
+	started, release := r.backend.HoldApply()
 	c := r.admin(t)
 	applied := make(chan error, 1)
 	go func() {
 		_, err := c.Apply(ctx(t), []byte("site"), nil, nil)
 		applied <- err
 	}()
-	<-r.backend.ApplyStarted
+	<-started
 	served := make(chan error, 1)
 	go func() { served <- r.srv.Serve(ctx(t)) }()
 	select {
@@ -393,7 +391,7 @@ func TestNoIdleExitDuringAnApply(t *testing.T) {
 		t.Fatal("possed went idle while an apply was running")
 	case <-time.After(700 * time.Millisecond):
 	}
-	close(r.backend.HoldApply)
+	release()
 	if err := <-applied; err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,11 @@ type Backend struct {
 	passwords map[string]string
 	groups    map[string]api.Group
 
-	// HoldApply, when non-nil, makes Apply wait after its first step until
-	// it is closed.
-	HoldApply chan struct{}
-	// ApplyStarted, when non-nil, is closed when Apply begins.
-	ApplyStarted chan struct{}
-	// Delay is added to every mutating call.
-	Delay time.Duration
+	// hold, when non-nil, makes Apply wait after its first step until it
+	// is closed; started is closed when Apply begins (see HoldApply).
+	hold, started chan struct{}
+	// delay is added to every mutating call (see SetDelay).
+	delay time.Duration
 
 	active    atomic.Int32
 	maxActive atomic.Int32
@@ -40,6 +38,26 @@ type Backend struct {
 // NewBackend returns an empty fake backend.
 func NewBackend() *Backend {
 	return &Backend{users: map[string]api.User{}, passwords: map[string]string{}, groups: map[string]api.Group{}}
+}
+
+// HoldApply makes the next applies stop after their first step until the
+// returned release is called; started is closed when the first one begins.
+// Call it before the server is used: the bus socket is no synchronisation
+// the race detector sees.
+func (b *Backend) HoldApply() (started <-chan struct{}, release func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hold, b.started = make(chan struct{}), make(chan struct{})
+	hold := b.hold
+	var once sync.Once
+	return b.started, func() { once.Do(func() { close(hold) }) }
+}
+
+// SetDelay adds d to every mutating call.
+func (b *Backend) SetDelay(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.delay = d
 }
 
 // MaxConcurrentChanges is the most mutating calls that ran at once.
@@ -60,8 +78,11 @@ func (b *Backend) enter() func() {
 			break
 		}
 	}
-	if b.Delay > 0 {
-		time.Sleep(b.Delay)
+	b.mu.Lock()
+	d := b.delay
+	b.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d)
 	}
 	return func() { b.active.Add(-1) }
 }
@@ -86,15 +107,19 @@ func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]
 // the template contains "fail".
 func (b *Backend) Apply(ctx context.Context, t []byte, secrets map[string]string, progress func(bool, api.Step)) (api.ApplyResult, error) {
 	defer b.enter()()
-	if b.ApplyStarted != nil {
-		close(b.ApplyStarted)
+	b.mu.Lock()
+	hold, started := b.hold, b.started
+	b.started = nil
+	b.mu.Unlock()
+	if started != nil {
+		close(started)
 	}
 	for i := int32(0); i < 3; i++ {
 		st := api.Step{Index: i, Total: 3, Service: "directory", Action: "create", Kind: "file", Target: fmt.Sprintf("/etc/f%d", i), Summary: "write file"}
 		progress(true, st)
-		if i == 1 && b.HoldApply != nil {
+		if i == 1 && hold != nil {
 			select {
-			case <-b.HoldApply:
+			case <-hold:
 			case <-ctx.Done():
 				return api.ApplyResult{}, ctx.Err()
 			}

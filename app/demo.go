@@ -89,10 +89,10 @@ func NewDemo(n int) *Demo {
 		}
 	}
 	d.shares = []api.Share{
-		{Name: "Ablage", Path: "/srv/shares/ablage", Description: "Gemeinsame Ablage", Read: []string{"@alle"}, Write: []string{"@alle"}, RecycleBin: true},
-		{Name: "Buchhaltung", Path: "/srv/shares/buchhaltung", Description: "Mandantenbuchhaltung", Read: []string{"@partner"}, Write: []string{"@buchhaltung"}, RecycleBin: true},
-		{Name: "Lohn", Path: "/srv/shares/lohn", Description: "Lohnunterlagen (vertraulich)", Write: []string{"@lohn", "@partner"}, RecycleBin: true},
-		{Name: "Scans", Path: "/srv/shares/scans", Description: "Eingang vom Kopierer", Read: []string{"@alle"}, Write: []string{"@sekretariat"}},
+		{Name: "Ablage", Path: "/srv/posse/shares/ablage", Description: "Gemeinsame Ablage", Read: []string{"alle"}, Write: []string{"alle"}, RecycleBin: true},
+		{Name: "Buchhaltung", Path: "/srv/posse/shares/buchhaltung", Description: "Mandantenbuchhaltung", Read: []string{"partner"}, Write: []string{"buchhaltung"}, RecycleBin: true},
+		{Name: "Lohn", Path: "/srv/posse/shares/lohn", Description: "Lohnunterlagen (vertraulich)", Write: []string{"lohn", "partner"}, RecycleBin: true},
+		{Name: "Scans", Path: "/srv/posse/shares/scans", Description: "Eingang vom Kopierer", Read: []string{"alle"}, Write: []string{"sekretariat"}},
 	}
 	d.aliases = []api.Alias{
 		{Address: "info@mueller-partner.de", To: []string{"sekretariat@mueller-partner.de"}},
@@ -153,12 +153,12 @@ func (d *Demo) plan() plan.Plan {
 	return plan.Plan{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []plan.Step{
 		{Service: "directory", Action: plan.Create, Kind: "user", Target: "lena.weber", Summary: "create user lena.weber"},
 		{Service: "directory", Action: plan.Update, Kind: "group", Target: "lohn", Summary: "add lena.weber to lohn"},
-		{Service: "files", Action: plan.Create, Kind: plan.KindDir, Target: "/srv/shares/projekte", Summary: "create share folder"},
+		{Service: "files", Action: plan.Create, Kind: plan.KindDir, Target: "/srv/posse/shares/projekte", Summary: "create share folder"},
 		{Service: "files", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/samba/smb.conf", Summary: "add share Projekte"},
 		{Service: "files", Action: plan.Update, Kind: plan.KindUnit, Target: "samba-ad-dc.service", Summary: "reload Samba"},
 		{Service: "mail", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/postfix/virtual", Summary: "alias projekte@mueller-partner.de"},
 		{Service: "mail", Action: plan.Update, Kind: plan.KindUnit, Target: "postfix.service", Summary: "reload Postfix"},
-		{Service: "backup", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/posse/backup.paths", Summary: "back up /srv/shares/projekte"},
+		{Service: "backup", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/posse/backup.paths", Summary: "back up /srv/posse/shares/projekte"},
 	}}
 }
 
@@ -581,25 +581,25 @@ func (d *Demo) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
 	var r []api.Snapshot
 	for i := 0; i < 7; i++ {
 		r = append(r, api.Snapshot{ID: fmt.Sprintf("%08x", 0x3fa2c1d0+i*0x1111), Time: base.AddDate(0, 0, -i).Format(time.RFC3339),
-			Paths: []string{"/srv/shares", "/var/mail"}, Tags: []string{"nightly"}})
+			Paths: []string{"/srv/posse/shares", "/var/mail"}, Tags: []string{"nightly"}})
 	}
 	return r, nil
 }
 
 var demoTree = map[string][]api.Entry{
 	"/":                                 {{Path: "/srv", Type: "dir"}, {Path: "/var", Type: "dir"}},
-	"/srv":                              {{Path: "/srv/shares", Type: "dir"}},
+	"/srv":                              {{Path: "/srv/posse/shares", Type: "dir"}},
 	"/var":                              {{Path: "/var/mail", Type: "dir"}},
 	"/var/mail":                         {},
-	"/srv/shares":                       {{Path: "/srv/shares/ablage", Type: "dir"}, {Path: "/srv/shares/buchhaltung", Type: "dir"}, {Path: "/srv/shares/lohn", Type: "dir"}, {Path: "/srv/shares/scans", Type: "dir"}},
-	"/srv/shares/ablage":                {{Path: "/srv/shares/ablage/Vorlagen", Type: "dir"}, {Path: "/srv/shares/ablage/Telefonliste.xlsx", Type: "file", Size: 48213}, {Path: "/srv/shares/ablage/Urlaubsplan 2026.xlsx", Type: "file", Size: 120440}},
-	"/srv/shares/ablage/Vorlagen":       {{Path: "/srv/shares/ablage/Vorlagen/Briefkopf.dotx", Type: "file", Size: 35120}, {Path: "/srv/shares/ablage/Vorlagen/Vollmacht.docx", Type: "file", Size: 22018}},
-	"/srv/shares/buchhaltung":           {{Path: "/srv/shares/buchhaltung/Mandanten", Type: "dir"}, {Path: "/srv/shares/buchhaltung/Kontenrahmen SKR03.pdf", Type: "file", Size: 2210331}},
-	"/srv/shares/buchhaltung/Mandanten": {{Path: "/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz", Type: "dir"}, {Path: "/srv/shares/buchhaltung/Mandanten/Autohaus Krüger", Type: "dir"}},
-	"/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz": {{Path: "/srv/shares/buchhaltung/Mandanten/Bäckerei Schulz/Jahresabschluss 2025.pdf", Type: "file", Size: 883120}},
-	"/srv/shares/buchhaltung/Mandanten/Autohaus Krüger": {{Path: "/srv/shares/buchhaltung/Mandanten/Autohaus Krüger/USt-VA Oktober.pdf", Type: "file", Size: 120034}},
-	"/srv/shares/lohn":  {{Path: "/srv/shares/lohn/Lohnjournal 2026-10.pdf", Type: "file", Size: 412993}},
-	"/srv/shares/scans": {{Path: "/srv/shares/scans/Scan_2026-11-20_0815.pdf", Type: "file", Size: 1893221}},
+	"/srv/posse/shares":                 {{Path: "/srv/posse/shares/ablage", Type: "dir"}, {Path: "/srv/posse/shares/buchhaltung", Type: "dir"}, {Path: "/srv/posse/shares/lohn", Type: "dir"}, {Path: "/srv/posse/shares/scans", Type: "dir"}},
+	"/srv/posse/shares/ablage":          {{Path: "/srv/posse/shares/ablage/Vorlagen", Type: "dir"}, {Path: "/srv/posse/shares/ablage/Telefonliste.xlsx", Type: "file", Size: 48213}, {Path: "/srv/posse/shares/ablage/Urlaubsplan 2026.xlsx", Type: "file", Size: 120440}},
+	"/srv/posse/shares/ablage/Vorlagen": {{Path: "/srv/posse/shares/ablage/Vorlagen/Briefkopf.dotx", Type: "file", Size: 35120}, {Path: "/srv/posse/shares/ablage/Vorlagen/Vollmacht.docx", Type: "file", Size: 22018}},
+	"/srv/posse/shares/buchhaltung":     {{Path: "/srv/posse/shares/buchhaltung/Mandanten", Type: "dir"}, {Path: "/srv/posse/shares/buchhaltung/Kontenrahmen SKR03.pdf", Type: "file", Size: 2210331}},
+	"/srv/posse/shares/buchhaltung/Mandanten":                 {{Path: "/srv/posse/shares/buchhaltung/Mandanten/Bäckerei Schulz", Type: "dir"}, {Path: "/srv/posse/shares/buchhaltung/Mandanten/Autohaus Krüger", Type: "dir"}},
+	"/srv/posse/shares/buchhaltung/Mandanten/Bäckerei Schulz": {{Path: "/srv/posse/shares/buchhaltung/Mandanten/Bäckerei Schulz/Jahresabschluss 2025.pdf", Type: "file", Size: 883120}},
+	"/srv/posse/shares/buchhaltung/Mandanten/Autohaus Krüger": {{Path: "/srv/posse/shares/buchhaltung/Mandanten/Autohaus Krüger/USt-VA Oktober.pdf", Type: "file", Size: 120034}},
+	"/srv/posse/shares/lohn":                                  {{Path: "/srv/posse/shares/lohn/Lohnjournal 2026-10.pdf", Type: "file", Size: 412993}},
+	"/srv/posse/shares/scans":                                 {{Path: "/srv/posse/shares/scans/Scan_2026-11-20_0815.pdf", Type: "file", Size: 1893221}},
 }
 
 // Browse lists a directory of a snapshot.

@@ -109,7 +109,7 @@ func TestGroupsScreen(t *testing.T) {
 
 func TestSharesScreen(t *testing.T) {
 	_, w := show(t, newFake(12), func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
-	if !hasText(w.Canvas(), `\\`+DemoHost+`\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: @buchhaltung") {
+	if !hasText(w.Canvas(), `\\`+DemoHost+`\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: buchhaltung") {
 		t.Error("shares lack the network path or who may write")
 	}
 	golden(t, "shares.xml", w.Canvas())
@@ -144,7 +144,7 @@ func TestBackupBrowseAndRestore(t *testing.T) {
 	f := newFake(12)
 	s, w := backupScreen(t, f)
 	golden(t, "backup.xml", w.Canvas())
-	s.Browse("/srv/shares/ablage")
+	s.Browse("/srv/posse/shares/ablage")
 	for i, e := range s.entries {
 		if strings.HasSuffix(e.Path, "Telefonliste.xlsx") {
 			s.files.Select(i)
@@ -152,16 +152,16 @@ func TestBackupBrowseAndRestore(t *testing.T) {
 	}
 	test.Tap(button(t, w.Canvas(), tr("Restore file…")))
 	test.Tap(button(t, w.Canvas(), tr("Restore")))
-	if !f.called("Restore /srv/shares/ablage/Telefonliste.xlsx -> ") {
+	if !f.called("Restore /srv/posse/shares/ablage/Telefonliste.xlsx -> ") {
 		t.Fatalf("calls %q: want an in-place restore of the file", f.calls)
 	}
 	if !hasText(w.Canvas(), "Files put back where they were: 1") {
 		t.Error("the restore result is not shown")
 	}
 	// A folder opens on click; restoring it restores the folder.
-	s.Browse("/srv/shares")
+	s.Browse("/srv/posse/shares")
 	s.files.Select(0)
-	if s.dir != "/srv/shares/ablage" {
+	if s.dir != "/srv/posse/shares/ablage" {
 		t.Fatalf("clicking a folder did not open it: in %s", s.dir)
 	}
 	test.Tap(button(t, w.Canvas(), tr("Restore this folder…")))

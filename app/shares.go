@@ -68,7 +68,7 @@ func (s *SharesScreen) Content() fyne.CanvasObject {
 	if s.content == nil {
 		add := widget.NewButtonWithIcon(tr("New share…"), theme.ContentAddIcon(), func() { s.edit(api.Share{RecycleBin: true}, true) })
 		top := container.NewVBox(container.NewBorder(nil, nil, nil, add, heading(tr("Shares"))),
-			wrapped(tr("Who may open each shared folder over the network. Groups are written with @, for example @buchhaltung.")))
+			wrapped(tr("Which groups may open each shared folder over the network.")))
 		s.content = container.NewBorder(top, nil, nil, nil, s.list)
 	}
 	return s.content
@@ -106,12 +106,12 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 	name.Validator = validator(required)
 	path.Validator = validator(func(p string) string {
 		if !strings.HasPrefix(p, "/srv/") {
-			return tr("The folder must be inside /srv, for example /srv/shares/projekte.")
+			return tr("The folder must be inside /srv, for example /srv/posse/shares/projekte.")
 		}
 		return ""
 	})
-	path.SetPlaceHolder("/srv/shares/projekte")
-	write.SetPlaceHolder("@alle")
+	path.SetPlaceHolder("/srv/posse/shares/projekte")
+	write.SetPlaceHolder("alle, buchhaltung")
 	if !isNew {
 		name.Disable()
 	}
@@ -123,7 +123,7 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 	}
 	d := dialog.NewForm(title, tr("Save"), tr("Cancel"), []*widget.FormItem{
 		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Folder"), path), widget.NewFormItem(tr("Description (optional)"), desc),
-		widget.NewFormItem(tr("Read and write"), write), widget.NewFormItem(tr("Read only"), read), widget.NewFormItem("", bin),
+		widget.NewFormItem(tr("Groups that read and write"), write), widget.NewFormItem(tr("Groups that only read"), read), widget.NewFormItem("", bin),
 	}, func(ok bool) {
 		if !ok {
 			return

@@ -197,6 +197,7 @@ func (t *TemplateScreen) Check(file string, data []byte) {
 		t.empty.Show()
 	} else {
 		t.empty.Hide()
+		t.list.Select(0) // show where the first problem is
 	}
 	if t.tabs != nil {
 		t.tabs.SelectIndex(0)

@@ -220,9 +220,10 @@ func (s *UsersScreen) ResetPassword(u api.User) {
 
 // sharesOf lists the shares u can reach, with "read" or "read and write".
 func (s *UsersScreen) sharesOf(u api.User) []string {
-	member := func(list []string) bool {
-		for _, e := range list {
-			if e == u.Username || (strings.HasPrefix(e, "@") && contains(u.Groups, e[1:])) {
+	// Shares grant access to groups.
+	member := func(groups []string) bool {
+		for _, g := range groups {
+			if contains(u.Groups, g) {
 				return true
 			}
 		}

@@ -118,6 +118,9 @@ func (s *UsersScreen) Content() fyne.CanvasObject {
 
 // Reload fetches users, groups and (if allowed) shares.
 func (s *UsersScreen) Reload() {
+	if len(s.all) == 0 {
+		s.count.SetText(tr("Loading…"))
+	}
 	type data struct {
 		users  []api.User
 		groups []api.Group

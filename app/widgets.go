@@ -24,7 +24,7 @@ func advice(err error) string {
 	case client.IsNotFound(err):
 		return tr("Someone may have removed it meanwhile. Reload the list and try again.")
 	case client.IsNotAvailable(err):
-		return tr("This box does not offer this yet. Apply a site template that enables it.")
+		return tr("This box does not offer this here. If the message names the site template, change it on the Site template screen and apply it.")
 	}
 	var ce *client.Error
 	if errors.As(err, &ce) {

@@ -158,7 +158,7 @@ func TestDaemon(t *testing.T) {
 	})
 
 	start := time.Now()
-	tb.Apply(t, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml")
+	tb.Apply(t, "../examples/minimal.yaml", "../examples/minimal.secrets.yaml")
 	t.Logf("applied the example site in %.1fs", time.Since(start).Seconds())
 
 	t.Run("office manager manages users, nothing else", func(t *testing.T) {
@@ -303,6 +303,29 @@ func TestDaemon(t *testing.T) {
 	t.Run("remote over SSH", func(t *testing.T) {
 		testRemote(t, tb)
 	})
+
+	t.Run("idle exit and activation again", func(t *testing.T) {
+		dropIn := filepath.Join(t.TempDir(), "idle.conf")
+		os.WriteFile(dropIn, []byte("[Service]\nExecStart=\nExecStart=/usr/sbin/possed --idle-timeout=2s\n"), 0o644)
+		tb.MustRun(t, "mkdir", "-p", "/etc/systemd/system/possed.service.d")
+		tb.CopyIn(t, dropIn, "/etc/systemd/system/possed.service.d/idle.conf", 0o644)
+		tb.MustRun(t, "systemctl", "daemon-reload")
+		tb.MustRun(t, "systemctl", "stop", "possed.service")
+		for round := range 2 {
+			if out, code := busctlAs(t, tb, "plain1", api.Interface, "Status"); code != 0 {
+				t.Fatalf("round %d: Status did not activate possed: %s", round, out)
+			}
+			if out, _, _ := tb.Output(t, "systemctl", "is-active", "possed.service"); strings.TrimSpace(out) != "active" {
+				t.Fatalf("round %d: possed is %q right after a call", round, out)
+			}
+			harness.Eventually(t, 30*time.Second, func() error {
+				if out, _, _ := tb.Output(t, "systemctl", "is-active", "possed.service"); strings.TrimSpace(out) != "inactive" {
+					return fmt.Errorf("possed is %q, want inactive after 2s idle", strings.TrimSpace(out))
+				}
+				return nil
+			})
+		}
+	})
 }
 
 // testRemote logs in over SSH as office1 and admin1 with the client
@@ -378,7 +401,7 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 		t.Fatalf("admin1 with the key now in known_hosts: %v", err)
 	}
 	defer admin.Close()
-	tmpl, err := os.ReadFile("../examples/small-office.yaml")
+	tmpl, err := os.ReadFile("../examples/minimal.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +411,7 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 		t.Fatal("cannot add a group to the example template")
 	}
 	tmpl = []byte(changed)
-	raw, err := os.ReadFile("../examples/small-office.secrets.yaml")
+	raw, err := os.ReadFile("../examples/minimal.secrets.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

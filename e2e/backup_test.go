@@ -18,6 +18,8 @@ const (
 	backupSite    = "testdata/backup-site.yaml"
 	backupSecrets = "testdata/backup-site.secrets.yaml"
 	backupShare   = "/srv/posse/shares/akten"
+	// alicePW is alice's password in backupSecrets.
+	alicePW = "Kanzlei-Akten-71!"
 	// backupPassword is the repository password in backupSecrets.
 	backupPassword = "Repo-Passwort-Sehr-Lang-93!"
 )
@@ -57,6 +59,28 @@ func setUpBackup(t *testing.T, tb *harness.TestBox) {
 	}
 }
 
+// sendMail delivers a message to the box's port 25 with swaks.
+func sendMail(t *testing.T, ip, to, subject string) {
+	t.Helper()
+	out, err := mailHost("swaks", "--server", ip, "--port", "25", "--to", to, "--from", "ext@outside.example", "--header", "Subject: "+subject)
+	if err != nil || !strings.Contains(out, "250 2.0.0") {
+		t.Fatalf("swaks to %s: %v\n%s", to, err, out)
+	}
+}
+
+// imapHas reports whether user's INBOX holds a message with subject (IMAPS,
+// certificate not checked: the mail tests check it).
+func imapHas(ip, user, pw, subject string) error {
+	out, err := mailHost("curl", "-sS", "-k", "imaps://"+ip+"/INBOX", "-u", user+":"+pw, "-X", `SEARCH SUBJECT "`+subject+`"`)
+	if err != nil {
+		return fmt.Errorf("curl imaps as %s: %v %s", user, err, out)
+	}
+	if strings.TrimSpace(out) == "* SEARCH" {
+		return fmt.Errorf("no message %q in the INBOX of %s", subject, user)
+	}
+	return nil
+}
+
 func lastLines(s string, n int) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	if len(l) > n {
@@ -72,11 +96,17 @@ type runLine struct {
 	Error      string `json:"error"`
 }
 
-// TestBackup: the timer's service backs up a share through systemd; a
-// deleted file comes back byte for byte; a changed file is kept and the
-// backup restored next to it; retention with keep daily 1 leaves one
+// TestBackup: the timer's service backs up a share, a home and a mailbox
+// through systemd; a deleted file comes back byte for byte; a changed file
+// is kept and the backup restored next to it; a home and a mailbox are
+// restored with one command each; retention with keep daily 1 leaves one
 // snapshot after several runs; a failed run makes the backup unhealthy.
 func TestBackup(t *testing.T) {
+	for _, tool := range []string{"swaks", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed on the host (apt-get install swaks curl)", tool)
+		}
+	}
 	tb := harness.Box(t, "backup")
 	setUpBackup(t, tb)
 	dir := t.TempDir()
@@ -84,6 +114,10 @@ func TestBackup(t *testing.T) {
 	tb.MustRun(t, "sh", "-c", "head -c 3000000 /dev/urandom > '"+backupShare+"/Vertrag März.pdf' && printf v1 > "+backupShare+"/notes.txt")
 	orig := filepath.Join(dir, "orig.pdf")
 	tb.CopyOut(t, backupShare+"/Vertrag März.pdf", orig)
+
+	tb.MustRun(t, "sh", "-c", "printf Lebenslauf > /srv/posse/homes/alice/cv.txt && chown alice /srv/posse/homes/alice/cv.txt")
+	sendMail(t, tb.IP(), "alice@backup.example", "Backup-Test-Mail")
+	harness.Eventually(t, 30*time.Second, func() error { return imapHas(tb.IP(), "alice", alicePW, "Backup-Test-Mail") })
 
 	start := time.Now()
 	tb.MustRun(t, "systemctl", "start", "posse-backup.service")
@@ -110,7 +144,13 @@ func TestBackup(t *testing.T) {
 		t.Errorf("the snapshot holds no AD backup:\n%s", ls)
 	}
 
-	// A deleted file comes back, byte for byte.
+	// A deleted file comes back, byte for byte, with its owner, mode and
+	// ACL (inherited from the share when it was written).
+	meta := func() string {
+		return tb.MustRun(t, "stat", "-c", "%U %G %a", backupShare+"/Vertrag März.pdf") +
+			tb.MustRun(t, "getfacl", "-c", backupShare+"/Vertrag März.pdf")
+	}
+	metaBefore := meta()
 	tb.MustRun(t, "rm", backupShare+"/Vertrag März.pdf")
 	start = time.Now()
 	out := tb.MustRun(t, "possectl", "backup", "restore", "latest", backupShare+"/Vertrag März.pdf")
@@ -121,6 +161,9 @@ func TestBackup(t *testing.T) {
 	b, _ := os.ReadFile(got)
 	if len(a) != 3000000 || !bytes.Equal(a, b) {
 		t.Fatalf("restored file differs (%d vs %d bytes)", len(a), len(b))
+	}
+	if m := meta(); m != metaBefore || !strings.Contains(m, "group:") {
+		t.Errorf("restored file's owner, mode or ACL:\n%s\nbefore:\n%s", m, metaBefore)
 	}
 
 	// A changed file is kept; the backup goes next to it.
@@ -137,6 +180,23 @@ func TestBackup(t *testing.T) {
 	if v := tb.MustRun(t, "cat", backupShare+"/notes.txt"); v != "v1" {
 		t.Errorf("--overwrite left %q", v)
 	}
+
+	// A home folder is one command, and keeps its owner.
+	before := tb.MustRun(t, "stat", "-c", "%U %a %s", "/srv/posse/homes/alice/cv.txt")
+	tb.MustRun(t, "rm", "/srv/posse/homes/alice/cv.txt")
+	tb.MustRun(t, "possectl", "backup", "restore", "latest", "--home", "alice")
+	if after := tb.MustRun(t, "stat", "-c", "%U %a %s", "/srv/posse/homes/alice/cv.txt"); after != before || !strings.Contains(after, "alice") {
+		t.Errorf("restored home file: %q, before %q", after, before)
+	}
+
+	// So is a mailbox: a deleted message is back in the INBOX.
+	tb.MustRun(t, "sh", "-c", "find /var/vmail/backup.example/alice -type f \\( -path '*/cur/*' -o -path '*/new/*' \\) -delete")
+	if err := imapHas(tb.IP(), "alice", alicePW, "Backup-Test-Mail"); err == nil {
+		t.Fatal("the message is still there after deleting the Maildir files")
+	}
+	out = tb.MustRun(t, "possectl", "backup", "restore", "latest", "--mailbox", "alice")
+	t.Logf("mailbox restore: %s", lastLines(out, 1))
+	harness.Eventually(t, 30*time.Second, func() error { return imapHas(tb.IP(), "alice", alicePW, "Backup-Test-Mail") })
 
 	// Retention: keep daily 1 leaves one snapshot after several runs.
 	for i := 0; i < 2; i++ {
@@ -177,10 +237,10 @@ func TestBackup(t *testing.T) {
 
 // TestBackupDisasterRecovery backs up box A, copies its repository to a
 // fresh box B (another host name), runs restore-site there and checks from
-// outside that a user binds over LDAPS with their password and reads their
-// file from the share.
+// outside that a user binds over LDAPS with their password, reads their
+// file from the share and finds their mail over IMAP.
 func TestBackupDisasterRecovery(t *testing.T) {
-	for _, tool := range []string{"ldapsearch", "smbclient"} {
+	for _, tool := range []string{"ldapsearch", "smbclient", "swaks", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed on the host (apt-get install ldap-utils smbclient)", tool)
 		}
@@ -191,6 +251,8 @@ func TestBackupDisasterRecovery(t *testing.T) {
 	a.MustRun(t, "sh", "-c", "head -c 500000 /dev/urandom > "+backupShare+"/akte.bin")
 	orig := filepath.Join(dir, "orig.bin")
 	a.CopyOut(t, backupShare+"/akte.bin", orig)
+	sendMail(t, a.IP(), "alice@backup.example", "Vor-Dem-Brand")
+	harness.Eventually(t, 30*time.Second, func() error { return imapHas(a.IP(), "alice", alicePW, "Vor-Dem-Brand") })
 	a.MustRun(t, "possectl", "backup", "run")
 	a.MustRun(t, "tar", "-C", "/srv/posse", "-cf", "/tmp/repo.tar", "backup")
 	repo := filepath.Join(dir, "repo.tar")
@@ -230,6 +292,7 @@ func TestBackupDisasterRecovery(t *testing.T) {
 	if len(x) != 500000 || !bytes.Equal(x, y) {
 		t.Errorf("alice's file after restore-site differs (%d vs %d bytes)", len(x), len(y))
 	}
+	harness.Eventually(t, time.Minute, func() error { return imapHas(ip, "alice", alicePW, "Vor-Dem-Brand") })
 	b.MustRun(t, "systemctl", "is-active", "--quiet", "posse-backup.timer")
 }
 

@@ -30,12 +30,14 @@ type Options struct {
 	// Host connects to user@host over SSH right away.
 	Host string
 	// Screen opens this screen first (dashboard, users, groups, shares,
-	// mail, backup, template).
+	// mail, backup, template, setup).
 	Screen string
 	// Template opens this site template in the template screen.
 	Template string
 	// Width and Height are the window's size.
 	Width, Height float32
+	// DemoNew shows the demo as a fresh box without a site.
+	DemoNew bool
 	// DemoOffice shows the demo as an office manager sees it.
 	DemoOffice bool
 	// Timing prints the time to the first frame and exits.
@@ -50,8 +52,9 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.Demo, "demo", os.Getenv("POSSE_DEMO") == "1", "show built-in demo data (a German tax office) instead of a box")
 	fs.IntVar(&o.DemoUsers, "demo-users", 60, "number of users in the demo data")
 	fs.BoolVar(&o.DemoOffice, "demo-office", false, "with --demo: see the box as an office manager (users only)")
+	fs.BoolVar(&o.DemoNew, "demo-new", false, "with --demo: a fresh box without a site (shows the setup)")
 	fs.StringVar(&o.Host, "host", "", "connect to `user@host` over SSH")
-	fs.StringVar(&o.Screen, "screen", "", "open this screen first: dashboard, users, groups, shares, mail, backup, template")
+	fs.StringVar(&o.Screen, "screen", "", "open this screen first: dashboard, users, groups, shares, mail, backup, template, setup")
 	w := fs.Int("width", 1280, "window width")
 	h := fs.Int("height", 800, "window height")
 	fs.BoolVar(&o.Timing, "timing", false, "print the time from start to the first frame, then quit")
@@ -94,6 +97,7 @@ func Run(o Options) {
 		d := NewDemo(o.DemoUsers)
 		d.Step = 250 * time.Millisecond
 		d.OfficeManager = o.DemoOffice
+		d.NoSite = o.DemoNew
 		c.Finish(&Bridge{Backend: d, Box: DemoHost, Demo: true})
 	}
 	c.OnDemo = demo

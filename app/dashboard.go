@@ -23,6 +23,9 @@ type Dashboard struct {
 	backupOK *fyne.Container
 	users    *widget.Label
 	note     *widget.Label
+	setup    *fyne.Container
+	// OnSetup, when set, is offered on a box without a site.
+	OnSetup func()
 	// Now is the clock for backup ages.
 	Now func() time.Time
 }
@@ -31,13 +34,14 @@ type Dashboard struct {
 func NewDashboard(w fyne.Window, br *Bridge) *Dashboard {
 	return &Dashboard{win: w, br: br, Now: time.Now,
 		site: widget.NewLabel(""), services: container.NewVBox(),
-		backup: wrapped(""), backupOK: container.NewStack(), users: widget.NewLabel("–"), note: wrapped("")}
+		backup: wrapped(""), backupOK: container.NewStack(), users: widget.NewLabel("–"), note: wrapped(""),
+		setup: container.NewVBox()}
 }
 
 // Content returns the screen's widget tree.
 func (d *Dashboard) Content() fyne.CanvasObject {
 	reload := widget.NewButtonWithIcon(tr("Refresh"), theme.ViewRefreshIcon(), d.Reload)
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(reload), container.NewVBox(heading(tr("Dashboard")), d.site))
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(reload), container.NewVBox(heading(tr("Dashboard")), d.site)), d.setup)
 	svc := card(tr("Services"), d.services)
 	backup := card(tr("Backup"), container.NewBorder(nil, nil, d.backupOK, nil, d.backup))
 	users := card(tr("Users"), d.users)
@@ -115,8 +119,15 @@ func (d *Dashboard) Reload() {
 			return
 		}
 		site := r.st.Site
+		d.setup.RemoveAll()
 		if site == "" {
 			site = tr("No site applied yet")
+			if d.OnSetup != nil && !d.br.OfficeManager {
+				b := widget.NewButtonWithIcon(tr("Set up this box…"), theme.SettingsIcon(), d.OnSetup)
+				b.Importance = widget.HighImportance
+				d.setup.Add(card("", container.NewBorder(nil, nil, nil, b,
+					wrapped(tr("This box is not set up yet. The setup asks a few questions and shows the plan before it changes anything.")))))
+			}
 		}
 		d.site.SetText(tr("%s · %s · Posse %s", site, r.st.Hostname, r.st.Version))
 		d.showServices(r.st.Services)

@@ -34,6 +34,8 @@ type Demo struct {
 	Step time.Duration
 	// Now is the demo's clock.
 	Now func() time.Time
+	// NoSite makes the demo a fresh box without a site.
+	NoSite bool
 	// OfficeManager makes site-level calls fail as polkit refuses them
 	// for an office manager.
 	OfficeManager bool
@@ -134,6 +136,9 @@ func invalid(format string, a ...any) error {
 func (d *Demo) Status(ctx context.Context) (api.Status, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.NoSite {
+		return api.Status{Version: "0.1.0", Hostname: DemoHost}, nil
+	}
 	return api.Status{Version: "0.1.0", Hostname: DemoHost, Site: "Müller & Partner Steuerberatung",
 		Services: append([]api.ServiceStatus(nil), d.services...)}, nil
 }
@@ -215,6 +220,9 @@ func (d *Demo) Export(ctx context.Context) ([]byte, error) {
 func (d *Demo) Users(ctx context.Context, query string) ([]api.User, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.NoSite {
+		return nil, nil
+	}
 	r := make([]api.User, 0, len(d.users))
 	for _, u := range d.users {
 		if query == "" || strings.Contains(strings.ToLower(u.Username+" "+u.DisplayName), strings.ToLower(query)) {
@@ -542,6 +550,9 @@ func (d *Demo) DeleteAlias(ctx context.Context, address string) error {
 func (d *Demo) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.NoSite {
+		return api.BackupStatus{}, nil
+	}
 	return d.backup, nil
 }
 

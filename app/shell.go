@@ -118,8 +118,35 @@ func (s *Shell) switchButton() fyne.CanvasObject {
 	return b
 }
 
+// showSetup shows the first-run wizard; its template goes to the
+// template screen for the plan and the apply.
+func (s *Shell) showSetup() {
+	sc, ok := s.screens["setup"].(*SetupScreen)
+	if !ok {
+		sc = NewSetupScreen(s.win, s.br)
+		sc.OnTemplate = func(name string, data []byte, secrets map[string]string) {
+			if pw, ok := secrets["backup"]; ok {
+				showBackupPassword(s.win, pw)
+			}
+			s.Open("template")
+			if t, ok := s.screens["template"].(*TemplateScreen); ok {
+				t.UseTemplate(name, data, secrets)
+			}
+		}
+		s.screens["setup"] = sc
+	}
+	s.nav.UnselectAll()
+	s.current = "setup"
+	s.body.Objects = []fyne.CanvasObject{sc.Content()}
+	s.body.Refresh()
+}
+
 // Open shows the screen id ("" or unknown: the first one).
 func (s *Shell) Open(id string) {
+	if id == "setup" && !s.br.OfficeManager {
+		s.showSetup()
+		return
+	}
 	for i, it := range s.items {
 		if it.id == id {
 			s.nav.Select(i)
@@ -148,6 +175,9 @@ func (s *Shell) show(id string) {
 		}
 		if sc == nil {
 			return
+		}
+		if d, ok := sc.(*Dashboard); ok && !s.br.OfficeManager {
+			d.OnSetup = s.showSetup
 		}
 		s.screens[id] = sc
 		s.body.Objects = []fyne.CanvasObject{sc.Content()}

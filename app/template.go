@@ -36,6 +36,8 @@ type TemplateScreen struct {
 	secretsFile string
 	secrets     map[string]string
 	secretsLbl  *widget.Label
+	// given are secrets handed over with the template (setup wizard).
+	given map[string]string
 
 	path     *widget.Label
 	status   *widget.Label
@@ -149,7 +151,7 @@ func (t *TemplateScreen) Reload() {}
 
 // Open loads and validates file; reading happens off the UI goroutine.
 func (t *TemplateScreen) Open(file string) {
-	t.file = file
+	t.file, t.given = file, nil
 	t.path.SetText(filepath.Base(file))
 	t.status.SetText(tr("Checking…"))
 	call(t.br, func(context.Context, Backend) ([]byte, error) { return os.ReadFile(file) }, func(data []byte, err error) {
@@ -217,10 +219,20 @@ func siblingSecrets(file string) string {
 	return sib
 }
 
+// UseTemplate checks a template written elsewhere (the setup wizard)
+// with its secrets and, if it is valid, previews its plan.
+func (t *TemplateScreen) UseTemplate(name string, data []byte, secrets map[string]string) {
+	t.given, t.secretsFile = secrets, ""
+	t.Check(name, data)
+	if !t.planBtn.Disabled() {
+		t.Preview()
+	}
+}
+
 // LoadSecrets reads the template's secrets file (mode 0600, as possectl
 // wants it) and checks the template's secrets against it.
 func (t *TemplateScreen) LoadSecrets(file string) {
-	t.secretsFile = file
+	t.secretsFile, t.given = file, nil
 	if t.site != nil {
 		t.checkSecrets()
 	}
@@ -235,7 +247,11 @@ func (t *TemplateScreen) checkSecrets() {
 		return
 	}
 	store := site.EnvSecrets()
-	if t.secretsFile != "" {
+	switch {
+	case t.given != nil:
+		store = mapSecrets(t.given)
+		t.secretsLbl.SetText(tr("secrets: from the setup"))
+	case t.secretsFile != "":
 		st, err := site.LoadSecrets(t.secretsFile)
 		if err != nil {
 			t.secretsLbl.SetText(tr("secrets: not usable"))

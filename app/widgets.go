@@ -179,3 +179,16 @@ func card(title string, content fyne.CanvasObject) fyne.CanvasObject {
 	}
 	return widget.NewCard("", "", container.NewVBox(bold(title), content))
 }
+
+// showBackupPassword shows the generated backup password once: without
+// it the backup cannot be read on another machine.
+func showBackupPassword(w fyne.Window, pw string) {
+	text := widget.NewLabelWithStyle(pw, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	text.Selectable = true
+	cp := widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(pw) })
+	msg := wrapped(tr("The backup is encrypted with this password. Write it down and keep it outside the office: without it nobody can restore the backup on another machine. It is shown only now."))
+	msg.Importance = widget.WarningImportance
+	d := dialog.NewCustom(tr("Backup password"), tr("I wrote it down"), container.NewVBox(msg, container.NewBorder(nil, nil, nil, cp, text)), w)
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}

@@ -80,6 +80,8 @@ for size in 1280x800 1024x700; do
 		shot "$s-$size" C.UTF-8 --width "$w" --height "$h" --screen "$s" $extra
 	done
 	shot "template-problems-$size" C.UTF-8 --width "$w" --height "$h" "$tmp/broken.yaml"
+	shot "new-box-$size" C.UTF-8 --width "$w" --height "$h" --demo-new --screen dashboard
+	shot "setup-$size" C.UTF-8 --width "$w" --height "$h" --demo-new --screen setup
 	shot "office-manager-$size" C.UTF-8 --width "$w" --height "$h" --demo-office --screen dashboard
 done
 

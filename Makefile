@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/posse-project/posse/internal/version.Version=$(VERSION)
 BIN     := bin
 
-.PHONY: all build gui deps test unit lint e2e demo fuzz screenshots clean
+.PHONY: all build gui deb deps test unit lint e2e demo fuzz screenshots clean
 
 all: build
 
@@ -36,6 +36,10 @@ e2e: build
 gui:
 	mkdir -p $(BIN)
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/posse .
+
+## deb: the Debian package (nfpm), into bin/
+deb: build gui
+	./scripts/deb.sh $(VERSION)
 
 screenshots: gui
 	./scripts/screenshots.sh

@@ -221,6 +221,12 @@ func TestBackup(t *testing.T) {
 		t.Errorf("after 3 runs with keep daily 1: %d snapshots %+v, runs %+v", len(snaps), snaps, runs)
 	}
 
+	// The weekly check's service runs restic check and logs it.
+	tb.MustRun(t, "systemctl", "start", "posse-backup-check.service")
+	if l := tb.MustRun(t, "tail", "-n1", "/var/lib/posse/backup/runs.jsonl"); !strings.Contains(l, `"kind":"check"`) || strings.Contains(l, `"error"`) {
+		t.Errorf("check run: %s", l)
+	}
+
 	// A failing run is recorded and makes the backup unhealthy.
 	tb.MustRun(t, "chmod", "644", "/var/lib/posse/backup/restic.pw")
 	if _, e, code := tb.Output(t, "possectl", "backup", "run"); code == 0 || !strings.Contains(e, "chmod 600") {

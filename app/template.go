@@ -69,6 +69,7 @@ func NewTemplateScreen(w fyne.Window, br *Bridge, file string) *TemplateScreen {
 		planBox: container.NewVBox(), stepsBox: container.NewVBox(), outcome: container.NewVBox(),
 		progress: widget.NewProgressBar(), stepRows: map[int32]*widget.Label{},
 	}
+	t.secretsLbl.Truncation = fyne.TextTruncateEllipsis
 	t.empty = wrapped(tr("No problems to show."))
 	t.empty.Importance = widget.LowImportance
 	t.source.ShowLineNumbers = true
@@ -132,8 +133,8 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 		d.Resize(fyne.NewSize(800, 560))
 		d.Show()
 	})
-	bar := container.NewBorder(nil, nil, container.NewHBox(open, secrets), container.NewHBox(t.planBtn, t.applyBtn, export),
-		container.NewHBox(t.path, t.secretsLbl))
+	bar := container.NewBorder(nil, nil, container.NewHBox(open, secrets), container.NewHBox(t.planBtn, t.applyBtn, export))
+	file := container.NewBorder(nil, nil, t.path, nil, t.secretsLbl)
 	check := container.NewHSplit(container.NewStack(t.list, container.NewPadded(t.empty)), t.scroll)
 	check.Offset = 0.4
 	apply := container.NewBorder(container.NewVBox(t.progress, t.outcome), nil, nil, nil, container.NewVScroll(t.stepsBox))
@@ -142,7 +143,7 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 		container.NewTabItem(tr("Plan"), container.NewVScroll(t.planBox)),
 		container.NewTabItem(tr("Apply"), apply),
 	)
-	t.content = container.NewBorder(container.NewVBox(heading(tr("Site template")), bar, t.status), nil, nil, nil, t.tabs)
+	t.content = container.NewBorder(container.NewVBox(heading(tr("Site template")), bar, file, t.status), nil, nil, nil, t.tabs)
 	return t.content
 }
 

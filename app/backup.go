@@ -60,7 +60,7 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 			sn := s.snaps[i]
 			t := sn.Time
 			if tt, err := time.Parse(time.RFC3339, sn.Time); err == nil {
-				t = tt.Local().Format("Mon 02.01.2006 15:04")
+				t = weekday(tt.Local()) + " " + tt.Local().Format("02.01.2006 15:04")
 			}
 			o.(*widget.Label).SetText(t)
 		})

@@ -192,3 +192,22 @@ func showBackupPassword(w fyne.Window, pw string) {
 	d.Resize(fyne.NewSize(520, 0))
 	d.Show()
 }
+
+// weekday names the day of t in the person's language.
+func weekday(t time.Time) string {
+	switch t.Weekday() {
+	case time.Monday:
+		return tr("Mon")
+	case time.Tuesday:
+		return tr("Tue")
+	case time.Wednesday:
+		return tr("Wed")
+	case time.Thursday:
+		return tr("Thu")
+	case time.Friday:
+		return tr("Fri")
+	case time.Saturday:
+		return tr("Sat")
+	}
+	return tr("Sun")
+}

@@ -228,3 +228,23 @@ func TestEditGroups(t *testing.T) {
 		t.Errorf("groups = %q", u.Groups)
 	}
 }
+
+func TestEditUser(t *testing.T) {
+	f := newFake(12)
+	s, w := usersScreen(t, f)
+	s.Select("anna.mueller")
+	test.Tap(button(t, w.Canvas(), tr("Edit…")))
+	if !s.form.username.Disabled() {
+		t.Error("the username can be edited")
+	}
+	s.form.surname.SetText("")
+	test.Type(s.form.surname, "Müller-Lüdenscheidt")
+	test.Tap(button(t, w.Canvas(), tr("Save")))
+	u, _ := f.User(t.Context(), "anna.mueller")
+	if u.Surname != "Müller-Lüdenscheidt" || u.DisplayName != "Anna Müller-Lüdenscheidt" || u.Email != "anna.mueller@mueller-partner.de" {
+		t.Errorf("after editing: %+v", u)
+	}
+	if !hasText(w.Canvas(), "Anna Müller-Lüdenscheidt") {
+		t.Error("the list and detail do not show the new name")
+	}
+}

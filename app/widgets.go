@@ -140,6 +140,7 @@ func infoDialog(w fyne.Window, title, msg string) {
 // weights, all at the height of the tallest.
 type columns struct{ weights []float32 }
 
+// MinSize is the sum of the widths and the largest height.
 func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var w, h float32
 	for _, o := range objs {
@@ -150,6 +151,7 @@ func (c *columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(w, h)
 }
 
+// Layout shares the width out by weight.
 func (c *columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	var total float32
 	for i := range objs {

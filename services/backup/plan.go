@@ -49,9 +49,13 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if changed {
 		steps, pwChanged = append(steps, step), true
 	}
+	var notes []plan.Note
 	exists, err := s.repoExists(ctx, env, c.Repository, pwChanged)
 	if err != nil {
-		return nil, nil, err
+		// An unreachable backup server must not block applying the rest
+		// of the site: say so, and let the next apply initialise.
+		exists = true
+		notes = append(notes, plan.Note{Service: Name, Target: c.Repository, Message: "cannot open the backup repository, so it is neither checked nor initialised: " + err.Error()})
 	}
 	if !exists {
 		steps = append(steps, plan.NewStep(Name, plan.Create, KindInit, c.Repository, "initialise the restic repository", InitSpec{Repository: c.Repository}))
@@ -81,7 +85,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if len(steps) > 0 {
 		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, c.Repository, "open the repository with the password file", ProbeSpec{Repository: c.Repository}))
 	}
-	return steps, nil, nil
+	return steps, notes, nil
 }
 
 // repoExists decides whether the plan needs an init step. A local

@@ -137,5 +137,3 @@ func PossectlPath(env *host.Env) string {
 	}
 	return "/usr/bin/possectl"
 }
-
-func statPath(env *host.Env, p string) (os.FileInfo, error) { return os.Stat(env.Path(p)) }

@@ -73,11 +73,6 @@ func noSecret(t *testing.T, r *hosttest.FakeRunner) {
 	}
 }
 
-var (
-	osRemove = os.Remove
-	osStat   = os.Stat
-)
-
 func osMode(m uint32) os.FileMode { return os.FileMode(m) }
 
 func mkdir(t *testing.T, p string, mode os.FileMode) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func Judge(runs []RunRecord, period time.Duration, setup, now time.Time) (string
 // setupTime is when the backup was set up on this box: the password
 // file's modification time.
 func setupTime(env *host.Env) time.Time {
-	if st, err := statPath(env, PasswordFile); err == nil {
+	if st, err := os.Stat(env.Path(PasswordFile)); err == nil {
 		return st.ModTime()
 	}
 	return time.Time{}

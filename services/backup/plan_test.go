@@ -2,6 +2,7 @@ package backup
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ probe /srv/posse/backup`
 
 func removePW(t *testing.T, env *host.Env) {
 	t.Helper()
-	if err := osRemove(env.Path(PasswordFile)); err != nil {
+	if err := os.Remove(env.Path(PasswordFile)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -155,7 +156,7 @@ func TestExecuteInit(t *testing.T) {
 	if len(argvs) != 2 || !strings.HasSuffix(argvs[1], " init") {
 		t.Errorf("commands = %q", argvs)
 	}
-	if st, err := osStat(env.Path("/srv/posse/backup")); err != nil || st.Mode().Perm() != 0o700 {
+	if st, err := os.Stat(env.Path("/srv/posse/backup")); err != nil || st.Mode().Perm() != 0o700 {
 		t.Errorf("repository dir: %v %v", st, err)
 	}
 	// An existing repository is not initialised again.

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -94,7 +95,7 @@ func TestRestoreInPlace(t *testing.T) {
 			t.Errorf("%s = %q, want %q", p, got, want)
 		}
 	}
-	if st, _ := osStat(env.Path(dir + "/deleted.txt")); st.Mode().Perm() != 0o640 {
+	if st, _ := os.Stat(env.Path(dir + "/deleted.txt")); st.Mode().Perm() != 0o640 {
 		t.Errorf("mode %v, want 0640", st.Mode())
 	}
 	if m, _ := filepath.Glob(env.Path(StateDir + "/restore-*")); len(m) != 0 {

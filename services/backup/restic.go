@@ -38,9 +38,6 @@ func (r *Restic) Argv(sub string, args ...string) []string {
 	return append(append(argv, sub), args...)
 }
 
-// ErrNoRepository means the repository has not been initialised.
-var ErrNoRepository = errors.New("the backup repository does not exist yet")
-
 // run runs a restic subcommand.
 func (r *Restic) run(ctx context.Context, sub string, args ...string) (host.Result, error) {
 	if r.Runner == nil {

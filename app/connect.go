@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -211,8 +212,11 @@ func (c *ConnectScreen) askHostKey(host string, hk *client.HostKeyError) {
 }
 
 // Finish finds out what the connected person may do, then hands the box
-// to OnConnected. Site-level reads refused by polkit mean office-manager
-// mode: Users and a read-only Dashboard.
+// to OnConnected. The probes do not let polkit ask for a password: a
+// site-level read that is refused while user management is allowed means
+// office-manager mode (posse-office: Users and a read-only Dashboard).
+// Someone refused both may still authenticate when acting, so they get
+// every screen.
 func (c *ConnectScreen) Finish(br *Bridge) {
 	br.Sync = br.Sync || c.Sync
 	var st api.Status
@@ -221,8 +225,10 @@ func (c *ConnectScreen) Finish(br *Bridge) {
 		if st, err = be.Status(ctx); err != nil {
 			return err
 		}
-		if _, err := be.Shares(ctx); client.IsNotAuthorized(err) {
-			br.OfficeManager = true
+		probe := nonInteractive(be)
+		if _, err := probe.Shares(ctx); client.IsNotAuthorized(err) {
+			_, err := probe.Users(ctx, "posse-probe")
+			br.OfficeManager = err == nil || !client.IsNotAuthorized(err)
 		}
 		return nil
 	}, func(err error) {
@@ -238,4 +244,13 @@ func (c *ConnectScreen) Finish(br *Bridge) {
 			c.OnConnected(br)
 		}
 	})
+}
+
+// nonInteractive returns be without polkit's password prompts, on the same
+// connection, for probing what the person may do.
+func nonInteractive(be Backend) Backend {
+	if c, ok := be.(*client.Client); ok {
+		return client.NewFromConn(c.Conn(), client.Options{CallTimeout: 30 * time.Second})
+	}
+	return be
 }

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/daemon/daemontest"
+)
+
+// possedRig is the real possed server on a private bus with a fake polkit
+// and its in-memory test backend: the screens talk to it through the real
+// client, so the D-Bus types and errors are the real ones.
+type possedRig struct {
+	addr    string
+	polkit  *daemontest.Polkit
+	backend *daemontest.Backend
+}
+
+func newPossedRig(t *testing.T) *possedRig {
+	t.Helper()
+	r := &possedRig{addr: daemontest.StartBus(t), backend: daemontest.NewBackend()}
+	r.polkit = daemontest.StartPolkit(t, r.addr)
+	conn := daemontest.Connect(t, r.addr)
+	srv := daemon.New(conn, daemon.Config{
+		Backend:    r.backend,
+		Authorizer: &daemon.Authorizer{Bus: conn, Trusted: func(uint32) bool { return false }, Timeout: 5 * time.Second},
+	})
+	if err := srv.Export(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RequestName(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// dialer connects clients that polkit allows actions.
+func (r *possedRig) dialer(t *testing.T, actions ...string) Dialer {
+	return func(ctx context.Context, host, accept string) (Backend, error) {
+		c := client.NewFromConn(daemontest.Connect(t, r.addr), client.Options{CallTimeout: 10 * time.Second})
+		r.polkit.Allow(c.Conn().Names()[0], actions...)
+		return c, nil
+	}
+}
+
+func connectTo(t *testing.T, dial Dialer) (*Bridge, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := window(t, nil, 1024, 700)
+	c := NewConnectScreen(w, a.Preferences(), dial)
+	c.Sync = true
+	var br *Bridge
+	c.OnConnected = func(b *Bridge) { br = b }
+	w.SetContent(c.Content())
+	c.Connect("", "")
+	if br == nil {
+		t.Fatal("not connected")
+	}
+	return br, w
+}
+
+func TestWithPossedAdministrator(t *testing.T) {
+	r := newPossedRig(t)
+	br, w := connectTo(t, r.dialer(t, daemon.Actions...))
+	if br.OfficeManager || br.Box != "box" {
+		t.Fatalf("bridge %+v: want an administrator on box", br)
+	}
+	s := NewUsersScreen(w, br)
+	w.SetContent(s.Content())
+	s.Reload()
+	s.AddUser()
+	test.Type(s.form.given, "Lena")
+	test.Type(s.form.surname, "Weiß")
+	s.form.email.SetText("lena.weiss@example.de")
+	test.Tap(button(t, w.Canvas(), tr("Add user")))
+	if pw := r.backend.Password("lena.weiss"); len(pw) < 10 || !strings.Contains(s.sheet, pw) {
+		t.Fatalf("possed got a password of %d characters; the sheet shows another or none", len(pw))
+	}
+	if len(s.all) != 1 || s.all[0].DisplayName != "Lena Weiß" {
+		t.Errorf("list after adding: %+v", s.all)
+	}
+
+	// An apply through possed reports its steps over D-Bus signals.
+	tmpl := NewTemplateScreen(w, br, "")
+	w.SetContent(tmpl.Content())
+	tmpl.Open(exampleCopy(t, true))
+	tmpl.data = append(tmpl.data, []byte("\n# fail\n")...)
+	tmpl.Apply()
+	if len(tmpl.stepRows) != 2 || !hasText(w.Canvas(), "unit did not start") || !hasText(w.Canvas(), "restored /etc/f0") {
+		t.Errorf("apply through possed: %d steps shown, status %q", len(tmpl.stepRows), tmpl.status.Text)
+	}
+}
+
+func TestWithPossedOfficeManager(t *testing.T) {
+	r := newPossedRig(t)
+	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus, daemon.ActionUsers))
+	if !br.OfficeManager {
+		t.Fatal("polkit refused site reads, but the app did not switch to office-manager mode")
+	}
+	sh := NewShell(w, br, Options{})
+	if got := strings.Join(sh.Items(), ","); got != "dashboard,users" {
+		t.Errorf("office manager sees %s", got)
+	}
+	w.SetContent(sh.Content())
+	sh.Open("users")
+	if hasText(w.Canvas(), "Cannot") {
+		t.Error("the users screen shows an error for an office manager")
+	}
+}
+
+func TestWithPossedRefusedAltogether(t *testing.T) {
+	r := newPossedRig(t)
+	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus))
+	if br.OfficeManager {
+		t.Error("someone refused users and site is not an office manager: they may authenticate when acting")
+	}
+	s := NewUsersScreen(w, br)
+	w.SetContent(s.Content())
+	s.Reload()
+	if !hasText(w.Canvas(), "posse-office") {
+		t.Error("a refused user list does not say which group to join")
+	}
+}

@@ -215,10 +215,20 @@ func MkdirAll(dir string) ([]string, error) {
 	}
 	var created []string
 	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		err := os.Mkdir(missing[i], 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			created = append(created, missing[i])
+			continue
+		}
+		if err != nil {
 			return created, fmt.Errorf("create directory %s: %w", missing[i], err)
 		}
 		created = append(created, missing[i])
+		// 0755 whatever the umask: possed runs with UMask=0077, and
+		// share and home parents must stay traversable.
+		if err := os.Chmod(missing[i], 0o755); err != nil {
+			return created, fmt.Errorf("set mode of %s: %w", missing[i], err)
+		}
 	}
 	return created, nil
 }

@@ -14,7 +14,8 @@ const applyDir = "/run/posse-apply"
 // Apply copies a site template and its secrets into the box (mode 0600),
 // runs `possectl apply TEMPLATE --secrets SECRETS --yes` inside, and removes
 // the copies afterwards, also when the apply fails. It returns possectl's
-// exit code.
+// exit code. possectl hands the apply to possed in the box (installed at
+// Up); with binaries without possed it applies in process (--direct).
 func (b *Box) Apply(ctx context.Context, template, secrets string, stdout, stderr io.Writer) (int, error) {
 	if _, err := b.Exec(ctx, RunOptions{}, "install", "-d", "-m", "0700", applyDir); err != nil {
 		return -1, err
@@ -34,6 +35,11 @@ func (b *Box) Apply(ctx context.Context, template, secrets string, stdout, stder
 			return -1, fmt.Errorf("copy the secrets into box %s: %w", b.Name(), err)
 		}
 		args = []string{"possectl", "apply", boxTemplate, "--secrets", boxSecrets, "--yes"}
+	}
+	if !hasDaemon(b.st.BinDir) {
+		// A box without possed (its binaries have none) is changed in
+		// process, as root.
+		args = append(args, "--direct")
 	}
 	return b.Run(ctx, RunOptions{Stdout: stdout, Stderr: stderr}, args...)
 }

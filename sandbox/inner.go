@@ -161,6 +161,9 @@ func setupRoot(c *innerConfig) error {
 		func() error { return bindRO(c.BinDir, p("usr/local/bin")) },
 		func() error { return unix.Sethostname([]byte(c.Name)) },
 	}
+	if hasDaemon(c.BinDir) {
+		rest = append(rest, func() error { return installDaemon(R) })
+	}
 	for _, s := range rest {
 		if err := s(); err != nil {
 			return err

@@ -2,12 +2,19 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/apply"
+	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -17,15 +24,27 @@ func init() {
 	var yes bool
 	c := &cobra.Command{
 		Use:   "apply FILE",
-		Short: "Make this box match a site template",
+		Short: "Make the box match a site template",
 		Long: `Plan, show the plan, ask for confirmation (unless --yes), then apply it step by
 step: files are written atomically with their previous versions kept, each
 service's own checker runs before any reload, units are restarted through
 systemd and their health is probed. If a service does not come up, its files
 are restored and it is restarted on the old configuration.
-Applying the same site twice changes nothing the second time.`,
+Applying the same site twice changes nothing the second time.
+
+possed on the box (this one, or --host) does the work and reports each step;
+the secrets the template references go to it as call arguments. If the
+connection drops, the apply goes on: see possectl status. As root on the box
+itself, --direct applies in this process without possed (for recovery).`,
 		Args: exactArgs(1, "a site template file"),
 		RunE: func(c *cobra.Command, args []string) error {
+			local, err := f.local()
+			if err != nil {
+				return err
+			}
+			if !local {
+				return daemonApply(c, args[0], &f, yes)
+			}
 			ctx := c.Context()
 			out := c.OutOrStdout()
 			p, s, env, cleanup, err := makePlan(ctx, args[0], &f)
@@ -66,6 +85,113 @@ Applying the same site twice changes nothing the second time.`,
 	f.register(c)
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking for confirmation")
 	rootCmd.AddCommand(c)
+}
+
+// daemonApply plans through possed, asks, and has possed apply, printing
+// its step events as they come.
+func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
+	ctx := c.Context()
+	out := c.OutOrStdout()
+	raw, secrets, err := readTemplate(file, f.secrets)
+	if err != nil {
+		return err
+	}
+	defer clear(secrets)
+	cl, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	p, err := cl.Plan(ctx, raw, secrets)
+	if err != nil {
+		return daemonError(err, "plan a site", groupAdmin)
+	}
+	if _, err := io.WriteString(out, p.Text); err != nil {
+		return err
+	}
+	if p.Steps > 0 {
+		if !yes {
+			ok, err := confirm("Apply these changes?")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("apply cancelled: nothing was changed")
+			}
+		}
+		fmt.Fprintln(out)
+	}
+	// An empty plan is applied too: possed records the site as applied.
+	var planned plan.Plan
+	json.Unmarshal([]byte(p.JSON), &planned) // only for the step labels
+	progress := &eventPrinter{text: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))), plan: &planned}
+	res, err := cl.Apply(ctx, raw, secrets, progress.event)
+	if err != nil {
+		return daemonError(err, "apply a site", groupAdmin)
+	}
+	return progress.finish(out, res)
+}
+
+// eventPrinter prints possed's step events like the in-process apply.
+type eventPrinter struct {
+	text *apply.TextProgress
+	// plan is possed's plan shown before, for the exact step labels.
+	plan *plan.Plan
+}
+
+// step is the planned step an event is about.
+func (e *eventPrinter) step(s api.Step) plan.Step {
+	if i := int(s.Index); i >= 0 && i < len(e.plan.Steps) {
+		if ps := e.plan.Steps[i]; ps.Service == s.Service && ps.Kind == s.Kind && ps.Target == s.Target {
+			return ps
+		}
+	}
+	return plan.Step{Service: s.Service, Action: plan.Action(s.Action), Kind: s.Kind, Target: s.Target, Summary: s.Summary}
+}
+
+func (e *eventPrinter) event(ev client.Event) {
+	i, n, ps := int(ev.Index), int(ev.Total), e.step(ev.Step)
+	if ev.Started {
+		e.text.StepStart(i, n, ps)
+		return
+	}
+	var err error
+	switch apply.Status(ev.Status) {
+	case apply.Skipped:
+		err = apply.ErrSkipped
+	case apply.Failed:
+		err = errors.New(ev.Error)
+	}
+	e.text.StepDone(i, n, ps, time.Duration(ev.DurationMS)*time.Millisecond, err)
+}
+
+// finish prints the rollback and the summary and turns a failed apply
+// into an error.
+func (e *eventPrinter) finish(w io.Writer, res api.ApplyResult) error {
+	var r apply.Result
+	if json.Unmarshal([]byte(res.JSON), &r) == nil && r.Outcome != "" {
+		r.Duration = time.Duration(r.DurationMS) * time.Millisecond
+		if r.FailedStep >= 0 && r.FailedService != "" {
+			var rbErr error
+			if r.RollbackError != "" {
+				rbErr = errors.New(r.RollbackError)
+			}
+			e.text.RollbackDone(r.FailedService, r.RolledBack, rbErr)
+		}
+		if r.Outcome != apply.OutcomeNoChanges {
+			fmt.Fprintln(w, r.Summary())
+		}
+	} else if len(res.RolledBack) > 0 {
+		fmt.Fprintf(w, "↩ rolled back: %s\n", strings.Join(res.RolledBack, ", "))
+	}
+	if !res.OK {
+		msg := res.Error
+		if msg == "" {
+			msg = res.Outcome
+		}
+		return fmt.Errorf("apply failed: %s", msg)
+	}
+	return nil
 }
 
 // confirm asks a yes/no question on the terminal; without a terminal it

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
@@ -22,12 +23,26 @@ func init() {
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Print the site running on this box as a site template",
-		Long: `Read the live box — the directory's users and groups, the shares and homes in
-the Samba configuration, the mail setup — and print it as a site template.
-Passwords are printed as ${secret:NAME} references, never as values. The
-site's name, domain and backup settings come from the last applied template.`,
+		Long: `Print the site template last applied to the box (this one, or --host), as
+possed keeps it. Passwords are ${secret:NAME} references, never values.
+
+With --direct (root on the box) the live box is read instead — the
+directory's users and groups, the shares and homes in the Samba
+configuration, the mail setup — so users added with 'possectl users' since
+the last apply are in it; the site's name, domain and backup settings come
+from the last applied template, and --only picks parts.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			isDirect, err := direct()
+			if err != nil {
+				return err
+			}
+			if !isDirect {
+				if err := notDirect(c, "only"); err != nil {
+					return err
+				}
+				return daemonExport(c)
+			}
 			parts, err := exportParts(only)
 			if err != nil {
 				return err
@@ -50,8 +65,27 @@ site's name, domain and backup settings come from the last applied template.`,
 			return writeTemplate(c.OutOrStdout(), out)
 		},
 	}
-	c.Flags().StringSliceVar(&only, "only", nil, "export only these parts: directory, shares, mail (default: all)")
+	c.Flags().StringSliceVar(&only, "only", nil, "with --direct, export only these parts: directory, shares, mail (default: all)")
 	rootCmd.AddCommand(c)
+}
+
+// daemonExport prints the template possed kept from the last apply.
+func daemonExport(c *cobra.Command) error {
+	ctx := c.Context()
+	cl, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	b, err := cl.Export(ctx)
+	if client.IsNotAvailable(err) {
+		return fmt.Errorf("no site is applied on %s yet: apply one with 'possectl apply FILE'", box())
+	}
+	if err != nil {
+		return daemonError(err, "export the site", groupAdmin)
+	}
+	_, err = c.OutOrStdout().Write(b)
+	return err
 }
 
 func exportParts(only []string) (map[string]bool, error) {

@@ -6,13 +6,42 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func possectl(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return possectlIn(t, "", args...)
+}
+
+// possectlIn runs possectl with stdin, with every flag back at its
+// default first (cobra keeps values between runs).
+func possectlIn(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	resetFlags(rootCmd)
+	rootCmd.SetIn(strings.NewReader(stdin))
+	defer rootCmd.SetIn(nil)
 	var out, errb bytes.Buffer
 	code = run(args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+func resetFlags(c *cobra.Command) {
+	reset := func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			sv.Replace(nil)
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	}
+	c.Flags().VisitAll(reset)
+	c.PersistentFlags().VisitAll(reset)
+	for _, sub := range c.Commands() {
+		resetFlags(sub)
+	}
 }
 
 func TestValidateExitCodes(t *testing.T) {

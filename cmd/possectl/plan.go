@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
@@ -21,16 +23,41 @@ type siteFlags struct {
 
 func (f *siteFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.secrets, "secrets", "", "secrets `FILE` (YAML map name → value, mode 0600); POSSE_SECRET_<NAME> variables also count")
-	c.Flags().StringVar(&f.root, "root", "", "render and write files under `DIR` instead of / (no units, no LDAP, no commands)")
+	c.Flags().StringVar(&f.root, "root", "", "render and write files under `DIR` instead of / (local, no possed, no units, no LDAP, no commands)")
+}
+
+// local reports whether plan or apply runs in this process: rendering
+// under --root, or --direct.
+func (f *siteFlags) local() (bool, error) {
+	if f.root != "" {
+		if connFlags.host != "" {
+			return false, usageError{fmt.Errorf("--root renders on this machine: drop --host")}
+		}
+		return true, nil
+	}
+	return direct()
 }
 
 func init() {
 	var f siteFlags
 	c := &cobra.Command{
 		Use:   "plan FILE",
-		Short: "Show what apply would change on this box, without changing anything",
-		Args:  exactArgs(1, "a site template file"),
+		Short: "Show what apply would change on the box, without changing anything",
+		Long: `Compare a site template with the box and print the steps apply would take.
+possed on the box (this one, or --host) makes the plan; the template is
+checked here first, and the secrets it references are read from --secrets
+FILE or POSSE_SECRET_<NAME> and passed to possed, never stored. Secrets the
+box kept from the last apply (domain admin, backup) may be left out.
+With --root DIR the files are rendered under DIR on this machine instead.`,
+		Args: exactArgs(1, "a site template file"),
 		RunE: func(c *cobra.Command, args []string) error {
+			local, err := f.local()
+			if err != nil {
+				return err
+			}
+			if !local {
+				return daemonPlan(c, args[0], &f)
+			}
 			p, _, _, cleanup, err := makePlan(c.Context(), args[0], &f)
 			if err != nil {
 				return err
@@ -44,7 +71,62 @@ func init() {
 	rootCmd.AddCommand(c)
 }
 
-// makePlan loads the site and secrets, builds the environment and plans.
+// daemonPlan asks possed for the plan and prints it.
+func daemonPlan(c *cobra.Command, file string, f *siteFlags) error {
+	ctx := c.Context()
+	raw, secrets, err := readTemplate(file, f.secrets)
+	if err != nil {
+		return err
+	}
+	defer clear(secrets)
+	cl, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	r, err := cl.Plan(ctx, raw, secrets)
+	if err != nil {
+		return daemonError(err, "plan a site", groupAdmin)
+	}
+	if f.json {
+		_, err = io.WriteString(c.OutOrStdout(), r.JSON)
+	} else {
+		_, err = io.WriteString(c.OutOrStdout(), r.Text)
+	}
+	return err
+}
+
+// secretRefRE finds ${secret:NAME} references anywhere in a template.
+var secretRefRE = regexp.MustCompile(`\$\{secret:([A-Za-z0-9_.-]+)\}`)
+
+// readTemplate reads and checks a template here (problems with
+// FILE:LINE:COL) and collects the values of the secrets it references from
+// the secrets file or POSSE_SECRET_<NAME>, for possed. Secrets not found
+// are left to possed, which may have kept them from the last apply.
+func readTemplate(file, secretsPath string) ([]byte, map[string]string, error) {
+	if _, err := loadSite(file); err != nil {
+		return nil, nil, err
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := loadSecrets(secretsPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets := map[string]string{}
+	for _, m := range secretRefRE.FindAllSubmatch(raw, -1) {
+		name := string(m[1])
+		if v, ok := store.Lookup(name); ok {
+			secrets[name] = v
+		}
+	}
+	return raw, secrets, nil
+}
+
+// makePlan loads the site and secrets, builds the environment and plans
+// in this process (--root, --direct, and possectl backup).
 func makePlan(ctx context.Context, file string, f *siteFlags) (*plan.Plan, *site.Site, *host.Env, func(), error) {
 	if ctx == nil {
 		ctx = context.Background()

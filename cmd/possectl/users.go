@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
@@ -87,6 +89,26 @@ func (f *usersFlags) open(ctx context.Context) (directory.Directory, *site.Site,
 	return d, st, err
 }
 
+// connect returns a client of possed for a users command, or nil with
+// --direct, when the command talks to the local DC itself.
+func (f *usersFlags) connect(c *cobra.Command) (*client.Client, error) {
+	isDirect, err := direct()
+	if err != nil || isDirect {
+		return nil, err
+	}
+	ignoredWithoutDirect(c, "secrets", "site", "admin-secret", "addr", "state-dir")
+	return dial(c.Context())
+}
+
+// usersError explains possed's refusals of user management.
+func usersError(err error) error {
+	return daemonError(err, "manage users", groupOffice)
+}
+
+// generatedLength is the length of passwords possectl generates for
+// possed, above every policy's minimum Posse templates use.
+const generatedLength = 20
+
 // openPasswordsFile opens (or creates) a 0600 file for generated passwords
 // and refuses one that others can read.
 func openPasswordsFile(path string) (*os.File, error) {
@@ -115,8 +137,8 @@ func readPassword(in io.Reader) (string, error) {
 }
 
 // newPassword takes a password from stdin or generates one into the
-// passwords file.
-func newPassword(c *cobra.Command, username string, fromStdin bool, out string, d directory.Directory) (string, func() error, error) {
+// passwords file; minLength says how long it must be at least.
+func newPassword(c *cobra.Command, username string, fromStdin bool, out string, minLength func(context.Context) (int, error)) (string, func() error, error) {
 	if fromStdin {
 		pw, err := readPassword(c.InOrStdin())
 		return pw, func() error { return nil }, err
@@ -125,12 +147,12 @@ func newPassword(c *cobra.Command, username string, fromStdin bool, out string, 
 	if err != nil {
 		return "", nil, err
 	}
-	pol, err := d.Policy(c.Context())
+	n, err := minLength(c.Context())
 	if err != nil {
 		f.Close()
 		return "", nil, err
 	}
-	pw, err := directory.GeneratePassword(max(16, pol.MinLength))
+	pw, err := directory.GeneratePassword(max(16, n))
 	if err != nil {
 		f.Close()
 		return "", nil, err
@@ -147,6 +169,17 @@ func newPassword(c *cobra.Command, username string, fromStdin bool, out string, 
 	}, nil
 }
 
+// policyLength is the minimum length of the directory's password policy.
+func policyLength(d directory.Directory) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		pol, err := d.Policy(ctx)
+		return pol.MinLength, err
+	}
+}
+
+// fixedLength is for possed, which checks the policy itself.
+func fixedLength(context.Context) (int, error) { return generatedLength, nil }
+
 func userArg(args []string) (string, error) {
 	name := strings.ToLower(args[0])
 	if !directory.ValidUsername(name) {
@@ -159,12 +192,19 @@ func init() {
 	var f usersFlags
 	users := &cobra.Command{
 		Use:   "users",
-		Short: "Manage domain users on this box (root, LDAPS to the local DC)",
-		Long: `Manage the users of the Samba AD domain on this box over LDAPS, as the domain
-admin (password from --secrets FILE or POSSE_SECRET_DOMAIN_ADMIN).
+		Short: "Manage the domain's users on the box (through possed)",
+		Long: `Manage the users of the box's Samba AD domain through possed on the box (this
+one, or --host): members of posse-office and posse-admin may, polkit decides.
+Passwords go to possed as call arguments; generated ones are written to the
+0600 file --passwords-out and never printed.
 The site template stays the source of truth: the next apply puts template
 users back as the template says; users added here are reported by plan as
-not in the template.`,
+not in the template.
+
+With --direct (root on the box) possectl talks LDAPS to the local DC itself
+as the domain admin (password from the applied site, --secrets FILE or
+POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
+--state-dir only count then.`,
 	}
 	f.register(users)
 
@@ -174,6 +214,18 @@ not in the template.`,
 		Short: "List users",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				us, err := cl.Users(c.Context(), "")
+				if err != nil {
+					return usersError(err)
+				}
+				return printUsers(c.OutOrStdout(), us, asJSON)
+			}
 			d, _, err := f.open(c.Context())
 			if err != nil {
 				return err
@@ -213,6 +265,20 @@ not in the template.`,
 			name, err := userArg(args)
 			if err != nil {
 				return err
+			}
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				u, err := cl.User(c.Context(), name)
+				if err != nil {
+					return usersError(err)
+				}
+				e := json.NewEncoder(c.OutOrStdout())
+				e.SetIndent("", "  ")
+				return e.Encode(u)
 			}
 			d, _, err := f.open(c.Context())
 			if err != nil {
@@ -255,12 +321,30 @@ not in the template.`,
 					return fmt.Errorf("invalid alias %q", a)
 				}
 			}
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
+				if err != nil {
+					return err
+				}
+				u := api.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
+					Aliases: add.aliases, Groups: add.groups, Disabled: add.disabled}
+				if err := cl.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
+					return usersError(err)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
+				return done()
+			}
 			d, _, err := f.open(c.Context())
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, d)
+			pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
 			if err != nil {
 				return err
 			}
@@ -304,12 +388,28 @@ not in the template.`,
 			if err != nil {
 				return err
 			}
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, fixedLength)
+				if err != nil {
+					return err
+				}
+				if err := cl.SetPassword(c.Context(), name, pw, !setpw.keep); err != nil {
+					return usersError(err)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
+				return done()
+			}
 			d, _, err := f.open(c.Context())
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, d)
+			pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, policyLength(d))
 			if err != nil {
 				return err
 			}
@@ -333,6 +433,22 @@ not in the template.`,
 				name, err := userArg(args)
 				if err != nil {
 					return err
+				}
+				cl, err := f.connect(c)
+				if err != nil {
+					return err
+				}
+				if cl != nil {
+					defer cl.Close()
+					toggle := cl.EnableUser
+					if disabled {
+						toggle = cl.DisableUser
+					}
+					if err := toggle(c.Context(), name); err != nil {
+						return usersError(err)
+					}
+					fmt.Fprintf(c.OutOrStdout(), "%sd user %s\n", use, name)
+					return nil
 				}
 				d, _, err := f.open(c.Context())
 				if err != nil {
@@ -360,6 +476,18 @@ not in the template.`,
 			}
 			if !yes {
 				return usageError{fmt.Errorf("deleting %s cannot be undone: pass --yes", name)}
+			}
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				if err := cl.DeleteUser(c.Context(), name); err != nil {
+					return usersError(err)
+				}
+				fmt.Fprintf(c.OutOrStdout(), "deleted user %s\n", name)
+				return nil
 			}
 			d, _, err := f.open(c.Context())
 			if err != nil {
@@ -393,6 +521,14 @@ username,password lines and never printed. Users that exist are skipped, so
 an interrupted import can simply be run again.`,
 		Args: exactArgs(1, "a CSV file"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if isDirect, err := direct(); err != nil {
+				return err
+			} else if !isDirect {
+				if err := notDirect(c, "no-must-change"); err != nil {
+					return err
+				}
+				ignoredWithoutDirect(c, "workers", "domain")
+			}
 			in, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -404,6 +540,14 @@ an interrupted import can simply be run again.`,
 					return err
 				}
 				defer pwFile.Close()
+			}
+			cl, err := f.connect(c)
+			if err != nil {
+				return err
+			}
+			if cl != nil {
+				defer cl.Close()
+				return daemonImport(c, cl, args[0], in, pwFile, imp.passwordsOut, imp.dryRun)
 			}
 			d, st, err := f.open(c.Context())
 			if err != nil {
@@ -461,15 +605,18 @@ an interrupted import can simply be run again.`,
 	}
 	importCmd.Flags().StringVar(&imp.passwordsOut, "passwords-out", "", "append username,password lines to this 0600 file (required)")
 	importCmd.Flags().BoolVar(&imp.dryRun, "dry-run", false, "check the file against the directory, create nothing")
-	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "users created in parallel (Samba serialises writes; more is rarely faster)")
-	importCmd.Flags().StringVar(&imp.domain, "domain", "", "mail domain for rows without email (default: the site's domain with --site)")
-	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "do not force a password change at first logon")
+	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "with --direct: users created in parallel (Samba serialises writes; more is rarely faster)")
+	importCmd.Flags().StringVar(&imp.domain, "domain", "", "with --direct: mail domain for rows without email (default: the site's domain; possed always uses it)")
+	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "with --direct: do not force a password change at first logon")
 
 	ca := &cobra.Command{
 		Use:   "ca",
-		Short: "Print the site CA certificate (PEM) that clients use to trust LDAPS",
+		Short: "Print the site CA certificate (PEM) that clients use to trust LDAPS (on the box itself)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if connFlags.host != "" {
+				return usageError{errors.New("users ca reads this machine's files: run it on the box, or copy /var/lib/posse/tls/ca.crt from it")}
+			}
 			env := &host.Env{Root: "/", StateDir: f.stateDir}
 			b, err := os.ReadFile(env.State(directory.TLSDir, directory.CACertFile))
 			if err != nil {
@@ -485,4 +632,74 @@ an interrupted import can simply be run again.`,
 		toggle("enable", "Enable a user's account", false),
 		del, importCmd, ca)
 	rootCmd.AddCommand(users)
+}
+
+// printUsers prints users from possed as a table or JSON.
+func printUsers(w io.Writer, us []api.User, asJSON bool) error {
+	if asJSON {
+		if us == nil {
+			us = []api.User{}
+		}
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(us)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")
+	for _, u := range us {
+		state := "enabled"
+		if u.Disabled {
+			state = "disabled"
+		}
+		name := u.DisplayName
+		if name == "" {
+			name = strings.TrimSpace(u.GivenName + " " + u.Surname)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, name, u.Email, strings.Join(u.Groups, ","), state)
+	}
+	return tw.Flush()
+}
+
+// daemonImport has possed import the CSV and writes the passwords it
+// generated to the passwords file (pw is nil in a dry run).
+func daemonImport(c *cobra.Command, cl *client.Client, file string, in io.Reader, pw *os.File, pwPath string, dryRun bool) error {
+	csv, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	r, err := cl.ImportUsers(c.Context(), csv, dryRun)
+	if err != nil {
+		return usersError(err)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", file, p)
+	}
+	var werr error
+	if pw != nil {
+		for i, line := range r.Passwords {
+			if werr == nil {
+				_, werr = fmt.Fprintln(pw, line)
+			}
+			r.Passwords[i] = ""
+		}
+		if werr == nil {
+			werr = pw.Sync()
+		}
+	}
+	verb := "created"
+	if dryRun {
+		verb = "would create"
+	}
+	out := c.OutOrStdout()
+	fmt.Fprintf(out, "%s %d users, skipped %d existing, rejected %d rows\n", verb, len(r.Created), len(r.Skipped), len(r.Problems))
+	if werr != nil {
+		return fmt.Errorf("the users were created, but writing their passwords to %s failed: %w; reset them with 'possectl users set-password'", pwPath, werr)
+	}
+	if len(r.Created) > 0 && !dryRun {
+		fmt.Fprintf(out, "passwords written to %s\n", pwPath)
+	}
+	if len(r.Problems) > 0 {
+		return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(r.Problems))
+	}
+	return nil
 }

@@ -58,7 +58,13 @@ func (s *UsersScreen) newForm(adding bool) *userForm {
 	f.username.Validator = validator(CheckUsername)
 	f.email.Validator = validator(CheckEmail)
 	f.username.SetPlaceHolder("anna.mueller")
-	f.email.SetPlaceHolder("anna.mueller@" + s.domainOr("example.de"))
+	domain := s.domain
+	if domain == "" {
+		domain = "example.de"
+	}
+	f.email.SetPlaceHolder("anna.mueller@" + domain)
+	// Username and address follow the name until the person edits them;
+	// SetText calls OnChanged, so the touched flags are reset after it.
 	suggest := func(string) {
 		u := SuggestUsername(f.given.Text, f.surname.Text)
 		if adding && !f.userTouched {
@@ -96,13 +102,6 @@ func (s *UsersScreen) newForm(adding bool) *userForm {
 		f.username.Disable()
 	}
 	return f
-}
-
-func (s *UsersScreen) domainOr(d string) string {
-	if s.domain != "" {
-		return d
-	}
-	return d
 }
 
 // showForm puts f in a dialog whose OK runs submit once f is valid.

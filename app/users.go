@@ -68,34 +68,15 @@ func NewUsersScreen(w fyne.Window, br *Bridge) *UsersScreen {
 	return s
 }
 
-func newUserRow() fyne.CanvasObject {
-	name := widget.NewLabelWithStyle("Maximilian Mustermann-Schulze", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	name.Truncation = fyne.TextTruncateEllipsis
-	user := widget.NewLabel("maximilian.mustermann")
-	user.Truncation = fyne.TextTruncateEllipsis
-	mail := widget.NewLabel("maximilian.mustermann@example.de")
-	mail.Truncation = fyne.TextTruncateEllipsis
-	state := widget.NewLabel(tr("disabled"))
-	state.Importance = widget.WarningImportance
-	return container.NewBorder(nil, nil, nil, state, newColumns([]float32{3, 2.6, 4.4}, name, user, mail))
-}
+func newUserRow() fyne.CanvasObject { return newUserRowWidget() }
 
-// updateRow fills a recycled row; it only sets texts (no allocations).
+// updateRow fills a recycled row.
 func (s *UsersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i >= len(s.view) {
 		return
 	}
 	u := &s.all[s.view[i]]
-	row := o.(*fyne.Container)
-	cols := row.Objects[0].(*fyne.Container)
-	cols.Objects[0].(*widget.Label).SetText(u.DisplayName)
-	cols.Objects[1].(*widget.Label).SetText(u.Username)
-	cols.Objects[2].(*widget.Label).SetText(u.Email)
-	if u.Disabled {
-		row.Objects[1].Show()
-	} else {
-		row.Objects[1].Hide()
-	}
+	o.(*userRow).set(u.DisplayName, u.Username, u.Email, u.Disabled)
 }
 
 // Content returns the screen's widget tree.

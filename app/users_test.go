@@ -248,3 +248,19 @@ func TestEditUser(t *testing.T) {
 		t.Error("the list and detail do not show the new name")
 	}
 }
+
+// BenchmarkUserRowUpdate is the list's hot path while scrolling: filling a
+// recycled row with another user.
+func BenchmarkUserRowUpdate(b *testing.B) {
+	test.NewTempApp(b)
+	row := newUserRow()
+	w := test.NewTempWindow(b, row) // rendered, as in the list
+	w.Resize(fyne.NewSize(900, 40))
+	s := NewUsersScreen(w, newBridge(newFake(5000)))
+	s.Reload()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.updateRow(i%len(s.view), row)
+	}
+}

@@ -47,8 +47,13 @@ func TestProofSecrets(t *testing.T) {
 	secrets := writeSecrets(t, dir, "secrets.yaml", ms)
 	newUser, reset := newMarker("dave_initial"), newMarker("bob_reset")
 	all := append(append([]marker{}, ms...), newUser, reset)
+	// The canary is a positive control: put on purpose into a process's
+	// environment, a world-readable file and the journal, it must be found
+	// there, or the scans prove nothing.
+	canary := newMarker("canary")
+	withCanary := append(append([]marker{}, all...), canary)
 
-	sampler := startProcSampler(all, tb.Sandbox().PID(), 50*time.Millisecond)
+	sampler := startProcSampler(withCanary, tb.Sandbox().PID(), 50*time.Millisecond)
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -66,6 +71,7 @@ func TestProofSecrets(t *testing.T) {
 	if o, e, code := possectlIn(t, tb, reset.Value+"\n", "users", "set-password", "bob", "--password-stdin", "--no-must-change"); code != 0 {
 		t.Fatalf("users set-password: exit %d\n%s\n%s", code, o, e)
 	}
+	tb.MustRun(t, "systemd-run", "--unit=proof-canary", "-E", "CANARY="+canary.Value, "sleep", "1")
 	tb.MustRun(t, "sh", "-c", "printf 'audit me' > /srv/posse/shares/akten/audit.txt")
 	tb.MustRun(t, "possectl", "backup", "run")
 	tb.MustRun(t, "rm", "/srv/posse/shares/akten/audit.txt")
@@ -96,13 +102,26 @@ func TestProofSecrets(t *testing.T) {
 	stopped = true
 	t.Logf("process sampler: %d samples in %.1fs (every %.0f ms on average), %d cmdline/environ reads; %d distinct processes in the box (%d observations), %d on the whole host",
 		samples, elapsed.Seconds(), elapsed.Seconds()*1000/float64(samples), reads, boxProcs, boxObs, allProcs)
+	canaries := 0
 	for _, h := range hits {
+		if strings.Contains(h, ": canary: ") {
+			canaries++
+			continue
+		}
 		t.Errorf("secret in a process: %s", h)
 	}
+	if canaries == 0 {
+		t.Error("the sampler did not see the canary in a process's environment: it would not see a secret either")
+	}
+	t.Logf("the sampler saw the canary %d times", canaries)
+	tb.MustRun(t, "sh", "-c", "echo "+canary.Value+" > /tmp/canary && chmod 644 /tmp/canary && echo "+canary.Value+" | systemd-cat -t proof-canary")
 
 	// The journal, every field (verbose shows _CMDLINE and the rest).
 	for _, format := range []string{"cat", "verbose"} {
 		j := tb.MustRun(t, "journalctl", "--no-pager", "-o", format)
+		if !strings.Contains(j, canary.Core) {
+			t.Errorf("journal -o %s: the canary is not there: the scan is blind", format)
+		}
 		if names := findMarkers([]byte(j), all); len(names) > 0 {
 			t.Errorf("journal (-o %s, %d bytes) holds secrets: %v", format, len(j), names)
 		} else {
@@ -166,7 +185,7 @@ func TestProofSecrets(t *testing.T) {
 	}
 
 	// Every world-readable file.
-	scanned, bytesScanned := 0, int64(0)
+	scanned, bytesScanned, canaryFiles := 0, int64(0), 0
 	for _, d := range []string{"/etc", "/var/lib/posse", "/var/log", "/tmp", "/run"} {
 		walkBoxFiles(tb, d, func(p string, fi fs.FileInfo) {
 			if fi.Mode().Perm()&0o004 == 0 {
@@ -178,10 +197,16 @@ func TestProofSecrets(t *testing.T) {
 			}
 			scanned++
 			bytesScanned += int64(len(b))
+			if strings.Contains(string(b), canary.Core) {
+				canaryFiles++
+			}
 			if names := findMarkers(b, all); len(names) > 0 {
 				t.Errorf("world-readable %s (mode %o) holds secrets: %v", p, fi.Mode().Perm(), names)
 			}
 		})
+	}
+	if canaryFiles != 1 {
+		t.Errorf("the file scan found the canary in %d files, want 1 (/tmp/canary)", canaryFiles)
 	}
 	t.Logf("scanned %d world-readable files (%.1f MB) under /etc /var/lib/posse /var/log /tmp /run and %d other state files; %d secret holders", scanned, float64(bytesScanned)/1e6, stateFiles, len(holders))
 }

@@ -53,6 +53,8 @@ func NewGroupsScreen(w fyne.Window, br *Bridge) *GroupsScreen {
 		})
 	s.add = widget.NewSelectEntry(nil)
 	s.add.SetPlaceHolder(tr("username"))
+	// Offer at most 20 matching users: a menu of thousands is unusable.
+	s.add.OnChanged = func(q string) { s.add.SetOptions(matching(s.users, q, 20)) }
 	return s
 }
 
@@ -109,7 +111,7 @@ func (s *GroupsScreen) Reload() {
 		}
 		name := s.current().Name
 		s.groups, s.users = r.groups, r.users
-		s.add.SetOptions(s.users)
+		s.add.SetOptions(matching(s.users, s.add.Text, 20))
 		s.sel = -1
 		s.list.UnselectAll()
 		for i, g := range s.groups {
@@ -181,4 +183,19 @@ func (s *GroupsScreen) deleteGroup() {
 			s.Reload()
 		})
 	})
+}
+
+// matching returns up to n names containing q (case-insensitively).
+func matching(names []string, q string, n int) []string {
+	q = strings.ToLower(strings.TrimSpace(q))
+	var r []string
+	for _, u := range names {
+		if len(r) == n {
+			break
+		}
+		if strings.Contains(strings.ToLower(u), q) {
+			r = append(r, u)
+		}
+	}
+	return r
 }

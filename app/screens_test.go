@@ -96,7 +96,11 @@ func TestGroupsScreen(t *testing.T) {
 	s := sc.(*GroupsScreen)
 	golden(t, "groups.xml", w.Canvas())
 	s.list.Select(3) // partner
-	test.Type(s.add, "anna.mueller")
+	test.Type(s.add, "anna.m")
+	if got := matching(s.users, "anna.m", 20); len(got) != 1 || got[0] != "anna.mueller" {
+		t.Errorf("members offered for %q: %q", "anna.m", got)
+	}
+	test.Type(s.add, "ueller")
 	test.Tap(button(t, w.Canvas(), tr("Add member")))
 	gs, _ := f.Groups(t.Context())
 	if !contains(gs[3].Members, "anna.mueller") {

@@ -85,11 +85,23 @@ func Run(o Options) {
 	c := NewConnectScreen(w, a.Preferences(), dialReal)
 	c.OnConnected = func(br *Bridge) {
 		s := NewShell(w, br, o)
-		s.OnSwitchBox = func() {
-			br.Backend.Close()
-			w.SetTitle("Posse")
-			w.SetContent(c.Content())
+		leave := func(then func()) {
+			if !s.Busy() {
+				then()
+				return
+			}
+			confirm(w, tr("An apply is running"),
+				tr("The box finishes the apply (or rolls it back) on its own, but you will not see how it ends. Leave anyway?"),
+				tr("Leave"), then)
 		}
+		s.OnSwitchBox = func() {
+			leave(func() {
+				br.Backend.Close()
+				w.SetTitle("Posse")
+				w.SetContent(c.Content())
+			})
+		}
+		w.SetCloseIntercept(func() { leave(w.Close) })
 		w.SetContent(s.Content())
 		s.Open(o.Screen)
 	}

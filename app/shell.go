@@ -156,6 +156,12 @@ func (s *Shell) Open(id string) {
 	s.nav.Select(0)
 }
 
+// Busy reports whether leaving now would lose sight of a running apply.
+func (s *Shell) Busy() bool {
+	t, ok := s.screens["template"].(*TemplateScreen)
+	return ok && t.Applying()
+}
+
 // Items lists the ids of the offered screens, for tests.
 func (s *Shell) Items() []string {
 	ids := make([]string, len(s.items))

@@ -57,6 +57,8 @@ type TemplateScreen struct {
 	stepRows  map[int32]*widget.Label
 	outcome   *fyne.Container
 	planSteps int
+	// applying is set while an apply runs.
+	applying bool
 	content   fyne.CanvasObject
 }
 
@@ -146,6 +148,9 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 	t.content = container.NewBorder(container.NewVBox(heading(tr("Site template")), bar, file, t.status), nil, nil, nil, t.tabs)
 	return t.content
 }
+
+// Applying reports whether an apply is running.
+func (t *TemplateScreen) Applying() bool { return t.applying }
 
 // Reload does nothing: the template is read when opened.
 func (t *TemplateScreen) Reload() {}
@@ -377,11 +382,13 @@ func (t *TemplateScreen) Apply() {
 	t.progress.SetValue(0)
 	t.tabs.SelectIndex(2)
 	t.status.SetText(tr("Applying…"))
+	t.applying = true
 	onStep := func(ev client.Event) { t.br.ui(func() { t.step(ev) }) }
 	call(t.br, func(_ context.Context, be Backend) (api.ApplyResult, error) {
 		// An apply waits for its own result: no call timeout.
 		return be.Apply(context.Background(), data, secrets, onStep)
 	}, func(r api.ApplyResult, err error) {
+		t.applying = false
 		t.planBtn.Enable()
 		if err != nil {
 			t.status.SetText(tr("The apply did not finish."))

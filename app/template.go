@@ -59,7 +59,7 @@ type TemplateScreen struct {
 	planSteps int
 	// applying is set while an apply runs.
 	applying bool
-	content   fyne.CanvasObject
+	content  fyne.CanvasObject
 }
 
 // NewTemplateScreen builds the screen; file may be empty.

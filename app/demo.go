@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -348,24 +350,43 @@ func remove(list []string, s string) []string {
 	return out
 }
 
-// ImportUsers reads "username,given name,surname,email,groups" lines.
-func (d *Demo) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error) {
+// ImportUsers reads a CSV with the header line of the box's import
+// (username,given_name,surname,email,groups; groups separated by ";").
+func (d *Demo) ImportUsers(ctx context.Context, data []byte, dryRun bool) (api.ImportResult, error) {
 	var r api.ImportResult
-	for i, line := range strings.Split(strings.TrimSpace(string(csv)), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || (i == 0 && strings.HasPrefix(strings.ToLower(line), "username")) {
-			continue
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return r, invalid("the CSV file cannot be read: %v", err)
+	}
+	if len(recs) == 0 {
+		return r, invalid("the CSV file is empty: it needs a header line username,given_name,surname,email,groups")
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	if _, ok := col["username"]; !ok {
+		return r, invalid("line 1: the header has no username column: start the file with username,given_name,surname,email,groups")
+	}
+	for n, rec := range recs[1:] {
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
 		}
-		f := strings.Split(line, ",")
-		for len(f) < 5 {
-			f = append(f, "")
-		}
-		u := api.User{Username: strings.TrimSpace(f[0]), GivenName: strings.TrimSpace(f[1]), Surname: strings.TrimSpace(f[2]), Email: strings.TrimSpace(f[3])}
-		if g := strings.TrimSpace(f[4]); g != "" {
-			u.Groups = strings.Split(g, ";")
+		line := n + 2
+		u := api.User{Username: get("username"), GivenName: get("given_name"), Surname: get("surname"), Email: get("email")}
+		for _, g := range strings.Split(get("groups"), ";") {
+			if g = strings.TrimSpace(g); g != "" {
+				u.Groups = append(u.Groups, g)
+			}
 		}
 		if msg := CheckUsername(u.Username); msg != "" {
-			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s %s): %s", i+1, u.GivenName, u.Surname, msg))
+			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s): %s", line, u.Username, msg))
 			continue
 		}
 		if _, err := d.User(ctx, u.Username); err == nil {
@@ -378,7 +399,7 @@ func (d *Demo) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.Im
 		}
 		pw := GeneratePassword()
 		if err := d.CreateUser(ctx, u, pw, true); err != nil {
-			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s %s): %v", i+1, u.GivenName, u.Surname, err))
+			r.Problems = append(r.Problems, fmt.Sprintf("line %d (%s): %v", line, u.Username, err))
 			continue
 		}
 		r.Created = append(r.Created, u.Username)

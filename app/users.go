@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/daemon/api"
@@ -280,8 +281,23 @@ func (s *UsersScreen) DeleteUser(u api.User) {
 		})
 }
 
-// chooseCSV opens a CSV file and previews its import.
+// csvHeader is the header line the box's CSV import expects.
+const csvHeader = "username,given_name,surname,email,groups"
+
+// chooseCSV explains the file format, then opens a CSV file and previews
+// its import.
 func (s *UsersScreen) chooseCSV() {
+	format := widget.NewLabelWithStyle(csvHeader+"\nlena.weiss,Lena,Weiß,lena.weiss@example.de,lohn;alle",
+		fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	format.Selectable = true
+	body := container.NewVBox(
+		wrapped(tr("Choose a CSV file (for example saved from Excel or LibreOffice) whose first line names the columns; only username is required, several groups are separated by semicolons:")),
+		card("", format),
+		wrapped(tr("Nothing changes yet: you see first what the import would do.")))
+	confirmCustom(s.win, tr("Import users from a CSV file"), tr("Choose file…"), body, s.openCSV)
+}
+
+func (s *UsersScreen) openCSV() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
@@ -298,6 +314,7 @@ func (s *UsersScreen) chooseCSV() {
 		}
 		s.ImportCSV([]byte(b.String()))
 	}, s.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()
 }

@@ -190,7 +190,7 @@ func TestDisableAndDeleteAsk(t *testing.T) {
 func TestImportPreviewsDryRunFirst(t *testing.T) {
 	f := newFake(12)
 	s, w := usersScreen(t, f)
-	csv := "username,given name,surname,email,groups\nlena.weiss,Lena,Weiß,lena.weiss@mueller-partner.de,lohn\nAnna M,Anna,M,,\nanna.mueller,Anna,Müller,,\n"
+	csv := csvHeader + "\nlena.weiss,Lena,Weiß,lena.weiss@mueller-partner.de,lohn;alle\nAnna M,Anna,M,,\nanna.mueller,Anna,Müller,,\n"
 	s.ImportCSV([]byte(csv))
 	if !f.called("ImportUsers(dry)") || f.called("ImportUsers") {
 		t.Fatalf("calls %q: want only a dry run before confirming", f.calls)
@@ -204,8 +204,8 @@ func TestImportPreviewsDryRunFirst(t *testing.T) {
 	}
 	golden(t, "users_import_preview.xml", w.Canvas())
 	test.Tap(button(t, w.Canvas(), tr("Create users (%d)", 1)))
-	if _, err := f.User(t.Context(), "lena.weiss"); err != nil {
-		t.Fatal("import did not create the user")
+	if u, err := f.User(t.Context(), "lena.weiss"); err != nil || strings.Join(u.Groups, ",") != "lohn,alle" {
+		t.Fatalf("import did not create the user with her groups: %+v, %v", u, err)
 	}
 	if !hasText(w.Canvas(), "lena.weiss,") {
 		t.Error("the generated passwords are not shown")
@@ -263,4 +263,13 @@ func BenchmarkUserRowUpdate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s.updateRow(i%len(s.view), row)
 	}
+}
+
+func TestImportExplainsTheFormat(t *testing.T) {
+	_, w := usersScreen(t, newFake(3))
+	test.Tap(button(t, w.Canvas(), tr("Import CSV…")))
+	if !hasText(w.Canvas(), csvHeader) {
+		t.Error("the import does not show the header line it needs")
+	}
+	golden(t, "users_import_format.xml", w.Canvas())
 }

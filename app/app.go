@@ -96,6 +96,7 @@ func Run(o Options) {
 		}
 		s.OnSwitchBox = func() {
 			leave(func() {
+				s.Stop()
 				br.Backend.Close()
 				w.SetTitle("Posse")
 				w.SetContent(c.Content())
@@ -104,6 +105,7 @@ func Run(o Options) {
 		w.SetCloseIntercept(func() { leave(w.Close) })
 		w.SetContent(s.Content())
 		s.Open(o.Screen)
+		s.StartRefresh()
 	}
 	demo := func() {
 		d := NewDemo(o.DemoUsers)

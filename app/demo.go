@@ -92,6 +92,9 @@ func NewDemo(n int) *Demo {
 			d.groups[g].Members = append(d.groups[g].Members, name)
 		}
 	}
+	if u := d.users["anna.mueller"]; u != nil {
+		u.Aliases = []string{"anna@mueller-partner.de", "bewerbung@mueller-partner.de"}
+	}
 	d.shares = []api.Share{
 		{Name: "Ablage", Path: "/srv/posse/shares/ablage", Description: "Gemeinsame Ablage", Read: []string{"alle"}, Write: []string{"alle"}, RecycleBin: true},
 		{Name: "Buchhaltung", Path: "/srv/posse/shares/buchhaltung", Description: "Mandantenbuchhaltung", Read: []string{"partner"}, Write: []string{"buchhaltung"}, RecycleBin: true},

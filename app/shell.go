@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -35,6 +37,41 @@ type Shell struct {
 	current string
 	// OnSwitchBox is called when the person wants another box.
 	OnSwitchBox func()
+	stop        chan struct{}
+}
+
+// refreshEvery is how often the dashboard reloads while it is shown.
+const refreshEvery = 30 * time.Second
+
+// StartRefresh reloads the dashboard every refreshEvery while it is
+// shown, until Stop.
+func (s *Shell) StartRefresh() {
+	s.stop = make(chan struct{})
+	stop := s.stop
+	go func() {
+		t := time.NewTicker(refreshEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				fyne.Do(func() {
+					if d, ok := s.screens["dashboard"]; ok && s.current == "dashboard" {
+						d.Reload()
+					}
+				})
+			}
+		}
+	}()
+}
+
+// Stop ends the periodic refresh.
+func (s *Shell) Stop() {
+	if s.stop != nil {
+		close(s.stop)
+		s.stop = nil
+	}
 }
 
 // NewShell builds the main window's content for a connected box.

@@ -224,9 +224,12 @@ func (s *UsersScreen) showDetail() {
 	form := widget.NewForm(
 		widget.NewFormItem(tr("Username"), widget.NewLabel(u.Username)),
 		widget.NewFormItem(tr("Mail"), email),
-		widget.NewFormItem(tr("Groups"), wrapped(groups)),
-		widget.NewFormItem(tr("Status"), widget.NewLabel(status)),
 	)
+	if len(u.Aliases) > 0 {
+		form.Append(tr("Also receives"), wrapped(strings.Join(u.Aliases, ", ")))
+	}
+	form.Append(tr("Groups"), wrapped(groups))
+	form.Append(tr("Status"), widget.NewLabel(status))
 	user := *u
 	edit := widget.NewButtonWithIcon(tr("Edit…"), theme.DocumentCreateIcon(), func() { s.EditUser(user) })
 	grp := widget.NewButtonWithIcon(tr("Groups…"), theme.ListIcon(), func() { s.EditGroups(user) })

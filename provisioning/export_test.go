@@ -1,4 +1,4 @@
-package main
+package provisioning_test
 
 import (
 	"bytes"
@@ -6,20 +6,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
 // TestWriteTemplateRoundTrip: an exported template loads back to the same
 // site, holds no secret values and leaves out empty optional keys.
 func TestWriteTemplateRoundTrip(t *testing.T) {
-	s, err := site.Load("../../examples/small-office.yaml")
+	s, err := site.Load("../examples/small-office.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Site.Name = "yes" // a value YAML would read as a boolean if unquoted
 	s.Groups[0].Description = "10"
 	var buf bytes.Buffer
-	if err := writeTemplate(&buf, s); err != nil {
+	if err := provisioning.WriteTemplate(&buf, s); err != nil {
 		t.Fatal(err)
 	}
 	back, err := site.Parse("exported.yaml", buf.Bytes())

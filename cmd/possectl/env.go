@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 
 	"github.com/posse-project/posse/internal/execx"
@@ -16,7 +15,7 @@ import (
 func boxEnv(ctx context.Context, root string, secrets host.Secrets) (*host.Env, func(), error) {
 	env := &host.Env{Root: "/", Secrets: secrets, StateDir: host.DefaultStateDir}
 	env.Hostname, _ = os.Hostname()
-	env.IP = primaryIP()
+	env.IP = host.PrimaryIP()
 	if root != "" {
 		env.Root = root
 		env.Offline = true
@@ -32,24 +31,4 @@ func boxEnv(ctx context.Context, root string, secrets host.Secrets) (*host.Env, 
 	env.Units = units
 	env.Runner = execx.New()
 	return env, func() { units.Close() }, nil
-}
-
-// primaryIP returns the first global IPv4 address of the box, or "".
-func primaryIP() string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return ""
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
-				return n.IP.String()
-			}
-		}
-	}
-	return ""
 }

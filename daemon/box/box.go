@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -68,7 +67,7 @@ func New(bus *dbus.Conn) *Box {
 
 // env is the environment for reading and changing the box.
 func (b *Box) env(secrets host.Secrets) *host.Env {
-	e := &host.Env{Root: b.Root, StateDir: b.StateDir, Secrets: secrets, Hostname: b.hostname(), IP: primaryIP()}
+	e := &host.Env{Root: b.Root, StateDir: b.StateDir, Secrets: secrets, Hostname: b.hostname(), IP: host.PrimaryIP()}
 	if e.Root == "" {
 		e.Root = "/"
 	}
@@ -234,26 +233,6 @@ func (b *Box) realEnv(ctx context.Context, secrets host.Secrets) (*host.Env, fun
 	env.Units = units
 	env.Runner = execx.New()
 	return env, units.Close, nil
-}
-
-// primaryIP returns the first global IPv4 address of the box, or "".
-func primaryIP() string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return ""
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
-				return n.IP.String()
-			}
-		}
-	}
-	return ""
 }
 
 // invalid marks err as the caller's mistake.

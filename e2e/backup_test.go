@@ -311,11 +311,12 @@ func TestBackupPerformance(t *testing.T) {
 	}
 	tb := harness.Box(t, "bench")
 	setUpBackup(t, tb)
-	// 30 incompressible files of 5 MB, 4000 text files of 16 KB
-	// (base64, compressible), in nested folders.
+	// About 1 GB, the issue's figure: 180 incompressible files of 5 MB
+	// (scans), 8000 text files of 16 KB (base64, compressible), in nested
+	// folders.
 	tb.MustRun(t, "sh", "-c", `set -e; cd `+backupShare+`
-for d in 1 2 3; do mkdir -p big$d; for i in $(seq 1 10); do head -c 5000000 /dev/urandom > big$d/scan$i.pdf; done; done
-for d in $(seq 1 40); do mkdir -p docs/$d; for i in $(seq 1 100); do head -c 12000 /dev/urandom | base64 > docs/$d/brief$i.txt; done; done`)
+for d in 1 2 3; do mkdir -p big$d; for i in $(seq 1 60); do head -c 5000000 /dev/urandom > big$d/scan$i.pdf; done; done
+for d in $(seq 1 80); do mkdir -p docs/$d; for i in $(seq 1 100); do head -c 12000 /dev/urandom | base64 > docs/$d/brief$i.txt; done; done`)
 	size := strings.Fields(tb.MustRun(t, "du", "-sb", backupShare))[0]
 	timed := func(what string, argv ...string) string {
 		start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -219,17 +220,22 @@ func (s *UsersScreen) showDetail() {
 	if groups == "" {
 		groups = tr("none")
 	}
-	email := widget.NewLabel(u.Email)
-	email.Selectable = true
-	form := widget.NewForm(
-		widget.NewFormItem(tr("Username"), widget.NewLabel(u.Username)),
-		widget.NewFormItem(tr("Mail"), email),
-	)
-	if len(u.Aliases) > 0 {
-		form.Append(tr("Also receives"), wrapped(strings.Join(u.Aliases, ", ")))
+	// Caption above value: addresses get the panel's full width.
+	fields := container.NewVBox()
+	field := func(caption, value string) {
+		c := widget.NewLabelWithStyle(caption, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		c.SizeName = theme.SizeNameCaptionText
+		v := wrapped(value)
+		v.Selectable = true
+		fields.Add(container.New(layout.NewCustomPaddedVBoxLayout(0), c, v))
 	}
-	form.Append(tr("Groups"), wrapped(groups))
-	form.Append(tr("Status"), widget.NewLabel(status))
+	field(tr("Username"), u.Username)
+	field(tr("Mail"), u.Email)
+	if len(u.Aliases) > 0 {
+		field(tr("Also receives"), strings.Join(u.Aliases, ", "))
+	}
+	field(tr("Groups"), groups)
+	field(tr("Status"), status)
 	user := *u
 	edit := widget.NewButtonWithIcon(tr("Edit…"), theme.DocumentCreateIcon(), func() { s.EditUser(user) })
 	grp := widget.NewButtonWithIcon(tr("Groups…"), theme.ListIcon(), func() { s.EditGroups(user) })
@@ -243,7 +249,7 @@ func (s *UsersScreen) showDetail() {
 	del := widget.NewButtonWithIcon(tr("Delete…"), theme.DeleteIcon(), func() { s.DeleteUser(user) })
 	del.Importance = widget.DangerImportance
 	s.detail.Add(heading(u.DisplayName))
-	s.detail.Add(form)
+	s.detail.Add(fields)
 	s.detail.Add(container.NewGridWithColumns(2, edit, grp, pw, lock))
 	s.detail.Add(widget.NewSeparator())
 	s.detail.Add(container.NewHBox(del))

@@ -154,8 +154,11 @@ func (d *Demo) Health(ctx context.Context, service string) ([]api.ServiceStatus,
 	return s.Services, nil
 }
 
-// Validate finds no problems: the app checks templates locally first.
+// Validate finds a problem in a template containing "demo-invalid".
 func (d *Demo) Validate(ctx context.Context, template []byte, secrets map[string]string) ([]api.Problem, error) {
+	if strings.Contains(string(template), "demo-invalid") {
+		return []api.Problem{{Path: "site.name", Line: 8, Column: 9, Message: "the box already serves another site", Hint: "export the box's template and change that one"}}, nil
+	}
 	return nil, nil
 }
 

@@ -205,6 +205,21 @@ func exampleCopy(t *testing.T, withSecrets bool) string {
 	return filepath.Join(dir, "small-office.yaml")
 }
 
+func TestTemplateShowsTheBoxsProblems(t *testing.T) {
+	f := newFake(3)
+	sc, _ := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
+	s := sc.(*TemplateScreen)
+	s.Open(exampleCopy(t, true))
+	s.data = append(s.data, []byte("\n# demo-invalid\n")...)
+	test.Tap(s.planBtn)
+	if len(s.problems) != 1 || s.problems[0].Line != 8 || s.marked != 7 {
+		t.Fatalf("the box's problem is not listed and shown: %+v, marked row %d", s.problems, s.marked)
+	}
+	if s.planSteps != 0 || !s.applyBtn.Disabled() {
+		t.Error("a template the box refused can be applied")
+	}
+}
+
 func TestTemplateNeedsItsSecrets(t *testing.T) {
 	f := newFake(3)
 	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })

@@ -306,19 +306,43 @@ func (t *TemplateScreen) JumpTo(line int) {
 	t.source.Refresh()
 }
 
-// Preview asks the box for the plan and shows it grouped by service.
+// Preview has the box check the template (it knows what is installed and
+// what exists), then asks for the plan and shows it grouped by service.
 func (t *TemplateScreen) Preview() {
 	data, secrets := t.data, t.secrets
 	t.status.SetText(tr("Asking the box for the plan…"))
-	call(t.br, func(ctx context.Context, be Backend) (api.PlanResult, error) { return be.Plan(ctx, data, secrets) },
-		func(r api.PlanResult, err error) {
-			if err != nil {
-				t.status.SetText(tr("No plan."))
-				showError(t.win, tr("Cannot make the plan"), err)
-				return
+	type answer struct {
+		problems []api.Problem
+		plan     api.PlanResult
+	}
+	call(t.br, func(ctx context.Context, be Backend) (answer, error) {
+		var a answer
+		var err error
+		if a.problems, err = be.Validate(ctx, data, secrets); err != nil || len(a.problems) > 0 {
+			return a, err
+		}
+		a.plan, err = be.Plan(ctx, data, secrets)
+		return a, err
+	}, func(a answer, err error) {
+		switch {
+		case err != nil:
+			t.status.SetText(tr("No plan."))
+			showError(t.win, tr("Cannot make the plan"), err)
+		case len(a.problems) > 0:
+			t.problems = t.problems[:0]
+			for _, p := range a.problems {
+				t.problems = append(t.problems, site.Problem{File: t.file, Line: int(p.Line), Col: int(p.Column), Path: p.Path, Message: p.Message, Hint: p.Hint})
 			}
-			t.showPlan(r)
-		})
+			t.empty.Hide()
+			t.list.UnselectAll()
+			t.list.Refresh()
+			t.list.Select(0)
+			t.tabs.SelectIndex(0)
+			t.status.SetText(tr("The box found %d problems: select one to see its line.", len(a.problems)))
+		default:
+			t.showPlan(a.plan)
+		}
+	})
 }
 
 func (t *TemplateScreen) showPlan(r api.PlanResult) {

@@ -35,19 +35,22 @@ func ExportParts(only []string) (map[string]bool, error) {
 // Export builds a template from the live box — the directory's users and
 // groups, the shares and homes in the Samba configuration, the mail setup —
 // starting from the applied site's identity and backup settings. Passwords
-// are ${secret:NAME} references.
-func Export(ctx context.Context, applied *site.Site, env *host.Env, parts map[string]bool) (*site.Site, error) {
+// are ${secret:NAME} references. d is an open directory connection, or nil
+// to open one as the admin with env's secrets.
+func Export(ctx context.Context, applied *site.Site, env *host.Env, d directory.Directory, parts map[string]bool) (*site.Site, error) {
 	out := &site.Site{Version: site.Version, Site: applied.Site, Directory: applied.Directory, Backup: applied.Backup}
 	if parts["directory"] {
-		conn, err := directory.ConnFor(applied, env)
-		if err != nil {
-			return nil, err
+		if d == nil {
+			conn, err := directory.ConnFor(applied, env)
+			if err != nil {
+				return nil, err
+			}
+			d, err = directory.OpenEnv(ctx, env, conn)
+			if err != nil {
+				return nil, fmt.Errorf("cannot read the directory: %w", err)
+			}
+			defer d.Close()
 		}
-		d, err := directory.OpenEnv(ctx, env, conn)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the directory: %w", err)
-		}
-		defer d.Close()
 		ex, err := directory.Export(ctx, d, applied.Site.Domain)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the directory: %w", err)

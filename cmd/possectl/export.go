@@ -49,7 +49,7 @@ from the last applied template, and --only picks parts.`,
 				return err
 			}
 			defer cleanup()
-			out, err := provisioning.Export(ctx, applied, env, parts)
+			out, err := provisioning.Export(ctx, applied, env, nil, parts)
 			if err != nil {
 				return err
 			}

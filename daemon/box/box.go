@@ -177,40 +177,87 @@ func (b *Box) unitStates(ctx context.Context, svcs []svcUnit) []api.ServiceStatu
 	return out
 }
 
-// Health implements daemon.Backend: unit states, and for the directory its
-// full probe (LDAPS bind, DNS, Kerberos).
+// Health implements daemon.Backend: for each service the site runs, the
+// state of its main units and the service's own full health probe (the
+// same probes as 'possectl status --direct'); services without a main unit
+// (files, backup) report their probe alone.
 func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, error) {
 	s, store, err := b.applied()
 	if err != nil {
 		return nil, err
 	}
+	svcs := siteServices(s)
+	probed := map[string]error{}
+	probe := func(name string) error {
+		if err, ok := probed[name]; ok {
+			return err
+		}
+		err := b.probe(ctx, s, store, name)
+		probed[name] = err
+		return err
+	}
 	var out []api.ServiceStatus
-	for _, r := range b.unitStates(ctx, siteServices(s)) {
+	for _, r := range b.unitStates(ctx, svcs) {
 		if service != "" && r.Name != service {
 			continue
 		}
-		if r.Name == directory.Name && r.Healthy {
-			if err := b.probeDirectory(ctx, s, store); err != nil {
+		if r.Healthy {
+			if err := probe(r.Name); err != nil {
 				r.Healthy, r.Detail = false, err.Error()
 			}
 		}
 		out = append(out, r)
 	}
+	for _, name := range unitlessServices(s) {
+		if service != "" && name != service {
+			continue
+		}
+		r := api.ServiceStatus{Name: name, State: "n/a", Healthy: true}
+		if err := probe(name); err != nil {
+			r.Healthy, r.Detail = false, err.Error()
+		}
+		out = append(out, r)
+	}
 	if service != "" && len(out) == 0 {
-		return nil, fmt.Errorf("service %q: %w (this site runs %s)", service, daemon.ErrNotFound, names(siteServices(s)))
+		all := names(svcs)
+		if extra := unitlessServices(s); len(extra) > 0 {
+			all += ", " + strings.Join(extra, ", ")
+		}
+		return nil, fmt.Errorf("service %q: %w (this site runs %s)", service, daemon.ErrNotFound, all)
 	}
 	return out, nil
 }
 
-// probeDirectory runs the directory's full health probe, which needs
-// systemd and the command runner.
-func (b *Box) probeDirectory(ctx context.Context, s *site.Site, store *site.Store) error {
-	env, closeEnv, err := b.realEnv(ctx, store)
-	if err != nil {
+// unitlessServices are the services of the site that have no main unit of
+// their own.
+func unitlessServices(s *site.Site) []string {
+	var out []string
+	if len(s.Shares) > 0 || s.Homes.Enabled {
+		out = append(out, "files")
+	}
+	if s.Backup != nil {
+		out = append(out, "backup")
+	}
+	return out
+}
+
+// probe runs the named service's health probe, which needs systemd and the
+// command runner.
+func (b *Box) probe(ctx context.Context, s *site.Site, store *site.Store, name string) error {
+	for _, svc := range b.services() {
+		hc, ok := svc.(provisioning.HealthChecker)
+		if !ok || svc.Name() != name {
+			continue
+		}
+		env, closeEnv, err := b.realEnv(ctx, store)
+		if err != nil {
+			return err
+		}
+		defer closeEnv()
+		_, err = hc.Health(ctx, s, env)
 		return err
 	}
-	defer closeEnv()
-	return directory.Probe(ctx, env, b.connSpec(s))
+	return nil
 }
 
 func names(ss []svcUnit) string {

@@ -212,15 +212,32 @@ func (p *progressFunc) StepDone(i, n int, s plan.Step, d time.Duration, err erro
 
 func (p *progressFunc) RollbackDone(string, []string, error) {}
 
-// Export implements daemon.Backend: the template last applied, with secret
-// references and never their values.
-func (b *Box) Export(context.Context) ([]byte, error) {
-	env := b.env(nil)
-	raw, err := os.ReadFile(env.State(provisioning.AppliedSiteFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, mark(daemon.ErrNotAvailable, errNoSite)
+// Export implements daemon.Backend: the live box as a site template — users
+// and groups from the directory, shares and homes from the Samba
+// configuration, the mail setup — with the applied site's identity and
+// backup settings; secrets are references, never values.
+func (b *Box) Export(ctx context.Context) ([]byte, error) {
+	d, s, err := b.directory(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return raw, err
+	_, kept, err := b.applied()
+	if err != nil {
+		return nil, err
+	}
+	parts, err := provisioning.ExportParts(nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := provisioning.Export(ctx, s, b.env(kept), d, parts)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := provisioning.WriteTemplate(&buf, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Shares implements daemon.Backend from the applied site.

@@ -70,7 +70,12 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 	}
 	s.files = widget.NewList(func() int { return len(s.entries) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, widget.NewIcon(theme.FolderIcon()), widget.NewLabel("1000.0 MB"), widget.NewLabel("name"))
+			size := widget.NewLabel("1000.0 MB")
+			size.Alignment = fyne.TextAlignTrailing
+			name := widget.NewLabel("name")
+			name.Truncation = fyne.TextTruncateEllipsis
+			right := newColumns([]float32{1, 1.3}, size, widget.NewLabel("20.11.2026 16:42"))
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.FolderIcon()), sized(right, 260, 0), name)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			e := s.entries[i]
@@ -81,7 +86,13 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 				icon, size = theme.FolderIcon(), ""
 			}
 			c.Objects[1].(*widget.Icon).SetResource(icon)
-			c.Objects[2].(*widget.Label).SetText(size)
+			right := c.Objects[2].(*fyne.Container).Objects[0].(*fyne.Container)
+			right.Objects[0].(*widget.Label).SetText(size)
+			when := ""
+			if t, err := time.Parse(time.RFC3339, e.ModTime); err == nil {
+				when = t.Local().Format("02.01.2006 15:04")
+			}
+			right.Objects[1].(*widget.Label).SetText(when)
 		})
 	s.files.OnSelected = func(i widget.ListItemID) {
 		if s.entries[i].Type == "dir" {

@@ -208,7 +208,15 @@ func (s *Shell) Items() []string {
 	return ids
 }
 
+// focuser is a screen with a field to type into right away.
+type focuser interface{ firstFocus() fyne.Focusable }
+
 func (s *Shell) show(id string) {
+	defer func() {
+		if f, ok := s.screens[id].(focuser); ok && s.win != nil {
+			s.win.Canvas().Focus(f.firstFocus())
+		}
+	}()
 	sc, ok := s.screens[id]
 	if !ok {
 		for _, it := range s.items {

@@ -56,3 +56,19 @@ func TestShellTitleNamesBoxAndDemo(t *testing.T) {
 		t.Errorf("title = %q", got)
 	}
 }
+
+func TestShellFocusesUserSearch(t *testing.T) {
+	test.NewTempApp(t)
+	w := window(t, nil, 1024, 700)
+	s := NewShell(w, newBridge(newFake(12)), Options{})
+	w.SetContent(s.Content())
+	s.Open("users")
+	u := s.screens["users"].(*UsersScreen)
+	if w.Canvas().Focused() != u.search {
+		t.Fatal("the user search is not focused when the screen opens")
+	}
+	test.Type(w.Canvas().Focused(), "koch")
+	if len(u.view) != 1 {
+		t.Errorf("typing right away shows %d users", len(u.view))
+	}
+}

@@ -81,6 +81,9 @@ func (s *UsersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	o.(*userRow).set(u.DisplayName, u.Username, u.Email, u.Disabled)
 }
 
+// firstFocus is the search: typing a name finds the person.
+func (s *UsersScreen) firstFocus() fyne.Focusable { return s.search }
+
 // Content returns the screen's widget tree.
 func (s *UsersScreen) Content() fyne.CanvasObject {
 	if s.content != nil {

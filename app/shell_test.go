@@ -67,7 +67,7 @@ func TestShellFocusesUserSearch(t *testing.T) {
 	if w.Canvas().Focused() != u.search {
 		t.Fatal("the user search is not focused when the screen opens")
 	}
-	test.Type(w.Canvas().Focused(), "koch")
+	test.Type(w.Canvas().Focused(), "meier")
 	if len(u.view) != 1 {
 		t.Errorf("typing right away shows %d users", len(u.view))
 	}

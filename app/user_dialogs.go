@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -286,16 +287,26 @@ func (s *UsersScreen) showSheet(title string, u api.User, password string, mustC
 				return
 			}
 			defer w.Close()
-			if _, err := w.Write([]byte(sheet)); err != nil {
+			if _, err := w.Write([]byte(sheetHTML(sheet))); err != nil {
 				showError(s.win, tr("Cannot save the sheet"), err)
 			}
 		}, s.win)
-		d.SetFileName(u.Username + ".txt")
-		d.SetFilter(storage.NewExtensionFileFilter([]string{".txt"}))
+		d.SetFileName(u.Username + ".html")
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".html"}))
 		d.Show()
 	})
 	body := container.NewVBox(warn, card("", text), container.NewHBox(copyPw, copySheet, save))
 	d := dialog.NewCustom(title, tr("Close"), body, s.win)
 	d.Resize(fyne.NewSize(640, 0))
 	d.Show()
+}
+
+// sheetHTML wraps the onboarding sheet in a page that prints on one A4
+// sheet from any browser; the first line is the heading.
+func sheetHTML(sheet string) string {
+	title, body, _ := strings.Cut(sheet, "\n")
+	esc := html.EscapeString
+	return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title>\n" +
+		"<style>body{font-family:sans-serif;margin:2cm}pre{font-size:14pt;line-height:1.5}</style></head>\n" +
+		"<body><h1>" + esc(title) + "</h1>\n<pre>" + esc(strings.TrimLeft(body, "\n")) + "</pre></body></html>\n"
 }

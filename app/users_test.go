@@ -106,6 +106,9 @@ func TestAddUserFlow(t *testing.T) {
 	if got := fyne.CurrentApp().Clipboard().Content(); len(got) != f.pwLen["lena.weiss"] || !strings.Contains(s.sheet, got) {
 		t.Errorf("copied %q, not the password on the sheet", got)
 	}
+	if h := sheetHTML(s.sheet); !strings.Contains(h, "<h1>Your account, Lena Weiß</h1>") || !strings.Contains(h, `\\server.mueller-partner.lan\Lohn`) {
+		t.Errorf("printable sheet:\n%s", h)
+	}
 	if s.sel != "lena.weiss" {
 		t.Errorf("selected %q after adding", s.sel)
 	}

@@ -125,12 +125,11 @@ func TestPackage(t *testing.T) {
 		t.Skip(why)
 	}
 	const template, secrets = "../examples/minimal.yaml", "../examples/minimal.secrets.yaml"
-	dir := t.TempDir()
 	start := time.Now()
-	newDeb := buildDeb(t, dir, "")
+	newDeb := buildDeb(t, t.TempDir(), "")
 	newVersion := debVersion(newDeb)
 	oldVersion := newVersion + "~prev" // sorts before newVersion
-	oldDeb := buildDeb(t, dir, oldVersion)
+	oldDeb := buildDeb(t, t.TempDir(), oldVersion)
 	t.Logf("built posse %s and %s in %.1fs", oldVersion, newVersion, time.Since(start).Seconds())
 	if st, err := os.Stat(newDeb); err == nil {
 		t.Logf("package size: %.1f MB", float64(st.Size())/1e6)

@@ -14,7 +14,8 @@
 #   abc1234, dev      → 0.0.0~git<commits>.<hash> (untagged: older than any release)
 #   a -dirty suffix   → +dirty (or .dirty after a + or ~git)
 # POSSE_DEB_VERSION overrides the derived version (the e2e test builds two
-# versions of the same binaries this way). See docs/packaging.md.
+# versions of the same binaries this way). Other versions of the packages in
+# the output directory are removed. See docs/packaging.md.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -137,7 +138,8 @@ nfpm() { go run github.com/goreleaser/nfpm/v2/cmd/nfpm "$@"; }
 built=()
 pkg() { # config name
   local deb="$out/$2_${POSSE_DEB_VERSION}_amd64.deb"
-  rm -f "$deb"
+  # one version of each package in $out, so that bin/posse_*.deb is one file
+  rm -f "$out/$2"_*_amd64.deb
   nfpm package --config "$1" --packager deb --target "$deb" >&2
   built+=("$deb")
 }

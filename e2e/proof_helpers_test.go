@@ -106,13 +106,15 @@ func startProcSampler(markers []marker, boxPID int, interval time.Duration) *pro
 		boxProcs: map[string]bool{}, allProcs: map[string]bool{}, started: time.Now()}
 	go func() {
 		defer close(s.done)
+		tick := time.NewTicker(s.interval) // a slow sample drops ticks
+		defer tick.Stop()
 		for {
 			s.sample()
 			select {
 			case <-s.stop:
 				s.sample()
 				return
-			case <-time.After(s.interval):
+			case <-tick.C:
 			}
 		}
 	}()

@@ -5,6 +5,7 @@
 #   posse-desktop_<version>_amd64.deb  the Posse app (skipped with --no-gui)
 #
 # usage: scripts/deb.sh [--no-gui] [--bin DIR] [--out DIR] [VERSION]
+#        scripts/deb.sh --print-version [VERSION]
 #
 # VERSION is the git version (make passes `git describe --tags --always
 # --dirty`); the Debian version is derived from it:
@@ -21,14 +22,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 gui=1
+print=0
 bin=bin
 out=bin
 while (($#)); do
   case "$1" in
     --no-gui) gui=0 ;;
+    --print-version) print=1 ;;
     --bin) bin=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "deb: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -67,6 +70,10 @@ debversion() {
 }
 
 export POSSE_DEB_VERSION=${POSSE_DEB_VERSION:-$(debversion "$gitversion")}
+if ((print)); then
+  echo "$POSSE_DEB_VERSION"
+  exit 0
+fi
 export POSSE_MAINTAINER=${POSSE_MAINTAINER:-"Posse project <posse@posse-project.invalid>"}
 export POSSE_LICENSE=${POSSE_LICENSE:-"unlicensed"}
 # Reproducible: file times and the changelog date are the last commit's.

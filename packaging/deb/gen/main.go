@@ -74,7 +74,9 @@ func help(bin string, args ...string) string {
 	return e.String()
 }
 
-var commandLine = regexp.MustCompile(`^  (\S+)\s{2,}\S`)
+// commandLine is a line of "Available Commands:"; cobra pads the names to
+// the longest one, which gets a single space.
+var commandLine = regexp.MustCompile(`^  (\S+)(?:\s|$)`)
 
 // subcommands lists the commands under "Available Commands:".
 func subcommands(h string) []string {

@@ -507,6 +507,9 @@ func (d *Demo) SetShare(ctx context.Context, s api.Share) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s.Path == "" {
+		s.Path = "/srv/posse/shares/" + strings.ToLower(s.Name)
+	}
 	if !strings.HasPrefix(s.Path, "/srv/") {
 		return invalid("share path must be inside /srv")
 	}

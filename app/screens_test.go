@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 )
@@ -123,6 +124,29 @@ func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
 	f := newFake(1)
 	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
 	sc.(*SharesScreen).edit(api.Share{}, true)
+	var path *widget.Entry
+	for _, o := range all(w.Canvas()) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == "/srv/posse/shares/projekte" {
+			path = e
+		}
+	}
+	if path == nil {
+		t.Fatal("no folder field")
+	}
+	test.Type(path, "/home/akten")
+	for _, o := range all(w.Canvas()) { // go to another field: this one shows its error
+		if e, ok := o.(*widget.Entry); ok && e != path && e.Visible() {
+			w.Canvas().Focus(path)
+			test.Tap(e)
+			break
+		}
+	}
+	if err := path.Validate(); err == nil || !strings.Contains(err.Error(), "/srv") {
+		t.Errorf("a folder outside /srv is accepted (%v)", err)
+	}
+	if !button(t, w.Canvas(), tr("Save")).Disabled() {
+		t.Error("the share can be saved with a folder outside /srv")
+	}
 	golden(t, "shares_new.xml", w.Canvas())
 }
 

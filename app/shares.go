@@ -105,8 +105,8 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 	write.SetText(strings.Join(sh.Write, ", "))
 	name.Validator = validator(required)
 	path.Validator = validator(func(p string) string {
-		if !strings.HasPrefix(p, "/srv/") {
-			return tr("The folder must be inside /srv, for example /srv/posse/shares/projekte.")
+		if p != "" && !strings.HasPrefix(p, "/srv/") { // empty: the default folder
+			return tr("Use a folder inside /srv.")
 		}
 		return ""
 	})
@@ -122,7 +122,7 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 		title = tr("New share")
 	}
 	d := dialog.NewForm(title, tr("Save"), tr("Cancel"), []*widget.FormItem{
-		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Folder"), path), widget.NewFormItem(tr("Description (optional)"), desc),
+		widget.NewFormItem(tr("Name"), name), &widget.FormItem{Text: tr("Folder"), Widget: path, HintText: tr("Inside /srv; leave it empty for /srv/posse/shares/NAME")}, widget.NewFormItem(tr("Description (optional)"), desc),
 		widget.NewFormItem(tr("Groups that read and write"), write), widget.NewFormItem(tr("Groups that only read"), read), widget.NewFormItem("", bin),
 	}, func(ok bool) {
 		if !ok {

@@ -157,6 +157,9 @@ func (t *TemplateScreen) Reload() {}
 
 // Open loads and validates file; reading happens off the UI goroutine.
 func (t *TemplateScreen) Open(file string) {
+	if file != t.file {
+		t.secretsFile = "" // another template: look for its own secrets
+	}
 	t.file, t.given = file, nil
 	t.path.SetText(filepath.Base(file))
 	t.status.SetText(tr("Checking…"))

@@ -92,20 +92,12 @@ itself, --direct applies in this process without possed (for recovery).`,
 func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
 	ctx := c.Context()
 	out := c.OutOrStdout()
-	raw, secrets, err := readTemplate(file, f.secrets)
+	d, err := planThroughDaemon(ctx, file, f)
 	if err != nil {
 		return err
 	}
-	defer clear(secrets)
-	cl, err := dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	p, err := cl.Plan(ctx, raw, secrets)
-	if err != nil {
-		return daemonError(err, "plan a site", groupAdmin)
-	}
+	defer d.close()
+	p := d.plan
 	if _, err := io.WriteString(out, p.Text); err != nil {
 		return err
 	}
@@ -125,7 +117,7 @@ func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
 	var planned plan.Plan
 	json.Unmarshal([]byte(p.JSON), &planned) // only for the step labels
 	progress := &eventPrinter{text: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))), plan: &planned}
-	res, err := cl.Apply(ctx, raw, secrets, progress.event)
+	res, err := d.cl.Apply(ctx, d.raw, d.secrets, progress.event)
 	if err != nil {
 		return daemonError(err, "apply a site", groupAdmin)
 	}

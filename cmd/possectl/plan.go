@@ -7,6 +7,8 @@ import (
 	"os"
 	"regexp"
 
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -73,21 +75,12 @@ With --root DIR the files are rendered under DIR on this machine instead.`,
 
 // daemonPlan asks possed for the plan and prints it.
 func daemonPlan(c *cobra.Command, file string, f *siteFlags) error {
-	ctx := c.Context()
-	raw, secrets, err := readTemplate(file, f.secrets)
+	d, err := planThroughDaemon(c.Context(), file, f)
 	if err != nil {
 		return err
 	}
-	defer clear(secrets)
-	cl, err := dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	r, err := cl.Plan(ctx, raw, secrets)
-	if err != nil {
-		return daemonError(err, "plan a site", groupAdmin)
-	}
+	defer d.close()
+	r := d.plan
 	if f.json {
 		_, err = io.WriteString(c.OutOrStdout(), r.JSON)
 	} else {
@@ -156,4 +149,38 @@ func printPlan(w io.Writer, p *plan.Plan, asJSON bool) error {
 		return plan.WriteJSON(w, p)
 	}
 	return plan.WriteText(w, p)
+}
+
+// daemonPlanned is a plan possed made, with what applying it needs.
+type daemonPlanned struct {
+	cl      *client.Client
+	raw     []byte
+	secrets map[string]string
+	plan    api.PlanResult
+}
+
+// close releases the connection and clears the secrets from memory.
+func (d *daemonPlanned) close() {
+	d.cl.Close()
+	clear(d.secrets)
+}
+
+// planThroughDaemon reads the template and the secrets it references,
+// connects to possed and asks it for the plan.
+func planThroughDaemon(ctx context.Context, file string, f *siteFlags) (*daemonPlanned, error) {
+	raw, secrets, err := readTemplate(file, f.secrets)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := dial(ctx)
+	if err != nil {
+		clear(secrets)
+		return nil, err
+	}
+	d := &daemonPlanned{cl: cl, raw: raw, secrets: secrets}
+	if d.plan, err = cl.Plan(ctx, raw, secrets); err != nil {
+		d.close()
+		return nil, daemonError(err, "plan a site", groupAdmin)
+	}
+	return d, nil
 }

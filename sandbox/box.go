@@ -34,6 +34,13 @@ type UpOptions struct {
 	BootTimeout time.Duration
 	// Progress receives image build output and boot messages (may be nil).
 	Progress io.Writer
+	// Network puts the box on a lab network of that name (the rules of box
+	// names apply): boxes with the same Network share one L2 segment and
+	// reach each other, addresses come from the segment's /24 (.2, .3, …),
+	// and the host reaches every box as before (it is .1 on the segment).
+	// The network is created with its first box and removed with its last.
+	// Empty: the box gets a /24 of its own, reachable from the host only.
+	Network string
 }
 
 // DownOptions tune Down.
@@ -62,10 +69,13 @@ func (b *Box) Name() string { return b.st.Name }
 func (b *Box) PID() int { return b.st.PID }
 
 // IP is the box's address, reachable from the host.
-func (b *Box) IP() string { _, ip, _ := subnet(b.st.Index); return ip.String() }
+func (b *Box) IP() string { return boxAddr(b.st.Index, b.st.hostOctet()).String() }
 
 // HostIP is the host's address as seen from inside the box.
 func (b *Box) HostIP() string { h, _, _ := subnet(b.st.Index); return h.String() }
+
+// Network is the lab network the box belongs to, "" if none.
+func (b *Box) Network() string { return b.st.Network }
 
 // Dir is the box's directory on the host (overlay upper and work dirs,
 // console.log).
@@ -128,6 +138,11 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
+	if opts.Network != "" {
+		if err := ValidateNetworkName(opts.Network); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkHost(); err != nil {
 		return nil, err
 	}
@@ -164,7 +179,7 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := reserve(ctx, name, image, binDir, cg)
+	st, err := reserve(ctx, name, opts.Network, image, binDir, cg)
 	lock.unlock()
 	if err != nil {
 		return nil, err
@@ -200,44 +215,64 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 }
 
 // reserve checks that name is free, cleans up what a dead box of that name
-// left, picks a network and creates the netns, veth and cgroup. Called with
-// the run lock held.
-func reserve(ctx context.Context, name, image, binDir, cg string) (*state, error) {
-	oldIdx := 0
-	if old, err := readState(name); err == nil {
-		if alive(old.PID, name) || (old.PID == 0 && old.ownerAlive()) { // running, or booting
+// left, picks a network (or joins lab network network) and creates the
+// netns, veth and cgroup. Called with the run lock held.
+func reserve(ctx context.Context, name, network, image, binDir, cg string) (*state, error) {
+	var old *state
+	if o, err := readState(name); err == nil {
+		if alive(o.PID, name) || (o.PID == 0 && o.ownerAlive()) { // running, or booting
 			return nil, fmt.Errorf("box %q already exists: use it, or remove it with 'possectl sandbox down %s'", name, name)
 		}
-		oldIdx = old.Index
+		old = o
 	}
-	if err := cleanup(ctx, name, oldIdx, DownOptions{}); err != nil {
+	if err := cleanup(ctx, name, old, DownOptions{}); err != nil {
 		return nil, fmt.Errorf("cleaning up what an earlier box %q left: %w", name, err)
 	}
-	used := map[int]bool{}
 	boxes, _ := List()
-	for _, o := range boxes {
-		used[o.st.Index] = true
-	}
-	for idx := 1; idx <= maxIndex; idx++ {
-		if exists("/sys/class/net/" + vethHost(idx)) {
-			used[idx] = true
-		}
-	}
-	idx, err := pickIndex(used, hostNetworks())
-	if err != nil {
-		return nil, err
-	}
-	st := &state{Name: name, Index: idx, Image: image, BinDir: binDir, Cgroup: cg, Started: time.Now()}
+	st := &state{Name: name, Network: network, Image: image, BinDir: binDir, Cgroup: cg, Started: time.Now()}
 	st.Owner, st.OwnerStart = owner()
+	if network == "" {
+		idx, err := pickIndex(usedIndexes(boxes), hostNetworks())
+		if err != nil {
+			return nil, err
+		}
+		st.Index = idx
+	} else {
+		idx, err := ensureLab(ctx, network, boxes)
+		if err != nil {
+			return nil, err
+		}
+		used := map[int]bool{}
+		for _, o := range boxes {
+			if o.st.Network == network {
+				used[o.st.hostOctet()] = true
+			}
+		}
+		host, err := pickHostOctet(used, network)
+		if err != nil {
+			pruneLab(ctx, network)
+			return nil, err
+		}
+		st.Index, st.Host = idx, host
+	}
 	if err := writeState(st); err != nil {
+		if network != "" {
+			pruneLab(ctx, network)
+		}
 		return nil, err
 	}
-	if err := setupNetwork(ctx, name, idx); err != nil {
-		cleanup(ctx, name, idx, DownOptions{})
+	var err error
+	if network == "" {
+		err = setupNetwork(ctx, name, st.Index)
+	} else {
+		err = setupLabBox(ctx, name, network, st.Index, st.Host)
+	}
+	if err != nil {
+		cleanup(ctx, name, st, DownOptions{})
 		return nil, err
 	}
 	if err := os.Mkdir(cg, 0o755); err != nil {
-		cleanup(ctx, name, idx, DownOptions{})
+		cleanup(ctx, name, st, DownOptions{})
 		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
 	return st, nil
@@ -454,21 +489,23 @@ func Down(ctx context.Context, name string, opts DownOptions) error {
 		return err
 	}
 	defer lock.unlock()
-	idx := 0
-	if st, err := readState(name); err == nil {
-		if opts.OnlyOrphaned && st.ownerAlive() {
+	var st *state
+	if s, err := readState(name); err == nil {
+		if opts.OnlyOrphaned && s.ownerAlive() {
 			return nil
 		}
-		idx = st.Index
+		st = s
 	}
-	return cleanup(ctx, name, idx, opts)
+	return cleanup(ctx, name, st, opts)
 }
 
 // sigHalt is SIGRTMIN+3 as glibc numbers it (SIGRTMIN is 34): systemd halts.
 const sigHalt = unix.Signal(34 + 3)
 
-// cleanup does the work of Down with the run lock held.
-func cleanup(ctx context.Context, name string, idx int, opts DownOptions) error {
+// cleanup does the work of Down with the run lock held; st is the box's
+// runtime state, nil if there is none. The last box of a lab network takes
+// the network with it.
+func cleanup(ctx context.Context, name string, st *state, opts DownOptions) error {
 	stop := opts.StopTimeout
 	if stop == 0 {
 		stop = 30 * time.Second
@@ -489,10 +526,17 @@ func cleanup(ctx context.Context, name string, idx int, opts DownOptions) error 
 	if err == nil && isDir(cg) {
 		errs = append(errs, removeCgroup(cg))
 	}
+	idx := 0 // the host veth to remove: a lab box has none of its own
+	if st != nil && !st.inLab() {
+		idx = st.Index
+	}
 	errs = append(errs, teardownNetwork(ctx, name, idx))
-	unmountNetnsDir()
 	os.Remove(pidFile(name))
 	os.Remove(stateFile(name))
+	if st != nil && st.inLab() {
+		errs = append(errs, pruneLab(ctx, st.Network))
+	}
+	unmountNetnsDir()
 	if opts.Purge && isDir(boxDir(name)) {
 		errs = append(errs, removeTree(boxDir(name)))
 	}
@@ -617,7 +661,7 @@ func Traces(name string) []string {
 	}
 	if st, err := readState(name); err == nil {
 		out = append(out, "runtime state "+stateFile(name))
-		if exists("/sys/class/net/" + vethHost(st.Index)) {
+		if !st.inLab() && exists("/sys/class/net/"+vethHost(st.Index)) {
 			out = append(out, "veth "+vethHost(st.Index))
 		}
 	}

@@ -65,3 +65,37 @@ func TestVethNamesFitIFNAMSIZ(t *testing.T) {
 		}
 	}
 }
+
+func TestLabAddresses(t *testing.T) {
+	old := state{Index: 5} // state written before lab networks existed
+	if got := boxAddr(old.Index, old.hostOctet()).String(); got != "10.88.5.2" {
+		t.Errorf("box without a network at %s, want 10.88.5.2", got)
+	}
+	lab := state{Index: 5, Network: "lab", Host: 3}
+	if got := boxAddr(lab.Index, lab.hostOctet()).String(); got != "10.88.5.3" || !lab.inLab() || old.inLab() {
+		t.Errorf("lab box at %s (inLab %v), old box inLab %v", got, lab.inLab(), old.inLab())
+	}
+	if h, err := pickHostOctet(map[int]bool{2: true, 4: true}, "lab"); h != 3 || err != nil {
+		t.Errorf("pickHostOctet = %d, %v; want 3", h, err)
+	}
+	full := map[int]bool{}
+	for h := 2; h <= maxIndex; h++ {
+		full[h] = true
+	}
+	if _, err := pickHostOctet(full, "lab"); err == nil {
+		t.Error("a full segment gave an address")
+	}
+	for _, n := range []string{"lab", "t-join-ab12c", "office-1"} {
+		if err := ValidateNetworkName(n); err != nil {
+			t.Errorf("%q: %v", n, err)
+		}
+	}
+	for _, n := range []string{"", "Lab", "1lab", "lab/x", "a-very-long-network-name", "lab x"} {
+		if ValidateNetworkName(n) == nil {
+			t.Errorf("%q accepted", n)
+		}
+	}
+	if len(labPort("abcdefghijklmno")) > 15 {
+		t.Error("a lab port name is longer than IFNAMSIZ allows")
+	}
+}

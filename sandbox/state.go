@@ -12,8 +12,12 @@ import (
 
 // state is what a running box leaves in RunDir/NAME.json.
 type state struct {
-	Name    string    `json:"name"`
-	Index   int       `json:"index"`
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+	// Network is the lab network the box belongs to ("" for a box on its
+	// own /24) and Host the last octet of its address there (0 means 2).
+	Network string    `json:"network,omitempty"`
+	Host    int       `json:"host,omitempty"`
 	PID     int       `json:"pid"` // host PID of the box's systemd; 0 while booting
 	Image   string    `json:"image"`
 	BinDir  string    `json:"bin_dir"`

@@ -40,6 +40,10 @@ type Options struct {
 	Mask []string
 	// BootTimeout bounds the boot (default 3 minutes).
 	BootTimeout time.Duration
+	// Network puts the box on a lab network shared with the other boxes
+	// of that network (see sandbox.UpOptions.Network); make its name with
+	// UniqueName so that Cleanup and Leaks know it.
+	Network string
 }
 
 // TestBox is a box that belongs to one test.
@@ -103,6 +107,7 @@ func Box(t testing.TB, prefix string, opts ...Options) *TestBox {
 		NoSambaMask: o.NoSambaMask,
 		Mask:        o.Mask,
 		BootTimeout: o.BootTimeout,
+		Network:     o.Network,
 	})
 	if err != nil {
 		t.Fatalf("box %s did not boot: %v", name, err)
@@ -261,15 +266,27 @@ func Cleanup() error {
 			errs = append(errs, fmt.Sprintf("%s: %v", n, err))
 		}
 	}
+	// Lab networks of test runs that no box belongs to any more.
+	for _, n := range sandbox.Networks() {
+		if !IsTestName(n) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := sandbox.PruneNetwork(ctx, n)
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("network %s: %v", n, err))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("cleaning up boxes of an earlier run: %s", strings.Join(errs, "; "))
 	}
 	return nil
 }
 
-// Leaks lists traces of test boxes on the host (mounts, namespaces,
-// cgroups, state, directories) except those of other test runs still going
-// on. Call it from TestMain after the tests.
+// Leaks lists traces of test boxes and their lab networks on the host
+// (mounts, namespaces, veths, cgroups, state, directories) except those of
+// other test runs still going on. Call it from TestMain after the tests.
 func Leaks() []string {
 	var out []string
 	others := map[string]bool{}
@@ -283,6 +300,20 @@ func Leaks() []string {
 		if IsTestName(n) && !others[n] {
 			for _, tr := range sandbox.Traces(n) {
 				out = append(out, n+": "+tr)
+			}
+		}
+	}
+	// Lab networks of test boxes, except those boxes of other runs use.
+	othersNets := map[string]bool{}
+	for _, b := range boxes {
+		if others[b.Name()] && b.Network() != "" {
+			othersNets[b.Network()] = true
+		}
+	}
+	for _, n := range sandbox.Networks() {
+		if IsTestName(n) && !othersNets[n] {
+			for _, tr := range sandbox.NetworkTraces(n) {
+				out = append(out, "network "+n+": "+tr)
 			}
 		}
 	}

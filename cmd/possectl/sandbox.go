@@ -64,6 +64,7 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 	c.Flags().BoolVar(&opts.NoSambaMask, "no-samba-mask", false, "do not mask smbd, nmbd and winbind at boot")
 	c.Flags().StringVar(&opts.BinDir, "bin", "", "directory of the Posse binaries to mount at /usr/local/bin (default $POSSE_BIN, else possectl's own)")
 	c.Flags().DurationVar(&opts.BootTimeout, "timeout", 3*time.Minute, "how long to wait for the box to boot")
+	c.Flags().StringVar(&opts.Network, "network", "", "put the box on lab network `NET`, shared with the other boxes up with the same name (they reach each other; created with its first box, removed with its last)")
 	return c
 }
 

@@ -233,6 +233,9 @@ func TestPackage(t *testing.T) {
 		if o, e, code := tb.Output(t, "runuser", "-u", "office1", "--", possectl, "status"); code != 0 {
 			t.Errorf("possectl status as office1 exited with %d:\n%s%s", code, o, e)
 		}
+		if o, e, code := tb.Output(t, possectl, "status"); code != 0 {
+			t.Errorf("possectl status as root exited with %d:\n%s%s", code, o, e)
+		}
 	})
 
 	stateBefore := stateListing(t, tb)

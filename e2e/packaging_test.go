@@ -106,6 +106,20 @@ func possedPID(t *testing.T, tb *harness.TestBox) string {
 	return strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "possed.service"))
 }
 
+// activeServices lists the active service units, without the transient
+// units of the sandbox's commands.
+func activeServices(t *testing.T, tb *harness.TestBox) string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(tb.MustRun(t, "systemctl", "list-units", "--type=service", "--state=active", "--no-legend", "--plain"), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && !strings.HasPrefix(f[0], "run-u") {
+			out = append(out, f[0])
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
 // stateListing lists the files under /var/lib/posse with their sizes.
 func stateListing(t *testing.T, tb *harness.TestBox) string {
 	t.Helper()
@@ -157,7 +171,16 @@ func TestPackage(t *testing.T) {
 	const possectl = "/usr/bin/possectl"
 
 	t.Run("install", func(t *testing.T) {
+		unitsBefore := activeServices(t, tb)
+		if !strings.Contains(unitsBefore, "dbus.service") {
+			t.Fatalf("active services without dbus.service:\n%s", unitsBefore)
+		}
 		out := aptInstall(t, tb, "/root/"+filepath.Base(oldDeb))
+		// postinst starts nothing: possed waits for D-Bus activation, the
+		// services wait for a site.
+		if after := activeServices(t, tb); after != unitsBefore {
+			t.Errorf("the installation changed the running services:\nbefore:\n%s\nafter:\n%s", unitsBefore, after)
+		}
 		if !strings.Contains(out, "1 newly installed") {
 			t.Errorf("apt installed more than posse (or nothing):\n%s", out)
 		}
@@ -176,7 +199,6 @@ func TestPackage(t *testing.T) {
 				t.Errorf("group %s is not a system group: %s", g, out)
 			}
 		}
-		// postinst starts nothing: possed waits for D-Bus activation.
 		if pid := possedPID(t, tb); pid != "0" {
 			t.Errorf("possed runs (pid %s) right after installation", pid)
 		}

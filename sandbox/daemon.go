@@ -34,6 +34,9 @@ var DaemonFiles = []DaemonFile{
 	{"50-posse.rules", "polkit/50-posse.rules", "/usr/share/polkit-1/rules.d/50-posse.rules"},
 }
 
+// packageList exists in a box where the posse package is installed.
+const packageList = "/var/lib/dpkg/info/posse.list"
+
 // daemonBinary is where the unit and the activation file expect possed.
 const daemonBinary = "/usr/sbin/possed"
 
@@ -48,8 +51,12 @@ func hasDaemon(binDir string) bool {
 // at their package paths and /usr/sbin/possed as a link to the bound
 // /usr/local/bin/possed. dbus, systemd and polkit read them when they
 // start, so nothing needs reloading, and possectl in the box reaches possed
-// through D-Bus activation. Files of an earlier boot are replaced.
+// through D-Bus activation. Files of an earlier boot are replaced, unless
+// the posse Debian package is installed in the box: then its files stay.
 func installDaemon(R string) error {
+	if _, err := os.Stat(filepath.Join(R, packageList)); err == nil {
+		return nil
+	}
 	for _, f := range DaemonFiles {
 		data, err := daemonFiles.ReadFile("daemonfiles/" + f.Name)
 		if err != nil {

@@ -46,3 +46,27 @@ func TestInstallDaemon(t *testing.T) {
 		t.Errorf("%s -> %q, %v", daemonBinary, l, err)
 	}
 }
+
+// TestInstallDaemonKeepsThePackage: in a box where the posse package is
+// installed, the package's possed and files are left alone at boot.
+func TestInstallDaemonKeepsThePackage(t *testing.T) {
+	root := t.TempDir()
+	bin := filepath.Join(root, daemonBinary)
+	for _, f := range []string{packageList, daemonBinary} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), []byte("from the package\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := installDaemon(root); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(bin); err != nil || string(got) != "from the package\n" {
+		t.Errorf("%s = %q, %v: the package's possed was replaced", daemonBinary, got, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, DaemonFiles[0].Path)); err == nil {
+		t.Errorf("%s was installed over the package", DaemonFiles[0].Path)
+	}
+}

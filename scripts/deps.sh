@@ -13,6 +13,8 @@ PACKAGES=(
   xvfb xauth
   # sandbox: image build and namespaces
   mmdebstrap iproute2 util-linux
+  # the Debian package: checks
+  lintian
   # private buses for the daemon's tests
   dbus-daemon
   # real clients for end-to-end tests

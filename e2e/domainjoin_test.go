@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -189,6 +191,112 @@ func TestDomainJoin(t *testing.T) {
 			t.Errorf("wbinfo --krb5auth=jdoe: %d\n%s%s", code, o, e)
 		}
 	})
+}
+
+// TestSandboxLabNetwork checks lab networks: two boxes on one network (one
+// brought up with possectl sandbox up --network) share a /24 and reach
+// each other and the host, a box outside it stays unreachable for them, the
+// network outlives its first box and goes with its last.
+func TestSandboxLabNetwork(t *testing.T) {
+	if ok, why := harness.Enabled(); !ok {
+		t.Skip(why)
+	}
+	network := harness.UniqueName("lab")
+	start := time.Now()
+	a := harness.Box(t, "laba", harness.Options{Network: network})
+
+	possectl := filepath.Join(os.Getenv("POSSE_BIN"), "possectl")
+	bName := harness.UniqueName("labb")
+	cli := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(possectl, args...)
+		cmd.Env = append(os.Environ(), harness.OwnerEnv+"="+strconv.Itoa(os.Getpid()))
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	t.Cleanup(func() { cli("sandbox", "down", bName) })
+	if out, code := cli("sandbox", "up", bName, "--network", network); code != 0 {
+		t.Fatalf("sandbox up %s --network %s: exit %d\n%s", bName, network, code, out)
+	}
+	t.Logf("two boxes on network %s up in %.1fs", network, time.Since(start).Seconds())
+	b, err := sandbox.Get(bName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	solo := harness.Box(t, "solo")
+
+	if b.Network() != network || a.HostIP() != b.HostIP() || a.IP() == b.IP() {
+		t.Fatalf("a at %s (host %s), b at %s (host %s) on %q: want one segment", a.IP(), a.HostIP(), b.IP(), b.HostIP(), b.Network())
+	}
+	if _, n, _ := net.ParseCIDR(a.HostIP() + "/24"); !n.Contains(net.ParseIP(b.IP())) || n.Contains(net.ParseIP(solo.IP())) {
+		t.Errorf("a %s, b %s, solo %s: a and b should share a /24 and solo not", a.IP(), b.IP(), solo.IP())
+	}
+	if out, _ := cli("sandbox", "up", "x"+bName[1:], "--network", "Bad_Net"); !strings.Contains(out, "invalid network name") {
+		t.Errorf("a bad network name: %q", out)
+	}
+
+	// sshd listens in every box; a connection refused would also count as
+	// reached, a timeout not.
+	reach := func(from *harness.TestBox, ip string) bool {
+		t.Helper()
+		_, _, code := runIn(t, from, "", "timeout", "3", "bash", "-c", "</dev/tcp/"+ip+"/22")
+		return code == 0
+	}
+	fromHost := func(ip string) bool {
+		c, err := net.DialTimeout("tcp", ip+":22", 3*time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+	bt := &labBox{b}
+	if !reach(a, b.IP()) {
+		t.Errorf("box a cannot reach box b at %s", b.IP())
+	}
+	if o, e, code := bt.run(t, "timeout", "3", "bash", "-c", "</dev/tcp/"+a.IP()+"/22"); code != 0 {
+		t.Errorf("box b cannot reach box a at %s: %s%s", a.IP(), o, e)
+	}
+	for _, ip := range []string{a.IP(), b.IP(), solo.IP()} {
+		if !fromHost(ip) {
+			t.Errorf("the host cannot reach %s", ip)
+		}
+	}
+	if reach(a, solo.IP()) || reach(solo, a.IP()) {
+		t.Errorf("box a (%s) and the box outside the network (%s) reach each other", a.IP(), solo.IP())
+	}
+
+	if out, code := cli("sandbox", "down", bName); code != 0 {
+		t.Fatalf("sandbox down %s: exit %d\n%s", bName, code, out)
+	}
+	if len(sandbox.NetworkTraces(network)) == 0 || !fromHost(a.IP()) {
+		t.Errorf("network %s went with its first box: traces %q", network, sandbox.NetworkTraces(network))
+	}
+	if err := a.Sandbox().Down(context.Background(), sandbox.DownOptions{Purge: true}); err != nil {
+		t.Fatal(err)
+	}
+	if tr := sandbox.NetworkTraces(network); len(tr) > 0 {
+		t.Errorf("network %s left traces after its last box went down:\n%s", network, strings.Join(tr, "\n"))
+	}
+}
+
+// labBox runs commands in a box brought up outside the harness.
+type labBox struct{ b *sandbox.Box }
+
+func (l *labBox) run(t *testing.T, argv ...string) (string, string, int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code, err := l.b.Run(ctx, sandbox.RunOptions{Stdout: &o, Stderr: &e}, argv...)
+	if err != nil {
+		t.Fatalf("run %q in box %s: %v", argv, l.b.Name(), err)
+	}
+	return o.String(), e.String(), code
 }
 
 func hasLine(s, line string) bool {

@@ -40,6 +40,7 @@ gui:
 ## deb: the Debian package (nfpm), into bin/
 deb: build gui
 	./scripts/deb.sh $(VERSION)
+	lintian --fail-on error bin/posse*.deb
 
 screenshots: gui
 	./scripts/screenshots.sh

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -152,10 +153,27 @@ func (b *Box) Restore(ctx context.Context, snapshot string, paths []string, targ
 	if err != nil {
 		return api.RestoreResult{}, err
 	}
-	res, err := backup.Restore(ctx, env, cfg.Repository, backup.RestoreOptions{Snapshot: snapshot, Paths: paths})
+	opt := backup.RestoreOptions{Snapshot: snapshot, Paths: paths}
+	// Mailboxes (every path below the Maildirs, as possectl backup restore
+	// --mailbox asks, one per mail domain) are merged as Maildirs: missing
+	// messages come back, Dovecot's own files are left alone, and a domain
+	// the snapshot lacks is skipped.
+	opt.Maildir = allBelow(paths, backup.VmailDir)
+	opt.SkipMissing = opt.Maildir
+	res, err := backup.Restore(ctx, env, cfg.Repository, opt)
 	out := api.RestoreResult{Snapshot: res.Snapshot.ID, To: res.To, Restored: res.Restored, Unchanged: int32(res.Unchanged)}
 	for _, bs := range res.Beside {
 		out.Beside = append(out.Beside, bs.Path+" → "+bs.As)
 	}
 	return out, err
+}
+
+// allBelow reports whether every path lies strictly below dir.
+func allBelow(paths []string, dir string) bool {
+	for _, p := range paths {
+		if !strings.HasPrefix(path.Clean(p), dir+"/") {
+			return false
+		}
+	}
+	return len(paths) > 0
 }

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/daemon/daemontest"
+)
+
+// backupFake is a box with a backup: Run starts a "unit" that records a
+// run shortly after, failing when fail is set.
+type backupFake struct {
+	*fakeBox
+
+	mu      sync.Mutex
+	running bool
+	lastRun time.Time
+	result  string
+	fail    bool
+	runs    int
+	// unconfigured: the applied site has no backup section.
+	unconfigured bool
+	restores     [][]string
+	browsed      []string
+}
+
+func (f *backupFake) BackupStatus(context.Context) (api.BackupStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := api.BackupStatus{Configured: !f.unconfigured, Repository: "sftp:backup@nas.example.lan:/backups/office", Schedule: "*-*-* 03:00",
+		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result}
+	if !f.lastRun.IsZero() {
+		st.LastRun = f.lastRun.UTC().Format(time.RFC3339)
+	}
+	return st, nil
+}
+
+func (f *backupFake) RunBackup(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.runs++
+	f.running = true
+	go func() {
+		time.Sleep(60 * time.Millisecond)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.running = false
+		f.lastRun = time.Date(2026, 11, 23, 10, 0, f.runs, 0, time.UTC)
+		f.result = "success"
+		if f.fail {
+			f.result = "failed"
+		}
+	}()
+	return nil
+}
+
+func (f *backupFake) Health(_ context.Context, service string) ([]api.ServiceStatus, error) {
+	if service != "backup" {
+		return f.fakeBox.Health(context.Background(), service)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.result == "failed" {
+		return []api.ServiceStatus{{Name: "backup", State: "n/a", Detail: "the last backup (2026-11-23 10:00) failed: the backup password file /var/lib/posse/backup/restic.pw is readable by others (mode 0644): chmod 600 it; fix it and run 'possectl backup run'"}}, nil
+	}
+	return []api.ServiceStatus{{Name: "backup", State: "n/a", Healthy: true}}, nil // as the box: no detail when healthy
+}
+
+func (f *backupFake) Snapshots(context.Context) ([]api.Snapshot, error) {
+	return []api.Snapshot{{ID: strings.Repeat("0123abcd", 8), Time: "2026-11-23T10:00:01Z", Paths: []string{"/srv/posse/shares"}, Tags: []string{"posse"}}}, nil
+}
+
+func (f *backupFake) Browse(_ context.Context, snapshot, dir string) ([]api.Entry, error) {
+	f.mu.Lock()
+	f.browsed = append(f.browsed, snapshot+" "+dir)
+	f.mu.Unlock()
+	return []api.Entry{
+		{Path: strings.TrimSuffix(dir, "/") + "/akten", Type: "dir", ModTime: "2026-11-23T10:00:00Z"},
+		{Path: strings.TrimSuffix(dir, "/") + "/notes.txt", Type: "file", Size: 2048, ModTime: "2026-11-23T10:00:00Z"},
+	}, nil
+}
+
+func (f *backupFake) Restore(_ context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {
+	f.mu.Lock()
+	f.restores = append(f.restores, append([]string{snapshot, target}, paths...))
+	f.mu.Unlock()
+	if target != "" {
+		return api.RestoreResult{Snapshot: strings.Repeat("0123abcd", 8), To: target}, nil
+	}
+	return api.RestoreResult{Snapshot: strings.Repeat("0123abcd", 8), Restored: paths[:1], Beside: []string{"/srv/posse/shares/akten/notes.txt → /srv/posse/shares/akten/notes (restored 2026-11-23).txt"}, Unchanged: 3}, nil
+}
+
+func (f *backupFake) Export(context.Context) ([]byte, error) {
+	return []byte(testTemplate + "mail:\n  domains: [test.example, other.example]\n"), nil
+}
+
+func (f *backupFake) lastRestore() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.restores) == 0 {
+		return nil
+	}
+	return f.restores[len(f.restores)-1]
+}
+
+// newBackupRig is newRig with the backup fake.
+func newBackupRig(t *testing.T) (*rig, *backupFake) {
+	t.Helper()
+	old := runPoll
+	runPoll = 10 * time.Millisecond
+	t.Cleanup(func() { runPoll = old })
+	fb := &backupFake{fakeBox: &fakeBox{Backend: daemontest.NewBackend()}}
+	r := &rig{addr: daemontest.StartBus(t), box: fb.fakeBox}
+	daemontest.StartPolkit(t, r.addr)
+	conn := daemontest.Connect(t, r.addr)
+	srv := daemon.New(conn, daemon.Config{
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Backend:    fb,
+		Authorizer: &daemon.Authorizer{Bus: conn, Trusted: func(uint32) bool { return !r.refuse.Load() }, Timeout: 5 * time.Second},
+	})
+	if err := srv.Export(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.RequestName(); err != nil {
+		t.Fatal(err)
+	}
+	return r, fb
+}
+
+// TestBackupThroughPossed runs possectl backup status, run, snapshots, ls
+// and restore against possed with a fake box.
+func TestBackupThroughPossed(t *testing.T) {
+	r, fb := newBackupRig(t)
+
+	t.Run("status before a run", func(t *testing.T) {
+		code, out, errs := r.run(t, "", "backup", "status")
+		if code != 0 || !strings.Contains(out, "sftp:backup@nas.example.lan:/backups/office") || !regexp.MustCompile(`last run +never`).MatchString(out) {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+
+	t.Run("run waits for the result", func(t *testing.T) {
+		code, out, errs := r.run(t, "", "backup", "run")
+		if code != 0 || !strings.Contains(out, "backup started on this box") || !strings.Contains(out, "backup done in") || !strings.Contains(out, "snapshot 0123abcd") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		var st BackupStatus
+		code, out, _ = r.run(t, "", "backup", "status", "--json")
+		if err := json.Unmarshal([]byte(out), &st); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v: %s", code, err, out)
+		}
+		if st.LastResult != "success" || st.LastRunAt == nil || st.NextRun == nil || !st.Healthy || st.LastRun != nil || !strings.HasPrefix(st.Detail, "last backup ") {
+			t.Errorf("status --json after a run: %+v", st)
+		}
+	})
+
+	t.Run("failed run", func(t *testing.T) {
+		fb.mu.Lock()
+		fb.fail = true
+		fb.mu.Unlock()
+		defer func() { fb.mu.Lock(); fb.fail = false; fb.mu.Unlock() }()
+		code, _, errs := r.run(t, "", "backup", "run")
+		if code != 1 || !strings.Contains(errs, "backup failed after") || !strings.Contains(errs, "chmod 600") {
+			t.Errorf("exit %d: %s", code, errs)
+		}
+		code, out, _ := r.run(t, "", "backup", "status")
+		if code != 1 || !strings.Contains(out, "FAILED") {
+			t.Errorf("status after a failed run: exit %d\n%s", code, out)
+		}
+		r.run(t, "", "backup", "run") // healthy again
+	})
+
+	t.Run("snapshots", func(t *testing.T) {
+		code, out, errs := r.run(t, "", "backup", "snapshots", "--json")
+		var snaps []snapshotJSON
+		if err := json.Unmarshal([]byte(out), &snaps); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v: %s%s", code, err, out, errs)
+		}
+		if len(snaps) != 1 || len(snaps[0].ID) != 64 || snaps[0].ShortID != "0123abcd" || snaps[0].Time.IsZero() {
+			t.Errorf("snapshots: %+v", snaps)
+		}
+		if _, out, _ := r.run(t, "", "backup", "snapshots"); !strings.Contains(out, "0123abcd") {
+			t.Errorf("snapshots text:\n%s", out)
+		}
+	})
+
+	t.Run("ls", func(t *testing.T) {
+		code, out, errs := r.run(t, "", "backup", "ls", "latest")
+		if code != 0 || !strings.Contains(out, "/akten/") || !strings.Contains(out, "2.0 KiB") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		r.run(t, "", "backup", "ls", "0123abcd", "/srv/posse/shares/")
+		fb.mu.Lock()
+		got := strings.Join(fb.browsed, ";")
+		fb.mu.Unlock()
+		if got != "latest /;0123abcd /srv/posse/shares" {
+			t.Errorf("browsed %q", got)
+		}
+	})
+
+	t.Run("restore", func(t *testing.T) {
+		code, out, errs := r.run(t, "", "backup", "restore", "latest", "/srv/posse/shares/akten")
+		if code != 0 || !strings.Contains(out, "kept both    /srv/posse/shares/akten/notes.txt  (backup restored as /srv/posse/shares/akten/notes (restored 2026-11-23).txt)") || !strings.Contains(out, "1 restored, 1 next to a changed file, 3 unchanged") {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+		r.run(t, "", "backup", "restore", "latest", "--home", "alice")
+		if got := fmt.Sprint(fb.lastRestore()); got != "[latest  /srv/posse/homes/alice]" {
+			t.Errorf("--home restored %s", got)
+		}
+		r.run(t, "", "backup", "restore", "0123abcd", "--mailbox", "alice")
+		if got := fmt.Sprint(fb.lastRestore()); got != "[0123abcd  /var/vmail/test.example/alice /var/vmail/other.example/alice]" {
+			t.Errorf("--mailbox restored %s", got)
+		}
+		_, out, _ = r.run(t, "", "backup", "restore", "latest", "/srv/posse/shares/akten", "--to", "/srv/restore")
+		if !strings.Contains(out, "into /srv/restore") {
+			t.Errorf("--to: %s", out)
+		}
+		code, _, errs = r.run(t, "", "backup", "restore", "latest", "/srv/posse/shares/akten", "--overwrite")
+		if code != 2 || !strings.Contains(errs, "--overwrite works only with --direct") {
+			t.Errorf("--overwrite through possed: exit %d: %s", code, errs)
+		}
+		code, _, errs = r.run(t, "", "backup", "restore", "latest", "relative/path")
+		if code != 1 || !strings.Contains(errs, "restore failed: ") || !strings.Contains(errs, "clean absolute path") {
+			t.Errorf("relative path: exit %d: %s", code, errs)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		r.refuse.Store(true)
+		defer r.refuse.Store(false)
+		for _, args := range [][]string{{"backup", "snapshots"}, {"backup", "run"}, {"backup", "restore", "latest", "/srv/x"}, {"backup", "ls", "latest"}} {
+			code, _, errs := r.run(t, "", args...)
+			if code != 1 || !strings.Contains(errs, "you are not allowed to manage backups on this box: ask an administrator to add you to posse-admin") {
+				t.Errorf("%v refused: exit %d: %s", args, code, errs)
+			}
+		}
+		code, _, errs := r.run(t, "", "backup", "status")
+		if code != 1 || !strings.Contains(errs, "not allowed to read the backup status") {
+			t.Errorf("status refused: exit %d: %s", code, errs)
+		}
+	})
+
+	t.Run("scheduled stays on the box", func(t *testing.T) {
+		code, _, errs := possectlIn(t, "", "--host", "root@box.example", "backup", "run", "--scheduled")
+		if code != 2 || !strings.Contains(errs, "drop --host") {
+			t.Errorf("exit %d: %s", code, errs)
+		}
+	})
+}
+
+// TestBackupNoBackupSection: a site without a backup section (possed
+// reports it unconfigured) or a box without the feature says so.
+func TestBackupNoBackupSection(t *testing.T) {
+	r, fb := newBackupRig(t)
+	fb.mu.Lock()
+	fb.unconfigured = true
+	fb.mu.Unlock()
+	for _, args := range [][]string{{"backup", "status"}, {"backup", "run"}} {
+		code, _, errs := r.run(t, "", args...)
+		if code != 1 || !strings.Contains(errs, "the site applied on this box has no backup section") {
+			t.Errorf("%v: exit %d: %s", args, code, errs)
+		}
+	}
+	fb.mu.Lock()
+	runs := fb.runs
+	fb.mu.Unlock()
+	if runs != 0 {
+		t.Errorf("run started %d backups on a box without backup", runs)
+	}
+	code, _, errs := newRig(t).run(t, "", "backup", "status")
+	if code != 1 || !strings.Contains(errs, "backup") || !strings.Contains(errs, "not available") {
+		t.Errorf("status on a box without the feature: exit %d: %s", code, errs)
+	}
+}
+
+// TestBackupLocalOnly: setup, check and restore-site never go to another
+// box; with --host they refuse instead of changing this one.
+func TestBackupLocalOnly(t *testing.T) {
+	for _, sub := range []string{"setup", "check", "restore-site"} {
+		code, _, errs := possectlIn(t, "", "--host", "root@box.example", "backup", sub)
+		if code != 2 || !strings.Contains(errs, "drop --host and run it there (e.g. ssh root@box.example possectl backup "+sub+")") {
+			t.Errorf("backup %s --host: exit %d: %s", sub, code, errs)
+		}
+	}
+}

@@ -30,6 +30,12 @@ const (
 // applied site itself and creates the share folder, and says so.
 func setUpBackup(t *testing.T, tb *harness.TestBox) {
 	t.Helper()
+	setUpBackupSite(t, tb, backupSite, backupSecrets)
+}
+
+// setUpBackupSite is setUpBackup for another template and secrets file.
+func setUpBackupSite(t *testing.T, tb *harness.TestBox, backupSite, backupSecrets string) {
+	t.Helper()
 	// A checkout does not keep the secrets file's 0600; a copy does.
 	raw, err := os.ReadFile(backupSecrets)
 	if err != nil {
@@ -125,19 +131,29 @@ func TestBackup(t *testing.T) {
 	if r := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "Result", "--value", "posse-backup.service")); r != "success" {
 		t.Fatalf("posse-backup.service result %q", r)
 	}
+	// possed's status (the default) and the in-process one (--direct),
+	// which adds the run records.
 	var st struct {
-		LastOK *struct {
+		LastResult string `json:"last_result"`
+		LastOK     *struct {
 			SnapshotID string `json:"snapshot_id"`
 			Scheduled  bool   `json:"scheduled"`
 		} `json:"last_success"`
 		NextRun *time.Time `json:"next_run"`
 		Healthy bool       `json:"healthy"`
+		Detail  string     `json:"detail"`
 	}
 	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "backup", "status", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
+	if st.LastResult != "success" || !st.Healthy || st.NextRun == nil {
+		t.Fatalf("status from possed after the timer's run: %+v", st)
+	}
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "--direct", "backup", "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
 	if st.LastOK == nil || !st.LastOK.Scheduled || st.LastOK.SnapshotID == "" || !st.Healthy || st.NextRun == nil {
-		t.Fatalf("status after the timer's run: %+v", st)
+		t.Fatalf("status (--direct) after the timer's run: %+v", st)
 	}
 	ls := tb.MustRun(t, "possectl", "backup", "ls", "latest", "/var/lib/posse/backup/staging/ad")
 	if !strings.Contains(ls, "samba-backup-") {
@@ -176,7 +192,11 @@ func TestBackup(t *testing.T) {
 	if beside != "v1" {
 		t.Errorf("the backup next to the changed file holds %q, want v1", beside)
 	}
-	tb.MustRun(t, "possectl", "backup", "restore", "latest", backupShare+"/notes.txt", "--overwrite")
+	// possed never overwrites; --overwrite is for root in process.
+	if _, e, code := tb.Output(t, "possectl", "backup", "restore", "latest", backupShare+"/notes.txt", "--overwrite"); code != 2 || !strings.Contains(e, "--direct") {
+		t.Errorf("--overwrite through possed: exit %d, %s", code, e)
+	}
+	tb.MustRun(t, "possectl", "--direct", "backup", "restore", "latest", backupShare+"/notes.txt", "--overwrite")
 	if v := tb.MustRun(t, "cat", backupShare+"/notes.txt"); v != "v1" {
 		t.Errorf("--overwrite left %q", v)
 	}
@@ -198,10 +218,14 @@ func TestBackup(t *testing.T) {
 	t.Logf("mailbox restore: %s", lastLines(out, 1))
 	harness.Eventually(t, 30*time.Second, func() error { return imapHas(tb.IP(), "alice", alicePW, "Backup-Test-Mail") })
 
-	// Retention: keep daily 1 leaves one snapshot after several runs.
-	for i := 0; i < 2; i++ {
+	// Retention: keep daily 1 leaves one snapshot after several runs, one
+	// started through possed (which starts the timer's unit and waits for
+	// it), one in process.
+	for _, argv := range [][]string{{"possectl", "backup", "run"}, {"possectl", "--direct", "backup", "run"}} {
 		tb.MustRun(t, "sh", "-c", "date +%s%N > "+backupShare+"/run.txt")
-		tb.MustRun(t, "possectl", "backup", "run")
+		if out := tb.MustRun(t, argv...); !strings.Contains(out, "snapshot ") {
+			t.Errorf("%q printed no snapshot:\n%s", argv, out)
+		}
 	}
 	var snaps []struct {
 		ID string `json:"id"`

@@ -187,14 +187,22 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 		return nil, err
 	}
 	svcs := siteServices(s)
-	probed := map[string]error{}
-	probe := func(name string) error {
-		if err, ok := probed[name]; ok {
-			return err
+	type result struct {
+		detail string
+		err    error
+	}
+	probed := map[string]result{}
+	probe := func(r *api.ServiceStatus) {
+		res, ok := probed[r.Name]
+		if !ok {
+			res.detail, res.err = b.probe(ctx, s, store, r.Name)
+			probed[r.Name] = res
 		}
-		err := b.probe(ctx, s, store, name)
-		probed[name] = err
-		return err
+		if res.err != nil {
+			r.Healthy, r.Detail = false, res.err.Error()
+		} else if r.Detail == "" {
+			r.Detail = res.detail
+		}
 	}
 	var out []api.ServiceStatus
 	for _, r := range b.unitStates(ctx, svcs) {
@@ -202,9 +210,7 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 			continue
 		}
 		if r.Healthy {
-			if err := probe(r.Name); err != nil {
-				r.Healthy, r.Detail = false, err.Error()
-			}
+			probe(&r)
 		}
 		out = append(out, r)
 	}
@@ -213,9 +219,7 @@ func (b *Box) Health(ctx context.Context, service string) ([]api.ServiceStatus, 
 			continue
 		}
 		r := api.ServiceStatus{Name: name, State: "n/a", Healthy: true}
-		if err := probe(name); err != nil {
-			r.Healthy, r.Detail = false, err.Error()
-		}
+		probe(&r)
 		out = append(out, r)
 	}
 	if service != "" && len(out) == 0 {
@@ -242,8 +246,8 @@ func unitlessServices(s *site.Site) []string {
 }
 
 // probe runs the named service's health probe, which needs systemd and the
-// command runner.
-func (b *Box) probe(ctx context.Context, s *site.Site, store *site.Store, name string) error {
+// command runner, and returns its detail line.
+func (b *Box) probe(ctx context.Context, s *site.Site, store *site.Store, name string) (string, error) {
 	for _, svc := range b.services() {
 		hc, ok := svc.(provisioning.HealthChecker)
 		if !ok || svc.Name() != name {
@@ -251,13 +255,12 @@ func (b *Box) probe(ctx context.Context, s *site.Site, store *site.Store, name s
 		}
 		env, closeEnv, err := b.realEnv(ctx, store)
 		if err != nil {
-			return err
+			return "", err
 		}
 		defer closeEnv()
-		_, err = hc.Health(ctx, s, env)
-		return err
+		return hc.Health(ctx, s, env)
 	}
-	return nil
+	return "", nil
 }
 
 func names(ss []svcUnit) string {

@@ -3,6 +3,8 @@
 //
 //	posse                     connect to this computer or a remote box
 //	posse --host admin@box    connect to a box over SSH
+//	posse --local             connect to this computer's possed right away
+//	posse --bus ADDRESS       connect to possed on that D-Bus (a sandbox box)
 //	posse --demo              try the app with built-in demo data
 //	posse site.yaml           open a site template
 package main

@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +30,11 @@ type Options struct {
 	DemoUsers int
 	// Host connects to user@host over SSH right away.
 	Host string
+	// Local connects to this computer's possed right away.
+	Local bool
+	// Bus connects to possed on this D-Bus address right away (a sandbox
+	// box's system bus, for example); it implies Local.
+	Bus string
 	// Screen opens this screen first (dashboard, users, groups, shares,
 	// mail, backup, template, setup).
 	Screen string
@@ -54,6 +60,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.DemoOffice, "demo-office", false, "with --demo: see the box as an office manager (users only)")
 	fs.BoolVar(&o.DemoNew, "demo-new", false, "with --demo: a fresh box without a site (shows the setup)")
 	fs.StringVar(&o.Host, "host", "", "connect to `user@host` over SSH")
+	fs.BoolVar(&o.Local, "local", false, "connect to this computer's possed right away")
+	fs.StringVar(&o.Bus, "bus", "", "connect right away to possed on the D-Bus `address` (such as unix:path=/proc/PID/root/run/dbus/system_bus_socket for a sandbox box)")
 	fs.StringVar(&o.Screen, "screen", "", "open this screen first: dashboard, users, groups, shares, mail, backup, template, setup")
 	w := fs.Int("width", 1280, "window width")
 	h := fs.Int("height", 800, "window height")
@@ -66,6 +74,13 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 		return o, err
 	}
 	o.Width, o.Height = float32(*w), float32(*h)
+	if o.Bus != "" {
+		o.Local = true
+	}
+	if o.Local && o.Host != "" {
+		fmt.Fprintln(stderr, "posse: --local and --bus are for this computer, --host for a remote box: choose one")
+		return o, errors.New("--local with --host")
+	}
 	if fs.NArg() > 0 {
 		o.Template = fs.Arg(0)
 		if o.Screen == "" {
@@ -82,7 +97,7 @@ func Run(o Options) {
 	a := fyneapp.NewWithID(AppID)
 	w := a.NewWindow("Posse")
 	w.Resize(fyne.NewSize(o.Width, o.Height))
-	c := NewConnectScreen(w, a.Preferences(), dialReal)
+	c := NewConnectScreen(w, a.Preferences(), dialer(o.Bus))
 	c.OnConnected = func(br *Bridge) {
 		s := NewShell(w, br, o)
 		leave := func(then func()) {
@@ -121,6 +136,9 @@ func Run(o Options) {
 	case o.Host != "":
 		w.SetContent(c.Content())
 		c.Connect(o.Host, "")
+	case o.Local:
+		w.SetContent(c.Content())
+		c.Connect("", "")
 	default:
 		w.SetContent(c.Content())
 	}
@@ -134,6 +152,7 @@ func Run(o Options) {
 					if t, err := time.ParseDuration(d); err == nil {
 						time.Sleep(t)
 					}
+					fmt.Println(memoryReport())
 				}
 				fyne.Do(a.Quit)
 			}()
@@ -142,7 +161,51 @@ func Run(o Options) {
 	w.ShowAndRun()
 }
 
-// dialReal connects to possed with polkit allowed to ask for a password.
-func dialReal(ctx context.Context, host, acceptKey string) (Backend, error) {
-	return client.Dial(ctx, client.Options{Host: host, AcceptHostKey: acceptKey, Interactive: true})
+// dialer connects to possed with polkit allowed to ask for a password;
+// "this computer" means the D-Bus at bus when it is set (--bus).
+//
+// godbus closes a connection when the context it was dialled with ends,
+// and the Bridge ends a call's context as soon as the call returns: the
+// connection is dialled with a context of its own, cancelled when the dial
+// is abandoned (ctx ends first) or the connection is closed.
+func dialer(bus string) Dialer {
+	return func(ctx context.Context, host, acceptKey string) (Backend, error) {
+		o := client.Options{Host: host, AcceptHostKey: acceptKey, Interactive: true}
+		if host == "" {
+			o.BusAddress = bus
+		}
+		life, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		type result struct {
+			c   *client.Client
+			err error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			c, err := client.Dial(life, o)
+			ch <- result{c, err}
+		}()
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				cancel()
+				return nil, r.err
+			}
+			return &dialled{Client: r.c, cancel: cancel}, nil
+		case <-ctx.Done():
+			cancel()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// dialled is a connection with the context it lives by.
+type dialled struct {
+	*client.Client
+	cancel context.CancelFunc
+}
+
+func (d *dialled) Close() error {
+	err := d.Client.Close()
+	d.cancel()
+	return err
 }

@@ -249,7 +249,11 @@ func (c *ConnectScreen) Finish(br *Bridge) {
 // nonInteractive returns be without polkit's password prompts, on the same
 // connection, for probing what the person may do.
 func nonInteractive(be Backend) Backend {
-	if c, ok := be.(*client.Client); ok {
+	c, ok := be.(*client.Client)
+	if d, isDialled := be.(*dialled); isDialled {
+		c, ok = d.Client, true
+	}
+	if ok {
 		return client.NewFromConn(c.Conn(), client.Options{CallTimeout: 30 * time.Second})
 	}
 	return be

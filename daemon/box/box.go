@@ -1,9 +1,8 @@
 // Package box is possed's real Backend: it plans and applies sites with
 // the provisioning engine, reads the site last applied, manages users and
-// groups in the domain through services/directory, and reports unit states
-// from systemd over the system bus. Features whose services are not written
-// yet (changing shares or aliases directly, running and restoring backups)
-// answer daemon.ErrNotAvailable.
+// groups in the domain through services/directory, changes shares and mail
+// aliases by editing the applied template and applying it, and reports unit
+// states from systemd over the system bus.
 package box
 
 import (
@@ -42,8 +41,11 @@ type Box struct {
 	Services func() []provisioning.Service
 	// Hostname of the box; default os.Hostname.
 	Hostname string
-	// Runner runs restic; default execx.
+	// Runner runs restic and the commands of applies; default execx.
 	Runner host.Runner
+	// Units starts and stops units for applies; nil: systemd on the
+	// system bus. Tests set a fake.
+	Units host.Units
 
 	mu  sync.Mutex
 	dir directory.Directory
@@ -276,12 +278,19 @@ func names(ss []svcUnit) string {
 // realEnv adds systemd and the command runner for changing the box.
 func (b *Box) realEnv(ctx context.Context, secrets host.Secrets) (*host.Env, func(), error) {
 	env := b.env(secrets)
+	env.Runner = b.Runner
+	if env.Runner == nil {
+		env.Runner = execx.New()
+	}
+	if b.Units != nil {
+		env.Units = b.Units
+		return env, func() {}, nil
+	}
 	units, err := systemd.New(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot reach systemd on the system bus: %w", err)
 	}
 	env.Units = units
-	env.Runner = execx.New()
 	return env, units.Close, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/posse-project/posse/daemon"
@@ -14,6 +16,7 @@ import (
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/apply"
+	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
 )
@@ -122,7 +125,17 @@ func (b *Box) services() []provisioning.Service {
 // Apply implements daemon.Backend: plan, apply, and record the applied
 // site (provisioning.SaveApplied) when every step succeeded.
 func (b *Box) Apply(ctx context.Context, template []byte, secrets map[string]string, progress func(bool, api.Step)) (api.ApplyResult, error) {
-	sec := b.secrets(secrets)
+	return b.apply(ctx, template, b.secrets(secrets), progress, false)
+}
+
+// apply is Apply with the secrets resolved. edited is set when possed
+// changed the applied template itself (shares, aliases): the caller sent
+// no secrets, so the users' initial passwords, which the box does not
+// keep, are only required when the plan needs one (a user to create).
+func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, progress func(bool, api.Step), edited bool) (api.ApplyResult, error) {
+	if progress == nil {
+		progress = func(bool, api.Step) {}
+	}
 	env, closeEnv, err := b.realEnv(ctx, sec)
 	if err != nil {
 		return api.ApplyResult{}, err
@@ -147,12 +160,23 @@ func (b *Box) Apply(ctx context.Context, template []byte, secrets map[string]str
 		return api.ApplyResult{}, err
 	}
 	s.Source.File = f.Name()
-	if ps := site.CheckSecrets(s, sec); len(ps) > 0 {
+	ps := site.CheckSecrets(s, sec)
+	if edited {
+		ps = slices.DeleteFunc(ps, func(p site.Problem) bool {
+			return strings.HasPrefix(p.Path, "users[") && strings.HasSuffix(p.Path, ".password")
+		})
+	}
+	if len(ps) > 0 {
 		return api.ApplyResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
 	}
 	p, err := provisioning.MakePlan(ctx, s, env, b.services())
 	if err != nil {
 		return api.ApplyResult{}, err
+	}
+	if edited {
+		if err := neededSecrets(p, sec); err != nil {
+			return api.ApplyResult{}, err
+		}
 	}
 	execs := map[string]apply.Executor{}
 	for _, svc := range b.services() {
@@ -269,19 +293,80 @@ func (b *Box) Aliases(context.Context) ([]api.Alias, error) {
 	return out, nil
 }
 
-// siteOnly explains how to change what the template owns.
-func siteOnly(what string) error {
-	return fmt.Errorf("%w: %s are changed in the site template: edit it and apply it (possectl apply)", daemon.ErrNotAvailable, what)
+// neededSecrets refuses a plan that references a secret the box does not
+// keep, before anything changes.
+func neededSecrets(p *plan.Plan, sec host.Secrets) error {
+	js, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, name := range slices.Compact(plan.SecretNames(string(js))) {
+		if _, ok := sec.Lookup(name); !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return invalid(fmt.Errorf("applying the site again needs the secrets %s, which the box does not keep (a user in the template is missing from the directory?): apply the template with its secrets file (possectl apply FILE --secrets SECRETS)", strings.Join(missing, ", ")))
+	}
+	return nil
 }
 
-// SetShare implements daemon.Backend.
-func (b *Box) SetShare(context.Context, api.Share) error { return siteOnly("shares") }
+// changeSite edits the applied template with edit, checks the result with
+// site.Parse and applies it the way Apply does (the caller holds the change
+// lock; the apply takes the engine's lock and writes the journal). The
+// changed template is recorded only when the apply succeeded; otherwise
+// the box keeps the previous one and the error says what failed.
+func (b *Box) changeSite(ctx context.Context, what string, edit templateEdit) error {
+	if _, _, err := b.applied(); err != nil {
+		return err
+	}
+	cur, err := os.ReadFile(b.env(nil).State(provisioning.AppliedSiteFile))
+	if err != nil {
+		return mark(daemon.ErrNotAvailable, errNoSite)
+	}
+	next, err := editTemplate(cur, edit)
+	if err != nil {
+		return err
+	}
+	if _, err := site.Parse(templateName, next); err != nil {
+		return invalid(fmt.Errorf("%s would make the site template invalid:\n%w", what, err))
+	}
+	res, err := b.apply(ctx, next, b.secrets(nil), nil, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w; the box keeps its previous site template", what, err)
+	}
+	if !res.OK {
+		msg := fmt.Sprintf("%s failed: %s; the box keeps its previous site template", what, res.Error)
+		if len(res.RolledBack) > 0 {
+			msg += " (rolled back: " + strings.Join(res.RolledBack, ", ") + ")"
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
 
-// DeleteShare implements daemon.Backend.
-func (b *Box) DeleteShare(context.Context, string) error { return siteOnly("shares") }
+// SetShare implements daemon.Backend: it adds the share, or changes the
+// share of that name, in the applied template and applies it.
+func (b *Box) SetShare(ctx context.Context, sh api.Share) error {
+	return b.changeSite(ctx, "setting share "+sh.Name, setShareEdit(sh))
+}
 
-// SetAlias implements daemon.Backend.
-func (b *Box) SetAlias(context.Context, api.Alias) error { return siteOnly("mail aliases") }
+// DeleteShare implements daemon.Backend: it removes the share from the
+// applied template and applies it. The share's files stay on disk.
+func (b *Box) DeleteShare(ctx context.Context, name string) error {
+	return b.changeSite(ctx, "deleting share "+name, deleteShareEdit(name))
+}
 
-// DeleteAlias implements daemon.Backend.
-func (b *Box) DeleteAlias(context.Context, string) error { return siteOnly("mail aliases") }
+// SetAlias implements daemon.Backend: it adds the alias, or replaces the
+// targets of the alias with that address, in the applied template's mail
+// section and applies it.
+func (b *Box) SetAlias(ctx context.Context, a api.Alias) error {
+	return b.changeSite(ctx, "setting alias "+a.Address, setAliasEdit(a))
+}
+
+// DeleteAlias implements daemon.Backend: it removes the alias from the
+// applied template and applies it.
+func (b *Box) DeleteAlias(ctx context.Context, address string) error {
+	return b.changeSite(ctx, "deleting alias "+address, deleteAliasEdit(address))
+}

@@ -212,6 +212,10 @@ func TestDaemon(t *testing.T) {
 		}
 	})
 
+	t.Run("shares through possed", func(t *testing.T) {
+		testShares(t, tb, c)
+	})
+
 	t.Run("100 concurrent user creations", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -439,4 +443,49 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 		t.Errorf("Export after the remote apply: %v\n%s", err, exported)
 	}
 	t.Logf("apply over SSH as admin1: %s, %d steps reported", res.Outcome, steps)
+}
+
+// testShares adds, changes and deletes a share through possed as root: the
+// applied template keeps the consultant's comments, testparm in the box
+// shows the share, an invalid share is refused and changes nothing. The
+// example site has no mail, so aliases are covered by the unit tests.
+func testShares(t *testing.T, tb *harness.TestBox, c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	shares := func() string { return tb.MustRun(t, "testparm", "-s", "--suppress-prompt") }
+	start := time.Now()
+	if err := c.SetShare(ctx, api.Share{Name: "Projekte", Description: "added through possed", Read: []string{"office"}}); err != nil {
+		t.Fatalf("SetShare: %v", err)
+	}
+	t.Logf("share added through possed (plan and apply of the site) in %.1fs", time.Since(start).Seconds())
+	if out := shares(); !strings.Contains(out, "[Projekte]") || !strings.Contains(out, "added through possed") {
+		t.Errorf("testparm does not show the new share:\n%s", out)
+	}
+	applied := tb.MustRun(t, "cat", "/var/lib/posse/site.yaml")
+	for _, want := range []string{"# The smallest useful site", "- name: Projekte", "read: [office]", "password: ${secret:jdoe}"} {
+		if !strings.Contains(applied, want) {
+			t.Errorf("the applied template lacks %q:\n%s", want, applied)
+		}
+	}
+	if l, err := c.Shares(ctx); err != nil || len(l) != 1 || l[0].Name != "Projekte" {
+		t.Errorf("Shares() = %+v, %v", l, err)
+	}
+	if err := c.SetShare(ctx, api.Share{Name: "Projekte", Read: []string{"ghosts"}}); !client.IsInvalidInput(err) || !strings.Contains(err.Error(), "ghosts") {
+		t.Errorf("a share for a group the site lacks: %v", err)
+	}
+	if again := tb.MustRun(t, "cat", "/var/lib/posse/site.yaml"); again != applied {
+		t.Errorf("a refused change altered the applied template:\n%s", again)
+	}
+	if err := c.SetAlias(ctx, api.Alias{Address: "info@beispiel.example", To: []string{"jdoe"}}); !client.IsNotAvailable(err) {
+		t.Errorf("an alias on a site without mail: %v", err)
+	}
+	if err := c.DeleteShare(ctx, "Projekte"); err != nil {
+		t.Fatalf("DeleteShare: %v", err)
+	}
+	if out := shares(); strings.Contains(out, "[Projekte]") {
+		t.Errorf("testparm still shows the deleted share:\n%s", out)
+	}
+	if err := c.DeleteShare(ctx, "Projekte"); !client.IsNotFound(err) {
+		t.Errorf("deleting it again: %v", err)
+	}
 }

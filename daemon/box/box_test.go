@@ -84,6 +84,9 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	if pw, _, _ := fake.Password("anna"); pw != "Sommer-2026-ok" {
 		t.Error("password not set in the directory")
 	}
+	if du, _, _ := fake.User(ctx, "anna"); du.Origin != directory.OriginAPI {
+		t.Errorf("a user created through possed is marked %q, want %q (prune must never delete it)", du.Origin, directory.OriginAPI)
+	}
 	gs, err := b.Groups(ctx)
 	if err != nil || len(gs) != 1 || len(gs[0].Members) != 1 || gs[0].Members[0] != "anna" {
 		t.Errorf("Groups() = %+v, %v", gs, err)
@@ -119,6 +122,9 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	res, err := b.ImportUsers(ctx, []byte("username,given_name\nbob,Bob\nbad name,X\n"), false)
 	if err != nil || len(res.Created) != 1 || len(res.Passwords) != 1 || !strings.HasPrefix(res.Passwords[0], "bob,") || len(res.Problems) != 1 {
 		t.Errorf("ImportUsers = %+v, %v", res, err)
+	}
+	if du, _, _ := fake.User(ctx, "bob"); du.Origin != directory.OriginAPI {
+		t.Errorf("an imported user is marked %q, want %q", du.Origin, directory.OriginAPI)
 	}
 }
 

@@ -151,7 +151,8 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 			return invalid(fmt.Errorf("user %s already exists", u.Username))
 		}
 		du := directory.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
-			Email: s.UserEmail(site.User{Username: u.Username, Email: u.Email}), Aliases: u.Aliases, Disabled: u.Disabled}
+			Email: s.UserEmail(site.User{Username: u.Username, Email: u.Email}), Aliases: u.Aliases, Disabled: u.Disabled,
+			Origin: directory.OriginAPI} // not the template's: prune never deletes it
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
 		}

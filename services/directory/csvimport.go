@@ -129,6 +129,7 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 				Reason: "unknown group " + strings.Join(unknown, ", ") + " (create it in the site template first)"})
 			continue
 		}
+		row.user.Origin = OriginAPI // not the template's: prune never deletes it
 		todo = append(todo, row)
 	}
 	if opts.DryRun {

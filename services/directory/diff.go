@@ -97,7 +97,10 @@ func sortedUnique(v []string) []string {
 // diffDirectory compares the desired groups and users with the directory's
 // and returns the steps (groups first, then users, then deletions) and notes.
 // users and groups nil means an empty, not yet provisioned directory.
-func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool) ([]plan.Step, []plan.Note) {
+// applied holds the lower-cased usernames of the template last applied to
+// the box (nil when none): an unmarked user is pruned only when it is
+// listed there (see prunable).
+func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool, applied map[string]bool) ([]plan.Step, []plan.Note) {
 	var steps, delUsers, delGroups []plan.Step
 	var notes, extraU, extraG []plan.Note
 	haveG := map[string]Group{}
@@ -157,12 +160,12 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 		if u.Builtin || wantU[strings.ToLower(u.Username)] || IsServiceAccount(u.Username) {
 			continue
 		}
-		if prune && u.Managed && ValidUsername(u.Username) {
+		if prune && prunable(u, applied) {
 			delUsers = append(delUsers, plan.NewStep(Name, plan.Delete, KindUser, "user "+u.Username, "not in the template (prune)",
 				UserSpec{Conn: c, User: UserData{Username: u.Username}}))
 			continue
 		}
-		extraU = append(extraU, unmanagedNote("user "+u.Username, u.Managed, prune))
+		extraU = append(extraU, userNote(u, prune, applied))
 	}
 	notes = append(notes, summarise(extraG, "groups")...)
 	notes = append(notes, summarise(extraU, "users")...)
@@ -199,6 +202,39 @@ func summarise(notes []plan.Note, what string) []plan.Note {
 			Message: fmt.Sprintf("%s (%s; see possectl users list)", msg, list)})
 	}
 	return out
+}
+
+// prunable reports whether prune may delete u, a user in the directory
+// that the template does not list: a user in OU=Posse with a name Posse
+// manages that an apply of a template created (marked posse:template), or
+// an unmarked one that the template last applied to the box listed (made
+// by an apply before Posse marked users). Users created through possed
+// (posse:api) and other unmarked users are never pruned.
+func prunable(u User, applied map[string]bool) bool {
+	if !u.Managed || !ValidUsername(u.Username) {
+		return false
+	}
+	switch u.Origin {
+	case OriginTemplate:
+		return true
+	case "":
+		return applied[strings.ToLower(u.Username)]
+	}
+	return false
+}
+
+// userNote explains why a user not in the template stays.
+func userNote(u User, prune bool, applied map[string]bool) plan.Note {
+	target := "user " + u.Username
+	switch {
+	case !u.Managed || (prune && !ValidUsername(u.Username)):
+		return unmanagedNote(target, u.Managed, prune)
+	case u.Origin == OriginAPI:
+		return plan.Note{Service: Name, Target: target, Message: "created through possed (users add or CSV import), not by the template; prune never deletes it: add it to the template, or delete it with possectl users delete"}
+	case !prunable(u, applied):
+		return plan.Note{Service: Name, Target: target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it with possectl users delete"}
+	}
+	return unmanagedNote(target, true, prune)
 }
 
 func unmanagedNote(target string, managed, prune bool) plan.Note {
@@ -262,6 +298,12 @@ func updateUserStep(u UserSpec, cur User, managed map[string]bool) (plan.Step, b
 	if d.HomeDirectory != "" || (cur.HomeDirectory != "" && strings.EqualFold(cur.HomeDirectory, u.posseHome)) {
 		cmp("home_directory", cur.HomeDirectory, d.HomeDirectory)
 		cmp("home_drive", cur.HomeDrive, d.HomeDrive)
+	}
+	// An unmarked user in OU=Posse that the template lists is the
+	// template's from now on (users made by applies before the mark
+	// existed); users made through possed keep their mark.
+	if cur.Managed && cur.Origin == "" {
+		cmp("origin", "", OriginPrefix+OriginTemplate)
 	}
 	var curManaged []string
 	for _, g := range cur.Groups {

@@ -70,6 +70,17 @@ func aliasesFrom(values []string) []string {
 	return out
 }
 
+// originFrom reads the creation mark from adminDescription: the part
+// after "posse:", or "" for any other value (an administrator's own
+// description is not a mark).
+func originFrom(v string) string {
+	o, ok := strings.CutPrefix(v, OriginPrefix)
+	if !ok {
+		return ""
+	}
+	return o
+}
+
 // userAddRequest builds the LDAP add for a new user in OU=Posse of base.
 func userAddRequest(base, realm string, u User, password string, mustChange bool) (*ldap.AddRequest, error) {
 	dn, err := userDN(base, u.Username)
@@ -107,6 +118,9 @@ func userAddRequest(base, realm string, u User, password string, mustChange bool
 	if u.HomeDrive != "" {
 		req.Attribute("homeDrive", []string{u.HomeDrive})
 	}
+	if u.Origin != "" {
+		req.Attribute(OriginAttr, []string{OriginPrefix + u.Origin})
+	}
 	req.Attribute("unicodePwd", []string{pwd})
 	req.Attribute("userAccountControl", []string{strconv.Itoa(uac)})
 	if mustChange {
@@ -135,6 +149,13 @@ func userModifyRequest(dn string, up UserUpdate, uac int) *ldap.ModifyRequest {
 	set("mail", up.Email)
 	set("homeDirectory", up.HomeDirectory)
 	set("homeDrive", up.HomeDrive)
+	if up.Origin != nil {
+		v := ""
+		if *up.Origin != "" {
+			v = OriginPrefix + *up.Origin
+		}
+		set(OriginAttr, &v)
+	}
 	if up.Aliases != nil {
 		req.Replace("proxyAddresses", proxyAddresses(*up.Aliases))
 	}

@@ -44,14 +44,18 @@ func TestUserAddRequest(t *testing.T) {
 		mustChange bool
 		uac        string
 		pwdLastSet []string
+		origin     string
+		mark       []string
 	}{
-		{"enabled, must change", false, true, "512", []string{"0"}},
-		{"disabled, keep", true, false, "514", nil},
+		{"enabled, must change", false, true, "512", []string{"0"}, OriginTemplate, []string{"posse:template"}},
+		{"disabled, keep", true, false, "514", nil, OriginAPI, []string{"posse:api"}},
+		{"unmarked", false, false, "512", nil, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := u
 			u.Disabled = tt.disabled
+			u.Origin = tt.origin
 			req, err := userAddRequest(base, "AD.EXAMPLE.COM", u, "Secret-Pw-1", tt.mustChange)
 			if err != nil {
 				t.Fatal(err)
@@ -70,6 +74,7 @@ func TestUserAddRequest(t *testing.T) {
 				"proxyAddresses":     {"smtp:a@example.com", "smtp:am@example.com"},
 				"userAccountControl": {tt.uac},
 				"pwdLastSet":         tt.pwdLastSet,
+				"adminDescription":   tt.mark,
 			}
 			for k, v := range want {
 				if !slices.Equal(a[k], v) {
@@ -91,6 +96,7 @@ func TestUserModifyRequest(t *testing.T) {
 	name := "Anna"
 	empty := ""
 	aliases := []string{"x@example.com"}
+	tmpl := OriginTemplate
 	tests := []struct {
 		name string
 		up   UserUpdate
@@ -102,6 +108,8 @@ func TestUserModifyRequest(t *testing.T) {
 		{"names", UserUpdate{GivenName: &name, Email: &empty}, 512, map[string][]string{"givenName": {"Anna"}, "mail": nil}},
 		{"aliases", UserUpdate{Aliases: &aliases}, 512, map[string][]string{"proxyAddresses": {"smtp:x@example.com"}}},
 		{"nothing", UserUpdate{}, 512, map[string][]string{}},
+		{"origin", UserUpdate{Origin: &tmpl}, 512, map[string][]string{"adminDescription": {"posse:template"}}},
+		{"clear origin", UserUpdate{Origin: &empty}, 512, map[string][]string{"adminDescription": nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +193,20 @@ func TestIsBuiltin(t *testing.T) {
 	for _, tt := range tests {
 		if got := isBuiltin(tt.name, tt.critical, tt.sid, tt.dn); got != tt.want {
 			t.Errorf("isBuiltin(%s) = %v", tt.name, got)
+		}
+	}
+}
+
+func TestOriginFrom(t *testing.T) {
+	for in, want := range map[string]string{
+		"posse:template": OriginTemplate,
+		"posse:api":      OriginAPI,
+		"":               "",
+		"Finance team":   "",
+		"Posse:template": "",
+	} {
+		if got := originFrom(in); got != want {
+			t.Errorf("originFrom(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -118,10 +118,12 @@ func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, act
 		if err != nil {
 			return err
 		}
-		err = d.CreateUser(ctx, u.User.user(), pw, u.MustChange)
+		nu := u.User.user()
+		nu.Origin = OriginTemplate
+		err = d.CreateUser(ctx, nu, pw, u.MustChange)
 		if errors.Is(err, ErrExists) {
 			// A crash after the add: converge the attributes, keep the password.
-			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive"}
+			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive", "origin"}
 			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
 				return err
 			}
@@ -201,6 +203,10 @@ func updateFor(u UserSpec) UserUpdate {
 	}
 	if has("home_drive") {
 		up.HomeDrive = &d.HomeDrive
+	}
+	if has("origin") {
+		o := OriginTemplate
+		up.Origin = &o
 	}
 	return up
 }

@@ -120,7 +120,7 @@ func (l *LDAP) EnsureOU(ctx context.Context) error {
 }
 
 var userAttrs = []string{"sAMAccountName", "givenName", "sn", "displayName", "mail", "proxyAddresses",
-	"userAccountControl", "memberOf", "isCriticalSystemObject", "objectSid", "homeDirectory", "homeDrive"}
+	"userAccountControl", "memberOf", "isCriticalSystemObject", "objectSid", "homeDirectory", "homeDrive", OriginAttr}
 
 // search runs a paged subtree search under the base DN.
 func (l *LDAP) search(filter string, attrs []string) ([]*ldap.Entry, error) {
@@ -212,6 +212,7 @@ func (l *LDAP) userFrom(e *ldap.Entry, groups map[string]string) User {
 		HomeDrive:     e.GetAttributeValue("homeDrive"),
 		Builtin:       isBuiltin(name, e.GetAttributeValue("isCriticalSystemObject") == "TRUE", e.GetRawAttributeValue("objectSid"), e.DN),
 		Managed:       inOU(e.DN, l.base),
+		Origin:        originFrom(e.GetAttributeValue(OriginAttr)),
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
 		if n, ok := groups[strings.ToLower(g)]; ok {

@@ -27,7 +27,23 @@ type User struct {
 	Builtin bool
 	// Managed marks entries inside OU=Posse, the only ones prune deletes.
 	Managed bool
+	// Origin says who created the user: OriginTemplate (an apply of the
+	// site template), OriginAPI (possed: Users.Create, CSV import) or ""
+	// (unmarked: by hand, or by an apply before Posse marked users). It is
+	// stored in adminDescription as "posse:<origin>". Prune deletes only
+	// template users; see docs/directory.md.
+	Origin string
 }
+
+// Origins of users, stored in adminDescription with OriginPrefix.
+const (
+	OriginTemplate = "template"
+	OriginAPI      = "api"
+	// OriginAttr is the LDAP attribute that holds the mark.
+	OriginAttr = "adminDescription"
+	// OriginPrefix starts the mark's value: posse:template, posse:api.
+	OriginPrefix = "posse:"
+)
 
 // Group is a group as the directory holds it.
 type Group struct {
@@ -57,6 +73,8 @@ type UserUpdate struct {
 	Disabled      *bool
 	HomeDirectory *string
 	HomeDrive     *string
+	// Origin replaces the creation mark (OriginTemplate, OriginAPI).
+	Origin *string
 }
 
 // Directory is what Posse needs from the domain's LDAP server. The LDAP

@@ -143,7 +143,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		step.Changes = []plan.Change{{Field: "realm", After: in.realm}, {Field: "workgroup", After: in.workgroup},
 			{Field: "host", After: in.fqdn + " " + env.IP}, {Field: "admin_password", After: "${secret:" + in.conn.AdminSecret + "}"}}
 		steps = append(steps, step)
-		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune)
+		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune, nil)
 		if p, ok := desired.policy(); ok {
 			steps = append(steps, policyStep(in.conn, nil, p))
 		}
@@ -179,7 +179,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 				steps = append(steps, policyStep(in.conn, &cur, p))
 			}
 			if err == nil {
-				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune)
+				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, appliedUsers(env))
 				steps = append(steps, dsteps...)
 				if len(steps) > 0 {
 					steps = append(steps, probeStep(in.conn))
@@ -260,4 +260,23 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 		return fmt.Errorf("this domain controller is named %s but the box's host name is now %s: renaming a domain controller is not supported; set the host name back to %s", nb, in.hostname, strings.ToLower(nb))
 	}
 	return nil
+}
+
+// appliedSiteFile is the template last applied to the box, under the state
+// directory (provisioning.AppliedSiteFile; provisioning imports this
+// package).
+const appliedSiteFile = "site.yaml"
+
+// appliedUsers returns the lower-cased usernames of the template last
+// applied to the box, or nil when there is none or it does not load.
+func appliedUsers(env *host.Env) map[string]bool {
+	s, err := site.Load(env.State(appliedSiteFile))
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]bool, len(s.Users))
+	for _, u := range s.Users {
+		out[strings.ToLower(u.Username)] = true
+	}
+	return out
 }

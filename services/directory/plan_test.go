@@ -296,7 +296,7 @@ func TestPlanNotesAndPrune(t *testing.T) {
 		s := loadSite(t, func(s *site.Site) { s.Directory.Prune = prune })
 		b.provisioned(t, s)
 		b.apply(t, mustPlan(t, b, s))
-		b.dir.SeedUser(directory.User{Username: "olduser"}, "")
+		b.dir.SeedUser(directory.User{Username: "olduser", Origin: directory.OriginTemplate}, "")
 		b.dir.SeedUser(directory.User{Username: "posse-mail"}, "") // the mail service's own account
 		b.dir.SeedGroup(directory.Group{Name: "oldgroup"})
 		b.dir.SeedUser(directory.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
@@ -481,5 +481,104 @@ func TestPlanHomeAttributes(t *testing.T) {
 	}
 	if u, _, _ := b.dir.User(ctx, "bweber"); u.HomeDirectory != other {
 		t.Errorf("hand-made home changed: %q", u.HomeDirectory)
+	}
+}
+
+// TestPruneByOrigin: prune deletes only users a template apply created
+// (posse:template), or unmarked ones the template last applied listed;
+// users created through possed and other unmarked users are notes.
+func TestPruneByOrigin(t *testing.T) {
+	ctx := context.Background()
+	// The template last applied listed "formerly" (made by an apply
+	// before users were marked).
+	lastApplied, err := os.ReadFile("testdata/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastApplied = []byte(strings.Replace(string(lastApplied), "users:\n", "users:\n  - username: formerly\n    password: ${secret:formerly}\n", 1))
+	tests := []struct {
+		name     string
+		user     directory.User
+		prune    bool
+		noRecord bool   // no applied template on the box
+		del      bool   // a delete step
+		note     string // in the user's note
+	}{
+		{"template user, prune", directory.User{Username: "gone", Origin: directory.OriginTemplate}, true, false, true, ""},
+		{"template user, no prune", directory.User{Username: "gone", Origin: directory.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
+		{"API user, prune", directory.User{Username: "newhire", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
+		{"API user, no prune", directory.User{Username: "newhire", Origin: directory.OriginAPI}, false, false, false, "prune never deletes it"},
+		{"API user the last template listed", directory.User{Username: "formerly", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
+		{"unmarked, listed by the last template", directory.User{Username: "formerly"}, true, false, true, ""},
+		{"unmarked, not listed by the last template", directory.User{Username: "byhand"}, true, false, false, "no posse:template mark"},
+		{"unmarked, no template recorded", directory.User{Username: "formerly"}, true, true, false, "no posse:template mark"},
+		{"unknown mark", directory.User{Username: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
+		{"template user outside OU=Posse", directory.User{Username: "gone", Origin: directory.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			s := loadSite(t, func(s *site.Site) { s.Directory.Prune = tt.prune })
+			b.provisioned(t, s)
+			b.apply(t, mustPlan(t, b, s))
+			if !tt.noRecord {
+				b.write(t, filepath.Join(host.DefaultStateDir, "site.yaml"), string(lastApplied))
+			}
+			b.dir.SeedUser(tt.user, "")
+			steps, notes, err := b.svc.Plan(ctx, s, b.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := "user " + tt.user.Username
+			var deleted bool
+			for _, st := range steps {
+				if st.Target == target {
+					deleted = st.Action == plan.Delete
+					if !deleted {
+						t.Errorf("unexpected step %s %s", st.Action, st.Target)
+					}
+				}
+			}
+			if deleted != tt.del {
+				t.Errorf("delete step = %v, want %v (steps %v)", deleted, tt.del, kinds(steps))
+			}
+			var note string
+			for _, n := range notes {
+				if n.Target == target {
+					note = n.Message
+				}
+			}
+			if tt.del != (note == "") || !strings.Contains(note, tt.note) {
+				t.Errorf("note = %q, want one containing %q", note, tt.note)
+			}
+		})
+	}
+}
+
+// TestApplyMarksTemplateUsers: users an apply creates carry the
+// posse:template mark; an unmarked user the template lists gets it on the
+// next apply; a user created through possed keeps posse:api.
+func TestApplyMarksTemplateUsers(t *testing.T) {
+	ctx := context.Background()
+	b := newBox(t)
+	s := loadSite(t, nil)
+	b.provisioned(t, s)
+	b.dir.SeedUser(directory.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Groups: []string{"staff"}}, "")
+	b.dir.SeedGroup(directory.Group{Name: "staff", Description: "Everybody"})
+	b.apply(t, mustPlan(t, b, s))
+	for name, want := range map[string]string{"amueller": directory.OriginTemplate, "bweber": directory.OriginTemplate} {
+		if u, _, _ := b.dir.User(ctx, name); u.Origin != want {
+			t.Errorf("%s origin = %q, want %q", name, u.Origin, want)
+		}
+	}
+	if steps := mustPlan(t, b, s); len(steps) != 0 {
+		t.Errorf("steps after marking: %v", kinds(steps))
+	}
+	b2 := newBox(t)
+	b2.provisioned(t, s)
+	b2.dir.SeedUser(directory.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Origin: directory.OriginAPI}, "")
+	b2.apply(t, mustPlan(t, b2, s))
+	if u, _, _ := b2.dir.User(ctx, "bweber"); u.Origin != directory.OriginAPI {
+		t.Errorf("an API user listed by the template became %q", u.Origin)
 	}
 }

@@ -246,6 +246,7 @@ func (f *Fake) UpdateUser(_ context.Context, username string, up directory.UserU
 		e.u.Disabled = *up.Disabled
 		fields = append(fields, "disabled")
 	}
+	set("origin", &e.u.Origin, up.Origin)
 	f.record("update-user %s %s", username, strings.Join(fields, ","))
 	return nil
 }

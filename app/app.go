@@ -93,6 +93,7 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 // Run starts the app and blocks until its window closes.
 func Run(o Options) {
 	start := time.Now()
+	tuneMemory()
 	loadTranslations()
 	a := fyneapp.NewWithID(AppID)
 	w := a.NewWindow("Posse")
@@ -142,22 +143,32 @@ func Run(o Options) {
 	default:
 		w.SetContent(c.Content())
 	}
-	if o.Timing {
-		a.Lifecycle().SetOnStarted(func() {
-			go func() {
-				// A frame is painted once the first queued UI call runs.
-				fyne.DoAndWait(func() {})
+	a.Lifecycle().SetOnStarted(func() {
+		go func() {
+			// A frame is painted once the first queued UI call runs.
+			fyne.DoAndWait(func() {})
+			if o.Timing {
 				fmt.Printf("first frame after %v\n", time.Since(start).Round(time.Millisecond))
-				if d := os.Getenv("POSSE_TIMING_HOLD"); d != "" {
-					if t, err := time.ParseDuration(d); err == nil {
-						time.Sleep(t)
-					}
-					fmt.Println(memoryReport())
+			}
+			// Starting leaves garbage (fonts parsed, the first layouts):
+			// give it back once the first frames are drawn.
+			time.Sleep(time.Second)
+			releaseMemory()
+			if !o.Timing {
+				return
+			}
+			if d := os.Getenv("POSSE_TIMING_HOLD"); d != "" {
+				if t, err := time.ParseDuration(d); err == nil {
+					time.Sleep(t)
 				}
-				fyne.Do(a.Quit)
-			}()
-		})
-	}
+				fmt.Println(memoryReport())
+				if f := os.Getenv("POSSE_HEAP_PROFILE"); f != "" {
+					writeHeapProfile(f)
+				}
+			}
+			fyne.Do(a.Quit)
+		}()
+	})
 	w.ShowAndRun()
 }
 

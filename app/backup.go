@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type BackupScreen struct {
 	progress  *widget.ProgressBarInfinite
 	snaps     []api.Snapshot
 	snapList  *widget.List
+	noSnaps   *widget.Label
 	snap      string // selected snapshot id
 	dir       string
 	entries   []api.Entry
@@ -120,7 +122,9 @@ func (s *BackupScreen) Content() fyne.CanvasObject {
 	browser := container.NewBorder(
 		container.NewBorder(nil, nil, s.up, s.restore, s.where),
 		nil, nil, nil, s.files)
-	snaps := container.NewBorder(bold(tr("Snapshots")), nil, nil, nil, s.snapList)
+	s.noSnaps = wrapped(tr("No snapshots yet."))
+	s.noSnaps.Hide()
+	snaps := container.NewBorder(container.NewVBox(bold(tr("Snapshots")), s.noSnaps), nil, nil, nil, s.snapList)
 	split := container.NewHSplit(snaps, container.NewPadded(browser))
 	split.Offset = 0.28
 	help := wrapped(tr("Choose a snapshot, open folders by clicking them, then restore a file or the folder you are in. Older snapshots hold older versions."))
@@ -138,6 +142,8 @@ func (s *BackupScreen) Reload() {
 				return
 			}
 			s.snaps = r
+			s.noSnaps.Hidden = len(r) > 0
+			s.noSnaps.Refresh()
 			s.snapList.Refresh()
 			if s.snap == "" && len(r) > 0 {
 				s.snapList.Select(0)
@@ -151,7 +157,7 @@ func (s *BackupScreen) loadStatus() {
 }
 
 func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
-	ok := err == nil && b.Configured && b.LastResult != "failed"
+	ok := err == nil && b.Configured && b.LastRun != "" && b.LastResult != "failed"
 	var text string
 	switch {
 	case err != nil:
@@ -173,7 +179,10 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 		if t, perr := time.Parse(time.RFC3339, b.NextRun); perr == nil {
 			next = t.Local().Format("02.01.2006 15:04")
 		}
-		text = tr("Schedule: %s · Repository: %s\nLast backup: %s, %s · Next: %s", b.Schedule, b.Repository, last, result, next)
+		text = tr("Schedule: %s · Repository: %s\nLast backup: %s, %s · Next: %s", scheduleLabel(b.Schedule), b.Repository, last, result, next)
+		if b.LastRun == "" {
+			text = tr("Schedule: %s · Repository: %s\nNo backup has run yet: Back up now makes the first one. · Next: %s", scheduleLabel(b.Schedule), b.Repository, next)
+		}
 	}
 	s.status.SetText(text)
 	s.statusDot.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
@@ -318,4 +327,15 @@ func restoreSummary(p string, r api.RestoreResult) string {
 		b.WriteString("\n\n" + tr("Files already as in the backup: %d.", r.Unchanged))
 	}
 	return b.String()
+}
+
+var dailyAt = regexp.MustCompile(`^\*-\*-\* (\d\d:\d\d)(:00)?$`)
+
+// scheduleLabel reads a systemd calendar time for people: "*-*-* 22:00"
+// is "daily at 22:00"; other forms are shown as they are.
+func scheduleLabel(cal string) string {
+	if m := dailyAt.FindStringSubmatch(cal); m != nil {
+		return tr("daily at %s", m[1])
+	}
+	return cal
 }

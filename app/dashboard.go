@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -67,6 +68,15 @@ func serviceLabel(name string) string {
 	return name
 }
 
+// serviceUnitLabel names a service for people; mail has two units, the
+// delivery (Postfix) and the mailboxes (Dovecot).
+func serviceUnitLabel(s api.ServiceStatus) string {
+	if s.Name == "mail" && strings.HasPrefix(s.Unit, "dovecot") {
+		return serviceLabel("imap")
+	}
+	return serviceLabel(s.Name)
+}
+
 // stateLabel translates systemd's common active states.
 func stateLabel(state string) string {
 	switch state {
@@ -108,9 +118,14 @@ func (d *Dashboard) Reload() {
 		if r.st, err = be.Status(ctx); err != nil {
 			return r, err
 		}
+		// The probes (LDAPS bind, DNS, Kerberos, …) say more than the
+		// units' states in Status; Status's list stays when they fail.
+		if hs, herr := be.Health(ctx, ""); herr == nil && len(hs) > 0 {
+			r.st.Services = hs
+		}
 		r.bk, r.bkErr = be.BackupStatus(ctx)
 		us, err := be.Users(ctx, "")
-		r.users, r.usrErr = len(us), err
+		r.users, r.usrErr = len(people(us)), err
 		return r, nil
 	}, func(r data, err error) {
 		if err != nil {
@@ -149,8 +164,16 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		d.services.Add(wrapped(tr("No services are set up yet. Apply a site template first.")))
 	}
 	for _, s := range ss {
-		name := bold(serviceLabel(s.Name))
-		state := widget.NewLabel(stateLabel(s.State))
+		name := bold(serviceUnitLabel(s))
+		st := stateLabel(s.State)
+		if s.Unit == "" {
+			// No unit of its own (shares, backup): the probe's verdict.
+			st = tr("OK")
+			if !s.Healthy {
+				st = tr("problem")
+			}
+		}
+		state := widget.NewLabel(st)
 		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)
 		d.services.Add(row)
 		if !s.Healthy {

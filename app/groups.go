@@ -100,6 +100,8 @@ func (s *GroupsScreen) Reload() {
 			return r, err
 		}
 		us, _ := be.Users(ctx, "")
+		us = people(us)
+		r.users = make([]string, 0, len(us))
 		for _, u := range us {
 			r.users = append(r.users, u.Username)
 		}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
@@ -85,4 +86,27 @@ func GeneratePassword() string {
 // checkDefaultPolicy checks password against the default AD policy.
 func checkDefaultPolicy(username, password string) error {
 	return site.CheckPassword(site.PasswordPolicy{}, username, password)
+}
+
+// serviceAccountPrefix starts the directory accounts Posse's services
+// create for themselves (posse-mail, …; directory.ServiceAccountPrefix,
+// not imported to keep the directory code out of the app). They are not
+// people: the Users screen and the user count leave them out, so that
+// nobody deletes or disables mail's lookup account by mistake.
+const serviceAccountPrefix = "posse-"
+
+func isServiceAccount(username string) bool {
+	return strings.HasPrefix(strings.ToLower(username), serviceAccountPrefix)
+}
+
+// people drops the service accounts from us, in place.
+func people(us []api.User) []api.User {
+	out := us[:0]
+	for _, u := range us {
+		if !isServiceAccount(u.Username) {
+			out = append(out, u)
+		}
+	}
+	clear(us[len(out):])
+	return out
 }

@@ -132,11 +132,15 @@ func (s *UsersScreen) Reload() {
 		s.SetUsers(r.users)
 		s.groups, s.shares = r.groups, r.shares
 		s.showDetail()
+		if len(r.users) > 1000 {
+			releaseMemory() // decoding thousands of users left garbage
+		}
 	})
 }
 
 // SetUsers replaces the list's data and applies the current search.
 func (s *UsersScreen) SetUsers(us []api.User) {
+	us = people(us)
 	sort.Slice(us, func(i, j int) bool { return us[i].Username < us[j].Username })
 	s.all = us
 	s.hay = make([]string, len(us))

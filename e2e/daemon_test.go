@@ -280,6 +280,10 @@ func TestDaemon(t *testing.T) {
 		t.Logf("sequential user creation over D-Bus: p50 %s p99 %s", percentile(seq, 0.5), percentile(seq, 0.99))
 	})
 
+	t.Run("prune spares users made through possed", func(t *testing.T) {
+		testPruneSparesAPIUsers(t, tb, c)
+	})
+
 	t.Run("status latency and idle RSS", func(t *testing.T) {
 		var ds []time.Duration
 		for range 300 {
@@ -487,5 +491,55 @@ func testShares(t *testing.T, tb *harness.TestBox, c *client.Client) {
 	}
 	if err := c.DeleteShare(ctx, "Projekte"); !client.IsNotFound(err) {
 		t.Errorf("deleting it again: %v", err)
+	}
+}
+
+// testPruneSparesAPIUsers applies the example site without mmustermann and
+// with directory.prune through possed: mmustermann, a template user, is
+// deleted; the users created through possed (marked posse:api in
+// adminDescription) stay; the template's users carry posse:template.
+func testPruneSparesAPIUsers(t *testing.T, tb *harness.TestBox, c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmpl, err := os.ReadFile("../examples/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pruned := strings.Replace(string(tmpl), "  admin_password: ${secret:domain_admin}\n", "  admin_password: ${secret:domain_admin}\n  prune: true\n", 1)
+	// The template drops one of its own users: prune deletes that one.
+	i := strings.Index(pruned, "  - username: mmustermann\n")
+	if pruned == string(tmpl) || i < 0 {
+		t.Fatal("cannot turn on prune in the example template")
+	}
+	pruned = pruned[:i]
+	raw, err := os.ReadFile("../examples/minimal.secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{}
+	if err := yaml.Unmarshal(raw, &secrets); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Apply(ctx, []byte(pruned), secrets, nil)
+	if err != nil || !res.OK {
+		t.Fatalf("apply with prune: %+v, %v", res, err)
+	}
+	got := 0
+	for _, name := range strings.Fields(tb.MustRun(t, "samba-tool", "user", "list")) {
+		if strings.HasPrefix(name, "load") {
+			got++
+		}
+	}
+	if got != 100 {
+		t.Errorf("%d of the 100 users created through possed are left after an apply with prune", got)
+	}
+	if out, _, code := tb.Output(t, "samba-tool", "user", "show", "mmustermann"); code == 0 {
+		t.Errorf("the template user the template dropped was not pruned: %s", out)
+	}
+	for user, mark := range map[string]string{"load000": "posse:api", "newhire": "posse:api", "jdoe": "posse:template"} {
+		out, _, code := tb.Output(t, "samba-tool", "user", "show", user, "--attributes=adminDescription")
+		if code != 0 || !strings.Contains(out, "adminDescription: "+mark) {
+			t.Errorf("%s after the apply with prune (want mark %s): %s", user, mark, out)
+		}
 	}
 }

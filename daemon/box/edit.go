@@ -58,11 +58,14 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// mapSet replaces key's value in m, or inserts key: value. A new
-// top-level key is put in template order (order), otherwise at the end.
+// mapSet replaces key's value in m (keeping the old value's comments),
+// or inserts key: value. A new key is put in order's order when order
+// names it, otherwise at the end.
 func mapSet(m *yaml.Node, key string, v *yaml.Node, order []string) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
+			old := m.Content[i+1]
+			v.HeadComment, v.LineComment, v.FootComment = old.HeadComment, old.LineComment, old.FootComment
 			m.Content[i+1] = v
 			return
 		}

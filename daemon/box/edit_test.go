@@ -39,7 +39,7 @@ users:
 shares:
   # The main share.
   - name: Data
-    read: [staff]
+    read: [staff] # everybody reads
     recycle_days: 14 # longer than the default
 mail:
   domains: [example.com]
@@ -132,7 +132,7 @@ func TestShareAndAliasChanges(t *testing.T) {
 				return b.SetShare(ctx, api.Share{Name: "data", Path: "/srv/posse/shares/data", Read: []string{"staff"}, Write: []string{"boss"}})
 			},
 			shares: []string{"Data"}, aliases: []string{"info@example.com=carla"},
-			contains: []string{"write: [boss]", "recycle_days: 14 # longer than the default"},
+			contains: []string{"read: [staff] # everybody reads", "write: [boss]", "recycle_days: 14 # longer than the default"},
 		},
 		{
 			name:   "delete a share",
@@ -204,7 +204,7 @@ func TestShareAndAliasChanges(t *testing.T) {
 		},
 		{
 			name:     "the first share of a site without shares",
-			template: strings.Replace(noMail, "shares:\n  # The main share.\n  - name: Data\n    read: [staff]\n    recycle_days: 14 # longer than the default\n", "", 1) + "homes: {enabled: false}\n",
+			template: strings.Replace(noMail, "shares:\n  # The main share.\n  - name: Data\n    read: [staff] # everybody reads\n    recycle_days: 14 # longer than the default\n", "", 1) + "homes: {enabled: false}\n",
 			change: func(ctx context.Context, b *Box) error {
 				return b.SetShare(ctx, api.Share{Name: "Data", Read: []string{"staff"}})
 			},

@@ -118,11 +118,6 @@ func (d *Dashboard) Reload() {
 		if r.st, err = be.Status(ctx); err != nil {
 			return r, err
 		}
-		// The probes (LDAPS bind, DNS, Kerberos, …) say more than the
-		// units' states in Status; Status's list stays when they fail.
-		if hs, herr := be.Health(ctx, ""); herr == nil && len(hs) > 0 {
-			r.st.Services = hs
-		}
 		r.bk, r.bkErr = be.BackupStatus(ctx)
 		us, err := be.Users(ctx, "")
 		r.users, r.usrErr = len(people(us)), err
@@ -146,6 +141,9 @@ func (d *Dashboard) Reload() {
 		}
 		d.site.SetText(tr("%s · %s · Posse %s", site, r.st.Hostname, r.st.Version))
 		d.showServices(r.st.Services)
+		if r.st.Site != "" {
+			d.probe()
+		}
 		d.showBackup(r.bk, r.bkErr)
 		if r.usrErr != nil {
 			d.users.SetText(tr("not readable with your account"))
@@ -156,6 +154,19 @@ func (d *Dashboard) Reload() {
 			d.note.SetText(tr("You see this box as office manager: you can manage users and passwords. Ask the administrator for anything else."))
 		}
 	})
+}
+
+// probe replaces the units' states from Status with possed's probes
+// (LDAPS bind, DNS, Kerberos, mail ports, the backup repository), which
+// say more but take a while, longest when a service is down: the units
+// are shown first. The units stay when the probes fail.
+func (d *Dashboard) probe() {
+	call(d.br, func(ctx context.Context, be Backend) ([]api.ServiceStatus, error) { return be.Health(ctx, "") },
+		func(hs []api.ServiceStatus, err error) {
+			if err == nil && len(hs) > 0 {
+				d.showServices(hs)
+			}
+		})
 }
 
 func (d *Dashboard) showServices(ss []api.ServiceStatus) {

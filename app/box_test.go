@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ type healthFake struct{ *fake }
 
 func (h healthFake) Health(context.Context, string) ([]api.ServiceStatus, error) {
 	return []api.ServiceStatus{
-		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true, Detail: "active"},
+		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true, Detail: "samba-ad-dc active, LDAPS, DNS and Kerberos answer"},
 		{Name: "mail", Unit: "postfix@-.service", State: "active", Healthy: true, Detail: "active"},
 		{Name: "mail", Unit: "dovecot.service", State: "active", Healthy: true, Detail: "active"},
 		{Name: "files", State: "n/a", Healthy: true, Detail: "n/a"},
@@ -48,7 +49,7 @@ func TestDashboardShowsTheProbesAndLeavesServiceAccountsOut(t *testing.T) {
 		d.Now = func() time.Time { return testNow }
 		return d
 	})
-	for _, want := range []string{"Mail delivery", "Mailboxes (IMAP)", "File shares", "OK", "problem", "the repository does not open", "5 users"} {
+	for _, want := range []string{"Mail delivery", "Mailboxes (IMAP)", "File shares", "OK", "problem", "the repository does not open", "5 users", "samba-ad-dc active, LDAPS"} {
 		if !hasText(w.Canvas(), want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -89,3 +90,15 @@ func TestBackupNeverRunAndSchedule(t *testing.T) {
 type noSnapshots struct{ *fake }
 
 func (noSnapshots) Snapshots(context.Context) ([]api.Snapshot, error) { return nil, nil }
+
+func TestServiceHintNamesTheUnitThatFailed(t *testing.T) {
+	s := api.ServiceStatus{Name: "mail", Unit: "postfix@-.service", State: "active",
+		Detail: "mail health probe: dovecot.service is inactive: see journalctl -u dovecot.service"}
+	if got := serviceHint(s, false); !strings.Contains(got, "systemctl restart dovecot.service") {
+		t.Errorf("hint = %q", got)
+	}
+	s.Detail = "SMTP does not answer"
+	if got := serviceHint(s, false); !strings.Contains(got, "systemctl restart postfix@-.service") {
+		t.Errorf("hint = %q", got)
+	}
+}

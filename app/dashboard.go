@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
 
@@ -97,11 +98,19 @@ func serviceHint(s api.ServiceStatus, officeManager bool) string {
 	if officeManager {
 		return tr("Tell the administrator: the service needs their attention.")
 	}
-	if s.Unit == "" {
+	unit := s.Unit
+	// A probe that fails because of another unit names it ("mail health
+	// probe: dovecot.service is inactive"): that one needs the restart.
+	if m := unitInDetail.FindString(s.Detail); m != "" {
+		unit = m
+	}
+	if unit == "" {
 		return tr("Open the Site template screen and apply the template again.")
 	}
-	return tr("Restart it on the box (systemctl restart %s); if that fails, the log says why: journalctl -u %s", s.Unit, s.Unit)
+	return tr("Restart it on the box (systemctl restart %s); if that fails, the log says why: journalctl -u %s", unit, unit)
 }
+
+var unitInDetail = regexp.MustCompile(`[A-Za-z0-9@._-]+\.service`)
 
 // Reload fetches status, backup state and the user count.
 func (d *Dashboard) Reload() {
@@ -187,6 +196,12 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		state := widget.NewLabel(st)
 		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)
 		d.services.Add(row)
+		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" {
+			// What the probe checked ("3 shares, 9 home folders: …").
+			what := wrapped(s.Detail)
+			what.SizeName = theme.SizeNameCaptionText
+			d.services.Add(container.NewPadded(what))
+		}
 		if !s.Healthy {
 			why := wrapped(s.Detail)
 			why.Importance = widget.DangerImportance

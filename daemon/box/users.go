@@ -279,13 +279,15 @@ func (b *Box) Groups(ctx context.Context) ([]api.Group, error) {
 	return out, err
 }
 
-// CreateGroup implements daemon.Backend.
+// CreateGroup implements daemon.Backend. The group goes into OU=Posse,
+// marked as created through possed (posse:api), with its members.
 func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
 		}
-		if err := d.CreateGroup(ctx, directory.Group{Name: g.Name, Description: g.Description}); err != nil {
+		// Marked posse:api, not the template's: prune never deletes it.
+		if err := d.CreateGroup(ctx, directory.Group{Name: g.Name, Description: g.Description, Origin: directory.OriginAPI}); err != nil {
 			return err
 		}
 		for _, m := range g.Members {

@@ -97,10 +97,10 @@ func sortedUnique(v []string) []string {
 // diffDirectory compares the desired groups and users with the directory's
 // and returns the steps (groups first, then users, then deletions) and notes.
 // users and groups nil means an empty, not yet provisioned directory.
-// applied holds the lower-cased usernames of the template last applied to
-// the box (nil when none): an unmarked user is pruned only when it is
-// listed there (see prunable).
-func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool, applied map[string]bool) ([]plan.Step, []plan.Note) {
+// last holds the names of the template last applied to the box: an
+// unmarked user or group is pruned only when it is listed there (see
+// prunable).
+func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool, last applied) ([]plan.Step, []plan.Note) {
 	var steps, delUsers, delGroups []plan.Step
 	var notes, extraU, extraG []plan.Note
 	haveG := map[string]Group{}
@@ -120,21 +120,21 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 			steps = append(steps, st)
 		case cur.Builtin:
 			notes = append(notes, plan.Note{Service: Name, Target: "group " + cur.Name, Message: "built-in group; Posse leaves it alone (rename the template's group)"})
-		case cur.Description != g.Description:
-			st := plan.NewStep(Name, plan.Update, KindGroup, "group "+g.Name, "", g)
-			st.Changes = []plan.Change{{Field: "description", Before: cur.Description, After: g.Description}}
-			steps = append(steps, st)
+		default:
+			if st, ok := updateGroupStep(g, cur); ok {
+				steps = append(steps, st)
+			}
 		}
 	}
 	for _, g := range groups {
 		if g.Builtin || wantG[strings.ToLower(g.Name)] {
 			continue
 		}
-		if prune && g.Managed && ValidGroupName(g.Name) {
+		if prune && prunable(g.Managed, ValidGroupName(g.Name), g.Origin, last.groups[strings.ToLower(g.Name)]) {
 			delGroups = append(delGroups, plan.NewStep(Name, plan.Delete, KindGroup, "group "+g.Name, "not in the template (prune)", GroupSpec{Conn: c, Name: g.Name}))
 			continue
 		}
-		extraG = append(extraG, unmanagedNote("group "+g.Name, g.Managed, prune))
+		extraG = append(extraG, groupNote(g, prune, last))
 	}
 
 	haveU := map[string]User{}
@@ -160,12 +160,12 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 		if u.Builtin || wantU[strings.ToLower(u.Username)] || IsServiceAccount(u.Username) {
 			continue
 		}
-		if prune && prunable(u, applied) {
+		if prune && prunable(u.Managed, ValidUsername(u.Username), u.Origin, last.users[strings.ToLower(u.Username)]) {
 			delUsers = append(delUsers, plan.NewStep(Name, plan.Delete, KindUser, "user "+u.Username, "not in the template (prune)",
 				UserSpec{Conn: c, User: UserData{Username: u.Username}}))
 			continue
 		}
-		extraU = append(extraU, userNote(u, prune, applied))
+		extraU = append(extraU, userNote(u, prune, last))
 	}
 	notes = append(notes, summarise(extraG, "groups")...)
 	notes = append(notes, summarise(extraU, "users")...)
@@ -204,37 +204,76 @@ func summarise(notes []plan.Note, what string) []plan.Note {
 	return out
 }
 
-// prunable reports whether prune may delete u, a user in the directory
-// that the template does not list: a user in OU=Posse with a name Posse
-// manages that an apply of a template created (marked posse:template), or
-// an unmarked one that the template last applied to the box listed (made
-// by an apply before Posse marked users). Users created through possed
-// (posse:api) and other unmarked users are never pruned.
-func prunable(u User, applied map[string]bool) bool {
-	if !u.Managed || !ValidUsername(u.Username) {
+// prunable reports whether prune may delete a user or group in the
+// directory that the template does not list: one in OU=Posse (managed)
+// with a name Posse manages (valid) that an apply of a template created
+// (origin posse:template), or an unmarked one that the template last
+// applied to the box listed (listed: made by an apply before Posse marked
+// users and groups). Entries created through possed (posse:api) and other
+// unmarked ones are never pruned.
+func prunable(managed, valid bool, origin string, listed bool) bool {
+	if !managed || !valid {
 		return false
 	}
-	switch u.Origin {
+	switch origin {
 	case OriginTemplate:
 		return true
 	case "":
-		return applied[strings.ToLower(u.Username)]
+		return listed
 	}
 	return false
 }
 
 // userNote explains why a user not in the template stays.
-func userNote(u User, prune bool, applied map[string]bool) plan.Note {
+func userNote(u User, prune bool, last applied) plan.Note {
 	target := "user " + u.Username
+	valid := ValidUsername(u.Username)
 	switch {
-	case !u.Managed || (prune && !ValidUsername(u.Username)):
+	case !u.Managed || (prune && !valid):
 		return unmanagedNote(target, u.Managed, prune)
 	case u.Origin == OriginAPI:
 		return plan.Note{Service: Name, Target: target, Message: "created through possed (users add or CSV import), not by the template; prune never deletes it: add it to the template, or delete it with possectl users delete"}
-	case !prunable(u, applied):
+	case !prunable(u.Managed, valid, u.Origin, last.users[strings.ToLower(u.Username)]):
 		return plan.Note{Service: Name, Target: target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it with possectl users delete"}
 	}
 	return unmanagedNote(target, true, prune)
+}
+
+// groupNote explains why a group not in the template stays.
+func groupNote(g Group, prune bool, last applied) plan.Note {
+	target := "group " + g.Name
+	valid := ValidGroupName(g.Name)
+	switch {
+	case !g.Managed || (prune && !valid):
+		return unmanagedNote(target, g.Managed, prune)
+	case g.Origin == OriginAPI:
+		return plan.Note{Service: Name, Target: target, Message: "created through possed (the Groups screen), not by the template; prune never deletes it: add it to the template, or delete it on the Groups screen"}
+	case !prunable(g.Managed, valid, g.Origin, last.groups[strings.ToLower(g.Name)]):
+		return plan.Note{Service: Name, Target: target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it on the Groups screen"}
+	}
+	return unmanagedNote(target, true, prune)
+}
+
+// updateGroupStep compares a template group with the directory's: the
+// description, and the mark of an unmarked group in OU=Posse, which
+// becomes the template's (groups made by applies before the mark
+// existed); groups made through possed keep their mark.
+func updateGroupStep(g GroupSpec, cur Group) (plan.Step, bool) {
+	var ch []plan.Change
+	if cur.Description != g.Description {
+		ch = append(ch, plan.Change{Field: "description", Before: cur.Description, After: g.Description})
+		g.Set = append(g.Set, "description")
+	}
+	if cur.Managed && cur.Origin == "" {
+		ch = append(ch, plan.Change{Field: "origin", Before: "", After: OriginPrefix + OriginTemplate})
+		g.Set = append(g.Set, "origin")
+	}
+	if len(ch) == 0 {
+		return plan.Step{}, false
+	}
+	st := plan.NewStep(Name, plan.Update, KindGroup, "group "+g.Name, "", g)
+	st.Changes = ch
+	return st, true
 }
 
 func unmanagedNote(target string, managed, prune bool) plan.Note {

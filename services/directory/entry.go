@@ -199,7 +199,22 @@ func groupAddRequest(base string, g Group) (*ldap.AddRequest, error) {
 	if g.Description != "" {
 		req.Attribute("description", []string{g.Description})
 	}
+	if g.Origin != "" {
+		req.Attribute(OriginAttr, []string{OriginPrefix + g.Origin})
+	}
 	return req, nil
+}
+
+// originModifyRequest builds the LDAP modify that replaces the creation
+// mark of the entry dn with "posse:<origin>", or removes it for "".
+func originModifyRequest(dn, origin string) *ldap.ModifyRequest {
+	req := ldap.NewModifyRequest(dn, nil)
+	if origin == "" {
+		req.Replace(OriginAttr, nil)
+	} else {
+		req.Replace(OriginAttr, []string{OriginPrefix + origin})
+	}
+	return req
 }
 
 // builtinNames are accounts and groups Posse never changes, whatever their

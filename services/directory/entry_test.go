@@ -210,3 +210,66 @@ func TestOriginFrom(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupAddRequest(t *testing.T) {
+	base := "DC=ad,DC=example,DC=com"
+	tests := []struct {
+		name   string
+		g      Group
+		desc   []string
+		mark   []string
+		hasErr bool
+	}{
+		{"template", Group{Name: "staff", Description: "Everybody", Origin: OriginTemplate}, []string{"Everybody"}, []string{"posse:template"}, false},
+		{"through possed", Group{Name: "staff", Origin: OriginAPI}, nil, []string{"posse:api"}, false},
+		{"unmarked", Group{Name: "staff"}, nil, nil, false},
+		{"hostile name", Group{Name: "*)(x", Origin: OriginAPI}, nil, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := groupAddRequest(base, tt.g)
+			if (err != nil) != tt.hasErr {
+				t.Fatalf("error %v, want one: %v", err, tt.hasErr)
+			}
+			if err != nil {
+				return
+			}
+			if req.DN != "CN=staff,OU=Posse,"+base {
+				t.Errorf("DN = %q", req.DN)
+			}
+			a := attrs(req)
+			want := map[string][]string{
+				"sAMAccountName":   {"staff"},
+				"groupType":        {groupTypeGlobalSecurity},
+				"description":      tt.desc,
+				"adminDescription": tt.mark,
+			}
+			for k, v := range want {
+				if !slices.Equal(a[k], v) {
+					t.Errorf("%s = %q, want %q", k, a[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestOriginModifyRequest(t *testing.T) {
+	tests := []struct {
+		origin string
+		want   []string
+	}{
+		{OriginTemplate, []string{"posse:template"}},
+		{OriginAPI, []string{"posse:api"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		req := originModifyRequest("CN=staff", tt.origin)
+		if req.DN != "CN=staff" || len(req.Changes) != 1 {
+			t.Fatalf("%q: request %+v", tt.origin, req)
+		}
+		c := req.Changes[0]
+		if c.Operation != ldap.ReplaceAttribute || c.Modification.Type != OriginAttr || !slices.Equal(c.Modification.Vals, tt.want) {
+			t.Errorf("%q: change %+v, want replace adminDescription %q", tt.origin, c, tt.want)
+		}
+	}
+}

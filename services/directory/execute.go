@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -95,17 +96,46 @@ func (s *Service) applyGroup(ctx context.Context, d Directory, action plan.Actio
 		if err := s.ensureOU(ctx, d); err != nil {
 			return err
 		}
-		err := d.CreateGroup(ctx, Group{Name: g.Name, Description: g.Description})
+		err := d.CreateGroup(ctx, Group{Name: g.Name, Description: g.Description, Origin: OriginTemplate})
 		if errors.Is(err, ErrExists) {
-			return d.SetGroupDescription(ctx, g.Name, g.Description)
+			// Made since the plan (or by a run that crashed after the add,
+			// which marked it already): converge the description, and mark
+			// it the template's unless it carries a mark (a group created
+			// through possed stays posse:api).
+			if err := d.SetGroupDescription(ctx, g.Name, g.Description); err != nil {
+				return err
+			}
+			return markGroup(ctx, d, g.Name)
 		}
 		return err
 	case plan.Update:
-		return d.SetGroupDescription(ctx, g.Name, g.Description)
+		if len(g.Set) == 0 || slices.Contains(g.Set, "description") {
+			if err := d.SetGroupDescription(ctx, g.Name, g.Description); err != nil {
+				return err
+			}
+		}
+		if slices.Contains(g.Set, "origin") {
+			return d.SetGroupOrigin(ctx, g.Name, OriginTemplate)
+		}
+		return nil
 	case plan.Delete:
 		return d.DeleteGroup(ctx, g.Name)
 	}
 	return fmt.Errorf("unknown action %q for a group", action)
+}
+
+// markGroup marks an existing group posse:template unless it is marked.
+func markGroup(ctx context.Context, d Directory, name string) error {
+	groups, err := d.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if strings.EqualFold(g.Name, name) && g.Origin == "" && g.Managed {
+			return d.SetGroupOrigin(ctx, g.Name, OriginTemplate)
+		}
+	}
+	return nil
 }
 
 func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, action plan.Action, u UserSpec) error {

@@ -134,7 +134,7 @@ func (l *LDAP) search(filter string, attrs []string) ([]*ldap.Entry, error) {
 
 // Groups implements Directory.
 func (l *LDAP) Groups(ctx context.Context) ([]Group, error) {
-	es, err := l.search("(objectClass=group)", []string{"sAMAccountName", "description", "isCriticalSystemObject", "objectSid"})
+	es, err := l.search("(objectClass=group)", []string{"sAMAccountName", "description", "isCriticalSystemObject", "objectSid", OriginAttr})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +154,7 @@ func (l *LDAP) groupFrom(e *ldap.Entry) Group {
 		Description: e.GetAttributeValue("description"),
 		Builtin:     isBuiltin(name, e.GetAttributeValue("isCriticalSystemObject") == "TRUE", e.GetRawAttributeValue("objectSid"), e.DN),
 		Managed:     inOU(e.DN, l.base),
+		Origin:      originFrom(e.GetAttributeValue(OriginAttr)),
 	}
 }
 
@@ -390,6 +391,18 @@ func (l *LDAP) SetGroupDescription(ctx context.Context, name, description string
 	}
 	if err := l.conn.Modify(req); err != nil {
 		return fmt.Errorf("updating group %s: %v", name, ldapMessage(err))
+	}
+	return nil
+}
+
+// SetGroupOrigin implements Directory.
+func (l *LDAP) SetGroupOrigin(ctx context.Context, name, origin string) error {
+	dn, err := l.groupEntryDN(name)
+	if err != nil {
+		return err
+	}
+	if err := l.conn.Modify(originModifyRequest(dn, origin)); err != nil {
+		return fmt.Errorf("marking group %s: %v", name, ldapMessage(err))
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ type User struct {
 	Origin string
 }
 
-// Origins of users, stored in adminDescription with OriginPrefix.
+// Origins of users and groups, stored in adminDescription with OriginPrefix.
 const (
 	OriginTemplate = "template"
 	OriginAPI      = "api"
@@ -52,6 +52,11 @@ type Group struct {
 	Description string
 	Builtin     bool
 	Managed     bool
+	// Origin says who created the group, like User.Origin: OriginTemplate
+	// (an apply of the site template), OriginAPI (possed: Groups.Create)
+	// or "" (unmarked: by hand, or by an apply before Posse marked
+	// groups). Prune deletes only template groups; see docs/directory.md.
+	Origin string
 }
 
 // Policy is the domain's password policy.
@@ -105,6 +110,9 @@ type Directory interface {
 	CreateGroup(ctx context.Context, g Group) error
 	// SetGroupDescription replaces a group's description.
 	SetGroupDescription(ctx context.Context, name, description string) error
+	// SetGroupOrigin replaces a group's creation mark (OriginTemplate,
+	// OriginAPI; "" removes it).
+	SetGroupOrigin(ctx context.Context, name, origin string) error
 	// DeleteGroup removes a group.
 	DeleteGroup(ctx context.Context, name string) error
 	// AddMembers adds several users to a group in one modify; users that

@@ -43,6 +43,10 @@ type GroupSpec struct {
 	Conn        ConnSpec `json:"conn"`
 	Name        string   `json:"name"`
 	Description string   `json:"description,omitempty"`
+	// Set names the fields an update replaces: description, origin (the
+	// posse:template mark). Empty means description (plans made before
+	// groups were marked).
+	Set []string `json:"set,omitempty"`
 }
 
 // UserSpec is the spec of a KindUser step.
@@ -143,7 +147,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		step.Changes = []plan.Change{{Field: "realm", After: in.realm}, {Field: "workgroup", After: in.workgroup},
 			{Field: "host", After: in.fqdn + " " + env.IP}, {Field: "admin_password", After: "${secret:" + in.conn.AdminSecret + "}"}}
 		steps = append(steps, step)
-		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune, nil)
+		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune, applied{})
 		if p, ok := desired.policy(); ok {
 			steps = append(steps, policyStep(in.conn, nil, p))
 		}
@@ -179,7 +183,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 				steps = append(steps, policyStep(in.conn, &cur, p))
 			}
 			if err == nil {
-				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, appliedUsers(env))
+				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, lastApplied(env))
 				steps = append(steps, dsteps...)
 				if len(steps) > 0 {
 					steps = append(steps, probeStep(in.conn))
@@ -267,16 +271,25 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 // package).
 const appliedSiteFile = "site.yaml"
 
-// appliedUsers returns the lower-cased usernames of the template last
-// applied to the box, or nil when there is none or it does not load.
-func appliedUsers(env *host.Env) map[string]bool {
+// applied holds the lower-cased user and group names of the template last
+// applied to the box; both are nil when there is none.
+type applied struct {
+	users, groups map[string]bool
+}
+
+// lastApplied reads the names of the template last applied to the box;
+// it is empty when there is none or it does not load.
+func lastApplied(env *host.Env) applied {
 	s, err := site.Load(env.State(appliedSiteFile))
 	if err != nil {
-		return nil
+		return applied{}
 	}
-	out := make(map[string]bool, len(s.Users))
+	a := applied{users: make(map[string]bool, len(s.Users)), groups: make(map[string]bool, len(s.Groups))}
 	for _, u := range s.Users {
-		out[strings.ToLower(u.Username)] = true
+		a.users[strings.ToLower(u.Username)] = true
 	}
-	return out
+	for _, g := range s.Groups {
+		a.groups[strings.ToLower(g.Name)] = true
+	}
+	return a
 }

@@ -298,7 +298,7 @@ func TestPlanNotesAndPrune(t *testing.T) {
 		b.apply(t, mustPlan(t, b, s))
 		b.dir.SeedUser(directory.User{Username: "olduser", Origin: directory.OriginTemplate}, "")
 		b.dir.SeedUser(directory.User{Username: "posse-mail"}, "") // the mail service's own account
-		b.dir.SeedGroup(directory.Group{Name: "oldgroup"})
+		b.dir.SeedGroup(directory.Group{Name: "oldgroup", Origin: directory.OriginTemplate})
 		b.dir.SeedUser(directory.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
 		steps, notes, err := b.svc.Plan(ctx, s, b.env)
 		if err != nil {
@@ -580,5 +580,206 @@ func TestApplyMarksTemplateUsers(t *testing.T) {
 	b2.apply(t, mustPlan(t, b2, s))
 	if u, _, _ := b2.dir.User(ctx, "bweber"); u.Origin != directory.OriginAPI {
 		t.Errorf("an API user listed by the template became %q", u.Origin)
+	}
+}
+
+// TestPruneGroupsByOrigin: like users, prune deletes only groups a
+// template apply created (posse:template), or unmarked ones the template
+// last applied listed; groups created through possed and other unmarked
+// groups are notes saying why they stay.
+func TestPruneGroupsByOrigin(t *testing.T) {
+	ctx := context.Background()
+	// The template last applied listed group "formerly" (made by an apply
+	// before groups were marked).
+	lastApplied, err := os.ReadFile("testdata/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastApplied = []byte(strings.Replace(string(lastApplied), "groups:\n", "groups:\n  - name: formerly\n", 1))
+	tests := []struct {
+		name     string
+		group    directory.Group
+		prune    bool
+		noRecord bool   // no applied template on the box
+		del      bool   // a delete step
+		note     string // in the group's note
+	}{
+		{"template group, prune", directory.Group{Name: "gone", Origin: directory.OriginTemplate}, true, false, true, ""},
+		{"template group, no prune", directory.Group{Name: "gone", Origin: directory.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
+		{"API group, prune", directory.Group{Name: "projects", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
+		{"API group, no prune", directory.Group{Name: "projects", Origin: directory.OriginAPI}, false, false, false, "prune never deletes it"},
+		{"API group the last template listed", directory.Group{Name: "formerly", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
+		{"unmarked, listed by the last template", directory.Group{Name: "formerly"}, true, false, true, ""},
+		{"unmarked, not listed by the last template", directory.Group{Name: "byhand"}, true, false, false, "no posse:template mark"},
+		{"unmarked, no template recorded", directory.Group{Name: "formerly"}, true, true, false, "no posse:template mark"},
+		{"unknown mark", directory.Group{Name: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
+		{"template group outside OU=Posse", directory.Group{Name: "gone", Origin: directory.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			s := loadSite(t, func(s *site.Site) { s.Directory.Prune = tt.prune })
+			b.provisioned(t, s)
+			b.apply(t, mustPlan(t, b, s))
+			if !tt.noRecord {
+				b.write(t, filepath.Join(host.DefaultStateDir, "site.yaml"), string(lastApplied))
+			}
+			b.dir.SeedGroup(tt.group)
+			steps, notes, err := b.svc.Plan(ctx, s, b.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := "group " + tt.group.Name
+			var deleted bool
+			for _, st := range steps {
+				if st.Target == target {
+					deleted = st.Action == plan.Delete
+					if !deleted {
+						t.Errorf("unexpected step %s %s", st.Action, st.Target)
+					}
+				}
+			}
+			if deleted != tt.del {
+				t.Errorf("delete step = %v, want %v (steps %v)", deleted, tt.del, kinds(steps))
+			}
+			var note string
+			for _, n := range notes {
+				if n.Target == target {
+					note = n.Message
+				}
+			}
+			if tt.del != (note == "") || !strings.Contains(note, tt.note) {
+				t.Errorf("note = %q, want one containing %q", note, tt.note)
+			}
+			if tt.del {
+				b.apply(t, steps)
+				if gs, _ := b.dir.Groups(ctx); slices.ContainsFunc(gs, func(g directory.Group) bool { return g.Name == tt.group.Name }) {
+					t.Errorf("group %s not deleted", tt.group.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestApplyMarksTemplateGroups: groups an apply creates carry the
+// posse:template mark; an unmarked group the template lists gets it in its
+// update step, so the plan after one apply is empty; a group created
+// through possed keeps posse:api.
+func TestApplyMarksTemplateGroups(t *testing.T) {
+	ctx := context.Background()
+	origins := func(b *box) map[string]string {
+		gs, err := b.dir.Groups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, g := range gs {
+			m[g.Name] = g.Origin
+		}
+		return m
+	}
+	tests := []struct {
+		name   string
+		seed   []directory.Group
+		change map[string][]string // group -> changed fields of its update step
+		want   map[string]string   // group -> origin after the apply
+	}{
+		{"fresh", nil, nil, map[string]string{"staff": directory.OriginTemplate, "partners": directory.OriginTemplate}},
+		{"unmarked, same description", []directory.Group{{Name: "staff", Description: "Everybody"}},
+			map[string][]string{"staff": {"origin"}}, map[string]string{"staff": directory.OriginTemplate, "partners": directory.OriginTemplate}},
+		{"unmarked, other description", []directory.Group{{Name: "staff", Description: "Old"}},
+			map[string][]string{"staff": {"description", "origin"}}, map[string]string{"staff": directory.OriginTemplate}},
+		{"through possed", []directory.Group{{Name: "staff", Description: "Everybody", Origin: directory.OriginAPI}},
+			nil, map[string]string{"staff": directory.OriginAPI, "partners": directory.OriginTemplate}},
+		{"through possed, other description", []directory.Group{{Name: "staff", Description: "Old", Origin: directory.OriginAPI}},
+			map[string][]string{"staff": {"description"}}, map[string]string{"staff": directory.OriginAPI}},
+		{"unmarked outside OU=Posse", []directory.Group{{Name: "staff", Description: "Everybody", DN: "CN=staff,CN=Users,DC=ad,DC=example,DC=com"}},
+			nil, map[string]string{"staff": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			s := loadSite(t, nil)
+			b.provisioned(t, s)
+			for _, g := range tt.seed {
+				b.dir.SeedGroup(g)
+			}
+			steps := mustPlan(t, b, s)
+			got := map[string][]string{}
+			for _, st := range steps {
+				if st.Kind == directory.KindGroup && st.Action == plan.Update {
+					var fields []string
+					for _, c := range st.Changes {
+						fields = append(fields, c.Field)
+						if c.Field == "origin" && c.After != "posse:template" {
+							t.Errorf("%s: origin change to %q", st.Target, c.After)
+						}
+					}
+					got[strings.TrimPrefix(st.Target, "group ")] = fields
+				}
+			}
+			if len(got) != len(tt.change) {
+				t.Errorf("group updates %v, want %v", got, tt.change)
+			}
+			for g, f := range tt.change {
+				if !slices.Equal(got[g], f) {
+					t.Errorf("group %s changes %v, want %v", g, got[g], f)
+				}
+			}
+			b.apply(t, steps)
+			have := origins(b)
+			for g, want := range tt.want {
+				if have[g] != want {
+					t.Errorf("group %s origin = %q, want %q", g, have[g], want)
+				}
+			}
+			if steps := mustPlan(t, b, s); len(steps) != 0 {
+				t.Errorf("steps after one apply: %v", kinds(steps))
+			}
+		})
+	}
+}
+
+// TestGroupStepsExecute: an update step marks or describes only what it
+// names (a plan saved before groups were marked, without set, replaces the
+// description), and a create that finds the group already there leaves a
+// mark made through possed alone.
+func TestGroupStepsExecute(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		seed   directory.Group
+		action plan.Action
+		spec   directory.GroupSpec
+		desc   string
+		origin string
+	}{
+		{"mark only", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
+			directory.GroupSpec{Name: "staff", Description: "New", Set: []string{"origin"}}, "Old", directory.OriginTemplate},
+		{"describe only", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
+			directory.GroupSpec{Name: "staff", Description: "New", Set: []string{"description"}}, "New", ""},
+		{"plan without set", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
+			directory.GroupSpec{Name: "staff", Description: "New"}, "New", ""},
+		{"create finds an unmarked group", directory.Group{Name: "staff", Description: "Old"}, plan.Create,
+			directory.GroupSpec{Name: "staff", Description: "New"}, "New", directory.OriginTemplate},
+		{"create finds a group made through possed", directory.Group{Name: "staff", Description: "Old", Origin: directory.OriginAPI}, plan.Create,
+			directory.GroupSpec{Name: "staff", Description: "New"}, "New", directory.OriginAPI},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			b.dir.SeedGroup(tt.seed)
+			tt.spec.Conn = directory.ConnSpec{Realm: "AD.EXAMPLE.COM", FQDN: "dc.ad.example.com", AdminSecret: "domain_admin"}
+			st := plan.NewStep(directory.Name, tt.action, directory.KindGroup, "group "+tt.spec.Name, "", tt.spec)
+			if err := b.svc.Execute(ctx, st, b.env); err != nil {
+				t.Fatal(err)
+			}
+			gs, _ := b.dir.Groups(ctx)
+			for _, g := range gs {
+				if g.Name == "staff" && (g.Description != tt.desc || g.Origin != tt.origin) {
+					t.Errorf("staff = %q %q, want %q %q", g.Description, g.Origin, tt.desc, tt.origin)
+				}
+			}
+		})
 	}
 }

@@ -325,6 +325,19 @@ func (f *Fake) SetGroupDescription(_ context.Context, name, description string) 
 	return nil
 }
 
+// SetGroupOrigin implements directory.Directory.
+func (f *Fake) SetGroupOrigin(_ context.Context, name, origin string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, err := f.group(name)
+	if err != nil {
+		return err
+	}
+	g.Origin = origin
+	f.record("mark-group %s %s", name, origin)
+	return nil
+}
+
 // DeleteGroup implements directory.Directory.
 func (f *Fake) DeleteGroup(_ context.Context, name string) error {
 	f.mu.Lock()

@@ -106,6 +106,7 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 		s.restore.Enable()
 	}
 	s.up = widget.NewButtonWithIcon(tr("Up"), theme.MoveUpIcon(), func() { s.Browse(path.Dir(s.dir)) })
+	s.up.Disable() // at "/" until a folder is opened
 	s.restore = widget.NewButtonWithIcon(tr("Restore this folder…"), theme.DownloadIcon(), s.askRestore)
 	s.restore.Disable()
 	return s

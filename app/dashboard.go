@@ -183,6 +183,7 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 	if len(ss) == 0 {
 		d.services.Add(wrapped(tr("No services are set up yet. Apply a site template first.")))
 	}
+	shown := map[string]string{} // the last detail of each service: mail's units share one probe
 	for _, s := range ss {
 		name := bold(serviceUnitLabel(s))
 		st := stateLabel(s.State)
@@ -196,7 +197,9 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		state := widget.NewLabel(st)
 		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)
 		d.services.Add(row)
-		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" {
+		said := s.Detail == shown[s.Name]
+		shown[s.Name] = s.Detail
+		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" && !said {
 			// What the probe checked ("3 shares, 9 home folders: …").
 			what := wrapped(s.Detail)
 			what.SizeName = theme.SizeNameCaptionText

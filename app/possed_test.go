@@ -127,3 +127,27 @@ func TestWithPossedRefusedAltogether(t *testing.T) {
 		t.Error("a refused user list does not say which group to join")
 	}
 }
+
+// The app's own dialer (--bus, "This computer") keeps the connection after
+// the dial's context ends: godbus closes a connection with the context it
+// was dialled with, and the Bridge ends each call's context.
+func TestDialerConnectionOutlivesTheDial(t *testing.T) {
+	r := newPossedRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	be, err := dialer(r.addr)(ctx, "", "")
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	r.polkit.Allow(be.(*dialled).Conn().Names()[0], daemon.ActionStatus)
+	time.Sleep(50 * time.Millisecond)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if _, err := be.Status(ctx2); err != nil {
+		t.Fatalf("Status after the dial's context ended: %v", err)
+	}
+	if nonInteractive(be) == be {
+		t.Error("nonInteractive does not see the client behind the dialled connection")
+	}
+}

@@ -183,6 +183,12 @@ func (c *ConnectScreen) failed(host string, err error) {
 		return
 	}
 	c.status.SetText(tr("Not connected."))
+	var ce *client.Error
+	if host == "" && !errors.As(err, &ce) {
+		// No bus or no possed here: not a box that is switched off.
+		showErrorAdvice(c.win, tr("Cannot connect"), err, tr("Posse does not answer on this computer. On the server itself, install the posse package; from a desktop, connect to the server over SSH."))
+		return
+	}
 	showError(c.win, tr("Cannot connect"), err)
 }
 

@@ -35,10 +35,15 @@ func advice(err error) string {
 
 // showError shows err with advice on what to do.
 func showError(w fyne.Window, title string, err error) {
+	showErrorAdvice(w, title, err, advice(err))
+}
+
+// showErrorAdvice shows err with the given advice.
+func showErrorAdvice(w fyne.Window, title string, err error, what string) {
 	msg := widget.NewLabel(err.Error())
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Selectable = true
-	hint := widget.NewLabel(advice(err))
+	hint := widget.NewLabel(what)
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.MediumImportance
 	hint.TextStyle = fyne.TextStyle{Italic: true}

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/posse-project/posse/daemon/api"
 )
 
@@ -100,5 +102,23 @@ func TestServiceHintNamesTheUnitThatFailed(t *testing.T) {
 	s.Detail = "SMTP does not answer"
 	if got := serviceHint(s, false); !strings.Contains(got, "systemctl restart postfix@-.service") {
 		t.Errorf("hint = %q", got)
+	}
+}
+
+func TestLocalConnectionFailureAdvisesInstalling(t *testing.T) {
+	a := test.NewTempApp(t)
+	dial := func(ctx context.Context, host, accept string) (Backend, error) {
+		return nil, errors.New("cannot connect to the system bus: no such file or directory")
+	}
+	c := NewConnectScreen(nil, a.Preferences(), dial)
+	c.Sync = true
+	w := window(t, c.Content(), 1024, 700)
+	c.win = w
+	c.Connect("", "")
+	if !hasText(w.Canvas(), "install the posse package") {
+		t.Error("a failed local connection does not say to install Posse")
+	}
+	if hasText(w.Canvas(), "switched on") {
+		t.Error("a failed local connection talks about a switched-off box")
 	}
 }

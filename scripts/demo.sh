@@ -66,10 +66,10 @@ The demo box is up at $ip (a Samba AD domain controller with shares, mail and ba
     bin/possectl sandbox down $NAME      # removes the box and leaves nothing behind
 TXT
 
-gui="DBUS_SYSTEM_BUS_ADDRESS=unix:path=/proc/$bus/root/run/dbus/system_bus_socket bin/posse"
+gui="bin/posse --bus unix:path=/proc/$bus/root/run/dbus/system_bus_socket"
 if [[ -n ${DISPLAY:-} && -x bin/posse ]]; then
-  echo "Opening the desktop app on the box (choose 'This computer'): $gui"
-  DBUS_SYSTEM_BUS_ADDRESS="unix:path=/proc/$bus/root/run/dbus/system_bus_socket" bin/posse >/dev/null 2>&1 &
+  echo "Opening the desktop app on the box: $gui"
+  $gui >/dev/null 2>&1 &
 else
-  echo "The desktop app: 'make gui', then on a display: $gui   (choose 'This computer')"
+  echo "The desktop app: 'make gui', then on a display: $gui"
 fi

@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/posse-project/posse/internal/version.Version=$(VERSION)
 BIN     := bin
 
-.PHONY: all build gui deb deps test unit lint e2e demo fuzz screenshots clean
+.PHONY: all build gui deb deps test unit lint e2e demo fuzz bench screenshots clean
 
 all: build
 
@@ -44,6 +44,10 @@ deb: build gui
 
 screenshots: gui
 	./scripts/screenshots.sh
+
+## bench: the benchmarks in docs/benchmarks.md and docs/proof.md (root, sandboxes)
+bench: deps build
+	./scripts/bench.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)

@@ -5,8 +5,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/internal/version"
 )
 
 // screen is one page of the main window.
@@ -137,10 +139,19 @@ func (s *Shell) Content() fyne.CanvasObject {
 		demo.Importance = widget.WarningImportance
 		parts = append(parts, demo)
 	}
-	header := container.NewBorder(nil, nil, container.NewHBox(parts...), s.switchButton())
+	header := container.NewBorder(nil, nil, container.NewHBox(parts...), container.NewHBox(s.aboutButton(), s.switchButton()))
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), s.nav)
 	split := container.NewBorder(nil, nil, left, nil, container.NewPadded(s.body))
 	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, split)
+}
+
+// aboutButton shows the app's version (from the git tag it was built
+// from) and the box it manages.
+func (s *Shell) aboutButton() fyne.CanvasObject {
+	return widget.NewButtonWithIcon(tr("About"), theme.InfoIcon(), func() {
+		dialog.ShowInformation(tr("About Posse"),
+			tr("Posse %s, the desktop app of the Posse small-business server.\nManaging: %s", version.Version, s.br.Box), s.win)
+	})
 }
 
 func (s *Shell) switchButton() fyne.CanvasObject {

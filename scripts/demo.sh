@@ -67,6 +67,10 @@ The demo box is up at $ip (a Samba AD domain controller with shares, mail and ba
 TXT
 
 gui="bin/posse --bus unix:path=/proc/$bus/root/run/dbus/system_bus_socket"
+if [[ -n ${DISPLAY:-} && ! -x bin/posse ]]; then
+  echo "A display is available: building the desktop app (a few minutes the first time)"
+  make gui >/dev/null
+fi
 if [[ -n ${DISPLAY:-} && -x bin/posse ]]; then
   echo "Opening the desktop app on the box: $gui"
   $gui >/dev/null 2>&1 &

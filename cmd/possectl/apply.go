@@ -74,6 +74,7 @@ itself, --direct applies in this process without possed (for recovery).`,
 			}
 			res, err := apply.Apply(ctx, p, env, execs, apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))))
 			if res != nil {
+				printWarnings(out, res)
 				fmt.Fprintln(out, res.Summary())
 			}
 			if err != nil {
@@ -170,6 +171,7 @@ func (e *eventPrinter) finish(w io.Writer, res api.ApplyResult) error {
 			}
 			e.text.RollbackDone(r.FailedService, r.RolledBack, rbErr)
 		}
+		printWarnings(w, &r)
 		if r.Outcome != apply.OutcomeNoChanges {
 			fmt.Fprintln(w, r.Summary())
 		}
@@ -198,4 +200,12 @@ func confirm(q string) (bool, error) {
 		return false, nil
 	}
 	return strings.TrimSpace(line) == "yes", nil
+}
+
+// printWarnings shows what the engine noticed besides the steps, such as an
+// earlier apply that was interrupted and is now being finished.
+func printWarnings(w io.Writer, r *apply.Result) {
+	for _, msg := range r.Warnings {
+		fmt.Fprintln(w, "warning:", msg)
+	}
 }

@@ -251,3 +251,24 @@ func TestStatusAsksSystemd(t *testing.T) {
 		t.Errorf("Health(printing) error = %v", err)
 	}
 }
+
+// TestPlanChecksSecrets: a plan with a weak or missing password is refused
+// as invalid input before anything is planned, and the error names the
+// problem but never the value.
+func TestPlanChecksSecrets(t *testing.T) {
+	b, _ := newBox(t, false)
+	for name, secrets := range map[string]map[string]string{
+		"weak":    {"domain_admin": "weakpass", "carla": "Carla-Start-2026!"},
+		"missing": {"domain_admin": "Admin-Passw0rd!-long"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := b.Plan(context.Background(), []byte(testSite), secrets)
+			if !errors.Is(err, daemon.ErrInvalid) {
+				t.Fatalf("Plan() error = %v, want invalid input", err)
+			}
+			if strings.Contains(err.Error(), "weakpass") {
+				t.Errorf("error shows the password: %v", err)
+			}
+		})
+	}
+}

@@ -96,7 +96,11 @@ func (b *Box) Plan(ctx context.Context, template []byte, secrets map[string]stri
 	if err != nil {
 		return api.PlanResult{}, err
 	}
-	env, closeEnv, err := b.realEnv(ctx, b.secrets(secrets))
+	sec := b.secrets(secrets)
+	if ps := site.CheckSecrets(s, sec); len(ps) > 0 {
+		return api.PlanResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
+	}
+	env, closeEnv, err := b.realEnv(ctx, sec)
 	if err != nil {
 		return api.PlanResult{}, err
 	}
@@ -155,7 +159,8 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pro
 	if err := errors.Join(werr, f.Close()); err != nil {
 		return api.ApplyResult{}, fmt.Errorf("cannot keep the template: %w", err)
 	}
-	s, err := load(f.Name(), template)
+	// Problems name the template as the caller knows it, not the copy.
+	s, err := load(templateName, template)
 	if err != nil {
 		return api.ApplyResult{}, err
 	}

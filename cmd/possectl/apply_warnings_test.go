@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/apply"
+	"github.com/posse-project/posse/provisioning/plan"
+)
+
+// TestApplyPrintsWarnings: possed's result carries the engine's warnings
+// (an earlier apply was interrupted); possectl shows them, also when the
+// apply itself changed nothing.
+func TestApplyPrintsWarnings(t *testing.T) {
+	for _, outcome := range []string{apply.OutcomeApplied, apply.OutcomeNoChanges} {
+		r := apply.Result{Outcome: outcome, FailedStep: -1, Warnings: []string{"apply 20261123T1 was interrupted; this apply continues from what is on disk"}}
+		js, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		e := &eventPrinter{text: apply.NewTextProgress(&out, false), plan: &plan.Plan{}}
+		if err := e.finish(&out, api.ApplyResult{OK: true, Outcome: outcome, JSON: string(js)}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "warning: apply 20261123T1 was interrupted") {
+			t.Errorf("%s: output does not show the warning:\n%s", outcome, out.String())
+		}
+	}
+}

@@ -181,13 +181,14 @@ func Apply(ctx context.Context, p *plan.Plan, env *host.Env, services map[string
 		FailedStep:   -1,
 		Steps:        make([]StepResult, 0, len(p.Steps)),
 	}
-	if prev := lk.interrupted(); prev != "" {
+	prev := lk.interrupted()
+	if prev != "" {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("apply %s was interrupted; this apply continues from what is on disk (its backups are in %s)", prev, env.State("history", prev)))
 	}
 	if err := lk.mark(r.ID); err != nil {
 		return nil, err
 	}
-	e := &engine{env: env, services: services, progress: progress, result: r, txns: map[string]*txn{}}
+	e := &engine{env: env, services: services, progress: progress, result: r, txns: map[string]*txn{}, afterCrash: prev != ""}
 	e.secrets = planSecrets(p, env.Secrets)
 	runErr := e.run(ctx, p)
 
@@ -222,6 +223,10 @@ type engine struct {
 	txns     map[string]*txn
 	secrets  []string // values expanded in this apply, masked in all output
 	histDir  string
+	cur      int // index of the step running, for in-step failpoints
+	// afterCrash is set when the previous apply was interrupted: file
+	// steps then remove the temporary files it may have left.
+	afterCrash bool
 }
 
 func (e *engine) run(ctx context.Context, p *plan.Plan) error {
@@ -229,6 +234,7 @@ func (e *engine) run(ctx context.Context, p *plan.Plan) error {
 	for i, s := range p.Steps {
 		t := e.txn(s.Service)
 		sr := StepResult{Index: i, Service: s.Service, Action: s.Action, Kind: s.Kind, Target: s.Target}
+		e.cur = i
 		if err := failpoint("before-step", i); err != nil {
 			return e.fail(ctx, p, i, t, sr, err, 0)
 		}

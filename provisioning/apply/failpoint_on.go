@@ -3,36 +3,116 @@
 package apply
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/posse-project/posse/provisioning/host"
 )
 
 // FailpointsEnv names the variable that arms failpoints in a binary built
 // with -tags failpoints: a comma-separated list of PHASE:STEP=ACTION, where
-// PHASE is before-step or after-step, STEP the 0-based step index, and
-// ACTION "error" (the step fails, the service is rolled back) or "crash"
-// (the process kills itself with SIGKILL, as a power cut would).
-// Example: POSSE_FAILPOINTS=after-step:0=crash
+// STEP is the 0-based step index, ACTION is "error" (the step fails, the
+// service is rolled back) or "crash" (the process kills itself with
+// SIGKILL, as kill -9 or a power cut would), and PHASE is one of
+//
+//   - before-step: before step STEP starts;
+//   - after-step: after step STEP succeeded, before the next one;
+//   - in-step: inside step STEP. For a file step that writes a file: the
+//     previous version is saved in the history and the new content is in a
+//     temporary file next to the target (written, owned, moded, synced), not
+//     yet renamed over it. For a unit step with a job (start, stop, restart,
+//     reload, enable-now, disable-now): the job is queued with systemd
+//     (systemctl --no-block; after the enable of enable-now), its result not
+//     yet awaited. Other steps have no in-step point.
+//
+// Example: POSSE_FAILPOINTS=in-step:3=crash
 const FailpointsEnv = "POSSE_FAILPOINTS"
 
-// failpoint reads the variable on every call: steps are few, and tests may
-// change it between applies.
-func failpoint(phase string, step int) error {
+// armed returns the action set for phase:step, or "".
+func armed(phase string, step int) string {
 	action := ""
 	for _, item := range strings.Split(os.Getenv(FailpointsEnv), ",") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(item), "="); ok && k == phase+":"+strconv.Itoa(step) {
 			action = v
 		}
 	}
-	switch action {
+	return action
+}
+
+// failpoint reads the variable on every call: steps are few, and tests may
+// change it between applies.
+func failpoint(phase string, step int) error {
+	switch armed(phase, step) {
 	case "error":
 		return fmt.Errorf("failpoint %s:%d", phase, step)
 	case "crash":
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {}
+		crash()
 	}
 	return nil
+}
+
+func crash() {
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}
+
+// failpointFile is the in-step point of a file write: it leaves the state
+// fsutil.WriteFileAtomic has just before its rename (a temporary file
+// ".NAME.posse-*" next to full with the new bytes, owner and mode, synced;
+// full untouched), then fires. An error removes the temporary file again,
+// as WriteFileAtomic does when it fails.
+func failpointFile(step int, full string, data []byte, mode fs.FileMode, uid, gid int) error {
+	action := armed("in-step", step)
+	if action == "" {
+		return nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(full), "."+filepath.Base(full)+".posse-*")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if uid >= 0 || gid >= 0 {
+		if err := f.Chown(uid, gid); err != nil {
+			return err
+		}
+	}
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if action == "crash" {
+		crash()
+	}
+	os.Remove(f.Name())
+	return fmt.Errorf("failpoint in-step:%d (temporary file written, not renamed)", step)
+}
+
+// failpointJob is the in-step point of a unit job: it queues op on unit
+// with systemd without waiting for the job's result, then fires.
+func failpointJob(ctx context.Context, env *host.Env, step int, op, unit string) error {
+	action := armed("in-step", step)
+	if action == "" {
+		return nil
+	}
+	if env.Runner == nil {
+		return fmt.Errorf("failpoint in-step:%d: no command runner to queue the job", step)
+	}
+	if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"systemctl", "--no-block", op, unit}}); err != nil {
+		return fmt.Errorf("failpoint in-step:%d: queue %s %s: %w", step, op, unit, err)
+	}
+	if action == "crash" {
+		crash()
+	}
+	return fmt.Errorf("failpoint in-step:%d (%s %s queued, result not awaited)", step, op, unit)
 }

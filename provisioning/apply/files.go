@@ -1,12 +1,14 @@
 package apply
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -44,6 +46,7 @@ func (e *engine) file(t *txn, s plan.Step) (Status, error) {
 	if err != nil {
 		return Failed, err
 	}
+	e.removeLeftovers(spec.Path, full)
 	prev, err := fsutil.ReadState(full)
 	if err != nil {
 		return Failed, err
@@ -101,10 +104,36 @@ func (e *engine) file(t *txn, s plan.Step) (Status, error) {
 			return Failed, err
 		}
 	}
+	if !prev.Exists || !bytes.Equal(prev.Data, data) {
+		if err := failpointFile(e.cur, full, data, mode, uid, gid); err != nil {
+			return Failed, err
+		}
+	}
 	if _, err := fsutil.EnsureFile(full, data, mode, uid, gid); err != nil {
 		return Failed, err
 	}
 	return Done, nil
+}
+
+// removeLeftovers removes the temporary files (".NAME.posse-*", see
+// fsutil.WriteFileAtomic) that an interrupted apply may have left next to
+// full: a process killed between writing one and renaming it over the
+// target leaves it behind. Only after an interrupted apply, under the apply
+// lock, so that no running write's temporary file is touched.
+func (e *engine) removeLeftovers(path, full string) {
+	base := filepath.Base(full)
+	if !e.afterCrash || strings.ContainsAny(base, `*?[\`) {
+		return
+	}
+	found, _ := filepath.Glob(filepath.Join(filepath.Dir(full), "."+base+".posse-*"))
+	for _, f := range found {
+		if fi, err := os.Lstat(f); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if os.Remove(f) == nil {
+			e.result.Warnings = append(e.result.Warnings, fmt.Sprintf("removed %s, a temporary file the interrupted apply left next to %s", filepath.Join(filepath.Dir(path), filepath.Base(f)), path))
+		}
+	}
 }
 
 // dir runs a directory step.

@@ -45,6 +45,14 @@ func (e *engine) unit(ctx context.Context, t *txn, s plan.Step) (Status, error) 
 	if st, err := u.Status(ctx, spec.Unit); err == nil {
 		undo.before, undo.known = st, true
 	}
+	// The in-step failpoint of a job (test builds only): queued, its result
+	// not awaited. enable-now and disable-now have it after the enable.
+	if slices.Contains([]string{"start", "stop", "restart", "reload"}, spec.Op) {
+		if err := failpointJob(ctx, e.env, e.cur, spec.Op, spec.Unit); err != nil {
+			t.units = append(t.units, undo)
+			return Failed, err
+		}
+	}
 	var err error
 	switch spec.Op {
 	case "start":
@@ -66,11 +74,17 @@ func (e *engine) unit(ctx context.Context, t *txn, s plan.Step) (Status, error) 
 	case "enable-now":
 		if err = u.Enable(ctx, spec.Unit); err == nil {
 			t.units = append(t.units, undo)
+			if err := failpointJob(ctx, e.env, e.cur, "start", spec.Unit); err != nil {
+				return Failed, err
+			}
 			return Done, u.Start(ctx, spec.Unit)
 		}
 	case "disable-now":
 		if err = u.Disable(ctx, spec.Unit); err == nil {
 			t.units = append(t.units, undo)
+			if err := failpointJob(ctx, e.env, e.cur, "stop", spec.Unit); err != nil {
+				return Failed, err
+			}
 			return Done, u.Stop(ctx, spec.Unit)
 		}
 	default:

@@ -13,6 +13,12 @@ func (c *Client) Status(ctx context.Context) (api.Status, error) {
 	return s, c.call(ctx, api.Interface, "Status", []any{&s})
 }
 
+// Usage returns the shares' disk use and the mail queue.
+func (c *Client) Usage(ctx context.Context) (api.Usage, error) {
+	var u api.Usage
+	return u, c.call(ctx, api.Interface, "Usage", []any{&u})
+}
+
 // Health probes one service ("" = all).
 func (c *Client) Health(ctx context.Context, service string) ([]api.ServiceStatus, error) {
 	var r []api.ServiceStatus

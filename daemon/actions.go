@@ -27,6 +27,7 @@ var methodActions = map[string]string{
 	api.Interface + ".Status":    ActionStatus,
 	api.Interface + ".Health":    ActionStatus,
 	api.Interface + ".Validate":  ActionStatus,
+	api.Interface + ".Usage":     ActionStatus,
 	api.Interface + ".Plan":      ActionSite,
 	api.Interface + ".Apply":     ActionSite,
 	api.Interface + ".JobResult": ActionSite,

@@ -23,7 +23,13 @@ func TestPolkitMatrix(t *testing.T) {
 	}
 	n := 0
 	calls := map[string]func(c *client.Client) error{
-		daemon.ActionStatus: func(c *client.Client) error { _, err := c.Status(ctx(t)); return err },
+		daemon.ActionStatus: func(c *client.Client) error {
+			if _, err := c.Usage(ctx(t)); err != nil {
+				return err
+			}
+			_, err := c.Status(ctx(t))
+			return err
+		},
 		daemon.ActionUsers: func(c *client.Client) error {
 			n++
 			u := api.User{Username: fmt.Sprintf("user%d", n)}

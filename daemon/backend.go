@@ -28,6 +28,10 @@ type Backend interface {
 	Apply(ctx context.Context, template []byte, secrets map[string]string, progress func(started bool, s api.Step)) (api.ApplyResult, error)
 	// Export returns the applied site as a template (YAML, no secret values).
 	Export(ctx context.Context) ([]byte, error)
+	// Usage reports the shares' disk use and the mail queue. It must
+	// answer quickly however big the shares are: share sizes may be as of
+	// an earlier walk (api.ShareUsage.MeasuredAt says when).
+	Usage(ctx context.Context) (api.Usage, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

@@ -56,6 +56,11 @@ func (s safe) Export(ctx context.Context) (r []byte, err error) {
 	return s.b.Export(ctx)
 }
 
+func (s safe) Usage(ctx context.Context) (r api.Usage, err error) {
+	defer s.catch(&err)
+	return s.b.Usage(ctx)
+}
+
 func (s safe) Users(ctx context.Context, q string) (r []api.User, err error) {
 	defer s.catch(&err)
 	return s.b.Users(ctx, q)

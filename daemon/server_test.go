@@ -97,6 +97,10 @@ func TestStatusValidateAndUnavailable(t *testing.T) {
 	if err != nil || len(probs) != 0 {
 		t.Errorf("Validate(good) = %+v, %v", probs, err)
 	}
+	u, err := c.Usage(x)
+	if err != nil || len(u.Shares) != 1 || u.Shares[0].UsedBytes != 3<<20 || u.Shares[0].MeasuredAt == "" || u.Mail.Messages != 2 || u.Mail.Oldest == "" {
+		t.Errorf("Usage() = %+v, %v", u, err)
+	}
 	_, err = c.Shares(x)
 	if !client.IsNotAvailable(err) || !strings.Contains(err.Error(), "share management is not available on this box yet") {
 		t.Errorf("Shares() error = %v, want NotAvailable", err)
@@ -359,7 +363,7 @@ func TestIntrospection(t *testing.T) {
 			signals[s.Name] = true
 		}
 	}
-	for _, m := range []string{api.Interface + ".Apply", api.UsersInterface + ".Create", api.BackupInterface + ".Restore"} {
+	for _, m := range []string{api.Interface + ".Apply", api.Interface + ".Usage", api.UsersInterface + ".Create", api.BackupInterface + ".Restore"} {
 		if !methods[m] {
 			t.Errorf("introspection lacks %s", m)
 		}

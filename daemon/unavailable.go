@@ -45,6 +45,11 @@ func (Unavailable) Apply(context.Context, []byte, map[string]string, func(bool, 
 // Export implements Backend.
 func (Unavailable) Export(context.Context) ([]byte, error) { return nil, NotAvailable("export") }
 
+// Usage implements Backend.
+func (Unavailable) Usage(context.Context) (api.Usage, error) {
+	return api.Usage{}, NotAvailable("disk and mail queue usage")
+}
+
 // Users implements Backend.
 func (Unavailable) Users(context.Context, string) ([]api.User, error) {
 	return nil, NotAvailable("user management")

@@ -214,3 +214,49 @@ type Problem struct {
 	Message string
 	Hint    string
 }
+
+// Usage is what the box's disks and mail queue hold: the Usage method on
+// Interface, read with the status action. Share sizes come from a walk
+// possed runs in the background, so they are as of MeasuredAt; the free
+// space and the queue are read when asked.
+type Usage struct {
+	Shares []ShareUsage
+	Mail   MailQueue
+}
+
+// ShareUsage is the disk use of one share (or of the home folders, Name
+// "homes").
+type ShareUsage struct {
+	Name string
+	Path string
+	// UsedBytes is the space the share's files take on disk (as du counts:
+	// allocated blocks, hard links once, other filesystems left out).
+	UsedBytes uint64
+	Files     uint64
+	// MeasuredAt is RFC 3339: when the walk that counted UsedBytes ended.
+	// "" while the first walk runs.
+	MeasuredAt string
+	// Complete is false when the walk stopped at its time or file limit:
+	// UsedBytes is then a lower bound.
+	Complete bool
+	// FreeBytes and SizeBytes describe the share's filesystem now:
+	// free for unprivileged users, and its size.
+	FreeBytes uint64
+	SizeBytes uint64
+	// Error says why the share could not be measured ("" when it was).
+	Error string
+}
+
+// MailQueue is Postfix's queue.
+type MailQueue struct {
+	// Configured is false when the site has no mail.
+	Configured bool
+	Messages   int32
+	// Deferred counts the messages Postfix will retry.
+	Deferred int32
+	// Oldest is RFC 3339: when the oldest queued message arrived, "" when
+	// the queue is empty.
+	Oldest string
+	// Error says why the queue could not be read ("" when it was).
+	Error string
+}

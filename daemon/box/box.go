@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon"
@@ -46,10 +47,17 @@ type Box struct {
 	// Units starts and stops units for applies; nil: systemd on the
 	// system bus. Tests set a fake.
 	Units host.Units
+	// UsageLimits bound the background walk that measures the shares.
+	UsageLimits UsageLimits
+	// WalkDir measures a directory for Usage; default DiskUse.
+	WalkDir func(dir string, deadline time.Time, maxFiles uint64) (used, files uint64, complete bool, err error)
+	// Now is the clock of Usage's cache; default time.Now.
+	Now func() time.Time
 
-	mu  sync.Mutex
-	dir directory.Directory
-	key string
+	usage usageState
+	mu    sync.Mutex
+	dir   directory.Directory
+	key   string
 	// cache is the applied site as last read; cacheMu guards it apart
 	// from mu, which is held while dialling the directory.
 	cacheMu sync.Mutex

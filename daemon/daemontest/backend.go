@@ -94,6 +94,16 @@ func (b *Backend) Status(context.Context) (api.Status, error) {
 	}}, nil
 }
 
+// Usage implements daemon.Backend: one share of 3 MB measured at a fixed
+// time, on a filesystem with 1 GB free of 4, and two queued messages.
+func (b *Backend) Usage(context.Context) (api.Usage, error) {
+	return api.Usage{
+		Shares: []api.ShareUsage{{Name: "Data", Path: "/srv/posse/shares/data", UsedBytes: 3 << 20, Files: 12,
+			MeasuredAt: "2026-11-23T08:55:00Z", Complete: true, FreeBytes: 1 << 30, SizeBytes: 4 << 30}},
+		Mail: api.MailQueue{Configured: true, Messages: 2, Deferred: 1, Oldest: "2026-11-23T08:00:00Z"},
+	}, nil
+}
+
 // Validate implements daemon.Backend: a template containing "bad" has one
 // problem.
 func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]api.Problem, error) {

@@ -1,0 +1,335 @@
+package box
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/internal/execx"
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// Limits of the share walk. A status call never waits for a walk longer
+// than UsageWait: a share of millions of files is counted in the
+// background and reported with the time of its walk.
+const (
+	// DefaultUsageMaxAge is how old a share's size may be before a call
+	// starts a new walk (the answer still carries the old size).
+	DefaultUsageMaxAge = 10 * time.Minute
+	// DefaultUsageWalkTime and DefaultUsageWalkFiles bound one walk of
+	// all shares; a walk stopped by them reports Complete false.
+	DefaultUsageWalkTime  = 2 * time.Minute
+	DefaultUsageWalkFiles = 2_000_000
+	// DefaultUsageWait is how long a call waits for a walk it started, so
+	// that small shares are measured in the first answer.
+	DefaultUsageWait = 2 * time.Second
+	// mailQueueMaxAge: postqueue -j runs at most this often.
+	mailQueueMaxAge = 10 * time.Second
+)
+
+// UsageLimits bounds the share walk; zero fields take the defaults.
+type UsageLimits struct {
+	MaxAge    time.Duration
+	WalkTime  time.Duration
+	WalkFiles uint64
+	Wait      time.Duration
+}
+
+func (l UsageLimits) withDefaults() UsageLimits {
+	if l.MaxAge == 0 {
+		l.MaxAge = DefaultUsageMaxAge
+	}
+	if l.WalkTime == 0 {
+		l.WalkTime = DefaultUsageWalkTime
+	}
+	if l.WalkFiles == 0 {
+		l.WalkFiles = DefaultUsageWalkFiles
+	}
+	if l.Wait == 0 {
+		l.Wait = DefaultUsageWait
+	}
+	return l
+}
+
+// walked is one directory's size as of a walk.
+type walked struct {
+	used, files uint64
+	complete    bool
+	at          time.Time
+	err         string
+}
+
+// usageState is the cache of share sizes and of the mail queue.
+type usageState struct {
+	mu sync.Mutex
+	// sizes by box path (not root-joined), from the last walk.
+	sizes map[string]walked
+	// walking is closed when the running walk ends; nil when none runs.
+	walking chan struct{}
+
+	queueMu sync.Mutex
+	queue   api.MailQueue
+	queueAt time.Time
+}
+
+// Usage implements daemon.Backend: the size of every share (and of the
+// home folders) from a background walk, each filesystem's free space now,
+// and Postfix's queue.
+func (b *Box) Usage(ctx context.Context) (api.Usage, error) {
+	s, _, err := b.applied()
+	if err != nil {
+		return api.Usage{}, err
+	}
+	type dir struct{ name, path string }
+	var dirs []dir
+	for _, sh := range s.Shares {
+		dirs = append(dirs, dir{sh.Name, s.SharePath(sh)})
+	}
+	if s.Homes.Enabled {
+		dirs = append(dirs, dir{"homes", site.HomesDir})
+	}
+	paths := make([]string, len(dirs))
+	for i, d := range dirs {
+		paths[i] = d.path
+	}
+	sizes := b.shareSizes(ctx, paths)
+	u := api.Usage{Shares: make([]api.ShareUsage, 0, len(dirs))}
+	for _, d := range dirs {
+		r := api.ShareUsage{Name: d.name, Path: d.path}
+		if w, ok := sizes[d.path]; ok {
+			r.UsedBytes, r.Files, r.Complete, r.Error = w.used, w.files, w.complete, w.err
+			r.MeasuredAt = w.at.UTC().Format(time.RFC3339)
+		}
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(b.boxPath(d.path), &st); err != nil {
+			if r.Error == "" {
+				r.Error = statError(d.path, err)
+			}
+		} else {
+			r.FreeBytes = st.Bavail * uint64(st.Bsize)
+			r.SizeBytes = st.Blocks * uint64(st.Bsize)
+		}
+		u.Shares = append(u.Shares, r)
+	}
+	if s.Mail != nil {
+		u.Mail = b.mailQueue(ctx)
+	}
+	return u, nil
+}
+
+func statError(path string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("the folder %s does not exist: apply the site again", path)
+	}
+	return fmt.Sprintf("cannot read %s: %v", path, errors.Unwrap(err))
+}
+
+// boxPath is a box path under b.Root.
+func (b *Box) boxPath(p string) string {
+	if b.Root == "" || b.Root == "/" {
+		return p
+	}
+	return filepath.Join(b.Root, p)
+}
+
+// shareSizes returns the last walk's sizes. When one of paths was never
+// walked or its size is older than MaxAge, it starts a walk of all paths
+// in the background (one at a time) and waits for it at most Wait.
+func (b *Box) shareSizes(ctx context.Context, paths []string) map[string]walked {
+	lim := b.UsageLimits.withDefaults()
+	u := &b.usage
+	u.mu.Lock()
+	stale := false
+	for _, p := range paths {
+		if w, ok := u.sizes[p]; !ok || b.now().Sub(w.at) > lim.MaxAge {
+			stale = true
+		}
+	}
+	walking := u.walking
+	if stale && walking == nil {
+		walking = make(chan struct{})
+		u.walking = walking
+		go b.walkAll(append([]string(nil), paths...), lim, walking)
+	}
+	u.mu.Unlock()
+	if walking != nil {
+		t := time.NewTimer(lim.Wait)
+		select {
+		case <-walking:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make(map[string]walked, len(paths))
+	for _, p := range paths {
+		if w, ok := u.sizes[p]; ok {
+			out[p] = w
+		}
+	}
+	return out
+}
+
+func (b *Box) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// walkAll measures every path and records the results; done is closed at
+// the end. The time and file limits are shared by all paths.
+func (b *Box) walkAll(paths []string, lim UsageLimits, done chan struct{}) {
+	defer func() {
+		b.usage.mu.Lock()
+		b.usage.walking = nil
+		b.usage.mu.Unlock()
+		close(done)
+	}()
+	walk := b.WalkDir
+	if walk == nil {
+		walk = DiskUse
+	}
+	deadline := time.Now().Add(lim.WalkTime)
+	budget := lim.WalkFiles
+	for _, p := range paths {
+		used, files, complete, err := walk(b.boxPath(p), deadline, budget)
+		if files < budget {
+			budget -= files
+		} else {
+			budget = 0
+		}
+		w := walked{used: used, files: files, complete: complete, at: b.now()}
+		if err != nil {
+			w.err = statError(p, err)
+		}
+		b.usage.mu.Lock()
+		if b.usage.sizes == nil {
+			b.usage.sizes = map[string]walked{}
+		}
+		b.usage.sizes[p] = w
+		b.usage.mu.Unlock()
+	}
+}
+
+// DiskUse adds up the disk space the files under dir take, as du does:
+// allocated blocks, each hard-linked file once, without descending into
+// other filesystems. It stops at deadline or after maxFiles entries and
+// then reports complete false. Unreadable entries are skipped.
+func DiskUse(dir string, deadline time.Time, maxFiles uint64) (used, files uint64, complete bool, err error) {
+	var root syscall.Stat_t
+	if err := syscall.Lstat(dir, &root); err != nil {
+		return 0, 0, false, &fs.PathError{Op: "lstat", Path: dir, Err: err}
+	}
+	seen := map[[2]uint64]bool{}
+	errStop := errors.New("limit")
+	var n uint64
+	werr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: skip it, count the rest
+		}
+		n++
+		if files >= maxFiles || n%1024 == 0 && time.Now().After(deadline) {
+			return errStop
+		}
+		var st syscall.Stat_t
+		if syscall.Lstat(p, &st) != nil {
+			return nil
+		}
+		if uint64(st.Dev) != uint64(root.Dev) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if st.Nlink > 1 && !d.IsDir() {
+			k := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
+			if seen[k] {
+				return nil
+			}
+			seen[k] = true
+		}
+		files++
+		used += uint64(st.Blocks) * 512
+		return nil
+	})
+	if werr == errStop {
+		return used, files, false, nil
+	}
+	return used, files, true, nil
+}
+
+// mailQueue reads Postfix's queue with postqueue -j, at most every
+// mailQueueMaxAge.
+func (b *Box) mailQueue(ctx context.Context) api.MailQueue {
+	u := &b.usage
+	u.queueMu.Lock()
+	defer u.queueMu.Unlock()
+	if !u.queueAt.IsZero() && b.now().Sub(u.queueAt) < mailQueueMaxAge {
+		return u.queue
+	}
+	r := b.Runner
+	if r == nil {
+		r = execx.New()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	q := api.MailQueue{Configured: true}
+	res, err := r.Run(ctx, host.Cmd{Argv: []string{"postqueue", "-j"}})
+	if err != nil {
+		q.Error = "cannot read the mail queue (postqueue -j): " + firstLine(string(res.Stderr), err)
+	} else if q, err = ParseQueue(res.Stdout); err != nil {
+		q = api.MailQueue{Configured: true, Error: err.Error()}
+	}
+	u.queue, u.queueAt = q, b.now()
+	return q
+}
+
+func firstLine(stderr string, err error) string {
+	if l, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n"); l != "" {
+		return l
+	}
+	return err.Error()
+}
+
+// ParseQueue reads postqueue -j output: one JSON object per message with
+// its queue_name, queue_id and arrival_time (Unix seconds).
+func ParseQueue(out []byte) (api.MailQueue, error) {
+	q := api.MailQueue{Configured: true}
+	var oldest int64
+	for i, l := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		var m struct {
+			QueueName   string `json:"queue_name"`
+			QueueID     string `json:"queue_id"`
+			ArrivalTime int64  `json:"arrival_time"`
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m.QueueID == "" {
+			return api.MailQueue{}, fmt.Errorf("postqueue -j line %d is not a queue entry", i+1)
+		}
+		q.Messages++
+		if m.QueueName == "deferred" {
+			q.Deferred++
+		}
+		if m.ArrivalTime > 0 && (oldest == 0 || m.ArrivalTime < oldest) {
+			oldest = m.ArrivalTime
+		}
+	}
+	if oldest > 0 {
+		q.Oldest = time.Unix(oldest, 0).UTC().Format(time.RFC3339)
+	}
+	return q, nil
+}

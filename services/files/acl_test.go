@@ -1,9 +1,12 @@
 package files
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/hosttest"
 	"github.com/posse-project/posse/provisioning/plan"
 )
 
@@ -127,18 +130,92 @@ func TestParseGetfaclAndDiff(t *testing.T) {
 
 func TestWbinfoResolve(t *testing.T) {
 	r := newFakeBox(t, t.TempDir())
-	ids, missing, err := Wbinfo{Runner: r.runner, Workgroup: "MUELLER"}.Resolve(t.Context(), []string{"root", "alice", "zoe"}, []string{"partners", DomainUsers, "ghosts"})
+	ids, missing, err := Wbinfo{Runner: r.runner, Workgroup: "MUELLER"}.Resolve(t.Context(), []string{"root", "alice", "Bob", "zoe", "partners"}, []string{"partners", DomainUsers, "ghosts", "carol"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ids.Users["alice"] != 3000016 || ids.Groups[DomainUsers] != 100 || ids.Groups["partners"] != 3000015 {
+	if ids.Users["alice"] != 3000016 || ids.Users["Bob"] != 3000020 || ids.Groups[DomainUsers] != 100 || ids.Groups["partners"] != 3000015 {
 		t.Errorf("ids %+v", ids)
 	}
-	if strings.Join(missing, ",") != "user zoe,group ghosts" {
+	// A group asked for as a user, and a user as a group, are not found.
+	if strings.Join(missing, ",") != "user zoe,user partners,group ghosts,group carol" {
 		t.Errorf("missing %v", missing)
 	}
+	// One directory search and one wbinfo for all names.
+	if n := len(r.argvs("wbinfo")); n != 1 || r.searches != 1 {
+		t.Errorf("%d wbinfo runs and %d searches, want one each: %v", n, r.searches, r.argvs("wbinfo"))
+	}
 	r.winbindDown = true
-	if _, _, err := (Wbinfo{Runner: r.runner, Workgroup: "MUELLER"}).Resolve(t.Context(), nil, []string{"partners"}); err == nil {
-		t.Error("winbind down: no error")
+	if _, _, err := (Wbinfo{Runner: r.runner, Workgroup: "MUELLER"}).Resolve(t.Context(), nil, []string{"partners"}); !errors.Is(err, ErrNoWinbind) {
+		t.Errorf("DC down: error %v, want ErrNoWinbind", err)
+	}
+}
+
+// TestWbinfoResolveRecreated: a user deleted and created again with the
+// same name has a new SID and so a new id; the name is resolved through
+// the directory's current SID, never through a name cached by winbind.
+func TestWbinfoResolveRecreated(t *testing.T) {
+	r := newFakeBox(t, t.TempDir())
+	w := Wbinfo{Runner: r.runner, Workgroup: "MUELLER"}
+	ids, _, err := w.Resolve(t.Context(), []string{"alice"}, nil)
+	if err != nil || ids.Users["alice"] != 3000016 {
+		t.Fatalf("ids %+v, %v", ids, err)
+	}
+	r.mu.Lock()
+	r.sids["alice"] = "S-1-5-21-1-2-3-1142"
+	r.users["alice"] = 3000031
+	r.mu.Unlock()
+	ids, _, err = w.Resolve(t.Context(), []string{"alice"}, nil)
+	if err != nil || ids.Users["alice"] != 3000031 {
+		t.Fatalf("after re-creation: ids %+v, %v", ids, err)
+	}
+	if got := r.argvs("wbinfo"); !strings.HasSuffix(got[len(got)-1], "=S-1-5-21-1-2-3-1142") {
+		t.Errorf("wbinfo %q, want the new SID", got[len(got)-1])
+	}
+}
+
+func TestSidsToIDs(t *testing.T) {
+	r := hosttest.NewFakeRunner(t)
+	r.On([]string{"wbinfo"}, host.Result{Stdout: []byte("S-1-5-21-9-1109 -> uid/gid 3000020\nS-1-5-21-9-513 -> gid 100\nS-1-5-21-9-500 -> uid 0\nS-1-5-21-9-1200 -> unmapped\n")})
+	got, err := Wbinfo{Runner: r}.sidsToIDs(t.Context(), []string{"S-1-5-21-9-1109", "S-1-5-21-9-513", "S-1-5-21-9-500", "S-1-5-21-9-1200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]xid{
+		"S-1-5-21-9-1109": {id: 3000020, uid: true, gid: true},
+		"S-1-5-21-9-513":  {id: 100, gid: true},
+		"S-1-5-21-9-500":  {id: 0, uid: true},
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %+v, want %+v", k, got[k], v)
+		}
+	}
+	if a := r.Argvs(); len(a) != 1 || a[0] != "wbinfo --sids-to-unix-ids=S-1-5-21-9-1109,S-1-5-21-9-513,S-1-5-21-9-500,S-1-5-21-9-1200" {
+		t.Errorf("ran %q", a)
+	}
+
+	for _, bad := range []string{"S-1-5-21-9-1109 uid 5\n", "S-1-5-21-9-1109 -> uid x\n", "S-1-5-21-9-7 -> uid 5\n", "S-1-5-21-9-1109 -> sid 5\n"} {
+		r := hosttest.NewFakeRunner(t)
+		r.On([]string{"wbinfo"}, host.Result{Stdout: []byte(bad)})
+		if _, err := (Wbinfo{Runner: r}).sidsToIDs(t.Context(), []string{"S-1-5-21-9-1109"}); err == nil {
+			t.Errorf("answer %q accepted", bad)
+		}
+	}
+}
+
+func TestSidString(t *testing.T) {
+	b := []byte{1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0x1a, 0x5c, 0x8e, 0x47, 0xbd, 0xf5, 0x2d, 0x06, 0x1b, 0x5f, 0x39, 0x1d, 0x55, 0x04, 0, 0}
+	s, err := sidString(b)
+	if err != nil || s != "S-1-5-21-1200512026-103675325-490299163-1109" {
+		t.Errorf("sidString = %q, %v", s, err)
+	}
+	for _, bad := range [][]byte{nil, b[:7], b[:27], append([]byte{2}, b[1:]...)} {
+		if _, err := sidString(bad); err == nil {
+			t.Errorf("sidString(%v) succeeded", bad)
+		}
 	}
 }

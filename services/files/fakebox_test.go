@@ -3,8 +3,11 @@ package files
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +17,7 @@ import (
 )
 
 // fakeBox is a domain controller as far as the files service sees it:
-// wbinfo answers from a table, getfacl and setfacl work on an in-memory ACL
+// the directory search and wbinfo answer from tables, getfacl and setfacl work on an in-memory ACL
 // per directory (file modes are real, under root), and chown is recorded.
 type fakeBox struct {
 	t           *testing.T
@@ -25,6 +28,8 @@ type fakeBox struct {
 	groups      map[string]int
 	acls        map[string]map[string]string // full path → entries
 	owners      map[string][2]int            // full path → uid, gid
+	sids        map[string]string            // name → SID handed out
+	searches    int
 	winbindDown bool
 	anonymousOK bool
 }
@@ -35,6 +40,7 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		users:  map[string]int{"alice": 3000016, "bob": 3000020, "carol": 3000021},
 		groups: map[string]int{"partners": 3000015, "staff": 3000019, "accounting": 3000022, "trainees": 3000023, "it": 3000024, DomainUsers: 100},
 		acls:   map[string]map[string]string{}, owners: map[string][2]int{},
+		sids: map[string]string{},
 	}
 	b.runner.Strict = true
 	b.runner.OnFunc([]string{"wbinfo"}, b.wbinfo)
@@ -53,9 +59,10 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		b.owners[p] = [2]int{uid, gid}
 		return nil
 	}
+	searchAccounts = b.accounts
 	wait := winbindWait
 	winbindWait = 0
-	t.Cleanup(func() { lchown, winbindWait = os.Lchown, wait })
+	t.Cleanup(func() { lchown, winbindWait, searchAccounts = os.Lchown, wait, ldapAccounts })
 	return b
 }
 
@@ -63,28 +70,75 @@ func (b *fakeBox) env() *host.Env {
 	return &host.Env{Root: b.root, Runner: b.runner, Units: hosttest.NewFakeUnits(), Hostname: "dc1"}
 }
 
+// accounts answers the directory search from the tables: users get SIDs
+// ending in 1xxxx, groups in 2xxxx (by their position, not their id).
+func (b *fakeBox) accounts(_ context.Context, socket string, names []string) ([]Account, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.searches++
+	if b.winbindDown {
+		return nil, fmt.Errorf("%w: dial unix %s: connect: connection refused", ErrNoWinbind, socket)
+	}
+	if socket != LDAPISocket {
+		b.t.Errorf("directory searched over %q, want %s", socket, LDAPISocket)
+	}
+	var out []Account
+	for _, n := range names {
+		for _, k := range slices.Sorted(maps.Keys(b.users)) {
+			if strings.EqualFold(k, n) {
+				out = append(out, Account{Name: k, SID: b.sid(k, false), User: true})
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(b.groups)) {
+			if strings.EqualFold(k, n) {
+				out = append(out, Account{Name: k, SID: b.sid(k, true), Group: true})
+			}
+		}
+	}
+	return out, nil
+}
+
+// sid returns the fake SID of a user or group; b.mu is held.
+func (b *fakeBox) sid(name string, group bool) string {
+	if s, ok := b.sids[name]; ok {
+		return s
+	}
+	n := 10000 + len(b.sids)
+	if group {
+		n += 10000
+	}
+	s := fmt.Sprintf("S-1-5-21-1-2-3-%d", n)
+	b.sids[name] = s
+	return s
+}
+
 func (b *fakeBox) wbinfo(c host.Cmd) (host.Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.winbindDown {
-		return host.Result{ExitCode: 1, Stderr: []byte("failed to call wbcGetgrnam: WBC_ERR_WINBIND_NOT_AVAILABLE\n")}, nil
+		return host.Result{ExitCode: 1, Stderr: []byte("failed to call wbcSidsToUnixIds: WBC_ERR_WINBIND_NOT_AVAILABLE\n")}, nil
 	}
 	flag, arg, _ := strings.Cut(c.Argv[1], "=")
-	wg, name, ok := strings.Cut(arg, `\`)
-	if !ok || wg != "MUELLER" {
-		b.t.Errorf("wbinfo asked for %q, want MUELLER\\name", arg)
+	if flag != "--sids-to-unix-ids" || len(c.Argv) != 2 {
+		b.t.Errorf("wbinfo %q, want --sids-to-unix-ids=SIDS", c.Argv[1:])
+		return host.Result{ExitCode: 1}, nil
 	}
-	switch flag {
-	case "--user-info":
-		if id, ok := b.users[name]; ok {
-			return host.Result{Stdout: fmt.Appendf(nil, "MUELLER\\%s:*:%d:100::/home/MUELLER/%s:/bin/false\n", name, id, name)}, nil
+	var out bytes.Buffer
+	for _, sid := range strings.Split(arg, ",") {
+		line := sid + " -> unmapped"
+		for name, s := range b.sids {
+			if s != sid {
+				continue
+			}
+			if id, ok := b.users[name]; ok {
+				line = fmt.Sprintf("%s -> uid/gid %d", sid, id)
+			} else if id, ok := b.groups[name]; ok {
+				line = fmt.Sprintf("%s -> gid %d", sid, id)
+			}
 		}
-	case "--group-info":
-		if id, ok := b.groups[name]; ok {
-			return host.Result{Stdout: fmt.Appendf(nil, "MUELLER\\%s:x:%d:\n", name, id)}, nil
-		}
+		fmt.Fprintln(&out, line)
 	}
-	return host.Result{ExitCode: 1, Stderr: []byte("failed to call wbcGetgrnam: WBC_ERR_DOMAIN_NOT_FOUND\n")}, nil
+	return host.Result{Stdout: out.Bytes()}, nil
 }
 
 func (b *fakeBox) getfacl(c host.Cmd) (host.Result, error) {

@@ -12,11 +12,11 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 )
 
-// ReadACL reads a directory's owner, group, flags and ACL with
-// `getfacl --absolute-names -p -n PATH` (the header lines are kept: they
-// carry owner, group and the setgid flag). exists is false when the
-// directory is missing.
-func ReadACL(ctx context.Context, env *host.Env, p string) (n NumACL, exists bool, err error) {
+// ReadACL reads a directory's owner, group, setgid flag and ACL, as
+// `getfacl -p -n PATH` prints them, from the inode and its ACL xattrs
+// (no process per directory). exists is false when the directory is
+// missing.
+func ReadACL(_ context.Context, env *host.Env, p string) (n NumACL, exists bool, err error) {
 	full := env.Path(p)
 	fi, err := os.Lstat(full)
 	if errors.Is(err, os.ErrNotExist) {
@@ -28,11 +28,7 @@ func ReadACL(ctx context.Context, env *host.Env, p string) (n NumACL, exists boo
 	if !fi.IsDir() {
 		return NumACL{}, false, fmt.Errorf("%s is not a directory (a file or a symbolic link): move it away", p)
 	}
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"getfacl", "--absolute-names", "-p", "-n", "--", full}})
-	if err != nil {
-		return NumACL{}, true, fmt.Errorf("read the ACL of %s: %w", p, err)
-	}
-	n, err = ParseGetfacl(res.Stdout)
+	n, err = readACL(full)
 	if err != nil {
 		return NumACL{}, true, fmt.Errorf("read the ACL of %s: %w", p, err)
 	}

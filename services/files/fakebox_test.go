@@ -17,8 +17,9 @@ import (
 )
 
 // fakeBox is a domain controller as far as the files service sees it:
-// the directory search and wbinfo answer from tables, getfacl and setfacl work on an in-memory ACL
-// per directory (file modes are real, under root), and chown is recorded.
+// the directory search and wbinfo answer from tables, ACL reads (as
+// getfacl would print them) and setfacl work on an in-memory ACL per
+// directory (file modes are real, under root), and chown is recorded.
 type fakeBox struct {
 	t           *testing.T
 	root        string
@@ -60,9 +61,18 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		return nil
 	}
 	searchAccounts = b.accounts
+	readACL = func(full string) (NumACL, error) {
+		res, err := b.runner.Run(t.Context(), host.Cmd{Argv: []string{"getfacl", "--absolute-names", "-p", "-n", "--", full}})
+		if err != nil {
+			return NumACL{}, err
+		}
+		return ParseGetfacl(res.Stdout)
+	}
 	wait := winbindWait
 	winbindWait = 0
-	t.Cleanup(func() { lchown, winbindWait, searchAccounts = os.Lchown, wait, ldapAccounts })
+	t.Cleanup(func() {
+		lchown, winbindWait, searchAccounts, readACL = os.Lchown, wait, ldapAccounts, readACLXattr
+	})
 	return b
 }
 

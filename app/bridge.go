@@ -18,6 +18,7 @@ type Backend interface {
 	Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error)
 	Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(client.Event)) (api.ApplyResult, error)
 	Export(ctx context.Context) ([]byte, error)
+	Usage(ctx context.Context) (api.Usage, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

@@ -24,6 +24,10 @@ type Dashboard struct {
 	backup   *widget.Label
 	backupOK *fyne.Container
 	users    *widget.Label
+	storage  *fyne.Container
+	mailq    *widget.Label
+	mailOK   *fyne.Container
+	mailCard *fyne.Container
 	note     *widget.Label
 	setup    *fyne.Container
 	// OnSetup, when set, is offered on a box without a site.
@@ -37,7 +41,8 @@ func NewDashboard(w fyne.Window, br *Bridge) *Dashboard {
 	return &Dashboard{win: w, br: br, Now: time.Now,
 		site: widget.NewLabel(""), services: container.NewVBox(),
 		backup: wrapped(""), backupOK: container.NewStack(), users: widget.NewLabel("–"), note: wrapped(""),
-		setup: container.NewVBox()}
+		storage: container.NewVBox(), mailq: wrapped(""), mailOK: container.NewStack(),
+		mailCard: container.NewVBox(), setup: container.NewVBox()}
 }
 
 // Content returns the screen's widget tree.
@@ -47,9 +52,12 @@ func (d *Dashboard) Content() fyne.CanvasObject {
 	svc := card(tr("Services"), d.services)
 	backup := card(tr("Backup"), container.NewBorder(nil, nil, d.backupOK, nil, d.backup))
 	users := card(tr("Users"), d.users)
-	right := container.NewVBox(backup, users, d.note)
+	storage := card(tr("Disk use"), d.storage)
+	d.mailCard.Objects = []fyne.CanvasObject{card(tr("Mail queue"), container.NewBorder(nil, nil, d.mailOK, nil, d.mailq))}
+	d.mailCard.Hide()
+	right := container.NewVBox(backup, storage, d.mailCard)
 	return container.NewBorder(top, nil, nil, nil,
-		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc), right)))
+		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc, users, d.note), right)))
 }
 
 // serviceLabel names a service for people; unknown names stay as they are.
@@ -152,6 +160,9 @@ func (d *Dashboard) Reload() {
 		d.showServices(r.st.Services)
 		if r.st.Site != "" {
 			d.probe()
+			d.usage()
+		} else {
+			d.showUsage(api.Usage{}, nil)
 		}
 		d.showBackup(r.bk, r.bkErr)
 		if r.usrErr != nil {
@@ -247,4 +258,146 @@ func (d *Dashboard) showBackup(b api.BackupStatus, err error) {
 	d.backup.SetText(text)
 	d.backupOK.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
 	d.backupOK.Refresh()
+}
+
+// usage asks for the shares' disk use and the mail queue; possed answers
+// from its last walk of the shares, so this is quick however big they are.
+func (d *Dashboard) usage() {
+	call(d.br, func(ctx context.Context, be Backend) (api.Usage, error) { return be.Usage(ctx) }, d.showUsage)
+}
+
+// Thresholds of the dashboard's warnings.
+const (
+	// diskLowFraction and diskLowBytes: a filesystem with less free is
+	// almost full.
+	diskLowFraction = 0.10
+	diskLowBytes    = 5 << 30
+	// mailStuckAfter: mail waiting longer is stuck.
+	mailStuckAfter = time.Hour
+)
+
+// shareLabel names a share of Usage for people.
+func shareLabel(name string) string {
+	if name == "homes" {
+		return tr("Home folders")
+	}
+	return name
+}
+
+// showUsage fills the disk use and mail queue cards. An error (a possed
+// without Usage, a box without a site) leaves a sentence and no warning.
+func (d *Dashboard) showUsage(u api.Usage, err error) {
+	d.storage.RemoveAll()
+	switch {
+	case err != nil:
+		d.storage.Add(wrapped(tr("This box does not report disk use.")))
+	case len(u.Shares) == 0:
+		d.storage.Add(wrapped(tr("No shares are set up.")))
+	default:
+		d.showShares(u.Shares)
+	}
+	d.storage.Refresh()
+	d.showMailQueue(u.Mail, err)
+}
+
+// showShares lists each share's size and the free space of their disks,
+// with a light that is red when a disk is almost full.
+func (d *Dashboard) showShares(ss []api.ShareUsage) {
+	var oldest time.Time
+	measuring := false
+	type disk struct{ size, free uint64 }
+	var disks []disk
+	for _, s := range ss {
+		size := widget.NewLabel(tr("measuring…"))
+		switch {
+		case s.Error != "" && s.UsedBytes == 0:
+			size.SetText(tr("unreadable"))
+		case s.MeasuredAt == "":
+			measuring = true
+		case !s.Complete:
+			size.SetText(tr("over %s", sizeText(s.UsedBytes)))
+		default:
+			size.SetText(sizeText(s.UsedBytes))
+		}
+		if t, perr := time.Parse(time.RFC3339, s.MeasuredAt); perr == nil && (oldest.IsZero() || t.Before(oldest)) {
+			oldest = t
+		}
+		d.storage.Add(container.NewBorder(nil, nil, nil, size, widget.NewLabel(shareLabel(s.Name))))
+		if s.Error != "" {
+			why := wrapped(s.Error)
+			why.Importance = widget.DangerImportance
+			d.storage.Add(container.NewPadded(why))
+		}
+		if s.SizeBytes > 0 {
+			k := disk{s.SizeBytes, s.FreeBytes >> 20 << 20}
+			seen := false
+			for _, x := range disks {
+				seen = seen || x == k
+			}
+			if !seen {
+				disks = append(disks, k)
+			}
+		}
+	}
+	for _, k := range disks {
+		free := wrapped(tr("Free on the disk: %s of %s", sizeText(k.free), sizeText(k.size)))
+		ok := true
+		if float64(k.free) < diskLowFraction*float64(k.size) || k.free < diskLowBytes {
+			free.Importance = widget.DangerImportance
+			free.SetText(free.Text + " " + tr("The disk is almost full: delete or archive old files, or add a disk."))
+			ok = false
+		}
+		d.storage.Add(container.NewBorder(nil, nil, container.NewCenter(sized(dot(ok), 14, 14)), nil, free))
+	}
+	var when string
+	switch {
+	case measuring:
+		when = tr("Posse is adding up the shares; big shares take a few minutes.")
+	case !oldest.IsZero():
+		when = tr("Sizes measured %s.", age(d.Now(), oldest))
+	}
+	if when != "" {
+		l := wrapped(when)
+		l.SizeName = theme.SizeNameCaptionText
+		d.storage.Add(l)
+	}
+}
+
+// showMailQueue tells how much mail waits; the card is hidden on a box
+// without mail.
+func (d *Dashboard) showMailQueue(q api.MailQueue, err error) {
+	if err != nil || !q.Configured {
+		d.mailCard.Hide()
+		return
+	}
+	ok := true
+	var text string
+	switch {
+	case q.Error != "":
+		text, ok = q.Error, false
+	case q.Messages == 0:
+		text = tr("No mail is waiting: everything was delivered.")
+	default:
+		text = tr("%d messages waiting (%d deferred).", q.Messages, q.Deferred)
+		if t, perr := time.Parse(time.RFC3339, q.Oldest); perr == nil {
+			text += " " + tr("The oldest arrived %s.", age(d.Now(), t))
+			if d.Now().Sub(t) > mailStuckAfter {
+				ok = false
+				if d.br.OfficeManager {
+					text += " " + tr("Tell the administrator: mail is not going out.")
+				} else {
+					text += " " + tr("Mail that waits for hours is refused by the receiving server or cannot reach it: postqueue -p on the box says why for each message.")
+				}
+			}
+		}
+	}
+	d.mailq.SetText(text)
+	d.mailq.Importance = widget.MediumImportance
+	if !ok {
+		d.mailq.Importance = widget.DangerImportance
+	}
+	d.mailq.Refresh()
+	d.mailOK.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
+	d.mailOK.Refresh()
+	d.mailCard.Show()
 }

@@ -154,6 +154,42 @@ func (d *Demo) Health(ctx context.Context, service string) ([]api.ServiceStatus,
 	return s.Services, nil
 }
 
+// demoUsed is each demo share's disk use.
+var demoUsed = map[string]uint64{"Ablage": 48_300 << 20, "Buchhaltung": 131_700 << 20, "Lohn": 6_200 << 20, "Scans": 2_900 << 20, "homes": 61_400 << 20}
+
+// Usage returns the demo shares' disk use, measured three minutes ago on
+// a 1 TB disk, and a mail queue with two messages waiting, one of them for
+// five hours.
+func (d *Demo) Usage(ctx context.Context) (api.Usage, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.NoSite {
+		return api.Usage{}, &client.Error{Name: api.ErrNotAvailable, Message: "no site has been applied to this box yet: apply one first"}
+	}
+	now := d.Now()
+	at := now.Add(-3 * time.Minute).UTC().Format(time.RFC3339)
+	var u api.Usage
+	var used uint64
+	add := func(name, path string) {
+		n := demoUsed[name]
+		if n == 0 {
+			n = 12 << 20
+		}
+		used += n
+		u.Shares = append(u.Shares, api.ShareUsage{Name: name, Path: path, UsedBytes: n, Files: n >> 18, MeasuredAt: at, Complete: true})
+	}
+	for _, sh := range d.shares {
+		add(sh.Name, sh.Path)
+	}
+	add("homes", "/srv/posse/homes")
+	const size = 931 << 30 // a 1 TB disk
+	for i := range u.Shares {
+		u.Shares[i].SizeBytes, u.Shares[i].FreeBytes = size, size-used-(38<<30)
+	}
+	u.Mail = api.MailQueue{Configured: true, Messages: 2, Deferred: 1, Oldest: now.Add(-5 * time.Hour).UTC().Format(time.RFC3339)}
+	return u, nil
+}
+
 // Validate finds a problem in a template containing "demo-invalid".
 func (d *Demo) Validate(ctx context.Context, template []byte, secrets map[string]string) ([]api.Problem, error) {
 	if strings.Contains(string(template), "demo-invalid") {

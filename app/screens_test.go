@@ -34,7 +34,9 @@ func TestDashboardShowsHealthAndWhatToDo(t *testing.T) {
 		d.Now = func() time.Time { return testNow }
 		return d
 	})
-	for _, want := range []string{"no space left on /var/mail", "systemctl restart dovecot.service", "Mailboxes (IMAP)", "failed", "Last backup succeeded 10 hours ago", "12 users"} {
+	for _, want := range []string{"no space left on /var/mail", "systemctl restart dovecot.service", "Mailboxes (IMAP)", "failed", "Last backup succeeded 10 hours ago", "12 users",
+		"Buchhaltung", "128.6 GB", "Home folders", "Free on the disk: 648.4 GB of 931.0 GB", "Sizes measured 3 minutes ago",
+		"2 messages waiting (1 deferred). The oldest arrived 5 hours ago.", "postqueue -p"} {
 		if !hasText(w.Canvas(), want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -62,6 +64,50 @@ func TestDashboardWarnsAboutOldOrFailedBackup(t *testing.T) {
 		t.Error("a failed backup is not called out")
 	}
 }
+
+func TestDashboardUsageWarnings(t *testing.T) {
+	f := newFake(3)
+	u := &usageFake{fake: f, u: api.Usage{
+		Shares: []api.ShareUsage{
+			{Name: "Ablage", UsedBytes: 900 << 30, Files: 10, MeasuredAt: "2026-11-23T08:00:00Z", SizeBytes: 1000 << 30, FreeBytes: 40 << 30},
+			{Name: "Scans", MeasuredAt: "", SizeBytes: 1000 << 30, FreeBytes: 40 << 30},
+			{Name: "Lohn", MeasuredAt: "2026-11-23T08:00:00Z", Error: "the folder /srv/posse/shares/lohn does not exist: apply the site again"},
+		},
+		Mail: api.MailQueue{Configured: true},
+	}}
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		b := *br
+		b.Backend = u
+		d := NewDashboard(w, &b)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	for _, want := range []string{"over 900.0 GB", "measuring…", "unreadable", "does not exist", "The disk is almost full", "Posse is adding up the shares", "No mail is waiting"} {
+		if !hasText(w.Canvas(), want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	// A box whose possed has no Usage (older Posse) and a site without mail.
+	u.err = &client.Error{Name: "org.freedesktop.DBus.Error.UnknownMethod", Message: "unknown method"}
+	d := NewDashboard(w, &Bridge{Backend: u, Box: DemoHost, Sync: true})
+	w.SetContent(d.Content())
+	d.Reload()
+	if !hasText(w.Canvas(), "This box does not report disk use.") || hasText(w.Canvas(), "unknown method") {
+		t.Error("a possed without Usage is not shown as such")
+	}
+	if d.mailCard.Visible() {
+		t.Error("the mail queue is shown for a box that does not report it")
+	}
+}
+
+// usageFake answers Usage with u or err.
+type usageFake struct {
+	*fake
+	u   api.Usage
+	err error
+}
+
+func (u *usageFake) Usage(context.Context) (api.Usage, error) { return u.u, u.err }
 
 func TestDashboardErrorDialog(t *testing.T) {
 	f := newFake(3)
@@ -113,9 +159,16 @@ func TestGroupsScreen(t *testing.T) {
 }
 
 func TestSharesScreen(t *testing.T) {
-	_, w := show(t, newFake(12), func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
+	_, w := show(t, newFake(12), func(w fyne.Window, br *Bridge) screen {
+		s := NewSharesScreen(w, br)
+		s.Now = func() time.Time { return testNow }
+		return s
+	})
 	if !hasText(w.Canvas(), `\\`+DemoHost+`\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: buchhaltung") {
 		t.Error("shares lack the network path or who may write")
+	}
+	if !hasText(w.Canvas(), "Uses 128.6 GB in 526800 files (3 minutes ago)   · 648.4 GB free on the disk") {
+		t.Error("shares lack their disk use")
 	}
 	golden(t, "shares.xml", w.Canvas())
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,21 +17,24 @@ import (
 // and whether deleted files go to a recycle bin; shares can be added,
 // changed and removed (their files stay).
 type SharesScreen struct {
-	win     fyne.Window
-	br      *Bridge
-	shares  []api.Share
-	list    *widget.List
+	win    fyne.Window
+	br     *Bridge
+	shares []api.Share
+	usage  map[string]api.ShareUsage
+	list   *widget.List
+	// Now is the clock for the age of the sizes.
+	Now     func() time.Time
 	content fyne.CanvasObject
 }
 
 // NewSharesScreen builds the screen.
 func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
-	s := &SharesScreen{win: w, br: br}
+	s := &SharesScreen{win: w, br: br, Now: time.Now}
 	s.list = widget.NewList(func() int { return len(s.shares) },
 		func() fyne.CanvasObject {
 			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
 			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
-			info := container.NewVBox(bold("Name"), widget.NewLabel("path"), widget.NewLabel("access"))
+			info := container.NewVBox(bold("Name"), widget.NewLabel("path"), widget.NewLabel("access"), widget.NewLabel("usage"))
 			return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(theme.FolderIcon())), container.NewCenter(container.NewHBox(edit, del)), info)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -48,6 +52,19 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 			}
 			info.Objects[1].(*widget.Label).SetText(path)
 			info.Objects[2].(*widget.Label).SetText(tr("Read and write: %s   Read only: %s", who(sh.Write), who(sh.Read)))
+			used := info.Objects[3].(*widget.Label)
+			u, ok := s.usage[strings.ToLower(sh.Name)]
+			used.SetText(s.usageText(u))
+			used.Importance = widget.MediumImportance
+			if u.Error != "" {
+				used.Importance = widget.DangerImportance
+			}
+			used.Refresh()
+			if ok {
+				used.Show()
+			} else {
+				used.Hide()
+			}
 			btns := c.Objects[2].(*fyne.Container).Objects[0].(*fyne.Container)
 			btns.Objects[0].(*widget.Button).OnTapped = func() { s.edit(sh, false) }
 			btns.Objects[1].(*widget.Button).OnTapped = func() { s.delete(sh) }
@@ -74,17 +91,55 @@ func (s *SharesScreen) Content() fyne.CanvasObject {
 	return s.content
 }
 
-// Reload fetches the shares.
+// Reload fetches the shares and their disk use (left out when the box
+// does not report it).
 func (s *SharesScreen) Reload() {
-	call(s.br, func(ctx context.Context, be Backend) ([]api.Share, error) { return be.Shares(ctx) },
-		func(r []api.Share, err error) {
-			if err != nil {
-				showError(s.win, tr("Cannot list the shares"), err)
-				return
-			}
-			s.shares = r
-			s.list.Refresh()
-		})
+	type data struct {
+		shares []api.Share
+		usage  api.Usage
+	}
+	call(s.br, func(ctx context.Context, be Backend) (data, error) {
+		var r data
+		var err error
+		if r.shares, err = be.Shares(ctx); err != nil {
+			return r, err
+		}
+		r.usage, _ = be.Usage(ctx)
+		return r, nil
+	}, func(r data, err error) {
+		if err != nil {
+			showError(s.win, tr("Cannot list the shares"), err)
+			return
+		}
+		s.shares = r.shares
+		s.usage = map[string]api.ShareUsage{}
+		for _, u := range r.usage.Shares {
+			s.usage[strings.ToLower(u.Name)] = u
+		}
+		s.list.Refresh()
+	})
+}
+
+// usageText says how much a share holds and since when.
+func (s *SharesScreen) usageText(u api.ShareUsage) string {
+	switch {
+	case u.Error != "" && u.UsedBytes == 0:
+		return u.Error
+	case u.MeasuredAt == "":
+		return tr("Size: Posse is adding it up.")
+	}
+	size := sizeText(u.UsedBytes)
+	if !u.Complete {
+		size = tr("over %s", size)
+	}
+	text := tr("Uses %s in %d files", size, u.Files)
+	if t, err := time.Parse(time.RFC3339, u.MeasuredAt); err == nil {
+		text += " (" + age(s.Now(), t) + ")"
+	}
+	if u.SizeBytes > 0 {
+		text += "   · " + tr("%s free on the disk", sizeText(u.FreeBytes))
+	}
+	return text
 }
 
 func splitList(s string) []string {

@@ -17,8 +17,9 @@ build:
 	mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-## test: everything CI runs: formatting, vet, unit tests, end-to-end tests.
-test: deps lint unit e2e
+## test: everything CI runs: formatting, vet, unit tests, fuzzing (each
+## target FUZZTIME, 30 s), end-to-end tests.
+test: deps lint unit fuzz e2e
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
@@ -49,6 +50,8 @@ screenshots: gui
 bench: deps build
 	./scripts/bench.sh
 
+## fuzz: every fuzz target for FUZZTIME each (a duration, or a count like 200000x)
+FUZZTIME ?= 30s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 

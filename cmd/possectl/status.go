@@ -43,10 +43,11 @@ With --direct (root on the box) every service's own probe runs in process.`,
 				return err
 			}
 			var hs []serviceHealth
+			var usage *api.Usage
 			if isDirect {
 				hs, err = directStatus(c)
 			} else {
-				hs, err = daemonStatus(c, asJSON)
+				hs, usage, err = daemonStatus(c, asJSON)
 			}
 			if err != nil {
 				return err
@@ -63,6 +64,9 @@ With --direct (root on the box) every service's own probe runs in process.`,
 				}
 			} else {
 				printHealth(out, hs)
+				if usage != nil {
+					printUsage(out, *usage, time.Now())
+				}
 			}
 			for _, h := range hs {
 				if !h.OK {
@@ -97,19 +101,37 @@ func printHealth(w io.Writer, hs []serviceHealth) {
 
 // daemonStatus asks possed for the box and its services' health; the text
 // form starts with the box, its site and possed's version.
-func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, error) {
+func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, *api.Usage, error) {
+	hs, cl, err := daemonHealth(c, asJSON)
+	if err != nil || asJSON {
+		if cl != nil {
+			cl.Close()
+		}
+		return hs, nil, err
+	}
+	defer cl.Close()
+	// The shares' disk use and the mail queue; a possed without Usage
+	// (older Posse) leaves them out.
+	u, err := cl.Usage(c.Context())
+	if err != nil {
+		return hs, nil, nil
+	}
+	return hs, &u, nil
+}
+
+// daemonHealth reads the status and health; the caller closes cl.
+func daemonHealth(c *cobra.Command, asJSON bool) ([]serviceHealth, *client.Client, error) {
 	ctx := c.Context()
 	cl, err := dial(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer cl.Close()
 	st, err := cl.Status(ctx)
 	if err != nil {
-		return nil, daemonError(err, "read the status", groupOffice)
+		return nil, cl, daemonError(err, "read the status", groupOffice)
 	}
 	if st.Site == "" {
-		return nil, fmt.Errorf("no site is applied on %s (%s) yet: apply one with 'possectl apply FILE'", box(), st.Hostname)
+		return nil, cl, fmt.Errorf("no site is applied on %s (%s) yet: apply one with 'possectl apply FILE'", box(), st.Hostname)
 	}
 	if !asJSON {
 		busy := ""
@@ -124,12 +146,73 @@ func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, error) {
 	t0 := time.Now()
 	svcs, err := cl.Health(ctx, "")
 	if client.IsNotAvailable(err) {
-		return nil, fmt.Errorf("no site is applied on %s yet: apply one with 'possectl apply FILE'", box())
+		return nil, cl, fmt.Errorf("no site is applied on %s yet: apply one with 'possectl apply FILE'", box())
 	}
 	if err != nil {
-		return nil, daemonError(err, "read the status", groupOffice)
+		return nil, cl, daemonError(err, "read the status", groupOffice)
 	}
-	return fromAPI(svcs, time.Since(t0)), nil
+	return fromAPI(svcs, time.Since(t0)), cl, nil
+}
+
+// printUsage prints the shares' disk use, their disks' free space and the
+// mail queue after the health table.
+func printUsage(w io.Writer, u api.Usage, now time.Time) {
+	if len(u.Shares) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "SHARE\tPATH\tUSED\tFILES\tMEASURED\tFREE ON DISK\n")
+		for _, s := range u.Shares {
+			used, files, when := "-", "-", "measuring"
+			if s.Error != "" && s.UsedBytes == 0 {
+				when = "-"
+			} else if s.MeasuredAt != "" {
+				used, files, when = bytesText(s.UsedBytes), fmt.Sprint(s.Files), s.MeasuredAt
+				if t, err := time.Parse(time.RFC3339, s.MeasuredAt); err == nil {
+					when = now.Sub(t).Round(time.Second).String() + " ago"
+				}
+				if !s.Complete {
+					used = ">" + used
+				}
+			}
+			free := "-"
+			if s.SizeBytes > 0 {
+				free = bytesText(s.FreeBytes) + " of " + bytesText(s.SizeBytes)
+			}
+			if s.Error != "" {
+				free += " (" + s.Error + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Path, used, files, when, free)
+		}
+		tw.Flush()
+	}
+	q := u.Mail
+	switch {
+	case !q.Configured:
+	case q.Error != "":
+		fmt.Fprintf(w, "\nmail queue: %s\n", q.Error)
+	case q.Messages == 0:
+		fmt.Fprintf(w, "\nmail queue: empty\n")
+	default:
+		oldest := q.Oldest
+		if t, err := time.Parse(time.RFC3339, q.Oldest); err == nil {
+			oldest = now.Sub(t).Round(time.Second).String() + " ago"
+		}
+		fmt.Fprintf(w, "\nmail queue: %d messages (%d deferred), the oldest arrived %s\n", q.Messages, q.Deferred, oldest)
+	}
+}
+
+// bytesText prints a byte count in binary units.
+func bytesText(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func fromAPI(svcs []api.ServiceStatus, d time.Duration) []serviceHealth {

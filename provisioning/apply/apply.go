@@ -185,12 +185,33 @@ func Apply(ctx context.Context, p *plan.Plan, env *host.Env, services map[string
 	if prev != "" {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("apply %s was interrupted; this apply continues from what is on disk (its backups are in %s)", prev, env.State("history", prev)))
 	}
+	if prev != "" && !env.Offline {
+		pending, warn := unfinished(env, prev, p)
+		if warn != "" {
+			r.Warnings = append(r.Warnings, warn)
+		}
+		var added []plan.Step
+		if p, added = withUnfinished(p, pending); len(added) > 0 {
+			lines := make([]string, len(added))
+			for i, s := range added {
+				lines[i] = s.Service + ": " + plan.StepLine(s)
+			}
+			r.Warnings = append(r.Warnings, fmt.Sprintf("apply %s was interrupted before these steps ran; this apply runs them: %s", prev, strings.Join(lines, "; ")))
+		}
+	}
+	if !env.Offline {
+		if err := saveFollowups(env, r.ID, p); err != nil {
+			return nil, err
+		}
+	}
 	if err := lk.mark(r.ID); err != nil {
 		return nil, err
 	}
 	e := &engine{env: env, services: services, progress: progress, result: r, txns: map[string]*txn{}, afterCrash: prev != ""}
 	e.secrets = planSecrets(p, env.Secrets)
+	e.done = openDoneLog(env, r.ID)
 	runErr := e.run(ctx, p)
+	e.done.close()
 
 	r.Duration = now().Sub(start)
 	r.DurationMS = r.Duration.Milliseconds()
@@ -227,6 +248,7 @@ type engine struct {
 	// afterCrash is set when the previous apply was interrupted: file
 	// steps then remove the temporary files it may have left.
 	afterCrash bool
+	done       *doneLog // finished steps, for the apply after a crash
 }
 
 func (e *engine) run(ctx context.Context, p *plan.Plan) error {
@@ -250,6 +272,7 @@ func (e *engine) run(ctx context.Context, p *plan.Plan) error {
 		}
 		sr.Status, sr.Duration, sr.DurationMS = status, d, d.Milliseconds()
 		e.result.Steps = append(e.result.Steps, sr)
+		e.done.step(i)
 		var perr error
 		if status == Skipped {
 			perr = ErrSkipped

@@ -114,13 +114,7 @@ func TestFailpointCrash(t *testing.T) {
 	} {
 		t.Run(tc.point, func(t *testing.T) {
 			r := setUp(t, "NEW")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestFailpointCrash$")
-			cmd.Env = append(os.Environ(), "POSSE_TEST_CRASH_ROOT="+r.env.Root, "POSSE_TEST_CRASH_POINT="+tc.point)
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("child was not killed: %v\n%s", err, out)
-			}
+			crashChild(t, r, tc.point)
 			if strings.Contains(r.read("/etc/samba/smb.conf"), "NEW") != tc.smbNew || strings.Contains(r.read("/etc/samba/shares.conf"), "neu") {
 				t.Fatalf("crash did not land where expected: smb.conf %q, shares.conf %q", r.read("/etc/samba/smb.conf"), r.read("/etc/samba/shares.conf"))
 			}
@@ -150,5 +144,65 @@ func TestFailpointCrash(t *testing.T) {
 				t.Errorf("plan after convergence: %+v", p.Steps)
 			}
 		})
+	}
+}
+
+// crashChild runs the apply of setUp's change in a child process (see
+// TestFailpointCrash) with point armed, and checks that it was killed.
+func crashChild(t *testing.T, r *rig, point string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFailpointCrash$")
+	cmd.Env = append(os.Environ(), "POSSE_TEST_CRASH_ROOT="+r.env.Root, "POSSE_TEST_CRASH_POINT="+point)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child was not killed: %v\n%s", err, out)
+	}
+}
+
+// TestCrashUnfinishedUnits kills an apply after it wrote both samba files
+// and before samba's check and restart: the next plan has no samba step
+// (the files match), so the next apply must run the killed apply's check
+// and restart itself, before mail's steps; of another template, it only
+// warns.
+func TestCrashUnfinishedUnits(t *testing.T) {
+	for _, sameTemplate := range []bool{true, false} {
+		r := setUp(t, "NEW")
+		crashChild(t, r, "after-step:1=crash")
+		p := r.makePlan()
+		if slices.ContainsFunc(p.Steps, func(s plan.Step) bool { return s.Service == "samba" }) {
+			t.Fatalf("the plan after the crash has samba steps: %+v", p.Steps)
+		}
+		if !sameTemplate {
+			p.TemplateHash = "another"
+		}
+		r.units.Reset()
+		res, err := r.apply(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, s := range res.Steps {
+			lines = append(lines, s.Service+" "+s.Kind+" "+s.Target)
+		}
+		got := strings.Join(lines, ", ")
+		restarted := slices.Contains(r.units.Calls(), "restart smbd.service")
+		if sameTemplate {
+			want := "samba check testparm -s, samba unit smbd.service, samba probe smb://localhost, mail file /etc/postfix/main.cf, mail unit postfix.service"
+			if got != want || !restarted {
+				t.Errorf("steps %s (want %s); units %q", got, want, r.units.Calls())
+			}
+			if len(res.Warnings) < 2 || !strings.Contains(res.Warnings[1], "this apply runs them: samba: ") {
+				t.Errorf("warnings %q", res.Warnings)
+			}
+		} else {
+			if restarted || len(res.Warnings) < 2 || !strings.Contains(res.Warnings[1], "not run again") {
+				t.Errorf("of another template: units %q, warnings %q", r.units.Calls(), res.Warnings)
+			}
+		}
+		// Nothing is left for the apply after.
+		if res2, err := r.apply(r.makePlan()); err != nil || len(res2.Warnings) != 0 {
+			t.Errorf("the apply after: %v, warnings %q", err, res2.Warnings)
+		}
 	}
 }

@@ -79,3 +79,11 @@ func (l *applyLock) release() {
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
 }
+
+// Interrupted returns the id of an apply that started and never finished
+// (its process was killed), or "". A caller that skips Apply for an empty
+// plan should apply anyway when it is set: Apply then runs the unit, check
+// and probe steps the interrupted apply did not get to.
+func Interrupted(env *host.Env) string {
+	return (&applyLock{marker: env.State("apply.running")}).interrupted()
+}

@@ -197,4 +197,44 @@ func TestFiles(t *testing.T) {
 			t.Logf("apply output does not mention the kept directory:\n%s", out)
 		}
 	})
+	// winbind keeps answering a deleted group's name with its old SID and
+	// id for minutes; the ACLs must name the group created again.
+	t.Run("group deleted and created again", func(t *testing.T) {
+		gone := strings.NewReplacer("  admin_password: ${secret:domain_admin}\n", "  admin_password: ${secret:domain_admin}\n  prune: true\n",
+			"  - name: staff\n", "", "    groups: [staff]\n", "", "SHARES\n", "").Replace(filesSite)
+		tg := filepath.Join(dir, "files-nostaff.yaml")
+		if err := os.WriteFile(tg, []byte(gone), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tb.Apply(t, tg, secrets)
+		if out, _, code := tb.Output(t, "samba-tool", "group", "show", "staff"); code == 0 {
+			t.Fatalf("staff still exists after pruning:\n%s", out)
+		}
+		tr, _ := writeFilesSite(t, dir, "read")
+		tb.Apply(t, tr, secrets)
+
+		sid := ""
+		for _, l := range strings.Split(tb.MustRun(t, "samba-tool", "group", "show", "staff", "--attributes=objectSid"), "\n") {
+			if v, ok := strings.CutPrefix(l, "objectSid: "); ok {
+				sid = strings.TrimSpace(v)
+			}
+		}
+		f := strings.Fields(tb.MustRun(t, "wbinfo", "--sids-to-unix-ids="+sid))
+		if sid == "" || len(f) != 4 {
+			t.Fatalf("no id for staff's SID %q: %v", sid, f)
+		}
+		acl := tb.MustRun(t, "getfacl", "-n", "-p", "/srv/posse/shares/akten")
+		if !strings.Contains(acl, "\ngroup:"+f[3]+":r-x") {
+			t.Errorf("the share's ACL does not name the new staff (%s, id %s):\n%s", sid, f[3], acl)
+		}
+		harness.Eventually(t, 15*time.Second, func() error {
+			if out, err := smb(t, dir, ip, "Akten", "bob", "get sub/b.txt "+filepath.Join(dir, "bob2.txt")); err != nil {
+				return fmt.Errorf("bob (staff again) reads the share: %v: %s", err, out)
+			}
+			return nil
+		})
+		if _, _, steps := planUnits(t, tb, tr, secrets); steps != 0 {
+			t.Errorf("plan after re-creating the group has %d steps", steps)
+		}
+	})
 }

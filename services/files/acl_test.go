@@ -2,6 +2,7 @@ package files
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -203,6 +204,39 @@ func TestSidsToIDs(t *testing.T) {
 		r.On([]string{"wbinfo"}, host.Result{Stdout: []byte(bad)})
 		if _, err := (Wbinfo{Runner: r}).sidsToIDs(t.Context(), []string{"S-1-5-21-9-1109"}); err == nil {
 			t.Errorf("answer %q accepted", bad)
+		}
+	}
+}
+
+// TestSidsToIDsBatches: many SIDs go to wbinfo in several calls, each
+// argument well below the kernel's 128 KiB limit for one argument.
+func TestSidsToIDsBatches(t *testing.T) {
+	r := hosttest.NewFakeRunner(t)
+	r.OnFunc([]string{"wbinfo"}, func(c host.Cmd) (host.Result, error) {
+		var out strings.Builder
+		for _, sid := range strings.Split(strings.TrimPrefix(c.Argv[1], "--sids-to-unix-ids="), ",") {
+			out.WriteString(sid + " -> uid/gid 3" + sid[strings.LastIndexByte(sid, '-')+1:] + "\n")
+		}
+		return host.Result{Stdout: []byte(out.String())}, nil
+	})
+	var sids []string
+	for i := range 2*sidsPerCall + 1 {
+		sids = append(sids, fmt.Sprintf("S-1-5-21-1200512026-103675325-490299163-%d", 100000+i))
+	}
+	got, err := Wbinfo{Runner: r}.sidsToIDs(t.Context(), sids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(sids) || got[sids[len(sids)-1]].id != 3100000+2*sidsPerCall {
+		t.Errorf("%d ids, last %+v", len(got), got[sids[len(sids)-1]])
+	}
+	a := r.Argvs()
+	if len(a) != 3 {
+		t.Fatalf("%d wbinfo runs, want 3", len(a))
+	}
+	for _, argv := range a {
+		if len(argv) > 64<<10 {
+			t.Errorf("wbinfo argument of %d bytes", len(argv))
 		}
 	}
 }

@@ -312,6 +312,10 @@ func TestDaemon(t *testing.T) {
 		testRemote(t, tb)
 	})
 
+	t.Run("usage: share size and mail queue", func(t *testing.T) {
+		testUsage(t, tb, c)
+	})
+
 	t.Run("idle exit and activation again", func(t *testing.T) {
 		dropIn := filepath.Join(t.TempDir(), "idle.conf")
 		os.WriteFile(dropIn, []byte("[Service]\nExecStart=\nExecStart=/usr/sbin/possed --idle-timeout=2s\n"), 0o644)
@@ -541,5 +545,71 @@ func testPruneSparesAPIUsers(t *testing.T, tb *harness.TestBox, c *client.Client
 		if code != 0 || !strings.Contains(out, "adminDescription: "+mark) {
 			t.Errorf("%s after the apply with prune (want mark %s): %s", user, mark, out)
 		}
+	}
+}
+
+// testUsage applies the example site with a share and mail through possed,
+// puts 2 MiB in the share and holds one message in Postfix's queue (a
+// header check), and checks that Usage reports both.
+func testUsage(t *testing.T, tb *harness.TestBox, c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmpl, err := os.ReadFile("../examples/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../examples/minimal.secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{}
+	if err := yaml.Unmarshal(raw, &secrets); err != nil {
+		t.Fatal(err)
+	}
+	site := string(tmpl) + "shares:\n  - name: Daten\n    write: [office]\nmail:\n  domains: [beispiel.example]\n"
+	start := time.Now()
+	if res, err := c.Apply(ctx, []byte(site), secrets, nil); err != nil || !res.OK {
+		t.Fatalf("apply with a share and mail: %+v, %v", res, err)
+	}
+	t.Logf("share and mail applied in %.1fs", time.Since(start).Seconds())
+	tb.MustRun(t, "dd", "if=/dev/urandom", "of=/srv/posse/shares/daten/two-mib", "bs=1M", "count=2", "status=none")
+	tb.MustRun(t, "sh", "-c", `echo '/^Subject: posse-e2e-hold/ HOLD' >/etc/postfix/e2e_hold && postconf -e header_checks=regexp:/etc/postfix/e2e_hold && postfix reload`)
+	tb.MustRun(t, "sh", "-c", `printf 'Subject: posse-e2e-hold\n\nheld for the queue count\n' | sendmail jdoe@beispiel.example`)
+	harness.Eventually(t, time.Minute, func() error {
+		if out := tb.MustRun(t, "postqueue", "-j"); !strings.Contains(out, `"hold"`) {
+			return fmt.Errorf("the message is not held yet: %q", out)
+		}
+		return nil
+	})
+	var u api.Usage
+	harness.Eventually(t, time.Minute, func() error { // the first call starts the walk
+		if u, err = c.Usage(ctx); err != nil {
+			return err
+		}
+		for _, s := range u.Shares {
+			if s.Name == "Daten" && s.MeasuredAt == "" {
+				return errors.New("the share is being measured")
+			}
+		}
+		return nil
+	})
+	t.Logf("Usage: %+v", u)
+	found := false
+	for _, s := range u.Shares {
+		if s.Name == "Daten" {
+			found = true
+			if s.UsedBytes < 2<<20 || s.Files < 2 || !s.Complete || s.FreeBytes == 0 || s.SizeBytes < s.FreeBytes || s.Error != "" {
+				t.Errorf("share Daten: %+v", s)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("Usage lacks the share: %+v", u.Shares)
+	}
+	if q := u.Mail; !q.Configured || q.Messages < 1 || q.Oldest == "" || q.Error != "" {
+		t.Errorf("mail queue: %+v", q)
+	}
+	if out, code := busctlAs(t, tb, "plain1", api.Interface, "Usage"); code != 0 {
+		t.Errorf("Usage as a plain user (status action): %s", out)
 	}
 }

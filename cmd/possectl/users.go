@@ -100,6 +100,25 @@ func (f *usersFlags) connect(c *cobra.Command) (*client.Client, error) {
 	return dial(c.Context())
 }
 
+// run calls viaDaemon with a client of possed, or with --direct viaLDAP
+// with an LDAPS session to the local DC as the domain admin.
+func (f *usersFlags) run(c *cobra.Command, viaDaemon func(*client.Client) error, viaLDAP func(directory.Directory) error) error {
+	cl, err := f.connect(c)
+	if err != nil {
+		return err
+	}
+	if cl != nil {
+		defer cl.Close()
+		return viaDaemon(cl)
+	}
+	d, _, err := f.open(c.Context())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return viaLDAP(d)
+}
+
 // usersError explains possed's refusals of user management.
 func usersError(err error) error {
 	return daemonError(err, "manage users", groupOffice)
@@ -214,45 +233,19 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		Short: "List users",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cl, err := f.connect(c)
-			if err != nil {
-				return err
-			}
-			if cl != nil {
-				defer cl.Close()
+			return f.run(c, func(cl *client.Client) error {
 				us, err := cl.Users(c.Context(), "")
 				if err != nil {
 					return usersError(err)
 				}
 				return printUsers(c.OutOrStdout(), us, asJSON)
-			}
-			d, _, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			us, err := d.Users(c.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				e := json.NewEncoder(c.OutOrStdout())
-				e.SetIndent("", "  ")
-				return e.Encode(us)
-			}
-			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")
-			for _, u := range us {
-				state := "enabled"
-				if u.Disabled {
-					state = "disabled"
+			}, func(d directory.Directory) error {
+				us, err := d.Users(c.Context())
+				if err != nil {
+					return err
 				}
-				if u.Builtin {
-					state += ",built-in"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, strings.Join(u.Groups, ","), state)
-			}
-			return w.Flush()
+				return printDirectoryUsers(c.OutOrStdout(), us, asJSON)
+			})
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -266,35 +259,22 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if err != nil {
 				return err
 			}
-			cl, err := f.connect(c)
-			if err != nil {
-				return err
-			}
-			if cl != nil {
-				defer cl.Close()
+			return f.run(c, func(cl *client.Client) error {
 				u, err := cl.User(c.Context(), name)
 				if err != nil {
 					return usersError(err)
 				}
-				e := json.NewEncoder(c.OutOrStdout())
-				e.SetIndent("", "  ")
-				return e.Encode(u)
-			}
-			d, _, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			u, ok, err := d.User(c.Context(), name)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("no user %s in the directory: run 'possectl users list'", name)
-			}
-			e := json.NewEncoder(c.OutOrStdout())
-			e.SetIndent("", "  ")
-			return e.Encode(u)
+				return printJSON(c.OutOrStdout(), u)
+			}, func(d directory.Directory) error {
+				u, ok, err := d.User(c.Context(), name)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("no user %s in the directory: run 'possectl users list'", name)
+				}
+				return printJSON(c.OutOrStdout(), u)
+			})
 		},
 	}
 
@@ -321,12 +301,11 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 					return fmt.Errorf("invalid alias %q", a)
 				}
 			}
-			cl, err := f.connect(c)
-			if err != nil {
-				return err
+			created := func(done func() error) error {
+				fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
+				return done()
 			}
-			if cl != nil {
-				defer cl.Close()
+			return f.run(c, func(cl *client.Client) error {
 				pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
 				if err != nil {
 					return err
@@ -336,33 +315,27 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if err := cl.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
 					return usersError(err)
 				}
-				fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
-				return done()
-			}
-			d, _, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
-			if err != nil {
-				return err
-			}
-			u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
-				Aliases: add.aliases, Disabled: add.disabled}
-			if err := d.EnsureOU(c.Context()); err != nil {
-				return err
-			}
-			if err := d.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
-				return err
-			}
-			for _, g := range add.groups {
-				if err := d.AddMember(c.Context(), g, name); err != nil {
+				return created(done)
+			}, func(d directory.Directory) error {
+				pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
+				if err != nil {
 					return err
 				}
-			}
-			fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
-			return done()
+				u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
+					Aliases: add.aliases, Disabled: add.disabled}
+				if err := d.EnsureOU(c.Context()); err != nil {
+					return err
+				}
+				if err := d.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
+					return err
+				}
+				for _, g := range add.groups {
+					if err := d.AddMember(c.Context(), g, name); err != nil {
+						return err
+					}
+				}
+				return created(done)
+			})
 		},
 	}
 	addCmd.Flags().StringVar(&add.given, "given-name", "", "given name")
@@ -388,36 +361,26 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if err != nil {
 				return err
 			}
-			cl, err := f.connect(c)
-			if err != nil {
-				return err
-			}
-			if cl != nil {
-				defer cl.Close()
-				pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, fixedLength)
+			reset := func(minLength func(context.Context) (int, error), set func(pw string) error) error {
+				pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, minLength)
 				if err != nil {
 					return err
 				}
-				if err := cl.SetPassword(c.Context(), name, pw, !setpw.keep); err != nil {
-					return usersError(err)
+				if err := set(pw); err != nil {
+					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
 				return done()
 			}
-			d, _, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, policyLength(d))
-			if err != nil {
-				return err
-			}
-			if err := d.SetPassword(c.Context(), name, pw, !setpw.keep); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
-			return done()
+			return f.run(c, func(cl *client.Client) error {
+				return reset(fixedLength, func(pw string) error {
+					return usersError(cl.SetPassword(c.Context(), name, pw, !setpw.keep))
+				})
+			}, func(d directory.Directory) error {
+				return reset(policyLength(d), func(pw string) error {
+					return d.SetPassword(c.Context(), name, pw, !setpw.keep)
+				})
+			})
 		},
 	}
 	setPassword.Flags().BoolVar(&setpw.stdin, "password-stdin", false, "read the new password from the first line of stdin")
@@ -434,28 +397,16 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if err != nil {
 					return err
 				}
-				cl, err := f.connect(c)
-				if err != nil {
-					return err
-				}
-				if cl != nil {
-					defer cl.Close()
+				err = f.run(c, func(cl *client.Client) error {
 					toggle := cl.EnableUser
 					if disabled {
 						toggle = cl.DisableUser
 					}
-					if err := toggle(c.Context(), name); err != nil {
-						return usersError(err)
-					}
-					fmt.Fprintf(c.OutOrStdout(), "%sd user %s\n", use, name)
-					return nil
-				}
-				d, _, err := f.open(c.Context())
+					return usersError(toggle(c.Context(), name))
+				}, func(d directory.Directory) error {
+					return d.UpdateUser(c.Context(), name, directory.UserUpdate{Disabled: &disabled})
+				})
 				if err != nil {
-					return err
-				}
-				defer d.Close()
-				if err := d.UpdateUser(c.Context(), name, directory.UserUpdate{Disabled: &disabled}); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "%sd user %s\n", use, name)
@@ -477,24 +428,12 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if !yes {
 				return usageError{fmt.Errorf("deleting %s cannot be undone: pass --yes", name)}
 			}
-			cl, err := f.connect(c)
+			err = f.run(c, func(cl *client.Client) error {
+				return usersError(cl.DeleteUser(c.Context(), name))
+			}, func(d directory.Directory) error {
+				return d.DeleteUser(c.Context(), name)
+			})
 			if err != nil {
-				return err
-			}
-			if cl != nil {
-				defer cl.Close()
-				if err := cl.DeleteUser(c.Context(), name); err != nil {
-					return usersError(err)
-				}
-				fmt.Fprintf(c.OutOrStdout(), "deleted user %s\n", name)
-				return nil
-			}
-			d, _, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := d.DeleteUser(c.Context(), name); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "deleted user %s\n", name)
@@ -632,6 +571,27 @@ an interrupted import can simply be run again.`,
 		toggle("enable", "Enable a user's account", false),
 		del, importCmd, ca)
 	rootCmd.AddCommand(users)
+}
+
+// printDirectoryUsers prints users read from the directory with --direct
+// as a table or JSON.
+func printDirectoryUsers(out io.Writer, us []directory.User, asJSON bool) error {
+	if asJSON {
+		return printJSON(out, us)
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")
+	for _, u := range us {
+		state := "enabled"
+		if u.Disabled {
+			state = "disabled"
+		}
+		if u.Builtin {
+			state += ",built-in"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, strings.Join(u.Groups, ","), state)
+	}
+	return w.Flush()
 }
 
 // printUsers prints users from possed as a table or JSON.

@@ -226,32 +226,39 @@ func prunable(managed, valid bool, origin string, listed bool) bool {
 
 // userNote explains why a user not in the template stays.
 func userNote(u User, prune bool, last applied) plan.Note {
-	target := "user " + u.Username
-	valid := ValidUsername(u.Username)
-	switch {
-	case !u.Managed || (prune && !valid):
-		return unmanagedNote(target, u.Managed, prune)
-	case u.Origin == OriginAPI:
-		return plan.Note{Service: Name, Target: target, Message: "created through possed (users add or CSV import), not by the template; prune never deletes it: add it to the template, or delete it with possectl users delete"}
-	case !prunable(u.Managed, valid, u.Origin, last.users[strings.ToLower(u.Username)]):
-		return plan.Note{Service: Name, Target: target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it with possectl users delete"}
-	}
-	return unmanagedNote(target, true, prune)
+	return extraNote(entryInfo{target: "user " + u.Username, managed: u.Managed, valid: ValidUsername(u.Username),
+		origin: u.Origin, listed: last.users[strings.ToLower(u.Username)],
+		madeBy: "users add or CSV import", deleteWith: "with possectl users delete"}, prune)
 }
 
 // groupNote explains why a group not in the template stays.
 func groupNote(g Group, prune bool, last applied) plan.Note {
-	target := "group " + g.Name
-	valid := ValidGroupName(g.Name)
+	return extraNote(entryInfo{target: "group " + g.Name, managed: g.Managed, valid: ValidGroupName(g.Name),
+		origin: g.Origin, listed: last.groups[strings.ToLower(g.Name)],
+		madeBy: "the Groups screen", deleteWith: "on the Groups screen"}, prune)
+}
+
+// entryInfo is what extraNote needs of a user or group not in the template.
+type entryInfo struct {
+	target         string // "user NAME" or "group NAME"
+	managed, valid bool
+	origin         string
+	listed         bool   // in the template last applied
+	madeBy         string // how possed creates such entries
+	deleteWith     string // where an office manager deletes one ("with …", "on …")
+}
+
+// extraNote explains why a user or group not in the template stays.
+func extraNote(e entryInfo, prune bool) plan.Note {
 	switch {
-	case !g.Managed || (prune && !valid):
-		return unmanagedNote(target, g.Managed, prune)
-	case g.Origin == OriginAPI:
-		return plan.Note{Service: Name, Target: target, Message: "created through possed (the Groups screen), not by the template; prune never deletes it: add it to the template, or delete it on the Groups screen"}
-	case !prunable(g.Managed, valid, g.Origin, last.groups[strings.ToLower(g.Name)]):
-		return plan.Note{Service: Name, Target: target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it on the Groups screen"}
+	case !e.managed || (prune && !e.valid):
+		return unmanagedNote(e.target, e.managed, prune)
+	case e.origin == OriginAPI:
+		return plan.Note{Service: Name, Target: e.target, Message: "created through possed (" + e.madeBy + "), not by the template; prune never deletes it: add it to the template, or delete it " + e.deleteWith}
+	case !prunable(e.managed, e.valid, e.origin, e.listed):
+		return plan.Note{Service: Name, Target: e.target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it " + e.deleteWith}
 	}
-	return unmanagedNote(target, true, prune)
+	return unmanagedNote(e.target, true, prune)
 }
 
 // updateGroupStep compares a template group with the directory's: the

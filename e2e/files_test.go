@@ -197,11 +197,16 @@ func TestFiles(t *testing.T) {
 			t.Logf("apply output does not mention the kept directory:\n%s", out)
 		}
 	})
-	// winbind keeps answering a deleted group's name with its old SID and
-	// id for minutes; the ACLs must name the group created again.
-	t.Run("group deleted and created again", func(t *testing.T) {
+	// winbind keeps answering a deleted account's name with its old SID
+	// and id for minutes; the ACLs must name the group and the user
+	// created again.
+	t.Run("group and user deleted and created again", func(t *testing.T) {
 		gone := strings.NewReplacer("  admin_password: ${secret:domain_admin}\n", "  admin_password: ${secret:domain_admin}\n  prune: true\n",
-			"  - name: staff\n", "", "    groups: [staff]\n", "", "SHARES\n", "").Replace(filesSite)
+			"  - name: staff\n", "", "    groups: [staff]\n", "", "SHARES\n", "",
+			"  - username: carol\n    password: ${secret:carol}\n    must_change_password: false\n", "").Replace(filesSite)
+		if strings.Contains(gone, "carol") {
+			t.Fatal("carol is still in the template")
+		}
 		tg := filepath.Join(dir, "files-nostaff.yaml")
 		if err := os.WriteFile(tg, []byte(gone), 0o600); err != nil {
 			t.Fatal(err)
@@ -213,23 +218,34 @@ func TestFiles(t *testing.T) {
 		tr, _ := writeFilesSite(t, dir, "read")
 		tb.Apply(t, tr, secrets)
 
-		sid := ""
-		for _, l := range strings.Split(tb.MustRun(t, "samba-tool", "group", "show", "staff", "--attributes=objectSid"), "\n") {
-			if v, ok := strings.CutPrefix(l, "objectSid: "); ok {
-				sid = strings.TrimSpace(v)
+		// The id winbind gives the account's current objectSid.
+		idOf := func(kind, name string) string {
+			sid := ""
+			for _, l := range strings.Split(tb.MustRun(t, "samba-tool", kind, "show", name, "--attributes=objectSid"), "\n") {
+				if v, ok := strings.CutPrefix(l, "objectSid: "); ok {
+					sid = strings.TrimSpace(v)
+				}
 			}
+			f := strings.Fields(tb.MustRun(t, "wbinfo", "--sids-to-unix-ids="+sid))
+			if sid == "" || len(f) != 4 {
+				t.Fatalf("no id for %s's SID %q: %v", name, sid, f)
+			}
+			return f[3]
 		}
-		f := strings.Fields(tb.MustRun(t, "wbinfo", "--sids-to-unix-ids="+sid))
-		if sid == "" || len(f) != 4 {
-			t.Fatalf("no id for staff's SID %q: %v", sid, f)
-		}
+		staff := idOf("group", "staff")
 		acl := tb.MustRun(t, "getfacl", "-n", "-p", "/srv/posse/shares/akten")
-		if !strings.Contains(acl, "\ngroup:"+f[3]+":r-x") {
-			t.Errorf("the share's ACL does not name the new staff (%s, id %s):\n%s", sid, f[3], acl)
+		if !strings.Contains(acl, "\ngroup:"+staff+":r-x") {
+			t.Errorf("the share's ACL does not name the new staff (id %s):\n%s", staff, acl)
+		}
+		if own := strings.TrimSpace(tb.MustRun(t, "stat", "-c", "%u", "/srv/posse/homes/carol")); own != idOf("user", "carol") {
+			t.Errorf("carol's home is owned by %s, not by the new carol (%s)", own, idOf("user", "carol"))
 		}
 		harness.Eventually(t, 15*time.Second, func() error {
 			if out, err := smb(t, dir, ip, "Akten", "bob", "get sub/b.txt "+filepath.Join(dir, "bob2.txt")); err != nil {
 				return fmt.Errorf("bob (staff again) reads the share: %v: %s", err, out)
+			}
+			if out, err := smb(t, dir, ip, "carol", "carol", "put "+up+" again.txt"); err != nil {
+				return fmt.Errorf("the new carol writes to her home: %v: %s", err, out)
 			}
 			return nil
 		})

@@ -35,7 +35,7 @@ func ReadACL(_ context.Context, env *host.Env, p string) (n NumACL, exists bool,
 	return n, true, nil
 }
 
-// ApplyACL resolves the spec's names with wbinfo and makes the directory
+// ApplyACL resolves the spec's names (see Wbinfo) and makes the directory
 // so: owner and group (chown, never following a link), the ACL entries
 // with `setfacl --set-file=- PATH` (the entries on stdin, only the path in
 // argv), then the setgid bit, and removes a stored Windows ACL. The

@@ -4,8 +4,8 @@
 // a recycle bin per share with a daily purge timer, a health probe, and
 // export of the shares part of a template from a live box.
 //
-// See docs/files.md for the decisions behind it (numeric ids from wbinfo,
-// per-user home sections, reload instead of restart).
+// See docs/files.md for the decisions behind it (numeric ids from the DC's
+// winbind, per-user home sections, reload instead of restart).
 package files
 
 import (

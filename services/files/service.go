@@ -21,8 +21,8 @@ const (
 	KindACL = "files.acl"
 )
 
-// ACLSpec is the spec of a KindACL step. Names are resolved to ids with
-// wbinfo when the step runs, since the groups may be created earlier in
+// ACLSpec is the spec of a KindACL step. Names are resolved to ids (see
+// Wbinfo) when the step runs, since the groups may be created earlier in
 // the same apply.
 type ACLSpec struct {
 	ACL       ACL    `json:"acl"`

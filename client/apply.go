@@ -21,6 +21,24 @@ type Event struct {
 // the end, even if a step failed: look at Result.OK. Cancelling ctx stops
 // the wait, not the apply, which possed finishes (or rolls back) on its own.
 func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(Event)) (api.ApplyResult, error) {
+	return c.apply(ctx, "Apply", onStep, template, orEmpty(secrets))
+}
+
+// ApplyPlan is Apply of exactly the plan that was shown: plan is the
+// PlanResult that Plan returned for the same template and secrets. When
+// the box (or the template) changed since, possed changes nothing and the
+// result has OK false, Outcome api.OutcomePlanChanged and the error "the
+// box changed since the plan was shown; review the new plan" (see
+// PlanChanged).
+func (c *Client) ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, plan api.PlanResult, onStep func(Event)) (api.ApplyResult, error) {
+	return c.apply(ctx, "ApplyPlan", onStep, template, orEmpty(secrets), api.PlanID(plan.JSON))
+}
+
+// PlanChanged reports whether an apply changed nothing because the plan
+// shown was out of date.
+func PlanChanged(r api.ApplyResult) bool { return r.Outcome == api.OutcomePlanChanged }
+
+func (c *Client) apply(ctx context.Context, method string, onStep func(Event), args ...any) (api.ApplyResult, error) {
 	sigs := make(chan *dbus.Signal, 4096)
 	c.conn.Signal(sigs)
 	defer c.conn.RemoveSignal(sigs)
@@ -37,7 +55,7 @@ func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]
 	defer c.conn.RemoveMatchSignal(owner...)
 
 	var job string
-	if err := c.call(ctx, api.Interface, "Apply", []any{&job}, template, orEmpty(secrets)); err != nil {
+	if err := c.call(ctx, api.Interface, method, []any{&job}, args...); err != nil {
 		return api.ApplyResult{}, err
 	}
 	for {

@@ -30,6 +30,7 @@ var methodActions = map[string]string{
 	api.Interface + ".Usage":     ActionStatus,
 	api.Interface + ".Plan":      ActionSite,
 	api.Interface + ".Apply":     ActionSite,
+	api.Interface + ".ApplyPlan": ActionSite,
 	api.Interface + ".JobResult": ActionSite,
 	api.Interface + ".Export":    ActionSite,
 

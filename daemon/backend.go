@@ -65,6 +65,20 @@ type Backend interface {
 	Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error)
 }
 
+// PlanApplier is a Backend that applies exactly a plan it showed: when the
+// plan it makes (api.PlanID of its JSON) is not planID, it changes nothing
+// and returns Outcome api.OutcomePlanChanged with api.PlanChangedError.
+// For a Backend without it, possed plans with Plan and compares before
+// calling Apply (both while holding the change lock).
+type PlanApplier interface {
+	ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, planID string, progress func(started bool, s api.Step)) (api.ApplyResult, error)
+}
+
+// planChanged is the result of an ApplyPlan whose plan is out of date.
+func planChanged() api.ApplyResult {
+	return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}
+}
+
 // UserUpdate lists the attributes to replace; nil fields stay as they are.
 type UserUpdate struct {
 	GivenName   *string

@@ -96,12 +96,31 @@ func (o *root) Plan(sender dbus.Sender, msg dbus.Message, template []byte, secre
 // changes are serialised: a second apply waits for the first. The apply
 // goes on when the caller disconnects.
 func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.Interface, "Apply")
+	return o.startApply(sender, msg, "Apply", template, secrets, "")
+}
+
+// ApplyPlan is Apply of exactly the plan the caller showed: plan is its
+// id (api.PlanID of PlanResult.JSON). possed plans again when the apply
+// begins (it may have waited for another change) and, when that plan
+// differs, changes nothing: the job ends with Outcome plan-changed and
+// the error "the box changed since the plan was shown; review the new
+// plan".
+func (o *root) ApplyPlan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
+	return o.startApply(sender, msg, "ApplyPlan", template, secrets, plan)
+}
+
+func (o *root) startApply(sender dbus.Sender, msg dbus.Message, method string, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, method)
 	if derr != nil {
+		wipe(secrets)
 		return "", derr
 	}
 	defer c.end()
-	if err := firstErr(checkTemplate(template), checkSecrets(secrets)); err != nil {
+	err := firstErr(checkTemplate(template), checkSecrets(secrets))
+	if err == nil && method == "ApplyPlan" {
+		err = checkPlanID(plan)
+	}
+	if err != nil {
 		wipe(secrets)
 		return "", c.invalid(err)
 	}
@@ -114,13 +133,13 @@ func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secr
 	}
 	o.s.queued[job] = true
 	o.s.mu.Unlock()
-	go o.s.runApply(job, string(sender), template, secrets)
+	go o.s.runApply(job, string(sender), template, secrets, plan)
 	c.changed = true
 	return job, c.done(nil)
 }
 
 // runApply is one apply job.
-func (s *Server) runApply(job, dest string, template []byte, secrets map[string]string) {
+func (s *Server) runApply(job, dest string, template []byte, secrets map[string]string, plan string) {
 	defer s.jobs.Done()
 	defer func() {
 		s.mu.Lock()
@@ -141,13 +160,20 @@ func (s *Server) runApply(job, dest string, template []byte, secrets map[string]
 	s.log.Info("apply started", "job", job, "sender", dest)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ApplyTimeout)
 	defer cancel()
-	res, err := s.backend.Apply(ctx, template, secrets, func(started bool, st api.Step) {
+	progress := func(started bool, st api.Step) {
 		if started {
 			s.signal(dest, api.SignalStepStarted, job, st)
 		} else {
 			s.signal(dest, api.SignalStepFinished, job, st)
 		}
-	})
+	}
+	var res api.ApplyResult
+	var err error
+	if plan != "" {
+		res, err = s.backend.(safe).ApplyPlan(ctx, template, secrets, plan, progress)
+	} else {
+		res, err = s.backend.Apply(ctx, template, secrets, progress)
+	}
 	res.Job = job
 	if err != nil {
 		res.OK = false

@@ -51,6 +51,23 @@ func (s safe) Apply(ctx context.Context, t []byte, sec map[string]string, p func
 	return s.b.Apply(ctx, t, sec, p)
 }
 
+// ApplyPlan applies only the plan planID names: through the backend's own
+// ApplyPlan, or by planning and comparing first.
+func (s safe) ApplyPlan(ctx context.Context, t []byte, sec map[string]string, planID string, p func(bool, api.Step)) (r api.ApplyResult, err error) {
+	defer s.catch(&err)
+	if pa, ok := s.b.(PlanApplier); ok {
+		return pa.ApplyPlan(ctx, t, sec, planID, p)
+	}
+	pl, err := s.b.Plan(ctx, t, sec)
+	if err != nil {
+		return api.ApplyResult{}, err
+	}
+	if api.PlanID(pl.JSON) != planID {
+		return planChanged(), nil
+	}
+	return s.b.Apply(ctx, t, sec, p)
+}
+
 func (s safe) Export(ctx context.Context) (r []byte, err error) {
 	defer s.catch(&err)
 	return s.b.Export(ctx)

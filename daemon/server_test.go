@@ -460,3 +460,44 @@ func TestBackendPanicFailsOnlyThatCall(t *testing.T) {
 		t.Errorf("possed is gone after a backend panic: %v", err)
 	}
 }
+
+func TestApplyPlanAppliesOnlyThePlanShown(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	c := r.admin(t)
+	x := ctx(t)
+	tmpl := []byte("site: ok")
+	shown, err := c.Plan(x, tmpl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	count := func(client.Event) { steps++ }
+	res, err := c.ApplyPlan(x, tmpl, nil, shown, count)
+	if err != nil || !res.OK || res.Outcome != "applied" || steps != 6 {
+		t.Errorf("ApplyPlan of the plan shown = %+v, %v, %d events", res, err, steps)
+	}
+
+	// The box changes between the plan and the apply: nothing is applied.
+	shown, _ = c.Plan(x, tmpl, nil)
+	r.backend.ChangeBox()
+	steps = 0
+	res, err = c.ApplyPlan(x, tmpl, nil, shown, count)
+	if err != nil || res.OK || !client.PlanChanged(res) || res.Error != "the box changed since the plan was shown; review the new plan" || steps != 0 || res.Job == "" {
+		t.Errorf("ApplyPlan after the box changed = %+v, %v, %d events", res, err, steps)
+	}
+	if done, jr, err := c.JobResult(x, res.Job); err != nil || !jr || done.Outcome != api.OutcomePlanChanged {
+		t.Errorf("JobResult = %+v, %v, %v", done, jr, err)
+	}
+	// Another template than the plan's is refused the same way.
+	shown, _ = c.Plan(x, tmpl, nil)
+	if res, err := c.ApplyPlan(x, []byte("site: other"), nil, shown, nil); err != nil || !client.PlanChanged(res) {
+		t.Errorf("ApplyPlan of another template = %+v, %v", res, err)
+	}
+	// A plan id that is not one.
+	var job string
+	err = c.Conn().Object(api.BusName, api.ObjectPath).CallWithContext(x, api.Interface+".ApplyPlan", 0, tmpl, map[string]string{}, "not-a-plan").Store(&job)
+	var derr dbus.Error
+	if !errors.As(err, &derr) || derr.Name != api.ErrInvalidInput || !strings.Contains(err.Error(), "make the plan again") {
+		t.Errorf("ApplyPlan with a bad plan id: %v", err)
+	}
+}

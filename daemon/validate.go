@@ -129,6 +129,14 @@ func checkTemplate(t []byte) error {
 	return nil
 }
 
+// checkPlanID accepts a plan id as api.PlanID makes it: 64 hex digits.
+func checkPlanID(id string) error {
+	if len(id) != 64 || strings.Trim(id, "0123456789abcdef") != "" {
+		return fmt.Errorf("plan %q is not a plan id (the SHA-256 of the plan's JSON in lower-case hex): make the plan again", clip(id))
+	}
+	return nil
+}
+
 // checkShareName accepts what Samba accepts as a share name.
 func checkShareName(name string) error {
 	n := utf8.RuneCountInString(name)

@@ -8,6 +8,11 @@
 // new interface version (Posse2).
 package api
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // Names on the bus. The version is part of every name: an incompatible
 // change gets org.posse.Posse2 next to this one.
 const (
@@ -197,6 +202,21 @@ type ApplyResult struct {
 	RolledBack []string
 	// JSON is the apply engine's full result record, as in the journal.
 	JSON string
+}
+
+// OutcomePlanChanged is the Outcome of an ApplyPlan that changed nothing
+// because the plan made when the apply began is not the plan the caller
+// showed (the box or the template changed in between).
+const OutcomePlanChanged = "plan-changed"
+
+// PlanChangedError is the Error of such an apply.
+const PlanChangedError = "the box changed since the plan was shown; review the new plan"
+
+// PlanID identifies a plan: the hex SHA-256 of PlanResult.JSON. ApplyPlan
+// takes it to apply exactly the plan that was shown.
+func PlanID(planJSON string) string {
+	sum := sha256.Sum256([]byte(planJSON))
+	return hex.EncodeToString(sum[:])
 }
 
 // PlanResult is a plan rendered for people and for programs.

@@ -68,7 +68,10 @@ type Box struct {
 	}
 }
 
-var _ daemon.Backend = (*Box)(nil)
+var (
+	_ daemon.Backend     = (*Box)(nil)
+	_ daemon.PlanApplier = (*Box)(nil)
+)
 
 // New returns the backend for this box, using bus for systemd.
 func New(bus *dbus.Conn) *Box {

@@ -109,14 +109,25 @@ func (b *Box) Plan(ctx context.Context, template []byte, secrets map[string]stri
 	if err != nil {
 		return api.PlanResult{}, err
 	}
-	var text, js bytes.Buffer
+	var text bytes.Buffer
 	if err := plan.WriteText(&text, p); err != nil {
 		return api.PlanResult{}, err
 	}
-	if err := plan.WriteJSON(&js, p); err != nil {
+	js, err := planJSON(p)
+	if err != nil {
 		return api.PlanResult{}, err
 	}
-	return api.PlanResult{Text: text.String(), JSON: js.String(), Steps: int32(len(p.Steps))}, nil
+	return api.PlanResult{Text: text.String(), JSON: js, Steps: int32(len(p.Steps))}, nil
+}
+
+// planJSON renders a plan as Plan returns it; api.PlanID of it identifies
+// the plan for ApplyPlan.
+func planJSON(p *plan.Plan) (string, error) {
+	var js bytes.Buffer
+	if err := plan.WriteJSON(&js, p); err != nil {
+		return "", err
+	}
+	return js.String(), nil
 }
 
 func (b *Box) services() []provisioning.Service {
@@ -129,14 +140,25 @@ func (b *Box) services() []provisioning.Service {
 // Apply implements daemon.Backend: plan, apply, and record the applied
 // site (provisioning.SaveApplied) when every step succeeded.
 func (b *Box) Apply(ctx context.Context, template []byte, secrets map[string]string, progress func(bool, api.Step)) (api.ApplyResult, error) {
-	return b.apply(ctx, template, b.secrets(secrets), progress, false)
+	return b.apply(ctx, template, b.secrets(secrets), "", progress, false)
+}
+
+// ApplyPlan implements daemon.PlanApplier: Apply of the plan planID names,
+// compared with the plan made inside the apply, so that the plan compared
+// is the plan applied.
+func (b *Box) ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, planID string, progress func(bool, api.Step)) (api.ApplyResult, error) {
+	return b.apply(ctx, template, b.secrets(secrets), planID, progress, false)
 }
 
 // apply is Apply with the secrets resolved. edited is set when possed
 // changed the applied template itself (shares, aliases): the caller sent
 // no secrets, so the users' initial passwords, which the box does not
 // keep, are only required when the plan needs one (a user to create).
-func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, progress func(bool, api.Step), edited bool) (api.ApplyResult, error) {
+//
+// With a planID the plan made here must be the one the caller was shown
+// (api.PlanID of its JSON); otherwise nothing changes and the result says
+// so (api.OutcomePlanChanged).
+func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, planID string, progress func(bool, api.Step), edited bool) (api.ApplyResult, error) {
 	if progress == nil {
 		progress = func(bool, api.Step) {}
 	}
@@ -181,6 +203,15 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pro
 	if edited {
 		if err := neededSecrets(p, sec); err != nil {
 			return api.ApplyResult{}, err
+		}
+	}
+	if planID != "" {
+		js, err := planJSON(p)
+		if err != nil {
+			return api.ApplyResult{}, err
+		}
+		if api.PlanID(js) != planID {
+			return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}, nil
 		}
 	}
 	execs := map[string]apply.Executor{}
@@ -337,7 +368,7 @@ func (b *Box) changeSite(ctx context.Context, what string, edit templateEdit) er
 	if _, err := site.Parse(templateName, next); err != nil {
 		return invalid(fmt.Errorf("%s would make the site template invalid:\n%w", what, err))
 	}
-	res, err := b.apply(ctx, next, b.secrets(nil), nil, true)
+	res, err := b.apply(ctx, next, b.secrets(nil), "", nil, true)
 	if err != nil {
 		return fmt.Errorf("%s: %w; the box keeps its previous site template", what, err)
 	}

@@ -30,6 +30,8 @@ type Backend struct {
 	hold, started chan struct{}
 	// delay is added to every mutating call (see SetDelay).
 	delay time.Duration
+	// generation counts ChangeBox calls.
+	generation int
 
 	active    atomic.Int32
 	maxActive atomic.Int32
@@ -111,6 +113,27 @@ func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]
 		return []api.Problem{{Path: "site.name", Line: 2, Column: 3, Message: "bad name", Hint: "fix it"}}, nil
 	}
 	return nil, nil
+}
+
+// Plan implements daemon.Backend: three steps for any template; its JSON
+// names the template and the box's generation (see ChangeBox).
+func (b *Backend) Plan(_ context.Context, t []byte, _ map[string]string) (api.PlanResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.plan(t), nil
+}
+
+func (b *Backend) plan(t []byte) api.PlanResult {
+	return api.PlanResult{Text: "3 steps\n", Steps: 3,
+		JSON: fmt.Sprintf(`{"template_hash":%q,"box":%d,"steps":3}`, api.PlanID(string(t)), b.generation)}
+}
+
+// ChangeBox changes the box behind possed's back: plans made before differ
+// from plans made after.
+func (b *Backend) ChangeBox() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.generation++
 }
 
 // Apply implements daemon.Backend with three steps; the second fails when

@@ -17,6 +17,7 @@ type Backend interface {
 	Validate(ctx context.Context, template []byte, secrets map[string]string) ([]api.Problem, error)
 	Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error)
 	Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(client.Event)) (api.ApplyResult, error)
+	ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, plan api.PlanResult, onStep func(client.Event)) (api.ApplyResult, error)
 	Export(ctx context.Context) ([]byte, error)
 	Usage(ctx context.Context) (api.Usage, error)
 

@@ -41,6 +41,8 @@ type Demo struct {
 	// OfficeManager makes site-level calls fail as polkit refuses them
 	// for an office manager.
 	OfficeManager bool
+	// changed counts ChangeBox calls.
+	changed int
 }
 
 // site refuses site-level calls in office-manager mode.
@@ -199,7 +201,10 @@ func (d *Demo) Validate(ctx context.Context, template []byte, secrets map[string
 }
 
 func (d *Demo) plan() plan.Plan {
-	return plan.Plan{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []plan.Step{
+	d.mu.Lock()
+	changed := d.changed
+	d.mu.Unlock()
+	p := plan.Plan{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []plan.Step{
 		{Service: "directory", Action: plan.Create, Kind: "user", Target: "lena.weber", Summary: "create user lena.weber"},
 		{Service: "directory", Action: plan.Update, Kind: "group", Target: "lohn", Summary: "add lena.weber to lohn"},
 		{Service: "files", Action: plan.Create, Kind: plan.KindDir, Target: "/srv/posse/shares/projekte", Summary: "create share folder"},
@@ -209,6 +214,10 @@ func (d *Demo) plan() plan.Plan {
 		{Service: "mail", Action: plan.Update, Kind: plan.KindUnit, Target: "postfix.service", Summary: "reload Postfix"},
 		{Service: "backup", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/posse/backup.paths", Summary: "back up /srv/posse/shares/projekte"},
 	}}
+	for i := range changed {
+		p.Steps = append(p.Steps, plan.Step{Service: "directory", Action: plan.Create, Kind: "user", Target: fmt.Sprintf("new%d", i), Summary: "create a user added meanwhile"})
+	}
+	return p
 }
 
 // Plan returns a fixed demo plan.
@@ -250,6 +259,26 @@ func (d *Demo) Apply(ctx context.Context, template []byte, secrets map[string]st
 		}
 	}
 	return r, nil
+}
+
+// ApplyPlan applies the demo plan if plan is it; after ChangeBox it is not.
+func (d *Demo) ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, shown api.PlanResult, onStep func(client.Event)) (api.ApplyResult, error) {
+	now, err := d.Plan(ctx, template, secrets)
+	if err != nil {
+		return api.ApplyResult{}, err
+	}
+	if api.PlanID(now.JSON) != api.PlanID(shown.JSON) {
+		return api.ApplyResult{Job: "demo-1", Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError}, nil
+	}
+	return d.Apply(ctx, template, secrets, onStep)
+}
+
+// ChangeBox changes the demo box behind the app's back: the plan gets
+// one more step.
+func (d *Demo) ChangeBox() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.changed++
 }
 
 // Export returns a small template.

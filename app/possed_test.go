@@ -91,9 +91,22 @@ func TestWithPossedAdministrator(t *testing.T) {
 	w.SetContent(tmpl.Content())
 	tmpl.Open(exampleCopy(t, true))
 	tmpl.data = append(tmpl.data, []byte("\n# fail\n")...)
+	tmpl.Preview()
+	if tmpl.planSteps != 3 {
+		t.Fatalf("plan through possed: %d steps, status %q", tmpl.planSteps, tmpl.status.Text)
+	}
 	tmpl.Apply()
 	if len(tmpl.stepRows) != 2 || !hasText(w.Canvas(), "unit did not start") || !hasText(w.Canvas(), "restored /etc/f0") {
 		t.Errorf("apply through possed: %d steps shown, status %q", len(tmpl.stepRows), tmpl.status.Text)
+	}
+
+	// The box changes between the plan shown and the apply: possed applies
+	// nothing and the app shows the new plan.
+	tmpl.Preview()
+	r.backend.ChangeBox()
+	tmpl.Apply()
+	if len(tmpl.stepRows) != 0 || !strings.Contains(tmpl.status.Text, "The box changed since the plan was shown, so nothing was applied") {
+		t.Errorf("apply of an outdated plan through possed: %d steps shown, status %q", len(tmpl.stepRows), tmpl.status.Text)
 	}
 }
 

@@ -175,7 +175,11 @@ func TestSharesScreen(t *testing.T) {
 
 func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
 	f := newFake(1)
-	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		s := NewSharesScreen(w, br)
+		s.Now = func() time.Time { return testNow }
+		return s
+	})
 	sc.(*SharesScreen).edit(api.Share{}, true)
 	var path *widget.Entry
 	for _, o := range all(w.Canvas()) {
@@ -368,4 +372,30 @@ func TestTemplatePlanAndApplyWithRollback(t *testing.T) {
 		t.Error("the rollback is not shown")
 	}
 	golden(t, "template_rollback.xml", w.Canvas())
+}
+
+func TestTemplateApplyOfAnOutdatedPlan(t *testing.T) {
+	f := newFake(3)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewTemplateScreen(w, br, "") })
+	s := sc.(*TemplateScreen)
+	s.Open(exampleCopy(t, true))
+	test.Tap(s.planBtn)
+	if s.planSteps != 8 {
+		t.Fatalf("plan of %d steps", s.planSteps)
+	}
+	f.ChangeBox() // someone changed the box after the plan was shown
+	test.Tap(s.applyBtn)
+	test.Tap(button(t, w.Canvas(), tr("Apply")))
+	if len(s.stepRows) != 0 || !strings.Contains(s.status.Text, "The box changed since the plan was shown, so nothing was applied. This is the new plan (9 changes)") {
+		t.Errorf("apply of an outdated plan: %d steps, status %q", len(s.stepRows), s.status.Text)
+	}
+	// The new plan is shown and applies.
+	if s.planSteps != 9 || s.applyBtn.Disabled() {
+		t.Fatalf("the new plan: %d steps, apply disabled %v", s.planSteps, s.applyBtn.Disabled())
+	}
+	test.Tap(s.applyBtn)
+	test.Tap(button(t, w.Canvas(), tr("Apply")))
+	if len(s.stepRows) != 9 || !hasText(w.Canvas(), "Applied: the box now matches the template.") {
+		t.Errorf("apply of the new plan: %d steps, status %q", len(s.stepRows), s.status.Text)
+	}
 }

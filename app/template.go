@@ -57,6 +57,11 @@ type TemplateScreen struct {
 	stepRows  map[int32]*widget.Label
 	outcome   *fyne.Container
 	planSteps int
+	// shown is the plan on the Plan tab: Apply applies exactly it.
+	shown api.PlanResult
+	// outdated is set while the plan is made again because the box
+	// changed since the last one was shown.
+	outdated bool
 	// applying is set while an apply runs.
 	applying bool
 	content  fyne.CanvasObject
@@ -381,6 +386,7 @@ func (t *TemplateScreen) showPlan(r api.PlanResult) {
 		t.planBox.Add(wrapped(fmt.Sprintf("%s: %s — %s", n.Service, n.Target, n.Message)))
 	}
 	t.planSteps = len(p.Steps)
+	t.shown = r
 	t.planBox.Refresh()
 	if len(p.Steps) == 0 {
 		t.status.SetText(tr("The box already matches the template: nothing to do."))
@@ -388,6 +394,10 @@ func (t *TemplateScreen) showPlan(r api.PlanResult) {
 	} else {
 		t.status.SetText(tr("%d changes in %d services. Apply them when you are ready.", len(p.Steps), len(order)))
 		t.applyBtn.Enable()
+	}
+	if t.outdated {
+		t.outdated = false
+		t.status.SetText(tr("The box changed since the plan was shown, so nothing was applied. This is the new plan (%d changes): review it, then apply.", len(p.Steps)))
 	}
 	t.tabs.SelectIndex(1)
 }
@@ -400,7 +410,7 @@ func (t *TemplateScreen) askApply() {
 
 // Apply applies the template and shows every step as it happens.
 func (t *TemplateScreen) Apply() {
-	data, secrets := t.data, t.secrets
+	data, secrets, shown := t.data, t.secrets, t.shown
 	t.applyBtn.Disable()
 	t.planBtn.Disable()
 	t.stepsBox.RemoveAll()
@@ -412,8 +422,9 @@ func (t *TemplateScreen) Apply() {
 	t.applying = true
 	onStep := func(ev client.Event) { t.br.ui(func() { t.step(ev) }) }
 	call(t.br, func(_ context.Context, be Backend) (api.ApplyResult, error) {
-		// An apply waits for its own result: no call timeout.
-		return be.Apply(context.Background(), data, secrets, onStep)
+		// An apply waits for its own result: no call timeout. It applies
+		// the plan shown, or nothing when the box changed since.
+		return be.ApplyPlan(context.Background(), data, secrets, shown, onStep)
 	}, func(r api.ApplyResult, err error) {
 		t.applying = false
 		t.planBtn.Enable()
@@ -458,6 +469,14 @@ func (t *TemplateScreen) step(ev client.Event) {
 func (t *TemplateScreen) result(r api.ApplyResult) {
 	t.outcome.RemoveAll()
 	switch {
+	case client.PlanChanged(r):
+		msg := wrapped(tr("Nothing was applied: the box changed since the plan was shown. Review the new plan on the Plan tab, then apply again."))
+		msg.Importance = widget.WarningImportance
+		t.outcome.Add(msg)
+		t.outcome.Refresh()
+		t.outdated = true
+		t.Preview() // the new plan, on the Plan tab
+		return
 	case r.OK:
 		t.progress.SetValue(1)
 		msg := bold(tr("Applied: the box now matches the template."))

@@ -124,8 +124,12 @@ func (b *Backend) Plan(_ context.Context, t []byte, _ map[string]string) (api.Pl
 }
 
 func (b *Backend) plan(t []byte) api.PlanResult {
+	var steps []string
+	for i := range 3 {
+		steps = append(steps, fmt.Sprintf(`{"service":"directory","action":"create","kind":"file","target":"/etc/f%d","summary":"write file"}`, i))
+	}
 	return api.PlanResult{Text: "3 steps\n", Steps: 3,
-		JSON: fmt.Sprintf(`{"template_hash":%q,"box":%d,"steps":3}`, api.PlanID(string(t)), b.generation)}
+		JSON: fmt.Sprintf(`{"version":1,"template_hash":%q,"box":%d,"steps":[%s]}`, api.PlanID(string(t)), b.generation, strings.Join(steps, ","))}
 }
 
 // ChangeBox changes the box behind possed's back: plans made before differ

@@ -548,8 +548,8 @@ func testPruneSparesAPIUsers(t *testing.T, tb *harness.TestBox, c *client.Client
 	}
 }
 
-// testUsage applies the example site with a share and mail through possed,
-// puts 2 MiB in the share and holds one message in Postfix's queue (a
+// testUsage applies the example site with a share and mail through possed
+// (the plan shown, then ApplyPlan; the same plan again is refused), puts 2 MiB in the share and holds one message in Postfix's queue (a
 // header check), and checks that Usage reports both.
 func testUsage(t *testing.T, tb *harness.TestBox, c *client.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -567,11 +567,21 @@ func testUsage(t *testing.T, tb *harness.TestBox, c *client.Client) {
 		t.Fatal(err)
 	}
 	site := string(tmpl) + "shares:\n  - name: Daten\n    write: [office]\nmail:\n  domains: [beispiel.example]\n"
+	// Applied as the app does: the plan shown, then exactly that plan. A
+	// plan of the real services must come out the same twice.
 	start := time.Now()
-	if res, err := c.Apply(ctx, []byte(site), secrets, nil); err != nil || !res.OK {
-		t.Fatalf("apply with a share and mail: %+v, %v", res, err)
+	shown, err := c.Plan(ctx, []byte(site), secrets)
+	if err != nil {
+		t.Fatalf("plan with a share and mail: %v", err)
 	}
-	t.Logf("share and mail applied in %.1fs", time.Since(start).Seconds())
+	if res, err := c.ApplyPlan(ctx, []byte(site), secrets, shown, nil); err != nil || !res.OK {
+		t.Fatalf("apply of the plan shown, with a share and mail: %+v, %v", res, err)
+	}
+	t.Logf("share and mail planned and applied in %.1fs", time.Since(start).Seconds())
+	// The box changed (the apply): the old plan is refused, nothing runs.
+	if res, err := c.ApplyPlan(ctx, []byte(site), secrets, shown, nil); err != nil || !client.PlanChanged(res) {
+		t.Errorf("apply of the plan shown before the last apply: %+v, %v", res, err)
+	}
 	tb.MustRun(t, "dd", "if=/dev/urandom", "of=/srv/posse/shares/daten/two-mib", "bs=1M", "count=2", "status=none")
 	tb.MustRun(t, "sh", "-c", `echo '/^Subject: posse-e2e-hold/ HOLD' >/etc/postfix/e2e_hold && postconf -e header_checks=regexp:/etc/postfix/e2e_hold && postfix reload`)
 	tb.MustRun(t, "sh", "-c", `printf 'Subject: posse-e2e-hold\n\nheld for the queue count\n' | sendmail jdoe@beispiel.example`)

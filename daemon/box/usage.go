@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/internal/execx"
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 )
@@ -60,19 +63,27 @@ func (l UsageLimits) withDefaults() UsageLimits {
 	return l
 }
 
+// usageCacheFile keeps the last walk's sizes in the state directory, so
+// that a possed started again (it exits when idle) answers with them at
+// once instead of "measuring".
+const usageCacheFile = "usage-cache.json"
+
 // walked is one directory's size as of a walk.
 type walked struct {
-	used, files uint64
-	complete    bool
-	at          time.Time
-	err         string
+	Used     uint64    `json:"used"`
+	Files    uint64    `json:"files"`
+	Complete bool      `json:"complete"`
+	At       time.Time `json:"at"`
+	Err      string    `json:"error,omitempty"`
 }
 
 // usageState is the cache of share sizes and of the mail queue.
 type usageState struct {
 	mu sync.Mutex
-	// sizes by box path (not root-joined), from the last walk.
-	sizes map[string]walked
+	// sizes by box path (not root-joined), from the last walk; loaded
+	// tells whether usageCacheFile was read.
+	sizes  map[string]walked
+	loaded bool
 	// walking is closed when the running walk ends; nil when none runs.
 	walking chan struct{}
 
@@ -106,8 +117,8 @@ func (b *Box) Usage(ctx context.Context) (api.Usage, error) {
 	for _, d := range dirs {
 		r := api.ShareUsage{Name: d.name, Path: d.path}
 		if w, ok := sizes[d.path]; ok {
-			r.UsedBytes, r.Files, r.Complete, r.Error = w.used, w.files, w.complete, w.err
-			r.MeasuredAt = w.at.UTC().Format(time.RFC3339)
+			r.UsedBytes, r.Files, r.Complete, r.Error = w.Used, w.Files, w.Complete, w.Err
+			r.MeasuredAt = w.At.UTC().Format(time.RFC3339)
 		}
 		var st syscall.Statfs_t
 		if err := syscall.Statfs(b.boxPath(d.path), &st); err != nil {
@@ -148,9 +159,18 @@ func (b *Box) shareSizes(ctx context.Context, paths []string) map[string]walked 
 	lim := b.UsageLimits.withDefaults()
 	u := &b.usage
 	u.mu.Lock()
+	if !u.loaded {
+		u.loaded = true
+		if data, err := os.ReadFile(b.env(nil).State(usageCacheFile)); err == nil {
+			var m map[string]walked
+			if json.Unmarshal(data, &m) == nil {
+				u.sizes = m
+			}
+		}
+	}
 	stale := false
 	for _, p := range paths {
-		if w, ok := u.sizes[p]; !ok || b.now().Sub(w.at) > lim.MaxAge {
+		if w, ok := u.sizes[p]; !ok || b.now().Sub(w.At) > lim.MaxAge {
 			stale = true
 		}
 	}
@@ -194,9 +214,19 @@ func (b *Box) walkAll(paths []string, lim UsageLimits, done chan struct{}) {
 	defer func() {
 		b.usage.mu.Lock()
 		b.usage.walking = nil
+		data, err := json.Marshal(b.usage.sizes)
 		b.usage.mu.Unlock()
+		if err == nil {
+			// Best effort: without it the next possed measures again.
+			fsutil.WriteFileAtomic(b.env(nil).State(usageCacheFile), data, 0o600, fsutil.NoID, fsutil.NoID)
+		}
 		close(done)
 	}()
+	// The walk reads every inode of the shares: it gives way to Samba and
+	// the mail services (idle I/O class, lowest CPU priority). Both apply
+	// to this thread only, which ends with the goroutine.
+	runtime.LockOSThread()
+	lowerPriority()
 	walk := b.WalkDir
 	if walk == nil {
 		walk = DiskUse
@@ -210,9 +240,9 @@ func (b *Box) walkAll(paths []string, lim UsageLimits, done chan struct{}) {
 		} else {
 			budget = 0
 		}
-		w := walked{used: used, files: files, complete: complete, at: b.now()}
+		w := walked{Used: used, Files: files, Complete: complete, At: b.now()}
 		if err != nil {
-			w.err = statError(p, err)
+			w.Err = statError(p, err)
 		}
 		b.usage.mu.Lock()
 		if b.usage.sizes == nil {
@@ -221,6 +251,14 @@ func (b *Box) walkAll(paths []string, lim UsageLimits, done chan struct{}) {
 		b.usage.sizes[p] = w
 		b.usage.mu.Unlock()
 	}
+}
+
+// lowerPriority puts the calling thread in the idle I/O class and at nice
+// 19; errors are ignored (the walk is then merely not polite).
+func lowerPriority() {
+	const ioprioClassIdle, ioprioClassShift, ioprioWhoProcess = 3, 13, 1
+	syscall.Syscall(syscall.SYS_IOPRIO_SET, ioprioWhoProcess, 0, ioprioClassIdle<<ioprioClassShift)
+	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), 19)
 }
 
 // DiskUse adds up the disk space the files under dir take, as du does:

@@ -121,15 +121,7 @@ func TestUsageDoesNotWaitForABigShare(t *testing.T) {
 	b.Usage(context.Background())
 	close(release)
 	b.UsageLimits.Wait = time.Hour
-	for {
-		b.usage.mu.Lock()
-		w := b.usage.walking
-		b.usage.mu.Unlock()
-		if w == nil {
-			break
-		}
-		<-w
-	}
+	waitWalk(b)
 	u, _ = b.Usage(context.Background())
 	if sh := u.Shares[0]; sh.UsedBytes != 4096 || sh.MeasuredAt == "" || walks.Load() != 1 {
 		t.Errorf("after the walk: %+v, %d walks", sh, walks.Load())
@@ -170,5 +162,41 @@ func TestUsageMailQueueDown(t *testing.T) {
 	var none api.Usage
 	if _, err := (&Box{Root: t.TempDir()}).Usage(context.Background()); err == nil {
 		t.Errorf("no site: %+v", none)
+	}
+}
+
+func TestUsageSizesOutliveAPossed(t *testing.T) {
+	b, _ := newBox(t, true)
+	b.Runner = &queueRunner{}
+	b.WalkDir = func(string, time.Time, uint64) (uint64, uint64, bool, error) { return 8192, 2, true, nil }
+	b.UsageLimits.Wait = time.Hour
+	if u, err := b.Usage(context.Background()); err != nil || u.Shares[0].UsedBytes != 8192 {
+		t.Fatalf("first possed: %+v, %v", u, err)
+	}
+	// The next possed (same box) answers with those sizes while its own
+	// walk has not ended.
+	next := &Box{Root: b.Root, Hostname: b.Hostname, Runner: b.Runner}
+	release := make(chan struct{})
+	next.WalkDir = func(string, time.Time, uint64) (uint64, uint64, bool, error) {
+		<-release
+		return 0, 0, true, nil
+	}
+	next.UsageLimits.Wait = time.Millisecond
+	next.UsageLimits.MaxAge = time.Nanosecond // stale: it walks again
+	u, err := next.Usage(context.Background())
+	if err != nil || u.Shares[0].UsedBytes != 8192 || u.Shares[0].Files != 2 || u.Shares[0].MeasuredAt == "" {
+		t.Errorf("next possed: %+v, %v", u, err)
+	}
+	close(release)
+	waitWalk(next)
+}
+
+// waitWalk waits for b's running walk, if any, to end.
+func waitWalk(b *Box) {
+	b.usage.mu.Lock()
+	w := b.usage.walking
+	b.usage.mu.Unlock()
+	if w != nil {
+		<-w
 	}
 }

@@ -133,6 +133,9 @@ func (s *SharesScreen) usageText(u api.ShareUsage) string {
 		size = tr("over %s", size)
 	}
 	text := tr("Uses %s in %d files", size, u.Files)
+	if u.Files == 1 {
+		text = tr("Uses %s in one file", size)
+	}
 	if t, err := time.Parse(time.RFC3339, u.MeasuredAt); err == nil {
 		text += " (" + age(s.Now(), t) + ")"
 	}

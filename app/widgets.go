@@ -91,8 +91,12 @@ func age(now, t time.Time) string {
 	switch {
 	case d < time.Minute:
 		return tr("just now")
+	case d < 2*time.Minute:
+		return tr("a minute ago")
 	case d < time.Hour:
 		return tr("%d minutes ago", int(d.Minutes()))
+	case d < 2*time.Hour:
+		return tr("an hour ago")
 	case d < 48*time.Hour:
 		return tr("%d hours ago", int(d.Hours()))
 	}

@@ -608,7 +608,7 @@ func testUsage(t *testing.T, tb *harness.TestBox, c *client.Client) {
 	for _, s := range u.Shares {
 		if s.Name == "Daten" {
 			found = true
-			if s.UsedBytes < 2<<20 || s.Files < 2 || !s.Complete || s.FreeBytes == 0 || s.SizeBytes < s.FreeBytes || s.Error != "" {
+			if s.UsedBytes < 2<<20 || s.Files != 1 || !s.Complete || s.FreeBytes == 0 || s.SizeBytes < s.FreeBytes || s.Error != "" {
 				t.Errorf("share Daten: %+v", s)
 			}
 		}

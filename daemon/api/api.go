@@ -252,7 +252,8 @@ type ShareUsage struct {
 	// UsedBytes is the space the share's files take on disk (as du counts:
 	// allocated blocks, hard links once, other filesystems left out).
 	UsedBytes uint64
-	Files     uint64
+	// Files counts what is not a folder.
+	Files uint64
 	// MeasuredAt is RFC 3339: when the walk that counted UsedBytes ended.
 	// "" while the first walk runs.
 	MeasuredAt string

@@ -234,7 +234,7 @@ func (b *Box) walkAll(paths []string, lim UsageLimits, done chan struct{}) {
 	deadline := time.Now().Add(lim.WalkTime)
 	budget := lim.WalkFiles
 	for _, p := range paths {
-		used, files, complete, err := walk(b.boxPath(p), deadline, budget)
+		used, files, complete, err := walk(b.boxPath(p), deadline, max(budget, 1))
 		if files < budget {
 			budget -= files
 		} else {
@@ -261,24 +261,25 @@ func lowerPriority() {
 	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), 19)
 }
 
-// DiskUse adds up the disk space the files under dir take, as du does:
-// allocated blocks, each hard-linked file once, without descending into
-// other filesystems. It stops at deadline or after maxFiles entries and
-// then reports complete false. Unreadable entries are skipped.
-func DiskUse(dir string, deadline time.Time, maxFiles uint64) (used, files uint64, complete bool, err error) {
+// DiskUse adds up the disk space the files and folders under dir take, as
+// du does: allocated blocks, each hard-linked file once, without descending
+// into other filesystems; files counts what is not a folder. It stops at
+// deadline or after maxEntries files and folders and then reports complete
+// false. Unreadable entries are skipped.
+func DiskUse(dir string, deadline time.Time, maxEntries uint64) (used, files uint64, complete bool, err error) {
 	var root syscall.Stat_t
 	if err := syscall.Lstat(dir, &root); err != nil {
 		return 0, 0, false, &fs.PathError{Op: "lstat", Path: dir, Err: err}
 	}
 	seen := map[[2]uint64]bool{}
 	errStop := errors.New("limit")
-	var n uint64
+	var n, counted uint64
 	werr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable: skip it, count the rest
 		}
 		n++
-		if files >= maxFiles || n%1024 == 0 && time.Now().After(deadline) {
+		if counted >= maxEntries || n%1024 == 0 && time.Now().After(deadline) {
 			return errStop
 		}
 		var st syscall.Stat_t
@@ -298,7 +299,10 @@ func DiskUse(dir string, deadline time.Time, maxFiles uint64) (used, files uint6
 			}
 			seen[k] = true
 		}
-		files++
+		counted++
+		if !d.IsDir() {
+			files++
+		}
 		used += uint64(st.Blocks) * 512
 		return nil
 	})

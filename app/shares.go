@@ -132,9 +132,14 @@ func (s *SharesScreen) usageText(u api.ShareUsage) string {
 	if !u.Complete {
 		size = tr("over %s", size)
 	}
-	text := tr("Uses %s in %d files", size, u.Files)
-	if u.Files == 1 {
+	var text string
+	switch u.Files {
+	case 0:
+		text = tr("No files yet")
+	case 1:
 		text = tr("Uses %s in one file", size)
+	default:
+		text = tr("Uses %s in %d files", size, u.Files)
 	}
 	if t, err := time.Parse(time.RFC3339, u.MeasuredAt); err == nil {
 		text += " (" + age(s.Now(), t) + ")"

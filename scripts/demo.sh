@@ -25,8 +25,11 @@ trap 'rm -rf "$work"' EXIT
 # Secrets files must be 0600 and owned by the caller: use a private copy.
 install -m 0600 "$SECRETS_SRC" "$work/secrets.yaml"
 
-echo "== 2/6 building the Debian package"
-./scripts/deb.sh --no-gui --out "$work/deb" >/dev/null
+echo "== 2/6 building the Debian package (the first run also fetches and compiles nfpm)"
+if ! debout=$(./scripts/deb.sh --no-gui --out "$work/deb" 2>&1); then
+  echo "$debout" >&2
+  exit 1
+fi
 deb=$(ls "$work"/deb/posse_*.deb)
 echo "$(basename "$deb")"
 
@@ -38,14 +41,25 @@ else
   mkdir -p "$work/bin"
   cp "$possectl" "$work/bin/"
   "$possectl" sandbox up "$NAME" --bin "$work/bin"
+  # A fresh box is "degraded" when a service the site configures (postfix)
+  # cannot start before the site is applied; say so instead of alarming.
+  state=$("$possectl" sandbox run "$NAME" -- systemctl is-system-running 2>/dev/null || true)
+  if [[ $state == degraded ]]; then
+    failed=$("$possectl" sandbox run "$NAME" -- systemctl --failed --no-legend --plain 2>/dev/null | awk '{print $1}' | paste -sd' ' || true)
+    echo "(failed at boot: ${failed:-?}; services the site configures start when it is applied, step 6 shows their health)"
+  fi
 fi
 
 echo "== 4/6 installing $(basename "$deb") in the box with apt"
 "$possectl" sandbox cp "$deb" "$NAME:/root/$(basename "$deb")"
-"$possectl" sandbox run "$NAME" -- env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "/root/$(basename "$deb")" | tail -n 3
+# --reinstall: a rebuild from a changed work tree can have the same version.
+"$possectl" sandbox run "$NAME" -- env DEBIAN_FRONTEND=noninteractive apt-get install --reinstall -y -q "/root/$(basename "$deb")" | tail -n 3
 
-echo "== 5/6 applying $SITE inside the box (through possed)"
-"$possectl" sandbox apply "$NAME" "$SITE" --secrets "$work/secrets.yaml"
+# The full plan (every attribute and file diff) goes to bin/demo-apply.log;
+# the terminal gets the steps, the summary and the progress.
+log=bin/demo-apply.log
+echo "== 5/6 applying $SITE inside the box (through possed; the full plan with file diffs: $log)"
+"$possectl" sandbox apply "$NAME" "$SITE" --secrets "$work/secrets.yaml" | tee "$log" | { grep --line-buffered -v '^      ' || true; }
 
 echo "== 6/6 checking the box's health"
 "$possectl" sandbox run "$NAME" -- /usr/bin/possectl status || true
@@ -57,11 +71,15 @@ cat <<TXT
 The demo box is up at $ip (a Samba AD domain controller with shares, mail and backup).
   Users and their initial passwords: $SECRETS_SRC (example values; users must
   change them at first logon, so reset one first to log in with it).
+  possectl in the box talks to its possed; run it there with 'sandbox run'.
   Try:
+    bin/possectl sandbox run $NAME -- possectl status
     bin/possectl sandbox run $NAME -- possectl users list
     echo 'Start-Passw0rd!' | bin/possectl sandbox run $NAME -- possectl users set-password amueller --password-stdin --no-must-change
     smbclient //$ip/Akten -U amueller%'Start-Passw0rd!' -c ls
-    bin/possectl sandbox apply $NAME $SITE --secrets <a 0600 copy of $SECRETS_SRC>   # again: no changes
+    bin/possectl sandbox run $NAME -- possectl backup run
+    chmod 600 $SECRETS_SRC        # git keeps no file modes; possectl refuses secrets others can read
+    bin/possectl sandbox apply $NAME $SITE --secrets $SECRETS_SRC   # again: no changes
     bin/possectl sandbox shell $NAME
     bin/possectl sandbox down $NAME      # removes the box and leaves nothing behind
 TXT

@@ -14,14 +14,13 @@ func init() {
 	c := &cobra.Command{
 		Use:   "export",
 		Short: "Print the site running on this box as a site template",
-		Long: `Print the site template last applied to the box (this one, or --host), as
-possed keeps it. Passwords are ${secret:NAME} references, never values.
-
-With --direct (root on the box) the live box is read instead — the
-directory's users and groups, the shares and homes in the Samba
-configuration, the mail setup — so users added with 'possectl users' since
-the last apply are in it; the site's name, domain and backup settings come
-from the last applied template, and --only picks parts.`,
+		Long: `Print the site running on the box (this one, or --host) as a site template,
+read from the live box: the directory's users and groups (users added with
+'possectl users' or the app since the last apply included), the shares and
+homes in the Samba configuration, the mail setup; the site's name, domain
+and backup settings come from the last applied template. Passwords are
+${secret:NAME} references, never values. possed on the box reads it; with
+--direct (root on the box) this process does, and --only picks parts.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			isDirect, err := direct()

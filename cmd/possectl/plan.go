@@ -25,7 +25,7 @@ type siteFlags struct {
 
 func (f *siteFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.secrets, "secrets", "", "secrets `FILE` (YAML map name → value, mode 0600); POSSE_SECRET_<NAME> variables also count")
-	c.Flags().StringVar(&f.root, "root", "", "render and write files under `DIR` instead of / (local, no possed, no units, no LDAP, no commands)")
+	c.Flags().StringVar(&f.root, "root", "", "plan against, and with apply write the files under, `DIR` instead of / (local, no possed, no units, no LDAP, no commands)")
 }
 
 // local reports whether plan or apply runs in this process: rendering
@@ -50,7 +50,8 @@ possed on the box (this one, or --host) makes the plan; the template is
 checked here first, and the secrets it references are read from --secrets
 FILE or POSSE_SECRET_<NAME> and passed to possed, never stored. Secrets the
 box kept from the last apply (domain admin, backup) may be left out.
-With --root DIR the files are rendered under DIR on this machine instead.`,
+With --root DIR the plan is made on this machine against the files under
+DIR instead (plan writes nothing; 'apply --root DIR' writes them there).`,
 		Args: exactArgs(1, "a site template file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			local, err := f.local()

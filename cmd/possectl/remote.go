@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/provisioning/host"
 	"github.com/spf13/cobra"
 )
 
@@ -138,10 +140,15 @@ func box() string {
 	return "this box"
 }
 
-// directHint tells root on the box itself about --direct.
+// directHint tells root where possed is missing what else to do: on a
+// Posse box, --direct works without possed; on a machine that only runs
+// sandbox boxes (no site applied here), possectl belongs inside a box.
 func directHint() string {
 	if connFlags.host != "" || os.Geteuid() != 0 {
 		return ""
+	}
+	if _, err := os.Stat(filepath.Join(host.DefaultStateDir, "site.yaml")); err != nil {
+		return "\nto manage a sandbox box from here: possectl sandbox run BOX -- possectl ...; a remote box: --host USER@HOST"
 	}
 	return "\nas root on this box, --direct changes it without possed (for recovery)"
 }

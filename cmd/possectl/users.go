@@ -250,6 +250,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
+	var showJSON bool
 	show := &cobra.Command{
 		Use:   "show USERNAME",
 		Short: "Show one user",
@@ -259,12 +260,16 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if err != nil {
 				return err
 			}
+			out := c.OutOrStdout()
 			return f.run(c, func(cl *client.Client) error {
 				u, err := cl.User(c.Context(), name)
 				if err != nil {
 					return usersError(err)
 				}
-				return printJSON(c.OutOrStdout(), u)
+				if showJSON {
+					return printJSON(out, u)
+				}
+				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false}, nil)
 			}, func(d directory.Directory) error {
 				u, ok, err := d.User(c.Context(), name)
 				if err != nil {
@@ -273,10 +278,22 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if !ok {
 					return fmt.Errorf("no user %s in the directory: run 'possectl users list'", name)
 				}
-				return printJSON(c.OutOrStdout(), u)
+				if showJSON {
+					return printJSON(out, u)
+				}
+				var home [][2]string
+				if u.HomeDirectory != "" {
+					home = append(home, [2]string{"home", strings.TrimSpace(u.HomeDrive + " " + u.HomeDirectory)})
+				}
+				if u.Origin != "" {
+					home = append(home, [2]string{"created by", u.Origin})
+				}
+				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, u.Builtin}, home)
 			})
 		},
 	}
+
+	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
 
 	var add struct {
 		given, surname, email string
@@ -590,6 +607,44 @@ func printDirectoryUsers(out io.Writer, us []directory.User, asJSON bool) error 
 			state += ",built-in"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, strings.Join(u.Groups, ","), state)
+	}
+	return w.Flush()
+}
+
+// userFields is what users show prints of a user, from possed or the
+// directory.
+type userFields struct {
+	username, displayName, given, surname, email string
+	aliases, groups                              []string
+	disabled, builtin                            bool
+}
+
+// printUser prints one user as aligned "field: value" lines, then extra.
+func printUser(out io.Writer, u userFields, extra [][2]string) error {
+	name := u.displayName
+	if name == "" {
+		name = strings.TrimSpace(u.given + " " + u.surname)
+	}
+	state := "enabled"
+	if u.disabled {
+		state = "disabled"
+	}
+	if u.builtin {
+		state += ", built-in"
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, kv := range append([][2]string{
+		{"username", u.username},
+		{"name", name},
+		{"email", u.email},
+		{"aliases", strings.Join(u.aliases, ", ")},
+		{"groups", strings.Join(u.groups, ", ")},
+		{"state", state},
+	}, extra...) {
+		if kv[1] == "" {
+			kv[1] = "-"
+		}
+		fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])
 	}
 	return w.Flush()
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
@@ -181,7 +183,37 @@ func planThroughDaemon(ctx context.Context, file string, f *siteFlags) (*daemonP
 	d := &daemonPlanned{cl: cl, raw: raw, secrets: secrets}
 	if d.plan, err = cl.Plan(ctx, raw, secrets); err != nil {
 		d.close()
-		return nil, daemonError(err, "plan a site", groupAdmin)
+		return nil, namedTemplate(daemonError(err, "plan a site", groupAdmin), file)
 	}
 	return d, nil
+}
+
+// namedTemplate puts file where possed's problems name the template it was
+// sent as bytes ("template:LINE:COL: …"), drops possed's "secrets:" header
+// and adds the hint for secrets that are not set when possed gave none.
+func namedTemplate(err error, file string) error {
+	if err == nil {
+		return nil
+	}
+	lines := strings.Split(err.Error(), "\n")
+	var out []string
+	named, missing, hinted := false, false, false
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "template:"); ok && len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+			l, named = file+":"+rest, true
+			missing = missing || strings.Contains(l, "is not set")
+		}
+		hinted = hinted || strings.Contains(l, "hint:")
+		if strings.TrimSpace(l) == "secrets:" || strings.HasSuffix(l, ": secrets:") {
+			continue
+		}
+		out = append(out, l)
+	}
+	if !named {
+		return err
+	}
+	if missing && !hinted {
+		out = append(out, "  hint: put the missing secrets in the --secrets file (mode 0600) or set POSSE_SECRET_<NAME>")
+	}
+	return errors.New(strings.Join(out, "\n"))
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestPrintUser(t *testing.T) {
+	var b bytes.Buffer
+	u := userFields{username: "alice", given: "Alice", surname: "Example", email: "alice@example.org",
+		groups: []string{"partners", "staff"}, disabled: true}
+	if err := printUser(&b, u, [][2]string{{"home", `H: \\DC\alice`}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `username:  alice
+name:      Alice Example
+email:     alice@example.org
+aliases:   -
+groups:    partners, staff
+state:     disabled
+home:      H: \\DC\alice
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestNamedTemplate(t *testing.T) {
+	err := namedTemplate(errors.New("invalid input: secrets:\ntemplate:95:15: secret \"jneu\" is not set"), "site.yaml")
+	want := "site.yaml:95:15: secret \"jneu\" is not set\n  hint: put the missing secrets in the --secrets file (mode 0600) or set POSSE_SECRET_<NAME>"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	hinted := errors.New("secrets:\ntemplate:7:19: secret \"a\" is not set\n  hint: add a to the secrets file or set POSSE_SECRET_A")
+	if got := namedTemplate(hinted, "s.yaml").Error(); got != "s.yaml:7:19: secret \"a\" is not set\n  hint: add a to the secrets file or set POSSE_SECRET_A" {
+		t.Errorf("got %q", got)
+	}
+	other := errors.New("you are not allowed to plan a site on this box")
+	if got := namedTemplate(other, "s.yaml"); got != other {
+		t.Errorf("other errors must pass unchanged, got %v", got)
+	}
+	if namedTemplate(nil, "s.yaml") != nil {
+		t.Error("nil")
+	}
+}

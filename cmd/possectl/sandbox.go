@@ -55,9 +55,10 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 			}
 			out := c.OutOrStdout()
 			fmt.Fprintf(out, "box %s is up at %s (host side %s)\n", b.Name(), b.IP(), b.HostIP())
-			fmt.Fprintf(out, "  possectl sandbox shell %s\n", b.Name())
-			fmt.Fprintf(out, "  possectl sandbox run %s -- systemctl is-system-running\n", b.Name())
-			fmt.Fprintf(out, "  possectl sandbox down %s\n", b.Name())
+			self := os.Args[0] // as typed: bin/possectl in a checkout
+			fmt.Fprintf(out, "  %s sandbox shell %s\n", self, b.Name())
+			fmt.Fprintf(out, "  %s sandbox run %s -- systemctl is-system-running\n", self, b.Name())
+			fmt.Fprintf(out, "  %s sandbox down %s\n", self, b.Name())
 			return nil
 		},
 	}
@@ -251,6 +252,11 @@ afterwards, also when the apply fails. Apply again after each edit.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if secrets == "" {
 				return usageError{errors.New("--secrets is required: name the secrets file of the site")}
+			}
+			// The same rules as apply on the box: a secrets file others can
+			// read is refused before it is copied anywhere.
+			if _, err := loadSecrets(secrets); err != nil {
+				return err
 			}
 			b, err := sandbox.Get(args[0])
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 // ServiceHealth is one entry of `possectl status --json`.
 type ServiceHealth struct {
 	Service string `json:"service"`
+	Unit    string `json:"unit,omitempty"` // a service with several units has one entry per unit
 	OK      bool   `json:"ok"`
 	Detail  string `json:"detail"`
 }
@@ -112,7 +113,11 @@ func (r *Report) Write(w io.Writer) error {
 		fmt.Fprintf(tw, "  apply\t%s\t%s\n", res(r.ApplyCode == 0), detail)
 	}
 	for _, s := range r.Services {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Service, res(s.OK), oneLine(s.Detail))
+		name := s.Service
+		if s.Unit != "" {
+			name += " (" + s.Unit + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, res(s.OK), oneLine(s.Detail))
 	}
 	switch {
 	case r.NoProbes:

@@ -14,11 +14,14 @@ func TestReport(t *testing.T) {
 		passed bool
 		want   []string
 	}{
-		{"all good", Report{Box: "rehearse-a", Booted: true, Services: []ServiceHealth{{"directory", true, "ldaps answers"}}},
+		{"all good", Report{Box: "rehearse-a", Booted: true, Services: []ServiceHealth{{"directory", "", true, "ldaps answers"}}},
 			true, []string{"directory  pass", "Rehearsal PASSED."}},
+		{"two units of one service", Report{Box: "rehearse-h", Booted: true, Services: []ServiceHealth{
+			{"mail", "postfix@-.service", true, "active"}, {"mail", "dovecot.service", true, "active"}}},
+			true, []string{"mail (postfix@-.service)  pass", "mail (dovecot.service)  pass"}},
 		{"no probes yet", Report{Box: "rehearse-b", Booted: true, NoProbes: true},
 			true, []string{"no status command yet", "Rehearsal PASSED."}},
-		{"probe fails", Report{Box: "rehearse-c", Booted: true, Services: []ServiceHealth{{"mail", false, "smtp: connection\nrefused"}}},
+		{"probe fails", Report{Box: "rehearse-c", Booted: true, Services: []ServiceHealth{{"mail", "", false, "smtp: connection\nrefused"}}},
 			false, []string{"mail  FAIL  smtp: connection refused", "Rehearsal FAILED."}},
 		{"apply fails", Report{Box: "rehearse-d", Booted: true, ApplyCode: 1, ApplyTail: "boom"},
 			false, []string{"apply  FAIL  exit code 1", "Last lines of the apply:\nboom"}},

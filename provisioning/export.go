@@ -34,8 +34,8 @@ func ExportParts(only []string) (map[string]bool, error) {
 
 // Export builds a template from the live box — the directory's users and
 // groups, the shares and homes in the Samba configuration, the mail setup —
-// starting from the applied site's identity and backup settings. Passwords
-// are ${secret:NAME} references. d is an open directory connection, or nil
+// starting from the applied site's identity and backup settings. Users have
+// no password (see directory.Export). d is an open directory connection, or nil
 // to open one as the admin with env's secrets.
 func Export(ctx context.Context, applied *site.Site, env *host.Env, d directory.Directory, parts map[string]bool) (*site.Site, error) {
 	out := &site.Site{Version: site.Version, Site: applied.Site, Directory: applied.Directory, Backup: applied.Backup}
@@ -92,7 +92,7 @@ func WriteTemplate(w io.Writer, s *site.Site) error {
 	if err := enc.Encode(&doc); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "# Exported by possectl export. Passwords are ${secret:NAME} references.\n%s", b.String())
+	_, err = fmt.Fprintf(w, "# Exported by possectl export. Users have no password here: the ones on the box keep theirs;\n# a user created from this template gets a random one (set it with possectl users set-password,\n# or add password: ${secret:NAME} to the user).\n%s", b.String())
 	return err
 }
 

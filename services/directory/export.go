@@ -17,8 +17,12 @@ type Exported struct {
 	Skipped []string `json:"skipped,omitempty" yaml:"-"`
 }
 
-// Export reads every non-built-in group and user. Passwords are exported as
-// ${secret:<username>} references; memberships only name exported groups.
+// Export reads every non-built-in group and user. Users are exported
+// without a password: the ones that exist keep theirs (a template's
+// password only counts when the user is created), so the export plans on
+// its own box without any secret; on a new box such users get a random
+// password that possectl users set-password (or the app) replaces.
+// Memberships only name exported groups.
 // domain is the site's mail domain: an email equal to username@domain is
 // left out, as the template's default.
 func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
@@ -56,7 +60,6 @@ func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
 			GivenName: u.GivenName,
 			Surname:   u.Surname,
 			Email:     u.Email,
-			Password:  site.NewSecretRef(strings.ReplaceAll(strings.ReplaceAll(u.Username, ".", "_"), "-", "_")),
 			Aliases:   u.Aliases,
 			Disabled:  u.Disabled,
 		}

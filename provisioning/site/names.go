@@ -30,6 +30,13 @@ const (
 	// '-' (none of the characters that mean something in LDAP filters,
 	// Postfix tables or shells).
 	EmailPattern = `^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
+	// TimezonePattern is the grammar of time zone names, systemd's: runs of
+	// letters, digits, '_', '+' and '-' separated by single slashes, so a
+	// name can never be an absolute path or climb out of /usr/share/zoneinfo
+	// ("." and ".." have no place in it).
+	TimezonePattern = `^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$`
+	// MaxTimezoneLen is the longest time zone name Posse accepts.
+	MaxTimezoneLen = 255
 	// ShareNameForbidden lists the characters a share name must not contain.
 	ShareNameForbidden = `\/:*?"<>|[]=;,+%`
 	// MaxShareNameLen is the longest share name, in characters.
@@ -52,7 +59,22 @@ var (
 	realmRE      = regexp.MustCompile(RealmPattern)
 	emailRE      = regexp.MustCompile(EmailPattern)
 	pathCharsRE  = regexp.MustCompile(`^[A-Za-z0-9._/+@-]+$`)
+	timezoneRE   = regexp.MustCompile(TimezonePattern)
 )
+
+// notTimezones are files in /usr/share/zoneinfo (and Go's names) that match
+// TimezonePattern but are not zones to set: "localtime" links back to
+// /etc/localtime, "posixrules" is a rules template, "Local" is Go's name for
+// whatever the machine uses.
+var notTimezones = setOf("localtime", "posixrules", "Local")
+
+// TimezoneNameOK reports whether name has the shape of a time zone name
+// (TimezonePattern, at most MaxTimezoneLen bytes, not one of the few files
+// in /usr/share/zoneinfo that are no zone). It does not look the zone up:
+// the name is safe to join to /usr/share/zoneinfo once it passes.
+func TimezoneNameOK(name string) bool {
+	return len(name) <= MaxTimezoneLen && timezoneRE.MatchString(name) && !notTimezones[name]
+}
 
 // reservedUsers are names a template must not define: built-in AD accounts
 // and system accounts on the box.

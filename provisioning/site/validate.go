@@ -153,11 +153,18 @@ func (v *validator) site() {
 		}
 	}
 	if in.Timezone != "" {
-		if _, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" || hasControl(in.Timezone) {
+		// The grammar first: LoadLocation would also open names such as
+		// "Europe//Berlin" or "localtime" from the host's zoneinfo.
+		if !TimezoneNameOK(in.Timezone) || !loadsAsZone(in.Timezone) {
 			v.add("site.timezone", fmt.Sprintf(errTimezoneUnknown, in.Timezone),
 				hintTimezone)
 		}
 	}
+}
+
+func loadsAsZone(name string) bool {
+	_, err := time.LoadLocation(name)
+	return err == nil
 }
 
 func firstLabel(dns string) string {

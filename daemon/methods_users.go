@@ -74,7 +74,7 @@ func (o *users) Update(sender dbus.Sender, msg dbus.Message, username string, ch
 // decodeUpdate checks an Update call's arguments.
 func decodeUpdate(username string, changes map[string]dbus.Variant) (UserUpdate, error) {
 	var up UserUpdate
-	if err := checkUsername(username); err != nil {
+	if err := firstErr(checkUsername(username), checkChangeable(username)); err != nil {
 		return up, err
 	}
 	if len(changes) == 0 {
@@ -127,7 +127,7 @@ func (o *users) SetPassword(sender dbus.Sender, msg dbus.Message, username, pass
 		return derr
 	}
 	defer c.end()
-	if err := firstErr(checkUsername(username), checkPassword(password)); err != nil {
+	if err := firstErr(checkUsername(username), checkChangeable(username), checkPassword(password)); err != nil {
 		return c.invalid(err)
 	}
 	return c.change(func(ctx context.Context) error { return o.s.backend.SetPassword(ctx, username, password, mustChange) })
@@ -149,7 +149,7 @@ func (o *users) setDisabled(sender dbus.Sender, msg dbus.Message, method, userna
 		return derr
 	}
 	defer c.end()
-	if err := checkUsername(username); err != nil {
+	if err := firstErr(checkUsername(username), checkChangeable(username)); err != nil {
 		return c.invalid(err)
 	}
 	return c.change(func(ctx context.Context) error { return o.s.backend.SetDisabled(ctx, username, disabled) })
@@ -162,7 +162,7 @@ func (o *users) Delete(sender dbus.Sender, msg dbus.Message, username string) *d
 		return derr
 	}
 	defer c.end()
-	if err := checkUsername(username); err != nil {
+	if err := firstErr(checkUsername(username), checkChangeable(username)); err != nil {
 		return c.invalid(err)
 	}
 	return c.change(func(ctx context.Context) error { return o.s.backend.DeleteUser(ctx, username) })

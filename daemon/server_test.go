@@ -151,6 +151,15 @@ func TestInvalidInputIsRefusedBeforeTheBackend(t *testing.T) {
 		{"alias target", func() error { return c.SetAlias(x, api.Alias{Address: "info@example.com", To: []string{"A B"}}) }, "alias target"},
 		{"members both", func() error { return c.SetMembers(x, "office", []string{"anna"}, []string{"anna"}) }, "both added and removed"},
 		{"query control", func() error { _, err := c.Users(x, "a\x01"); return err }, "search text"},
+		{"create service account", func() error { return c.CreateUser(x, api.User{Username: "posse-mail"}, "Sommer2026!x", true) }, "Posse manages it"},
+		{"password of service account", func() error { return c.SetPassword(x, "posse-mail", "Sommer2026!x", true) }, "Posse manages it"},
+		{"disable service account", func() error { return c.DisableUser(x, "posse-mail") }, "Posse manages it"},
+		{"enable service account", func() error { return c.EnableUser(x, "posse-mail") }, "Posse manages it"},
+		{"delete service account", func() error { return c.DeleteUser(x, "posse-mail") }, "Posse manages it"},
+		{"update service account", func() error {
+			sn := "x"
+			return c.UpdateUser(x, "posse-mail", client.UserUpdate{Surname: &sn})
+		}, "Posse manages it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

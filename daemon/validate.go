@@ -31,6 +31,17 @@ func checkUsername(name string) error {
 	return nil
 }
 
+// checkChangeable refuses changes to the accounts Posse's own services use
+// to read the directory (posse-mail, …): disabling one or changing its
+// password would stop that service for the whole office. A site apply
+// manages them.
+func checkChangeable(name string) error {
+	if site.IsServiceAccount(name) {
+		return fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it (a site apply repairs it), so it cannot be changed here", clip(name))
+	}
+	return nil
+}
+
 func checkGroupName(name string) error {
 	if !site.ValidGroupName(name) {
 		return fmt.Errorf("group name %q is not valid: use 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter, and not a built-in group", clip(name))
@@ -72,7 +83,7 @@ func checkPassword(pw string) error {
 }
 
 func checkUser(u api.User) error {
-	if err := checkUsername(u.Username); err != nil {
+	if err := firstErr(checkUsername(u.Username), checkChangeable(u.Username)); err != nil {
 		return err
 	}
 	for f, v := range map[string]string{"given name": u.GivenName, "surname": u.Surname, "display name": u.DisplayName} {

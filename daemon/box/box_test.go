@@ -116,6 +116,10 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("Users(ANN) = %+v, %v", list, err)
 	}
+	fake.SeedUser(directory.User{Username: "posse-mail", Managed: true}, "Service-2026-pw") // the mail service's account
+	if list, err := b.Users(ctx, ""); err != nil || len(list) != 1 || list[0].Username != "anna" {
+		t.Errorf("Users() lists a service account: %+v, %v", list, err)
+	}
 	if err := b.DeleteUser(ctx, "anna"); err != nil {
 		t.Fatal(err)
 	}

@@ -96,8 +96,8 @@ func (b *Box) Users(ctx context.Context, query string) ([]api.User, error) {
 			return err
 		}
 		for _, u := range us {
-			if u.Builtin {
-				continue
+			if u.Builtin || directory.IsServiceAccount(u.Username) {
+				continue // not people: Posse and Samba manage them
 			}
 			hay := strings.ToLower(strings.Join([]string{u.Username, u.GivenName, u.Surname, u.DisplayName, u.Email}, " "))
 			if q == "" || strings.Contains(hay, q) {

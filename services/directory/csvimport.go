@@ -328,6 +328,9 @@ func validateRow(rec []string, get func([]string, string) string, domain string,
 	if !ValidUsername(name) {
 		return importRow{}, &RowError{Line: line, Reason: fmt.Sprintf("invalid username %s: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", quote(get(rec, "username")))}
 	}
+	if IsServiceAccount(name) {
+		return importRow{}, &RowError{Line: line, Username: name, Reason: "names starting with " + ServiceAccountPrefix + " are reserved for the accounts of Posse's services: choose another username"}
+	}
 	u := User{Username: name, GivenName: get(rec, "given_name"), Surname: get(rec, "surname"), Email: strings.ToLower(get(rec, "email"))}
 	for _, v := range []string{u.GivenName, u.Surname} {
 		if len(v) > 64 {

@@ -36,7 +36,8 @@ func TestImport(t *testing.T) {
 		"\n" + // blank
 		"eve,Eve,E,,domain admins\n" + // 10 built-in group: not importable
 		"administrator,A,B,,\n" + // 11 reserved
-		"fritz,\"Fritz, Jr.\",F,,\n" // 12 ok, quoted comma
+		"fritz,\"Fritz, Jr.\",F,,\n" + // 12 ok, quoted comma
+		"posse-mail,Mail,Service,,staff\n" // 13 a Posse service's account
 	d := importDir()
 	var pw bytes.Buffer
 	rep, err := directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{
@@ -54,12 +55,15 @@ func TestImport(t *testing.T) {
 	for _, b := range rep.Bad {
 		lines = append(lines, b.Line)
 	}
-	if want := []int{4, 5, 6, 7, 10, 11}; !slices.Equal(lines, want) {
+	if want := []int{4, 5, 6, 7, 10, 11, 13}; !slices.Equal(lines, want) {
 		t.Errorf("bad lines %v, want %v (%v)", lines, want, rep.Bad)
 	}
 	for _, b := range rep.Bad {
 		if b.Line == 7 && !strings.Contains(b.Reason, "duplicate of line 2") {
 			t.Errorf("line 7 reason %q", b.Reason)
+		}
+		if b.Line == 13 && !strings.Contains(b.Reason, "reserved for the accounts of Posse's services") {
+			t.Errorf("line 13 reason %q", b.Reason)
 		}
 		if b.Line == 6 && !strings.Contains(b.Reason, "unknown group nosuch") {
 			t.Errorf("line 6 reason %q", b.Reason)

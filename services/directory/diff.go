@@ -23,12 +23,10 @@ func HomeDirectory(hostname, username string) string {
 // ServiceAccountPrefix starts the names of accounts other Posse services
 // create for themselves (posse-mail, …). The directory plan neither reports
 // nor prunes them unless the template lists them.
-const ServiceAccountPrefix = "posse-"
+const ServiceAccountPrefix = site.ServiceAccountPrefix
 
 // IsServiceAccount reports whether username belongs to a Posse service.
-func IsServiceAccount(username string) bool {
-	return strings.HasPrefix(strings.ToLower(username), ServiceAccountPrefix)
-}
+func IsServiceAccount(username string) bool { return site.IsServiceAccount(username) }
 
 // desired is the directory part of a site, validated and normalised.
 type desired struct {

@@ -528,7 +528,7 @@ func backupSnapshotsCmd() *cobra.Command {
 				}
 				for _, s := range got {
 					t, _ := time.Parse(time.RFC3339, s.Time)
-					snaps = append(snaps, snapshotJSON{ID: s.ID, ShortID: shortID(s.ID), Time: t, Paths: s.Paths, Tags: s.Tags})
+					snaps = append(snaps, snapshotJSON{ID: s.ID, ShortID: shortID(s.ID), Time: t, Paths: s.Paths, Hostname: s.Host, Tags: s.Tags})
 				}
 			} else {
 				_, cfg, env, cleanup, err := backupBox(c.Context())

@@ -77,7 +77,7 @@ func (f *backupFake) Health(_ context.Context, service string) ([]api.ServiceSta
 }
 
 func (f *backupFake) Snapshots(context.Context) ([]api.Snapshot, error) {
-	return []api.Snapshot{{ID: strings.Repeat("0123abcd", 8), Time: "2026-11-23T10:00:01Z", Paths: []string{"/srv/posse/shares"}, Tags: []string{"posse"}}}, nil
+	return []api.Snapshot{{ID: strings.Repeat("0123abcd", 8), Time: "2026-11-23T10:00:01Z", Paths: []string{"/srv/posse/shares"}, Tags: []string{"posse"}, Host: "dc1"}}, nil
 }
 
 func (f *backupFake) Browse(_ context.Context, snapshot, dir string) ([]api.Entry, error) {
@@ -186,10 +186,10 @@ func TestBackupThroughPossed(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &snaps); err != nil || code != 0 {
 			t.Fatalf("exit %d, %v: %s%s", code, err, out, errs)
 		}
-		if len(snaps) != 1 || len(snaps[0].ID) != 64 || snaps[0].ShortID != "0123abcd" || snaps[0].Time.IsZero() {
+		if len(snaps) != 1 || len(snaps[0].ID) != 64 || snaps[0].ShortID != "0123abcd" || snaps[0].Time.IsZero() || snaps[0].Hostname != "dc1" {
 			t.Errorf("snapshots: %+v", snaps)
 		}
-		if _, out, _ := r.run(t, "", "backup", "snapshots"); !strings.Contains(out, "0123abcd") {
+		if _, out, _ := r.run(t, "", "backup", "snapshots"); !strings.Contains(out, "0123abcd") || !strings.Contains(out, "dc1") {
 			t.Errorf("snapshots text:\n%s", out)
 		}
 	})

@@ -136,6 +136,7 @@ type Snapshot struct {
 	Time  string // RFC 3339
 	Paths []string
 	Tags  []string
+	Host  string // the host name restic recorded
 }
 
 // Entry is a file or directory inside a snapshot.

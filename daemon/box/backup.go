@@ -104,7 +104,7 @@ func (b *Box) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
 	}
 	out := make([]api.Snapshot, 0, len(snaps))
 	for _, s := range snaps {
-		out = append(out, api.Snapshot{ID: s.ID, Time: s.Time.UTC().Format(time.RFC3339), Paths: s.Paths, Tags: s.Tags})
+		out = append(out, api.Snapshot{ID: s.ID, Time: s.Time.UTC().Format(time.RFC3339), Paths: s.Paths, Tags: s.Tags, Host: s.Hostname})
 	}
 	return out, nil
 }

@@ -5,11 +5,14 @@ import (
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/files"
 	"github.com/posse-project/posse/services/mail"
+	"github.com/posse-project/posse/services/system"
 )
 
 // Services returns the managed services in the order they are planned and
-// applied: the directory first, since files and mail authenticate against
-// it, and backup last, since it backs up what the others create.
+// applied: the box's own settings first (the time zone, which calendar
+// timers such as the backup schedule depend on), then the directory, since
+// files and mail authenticate against it, and backup last, since it backs
+// up what the others create.
 func Services() []Service {
-	return []Service{directory.New(), files.New(), mail.New(), backup.New()}
+	return []Service{system.New(), directory.New(), files.New(), mail.New(), backup.New()}
 }

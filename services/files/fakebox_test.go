@@ -32,6 +32,9 @@ type fakeBox struct {
 	sids        map[string]string            // name → SID handed out
 	searches    int
 	winbindDown bool
+	// apiUsers are the users possed created (posse:api in OU=Posse).
+	apiUsers    []string
+	apiSearches int
 	anonymousOK bool
 }
 
@@ -61,6 +64,7 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		return nil
 	}
 	searchAccounts = b.accounts
+	searchAPIUsers = b.searchAPI
 	readACL = func(full string) (NumACL, error) {
 		res, err := b.runner.Run(t.Context(), host.Cmd{Argv: []string{"getfacl", "--absolute-names", "-p", "-n", "--", full}})
 		if err != nil {
@@ -72,12 +76,27 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 	winbindWait = 0
 	t.Cleanup(func() {
 		lchown, winbindWait, searchAccounts, readACL = os.Lchown, wait, ldapAccounts, readACLXattr
+		searchAPIUsers = ldapAPIUsers
 	})
 	return b
 }
 
 func (b *fakeBox) env() *host.Env {
 	return &host.Env{Root: b.root, Runner: b.runner, Units: hosttest.NewFakeUnits(), Hostname: "dc1"}
+}
+
+// searchAPI answers the search for the users possed created.
+func (b *fakeBox) searchAPI(_ context.Context, socket string) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.apiSearches++
+	if b.winbindDown {
+		return nil, fmt.Errorf("%w: dial unix %s: connect: connection refused", ErrNoWinbind, socket)
+	}
+	if socket != LDAPISocket {
+		b.t.Errorf("directory searched over %q, want %s", socket, LDAPISocket)
+	}
+	return slices.Clone(b.apiUsers), nil
 }
 
 // accounts answers the directory search from the tables: users get SIDs

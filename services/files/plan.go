@@ -27,9 +27,10 @@ const (
 // differs, testparm, a reload of samba-ad-dc (never a restart) when the
 // share configuration changed, daemon-reload and enable-now of the purge
 // timer when its units changed, and the probe. Offline (--root) ACLs are
-// neither read nor planned.
+// neither read nor planned. With homes enabled, the users created through
+// possed get home folders as the template's users do (DesiredConfig).
 func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
-	cfg, err := FromSite(st)
+	cfg, notes, err := DesiredConfig(ctx, st, env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,7 +47,6 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		}
 	}
 	var steps, unitSteps []plan.Step
-	var notes []plan.Note
 
 	confStep, confChanged, confNotes, err := confStep(env, cfg)
 	if err != nil {

@@ -81,7 +81,7 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 // Health implements provisioning.HealthChecker: the probe against the site
 // applied to the box. A site without shares or homes reports nothing.
 func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
-	cfg, err := FromSite(st)
+	cfg, _, err := DesiredConfig(ctx, st, env)
 	if err != nil {
 		return "", err
 	}

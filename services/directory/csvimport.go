@@ -38,6 +38,9 @@ type ImportOptions struct {
 	Sessions []Directory
 	// DryRun checks the rows against the directory without creating anyone.
 	DryRun bool
+	// Home, when set, gives each new user's homeDirectory (\\HOST\user)
+	// and homeDrive (H:): the site enables home folders.
+	Home func(username string) (homeDirectory, homeDrive string)
 }
 
 // RowError is a rejected CSV row.
@@ -130,6 +133,9 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 			continue
 		}
 		row.user.Origin = OriginAPI // not the template's: prune never deletes it
+		if opts.Home != nil {
+			row.user.HomeDirectory, row.user.HomeDrive = opts.Home(row.user.Username)
+		}
 		todo = append(todo, row)
 	}
 	if opts.DryRun {

@@ -144,6 +144,28 @@ func TestImportMany(t *testing.T) {
 	}
 }
 
+// With Home set, new users get homeDirectory and homeDrive; without, none.
+func TestImportHomeAttributes(t *testing.T) {
+	for _, homes := range []bool{true, false} {
+		d := importDir()
+		opts := directory.ImportOptions{Domain: "example.com", Passwords: &bytes.Buffer{}}
+		if homes {
+			opts.Home = func(u string) (string, string) { return `\\DC1\` + u, "H:" }
+		}
+		if _, err := directory.Import(context.Background(), d, strings.NewReader("username\nnewhire\n"), opts); err != nil {
+			t.Fatal(err)
+		}
+		u, ok, _ := d.User(context.Background(), "newhire")
+		want, drive := "", ""
+		if homes {
+			want, drive = `\\DC1\newhire`, "H:"
+		}
+		if !ok || u.HomeDirectory != want || u.HomeDrive != drive {
+			t.Errorf("homes %v: user %+v, want home %q %q", homes, u, want, drive)
+		}
+	}
+}
+
 func FuzzImportParse(f *testing.F) {
 	f.Add("username,given_name,surname,email,groups\nanna,Anna,M,,staff\n")
 	f.Add("\ufeffusername\n\"unterminated\n")

@@ -78,7 +78,7 @@ func (s *Service) Plan(_ context.Context, st *site.Site, env *host.Env) ([]plan.
 	}
 	if env.Offline {
 		notes = append(notes, plan.Note{Service: Name, Target: LocaltimePath,
-			Message: fmt.Sprintf("offline (--root): the time zone (%s → %s) is set only on the box, through systemd-timedated", cur.Show, want)})
+			Message: fmt.Sprintf("offline (--root): time zone %s is set only on the live box, through systemd-timedated; under the root it is now %s", want, cur.Show)})
 		return steps, notes, nil
 	}
 	step := plan.NewStep(Name, plan.Update, KindTimezone, LocaltimePath, "through systemd-timedated", TimezoneSpec{From: cur.Name, To: want})

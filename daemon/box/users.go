@@ -12,6 +12,7 @@ import (
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/files"
 )
 
 // connSpec says how to reach the site's domain as its admin.
@@ -140,7 +141,16 @@ func checkPolicy(s *site.Site, username, pw string) error {
 
 // CreateUser implements daemon.Backend. The user goes into OU=Posse with
 // the site's default mail address when none is given, and into its groups.
+// When the site shares home folders, the user gets homeDirectory and
+// homeDrive, and a background sync of the files service (requestHomeSync)
+// makes its folder and share section shortly after the call returns.
 func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange bool) error {
+	var created, homes bool
+	defer func() {
+		if created && homes {
+			b.requestHomeSync()
+		}
+	}()
 	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
 		if err := checkPolicy(s, u.Username, pw); err != nil {
 			return err
@@ -153,12 +163,16 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 		du := directory.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
 			Email: s.UserEmail(site.User{Username: u.Username, Email: u.Email}), Aliases: u.Aliases, Disabled: u.Disabled,
 			Origin: directory.OriginAPI} // not the template's: prune never deletes it
+		if homes = homesEnabled(s); homes {
+			du.HomeDirectory, du.HomeDrive = files.HomeDirectory(b.hostname(), u.Username), files.HomeDrive
+		}
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
 		}
 		if err := d.CreateUser(ctx, du, pw, mustChange); err != nil {
 			return err
 		}
+		created = true // a failure below leaves the user, who needs a folder
 		for _, g := range u.Groups {
 			if err := d.AddMember(ctx, g, u.Username); err != nil {
 				return fmt.Errorf("user %s was created, but adding it to group %s failed: %w", u.Username, g, err)
@@ -207,8 +221,10 @@ func (b *Box) SetDisabled(ctx context.Context, name string, disabled bool) error
 }
 
 // DeleteUser implements daemon.Backend; built-in accounts are refused.
+// When the site shares home folders, a sync of the files service removes
+// the user's share section afterwards; the folder and its data stay.
 func (b *Box) DeleteUser(ctx context.Context, name string) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
 		u, err := user(ctx, d, name)
 		if err != nil {
 			return err
@@ -216,21 +232,37 @@ func (b *Box) DeleteUser(ctx context.Context, name string) error {
 		if u.Builtin {
 			return invalid(fmt.Errorf("%s is a built-in account; Posse does not delete it", name))
 		}
-		return d.DeleteUser(ctx, name)
+		if err := d.DeleteUser(ctx, name); err != nil {
+			return err
+		}
+		if homesEnabled(s) {
+			b.requestHomeSync()
+		}
+		return nil
 	})
 }
 
 // ImportUsers implements daemon.Backend with directory.Import; the
-// generated passwords come back in the result, nowhere else.
+// generated passwords come back in the result, nowhere else. With home
+// folders, like CreateUser: the attributes, then one background sync for
+// the whole import.
 func (b *Box) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error) {
 	var r api.ImportResult
 	err := b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
 		var pw bytes.Buffer
 		p := s.Policy()
-		rep, err := directory.Import(ctx, d, bytes.NewReader(csv), directory.ImportOptions{
+		opts := directory.ImportOptions{
 			Domain: s.Site.Domain, Policy: directory.Policy{MinLength: p.MinLength, Complexity: p.Complexity, MaxAgeDays: p.MaxAgeDays},
 			MustChange: true, Passwords: &pw, DryRun: dryRun,
-		})
+		}
+		if homesEnabled(s) {
+			host := b.hostname()
+			opts.Home = func(name string) (string, string) { return files.HomeDirectory(host, name), files.HomeDrive }
+		}
+		rep, err := directory.Import(ctx, d, bytes.NewReader(csv), opts)
+		if homesEnabled(s) && !dryRun && len(rep.Created) > 0 {
+			b.requestHomeSync() // also after a failure: the users created need folders
+		}
 		r.Created, r.Skipped = rep.Created, rep.Skipped
 		for _, e := range rep.Bad {
 			r.Problems = append(r.Problems, e.String())

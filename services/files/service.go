@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
@@ -89,6 +90,11 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		return "", nil
 	}
 	if err := Probe(ctx, env, probeSpec(cfg)); err != nil {
+		if strings.Contains(err.Error(), "is missing") {
+			// A user created through possed whose folder the background
+			// sync has not made (yet, or because it failed).
+			return "", fmt.Errorf("%w: apply the site again (possectl apply) to create it", err)
+		}
 		return "", err
 	}
 	return fmt.Sprintf("%d shares, %d home folders: testparm clean, ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers)), nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -34,8 +35,18 @@ var (
 	homeSyncMaxDelay = 15 * time.Second
 	homeSyncRetry    = 3 * time.Second
 	homeSyncTimeout  = 3 * time.Minute
-	homeSyncLog      = slog.Default
+	homeSyncLog      = func() *slog.Logger { return syncLogger }
 )
+
+// syncLogger writes possed's log format to stderr (journald adds the time).
+var syncLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{
+	ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	},
+}))
 
 // homeSync is the sync state of one Box.
 type homeSync struct {

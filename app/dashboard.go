@@ -170,6 +170,12 @@ func (d *Dashboard) Reload() {
 		} else {
 			d.users.SetText(tr("%d users", r.users))
 		}
+		if r.users > 1000 {
+			// Counting thousands of users every 30 s leaves their list as
+			// garbage: hand it back instead of letting the heap grow to
+			// the collector's target (5 MB more RSS with 5000 users).
+			releaseMemory()
+		}
 		if d.br.OfficeManager {
 			d.note.SetText(tr("You see this box as office manager: you can manage users and passwords. Ask the administrator for anything else."))
 		}

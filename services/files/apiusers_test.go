@@ -92,6 +92,27 @@ func TestPlanHomesOfAPIUsers(t *testing.T) {
 	}
 }
 
+// A fresh box whose DC does not run yet: the template's users only, no note.
+func TestPlanAPIUsersFreshBoxWithoutDC(t *testing.T) {
+	r := newRig(t)
+	st := loadSite(t, "recycle")
+	st.Homes.Enabled = true
+	r.box.winbindDown = true
+	steps, notes := r.plan(st)
+	if len(notes) != 0 {
+		t.Errorf("notes %+v, want none", notes)
+	}
+	var homes []string
+	for _, s := range steps {
+		if s.Kind == plan.KindDir && strings.HasPrefix(s.Target, HomesDir+"/") {
+			homes = append(homes, s.Target)
+		}
+	}
+	if want := []string{HomesDir + "/alice", HomesDir + "/bob", HomesDir + "/carol"}; !slices.Equal(homes, want) {
+		t.Errorf("home folders %v, want %v", homes, want)
+	}
+}
+
 // Without homes the directory is not asked; offline (--root) neither.
 func TestPlanAPIUsersHomesDisabledOrOffline(t *testing.T) {
 	r := newRig(t)

@@ -36,7 +36,7 @@ e2e: build
 
 gui:
 	mkdir -p $(BIN)
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/posse .
+	$(GO) build -tags no_emoji -ldflags '$(LDFLAGS)' -o $(BIN)/posse .
 
 ## deb: the Debian package (nfpm), into bin/
 deb: build gui

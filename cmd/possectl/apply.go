@@ -118,9 +118,14 @@ func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
 	var planned plan.Plan
 	json.Unmarshal([]byte(p.JSON), &planned) // only for the step labels
 	progress := &eventPrinter{text: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))), plan: &planned}
-	res, err := d.cl.Apply(ctx, d.raw, d.secrets, progress.event)
+	// possed applies exactly the plan shown, or nothing if the box changed
+	// since.
+	res, err := d.cl.ApplyPlan(ctx, d.raw, d.secrets, p, progress.event)
 	if err != nil {
 		return daemonError(err, "apply a site", groupAdmin)
+	}
+	if client.PlanChanged(res) {
+		return fmt.Errorf("%s: nothing was changed; run 'possectl apply %s' again to see the new plan", res.Error, file)
 	}
 	return progress.finish(out, res)
 }

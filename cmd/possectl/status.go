@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/backup"
 	"github.com/spf13/cobra"
 )
 
@@ -201,19 +203,8 @@ func printUsage(w io.Writer, u api.Usage, now time.Time) {
 	}
 }
 
-// bytesText prints a byte count in binary units.
-func bytesText(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// bytesText prints a byte count in binary units, as backup sizes are.
+func bytesText(n uint64) string { return backup.Bytes(int64(min(n, math.MaxInt64))) }
 
 func fromAPI(svcs []api.ServiceStatus, d time.Duration) []serviceHealth {
 	out := make([]serviceHealth, 0, len(svcs))

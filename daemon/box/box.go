@@ -55,9 +55,15 @@ type Box struct {
 	Now func() time.Time
 
 	usage usageState
-	mu    sync.Mutex
-	dir   directory.Directory
-	key   string
+	// applyMu serialises this possed's applies: a site apply and the home
+	// folder sync wait for each other instead of one failing on the
+	// engine's lock.
+	applyMu   sync.Mutex
+	homes     homeSync
+	homesOnce sync.Once
+	mu        sync.Mutex
+	dir       directory.Directory
+	key       string
 	// cache is the applied site as last read; cacheMu guards it apart
 	// from mu, which is held while dialling the directory.
 	cacheMu sync.Mutex

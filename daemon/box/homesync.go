@@ -11,6 +11,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/apply"
+	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/files"
 )
@@ -62,17 +63,9 @@ type homeSync struct {
 	lastAt  time.Time
 }
 
-// homeSyncs holds each Box's homeSync, so that Box needs no field for it.
-var homeSyncs sync.Map // *Box → *homeSync
-
 func (b *Box) homeSync() *homeSync {
-	if v, ok := homeSyncs.Load(b); ok {
-		return v.(*homeSync)
-	}
-	h := &homeSync{}
-	h.idle = sync.NewCond(&h.mu)
-	v, _ := homeSyncs.LoadOrStore(b, h)
-	return v.(*homeSync)
+	b.homesOnce.Do(func() { b.homes.idle = sync.NewCond(&b.homes.mu) })
+	return &b.homes
 }
 
 // homesEnabled reports whether the applied site shares home folders.
@@ -176,16 +169,9 @@ func (b *Box) syncFiles() (int, error) {
 	}
 	defer closeEnv()
 	for {
-		p, err := provisioning.MakePlan(ctx, s, env, svcs)
-		if err != nil {
-			return 0, err
-		}
-		if len(p.Steps) == 0 {
-			return 0, nil
-		}
-		_, err = apply.Apply(ctx, p, env, execs, nil)
-		if !errors.Is(err, apply.ErrLocked) {
-			return len(p.Steps), err
+		n, err := b.applyFiles(ctx, s, env, svcs, execs)
+		if !errors.Is(err, apply.ErrLocked) { // held outside possed (possectl --direct)
+			return n, err
 		}
 		select {
 		case <-ctx.Done():
@@ -193,6 +179,19 @@ func (b *Box) syncFiles() (int, error) {
 		case <-time.After(homeSyncRetry):
 		}
 	}
+}
+
+// applyFiles plans and applies the files service under b.applyMu, so a
+// site apply through possed waits for it and it for them.
+func (b *Box) applyFiles(ctx context.Context, s *site.Site, env *host.Env, svcs []provisioning.Service, execs map[string]apply.Executor) (int, error) {
+	b.applyMu.Lock()
+	defer b.applyMu.Unlock()
+	p, err := provisioning.MakePlan(ctx, s, env, svcs)
+	if err != nil || len(p.Steps) == 0 {
+		return 0, err
+	}
+	_, err = apply.Apply(ctx, p, env, execs, nil)
+	return len(p.Steps), err
 }
 
 // flushHomeSync runs a pending sync now and waits until no sync runs.

@@ -91,8 +91,8 @@ func homesBox(t *testing.T, homes bool) (*Box, *syncSvc, *otherSvc) {
 	homeSyncDelay = time.Hour
 	t.Cleanup(func() {
 		homeSyncDelay = delay
-		if h, ok := homeSyncs.LoadAndDelete(b); ok && h.(*homeSync).timer != nil {
-			h.(*homeSync).timer.Stop()
+		if h := b.homeSync(); h.timer != nil {
+			h.timer.Stop()
 		}
 	})
 	return b, svc, other
@@ -251,5 +251,53 @@ func TestHomeSyncFailureAndLock(t *testing.T) {
 	}
 	if p, e := svc.counts(); p < plans+2 || e != executed+1 {
 		t.Errorf("plans %d→%d, executions %d→%d: want the sync to wait, then apply once", plans, p, executed, e)
+	}
+}
+
+// A site apply through possed that comes while a sync runs waits for it
+// (it does not fail on the engine's lock) and plans only after it.
+func TestSiteApplyWaitsForHomeSync(t *testing.T) {
+	b, svc, _ := homesBox(t, true)
+	template, err := os.ReadFile(filepath.Join(b.Root, host.DefaultStateDir, "site.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.planned, svc.hold = make(chan int), make(chan struct{})
+	b.requestHomeSync()
+	synced := make(chan struct{})
+	go func() { b.flushHomeSync(); close(synced) }()
+	if n := <-svc.planned; n != 1 {
+		t.Fatalf("plan %d first", n)
+	}
+	type result struct {
+		res api.ApplyResult
+		err error
+	}
+	applied := make(chan result)
+	go func() {
+		r, err := b.Apply(context.Background(), template, map[string]string{"carla": "Sommer-2026-ok", "domain_admin": "Admin-2026-Secret!"}, nil)
+		applied <- result{r, err}
+	}()
+	select {
+	case n := <-svc.planned:
+		t.Fatalf("the site apply planned (plan %d) while the sync was running", n)
+	case r := <-applied:
+		t.Fatalf("the site apply returned while the sync was running: %+v, %v", r.res, r.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	svc.hold <- struct{}{} // the sync goes on and ends
+	<-synced
+	var r result
+	select {
+	case n := <-svc.planned:
+		if n != 2 {
+			t.Errorf("plan %d second", n)
+		}
+		svc.hold <- struct{}{}
+		r = <-applied
+	case r = <-applied:
+	}
+	if r.err != nil {
+		t.Errorf("site apply after the sync: %v", r.err)
 	}
 }

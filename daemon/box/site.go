@@ -162,6 +162,8 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	if progress == nil {
 		progress = func(bool, api.Step) {}
 	}
+	b.applyMu.Lock() // a home folder sync finishes first
+	defer b.applyMu.Unlock()
 	env, closeEnv, err := b.realEnv(ctx, sec)
 	if err != nil {
 		return api.ApplyResult{}, err
@@ -186,7 +188,6 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	if err != nil {
 		return api.ApplyResult{}, err
 	}
-	s.Source.File = f.Name()
 	ps := site.CheckSecrets(s, sec)
 	if edited {
 		ps = slices.DeleteFunc(ps, func(p site.Problem) bool {
@@ -196,6 +197,7 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	if len(ps) > 0 {
 		return api.ApplyResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
 	}
+	s.Source.File = f.Name() // SaveApplied copies it from there
 	p, err := provisioning.MakePlan(ctx, s, env, b.services())
 	if err != nil {
 		return api.ApplyResult{}, err

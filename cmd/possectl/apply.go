@@ -55,10 +55,13 @@ itself, --direct applies in this process without possed (for recovery).`,
 			if err := printPlan(out, p, false); err != nil {
 				return err
 			}
-			if p.Empty() {
+			// An empty plan is still applied after an interrupted apply:
+			// the engine runs the unit, check and probe steps it never
+			// finished (the plan, made from the files on disk, lacks them).
+			if p.Empty() && (f.root != "" || apply.Interrupted(env) == "") {
 				return provisioning.SaveApplied(env, s, env.Secrets)
 			}
-			if !yes {
+			if !yes && !p.Empty() {
 				ok, err := confirm("Apply these changes?")
 				if err != nil {
 					return err

@@ -94,7 +94,7 @@ func (f *fakeBox) Apply(ctx context.Context, t []byte, secrets map[string]string
 		if r.Outcome == apply.OutcomeRolledBack && i > 0 {
 			st = map[int]apply.Status{1: apply.Failed, 2: apply.NotRun}[i]
 		}
-		rec.Steps = append(rec.Steps, apply.StepResult{Index: i, Service: "directory", Status: st})
+		rec.Steps = append(rec.Steps, apply.StepResult{Index: i, Service: "directory", Action: plan.Create, Status: st})
 	}
 	if r.Outcome == apply.OutcomeRolledBack {
 		rec.FailedStep, rec.FailedService, rec.Error, rec.RolledBack = 1, "directory", r.Error, r.RolledBack
@@ -209,7 +209,7 @@ func TestClientCommands(t *testing.T) {
 			"+ create file /etc/f0 (write file)",
 			"[1/3] directory: + create file /etc/f0 (write file) ...",
 			"✓ [3/3] directory: + create file /etc/f2 (write file): done",
-			"Applied: 3 steps changed the box, 0 unchanged (1.2s).",
+			"Applied: 3 created, 0 updated, 0 deleted, 0 restarts, 0 reloads; 0 unchanged (1.2s).",
 		}},
 		{name: "apply rolled back", args: []string{"apply", failing, "--secrets", secrets, "--yes"}, code: 1, stdout: []string{
 			"✗ [2/3] directory: + create file /etc/f1 (write file): failed: unit did not start",

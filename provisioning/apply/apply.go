@@ -108,8 +108,10 @@ func (r *Result) Changed() bool {
 	return false
 }
 
-// Summary is one line for people, such as "Applied: 3 steps changed the
-// box, 2 unchanged, 1 skipped (4.2s)." or "No changes.".
+// Summary is one line for people, in the words of the plan's summary: such
+// as "Applied: 2 created, 1 updated, 0 deleted, 0 restarts, 1 reload, 2
+// steps run (unit jobs, checks, probes); 0 unchanged (1.2s).", or "No
+// changes.".
 func (r *Result) Summary() string {
 	n := map[Status]int{}
 	for _, s := range r.Steps {
@@ -127,11 +129,28 @@ func (r *Result) Summary() string {
 	case OutcomeRollbackFailed:
 		return fmt.Sprintf("Failed at step %d (%s) and the rollback is incomplete: %s (%s).", r.FailedStep+1, r.FailedService, r.RollbackError, d)
 	}
-	msg := fmt.Sprintf("Applied: %d %s changed the box, %d unchanged", n[Done], plural(n[Done], "step", "steps"), n[Unchanged])
+	// Done steps by action, in the words of the plan's summary line.
+	a := map[plan.Action]int{}
+	for _, s := range r.Steps {
+		if s.Status == Done {
+			a[s.Action]++
+		}
+	}
+	msg := fmt.Sprintf("Applied: %d created, %d updated, %d deleted, %s, %s", a[plan.Create], a[plan.Update], a[plan.Delete],
+		countOf(a[plan.Restart], "restart"), countOf(a[plan.Reload], "reload"))
+	if a[plan.Run] > 0 {
+		msg += fmt.Sprintf(", %d %s run (unit jobs, checks, probes)", a[plan.Run], plural(a[plan.Run], "step", "steps"))
+	}
+	msg += fmt.Sprintf("; %d unchanged", n[Unchanged])
 	if n[Skipped] > 0 {
 		msg += fmt.Sprintf(", %d skipped offline", n[Skipped])
 	}
 	return msg + fmt.Sprintf(" (%s).", d)
+}
+
+// countOf is "1 restart", "2 restarts".
+func countOf(n int, what string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, what, what+"s"))
 }
 
 func plural(n int, one, many string) string {

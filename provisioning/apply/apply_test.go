@@ -172,7 +172,7 @@ func TestApplyThenNoChanges(t *testing.T) {
 		t.Fatalf("first plan has %d steps, want 8", got)
 	}
 	res := r.converge()
-	if res.Outcome != OutcomeApplied || !res.OK() || !strings.HasPrefix(res.Summary(), "Applied: 8 steps changed the box, 0 unchanged (") {
+	if res.Outcome != OutcomeApplied || !res.OK() || !strings.HasPrefix(res.Summary(), "Applied: 4 created, 0 updated, 0 deleted, 1 restart, 1 reload, 2 steps run (unit jobs, checks, probes); 0 unchanged (") {
 		t.Errorf("outcome %s: %s", res.Outcome, res.Summary())
 	}
 	if got := r.read("/etc/samba/secret.conf"); got != "password = "+secretValue+"\n" {
@@ -439,7 +439,7 @@ func TestOffline(t *testing.T) {
 	if !slices.Equal(skipped, want) {
 		t.Errorf("skipped %q, want %q", skipped, want)
 	}
-	if !strings.HasPrefix(res.Summary(), "Applied: 4 steps changed the box, 0 unchanged, 4 skipped offline (") {
+	if !strings.HasPrefix(res.Summary(), "Applied: 4 created, 0 updated, 0 deleted, 0 restarts, 0 reloads; 0 unchanged, 4 skipped offline (") {
 		t.Errorf("summary %q", res.Summary())
 	}
 	if r.samba.probes != 0 || !strings.Contains(r.read("/etc/samba/smb.conf"), "OLD") {

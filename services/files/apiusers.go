@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -36,25 +34,12 @@ var searchAPIUsers = ldapAPIUsers
 // OU=Posse over the DC's privileged ldapi socket (root only, no bind), after
 // reading the naming context from the root entry.
 func ldapAPIUsers(ctx context.Context, socket string) ([]string, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "unix", socket)
+	conn, domain, err := dialLDAPI(ctx, socket)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the domain controller's LDAP socket: %v", ErrNoWinbind, err)
+		return nil, err
 	}
-	conn := ldap.NewConn(nc, false)
-	conn.Start()
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		conn.SetTimeout(time.Until(dl))
-	} else {
-		conn.SetTimeout(30 * time.Second)
-	}
-	root, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=*)", []string{"defaultNamingContext"}, nil))
-	if err != nil || len(root.Entries) != 1 {
-		return nil, fmt.Errorf("%w: read the directory's root entry: %v", ErrNoWinbind, err)
-	}
-	base := posseOU + "," + root.Entries[0].GetAttributeValue("defaultNamingContext")
+	base := posseOU + "," + domain
 	// Normal user accounts (sAMAccountType 805306368) with possed's mark.
 	filter := "(&(sAMAccountType=805306368)(" + apiOriginAttr + "=" + ldap.EscapeFilter(apiOriginValue) + "))"
 	res, err := conn.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,

@@ -236,21 +236,18 @@ func (w Wbinfo) sidsToIDs(ctx context.Context, sids []string) (map[string]xid, e
 	return out, nil
 }
 
-// namesPerSearch bounds the size of one LDAP filter.
-const namesPerSearch = 200
-
-// ldapAccounts finds the named accounts of the domain (not the BUILTIN
-// groups, which a WORKGROUP\name lookup does not find either) with
-// searches over the DC's privileged ldapi socket.
-func ldapAccounts(ctx context.Context, socket string, names []string) ([]Account, error) {
+// dialLDAPI connects to the DC's privileged ldapi socket (root only, no
+// bind) with ctx's deadline (else 30 s) for each request, and reads the
+// domain's naming context from the root entry. Errors wrap ErrNoWinbind:
+// the DC did not answer.
+func dialLDAPI(ctx context.Context, socket string) (*ldap.Conn, string, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "unix", socket)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the domain controller's LDAP socket: %v", ErrNoWinbind, err)
+		return nil, "", fmt.Errorf("%w: the domain controller's LDAP socket: %v", ErrNoWinbind, err)
 	}
 	conn := ldap.NewConn(nc, false)
 	conn.Start()
-	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetTimeout(time.Until(dl))
 	} else {
@@ -259,9 +256,24 @@ func ldapAccounts(ctx context.Context, socket string, names []string) ([]Account
 	root, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
 		"(objectClass=*)", []string{"defaultNamingContext"}, nil))
 	if err != nil || len(root.Entries) != 1 {
-		return nil, fmt.Errorf("%w: read the directory's root entry: %v", ErrNoWinbind, err)
+		conn.Close()
+		return nil, "", fmt.Errorf("%w: read the directory's root entry: %v", ErrNoWinbind, err)
 	}
-	base := root.Entries[0].GetAttributeValue("defaultNamingContext")
+	return conn, root.Entries[0].GetAttributeValue("defaultNamingContext"), nil
+}
+
+// namesPerSearch bounds the size of one LDAP filter.
+const namesPerSearch = 200
+
+// ldapAccounts finds the named accounts of the domain (not the BUILTIN
+// groups, which a WORKGROUP\name lookup does not find either) with
+// searches over the DC's privileged ldapi socket.
+func ldapAccounts(ctx context.Context, socket string, names []string) ([]Account, error) {
+	conn, base, err := dialLDAPI(ctx, socket)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
 	dom, err := conn.Search(ldap.NewSearchRequest(base, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
 		"(objectClass=*)", []string{"objectSid"}, nil))
 	if err != nil || len(dom.Entries) != 1 {

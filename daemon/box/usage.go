@@ -19,6 +19,7 @@ import (
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/mail"
 )
 
 // Limits of the share walk. A status call never waits for a walk longer
@@ -345,33 +346,16 @@ func firstLine(stderr string, err error) string {
 	return err.Error()
 }
 
-// ParseQueue reads postqueue -j output: one JSON object per message with
-// its queue_name, queue_id and arrival_time (Unix seconds).
+// ParseQueue reads postqueue -j output (mail.ParseQueue) as the API's
+// mail queue: messages, deferred, and the oldest arrival in RFC 3339.
 func ParseQueue(out []byte) (api.MailQueue, error) {
-	q := api.MailQueue{Configured: true}
-	var oldest int64
-	for i, l := range strings.Split(string(out), "\n") {
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		var m struct {
-			QueueName   string `json:"queue_name"`
-			QueueID     string `json:"queue_id"`
-			ArrivalTime int64  `json:"arrival_time"`
-		}
-		if err := json.Unmarshal([]byte(l), &m); err != nil || m.QueueID == "" {
-			return api.MailQueue{}, fmt.Errorf("postqueue -j line %d is not a queue entry", i+1)
-		}
-		q.Messages++
-		if m.QueueName == "deferred" {
-			q.Deferred++
-		}
-		if m.ArrivalTime > 0 && (oldest == 0 || m.ArrivalTime < oldest) {
-			oldest = m.ArrivalTime
-		}
+	r, err := mail.ParseQueue(out)
+	if err != nil {
+		return api.MailQueue{}, err
 	}
-	if oldest > 0 {
-		q.Oldest = time.Unix(oldest, 0).UTC().Format(time.RFC3339)
+	q := api.MailQueue{Configured: true, Messages: int32(r.QueueSize), Deferred: int32(r.Deferred)}
+	if !r.Oldest.IsZero() {
+		q.Oldest = r.Oldest.Format(time.RFC3339)
 	}
 	return q, nil
 }

@@ -21,6 +21,9 @@ type Report struct {
 	QueueSize int `json:"queue_size"`
 	// Deferred counts the queued messages in the deferred queue.
 	Deferred int `json:"deferred"`
+	// Oldest is the arrival time of the oldest queued message (zero when
+	// the queue is empty or postqueue gave no times).
+	Oldest time.Time `json:"oldest,omitzero"`
 }
 
 // Probe checks the mail services: postfix@- and dovecot are active, the
@@ -106,8 +109,9 @@ func ParseQueue(out []byte) (Report, error) {
 			continue
 		}
 		var m struct {
-			QueueName string `json:"queue_name"`
-			QueueID   string `json:"queue_id"`
+			QueueName   string `json:"queue_name"`
+			QueueID     string `json:"queue_id"`
+			ArrivalTime int64  `json:"arrival_time"` // Unix seconds
 		}
 		if err := json.Unmarshal([]byte(l), &m); err != nil || m.QueueID == "" {
 			return Report{}, fmt.Errorf("postqueue -j line %d is not a queue entry", i+1)
@@ -115,6 +119,9 @@ func ParseQueue(out []byte) (Report, error) {
 		r.QueueSize++
 		if m.QueueName == "deferred" {
 			r.Deferred++
+		}
+		if t := time.Unix(m.ArrivalTime, 0).UTC(); m.ArrivalTime > 0 && (r.Oldest.IsZero() || t.Before(r.Oldest)) {
+			r.Oldest = t
 		}
 	}
 	return r, nil

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -655,9 +654,7 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 		if us == nil {
 			us = []api.User{}
 		}
-		e := json.NewEncoder(w)
-		e.SetIndent("", "  ")
-		return e.Encode(us)
+		return printJSON(w, us)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")

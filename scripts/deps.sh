@@ -17,6 +17,8 @@ PACKAGES=(
   lintian
   # private buses for the daemon's tests
   dbus-daemon
+  # setfacl/getfacl for the files service's ACL reader test
+  acl
   # real clients for end-to-end tests
   smbclient ldap-utils krb5-user swaks curl restic openssh-client
 )

@@ -74,7 +74,7 @@ if ((print)); then
   echo "$POSSE_DEB_VERSION"
   exit 0
 fi
-export POSSE_MAINTAINER=${POSSE_MAINTAINER:-"Posse project <posse@posse-project.invalid>"}
+export POSSE_MAINTAINER=${POSSE_MAINTAINER:-"Posse project <posse@posse-project.org>"}
 export POSSE_LICENSE=${POSSE_LICENSE:-"GPL-3.0-or-later"}
 # Reproducible: file times and the changelog date are the last commit's.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}

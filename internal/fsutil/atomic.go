@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -21,6 +22,10 @@ const NoID = -1
 // same directory, fsyncs it, sets mode and owner (uid or gid NoID leaves that
 // id alone), renames it over path and fsyncs the directory. Readers see the
 // old or the new content, never a mix. The directory must exist.
+//
+// Between the temporary file's fsync and the rename it calls the hook set
+// with SetBeforeRename, if any: the state a crash there leaves is the old
+// path untouched and a complete temporary file ".NAME.posse-*" next to it.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode, uid, gid int) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -50,16 +55,56 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode, uid, gid int) (
 	if err = f.Chmod(mode.Perm() | mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 		return fmt.Errorf("set mode of %s: %w", path, err)
 	}
-	if err = f.Sync(); err != nil {
+	if err = osCalls.fsync(f); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if h := beforeRename.Load(); h != nil {
+		if err = (*h)(path, tmp); err != nil {
+			return err
+		}
+	}
+	if err = osCalls.rename(tmp, path); err != nil {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return SyncDir(dir)
+}
+
+// osCalls are the calls of WriteFileAtomic and SyncDir whose effect and
+// order cannot be seen on disk afterwards (an fsync shows only after a
+// power cut); tests replace them to record them.
+var osCalls = struct {
+	fsync  func(f *os.File) error
+	rename func(from, to string) error
+}{
+	fsync:  (*os.File).Sync,
+	rename: os.Rename,
+}
+
+// BeforeRename is a hook inside WriteFileAtomic: it gets the target path
+// and the temporary file's name once that file holds the new bytes with
+// their owner and mode, fsynced and closed, before the rename. An error
+// makes WriteFileAtomic remove the temporary file and return that error;
+// path is untouched.
+type BeforeRename func(path, tmp string) error
+
+var beforeRename atomic.Pointer[BeforeRename]
+
+// SetBeforeRename installs h (nil removes it) for every WriteFileAtomic of
+// the process and returns a function that puts back the previous hook. It
+// is for fault injection (the apply engine's in-step failpoints, built
+// with -tags failpoints) and tests; Posse's normal code never sets one. A
+// hook should act only on the path it is about: other writes go on at the
+// same time.
+func SetBeforeRename(h BeforeRename) (restore func()) {
+	var p *BeforeRename
+	if h != nil {
+		p = &h
+	}
+	old := beforeRename.Swap(p)
+	return func() { beforeRename.Store(old) }
 }
 
 // SyncDir fsyncs a directory so that a rename or unlink in it is durable.
@@ -69,7 +114,7 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+	if err := osCalls.fsync(d); err != nil && !errors.Is(err, syscall.EINVAL) {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil

@@ -5,13 +5,12 @@ package apply
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 )
 
@@ -26,7 +25,7 @@ import (
 //   - in-step: inside step STEP. For a file step that writes a file: the
 //     previous version is saved in the history and the new content is in a
 //     temporary file next to the target (written, owned, moded, synced), not
-//     yet renamed over it. For a unit step with a job (start, stop, restart,
+//     yet renamed over it: the point is inside fsutil.WriteFileAtomic itself. For a unit step with a job (start, stop, restart,
 //     reload, enable-now, disable-now): the job is queued with systemd
 //     (systemctl --no-block; after the enable of enable-now), its result not
 //     yet awaited. Other steps have no in-step point.
@@ -62,40 +61,26 @@ func crash() {
 	select {}
 }
 
-// failpointFile is the in-step point of a file write: it leaves the state
-// fsutil.WriteFileAtomic has just before its rename (a temporary file
-// ".NAME.posse-*" next to full with the new bytes, owner and mode, synced;
-// full untouched), then fires. An error removes the temporary file again,
-// as WriteFileAtomic does when it fails.
-func failpointFile(step int, full string, data []byte, mode fs.FileMode, uid, gid int) error {
+// armFile arms the in-step point of a file write, if it is set for step:
+// it fires inside fsutil.WriteFileAtomic's write of full, at its seam
+// (fsutil.SetBeforeRename): the new bytes are in the temporary file
+// ".NAME.posse-*" next to full (written, owned, moded, synced), full is
+// untouched. An error makes WriteFileAtomic remove the temporary file and
+// fail, as when its rename fails. The returned function disarms it.
+func armFile(step int, full string) (disarm func()) {
 	action := armed("in-step", step)
 	if action == "" {
-		return nil
+		return func() {}
 	}
-	f, err := os.CreateTemp(filepath.Dir(full), "."+filepath.Base(full)+".posse-*")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if uid >= 0 || gid >= 0 {
-		if err := f.Chown(uid, gid); err != nil {
-			return err
+	return fsutil.SetBeforeRename(func(path, _ string) error {
+		if path != full {
+			return nil
 		}
-	}
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if action == "crash" {
-		crash()
-	}
-	os.Remove(f.Name())
-	return fmt.Errorf("failpoint in-step:%d (temporary file written, not renamed)", step)
+		if action == "crash" {
+			crash()
+		}
+		return fmt.Errorf("failpoint in-step:%d (temporary file written, not renamed)", step)
+	})
 }
 
 // failpointJob is the in-step point of a unit job: it queues op on unit

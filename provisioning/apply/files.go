@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,12 +103,12 @@ func (e *engine) file(t *txn, s plan.Step) (Status, error) {
 			return Failed, err
 		}
 	}
-	if !prev.Exists || !bytes.Equal(prev.Data, data) {
-		if err := failpointFile(e.cur, full, data, mode, uid, gid); err != nil {
-			return Failed, err
-		}
-	}
-	if _, err := fsutil.EnsureFile(full, data, mode, uid, gid); err != nil {
+	// The in-step failpoint of a file write (test builds only) fires
+	// inside WriteFileAtomic, before its rename.
+	disarm := armFile(e.cur, full)
+	_, err = fsutil.EnsureFile(full, data, mode, uid, gid)
+	disarm()
+	if err != nil {
 		return Failed, err
 	}
 	return Done, nil

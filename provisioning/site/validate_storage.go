@@ -231,6 +231,10 @@ func (v *validator) repository(repo string) {
 		v.add("backup.repository", errRepositoryRoot, hint)
 		return
 	}
+	if msg, hint := RepositoryLocationProblem(repo); msg != "" {
+		v.add("backup.repository", msg, hint)
+		return
+	}
 	if v.s.Homes.Enabled && (inside(repo, HomesDir) || inside(HomesDir, repo)) {
 		v.add("backup.repository", fmt.Sprintf(errRepositoryHomes, repo, HomesDir), hintRepositoryInShare)
 	}

@@ -5,6 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/posse-project/posse/internal/version.Version=$(VERSION)
 BIN     := bin
+RELEASE ?= trixie
 
 .PHONY: all build gui deb deps test unit lint e2e demo fuzz bench screenshots clean
 
@@ -55,8 +56,9 @@ FUZZTIME ?= 30s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
+## demo: RELEASE=bookworm boots a Debian 12 box instead of Debian 13
 demo: deps build
-	./scripts/demo.sh
+	RELEASE=$(RELEASE) ./scripts/demo.sh
 
 clean:
 	rm -rf $(BIN)

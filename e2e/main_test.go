@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	start := time.Now()
-	dir, err := sandbox.EnsureImage(context.Background(), os.Stderr)
+	dir, err := sandbox.EnsureImage(context.Background(), harness.Release(), os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)

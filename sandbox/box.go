@@ -20,6 +20,9 @@ import (
 
 // UpOptions tune Up. The zero value is what `possectl sandbox up` uses.
 type UpOptions struct {
+	// Release is the Debian release the box runs (see Releases); empty
+	// means DefaultRelease, Debian 13.
+	Release string
 	// BinDir holds the Posse binaries to bind-mount read-only at
 	// /usr/local/bin inside; it must contain possectl, which also launches
 	// the box. Default: $POSSE_BIN, else the directory of the running
@@ -67,6 +70,9 @@ func (b *Box) Name() string { return b.st.Name }
 
 // PID is the host PID of the box's systemd.
 func (b *Box) PID() int { return b.st.PID }
+
+// Release is the Debian release of the box's image ("trixie").
+func (b *Box) Release() string { return imageRelease(b.st.Image) }
 
 // IP is the box's address, reachable from the host.
 func (b *Box) IP() string { return boxAddr(b.st.Index, b.st.hostOctet()).String() }
@@ -165,7 +171,7 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 	if st, err := os.Stat(launcher); err != nil || st.Mode()&0o111 == 0 {
 		return nil, fmt.Errorf("no possectl executable in %s: build it (make build) and set POSSE_BIN to its directory", binDir)
 	}
-	image, err := EnsureImage(ctx, progress)
+	image, err := EnsureImage(ctx, opts.Release, progress)
 	if err != nil {
 		return nil, err
 	}

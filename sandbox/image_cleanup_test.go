@@ -15,7 +15,8 @@ func TestRemoveOldImages(t *testing.T) {
 	Dir, RunDir = filepath.Join(tmp, "lib"), filepath.Join(tmp, "run")
 	t.Cleanup(func() { Dir, RunDir = oldDir, oldRun })
 
-	for _, d := range []string{ImageDir(), filepath.Join(imagesDir(), "0123456789abcdef"),
+	for _, d := range []string{ImageDir("trixie"), ImageDir("bookworm"), filepath.Join(imagesDir(), "0123456789abcdef"),
+		filepath.Join(imagesDir(), "trixie-00000000000000aa"), filepath.Join(imagesDir(), "bookworm-00000000000000aa"),
 		filepath.Join(imagesDir(), "fedcba9876543210"), filepath.Join(imagesDir(), ".build-x-1")} {
 		if err := os.MkdirAll(filepath.Join(d, "etc"), 0o755); err != nil {
 			t.Fatal(err)
@@ -25,9 +26,12 @@ func TestRemoveOldImages(t *testing.T) {
 	if err := writeState(&state{Name: "keep", Index: 3, Image: filepath.Join(imagesDir(), "fedcba9876543210"), Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	removeOldImages(nil)
+	removeOldImages("trixie", nil)
 	for d, want := range map[string]bool{
-		ImageDir(): true,
+		ImageDir("trixie"):   true,
+		ImageDir("bookworm"): true, // another release's image stays
+		filepath.Join(imagesDir(), "trixie-00000000000000aa"):   false,
+		filepath.Join(imagesDir(), "bookworm-00000000000000aa"): true,
 		filepath.Join(imagesDir(), "fedcba9876543210"): true,
 		filepath.Join(imagesDir(), "0123456789abcdef"): false,
 		filepath.Join(imagesDir(), ".build-x-1"):       false,
@@ -50,7 +54,10 @@ func TestEnsureImageExplainsWhatIsMissing(t *testing.T) {
 	}
 	t.Cleanup(func() { Dir, lookPath = oldDir, oldLook })
 
-	_, err := EnsureImage(context.Background(), nil)
+	if _, err := EnsureImage(context.Background(), "jessie", nil); err == nil || !strings.Contains(err.Error(), "trixie, bookworm") {
+		t.Errorf("EnsureImage of an unknown release: %v", err)
+	}
+	_, err := EnsureImage(context.Background(), "", nil)
 	want := "apt-get install mmdebstrap"
 	if os.Geteuid() != 0 {
 		want = "needs root"

@@ -7,7 +7,7 @@ import (
 )
 
 func TestMmdebstrapArgs(t *testing.T) {
-	args := mmdebstrapArgs("/img/.build", []string{"systemd", "dbus"}, []string{"/etc/apt/sources.list.d/debian.sources"})
+	args := mmdebstrapArgs("bookworm", "/img/.build", []string{"systemd", "dbus"}, []string{"/etc/apt/sources.list.d/debian.sources"})
 	want := []string{
 		"--mode=root", "--variant=minbase", "--include=systemd,dbus",
 		"--essential-hook=" + essentialHook, "--customize-hook=" + customizeHook,
@@ -28,23 +28,90 @@ func TestMmdebstrapArgs(t *testing.T) {
 }
 
 func TestImageID(t *testing.T) {
-	base := ImageID(Packages)
-	if len(base) != 16 {
+	base := ImageID("trixie", Packages)
+	if len(base) != len("trixie-")+16 || !strings.HasPrefix(base, "trixie-") {
 		t.Fatalf("ImageID length %d", len(base))
 	}
-	if ImageID(Packages) != base {
+	if ImageID("trixie", Packages) != base {
 		t.Error("ImageID is not stable")
 	}
 	rev := slices.Clone(Packages)
 	slices.Reverse(rev)
-	if ImageID(rev) != base {
+	if ImageID("trixie", rev) != base {
 		t.Error("ImageID depends on the order of the package list")
 	}
-	if ImageID(append(slices.Clone(Packages), "vim-tiny")) == base {
+	if ImageID("trixie", append(slices.Clone(Packages), "vim-tiny")) == base {
 		t.Error("ImageID did not change when a package was added")
 	}
-	if ImageID(Packages[1:]) == base {
+	if ImageID("trixie", Packages[1:]) == base {
 		t.Error("ImageID did not change when a package was removed")
+	}
+	if ImageID("bookworm", Packages) == base {
+		t.Error("ImageID is the same for two releases")
+	}
+}
+
+func TestSourcesForRelease(t *testing.T) {
+	deb822 := `Types: deb
+# http://snapshot.debian.org/archive/debian/20250520T000000Z
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: https://deb.nodesource.com/node_20.x
+Suites: nodistro
+Components: main
+`
+	got := strings.Join(deb822ForRelease(deb822, "bookworm", "trixie"), "\n")
+	want := `Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie trixie-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: trixie-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+`
+	if got != want {
+		t.Errorf("deb822 sources for trixie:\n%s\nwant\n%s", got, want)
+	}
+	if got := strings.Join(deb822ForRelease(deb822, "bookworm", "bookworm"), "\n"); strings.Contains(got, "nodesource") || !strings.Contains(got, "Suites: bookworm-security") {
+		t.Errorf("sources for the host's own release:\n%s", got)
+	}
+	one := "deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main contrib\n" +
+		"# deb http://deb.debian.org/debian bookworm-backports main\n" +
+		"deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n" +
+		"deb http://security.debian.org/debian-security bookworm-security main\n"
+	got = strings.Join(oneLineForRelease(one, "bookworm", "trixie"), "\n")
+	want = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main contrib\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n" +
+		"\nTypes: deb\nURIs: http://security.debian.org/debian-security\nSuites: trixie-security\nComponents: main\n"
+	if got != want {
+		t.Errorf("one-line sources for trixie:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestCheckRelease(t *testing.T) {
+	for _, r := range Releases {
+		if err := CheckRelease(r); err != nil {
+			t.Error(err)
+		}
+	}
+	if CheckRelease("bullseye") == nil || CheckRelease("") == nil {
+		t.Error("an unknown release passed")
+	}
+	if Releases[0] != DefaultRelease || DefaultRelease != "trixie" {
+		t.Error("the default release is not Debian 13")
 	}
 }
 

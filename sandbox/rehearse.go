@@ -45,6 +45,8 @@ func (b *Box) Status(ctx context.Context) ([]ServiceHealth, error) {
 
 // RehearseOptions tune Rehearse.
 type RehearseOptions struct {
+	// Release is the Debian release of the box (default DefaultRelease).
+	Release string
 	// Keep leaves the box running for inspection.
 	Keep bool
 	// BinDir is as in UpOptions.
@@ -179,12 +181,12 @@ func Rehearse(ctx context.Context, template, secrets string, opts RehearseOption
 	}
 	total := time.Now()
 	start := time.Now()
-	if _, err := EnsureImage(ctx, opts.Progress); err != nil {
+	if _, err := EnsureImage(ctx, opts.Release, opts.Progress); err != nil {
 		return r, err
 	}
 	phase("image", start)
 	start = time.Now()
-	b, err := Up(ctx, r.Box, UpOptions{BinDir: opts.BinDir, Progress: opts.Progress})
+	b, err := Up(ctx, r.Box, UpOptions{Release: opts.Release, BinDir: opts.BinDir, Progress: opts.Progress})
 	if err != nil {
 		r.Problem = err.Error()
 		return r, err

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 BIN=$PWD/bin
 NAME=${POSSE_DEMO_NAME:-demo}
+# The box's Debian release: trixie (Debian 13, the default) or bookworm.
+RELEASE=${RELEASE:-trixie}
 SITE=examples/small-office.yaml
 SECRETS_SRC=examples/small-office.secrets.yaml
 possectl=$BIN/possectl
@@ -40,7 +42,7 @@ else
   # The box gets only possectl at /usr/local/bin: possed comes from the package.
   mkdir -p "$work/bin"
   cp "$possectl" "$work/bin/"
-  "$possectl" sandbox up "$NAME" --bin "$work/bin"
+  "$possectl" sandbox up "$NAME" --release "$RELEASE" --bin "$work/bin"
   # A fresh box is "degraded" when a service the site configures (postfix)
   # cannot start before the site is applied; say so instead of alarming.
   state=$("$possectl" sandbox run "$NAME" -- systemctl is-system-running 2>/dev/null || true)
@@ -64,8 +66,8 @@ echo "== 5/6 applying $SITE inside the box (through possed; the full plan with f
 echo "== 6/6 checking the box's health"
 "$possectl" sandbox run "$NAME" -- /usr/bin/possectl status || true
 
-ip=$("$possectl" sandbox list | awk -v n="$NAME" '$1==n{print $2}')
-bus=$("$possectl" sandbox list | awk -v n="$NAME" '$1==n{print $3}')
+ip=$("$possectl" sandbox list | awk -v n="$NAME" '$1==n{print $3}')
+bus=$("$possectl" sandbox list | awk -v n="$NAME" '$1==n{print $4}')
 cat <<TXT
 
 The demo box is up at $ip (a Samba AD domain controller with shares, mail and backup).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/posse-project/posse/sandbox"
@@ -23,6 +24,9 @@ Nothing on this host changes. Needs root. Exit code 0 only if everything
 passed.`,
 		Args: exactArgs(1, "a site template FILE"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := sandbox.CheckRelease(opts.Release); err != nil {
+				return usageError{err}
+			}
 			if secrets == "" {
 				return usageError{errors.New("--secrets is required: name the secrets file of the site")}
 			}
@@ -51,6 +55,7 @@ passed.`,
 	}
 	c.Flags().StringVar(&secrets, "secrets", "", "secrets file of the site (required)")
 	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the box running after the rehearsal")
+	c.Flags().StringVar(&opts.Release, "release", sandbox.DefaultRelease, "Debian release of the box: "+strings.Join(sandbox.Releases, " or "))
 	c.Flags().StringVar(&opts.BinDir, "bin", "", "directory of the Posse binaries to mount in the box (default $POSSE_BIN, else possectl's own)")
 	rootCmd.AddCommand(c)
 }

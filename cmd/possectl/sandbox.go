@@ -46,6 +46,9 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 --no-samba-mask boots them as Debian ships them.`,
 		Args: exactArgs(1, "a box NAME"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := sandbox.CheckRelease(opts.Release); err != nil {
+				return usageError{err}
+			}
 			opts.Progress = c.ErrOrStderr()
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop() // an interrupted up cleans up after itself
@@ -54,7 +57,7 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 				return err
 			}
 			out := c.OutOrStdout()
-			fmt.Fprintf(out, "box %s is up at %s (host side %s)\n", b.Name(), b.IP(), b.HostIP())
+			fmt.Fprintf(out, "box %s (Debian %s) is up at %s (host side %s)\n", b.Name(), b.Release(), b.IP(), b.HostIP())
 			self := os.Args[0] // as typed: bin/possectl in a checkout
 			fmt.Fprintf(out, "  %s sandbox shell %s\n", self, b.Name())
 			fmt.Fprintf(out, "  %s sandbox run %s -- systemctl is-system-running\n", self, b.Name())
@@ -62,6 +65,7 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 			return nil
 		},
 	}
+	c.Flags().StringVar(&opts.Release, "release", sandbox.DefaultRelease, "Debian release of the box: "+strings.Join(sandbox.Releases, " or "))
 	c.Flags().BoolVar(&opts.NoSambaMask, "no-samba-mask", false, "do not mask smbd, nmbd and winbind at boot")
 	c.Flags().StringVar(&opts.BinDir, "bin", "", "directory of the Posse binaries to mount at /usr/local/bin (default $POSSE_BIN, else possectl's own)")
 	c.Flags().DurationVar(&opts.BootTimeout, "timeout", 3*time.Minute, "how long to wait for the box to boot")
@@ -102,13 +106,13 @@ func sandboxListCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tIP\tPID\tSTATE\tUP SINCE")
+			fmt.Fprintln(w, "NAME\tRELEASE\tIP\tPID\tSTATE\tUP SINCE")
 			for _, b := range boxes {
 				pid := "-"
 				if b.Alive() {
 					pid = strconv.Itoa(b.PID())
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", b.Name(), b.IP(), pid, b.State(c.Context()),
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", b.Name(), b.Release(), b.IP(), pid, b.State(c.Context()),
 					b.Started().Format(time.DateTime))
 			}
 			return w.Flush()
@@ -277,23 +281,29 @@ afterwards, also when the apply fails. Apply again after each edit.`,
 }
 
 func sandboxImageCmd() *cobra.Command {
-	return &cobra.Command{
+	var release string
+	c := &cobra.Command{
 		Use:   "image",
-		Short: "Build the box image if needed and show where it is",
+		Short: "Build the box image of a release if needed and show where it is",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := sandbox.CheckRelease(release); err != nil {
+				return usageError{err}
+			}
 			start := time.Now()
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			dir, err := sandbox.EnsureImage(ctx, c.ErrOrStderr())
+			dir, err := sandbox.EnsureImage(ctx, release, c.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "image %s (Debian %s, %d packages) ready in %.1fs\n",
-				dir, sandbox.Suite, len(sandbox.Packages), time.Since(start).Seconds())
+				dir, release, len(sandbox.Packages), time.Since(start).Seconds())
 			return nil
 		},
 	}
+	c.Flags().StringVar(&release, "release", sandbox.DefaultRelease, "Debian release: "+strings.Join(sandbox.Releases, " or "))
+	return c
 }
 
 // sandboxInnerCmd is the hidden command the launcher execs as PID 1 of a

@@ -32,8 +32,24 @@ func Enabled() (bool, string) {
 	return true, ""
 }
 
+// ReleaseEnv names the Debian release the e2e tests' boxes run when a test
+// does not ask for one: `POSSE_E2E_RELEASE=bookworm make e2e` runs the
+// whole suite on Debian 12.
+const ReleaseEnv = "POSSE_E2E_RELEASE"
+
+// Release is the release of boxes whose test does not choose one:
+// $POSSE_E2E_RELEASE, else sandbox.DefaultRelease (Debian 13).
+func Release() string {
+	if r := os.Getenv(ReleaseEnv); r != "" {
+		return r
+	}
+	return sandbox.DefaultRelease
+}
+
 // Options tune Box; the zero value boots a box as `possectl sandbox up` does.
 type Options struct {
+	// Release is the box's Debian release; empty means Release().
+	Release string
 	// NoSambaMask boots smbd, nmbd and winbind as Debian ships them.
 	NoSambaMask bool
 	// Mask lists more units to mask at boot.
@@ -102,7 +118,12 @@ func Box(t testing.TB, prefix string, opts ...Options) *TestBox {
 	}
 	name := UniqueName(prefix)
 	start := time.Now()
+	release := o.Release
+	if release == "" {
+		release = Release()
+	}
 	b, err := sandbox.Up(context.Background(), name, sandbox.UpOptions{
+		Release:     release,
 		BinDir:      os.Getenv("POSSE_BIN"),
 		NoSambaMask: o.NoSambaMask,
 		Mask:        o.Mask,

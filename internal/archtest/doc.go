@@ -1,0 +1,3 @@
+// Package archtest holds the import rules of the project as a test: which
+// package may import which. See docs/architecture.md for the picture.
+package archtest

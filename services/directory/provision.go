@@ -97,7 +97,11 @@ func (s *Service) provision(ctx context.Context, env *host.Env, spec ProvisionSp
 	}
 	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ProvisionArgv(spec.Conn.Realm, spec.Workgroup, spec.IP)})
 	if err != nil {
-		return fmt.Errorf("samba-tool domain provision failed: %s\nthe original configuration is in %s%s and %s%s", scrub(res.Stderr), SMBConfPath, origSuffix, KRB5ConfPath, origSuffix)
+		why := scrub(append(res.Stderr, res.Stdout...))
+		if len(res.Stderr) == 0 && len(res.Stdout) == 0 {
+			why = err.Error() + " (is the samba-ad-dc package installed?)"
+		}
+		return fmt.Errorf("samba-tool domain provision failed: %s\nthe original configuration is in %s%s and %s%s", why, SMBConfPath, origSuffix, KRB5ConfPath, origSuffix)
 	}
 	res, err = env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", setAdminPasswordPy}, Stdin: []byte(adminPW + "\n")})
 	if err != nil {

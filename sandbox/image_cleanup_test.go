@@ -32,9 +32,9 @@ func TestRemoveOldImages(t *testing.T) {
 		ImageDir("bookworm"): true, // another release's image stays
 		filepath.Join(imagesDir(), "trixie-00000000000000aa"):   false,
 		filepath.Join(imagesDir(), "bookworm-00000000000000aa"): true,
-		filepath.Join(imagesDir(), "fedcba9876543210"): true,
-		filepath.Join(imagesDir(), "0123456789abcdef"): false,
-		filepath.Join(imagesDir(), ".build-x-1"):       false,
+		filepath.Join(imagesDir(), "fedcba9876543210"):          true,
+		filepath.Join(imagesDir(), "0123456789abcdef"):          false,
+		filepath.Join(imagesDir(), ".build-x-1"):                false,
 	} {
 		if got := isDir(d); got != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(d), got, want)

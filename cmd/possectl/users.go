@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
@@ -127,22 +129,51 @@ func usersError(err error) error {
 // possed, above every policy's minimum Posse templates use.
 const generatedLength = 20
 
-// openPasswordsFile opens (or creates) a 0600 file for generated passwords
-// and refuses one that others can read.
-func openPasswordsFile(path string) (*os.File, error) {
+// passwordsFile is the --passwords-out file generated passwords go to.
+type passwordsFile struct {
+	*os.File
+	path    string
+	created bool  // this run created it
+	written int64 // bytes written
+}
+
+// Write counts what goes into the file.
+func (p *passwordsFile) Write(b []byte) (int, error) {
+	n, err := p.File.Write(b)
+	p.written += int64(n)
+	return n, err
+}
+
+// Close closes the file and removes it when this run created it and wrote
+// nothing (the command failed before a password was made, or an import
+// created nobody), so running the command again does not find it in the way.
+func (p *passwordsFile) Close() error {
+	err := p.File.Close()
+	if p.created && p.written == 0 {
+		os.Remove(p.path)
+	}
+	return err
+}
+
+// openPasswordsFile opens the file for generated passwords with
+// fsutil.OpenPrivate: a new file is created 0600 without following links;
+// an existing one is refused unless appendOK (--append), and then only a
+// regular file of the caller's with mode 0600.
+func openPasswordsFile(path string, appendOK bool) (*passwordsFile, error) {
 	if path == "" {
 		return nil, usageError{errors.New("generated passwords need --passwords-out FILE (they are never printed)")}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("opening the passwords file: %w", err)
+	f, created, err := fsutil.OpenPrivate(path, appendOK)
+	var npe *fsutil.NotPrivateError
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("%s exists already: choose a new file for the passwords, or pass --append to add them to it (it must be your own file with mode 0600)", path)
+	case errors.As(err, &npe):
+		return nil, fmt.Errorf("passwords file refused: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("cannot create the passwords file: %w", err)
 	}
-	fi, err := f.Stat()
-	if err == nil && fi.Mode().Perm()&0o077 != 0 {
-		f.Close()
-		return nil, fmt.Errorf("%s is readable by others (mode %04o): chmod 600 it or choose a new file", path, fi.Mode().Perm())
-	}
-	return f, err
+	return &passwordsFile{File: f, path: path, created: created}, nil
 }
 
 // readPassword reads one line from stdin.
@@ -154,37 +185,59 @@ func readPassword(in io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// passwordsOut is where generated passwords go: --passwords-out FILE, and
+// --append to add to an existing file.
+type passwordsOut struct {
+	path   string
+	append bool
+}
+
+func (o *passwordsOut) flags(c *cobra.Command, what string) {
+	c.Flags().StringVar(&o.path, "passwords-out", "", what+" to this new file (created 0600; an existing file needs --append)")
+	c.Flags().BoolVar(&o.append, "append", false, "add to an existing --passwords-out file (it must be your own regular file with mode 0600)")
+}
+
 // newPassword takes a password from stdin or generates one into the
-// passwords file; minLength says how long it must be at least.
-func newPassword(c *cobra.Command, username string, fromStdin bool, out string, minLength func(context.Context) (int, error)) (string, func() error, error) {
+// passwords file; minLength says how long it must be at least. The file is
+// opened first, so a refused file stops the command before anything
+// changes. done writes the password once it is set; abort closes the file
+// otherwise (removing it if this run created it) and does nothing after
+// done.
+func newPassword(c *cobra.Command, username string, fromStdin bool, out passwordsOut, minLength func(context.Context) (int, error)) (pw string, done func() error, abort func(), err error) {
 	if fromStdin {
 		pw, err := readPassword(c.InOrStdin())
-		return pw, func() error { return nil }, err
+		return pw, func() error { return nil }, func() {}, err
 	}
-	f, err := openPasswordsFile(out)
+	f, err := openPasswordsFile(out.path, out.append)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
+	}
+	closed := false
+	abort = func() {
+		if !closed {
+			closed = true
+			f.Close()
+		}
 	}
 	n, err := minLength(c.Context())
-	if err != nil {
-		f.Close()
-		return "", nil, err
+	if err == nil {
+		pw, err = directory.GeneratePassword(max(16, n))
 	}
-	pw, err := directory.GeneratePassword(max(16, n))
 	if err != nil {
-		f.Close()
-		return "", nil, err
+		abort()
+		return "", nil, nil, err
 	}
 	return pw, func() error {
 		_, err := fmt.Fprintf(f, "%s,%s\n", username, pw)
+		closed = true
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err == nil {
-			fmt.Fprintf(c.OutOrStdout(), "password of %s written to %s\n", username, out)
+			fmt.Fprintf(c.OutOrStdout(), "password of %s written to %s\n", username, out.path)
 		}
 		return err
-	}, nil
+	}, abort, nil
 }
 
 // policyLength is the minimum length of the directory's password policy.
@@ -298,7 +351,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		given, surname, email string
 		groups, aliases       []string
 		stdin, keep, disabled bool
-		passwordsOut          string
+		passwordsOut          passwordsOut
 	}
 	addCmd := &cobra.Command{
 		Use:   "add USERNAME",
@@ -322,10 +375,11 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				return done()
 			}
 			return f.run(c, func(cl *client.Client) error {
-				pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
+				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
 				if err != nil {
 					return err
 				}
+				defer abort()
 				u := api.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
 					Aliases: add.aliases, Groups: add.groups, Disabled: add.disabled}
 				if err := cl.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
@@ -333,10 +387,11 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				}
 				return created(done)
 			}, func(d directory.Directory) error {
-				pw, done, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
+				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
 				if err != nil {
 					return err
 				}
+				defer abort()
 				u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
 					Aliases: add.aliases, Disabled: add.disabled}
 				if err := d.EnsureOU(c.Context()); err != nil {
@@ -360,13 +415,13 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 	addCmd.Flags().StringSliceVar(&add.groups, "group", nil, "group to join (repeatable)")
 	addCmd.Flags().StringSliceVar(&add.aliases, "alias", nil, "extra mail address (repeatable)")
 	addCmd.Flags().BoolVar(&add.stdin, "password-stdin", false, "read the initial password from the first line of stdin")
-	addCmd.Flags().StringVar(&add.passwordsOut, "passwords-out", "", "append the generated password to this 0600 file")
+	add.passwordsOut.flags(addCmd, "write the generated password")
 	addCmd.Flags().BoolVar(&add.keep, "no-must-change", false, "do not force a password change at first logon")
 	addCmd.Flags().BoolVar(&add.disabled, "disabled", false, "create the account disabled")
 
 	var setpw struct {
 		stdin, keep  bool
-		passwordsOut string
+		passwordsOut passwordsOut
 	}
 	setPassword := &cobra.Command{
 		Use:   "set-password USERNAME",
@@ -378,10 +433,11 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				return err
 			}
 			reset := func(minLength func(context.Context) (int, error), set func(pw string) error) error {
-				pw, done, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, minLength)
+				pw, done, abort, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, minLength)
 				if err != nil {
 					return err
 				}
+				defer abort()
 				if err := set(pw); err != nil {
 					return err
 				}
@@ -400,7 +456,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		},
 	}
 	setPassword.Flags().BoolVar(&setpw.stdin, "password-stdin", false, "read the new password from the first line of stdin")
-	setPassword.Flags().StringVar(&setpw.passwordsOut, "passwords-out", "", "append the generated password to this 0600 file")
+	setpw.passwordsOut.flags(setPassword, "write the generated password")
 	setPassword.Flags().BoolVar(&setpw.keep, "no-must-change", false, "do not force a password change at next logon")
 
 	toggle := func(use, short string, disabled bool) *cobra.Command {
@@ -459,7 +515,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 	del.Flags().BoolVar(&yes, "yes", false, "really delete")
 
 	var imp struct {
-		passwordsOut string
+		passwordsOut passwordsOut
 		dryRun       bool
 		workers      int
 		domain       string
@@ -471,9 +527,10 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		Long: `Create users from a CSV file with a header line and the columns username,
 given_name, surname, email, groups (groups separated by ';'; they must exist).
 Bad rows are reported with their line numbers; the others are created with
-generated passwords that are appended to the 0600 file --passwords-out as
-username,password lines and never printed. Users that exist are skipped, so
-an interrupted import can simply be run again.`,
+generated passwords that are written to the new 0600 file --passwords-out
+as username,password lines and never printed. Users that exist are skipped,
+so an interrupted import can simply be run again (with --append to add to
+the same passwords file).`,
 		Args: exactArgs(1, "a CSV file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if isDirect, err := direct(); err != nil {
@@ -489,9 +546,9 @@ an interrupted import can simply be run again.`,
 				return err
 			}
 			defer in.Close()
-			var pwFile *os.File
+			var pwFile *passwordsFile
 			if !imp.dryRun {
-				if pwFile, err = openPasswordsFile(imp.passwordsOut); err != nil {
+				if pwFile, err = openPasswordsFile(imp.passwordsOut.path, imp.passwordsOut.append); err != nil {
 					return err
 				}
 				defer pwFile.Close()
@@ -502,7 +559,7 @@ an interrupted import can simply be run again.`,
 			}
 			if cl != nil {
 				defer cl.Close()
-				return daemonImport(c, cl, args[0], in, pwFile, imp.passwordsOut, imp.dryRun)
+				return daemonImport(c, cl, args[0], in, pwFile, imp.passwordsOut.path, imp.dryRun)
 			}
 			d, st, err := f.open(c.Context())
 			if err != nil {
@@ -550,7 +607,7 @@ an interrupted import can simply be run again.`,
 				return err
 			}
 			if len(rep.Created) > 0 && !imp.dryRun {
-				fmt.Fprintf(out, "passwords written to %s\n", imp.passwordsOut)
+				fmt.Fprintf(out, "passwords written to %s\n", imp.passwordsOut.path)
 			}
 			if len(rep.Bad) > 0 {
 				return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(rep.Bad))
@@ -558,7 +615,7 @@ an interrupted import can simply be run again.`,
 			return nil
 		},
 	}
-	importCmd.Flags().StringVar(&imp.passwordsOut, "passwords-out", "", "append username,password lines to this 0600 file (required)")
+	imp.passwordsOut.flags(importCmd, "write username,password lines (required)")
 	importCmd.Flags().BoolVar(&imp.dryRun, "dry-run", false, "check the file against the directory, create nothing")
 	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "with --direct: users created in parallel (Samba serialises writes; more is rarely faster)")
 	importCmd.Flags().StringVar(&imp.domain, "domain", "", "with --direct: mail domain for rows without email (default: the site's domain; possed always uses it)")
@@ -674,7 +731,7 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 
 // daemonImport has possed import the CSV and writes the passwords it
 // generated to the passwords file (pw is nil in a dry run).
-func daemonImport(c *cobra.Command, cl *client.Client, file string, in io.Reader, pw *os.File, pwPath string, dryRun bool) error {
+func daemonImport(c *cobra.Command, cl *client.Client, file string, in io.Reader, pw *passwordsFile, pwPath string, dryRun bool) error {
 	csv, err := io.ReadAll(in)
 	if err != nil {
 		return err

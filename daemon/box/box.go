@@ -23,6 +23,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/mail"
 	"github.com/posse-project/posse/services/systemd"
 )
 
@@ -150,7 +151,8 @@ type svcUnit struct{ name, unit string }
 func siteServices(s *site.Site) []svcUnit {
 	out := []svcUnit{{directory.Name, directory.Unit}}
 	if s.Mail != nil {
-		out = append(out, svcUnit{"mail", "postfix@-.service"}, svcUnit{"mail", "dovecot.service"})
+		p, _ := host.ReadPlatform("/")
+		out = append(out, svcUnit{mail.Name, mail.PostfixInstanceUnit(p)}, svcUnit{mail.Name, mail.DovecotUnit})
 	}
 	return out
 }

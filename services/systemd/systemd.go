@@ -26,9 +26,29 @@ const journalLines = 10
 // Units drives one systemd instance over D-Bus. It is safe for concurrent
 // use. Close it when done.
 type Units struct {
-	conn    *sddbus.Conn
+	conn    manager
 	journal JournalFunc
 }
+
+// manager is the part of go-systemd's *dbus.Conn that Units calls: the
+// methods of systemd's Manager object Posse uses. Tests give Units a fake
+// that answers jobs with any result systemd can send.
+type manager interface {
+	StartUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	StopUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	RestartUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	ReloadUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	EnableUnitFilesContext(ctx context.Context, files []string, runtime, force bool) (bool, []sddbus.EnableUnitFileChange, error)
+	DisableUnitFilesContext(ctx context.Context, files []string, runtime bool) ([]sddbus.DisableUnitFileChange, error)
+	MaskUnitFilesContext(ctx context.Context, files []string, runtime, force bool) ([]sddbus.MaskUnitFileChange, error)
+	UnmaskUnitFilesContext(ctx context.Context, files []string, runtime bool) ([]sddbus.UnmaskUnitFileChange, error)
+	ReloadContext(ctx context.Context) error
+	GetUnitPropertiesContext(ctx context.Context, unit string) (map[string]any, error)
+	GetServicePropertyContext(ctx context.Context, service, property string) (*sddbus.Property, error)
+	Close()
+}
+
+var _ manager = (*sddbus.Conn)(nil)
 
 var _ host.Units = (*Units)(nil)
 

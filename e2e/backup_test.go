@@ -110,7 +110,7 @@ type runLine struct {
 func TestBackup(t *testing.T) {
 	for _, tool := range []string{"swaks", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed on the host (apt-get install swaks curl)", tool)
+			t.Skipf("%s is not installed on the host (scripts/deps.sh installs it for CI: apt-get install swaks curl)", tool)
 		}
 	}
 	tb := harness.Box(t, "backup")
@@ -272,7 +272,7 @@ func TestBackup(t *testing.T) {
 func TestBackupDisasterRecovery(t *testing.T) {
 	for _, tool := range []string{"ldapsearch", "smbclient", "swaks", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed on the host (apt-get install ldap-utils smbclient)", tool)
+			t.Skipf("%s is not installed on the host (scripts/deps.sh installs it for CI: apt-get install ldap-utils smbclient)", tool)
 		}
 	}
 	dir := t.TempDir()

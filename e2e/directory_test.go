@@ -70,7 +70,7 @@ func possectlIn(t *testing.T, tb *harness.TestBox, stdin string, args ...string)
 func TestDirectory(t *testing.T) {
 	for _, tool := range []string{"ldapsearch", "smbclient", "kinit"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed on the host (apt-get install ldap-utils smbclient krb5-user)", tool)
+			t.Skipf("%s is not installed on the host (scripts/deps.sh installs it for CI: apt-get install ldap-utils smbclient krb5-user)", tool)
 		}
 	}
 	tb := harness.Box(t, "dir")

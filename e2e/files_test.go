@@ -97,7 +97,7 @@ func dcPID(t *testing.T, tb *harness.TestBox) string {
 // with the real smbclient from outside the box.
 func TestFiles(t *testing.T) {
 	if _, err := exec.LookPath("smbclient"); err != nil {
-		t.Skip("smbclient is not installed on the host (apt-get install smbclient)")
+		t.Skip("smbclient is not installed on the host (scripts/deps.sh installs it for CI: apt-get install smbclient)")
 	}
 	tb := harness.Box(t, "files")
 	ip, dir := tb.IP(), t.TempDir()
@@ -140,7 +140,7 @@ func TestFiles(t *testing.T) {
 	})
 	t.Run("writer cannot widen the share's ACL", func(t *testing.T) {
 		if _, err := exec.LookPath("smbcacls"); err != nil {
-			t.Skip("smbcacls is not installed on the host")
+			t.Skip("smbcacls is not installed on the host (scripts/deps.sh installs it for CI with smbclient)")
 		}
 		auth := filepath.Join(dir, "auth-alice")
 		hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)

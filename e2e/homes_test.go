@@ -37,7 +37,7 @@ func smbAs(t *testing.T, dir, ip, share, user, pw, cmds string) (string, error) 
 // keeps its data.
 func TestHomes(t *testing.T) {
 	if _, err := exec.LookPath("smbclient"); err != nil {
-		t.Skip("smbclient is not installed on the host (apt-get install smbclient)")
+		t.Skip("smbclient is not installed on the host (scripts/deps.sh installs it for CI: apt-get install smbclient)")
 	}
 	const template, secrets = "../examples/small-office.yaml", "../examples/small-office.secrets.yaml"
 	tb := harness.Box(t, "homes")

@@ -60,7 +60,7 @@ const (
 func TestMail(t *testing.T) {
 	for _, tool := range []string{"swaks", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed on the host (apt-get install swaks curl libnet-ssleay-perl libauthen-sasl-perl)", tool)
+			t.Skipf("%s is not installed on the host (scripts/deps.sh installs it for CI: apt-get install swaks curl libnet-ssleay-perl libauthen-sasl-perl)", tool)
 		}
 	}
 	tb := harness.Box(t, "mail")

@@ -395,7 +395,7 @@ func TestRehearse(t *testing.T) {
 	}
 	const template, secrets = "../examples/minimal.yaml", "../examples/minimal.secrets.yaml"
 	if _, err := os.Stat(template); err != nil {
-		t.Skipf("%s is missing", template)
+		t.Fatalf("%s is missing: the example belongs to the project", template)
 	}
 	cmd := exec.Command(filepath.Join(os.Getenv("POSSE_BIN"), "possectl"), "rehearse", template, "--secrets", secrets)
 	cmd.Env = append(os.Environ(), harness.OwnerEnv+"="+strconv.Itoa(os.Getpid()))
@@ -415,7 +415,7 @@ func TestRehearse(t *testing.T) {
 		sandbox.Down(context.Background(), box, sandbox.DownOptions{Purge: true})
 	}
 	if strings.Contains(out, `unknown command "apply"`) {
-		t.Skip("possectl has no apply command yet")
+		t.Fatal("possectl has no apply command")
 	}
 	if err != nil || !strings.Contains(out, "Rehearsal PASSED.") {
 		t.Errorf("rehearsal of the minimal site did not pass (%v)", err)

@@ -12,8 +12,17 @@ import (
 // MakePlan asks each service, in order, for the steps that bring the box to
 // the site, and returns them as one plan with the site's name and template
 // hash. Steps a service returns without a Service name get its name; a step
-// naming another service is an error. It never changes the box.
+// naming another service is an error. A box whose release Posse does not
+// support is refused before any service looks at it. It never changes the
+// box.
 func MakePlan(ctx context.Context, s *site.Site, env *host.Env, services []Service) (*plan.Plan, error) {
+	platform, err := env.Platform()
+	if err != nil {
+		return nil, err
+	}
+	if err := platform.CheckSupported(); err != nil {
+		return nil, err
+	}
 	p := &plan.Plan{Version: plan.FormatVersion, Site: s.Site.Name, TemplateHash: s.Source.Hash, Steps: []plan.Step{}}
 	seen := map[string]bool{}
 	for _, svc := range services {

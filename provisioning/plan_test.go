@@ -3,6 +3,8 @@ package provisioning
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,5 +71,19 @@ func TestMakePlan(t *testing.T) {
 				t.Errorf("note service %q", n.Service)
 			}
 		}
+	}
+}
+
+// TestMakePlanRefusesUnsupportedRelease: a Debian 11 box is refused before
+// any service plans, with the release found and the supported ones.
+func TestMakePlanRefusesUnsupportedRelease(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/os-release"), []byte("PRETTY_NAME=\"Debian GNU/Linux 11 (bullseye)\"\nID=debian\nVERSION_ID=\"11\"\nVERSION_CODENAME=bullseye\n"), 0o644)
+	env := &host.Env{Root: root}
+	svc := stubService{name: "x", err: errors.New("a service planned on an unsupported release")}
+	_, err := MakePlan(context.Background(), &site.Site{}, env, []Service{svc})
+	if err == nil || !strings.Contains(err.Error(), "Debian GNU/Linux 11 (bullseye)") || !strings.Contains(err.Error(), "Debian 13 (trixie)") {
+		t.Fatalf("plan on Debian 11: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/packaging/icon"
 )
 
 // AppID is the app's identity (preferences, desktop file).
@@ -96,6 +97,7 @@ func Run(o Options) {
 	tuneMemory()
 	loadTranslations()
 	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("posse.png", icon.PNG))
 	w := a.NewWindow("Posse")
 	w.Resize(fyne.NewSize(o.Width, o.Height))
 	c := NewConnectScreen(w, a.Preferences(), dialer(o.Bus))

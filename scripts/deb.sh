@@ -125,17 +125,8 @@ posse ($POSSE_DEB_VERSION) unstable; urgency=medium
 EOF
 gzip -9n "$stage/changelog"
 
-# Icon from FyneApp.toml's Details.Icon, in the hicolor size of its PNG.
+# The app's libc dependency: the newest GLIBC symbol version it uses.
 if ((gui)); then
-  icon=$(sed -n 's/^Icon *= *"\(.*\)"/\1/p' FyneApp.toml)
-  icon=${icon:-packaging/posse.png}
-  read -r w h < <(od -An -tu1 -j16 -N8 "$icon" | awk '{ print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }')
-  if [[ $w != "$h" ]]; then
-    echo "deb: $icon is ${w}x$h; the icon must be square" >&2
-    exit 1
-  fi
-  export POSSE_ICON_SIZE=${w}x$h
-  install -m 0644 "$icon" "$stage/org.posse.Posse.png"
   export POSSE_GLIBC
   POSSE_GLIBC=$(objdump -T "$bin/posse" | sed -n 's/.*GLIBC_\([0-9.]*\).*/\1/p' | sort -uV | tail -1)
 fi

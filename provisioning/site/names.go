@@ -1,6 +1,8 @@
 package site
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -111,8 +113,20 @@ var reservedGroups = setOf(
 	"bin", "nogroup", "systemd-journal",
 )
 
-// reservedShares are share names Samba uses itself.
-var reservedShares = setOf("ipc$", "homes", "netlogon", "sysvol", "print$", "printers", "global")
+// sambaSections are the section names smb.conf gives a meaning of its own
+// ([global], [homes], [printers]) and the shares Samba and the domain
+// controller provide themselves (IPC$, ADMIN$, print$, netlogon, sysvol).
+// Samba compares section names ignoring case. A share of the site must
+// not take one, and neither may a username: a user's home folder is a
+// section named after the user, and a section [sysvol] or [global] in
+// Posse's include file would override the domain's own.
+var sambaSections = setOf("global", "homes", "printers", "ipc$", "admin$", "print$", "netlogon", "sysvol")
+
+// IsSambaSection reports whether name is, ignoring case and surrounding
+// spaces, one of Samba's own sections or special shares.
+func IsSambaSection(name string) bool {
+	return sambaSections[strings.ToLower(strings.TrimSpace(name))]
+}
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -122,8 +136,12 @@ func setOf(names ...string) map[string]bool {
 	return m
 }
 
-// hasControl reports whether s holds a control character (including tab
-// and newline) or an invalid UTF-8 sequence.
+// HasControl reports whether s holds a control character (C0, C1 and DEL,
+// so also tab and newline), a Unicode line or paragraph separator, or an
+// invalid UTF-8 sequence: what no name, free-text field or password may
+// contain.
+func HasControl(s string) bool { return hasControl(s) }
+
 func hasControl(s string) bool {
 	for _, r := range s {
 		if unicode.IsControl(r) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
@@ -150,13 +168,134 @@ func ValidEmail(s string) bool {
 	return ok && len(local) <= 64 && len(s) <= 254 && emailRE.MatchString(s) && ValidDomain(domain)
 }
 
-// ValidUsername reports whether s is a valid, non-reserved username.
-func ValidUsername(s string) bool { return usernameRE.MatchString(s) && !reservedUsers[s] }
-
-// ValidGroupName reports whether s is a valid, non-reserved group name.
-func ValidGroupName(s string) bool {
-	return groupRE.MatchString(s) && !reservedGroups[strings.ToLower(s)]
+// ValidUsername reports whether s is a valid username that is not
+// reserved (see UsernameError).
+func ValidUsername(s string) bool {
+	msg, _ := usernameProblem(s)
+	return msg == ""
 }
+
+// UsernameError says what is wrong with a username, or returns nil: the
+// grammar UsernamePattern, Samba's own sections and special shares (a home
+// folder is a section named after its user), built-in AD accounts and the
+// box's system accounts. Every place that makes users uses it: templates,
+// possed, the CSV import and the app; (*Site).UsernameError adds the rules
+// that depend on the site.
+func UsernameError(name string) error { return nameErr(usernameProblem(name)) }
+
+func usernameProblem(name string) (msg, hint string) {
+	switch {
+	case name == "":
+		return errUsernameEmpty, hintUsername
+	case !usernameRE.MatchString(name):
+		return fmt.Sprintf(errUsernameInvalid, clipName(name)), hintUsernameGrammar
+	case sambaSections[name]:
+		return fmt.Sprintf(errUsernameSamba, name), hintUsernameSamba
+	case reservedUsers[name]:
+		return fmt.Sprintf(errUsernameReserved, name), hintUsernameReserved
+	}
+	return "", ""
+}
+
+// UsernameError is the package's UsernameError plus the rule that needs the
+// site: with home folders enabled, a username must not be the name of one
+// of the site's shares (ignoring case), because the user's home folder
+// would be shared under that name too.
+func (s *Site) UsernameError(name string) error {
+	if err := UsernameError(name); err != nil {
+		return err
+	}
+	if sh, ok := s.homeShareClash(name); ok {
+		return nameErr(fmt.Sprintf(errUsernameIsShare, name, sh), hintUsernameIsShare)
+	}
+	return nil
+}
+
+// homeShareClash returns the share whose name a home folder of username
+// would take, when the site shares home folders.
+func (s *Site) homeShareClash(username string) (string, bool) {
+	if !s.Homes.Enabled {
+		return "", false
+	}
+	for _, sh := range s.Shares {
+		if strings.EqualFold(strings.TrimSpace(sh.Name), username) {
+			return sh.Name, true
+		}
+	}
+	return "", false
+}
+
+// posseGroups are the local groups polkit grants possed's actions to
+// (daemon/authz.go); a directory group that looks like one could be taken
+// for it.
+var posseGroups = setOf("posse-admin", "posse-office")
+
+// groupKey folds a group name for look-alike comparisons: lower case,
+// without '-', '_', '.' and spaces, and without a plural "s", so that
+// "Domain-Admins", "domain_admin" and "domain admins" are one name.
+func groupKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch r {
+		case '-', '_', '.', ' ':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSuffix(b.String(), "s")
+}
+
+// reservedGroupKeys are the groupKeys of reservedGroups and posseGroups.
+var reservedGroupKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, set := range []map[string]bool{reservedGroups, posseGroups} {
+		for n := range set {
+			m[groupKey(n)] = n
+		}
+	}
+	return m
+}()
+
+// ValidGroupName reports whether s is a valid group name that is neither
+// reserved nor a look-alike of a reserved group (see GroupNameError).
+func ValidGroupName(s string) bool {
+	msg, _ := groupNameProblem(s)
+	return msg == ""
+}
+
+// GroupNameError says what is wrong with a group name, or returns nil: the
+// grammar GroupPattern; AD's built-in groups and the box's privileged
+// local groups; Posse's own groups (posse-admin, posse-office and any name
+// "posse" followed by a separator); and names that differ from one of
+// those only in case, separators ('-', '_', '.', space) or a plural "s",
+// such as "domain-admins" or "Enterprise_Admins".
+func GroupNameError(name string) error { return nameErr(groupNameProblem(name)) }
+
+func groupNameProblem(name string) (msg, hint string) {
+	lower := strings.ToLower(name)
+	switch {
+	case name == "":
+		return errGroupEmpty, hintGroupName
+	case reservedGroups[lower]:
+		return fmt.Sprintf(errGroupReserved, clipName(name)), hintGroupReserved
+	case !groupRE.MatchString(name):
+		return fmt.Sprintf(errGroupInvalid, clipName(name)), hintGroupGrammar
+	case posseGroups[lower] || lower == "posse" || (strings.HasPrefix(lower, "posse") && strings.ContainsRune("-_. ", rune(lower[len("posse")]))):
+		return fmt.Sprintf(errGroupPosse, name), hintGroupPosse
+	}
+	if orig, ok := reservedGroupKeys[groupKey(name)]; ok {
+		return fmt.Sprintf(errGroupLookAlike, name, orig), hintGroupLookAlike
+	}
+	return "", ""
+}
+
+// ShareNameError says what is wrong with a share name, or returns nil:
+// empty, longer than MaxShareNameLen characters, control characters, any
+// of ShareNameForbidden, surrounding spaces, one of Samba's own sections
+// (IsSambaSection), a trailing "$" (Windows hides such shares as
+// administrative ones) or a leading "#" or ";" (comment characters in
+// smb.conf).
+func ShareNameError(name string) error { return nameErr(shareNameProblem(name)) }
 
 // shareNameProblem returns what is wrong with a share name, or "".
 func shareNameProblem(name string) (msg, hint string) {
@@ -172,10 +311,49 @@ func shareNameProblem(name string) (msg, hint string) {
 		return "share name contains a character SMB does not allow", "do not use any of " + ShareNameForbidden
 	case strings.TrimSpace(name) != name:
 		return "share name starts or ends with a space", "remove the surrounding spaces"
-	case reservedShares[strings.ToLower(name)]:
+	case IsSambaSection(name):
 		return "share name " + quote(name) + " is reserved by Samba", "choose another name"
+	case strings.HasSuffix(name, "$"):
+		return "share name " + quote(name) + ` ends in "$", which hides administrative shares`, "choose another name"
+	case strings.HasPrefix(name, "#") || strings.HasPrefix(name, ";"):
+		return "share name " + quote(name) + " starts with a comment character", "choose another name"
 	}
 	return "", ""
+}
+
+// TextError says what is wrong with a free-text value such as a given
+// name, surname, display name or description, or returns nil: control
+// characters, line breaks or invalid UTF-8 (HasControl), or more than max
+// characters. what names the field in the message.
+func TextError(what, s string, max int) error {
+	if hasControl(s) {
+		return nameErr(what+errTextControl, hintControl)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return nameErr(fmt.Sprintf(errTextTooLong, what, n, max), hintShorten)
+	}
+	return nil
+}
+
+// nameErr turns a message and hint into an error ("message: hint"), or
+// nil for an empty message.
+func nameErr(msg, hint string) error {
+	switch {
+	case msg == "":
+		return nil
+	case hint == "":
+		return errors.New(msg)
+	}
+	return errors.New(msg + ": " + hint)
+}
+
+// clipName shortens a hostile name for a message, keeping it valid UTF-8.
+func clipName(s string) string {
+	const max = 64
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "…"
 }
 
 func quote(s string) string { return `"` + s + `"` }

@@ -212,12 +212,9 @@ func (v *validator) groups() {
 		p := joinIndex("groups", i)
 		np := p + ".name"
 		if v.required(np, g.Name == "", hintGroupName) {
-			switch {
-			case reservedGroups[strings.ToLower(g.Name)]:
-				v.add(np, fmt.Sprintf(errGroupReserved, g.Name), hintGroupReserved)
-			case !groupRE.MatchString(g.Name):
-				v.add(np, fmt.Sprintf(errGroupInvalid, g.Name), hintGroupGrammar)
-			default:
+			if msg, hint := groupNameProblem(g.Name); msg != "" {
+				v.add(np, msg, hint)
+			} else {
 				v.dup(names, strings.ToLower(g.Name), np, "group", g.Name)
 			}
 		}
@@ -269,15 +266,15 @@ func (v *validator) users() {
 		p := joinIndex("users", i)
 		np := p + ".username"
 		if v.required(np, u.Username == "", hintUsername) {
-			switch {
-			case !usernameRE.MatchString(u.Username):
-				v.add(np, fmt.Sprintf(errUsernameInvalid, u.Username), hintUsernameGrammar)
-			case reservedUsers[u.Username]:
-				v.add(np, fmt.Sprintf(errUsernameReserved, u.Username), hintUsernameReserved)
-			case !v.dup(names, u.Username, np, "user", u.Username):
+			if msg, hint := usernameProblem(u.Username); msg != "" {
+				v.add(np, msg, hint)
+			} else if !v.dup(names, u.Username, np, "user", u.Username) {
 				if first, ok := groupNames[u.Username]; ok {
 					v.add(np, fmt.Sprintf(errUserIsGroup, u.Username, v.where(first)),
 						hintUserIsGroup)
+				}
+				if sh, ok := v.s.homeShareClash(u.Username); ok {
+					v.add(np, fmt.Sprintf(errUsernameIsShare, u.Username, sh), hintUsernameIsShare)
 				}
 			}
 		}
@@ -286,13 +283,13 @@ func (v *validator) users() {
 		v.groupRefs(p+".groups", u.Groups, groups)
 		v.secret(p+".password", u.Password, !u.Disabled, hintAddUserPassword(secretSuggestion(u.Username)))
 		if u.Email != "" {
-			v.address(p+".email", u.Email, "email")
+			v.userAddress(p+".email", u.Email, "email")
 		}
 		if len(u.Aliases) > 0 && v.s.Mail == nil {
 			v.add(p+".aliases", errUserAliasesNeedMail, hintUserAliasesNeedMail)
 		}
 		for j, a := range u.Aliases {
-			v.address(joinIndex(p+".aliases", j), a, "alias")
+			v.userAddress(joinIndex(p+".aliases", j), a, "alias")
 		}
 	}
 }
@@ -305,16 +302,25 @@ func secretSuggestion(username string) string {
 }
 
 // address checks a mail address written in the template.
-func (v *validator) address(path, addr, what string) {
+func (v *validator) address(path, addr, what string) bool {
 	if !ValidEmail(addr) {
 		hint := hintAddress
 		if strings.ToLower(addr) != addr && ValidEmail(strings.ToLower(addr)) {
 			hint = hintLowerCase
 		}
 		v.add(path, fmt.Sprintf(errAddressInvalid, what, addr), hint)
-		return
+		return false
 	}
 	v.inMailDomain(path, addr, what)
+	return true
+}
+
+// userAddress checks a user's email or alias: an address, and not one of
+// the service addresses that only site aliases may define.
+func (v *validator) userAddress(path, addr, what string) {
+	if v.address(path, addr, what) && IsServiceAddress(addr) {
+		v.add(path, fmt.Sprintf(errServiceAddress, what, addr), hintServiceAddress)
+	}
 }
 
 func (v *validator) inMailDomain(path, addr, what string) {

@@ -1,8 +1,10 @@
 package site
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -73,6 +75,89 @@ func CheckPassword(policy PasswordPolicy, username, password string) error {
 		return errors.New(errPasswordUsername)
 	}
 	return nil
+}
+
+// Character classes of generated passwords: no look-alikes (0 O 1 l I),
+// and symbols that need no quoting in a shell, CSV or YAML value.
+const (
+	pwLower  = "abcdefghijkmnopqrstuvwxyz"
+	pwUpper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	pwDigit  = "23456789"
+	pwSymbol = "!#%+-=?@_"
+	// GeneratedPasswordLength is the shortest password GeneratePassword
+	// makes.
+	GeneratedPasswordLength = 16
+)
+
+// formulaStart are the characters that make a spreadsheet read a cell as a
+// formula; a generated password never starts with one, so a passwords file
+// opened in Excel or LibreOffice shows it as it is.
+const formulaStart = "=+-@"
+
+// GeneratePassword returns a new random password (crypto/rand) for
+// username that passes CheckPassword(policy, username, ·): at least
+// GeneratedPasswordLength characters and at least policy's minimum length,
+// with lower case, upper case, digits and symbols, without look-alike
+// characters, not containing the username, and starting with a letter or
+// digit (never with =, +, - or @). It is the one password generator of
+// Posse: the CSV import, possectl, new template users without a password
+// and the app use it. A zero policy means the defaults.
+func GeneratePassword(policy PasswordPolicy, username string) (string, error) {
+	if policy == (PasswordPolicy{}) {
+		policy = defaultPolicy()
+	}
+	n := max(GeneratedPasswordLength, policy.MinLength)
+	if n > MaxPasswordLength {
+		return "", fmt.Errorf(errPasswordLong, MaxPasswordLength)
+	}
+	for range 100 {
+		pw, err := randomPassword(n)
+		if err != nil {
+			return "", fmt.Errorf("generating a password: %w", err)
+		}
+		if CheckPassword(policy, username, pw) == nil {
+			return pw, nil
+		}
+	}
+	return "", errors.New("could not generate a password that meets the password policy")
+}
+
+// randomPassword returns n (at least 5) random characters: a letter or
+// digit first, then one of each class and the rest from all classes, in
+// random order.
+func randomPassword(n int) (string, error) {
+	all := pwLower + pwUpper + pwDigit + pwSymbol
+	sets := []string{pwLower + pwUpper + pwDigit, pwLower, pwUpper, pwDigit, pwSymbol}
+	b := make([]byte, n)
+	for i := range b {
+		set := all
+		if i < len(sets) {
+			set = sets[i]
+		}
+		j, err := randInt(len(set))
+		if err != nil {
+			return "", err
+		}
+		b[i] = set[j]
+	}
+	// Shuffle all but the first (Fisher–Yates), so the classes' places are
+	// not predictable.
+	for i := n - 1; i > 1; i-- {
+		j, err := randInt(i) // 0 ≤ j < i, so 1 ≤ j+1 ≤ i
+		if err != nil {
+			return "", err
+		}
+		b[i], b[j+1] = b[j+1], b[i]
+	}
+	return string(b), nil
+}
+
+func randInt(n int) (int, error) {
+	i, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		return 0, err
+	}
+	return int(i.Int64()), nil
 }
 
 // CheckSecrets resolves every secret the site references and checks the

@@ -201,6 +201,10 @@ func TestCheckPassword(t *testing.T) {
 		{def, "anna", "Ünïcödé-Pässwört", ""},
 		{def, "anna", "MyAnna-2026!", "contains the username"},
 		{def, "al", "Al-was-here-1", ""},
+		// AD counts the username from three characters on.
+		{def, "bob", "Mybob-2026!x", "contains the username"},
+		{def, "bob", "xxBOB-2026!y", "contains the username"},
+		{def, "bo", "Mybo-2026!xy", ""},
 		{def, "anna", "Tab\tinside-2026", "control characters"},
 		{def, "anna", "Line\nbreak-2026", "control characters"},
 		{PasswordPolicy{MinLength: 8}, "anna", "simplepw", ""},

@@ -22,7 +22,11 @@ func TestPlanHomesOfAPIUsers(t *testing.T) {
 	st.Homes.Enabled = true
 	r.box.users["dave"] = 3000030
 	r.box.users["akten"] = 3000031
-	r.box.apiUsers = []string{"dave", "posse-mail", "Bad Name", "../etc", "ALICE", "akten"}
+	r.box.users["sysvol"] = 3000032
+	r.box.users["global"] = 3000033
+	// sysvol and global were created before such names were refused: their
+	// home sections would replace Samba's own.
+	r.box.apiUsers = []string{"dave", "posse-mail", "Bad Name", "../etc", "ALICE", "akten", "sysvol", "global"}
 	steps, notes := r.apply(st)
 	got := kinds(steps)
 	for _, w := range []string{"create dir " + HomesDir + "/dave", "create files.acl " + HomesDir + "/dave"} {
@@ -31,13 +35,17 @@ func TestPlanHomesOfAPIUsers(t *testing.T) {
 		}
 	}
 	for _, s := range got {
-		if strings.Contains(s, "posse-mail") || strings.Contains(s, "Bad") || strings.Contains(s, "..") || strings.Contains(s, "ALICE") || strings.Contains(s, "homes/akten") {
+		if strings.Contains(s, "posse-mail") || strings.Contains(s, "Bad") || strings.Contains(s, "..") || strings.Contains(s, "ALICE") || strings.Contains(s, "homes/akten") ||
+			strings.Contains(s, "homes/sysvol") || strings.Contains(s, "homes/global") {
 			t.Errorf("unwanted step %q", s)
 		}
 	}
 	conf, _ := os.ReadFile(filepath.Join(r.box.root, ConfPath))
 	if !strings.Contains(string(conf), "[dave]") || !strings.Contains(string(conf), `valid users = "MUELLER\dave"`) {
 		t.Errorf("include file lacks dave's home section:\n%s", conf)
+	}
+	if len(ownSections(conf)) > 0 {
+		t.Errorf("include file has Samba's own sections %v:\n%s", ownSections(conf), conf)
 	}
 	var sawBad, sawClash bool
 	for _, n := range notes {

@@ -17,7 +17,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("[a]\n\tvalid users = @\"W\\g\" \"unterminated\n\tread only = no\n"))
 	f.Add([]byte("[broken\n"))
+	// Home sections of users named like Samba's own sections.
+	f.Add([]byte("[sysvol]\n\tcomment = Home folder of sysvol\n\tpath = /srv/posse/homes/sysvol\n\tbrowseable = no\n[ GLOBAL ]\n\tcomment = Home folder of global\n\tbrowseable = no\n[print$]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		ownSections(data)
 		c, err := Parse(data)
 		if err != nil {
 			return

@@ -399,6 +399,35 @@ func TestProbe(t *testing.T) {
 	}
 }
 
+// TestProbeFindsSambaSections: an include file with a section named like
+// one of Samba's own (a home folder of a user named sysvol, written before
+// such names were refused) fails the probe and so the status, in any case.
+func TestProbeFindsSambaSections(t *testing.T) {
+	for _, section := range []string{"[sysvol]", "[ Global ]", "[NETLOGON]", "[homes]", "[print$]", "[IPC$]"} {
+		t.Run(section, func(t *testing.T) {
+			r := newRig(t)
+			st := loadSite(t, "homes")
+			r.apply(st)
+			if _, err := r.svc.Health(context.Background(), st, r.env); err != nil {
+				t.Fatalf("Health on a good box: %v", err)
+			}
+			conf := filepath.Join(r.box.root, ConfPath)
+			data, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data = append(data, "\n"+section+"\n\tcomment = Home folder of sysvol\n\tpath = /srv/posse/homes/sysvol\n\tbrowseable = no\n"...)
+			if err := os.WriteFile(conf, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.svc.Health(context.Background(), st, r.env)
+			if err == nil || !strings.Contains(err.Error(), section) || !strings.Contains(err.Error(), "Samba's own section") {
+				t.Errorf("Health with %s in the include file: %v", section, err)
+			}
+		})
+	}
+}
+
 func TestExport(t *testing.T) {
 	r := newRig(t)
 	st := loadSite(t, "recycle")

@@ -2,17 +2,24 @@ package files
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
-// Probe checks the file server: `testparm -s --suppress-prompt` loads the
-// configuration without errors, every share and home directory exists with
-// the planned owner, group and ACL, and an anonymous share listing
-// (`smbclient -N -L //127.0.0.1`) is refused.
+// Probe checks the file server: the include file defines none of Samba's
+// own sections, `testparm -s --suppress-prompt` loads the configuration
+// without errors, every share and home directory exists with the planned
+// owner, group and ACL, and an anonymous share listing (`smbclient -N -L
+// //127.0.0.1`) is refused.
 func Probe(ctx context.Context, env *host.Env, spec ProbeSpec) error {
+	if err := checkOwnSections(env); err != nil {
+		return err
+	}
 	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"testparm", "-s", "--suppress-prompt"}})
 	if err != nil {
 		return fmt.Errorf("testparm rejects the Samba configuration: %w", err)
@@ -75,4 +82,38 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// checkOwnSections refuses an include file with a section named like one
+// of Samba's own ([global], [sysvol], [netlogon], [homes], …, any case;
+// site.IsSambaSection): smb.conf includes the file after its own sections,
+// so such a section replaces the domain controller's (a home folder of a
+// user named sysvol would take the domain's logon scripts and policies
+// away), and testparm does not mind. A site apply rewrites the file
+// without it.
+func checkOwnSections(env *host.Env) error {
+	data, err := os.ReadFile(env.Path(ConfPath))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if bad := ownSections(data); len(bad) > 0 {
+		return fmt.Errorf("%s defines %s, which replaces Samba's own section of that name and breaks the domain's shares or settings: apply the site again to rewrite the file, and rename any user or share of that name", ConfPath, strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// ownSections returns the section headers of an include file that name
+// one of Samba's own sections.
+func ownSections(data []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(l)
+		if len(t) > 2 && t[0] == '[' && t[len(t)-1] == ']' && site.IsSambaSection(t[1:len(t)-1]) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -8,25 +8,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/posse-project/posse/provisioning/site"
 )
 
 var (
 	groupRE     = regexp.MustCompile(site.GroupPattern)
-	userRE      = regexp.MustCompile(site.UsernamePattern)
 	workgroupRE = regexp.MustCompile(site.WorkgroupPattern)
 	pathRE      = regexp.MustCompile(`^[A-Za-z0-9._/+@-]+$`)
 )
-
-// reservedShares are section names Samba gives a meaning of its own, and
-// the directory service's shares.
-var reservedShares = map[string]bool{
-	"ipc$": true, "homes": true, "netlogon": true, "sysvol": true,
-	"print$": true, "printers": true, "global": true, "admin$": true,
-}
 
 // Validate checks every value before it reaches the include file, a path
 // or a command argument: share names Samba rejects or reserves, paths
@@ -41,8 +31,8 @@ func (c Config) Validate(groups map[string]bool) error {
 	}
 	names := map[string]string{}
 	for _, sh := range c.Shares {
-		if err := ShareNameError(sh.Name); err != nil {
-			errs = append(errs, err)
+		if err := site.ShareNameError(sh.Name); err != nil {
+			add("share %s: %v", quote(sh.Name), err)
 		} else if prev, dup := names[strings.ToLower(sh.Name)]; dup {
 			add("shares %s and %s differ only in case; Samba treats them as one: rename one", quote(prev), quote(sh.Name))
 		} else {
@@ -72,8 +62,8 @@ func (c Config) Validate(groups map[string]bool) error {
 		}
 	}
 	for _, h := range c.HomeUsers {
-		if !userRE.MatchString(h.User) {
-			add("home folder for %s: not a valid username", quote(h.User))
+		if err := site.UsernameError(h.User); err != nil {
+			add("home folder for %s: %v", quote(h.User), err)
 			continue
 		}
 		if h.Path != HomePath(h.User) {
@@ -84,32 +74,6 @@ func (c Config) Validate(groups map[string]bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// ShareNameError says what is wrong with a share name, or returns nil.
-// Beyond the site's rules it refuses "%" (Samba expands %U and the like in
-// names) and names ending in "$" (hidden administrative shares).
-func ShareNameError(name string) error {
-	n := utf8.RuneCountInString(name)
-	switch {
-	case n == 0:
-		return errors.New("share name must not be empty")
-	case n > site.MaxShareNameLen:
-		return fmt.Errorf("share name %s is longer than %d characters: use a shorter name", quote(name), site.MaxShareNameLen)
-	case !utf8.ValidString(name) || hasControl(name):
-		return fmt.Errorf("share name %s contains control characters or invalid UTF-8", quote(name))
-	case strings.ContainsAny(name, site.ShareNameForbidden):
-		return fmt.Errorf("share name %s contains a character SMB does not allow: do not use any of %s", quote(name), site.ShareNameForbidden)
-	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("share name %s starts or ends with a space: remove the spaces", quote(name))
-	case reservedShares[strings.ToLower(name)]:
-		return fmt.Errorf("share name %s is reserved by Samba: choose another name", quote(name))
-	case strings.HasSuffix(name, "$"):
-		return fmt.Errorf("share name %s ends in \"$\", which hides administrative shares: choose another name", quote(name))
-	case strings.HasPrefix(name, "#") || strings.HasPrefix(name, ";"):
-		return fmt.Errorf("share name %s starts with a comment character: choose another name", quote(name))
-	}
-	return nil
 }
 
 // SharePathError says what is wrong with a share path, or returns nil: it
@@ -131,7 +95,7 @@ func SharePathError(p string) error {
 // and "%" (Samba's variable substitution).
 func valueError(v string) error {
 	switch {
-	case !utf8.ValidString(v) || hasControl(v):
+	case site.HasControl(v):
 		return fmt.Errorf("%s contains control characters or invalid UTF-8", quote(v))
 	case strings.HasSuffix(v, `\`):
 		return fmt.Errorf("%s ends in a backslash, which continues the line in smb.conf: remove it", quote(v))
@@ -139,15 +103,6 @@ func valueError(v string) error {
 		return fmt.Errorf("%s contains \"%%\", which Samba expands as a variable: write \"percent\" instead", quote(v))
 	}
 	return nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return true
-		}
-	}
-	return false
 }
 
 // inside reports whether p is dir or below it.

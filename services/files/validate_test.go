@@ -7,46 +7,6 @@ import (
 	"testing"
 )
 
-func TestShareNameError(t *testing.T) {
-	tests := []struct {
-		name, want string
-	}{
-		{"Akten", ""},
-		{"Büro Ablage", ""},
-		{"Straße & Co", ""},
-		{"", "must not be empty"},
-		{"IPC$", "reserved"},
-		{"ipc$", "reserved"},
-		{"homes", "reserved"},
-		{"Netlogon", "reserved"},
-		{"SYSVOL", "reserved"},
-		{"print$", "reserved"},
-		{"global", "reserved"},
-		{"Geheim$", `ends in "$"`},
-		{"a/b", "does not allow"},
-		{"a]b", "does not allow"},
-		{"[x", "does not allow"},
-		{"50%", "does not allow"},
-		{" lead", "space"},
-		{"trail ", "space"},
-		{"line\nbreak", "control"},
-		{"tab\there", "control"},
-		{"#hash", "comment character"},
-		{";semi", "does not allow"},
-		{strings.Repeat("x", 81), "longer than"},
-		{"\xff", "invalid UTF-8"},
-	}
-	for _, tt := range tests {
-		err := ShareNameError(tt.name)
-		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("ShareNameError(%q) = %v, want nil", tt.name, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("ShareNameError(%q) = %v, want an error containing %q", tt.name, err, tt.want)
-		}
-	}
-}
-
 func TestSharePathError(t *testing.T) {
 	tests := []struct {
 		path, want string
@@ -102,7 +62,20 @@ func TestConfigValidate(t *testing.T) {
 			c.Homes = true
 			c.HomeUsers = []Home{{User: "akten", Path: HomePath("akten")}}
 		}, "has the name of user akten"},
-		{"bad username", func(c *Config) { c.HomeUsers = []Home{{User: "../root", Path: HomePath("../root")}} }, "not a valid username"},
+		{"bad username", func(c *Config) { c.HomeUsers = []Home{{User: "../root", Path: HomePath("../root")}} }, "is not valid"},
+		// The share name rule is the site's (site.ShareNameError).
+		{"reserved share", func(c *Config) { c.Shares[0].Name = "SysVol" }, "reserved by Samba"},
+		{"hidden share", func(c *Config) { c.Shares[0].Name = "Akten$" }, `ends in "$"`},
+		// A home folder is a section named after its user: never one of
+		// Samba's own.
+		{"home named sysvol", func(c *Config) {
+			c.Homes = true
+			c.HomeUsers = []Home{{User: "sysvol", Path: HomePath("sysvol")}}
+		}, "Samba's own sections"},
+		{"home named global", func(c *Config) {
+			c.Homes = true
+			c.HomeUsers = []Home{{User: "global", Path: HomePath("global")}}
+		}, "Samba's own sections"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

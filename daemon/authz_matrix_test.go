@@ -258,3 +258,39 @@ func logged(log, method, sender string) (refused, ran bool) {
 	}
 	return refused, ran
 }
+
+// TestAuthorizerRefusesWhatItCannotCheck: no action (a method missing from
+// the table), no sender, or a sender the bus does not know are refused,
+// even when polkit would say yes to anything, and polkit is not asked.
+func TestAuthorizerRefusesWhatItCannotCheck(t *testing.T) {
+	addr := daemontest.StartBus(t)
+	polkit := daemontest.StartPolkit(t, addr)
+	a := &daemon.Authorizer{Bus: daemontest.Connect(t, addr), Trusted: func(uint32) bool { return false }, Timeout: 5 * time.Second}
+	caller := daemontest.Connect(t, addr).Names()[0]
+	const gone = ":1.9999"
+	polkit.Allow(caller, "", daemon.ActionSite)
+	polkit.Allow(gone, daemon.ActionSite)
+	polkit.Allow("", daemon.ActionSite)
+	for _, tc := range []struct{ sender, action, want string }{
+		{caller, "", "this method is not assigned a polkit action, so it is refused"},
+		{"", daemon.ActionSite, "the call has no sender"},
+		{gone, daemon.ActionSite, "cannot tell who is calling"},
+	} {
+		derr := a.Check(context.Background(), tc.sender, tc.action, false)
+		if derr == nil {
+			t.Errorf("sender %q action %q: allowed", tc.sender, tc.action)
+			continue
+		}
+		if name, msg := errorOf(*derr); name != api.ErrNotAuthorized || !strings.Contains(msg, tc.want) {
+			t.Errorf("sender %q action %q: %s %q, want %q", tc.sender, tc.action, name, msg, tc.want)
+		}
+	}
+	if calls := polkit.Calls(); len(calls) != 0 {
+		t.Errorf("polkit was asked: %+v", calls)
+	}
+	// The same caller with a real action is let through: the refusals
+	// above are not polkit's.
+	if derr := a.Check(context.Background(), caller, daemon.ActionSite, false); derr != nil {
+		t.Errorf("allowed caller refused: %v", derr)
+	}
+}

@@ -326,3 +326,53 @@ func TestWriteFileAtomicKilled(t *testing.T) {
 		t.Error("write after the kill did not replace the target")
 	}
 }
+
+// TestWriteFileAtomicOwner gives the new file another owner, or only
+// another group, and checks EnsureFile notices an owner that differs
+// (root only: only root may give files away; CI runs as root).
+func TestWriteFileAtomicOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to give a file away")
+	}
+	_, path := oldFile(t)
+	if err := WriteFileAtomic(path, newBytes, 0o640|fs.ModeSetgid, 65534, NoID); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ReadState(path)
+	if st.UID != 65534 || st.GID != 0 || st.Mode != 0o640|fs.ModeSetgid {
+		t.Errorf("owner %d:%d mode %o, want 65534:0 mode 2640 (chmod after chown keeps set-gid)", st.UID, st.GID, st.Mode)
+	}
+	if err := WriteFileAtomic(path, newBytes, 0o640, NoID, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ = ReadState(path); st.UID != 0 || st.GID != 65534 {
+		t.Errorf("owner %d:%d, want 0:65534 (a new file is the process's, then its group changed)", st.UID, st.GID)
+	}
+	for _, tc := range []struct {
+		uid, gid int
+		changed  bool
+	}{
+		{0, 65534, false}, {NoID, NoID, false}, {65534, NoID, true}, {NoID, 0, true},
+	} {
+		changed, err := EnsureFile(path, newBytes, 0o640, tc.uid, tc.gid)
+		if err != nil || changed != tc.changed {
+			t.Errorf("EnsureFile owner %d:%d: changed %v (%v), want %v", tc.uid, tc.gid, changed, err, tc.changed)
+		}
+		if st, _ = ReadState(path); (tc.uid != NoID && st.UID != tc.uid) || (tc.gid != NoID && st.GID != tc.gid) {
+			t.Errorf("EnsureFile owner %d:%d: file is %d:%d", tc.uid, tc.gid, st.UID, st.GID)
+		}
+	}
+}
+
+// TestEnsureDirSyncsParent: a new directory is made durable by an fsync
+// of its parent.
+func TestEnsureDirSyncsParent(t *testing.T) {
+	dir := t.TempDir()
+	calls := recordCalls(t, nil, 0)
+	if _, err := EnsureDir(filepath.Join(dir, "new"), 0o750, NoID, NoID); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"fsync " + filepath.Base(dir)}; !slices.Equal(*calls, want) {
+		t.Errorf("calls %q, want %q", *calls, want)
+	}
+}

@@ -1,18 +1,20 @@
 package backup
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -57,11 +59,15 @@ type RestoreResult struct {
 	To string `json:"to,omitempty"`
 }
 
-// Restore restores paths of a snapshot. In place, restic restores into a
-// staging directory first, then each file is moved into place: missing
-// files are put back, identical ones left alone, and a file that differs is
-// never overwritten silently: the restored one goes next to it as
-// "NAME (restored YYYY-MM-DD).EXT" (the snapshot's date) unless Overwrite.
+// Restore restores paths of a snapshot. restic restores into a staging
+// directory first, then each file is moved into place (or below To, keeping
+// full paths) without following a symbolic link in any component of the
+// target path (see placer): missing files are put back, identical ones left
+// alone, and a file that differs is never overwritten silently: the
+// restored one goes next to it as "NAME (restored YYYY-MM-DD).EXT" (the
+// snapshot's date) unless Overwrite. A symbolic link where a restored file
+// or folder goes is refused. To must be a place site.CheckRestoreTarget
+// accepts.
 func Restore(ctx context.Context, env *host.Env, repo string, opt RestoreOptions) (RestoreResult, error) {
 	var res RestoreResult
 	if len(opt.Paths) == 0 {
@@ -71,6 +77,13 @@ func Restore(ctx context.Context, env *host.Env, repo string, opt RestoreOptions
 		if err := plan.CleanPath(p); err != nil {
 			return res, err
 		}
+	}
+	to := ""
+	if opt.To != "" {
+		if err := site.CheckRestoreTarget(opt.To, repo); err != nil {
+			return res, err
+		}
+		to = path.Clean(opt.To)
 	}
 	unlock, err := lockRuns(env)
 	if err != nil {
@@ -86,13 +99,6 @@ func Restore(ctx context.Context, env *host.Env, repo string, opt RestoreOptions
 		return res, err
 	}
 	res.Snapshot = snap
-	if opt.To != "" {
-		if err := r.RestoreTo(ctx, snap.ID, opt.To, opt.Paths...); err != nil {
-			return res, err
-		}
-		res.To = opt.To
-		return res, nil
-	}
 	staging := env.Path(filepath.Join(StateDir, "restore-"+strconv.FormatInt(time.Now().UnixNano(), 36)))
 	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return res, err
@@ -101,7 +107,18 @@ func Restore(ctx context.Context, env *host.Env, repo string, opt RestoreOptions
 	if err := r.RestoreTo(ctx, snap.ID, staging, opt.Paths...); err != nil {
 		return res, err
 	}
-	m := merger{date: snap.Time.Local().Format("2006-01-02"), overwrite: opt.Overwrite, maildir: opt.Maildir, res: &res}
+	pl, err := newPlacer(env.Path("/"))
+	if err != nil {
+		return res, err
+	}
+	defer pl.Close()
+	if to != "" {
+		if err := pl.mkdirTarget(to); err != nil {
+			return res, err
+		}
+		res.To = to
+	}
+	m := merger{date: snap.Time.Local().Format("2006-01-02"), overwrite: opt.Overwrite, maildir: opt.Maildir, pl: pl, res: &res}
 	found := 0
 	for _, p := range opt.Paths {
 		src := filepath.Join(staging, p)
@@ -112,7 +129,7 @@ func Restore(ctx context.Context, env *host.Env, repo string, opt RestoreOptions
 			return res, fmt.Errorf("%s is not in snapshot %s: look with 'possectl backup ls %s'", p, snap.ShortID, snap.ShortID)
 		}
 		found++
-		if err := m.merge(src, env.Path(p), p); err != nil {
+		if err := m.merge(src, path.Join("/", to, p)); err != nil {
 			return res, err
 		}
 	}
@@ -126,77 +143,106 @@ type merger struct {
 	date      string
 	overwrite bool
 	maildir   bool
-	res       *RestoreResult
+	// replaceLinks replaces a symbolic link where a restored file goes
+	// (renaming over it, never writing through it): restore-site, as root
+	// on a fresh box, where Debian's links in /etc are in the way.
+	replaceLinks bool
+	pl           *placer
+	res          *RestoreResult
 }
 
-// merge moves the restored tree at src to dst (boxPath on the box).
-func (m merger) merge(src, dst, boxPath string) error {
+// merge moves the restored tree at src (in the staging directory) to the
+// box path dst.
+func (m merger) merge(src, dst string) error {
 	res := m.res
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(src, func(p string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		shown := filepath.Join(boxPath, rel)
+		target := path.Join(dst, filepath.ToSlash(rel))
+		parent, name := path.Split(target)
+		if name == "" {
+			return errors.New("restoring over / is refused: restore the folders below it")
+		}
+		parent = path.Clean(parent)
 		info, err := os.Lstat(p)
 		if err != nil {
 			return err
 		}
-		cur, curErr := os.Lstat(target)
-		if d.IsDir() {
-			if curErr == nil {
-				if !cur.IsDir() {
-					return fmt.Errorf("%s is a file now but a folder in the backup; move it away and restore again", shown)
-				}
-				return nil
-			}
-			return mkdirLike(target, info)
+		d, err := m.pl.dir(parent)
+		if err != nil {
+			return err
 		}
-		if m.maildir && curErr != nil && maildirHas(target) {
+		cur, exists, err := lstatAt(d, name)
+		if err != nil {
+			return err
+		}
+		isLink := exists && isType(&cur, unix.S_IFLNK)
+		if de.IsDir() {
+			switch {
+			case !exists:
+				return mkdirAt(d, name, p, info, target)
+			case isLink:
+				return linkInTheWay(target)
+			case !isType(&cur, unix.S_IFDIR):
+				return fmt.Errorf("%s is a file now but a folder in the backup; move it away and restore again", target)
+			}
+			return nil
+		}
+		if m.maildir && !exists && m.maildirHas(parent, name) {
 			res.Unchanged++
 			return nil
 		}
-		if curErr != nil {
-			if err := moveFile(p, target, info); err != nil {
+		if !exists {
+			if err := place(p, info, d, name, false, target); err != nil {
 				return err
 			}
-			res.Restored = append(res.Restored, shown)
+			res.Restored = append(res.Restored, target)
 			return nil
 		}
-		if same, err := sameContent(p, target); err != nil {
+		same, err := sameAt(p, info, d, name, &cur)
+		if err != nil {
 			return err
-		} else if same {
+		}
+		if same {
 			res.Unchanged++
 			return nil
+		}
+		if isLink && !m.replaceLinks {
+			return linkInTheWay(target)
 		}
 		if m.maildir {
 			res.Unchanged++ // Dovecot's index and uid list: the live ones win
 			return nil
 		}
-		if m.overwrite {
-			if cur.IsDir() {
-				return fmt.Errorf("%s is a folder now but a file in the backup; move it away and restore again", shown)
+		if m.overwrite || isLink {
+			if isType(&cur, unix.S_IFDIR) {
+				return fmt.Errorf("%s is a folder now but a file in the backup; move it away and restore again", target)
 			}
-			if err := moveFile(p, target, info); err != nil {
+			if err := place(p, info, d, name, true, target); err != nil {
 				return err
 			}
-			res.Overwritten = append(res.Overwritten, shown)
+			res.Overwritten = append(res.Overwritten, target)
 			return nil
 		}
 		for n := 1; ; n++ {
-			as := BesideName(target, m.date, n)
-			if _, err := os.Lstat(as); err == nil {
-				if same, _ := sameContent(p, as); same {
+			as := BesideName(name, m.date, n)
+			st, taken, err := lstatAt(d, as)
+			if err != nil {
+				return err
+			}
+			if taken {
+				if same, _ := sameAt(p, info, d, as, &st); same {
 					res.Unchanged++
 					return nil
 				}
 				continue
 			}
-			if err := moveFile(p, as, info); err != nil {
+			if err := place(p, info, d, as, false, path.Join(parent, as)); err != nil {
 				return err
 			}
-			res.Beside = append(res.Beside, Beside{Path: shown, As: filepath.Join(filepath.Dir(shown), filepath.Base(as))})
+			res.Beside = append(res.Beside, Beside{Path: target, As: path.Join(parent, as)})
 			return nil
 		}
 	})
@@ -219,49 +265,6 @@ func BesideName(p, date string, n int) string {
 		tag += " " + strconv.Itoa(n)
 	}
 	return filepath.Join(dir, stem+tag+")"+ext)
-}
-
-func sameContent(a, b string) (bool, error) {
-	ia, err := os.Lstat(a)
-	if err != nil {
-		return false, err
-	}
-	ib, err := os.Lstat(b)
-	if err != nil {
-		return false, err
-	}
-	if ia.Mode().Type() != ib.Mode().Type() {
-		return false, nil
-	}
-	if ia.Mode()&fs.ModeSymlink != 0 {
-		la, _ := os.Readlink(a)
-		lb, _ := os.Readlink(b)
-		return la == lb, nil
-	}
-	if !ia.Mode().IsRegular() || ia.Size() != ib.Size() {
-		return false, nil
-	}
-	fa, err := os.Open(a)
-	if err != nil {
-		return false, err
-	}
-	defer fa.Close()
-	fb, err := os.Open(b)
-	if err != nil {
-		return false, err
-	}
-	defer fb.Close()
-	ba, bb := make([]byte, 64*1024), make([]byte, 64*1024)
-	for {
-		na, ea := io.ReadFull(fa, ba)
-		nb, eb := io.ReadFull(fb, bb)
-		if !bytes.Equal(ba[:na], bb[:nb]) {
-			return false, nil
-		}
-		if ea != nil || eb != nil {
-			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF), nil
-		}
-	}
 }
 
 // mkdirLike creates dir (and missing parents) with info's mode and owner.
@@ -341,23 +344,27 @@ func copyMeta(p string, info fs.FileInfo) error {
 }
 
 // maildirHas reports whether a message with the same unique name as the
-// Maildir file p (the part before ":") is in p's folder or its cur/new
-// sibling.
-func maildirHas(p string) bool {
-	dir, base := filepath.Split(p)
-	uniq, _, _ := strings.Cut(base, ":")
+// Maildir file name in the box folder dir (the part before ":") is in that
+// folder or its cur/new sibling.
+func (m merger) maildirHas(dir, name string) bool {
+	uniq, _, _ := strings.Cut(name, ":")
 	if uniq == "" {
 		return false
 	}
 	dirs := []string{dir}
-	if b := filepath.Base(dir); b == "cur" || b == "new" {
-		parent := filepath.Dir(filepath.Clean(dir))
-		dirs = []string{filepath.Join(parent, "cur"), filepath.Join(parent, "new")}
+	if b := path.Base(dir); b == "cur" || b == "new" {
+		parent := path.Dir(dir)
+		dirs = []string{path.Join(parent, "cur"), path.Join(parent, "new")}
 	}
 	for _, d := range dirs {
-		ents, _ := os.ReadDir(d)
-		for _, e := range ents {
-			if u, _, _ := strings.Cut(e.Name(), ":"); u == uniq {
+		f, err := m.pl.open(d)
+		if err != nil {
+			continue
+		}
+		names, _ := f.Readdirnames(-1)
+		f.Close()
+		for _, n := range names {
+			if u, _, _ := strings.Cut(n, ":"); u == uniq {
 				return true
 			}
 		}

@@ -133,13 +133,18 @@ func restoreAll(ctx context.Context, env *host.Env, r *Restic, snap Snapshot) (R
 	if err := r.RestoreTo(ctx, snap.ID, staging); err != nil {
 		return res, err
 	}
-	m := merger{overwrite: true, res: &res}
+	pl, err := newPlacer(env.Path("/"))
+	if err != nil {
+		return res, err
+	}
+	defer pl.Close()
+	m := merger{overwrite: true, replaceLinks: true, pl: pl, res: &res}
 	for _, p := range snap.Paths {
 		src := filepath.Join(staging, p)
 		if _, err := os.Lstat(src); err != nil {
 			continue
 		}
-		if err := m.merge(src, env.Path(p), p); err != nil {
+		if err := m.merge(src, p); err != nil {
 			return res, err
 		}
 	}

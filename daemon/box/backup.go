@@ -12,6 +12,7 @@ import (
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/backup"
 )
 
@@ -130,30 +131,21 @@ func (b *Box) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, er
 }
 
 // Restore implements daemon.Backend with the backup service's restore: in
-// place it never overwrites a file that differs.
+// place it never overwrites a file that differs; with a target it restores
+// below it, which must be where site.CheckRestoreTarget allows (below /srv,
+// outside the repository). Either way no file is written through a
+// symbolic link.
 func (b *Box) Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {
-	if target == "/" {
-		return api.RestoreResult{}, invalid(fmt.Errorf("restoring into / is refused: restore in place or into a separate directory"))
-	}
-	if target != "" {
-		r, _, err := b.restic()
-		if err != nil {
-			return api.RestoreResult{}, err
-		}
-		snap, err := r.Snapshot(ctx, snapshot)
-		if err != nil {
-			return api.RestoreResult{}, err
-		}
-		if err := r.RestoreTo(ctx, snap.ID, target, paths...); err != nil {
-			return api.RestoreResult{}, err
-		}
-		return api.RestoreResult{Snapshot: snap.ID, To: target}, nil
-	}
 	cfg, env, err := b.backupEnv()
 	if err != nil {
 		return api.RestoreResult{}, err
 	}
-	opt := backup.RestoreOptions{Snapshot: snapshot, Paths: paths}
+	if target != "" {
+		if err := site.CheckRestoreTarget(target, cfg.Repository); err != nil {
+			return api.RestoreResult{}, invalid(err)
+		}
+	}
+	opt := backup.RestoreOptions{Snapshot: snapshot, Paths: paths, To: target}
 	// Mailboxes (every path below the Maildirs, as possectl backup restore
 	// --mailbox asks, one per mail domain) are merged as Maildirs: missing
 	// messages come back, Dovecot's own files are left alone, and a domain

@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/services/backup"
 )
@@ -38,8 +40,11 @@ func TestBackupWithRealRestic(t *testing.T) {
 	}
 
 	b, _ := newBox(t, true)
+	// The site names a repository where the rule allows one; restic gets
+	// the test's.
+	b.Runner = repoRunner{site: "/srv/backup", real: repo, root: b.Root}
 	state := filepath.Join(b.Root, host.DefaultStateDir)
-	withBackup := testSite + "backup:\n  repository: " + repo + "\n  password: ${secret:backup_pw}\n  schedule: daily\n  keep: {daily: 7}\n  include: [directory]\n"
+	withBackup := testSite + "backup:\n  repository: /srv/backup\n  password: ${secret:backup_pw}\n  schedule: daily\n  keep: {daily: 7}\n  include: [directory]\n"
 	os.WriteFile(filepath.Join(state, "site.yaml"), []byte(withBackup), 0o600)
 	os.WriteFile(filepath.Join(state, "secrets.yaml"), []byte("domain_admin: \"Admin-Passw0rd!\"\nbackup_pw: \""+pw+"\"\n"), 0o600)
 	pwFile := filepath.Join(b.Root, backup.PasswordFile)
@@ -65,22 +70,40 @@ func TestBackupWithRealRestic(t *testing.T) {
 	if strings.Join(got, " ") != "a.txt:file sub:dir" {
 		t.Errorf("Browse() = %v", got)
 	}
-	target := filepath.Join(work, "restore")
+	const target = "/srv/restored"
 	res, err := b.Restore(ctx, "latest", []string{filepath.Join(data, "sub", "b.txt")}, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Snapshot != snaps[0].ID || res.To != target {
+	if res.Snapshot != snaps[0].ID || res.To != target || len(res.Restored) != 1 {
 		t.Errorf("Restore() = %+v", res)
 	}
-	if b, err := os.ReadFile(filepath.Join(target, data, "sub", "b.txt")); err != nil || string(b) != "bee" {
+	if b, err := os.ReadFile(filepath.Join(b.Root, target, data, "sub", "b.txt")); err != nil || string(b) != "bee" {
 		t.Errorf("restored file: %q, %v", b, err)
 	}
-	if _, err := os.Stat(filepath.Join(target, data, "a.txt")); err == nil {
+	if _, err := os.Stat(filepath.Join(b.Root, target, data, "a.txt")); err == nil {
 		t.Error("restore brought back a file that was not asked for")
 	}
-	if _, err := b.Restore(ctx, "latest", []string{data}, "/"); !errors.Is(err, daemon.ErrInvalid) {
-		t.Errorf("restore over / : %v", err)
+	for _, to := range []string{"/", "/etc", "/etc/profile.d", "/srv/../etc", "/var/lib/posse", "/var/vmail", "/root", "/tmp", "/srv", "/srv/backup/x"} {
+		if _, err := b.Restore(ctx, "latest", []string{data}, to); !errors.Is(err, daemon.ErrInvalid) || !strings.Contains(err.Error(), "/srv/restored") {
+			t.Errorf("restore into %s: %v", to, err)
+		}
+	}
+	// A target that is a link, and a folder in place replaced by a link:
+	// refused, nothing written where they point.
+	outside := t.TempDir()
+	os.Symlink(outside, filepath.Join(b.Root, "srv", "linked"))
+	if _, err := b.Restore(ctx, "latest", []string{data}, "/srv/linked"); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("restore into a link: %v", err)
+	}
+	inPlace := filepath.Join(b.Root, data)
+	os.MkdirAll(filepath.Dir(inPlace), 0o755)
+	os.Symlink(outside, inPlace)
+	if _, err := b.Restore(ctx, "latest", []string{filepath.Join(data, "sub", "b.txt")}, ""); err == nil || !strings.Contains(err.Error(), data+" is a symbolic link") {
+		t.Errorf("restore in place through a link: %v", err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("written through a link: %v", ents)
 	}
 
 	os.WriteFile(pwFile, []byte("wrong-password-1234\n"), 0o600)
@@ -112,6 +135,29 @@ func TestBackupStatus(t *testing.T) {
 	if err := b.RunBackup(context.Background()); err == nil || !strings.Contains(err.Error(), "systemd is not reachable") {
 		t.Errorf("RunBackup() without systemd: %v", err)
 	}
+}
+
+// repoRunner runs commands for real, with the repository the site names
+// replaced by the test's, and restic's password file and cache (box paths
+// where the backup service names them) below the box's root.
+type repoRunner struct{ site, real, root string }
+
+func (r repoRunner) Run(ctx context.Context, c host.Cmd) (host.Result, error) {
+	argv := slices.Clone(c.Argv)
+	for i := 1; i < len(argv); i++ {
+		switch argv[i-1] {
+		case "-r":
+			if argv[i] == r.site {
+				argv[i] = r.real
+			}
+		case "--password-file", "--cache-dir":
+			if !strings.HasPrefix(argv[i], r.root+"/") {
+				argv[i] = filepath.Join(r.root, argv[i])
+			}
+		}
+	}
+	c.Argv = argv
+	return execx.New().Run(ctx, c)
 }
 
 // failingRunner fails every command (systemctl is not there in tests).

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/daemon/daemontest"
@@ -292,5 +293,19 @@ func TestAuthorizerRefusesWhatItCannotCheck(t *testing.T) {
 	// above are not polkit's.
 	if derr := a.Check(context.Background(), caller, daemon.ActionSite, false); derr != nil {
 		t.Errorf("allowed caller refused: %v", derr)
+	}
+}
+
+// TestPolkitFailing: a polkit that is there but answers with an error is a
+// refusal that quotes the error, not "polkit is not running".
+func TestPolkitFailing(t *testing.T) {
+	r := newRig(t, rigOpts{noPolkit: true})
+	daemontest.StartBrokenPolkit(t, r.addr, "org.freedesktop.PolicyKit1.Error.Failed", "backend exploded")
+	_, err := r.client(t, false).Status(ctx(t))
+	if !client.IsNotAuthorized(err) || !strings.Contains(err.Error(), "cannot check with polkit whether you may read the status of this box") || !strings.Contains(err.Error(), "backend exploded") {
+		t.Errorf("error = %v, want a refusal quoting the polkit failure", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "not running") {
+		t.Errorf("a failing polkit is reported as not running: %v", err)
 	}
 }

@@ -335,12 +335,13 @@ func TestWriteFileAtomicOwner(t *testing.T) {
 		t.Skip("needs root to give a file away")
 	}
 	_, path := oldFile(t)
-	if err := WriteFileAtomic(path, newBytes, 0o640|fs.ModeSetgid, 65534, NoID); err != nil {
+	// Group-executable: Linux's chown clears set-gid then.
+	if err := WriteFileAtomic(path, newBytes, 0o750|fs.ModeSetgid, 65534, NoID); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := ReadState(path)
-	if st.UID != 65534 || st.GID != 0 || st.Mode != 0o640|fs.ModeSetgid {
-		t.Errorf("owner %d:%d mode %o, want 65534:0 mode 2640 (chmod after chown keeps set-gid)", st.UID, st.GID, st.Mode)
+	if st.UID != 65534 || st.GID != 0 || st.Mode != 0o750|fs.ModeSetgid {
+		t.Errorf("owner %d:%d mode %o, want 65534:0 mode 2750 (chmod after chown keeps set-gid)", st.UID, st.GID, st.Mode)
 	}
 	if err := WriteFileAtomic(path, newBytes, 0o640, NoID, 65534); err != nil {
 		t.Fatal(err)

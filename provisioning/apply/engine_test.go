@@ -330,3 +330,96 @@ func TestFinishedStepsAreLogged(t *testing.T) {
 		t.Errorf("running marker left after a finished apply: %v", err)
 	}
 }
+
+// undoExec runs a service's own steps (kind "user") and records what its
+// Rollback is given.
+type undoExec struct {
+	failOn  string // target of the step that fails
+	undone  []string
+	undoErr error
+}
+
+func (u *undoExec) Execute(_ context.Context, s plan.Step, _ *host.Env) error {
+	if s.Target == u.failOn {
+		return errors.New("samba-tool: cannot add " + s.Target)
+	}
+	return nil
+}
+
+func (u *undoExec) Rollback(_ context.Context, ran []plan.Step, _ *host.Env) error {
+	for _, s := range ran {
+		u.undone = append(u.undone, s.Target)
+	}
+	return u.undoErr
+}
+
+// TestExecutorRollback: when a step of a service fails, its executor gets
+// the service's own steps that ran, newest (the failed one) first; an
+// error there makes the rollback incomplete.
+func TestExecutorRollback(t *testing.T) {
+	steps := []plan.Step{
+		{Service: "directory", Action: plan.Create, Kind: "user", Target: "anna"},
+		{Service: "directory", Action: plan.Create, Kind: "user", Target: "bert"},
+		{Service: "directory", Action: plan.Create, Kind: "user", Target: "carl"},
+	}
+	for _, undoErr := range []error{nil, errors.New("anna is locked")} {
+		x := &undoExec{failOn: "carl", undoErr: undoErr}
+		env := &host.Env{Root: t.TempDir(), Units: hosttest.NewFakeUnits()}
+		res, err := Apply(context.Background(), &plan.Plan{Steps: steps}, env, map[string]Executor{"directory": x}, nil)
+		if err == nil {
+			t.Fatal("apply succeeded")
+		}
+		if !slices.Equal(x.undone, []string{"carl", "bert", "anna"}) {
+			t.Errorf("undone %q, want newest first", x.undone)
+		}
+		if undoErr == nil && (res.Outcome != OutcomeRolledBack || !slices.Equal(res.RolledBack, []string{"undid 3 directory step(s)"})) {
+			t.Errorf("%s, rolled back %q", res.Outcome, res.RolledBack)
+		}
+		if undoErr != nil && (res.Outcome != OutcomeRollbackFailed || res.RollbackError != "undo directory steps: anna is locked") {
+			t.Errorf("%s, rollback error %q", res.Outcome, res.RollbackError)
+		}
+	}
+}
+
+// TestResumeOfAnotherTemplate: after an apply of another template was
+// killed, its unfinished steps are not run, only named.
+func TestResumeOfAnotherTemplate(t *testing.T) {
+	r := newResumeRig(t)
+	first := &plan.Plan{TemplateHash: "t1", Steps: []plan.Step{
+		r.file(t, "/etc/svc/a.conf", "a\n"),
+		plan.UnitStep("svc", "x.service", "restart"),
+		plan.ProbeStep("svc", "svc", ""),
+	}}
+	crashAfter(t, 0, func() { r.apply(first) })
+	res, err := r.apply(&plan.Plan{TemplateHash: "t2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 0 || len(r.units.Calls()) != 0 || len(r.probe.ran) != 0 {
+		t.Errorf("ran steps of another template: %q, units %q", stepLines(res), r.units.Calls())
+	}
+	if len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "this apply is of another template, so they are not run again; check the units by hand: svc: ↻ restart unit x.service; svc: • run probe svc") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+}
+
+// TestFileModeKept: a file whose spec gives no mode keeps the mode it has
+// when its content changes (an admin's chmod stays); a new one gets the
+// default.
+func TestFileModeKept(t *testing.T) {
+	r := newResumeRig(t)
+	if _, err := r.apply(&plan.Plan{Steps: []plan.Step{r.file(t, "/etc/svc/a.conf", "a\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	full := r.env.Path("/etc/svc/a.conf")
+	if fi, _ := os.Stat(full); fi.Mode().Perm() != plan.DefaultFileMode {
+		t.Errorf("new file mode %v, want %v", fi.Mode().Perm(), plan.DefaultFileMode)
+	}
+	os.Chmod(full, 0o600)
+	if _, err := r.apply(&plan.Plan{Steps: []plan.Step{r.file(t, "/etc/svc/a.conf", "b\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(full); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode after a rewrite %v, want the admin's 0600", fi.Mode().Perm())
+	}
+}

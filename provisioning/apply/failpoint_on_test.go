@@ -65,6 +65,13 @@ func TestFailpointInStepFileError(t *testing.T) {
 	if l := r.leftovers("/etc/samba"); len(l) != 0 {
 		t.Errorf("temporary files left: %v", l)
 	}
+	// The point is disarmed with its step: disarmed by the variable, the
+	// same write goes through.
+	t.Setenv(FailpointsEnv, "")
+	r.converge()
+	if !strings.Contains(r.read("/etc/samba/shares.conf"), "neu") {
+		t.Error("the next apply did not write shares.conf")
+	}
 }
 
 // TestFailpointInStepJobError fails a unit step after its job was queued

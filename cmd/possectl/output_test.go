@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/services/directory"
 )
 
 func TestPrintUser(t *testing.T) {
@@ -23,6 +27,31 @@ home:      H: \\DC\alice
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestPrintUsersEscapesControls: names and addresses from the directory
+// or possed cannot drive the terminal of whoever lists the users.
+func TestPrintUsersEscapesControls(t *testing.T) {
+	evil := "Eve\x1b]0;pwned\a\x1b[2J\tX\x7f\u202e"
+	var b bytes.Buffer
+	if err := printUsers(&b, []api.User{{Username: "eve", DisplayName: evil, Email: "eve@example.com", Groups: []string{"st\naff"}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := printDirectoryUsers(&b, []directory.User{{Username: "eve", DisplayName: evil}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := printUser(&b, userFields{username: "eve", displayName: evil, aliases: []string{"a\rb@example.com"}}, [][2]string{{"created by", "api\x1b[0m"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\a\x7f\r\u202e") || strings.Contains(out, "st\naff") {
+		t.Errorf("control characters reach the terminal: %q", out)
+	}
+	for _, want := range []string{`Eve\x1b]0;pwned\x07\x1b[2J\tX\x7f\u202e`, `st\naff`, `a\rb@example.com`, `api\x1b[0m`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks the escaped %s:\n%s", want, out)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/internal/fsutil"
+	"github.com/posse-project/posse/internal/printable"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
@@ -28,6 +29,9 @@ type usersFlags struct {
 	adminSecret string
 	addr        string
 	stateDir    string
+	// applied is the site open found (the applied one, or --site), nil
+	// when there is none.
+	applied *site.Site
 }
 
 func (f *usersFlags) register(c *cobra.Command) {
@@ -112,10 +116,11 @@ func (f *usersFlags) run(c *cobra.Command, viaDaemon func(*client.Client) error,
 		defer cl.Close()
 		return viaDaemon(cl)
 	}
-	d, _, err := f.open(c.Context())
+	d, st, err := f.open(c.Context())
 	if err != nil {
 		return err
 	}
+	f.applied = st
 	defer d.Close()
 	return viaLDAP(d)
 }
@@ -221,7 +226,7 @@ func newPassword(c *cobra.Command, username string, fromStdin bool, out password
 	}
 	n, err := minLength(c.Context())
 	if err == nil {
-		pw, err = directory.GeneratePassword(max(16, n))
+		pw, err = site.GeneratePassword(site.PasswordPolicy{MinLength: n, Complexity: true}, username)
 	}
 	if err != nil {
 		abort()
@@ -253,8 +258,8 @@ func fixedLength(context.Context) (int, error) { return generatedLength, nil }
 
 func userArg(args []string) (string, error) {
 	name := strings.ToLower(args[0])
-	if !directory.ValidUsername(name) {
-		return "", fmt.Errorf("invalid username %q: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", args[0])
+	if err := site.UsernameError(name); err != nil {
+		return "", err
 	}
 	return name, nil
 }
@@ -362,12 +367,27 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if err != nil {
 				return err
 			}
-			if add.email != "" && !directory.ValidEmail(strings.ToLower(add.email)) {
-				return fmt.Errorf("invalid email %q", add.email)
+			// The site's rules, as possed checks them; the rules that need
+			// the directory come below (--direct) or in possed.
+			if add.email != "" {
+				if err := site.UserAddressError("email", strings.ToLower(add.email)); err != nil {
+					return err
+				}
 			}
-			for _, a := range add.aliases {
-				if !directory.ValidEmail(strings.ToLower(a)) {
-					return fmt.Errorf("invalid alias %q", a)
+			for i, a := range add.aliases {
+				add.aliases[i] = strings.ToLower(a)
+				if err := site.UserAddressError("alias", add.aliases[i]); err != nil {
+					return err
+				}
+			}
+			for _, tf := range []struct{ what, v string }{{"given name", add.given}, {"surname", add.surname}} {
+				if err := site.TextError(tf.what, tf.v, site.MaxNameFieldLen); err != nil {
+					return err
+				}
+			}
+			for _, g := range add.groups {
+				if err := site.GroupNameError(g); err != nil {
+					return err
 				}
 			}
 			created := func(done func() error) error {
@@ -394,6 +414,13 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				defer abort()
 				u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
 					Aliases: add.aliases, Disabled: add.disabled}
+				taken, err := directory.ReadTaken(c.Context(), d, f.applied)
+				if err != nil {
+					return err
+				}
+				if err := taken.CheckNewUser(u); err != nil {
+					return err
+				}
 				if err := d.EnsureOU(c.Context()); err != nil {
 					return err
 				}
@@ -577,7 +604,7 @@ the same passwords file).`,
 			if err := d.EnsureOU(c.Context()); err != nil {
 				return err
 			}
-			opts := directory.ImportOptions{Domain: domain, Policy: pol, MustChange: !imp.keep, Workers: imp.workers, DryRun: imp.dryRun}
+			opts := directory.ImportOptions{Domain: domain, Policy: pol, MustChange: !imp.keep, Workers: imp.workers, DryRun: imp.dryRun, Site: st}
 			// One connection per worker: Samba serves a connection in one process.
 			for i := 1; i < imp.workers && i < 16 && !imp.dryRun; i++ {
 				extra, _, err := f.open(c.Context())
@@ -596,7 +623,7 @@ the same passwords file).`,
 			rep, err := directory.Import(c.Context(), d, in, opts)
 			out := c.OutOrStdout()
 			for _, b := range rep.Bad {
-				fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", args[0], b)
+				fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", args[0], printable.String(b.String()))
 			}
 			verb := "created"
 			if imp.dryRun {
@@ -662,7 +689,8 @@ func printDirectoryUsers(out io.Writer, us []directory.User, asJSON bool) error 
 		if u.Builtin {
 			state += ",built-in"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Email, strings.Join(u.Groups, ","), state)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", printable.String(u.Username), printable.String(u.DisplayName), printable.String(u.Email),
+			printable.String(strings.Join(u.Groups, ",")), state)
 	}
 	return w.Flush()
 }
@@ -675,7 +703,8 @@ type userFields struct {
 	disabled, builtin                            bool
 }
 
-// printUser prints one user as aligned "field: value" lines, then extra.
+// printUser prints one user as aligned "field: value" lines, then extra,
+// with control characters in values escaped.
 func printUser(out io.Writer, u userFields, extra [][2]string) error {
 	name := u.displayName
 	if name == "" {
@@ -700,7 +729,7 @@ func printUser(out io.Writer, u userFields, extra [][2]string) error {
 		if kv[1] == "" {
 			kv[1] = "-"
 		}
-		fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])
+		fmt.Fprintf(w, "%s:\t%s\n", kv[0], printable.String(kv[1]))
 	}
 	return w.Flush()
 }
@@ -724,7 +753,8 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 		if name == "" {
 			name = strings.TrimSpace(u.GivenName + " " + u.Surname)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Username, name, u.Email, strings.Join(u.Groups, ","), state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable.String(u.Username), printable.String(name), printable.String(u.Email),
+			printable.String(strings.Join(u.Groups, ",")), state)
 	}
 	return tw.Flush()
 }
@@ -741,7 +771,7 @@ func daemonImport(c *cobra.Command, cl *client.Client, file string, in io.Reader
 		return usersError(err)
 	}
 	for _, p := range r.Problems {
-		fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", file, p)
+		fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", file, printable.String(p))
 	}
 	var werr error
 	if pw != nil {

@@ -10,7 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // ImportColumns are the columns of an import CSV; only username is required.
@@ -41,6 +42,12 @@ type ImportOptions struct {
 	// Home, when set, gives each new user's homeDirectory (\\HOST\user)
 	// and homeDrive (H:): the site enables home folders.
 	Home func(username string) (homeDirectory, homeDrive string)
+	// Site is the applied site, when there is one. Its rules that depend
+	// on the site count for the rows too: with home folders no username
+	// may be a share's name (site.(*Site).UsernameError), and the
+	// addresses it hands out (template users' and site aliases,
+	// site.(*Site).Addresses) are taken.
+	Site *site.Site
 }
 
 // RowError is a rejected CSV row.
@@ -76,9 +83,12 @@ const maxImportRows = 100_000
 // Import reads users from CSV (header required, columns ImportColumns in
 // any order, UTF-8 with or without BOM, groups separated by ';') and creates
 // the valid rows that are not in the directory yet, with generated
-// passwords written to opts.Passwords. Bad rows are reported with their line
-// numbers and skipped; users that exist are skipped, so a failed import can
-// be re-run. The error is for failures that stop the import as a whole.
+// passwords written to opts.Passwords. Rows are checked with the site's
+// rules, as possed checks users made one by one: names, text fields,
+// groups, and addresses nobody else holds. Bad rows are reported with their
+// line numbers and skipped; users that exist are reported as skipped and
+// left untouched, groups included, so a failed import can be run again.
+// The error is for failures that stop the import as a whole.
 func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	if opts.Passwords == nil && !opts.DryRun {
@@ -97,26 +107,29 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 	if err != nil {
 		return rep, err
 	}
-	knownG := map[string]string{}
+	knownG := map[string]string{} // groups users may join
 	for _, g := range groups {
 		if !g.Builtin {
 			knownG[strings.ToLower(g.Name)] = g.Name
 		}
 	}
-	exists := map[string]bool{}
-	for _, u := range users {
-		exists[strings.ToLower(u.Username)] = true
-	}
+	taken := NewTaken(opts.Site, users, groups)
 	var todo []importRow
-	resume := map[string][]string{} // memberships of skipped users, re-ensured
 	for _, row := range rows {
-		if exists[row.user.Username] {
-			rep.Skipped = append(rep.Skipped, row.user.Username)
-			for _, g := range row.user.Groups {
-				if n, ok := knownG[strings.ToLower(g)]; ok {
-					resume[n] = append(resume[n], row.user.Username)
-				}
-			}
+		name := row.user.Username
+		if taken.UserExists(name) {
+			// Skipped means untouched: an import never changes a user
+			// that exists, not even its groups.
+			rep.Skipped = append(rep.Skipped, name)
+			continue
+		}
+		bad := func(reason string) {
+			rep.Bad = append(rep.Bad, RowError{Line: row.line, Username: name, Reason: reason})
+		}
+		// The checks of possed's Users.Create: the site's name rules, a
+		// group of that name, addresses others hold (earlier rows too).
+		if err := taken.CheckNewUser(row.user); err != nil {
+			bad(err.Error())
 			continue
 		}
 		var unknown []string
@@ -128,13 +141,13 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 			}
 		}
 		if len(unknown) > 0 {
-			rep.Bad = append(rep.Bad, RowError{Line: row.line, Username: row.user.Username,
-				Reason: "unknown group " + strings.Join(unknown, ", ") + " (create it in the site template first)"})
+			bad("unknown group " + strings.Join(unknown, ", ") + " (create it in the site template first)")
 			continue
 		}
+		taken.Add(row.user)
 		row.user.Origin = OriginAPI // not the template's: prune never deletes it
 		if opts.Home != nil {
-			row.user.HomeDirectory, row.user.HomeDrive = opts.Home(row.user.Username)
+			row.user.HomeDirectory, row.user.HomeDrive = opts.Home(name)
 		}
 		todo = append(todo, row)
 	}
@@ -144,7 +157,7 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 		}
 		return rep, nil
 	}
-	created, bad2, err := createAll(ctx, d, todo, resume, opts)
+	created, bad2, err := createAll(ctx, d, todo, opts)
 	rep.Created = created
 	rep.Bad = append(rep.Bad, bad2...)
 	slices.SortFunc(rep.Bad, func(a, b RowError) int { return a.Line - b.Line })
@@ -152,10 +165,9 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 }
 
 // createAll creates rows with opts.Workers parallel requests, writing each
-// password as soon as its user exists, then adds the new users (and those in
-// members, from an earlier interrupted run) to their groups, one modify per
-// group.
-func createAll(ctx context.Context, d Directory, todo []importRow, members map[string][]string, opts ImportOptions) ([]string, []RowError, error) {
+// password as soon as its user exists, then adds the new users to their
+// groups, one modify per group.
+func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOptions) ([]string, []RowError, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 1
@@ -165,6 +177,7 @@ func createAll(ctx context.Context, d Directory, todo []importRow, members map[s
 		created []string
 		bad     []RowError
 		fatal   error
+		members = map[string][]string{} // group → new members
 	)
 	pwOut := bufio.NewWriter(opts.Passwords)
 	jobs := make(chan importRow)
@@ -178,7 +191,7 @@ func createAll(ctx context.Context, d Directory, todo []importRow, members map[s
 		go func() {
 			defer wg.Done()
 			for row := range jobs {
-				pw, err := policyPassword(row.user.Username, opts.Policy)
+				pw, err := site.GeneratePassword(opts.Policy.PasswordPolicy(), row.user.Username)
 				if err == nil {
 					err = sess.CreateUser(ctx, row.user, pw, opts.MustChange)
 				}
@@ -225,7 +238,7 @@ func createAll(ctx context.Context, d Directory, todo []importRow, members map[s
 	slices.Sort(groups)
 	for _, g := range groups {
 		if err := d.AddMembers(ctx, g, members[g]); err != nil && fatal == nil {
-			fatal = fmt.Errorf("users were created but not all added to their groups (run the import again to finish): %w", err)
+			fatal = fmt.Errorf("users were created but not all added to their groups (the import skips existing users, so add the rest to group %s in the app): %w", g, err)
 		}
 	}
 	slices.Sort(created)
@@ -233,21 +246,6 @@ func createAll(ctx context.Context, d Directory, todo []importRow, members map[s
 		fatal = ctx.Err()
 	}
 	return created, bad, fatal
-}
-
-// policyPassword generates a password that passes p for username.
-func policyPassword(username string, p Policy) (string, error) {
-	n := max(16, p.MinLength)
-	for range 10 {
-		pw, err := GeneratePassword(n)
-		if err != nil {
-			return "", err
-		}
-		if CheckPassword(pw, username, p) == nil {
-			return pw, nil
-		}
-	}
-	return "", errors.New("could not generate a password that meets the policy")
 }
 
 // parseImport reads and validates the CSV rows.
@@ -325,37 +323,36 @@ func parseImport(r io.Reader, domain string) ([]importRow, []RowError, error) {
 }
 
 func validateRow(rec []string, get func([]string, string) string, domain string, line int) (importRow, *RowError) {
-	for _, f := range rec {
-		if !utf8.ValidString(f) || strings.ContainsAny(f, "\x00\r\n") {
-			return importRow{}, &RowError{Line: line, Reason: "not valid UTF-8 text or contains control characters"}
-		}
-	}
 	name := strings.ToLower(get(rec, "username"))
-	if !ValidUsername(name) {
-		return importRow{}, &RowError{Line: line, Reason: fmt.Sprintf("invalid username %s: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", quote(get(rec, "username")))}
+	if err := site.UsernameError(name); err != nil {
+		return importRow{}, &RowError{Line: line, Reason: err.Error()}
 	}
-	if IsServiceAccount(name) {
-		return importRow{}, &RowError{Line: line, Username: name, Reason: "names starting with " + ServiceAccountPrefix + " are reserved for the accounts of Posse's services: choose another username"}
+	if site.IsServiceAccount(name) {
+		return importRow{}, &RowError{Line: line, Username: name, Reason: "names starting with " + site.ServiceAccountPrefix + " are reserved for the accounts of Posse's services: choose another username"}
 	}
+	// The site's rules for names, as for users made one by one through
+	// possed and in templates.
 	u := User{Username: name, GivenName: get(rec, "given_name"), Surname: get(rec, "surname"), Email: strings.ToLower(get(rec, "email"))}
-	for _, v := range []string{u.GivenName, u.Surname} {
-		if len(v) > 64 {
-			return importRow{}, &RowError{Line: line, Username: name, Reason: "name longer than 64 bytes"}
+	for _, f := range []struct{ what, v string }{{"given name", u.GivenName}, {"surname", u.Surname}} {
+		if err := site.TextError(f.what, f.v, site.MaxNameFieldLen); err != nil {
+			return importRow{}, &RowError{Line: line, Username: name, Reason: err.Error()}
 		}
 	}
 	if u.Email == "" && domain != "" {
 		u.Email = name + "@" + domain
 	}
-	if u.Email != "" && !ValidEmail(u.Email) {
-		return importRow{}, &RowError{Line: line, Username: name, Reason: fmt.Sprintf("bad email %s", quote(u.Email))}
+	if u.Email != "" {
+		if err := site.UserAddressError("email", u.Email); err != nil {
+			return importRow{}, &RowError{Line: line, Username: name, Reason: "bad " + err.Error()}
+		}
 	}
 	for _, g := range strings.Split(get(rec, "groups"), ";") {
 		g = strings.TrimSpace(g)
 		if g == "" {
 			continue
 		}
-		if !ValidGroupName(strings.ToLower(g)) {
-			return importRow{}, &RowError{Line: line, Username: name, Reason: fmt.Sprintf("invalid group name %s", quote(g))}
+		if err := site.GroupNameError(strings.ToLower(g)); err != nil {
+			return importRow{}, &RowError{Line: line, Username: name, Reason: err.Error()}
 		}
 		u.Groups = append(u.Groups, strings.ToLower(g))
 	}

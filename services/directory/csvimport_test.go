@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/directory/directorytest"
 )
@@ -78,8 +79,11 @@ func TestImport(t *testing.T) {
 		if !ok || got != r[1] || !mustChange {
 			t.Errorf("%s: password in file does not match the directory", r[0])
 		}
-		if err := directory.CheckPassword(r[1], r[0], directory.Policy{MinLength: 12, Complexity: true}); err != nil {
+		if err := site.CheckPassword(site.PasswordPolicy{MinLength: 12, Complexity: true}, r[0], r[1]); err != nil {
 			t.Errorf("%s: generated password fails the policy: %v", r[0], err)
+		}
+		if strings.ContainsAny(r[1][:1], "=+-@") {
+			t.Errorf("%s: generated password starts like a spreadsheet formula", r[0])
 		}
 	}
 	u, _, _ := d.User(context.Background(), "bob")
@@ -96,6 +100,102 @@ func TestImport(t *testing.T) {
 	rep, err = directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{Domain: "example.com", Passwords: &pw})
 	if err != nil || len(rep.Created) != 0 || len(rep.Skipped) != 4 || pw.Len() != 0 {
 		t.Errorf("second run: %+v, %v, %d bytes of passwords", rep, err, pw.Len())
+	}
+}
+
+// TestImportSkipsExisting: a user that exists is reported as skipped and
+// left untouched, its groups too.
+func TestImportSkipsExisting(t *testing.T) {
+	d := importDir()
+	before := len(d.Calls())
+	var pw bytes.Buffer
+	rep, err := directory.Import(context.Background(), d, strings.NewReader("username,given_name,groups\nexisting,Changed,staff;partners\n"),
+		directory.ImportOptions{Domain: "example.com", Passwords: &pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Skipped, []string{"existing"}) || len(rep.Created) != 0 || len(rep.Bad) != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	if calls := d.Calls()[before:]; len(calls) != 0 {
+		t.Errorf("the import changed an existing user: %v", calls)
+	}
+	if u, _, _ := d.User(context.Background(), "existing"); len(u.Groups) != 0 || u.GivenName != "" {
+		t.Errorf("existing = %+v, want it untouched", u)
+	}
+	if pw.Len() != 0 {
+		t.Error("a password was written for a skipped user")
+	}
+}
+
+// TestImportHostileRows: the import refuses what possed's API and the
+// template refuse, with the site's rules and messages.
+func TestImportHostileRows(t *testing.T) {
+	d := importDir()
+	d.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
+	st := &site.Site{
+		Site:   site.Info{Domain: "example.com"},
+		Users:  []site.User{{Username: "tina"}},
+		Shares: []site.Share{{Name: "Akten"}},
+		Homes:  site.Homes{Enabled: true},
+		Mail:   &site.Mail{Domains: []string{"example.com"}, Aliases: []site.Alias{{Address: "info@example.com", To: []string{"tina"}}}},
+	}
+	rows := []struct{ row, reason string }{
+		{"esc,\"Anna\x1b[31m\",M,,", "given name contains control characters"},
+		{"bel,Bell,\"B\a\",,", "surname contains control characters"},
+		{"tab,\"Ta\tb\",T,,", "given name contains control characters"},
+		{"del,\"De\x7fl\",D,,", "given name contains control characters"},
+		{"nel,\"N\u0085el\",N,,", "given name contains control characters"},
+		{"long," + strings.Repeat("ü", 65) + ",L,,", "the limit is 64"},
+		{"sysvol,S,V,,", "Samba's own sections"},
+		{"netlogon,N,L,,", "Samba's own sections"},
+		{"GLOBAL,G,L,,", "Samba's own sections"},
+		{"homes,H,S,,", "Samba's own sections"},
+		{"printers,P,R,,", "Samba's own sections"},
+		{"akten,A,K,,", `share "Akten"`},
+		{"staff,S,T,,", "a group of that name exists"},
+		{"domain admins,D,A,,", "not valid"},
+		{"gina,G,I,,domain-admins", "looks like the built-in group"},
+		{"pia,P,I,,posse-admin", "Posse's own groups"},
+		{"paul,P,M,postmaster@example.com,", "service address"},
+		{"ulla,U,L,olga@example.com,", "already used by user olga"},
+		{"uwe,U,W,sales@example.com,", "already used by user olga"},
+		{"ina,I,N,info@example.com,", "already used by a site alias"},
+		{"tim,T,I,tina@example.com,", "already used by user tina"},
+		{"vera,V,E,vera@example.com,", ""},
+		{"vito,V,I,vera@example.com,", "already used by user vera"},
+	}
+	in := "username,given_name,surname,email,groups\n"
+	for _, r := range rows {
+		in += r.row + "\n"
+	}
+	for _, dry := range []bool{true, false} {
+		d := d
+		if !dry {
+			d = importDir()
+			d.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
+		}
+		rep, err := directory.Import(context.Background(), d, strings.NewReader(in),
+			directory.ImportOptions{Domain: "example.com", Passwords: &bytes.Buffer{}, Site: st, DryRun: dry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(rep.Created, []string{"vera"}) {
+			t.Errorf("dry run %v: created %v, want only vera", dry, rep.Created)
+		}
+		reasons := map[int]string{}
+		for _, b := range rep.Bad {
+			reasons[b.Line] = b.Reason
+		}
+		for i, r := range rows {
+			got, line := reasons[i+2], i+2
+			switch {
+			case r.reason == "" && got != "":
+				t.Errorf("dry run %v: line %d (%s) refused: %s", dry, line, r.row, got)
+			case r.reason != "" && !strings.Contains(got, r.reason):
+				t.Errorf("dry run %v: line %d (%q): reason %q, want %q", dry, line, r.row, got, r.reason)
+			}
+		}
 	}
 }
 
@@ -170,6 +270,7 @@ func FuzzImportParse(f *testing.F) {
 	f.Add("username,given_name,surname,email,groups\nanna,Anna,M,,staff\n")
 	f.Add("\ufeffusername\n\"unterminated\n")
 	f.Add("username,groups\nx,a;b;;c\n*)(uid=*,\x00\n")
+	f.Add("username,given_name,surname,email,groups\nsysvol,\"A\x1b[31m\a\",\"\t\x7f\",postmaster@example.com,domain-admins;posse-admin\nstaff,x,y,,\nexisting,,,,staff\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		d := importDir()
 		rep, err := directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{DryRun: true})
@@ -177,8 +278,8 @@ func FuzzImportParse(f *testing.F) {
 			return
 		}
 		for _, name := range rep.Created {
-			if !directory.ValidUsername(name) {
-				t.Fatalf("invalid username %q passed", name)
+			if site.UsernameError(name) != nil || strings.EqualFold(name, "staff") || strings.EqualFold(name, "existing") {
+				t.Fatalf("username %q passed", name)
 			}
 		}
 	})

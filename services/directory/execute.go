@@ -9,6 +9,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // Execute implements provisioning.Service for the service's own step kinds
@@ -192,7 +193,7 @@ func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, act
 // initialPassword resolves a new user's password secret, or generates one.
 func initialPassword(env *host.Env, u UserSpec) (string, error) {
 	if u.PasswordSecret == "" {
-		return GeneratePassword(20)
+		return site.GeneratePassword(site.PasswordPolicy{MinLength: 20, Complexity: true}, u.User.Username)
 	}
 	if env.Secrets == nil {
 		return "", fmt.Errorf("secret %s (initial password of %s) is missing: pass --secrets FILE", u.PasswordSecret, u.User.Username)

@@ -29,21 +29,11 @@ func ValidGroupName(name string) bool { return site.ValidGroupName(name) }
 // ValidEmail reports whether addr is an e-mail address Posse accepts.
 func ValidEmail(addr string) bool { return site.ValidEmail(addr) }
 
-// checkUsername returns an error naming the bad username.
-func checkUsername(name string) error {
-	if !ValidUsername(name) {
-		return fmt.Errorf("invalid username %s: use [a-z][a-z0-9._-], at most 20 characters, not a reserved name", quote(name))
-	}
-	return nil
-}
+// checkUsername returns the site's error for a bad username.
+func checkUsername(name string) error { return site.UsernameError(name) }
 
-// checkGroupName returns an error naming the bad group name.
-func checkGroupName(name string) error {
-	if !ValidGroupName(name) {
-		return fmt.Errorf("invalid group name %s: use [a-z][a-z0-9._-], at most 64 characters, not a built-in group", quote(name))
-	}
-	return nil
-}
+// checkGroupName returns the site's error for a bad group name.
+func checkGroupName(name string) error { return site.GroupNameError(name) }
 
 // quote prints a possibly hostile name safely in messages.
 func quote(s string) string {

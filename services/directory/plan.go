@@ -184,6 +184,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			}
 			if err == nil {
 				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, lastApplied(env))
+				if err := addressClashes(st, users, dsteps); err != nil {
+					return nil, nil, err
+				}
 				steps = append(steps, dsteps...)
 				if len(steps) > 0 {
 					steps = append(steps, probeStep(in.conn))
@@ -194,6 +197,41 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	s.dropDirectory()
 	return nil, nil, fmt.Errorf("reading the directory: %w", err)
+}
+
+// addressClashes refuses a template that hands out an address (a user's
+// email or alias, a site alias) that a user outside the template already
+// has in the directory, one added through possed or the CSV import: mail
+// to it would reach two people, and Dovecot could log either in. Users
+// this plan deletes (prune) do not count.
+func addressClashes(st *site.Site, users []User, steps []plan.Step) error {
+	want := st.Addresses()
+	inTemplate := map[string]bool{}
+	for _, u := range st.Users {
+		inTemplate[strings.ToLower(u.Username)] = true
+	}
+	deleted := map[string]bool{}
+	for _, s := range steps {
+		if s.Action == plan.Delete && s.Kind == KindUser {
+			deleted[strings.ToLower(strings.TrimPrefix(s.Target, "user "))] = true
+		}
+	}
+	var clashes []string
+	for _, u := range users {
+		name := strings.ToLower(u.Username)
+		if inTemplate[name] || deleted[name] {
+			continue
+		}
+		for _, a := range append([]string{u.Email}, u.Aliases...) {
+			if h, ok := want.Holder(a); ok && a != "" {
+				clashes = append(clashes, fmt.Sprintf("the template gives %s to %s, but user %s (not in the template) has it already", strings.ToLower(a), h, u.Username))
+			}
+		}
+	}
+	if len(clashes) > 0 {
+		return fmt.Errorf("%s: every mail address belongs to one user or site alias; change the template, or that user's addresses (possectl export shows them)", strings.Join(clashes, "; "))
+	}
+	return nil
 }
 
 // fileSteps returns the file steps for smb.conf, krb5.conf and resolv.conf.

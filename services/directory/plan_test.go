@@ -289,6 +289,53 @@ func TestPlanConvergesAndReapplyIsEmpty(t *testing.T) {
 	}
 }
 
+// TestPlanRefusesAddressesOfOtherUsers: a template may not hand out an
+// address that a user added through possed or the CSV import already has
+// (the API refuses the other way round); users the plan prunes do not
+// count.
+func TestPlanRefusesAddressesOfOtherUsers(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		seed  directory.User
+		edit  func(*site.Site)
+		want  string // "" for a plan without error
+		prune bool
+	}{
+		{"user alias", directory.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"anna@example.com"}, Origin: directory.OriginAPI}, nil,
+			"gives anna@example.com to user amueller, but user carla", false},
+		{"default address", directory.User{Username: "carla", Email: "bweber@example.com", Origin: directory.OriginAPI}, nil,
+			"gives bweber@example.com to user bweber", false},
+		{"site alias", directory.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"info@example.com"}, Origin: directory.OriginAPI},
+			func(s *site.Site) {
+				s.Mail.Aliases = []site.Alias{{Address: "info@example.com", To: []string{"amueller"}}}
+			},
+			"gives info@example.com to a site alias", false},
+		{"no clash", directory.User{Username: "carla", Email: "carla@example.com", Origin: directory.OriginAPI}, nil, "", false},
+		{"pruned", directory.User{Username: "olduser", Email: "anna@example.com", Origin: directory.OriginTemplate}, nil, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBox(t)
+			s := loadSite(t, func(s *site.Site) {
+				s.Directory.Prune = tt.prune
+				if tt.edit != nil {
+					tt.edit(s)
+				}
+			})
+			b.provisioned(t, s)
+			b.dir.SeedUser(tt.seed, "")
+			_, _, err := b.svc.Plan(ctx, s, b.env)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("plan: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("plan error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestPlanNotesAndPrune(t *testing.T) {
 	ctx := context.Background()
 	for _, prune := range []bool{false, true} {

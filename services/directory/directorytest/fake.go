@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/directory"
 )
 
@@ -206,7 +207,7 @@ func (f *Fake) CreateUser(_ context.Context, u directory.User, password string, 
 	if _, ok := f.users[key]; ok {
 		return fmt.Errorf("creating user %s: %w", u.Username, directory.ErrExists)
 	}
-	if err := directory.CheckPassword(password, u.Username, f.policy); err != nil {
+	if err := site.CheckPassword(f.policy.PasswordPolicy(), u.Username, password); err != nil {
 		return fmt.Errorf("creating user %s: the password does not meet the domain's password policy", u.Username)
 	}
 	u.DN = "CN=" + directory.EscapeDN(u.Username) + "," + directory.OU + "," + f.Base
@@ -259,7 +260,7 @@ func (f *Fake) SetPassword(_ context.Context, username, password string, mustCha
 	if err != nil {
 		return err
 	}
-	if err := directory.CheckPassword(password, username, f.policy); err != nil {
+	if err := site.CheckPassword(f.policy.PasswordPolicy(), username, password); err != nil {
 		return fmt.Errorf("setting the password of %s: the password does not meet the domain's password policy", username)
 	}
 	e.password, e.mustChange = password, mustChange

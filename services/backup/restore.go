@@ -28,7 +28,8 @@ type RestoreOptions struct {
 	// Paths are absolute box paths (files or directories) to restore.
 	Paths []string
 	// To restores into this directory (keeping full paths below it)
-	// instead of in place.
+	// instead of in place; it must lie below /srv, outside the
+	// repository (site.CheckRestoreTarget).
 	To string
 	// Overwrite replaces files that differ instead of restoring next to them.
 	Overwrite bool

@@ -11,8 +11,14 @@ const header = "# Managed by Posse: changes here are overwritten by the next app
 // RenderMainCf renders a complete Postfix main.cf: virtual mailboxes for the
 // mail domains delivered to Dovecot over LMTP, recipients and aliases from
 // the directory, site aliases from a texthash table, unknown recipients
-// rejected at RCPT time, relaying only for authenticated clients and
-// localhost, SASL through Dovecot, and the site certificate.
+// rejected at RCPT time, relaying only for authenticated clients, SASL
+// through Dovecot, and the site certificate.
+//
+// No network is trusted (mynetworks is empty and no restriction permits
+// by it): a connection from the box itself, such as a user's SSH port
+// forward to 127.0.0.1:25, is an unauthenticated client like any other.
+// Programs on the box submit with sendmail, which goes through pickup,
+// not smtpd, and is not subject to smtpd's restrictions.
 func RenderMainCf(c Config) string {
 	var b strings.Builder
 	b.WriteString(header)
@@ -22,7 +28,7 @@ func RenderMainCf(c Config) string {
 	kv("mydomain", c.Domain)
 	kv("myorigin", "$mydomain")
 	kv("mydestination", "localhost")
-	kv("mynetworks", "127.0.0.0/8 [::1]/128")
+	kv("mynetworks", "")
 	kv("inet_interfaces", "all")
 	kv("inet_protocols", "all")
 	kv("biff", "no")
@@ -40,16 +46,16 @@ func RenderMainCf(c Config) string {
 	kv("virtual_alias_maps", "texthash:"+AliasesPath+", ldap:"+LDAPAliasesPath)
 	b.WriteString("\n# Who may send as whom on submission: users as themselves, alias\n# members as the alias.\n")
 	kv("smtpd_sender_login_maps", "texthash:"+AliasesPath+", ldap:"+LDAPSendersPath)
-	b.WriteString("\n# Not an open relay; unknown recipients are rejected at RCPT time.\n")
+	b.WriteString("\n# Not an open relay, not even for the box itself (mynetworks is empty);\n# unknown recipients are rejected at RCPT time.\n")
 	kv("smtpd_helo_required", "yes")
 	kv("disable_vrfy_command", "yes")
 	kv("smtpd_reject_unlisted_recipient", "yes")
-	kv("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination")
+	kv("smtpd_relay_restrictions", "permit_sasl_authenticated, reject_unauth_destination")
 	rcpt := "reject_non_fqdn_recipient, reject_unlisted_recipient, "
 	if c.QuotaMB > 0 {
 		rcpt += "check_policy_service unix:private/quota-status, "
 	}
-	rcpt += "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"
+	rcpt += "permit_sasl_authenticated, reject_unauth_destination"
 	kv("smtpd_recipient_restrictions", rcpt)
 	b.WriteString("\n# Authentication through Dovecot, only over TLS (enabled on submission).\n")
 	kv("smtpd_sasl_type", "dovecot")

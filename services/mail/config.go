@@ -73,6 +73,9 @@ type Config struct {
 	BindDN string
 	// TLSDir is the box path of the site PKI (CA, server cert and key).
 	TLSDir string
+	// Dovecot is the installed Dovecot's configuration format; empty
+	// means the newest (2.4).
+	Dovecot DovecotFormat
 }
 
 // LDAPURI is the LDAPS URI of the domain controller, by the name its
@@ -101,6 +104,13 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 	}
 	if !hostRE.MatchString(h) {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
+	}
+	p, err := env.Platform()
+	if err != nil {
+		return c, err
+	}
+	if c.Dovecot, err = dovecotFormat(p); err != nil {
+		return c, err
 	}
 	if _, ok := s.FindUser(ServiceAccount); ok {
 		return c, fmt.Errorf("user %s is reserved for the mail service's directory account: rename that user", ServiceAccount)
@@ -152,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.TLSDir, "/") || !pathRE.MatchString(c.TLSDir) {
 		return fmt.Errorf("TLS directory %q must be an absolute path of [A-Za-z0-9._/-]", c.TLSDir)
+	}
+	if !validFormat(c.Dovecot) {
+		return fmt.Errorf("dovecot format %q is not one Posse renders: use %s", c.Dovecot, supportedDovecot())
 	}
 	return nil
 }

@@ -13,13 +13,32 @@ import (
 // DovecotDHFile is Debian's Diffie-Hellman parameter file for Dovecot.
 const DovecotDHFile = "/usr/share/dovecot/dh.pem"
 
-// RenderDovecotConf renders a complete dovecot.conf (Debian's conf.d is not
-// included, so nothing else adds a passdb or listener): IMAP on 143 with
-// STARTTLS and 993, LMTP and SASL sockets in Postfix's spool, logins and
-// users from the directory, Maildirs under /var/vmail owned by vmail, TLS
-// required with the site certificate, and the quota plugin with a policy
-// service for Postfix.
+// RenderDovecotConf renders a complete dovecot.conf in the format of
+// c.Dovecot (Debian's conf.d is not included, so nothing else adds a passdb
+// or listener): IMAP on 143 with STARTTLS and 993, LMTP and SASL sockets in
+// Postfix's spool, logins and users from the directory, Maildirs under
+// /var/vmail owned by vmail, TLS required with the site certificate, and
+// the quota plugin with a policy service for Postfix.
 func RenderDovecotConf(c Config) string {
+	if c.Dovecot == Dovecot23 {
+		return renderDovecot23(c)
+	}
+	return renderDovecot24(c)
+}
+
+// RenderDovecotLDAP renders the file that holds the service account's
+// password, in the format of c.Dovecot: in 2.3 all of Dovecot's LDAP
+// settings (dovecot.conf names it as the passdb's and userdb's args), in
+// 2.4 the account's DN password alone (dovecot.conf includes it).
+func RenderDovecotLDAP(c Config) string {
+	if c.Dovecot == Dovecot23 {
+		return renderDovecot23LDAP(c)
+	}
+	return renderDovecot24LDAP(c)
+}
+
+// renderDovecot23 renders dovecot.conf for Dovecot 2.3.
+func renderDovecot23(c Config) string {
 	var b strings.Builder
 	b.WriteString(header)
 	b.WriteString(`protocols = imap lmtp
@@ -73,46 +92,8 @@ userdb {
   driver = ldap
   args = ` + DovecotLDAPPath + `
 }
-
-service imap-login {
-  inet_listener imap {
-    port = 143
-  }
-  inet_listener imaps {
-    port = 993
-    ssl = yes
-  }
-}
-service lmtp {
-  unix_listener /var/spool/postfix/private/dovecot-lmtp {
-    mode = 0600
-    user = postfix
-    group = postfix
-  }
-}
-service auth {
-  unix_listener /var/spool/postfix/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-  unix_listener auth-userdb {
-    mode = 0600
-    user = vmail
-  }
-}
 `)
-	if c.QuotaMB > 0 {
-		b.WriteString(`service quota-status {
-  executable = quota-status -p postfix
-  unix_listener /var/spool/postfix/private/quota-status {
-    mode = 0600
-    user = postfix
-  }
-  client_limit = 1
-}
-`)
-	}
+	b.WriteString(dovecotServices(c))
 	b.WriteString(`
 protocol lmtp {
   postmaster_address = postmaster@` + c.Domain + `
@@ -139,12 +120,12 @@ plugin {
 	return b.String()
 }
 
-// RenderDovecotLDAP renders Dovecot's LDAP settings: the service account
-// finds a user by mail address or username (auth_bind then checks the
-// password with a bind as that user), and the login becomes the user's
+// renderDovecot23LDAP renders Dovecot 2.3's LDAP settings: the service
+// account finds a user by mail address or username (auth_bind then checks
+// the password with a bind as that user), and the login becomes the user's
 // mail address, so both spellings reach the same mailbox. The service
 // account itself and disabled accounts never log in.
-func RenderDovecotLDAP(c Config) string {
+func renderDovecot23LDAP(c Config) string {
 	var b strings.Builder
 	b.WriteString(header)
 	fmt.Fprintf(&b, "uris = %s\n", c.LDAPURI())
@@ -157,9 +138,9 @@ func RenderDovecotLDAP(c Config) string {
 	fmt.Fprintf(&b, "base = %s\n", c.SearchBase)
 	b.WriteString("scope = subtree\n")
 	b.WriteString("deref = never\n")
-	fmt.Fprintf(&b, "pass_filter = %s\n", PassFilter())
+	fmt.Fprintf(&b, "pass_filter = %s\n", PassFilter(Dovecot23))
 	b.WriteString("pass_attrs = mail=user\n")
-	fmt.Fprintf(&b, "user_filter = %s\n", UserFilter())
+	fmt.Fprintf(&b, "user_filter = %s\n", UserFilter(Dovecot23))
 	b.WriteString("user_attrs = =home=/var/vmail/%d/%n, =uid=vmail, =gid=vmail\n")
 	fmt.Fprintf(&b, "iterate_filter = %s\n", IterateFilter())
 	b.WriteString("iterate_attrs = mail=user\n")
@@ -167,16 +148,18 @@ func RenderDovecotLDAP(c Config) string {
 }
 
 // PassFilter is Dovecot's login filter: a user with a mailbox, by mail
-// address or username (%u is escaped by Dovecot); the service account's
-// name is a literal, escaped here.
-func PassFilter() string {
-	return "(&(objectClass=user)(mail=*)(|(mail=%u)(sAMAccountName=%u))" + notService() + "(!" + disabledFilter + "))"
+// address or username (the login name, %u in 2.3 and %{user} in 2.4, is
+// escaped by Dovecot); the service account's name is a literal, escaped
+// here.
+func PassFilter(f DovecotFormat) string {
+	u := userVar(f)
+	return "(&(objectClass=user)(mail=*)(|(mail=" + u + ")(sAMAccountName=" + u + "))" + notService() + "(!" + disabledFilter + "))"
 }
 
 // UserFilter finds a mailbox owner by mail address (after login the user
 // name is always the mail address; LMTP and quota-status pass it too).
-func UserFilter() string {
-	return "(&(objectClass=user)(mail=%u)" + notService() + "(!" + disabledFilter + "))"
+func UserFilter(f DovecotFormat) string {
+	return "(&(objectClass=user)(mail=" + userVar(f) + ")" + notService() + "(!" + disabledFilter + "))"
 }
 
 // IterateFilter lists every mailbox owner (doveadm user '*').
@@ -184,14 +167,23 @@ func IterateFilter() string {
 	return "(&(objectClass=user)(mail=*)" + notService() + "(!" + disabledFilter + "))"
 }
 
+// userVar is Dovecot's variable for the user name.
+func userVar(f DovecotFormat) string {
+	if f == Dovecot23 {
+		return "%u"
+	}
+	return "%{user}"
+}
+
 func notService() string {
 	return "(!(sAMAccountName=" + directory.EscapeFilter(ServiceAccount) + "))"
 }
 
 // needsRestart reports whether replacing the box's dovecot.conf with conf
-// changes what a reload does not apply: protocols, listen addresses and
-// service blocks (listeners, sockets). A file Posse did not write always
-// needs a restart.
+// changes what a reload does not apply: protocols, listen addresses,
+// service blocks (listeners, sockets) and the config version (a file of
+// another Dovecot format). A file Posse did not write always needs a
+// restart.
 func needsRestart(env *host.Env, conf string) bool {
 	cur, err := os.ReadFile(env.Path(DovecotConfPath))
 	if err != nil || !strings.HasPrefix(string(cur), header) {
@@ -200,14 +192,15 @@ func needsRestart(env *host.Env, conf string) bool {
 	return listenerSettings(string(cur)) != listenerSettings(conf)
 }
 
-// listenerSettings extracts the protocols and listen settings and every
-// top-level service block of a dovecot.conf.
+// listenerSettings extracts the config version, the protocols and listen
+// settings and every top-level service block of a dovecot.conf (2.3 or
+// 2.4).
 func listenerSettings(conf string) string {
 	var b strings.Builder
 	depth, inService := 0, false
 	for _, l := range strings.Split(conf, "\n") {
 		t := strings.TrimSpace(l)
-		if depth == 0 && (strings.HasPrefix(t, "protocols ") || strings.HasPrefix(t, "protocols=") || strings.HasPrefix(t, "listen ") || strings.HasPrefix(t, "listen=")) {
+		if depth == 0 && topSetting(t, "dovecot_config_version", "protocols", "listen") {
 			b.WriteString(t + "\n")
 		}
 		if depth == 0 && strings.HasPrefix(t, "service ") {
@@ -222,4 +215,14 @@ func listenerSettings(conf string) string {
 		}
 	}
 	return b.String()
+}
+
+// topSetting reports whether line t sets one of names.
+func topSetting(t string, names ...string) bool {
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(t, n); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "=")) {
+			return true
+		}
+	}
+	return false
 }

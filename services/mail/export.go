@@ -12,10 +12,11 @@ import (
 )
 
 // Export reads the mail part of a template back from the files Posse wrote
-// on the box: the mail domains (main.cf), the mailbox quota (dovecot.conf)
-// and the site aliases (posse-aliases, with their targets as expanded
-// addresses). Per-user aliases live in the directory and are exported
-// with the users. It returns nil when the box has no Posse mail setup.
+// on the box: the mail domains (main.cf), the mailbox quota (dovecot.conf,
+// in either Dovecot format) and the site aliases (posse-aliases, with their
+// targets as expanded addresses). Per-user aliases live in the directory
+// and are exported with the users. It returns nil when the box has no
+// Posse mail setup.
 func Export(env *host.Env) (*site.Mail, error) {
 	main, err := os.ReadFile(env.Path(MainCfPath))
 	if os.IsNotExist(err) {
@@ -41,14 +42,8 @@ func Export(env *host.Env) (*site.Mail, error) {
 		}
 	}
 	if dc, err := os.ReadFile(env.Path(DovecotConfPath)); err == nil {
-		for _, l := range lines(string(dc)) {
-			if v, ok := strings.CutPrefix(l, "quota_rule = *:storage="); ok {
-				n, err := strconv.Atoi(strings.TrimSuffix(v, "M"))
-				if err != nil || !strings.HasSuffix(v, "M") || n < 0 {
-					return nil, fmt.Errorf("%s: quota %q is not in megabytes", DovecotConfPath, v)
-				}
-				m.MailboxQuotaMB = n
-			}
+		if m.MailboxQuotaMB, err = exportQuota(string(dc)); err != nil {
+			return nil, err
 		}
 	} else if !os.IsNotExist(err) {
 		return nil, err
@@ -73,6 +68,28 @@ func Export(env *host.Env) (*site.Mail, error) {
 		m.Aliases = append(m.Aliases, a)
 	}
 	return m, nil
+}
+
+// exportQuota reads the mailbox quota out of a dovecot.conf Posse wrote:
+// "quota_rule = *:storage=<N>M" in the 2.3 format, "quota_storage_size =
+// <N>M" in the 2.4 format; 0 (unlimited) when neither is there.
+func exportQuota(conf string) (int, error) {
+	quota := 0
+	for _, l := range lines(conf) {
+		v, ok := strings.CutPrefix(l, "quota_rule = *:storage=")
+		if !ok {
+			v, ok = strings.CutPrefix(l, "quota_storage_size = ")
+		}
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSuffix(v, "M"))
+		if err != nil || !strings.HasSuffix(v, "M") || n < 0 {
+			return 0, fmt.Errorf("%s: quota %q is not in megabytes", DovecotConfPath, v)
+		}
+		quota = n
+	}
+	return quota, nil
 }
 
 // lines returns the non-blank, non-comment lines of a config file.

@@ -18,10 +18,11 @@ import (
 	"github.com/posse-project/posse/services/directory"
 )
 
-// fakeBox is a temp root that looks like a Debian box with Postfix and
-// Dovecot installed, a fake systemd, a scripted runner, a fake directory
-// (the account ensurer and binder agree on the one password it holds) and
-// fake SMTP and IMAPS listeners for the probe.
+// fakeBox is a temp root that looks like a Debian box (13 unless a test
+// asks for 12) with Postfix and Dovecot installed, a fake systemd, a
+// scripted runner, a fake directory (the account ensurer and binder agree
+// on the one password it holds) and fake SMTP and IMAPS listeners for the
+// probe.
 type fakeBox struct {
 	t     *testing.T
 	env   *host.Env
@@ -35,7 +36,41 @@ type fakeBox struct {
 	doveadmExit int
 }
 
+// release is what a Debian release installs for mail.
+type release struct {
+	name, versionID, dovecot, postfix string
+}
+
+var (
+	bookworm = release{"bookworm", "12", "1:2.3.19.1+dfsg1-2.1+deb12u1", "3.7.11-0+deb12u1"}
+	trixie   = release{"trixie", "13", "1:2.4.1+dfsg1-6+deb13u7", "3.10.13-0+deb13u1"}
+)
+
+// install makes the box look like r: its os-release and the versions of
+// the mail packages in dpkg's status file.
+func (b *fakeBox) install(r release) {
+	b.t.Helper()
+	root := b.env.Root
+	os.MkdirAll(filepath.Join(root, "var/lib/dpkg"), 0o755)
+	writeFile(b.t, filepath.Join(root, "etc/os-release"), fmt.Sprintf("PRETTY_NAME=\"Debian GNU/Linux %s (%s)\"\nID=debian\nVERSION_ID=\"%s\"\nVERSION_CODENAME=%s\n", r.versionID, r.name, r.versionID, r.name))
+	var st strings.Builder
+	for _, p := range []struct{ name, version string }{
+		{"dovecot-core", r.dovecot}, {"dovecot-imapd", r.dovecot}, {"dovecot-lmtpd", r.dovecot}, {"dovecot-ldap", r.dovecot},
+		{"postfix", r.postfix}, {"postfix-ldap", r.postfix},
+	} {
+		fmt.Fprintf(&st, "Package: %s\nStatus: install ok installed\nVersion: %s\n\n", p.name, p.version)
+	}
+	writeFile(b.t, filepath.Join(root, "var/lib/dpkg/status"), st.String())
+}
+
+// newFakeBox is a Debian 13 box (Dovecot 2.4, Postfix 3.10).
 func newFakeBox(t *testing.T) *fakeBox {
+	t.Helper()
+	return newFakeBoxOn(t, trixie)
+}
+
+// newFakeBoxOn is a box of release r.
+func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 	t.Helper()
 	root := t.TempDir()
 	uid, gid := os.Getuid(), os.Getgid()
@@ -74,6 +109,7 @@ func newFakeBox(t *testing.T) *fakeBox {
 	})
 	b.run.On([]string{"postqueue", "-j"}, host.Result{Stdout: []byte(`{"queue_name": "deferred", "queue_id": "A1B2C3"}` + "\n")})
 	b.svc = &Service{Accounts: b.dir, Bind: b.dir.bind, Dial: b.dial, ProbeTimeout: 2 * time.Second}
+	b.install(r)
 	return b
 }
 

@@ -32,6 +32,8 @@ func FuzzExport(f *testing.F) {
 	f.Add("virtual_mailbox_domains = a.example, b.example\n", "  quota_rule = *:storage=10M\n", "info@a.example x@a.example, y@b.example\n")
 	f.Add("virtual_mailbox_domains = \n", "quota_rule = *:storage=M\n", "bad\n")
 	f.Add("virtual_mailbox_domains = a.example\nrelayhost = x\n", "", "#x@a.example y@a.example\n")
+	f.Add("virtual_mailbox_domains = a.example\n", "dovecot_config_version = 2.4.0\nquota_storage_size = 10M\n", "")
+	f.Add("virtual_mailbox_domains = a.example\n", "quota_storage_size = 1G\n", "")
 	f.Fuzz(func(t *testing.T, mainCf, dovecot, aliases string) {
 		env := &host.Env{Root: t.TempDir()}
 		for p, c := range map[string]string{MainCfPath: header + mainCf, DovecotConfPath: dovecot, AliasesPath: header + aliases} {

@@ -103,7 +103,7 @@ func TestNewConfigRejects(t *testing.T) {
 func TestFiltersEscapeLiterals(t *testing.T) {
 	// The only literal in a filter is the service account's name; Postfix
 	// and Dovecot escape %s and %u themselves. Every filter must balance.
-	for _, f := range []string{MailboxFilter, AliasFilter, SenderFilter, PassFilter(), UserFilter(), IterateFilter()} {
+	for _, f := range []string{MailboxFilter, AliasFilter, SenderFilter, PassFilter(Dovecot23), UserFilter(Dovecot23), PassFilter(Dovecot24), UserFilter(Dovecot24), IterateFilter()} {
 		if strings.Count(f, "(") != strings.Count(f, ")") || !strings.HasPrefix(f, "(&") {
 			t.Errorf("unbalanced filter %s", f)
 		}
@@ -111,21 +111,39 @@ func TestFiltersEscapeLiterals(t *testing.T) {
 			t.Errorf("filter spans lines: %q", f)
 		}
 	}
-	if !strings.Contains(PassFilter(), "(!(sAMAccountName=posse-mail))") {
+	if !strings.Contains(PassFilter(Dovecot24), "(!(sAMAccountName=posse-mail))") {
 		t.Error("the service account can log in")
 	}
 }
 
 func TestListenerSettings(t *testing.T) {
-	c := testConfig(t)
+	for _, f := range []DovecotFormat{Dovecot23, Dovecot24} {
+		t.Run(string(f), func(t *testing.T) { testListenerSettings(t, f) })
+	}
+	// A file of the other format (a box upgraded from Debian 12 to 13)
+	// needs a restart even though its listeners read the same.
+	env := &host.Env{Root: t.TempDir()}
+	os.MkdirAll(env.Path("/etc/dovecot"), 0o755)
+	os.WriteFile(env.Path(DovecotConfPath), []byte(RenderDovecotConf(testConfigFor(t, Dovecot23))), 0o644)
+	if !needsRestart(env, RenderDovecotConf(testConfigFor(t, Dovecot24))) {
+		t.Error("a 2.3 dovecot.conf replaced by a 2.4 one: must restart")
+	}
+}
+
+func testListenerSettings(t *testing.T, f DovecotFormat) {
+	c := testConfigFor(t, f)
 	base := RenderDovecotConf(c)
+	quota := "storage=2048M"
+	if f == Dovecot24 {
+		quota = "quota_storage_size = 2048M"
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(string) string
 		want bool
 	}{
 		{"same", func(s string) string { return s }, false},
-		{"quota size", func(s string) string { return strings.Replace(s, "storage=2048M", "storage=10M", 1) }, false},
+		{"quota size", func(s string) string { return strings.Replace(s, quota, strings.Replace(quota, "2048", "10", 1), 1) }, false},
 		{"ssl setting", func(s string) string {
 			return strings.Replace(s, "ssl_min_protocol = TLSv1.2", "ssl_min_protocol = TLSv1.3", 1)
 		}, false},
@@ -149,13 +167,19 @@ func TestListenerSettings(t *testing.T) {
 		t.Error("a dovecot.conf Posse did not write: must restart")
 	}
 	os.WriteFile(env.Path(DovecotConfPath), []byte(base), 0o644)
-	if needsRestart(env, strings.Replace(base, "storage=2048M", "storage=1M", 1)) {
+	if needsRestart(env, strings.Replace(base, quota, strings.Replace(quota, "2048", "1", 1), 1)) {
 		t.Error("a quota change restarts dovecot")
 	}
 }
 
 func TestExportRoundTrip(t *testing.T) {
-	b := newFakeBox(t)
+	for _, r := range []release{bookworm, trixie} {
+		t.Run(r.name, func(t *testing.T) { testExportRoundTrip(t, r) })
+	}
+}
+
+func testExportRoundTrip(t *testing.T, r release) {
+	b := newFakeBoxOn(t, r)
 	if m, err := Export(b.env); err != nil || m != nil {
 		t.Fatalf("export before apply: %+v %v", m, err)
 	}

@@ -41,7 +41,16 @@ func (b *fakeBox) apply(steps []plan.Step) error {
 }
 
 func TestPlanFreshBox(t *testing.T) {
-	b := newFakeBox(t)
+	for _, tc := range []struct {
+		r      release
+		golden string
+	}{{bookworm, "plan-fresh.txt"}, {trixie, "plan-fresh-trixie.txt"}} {
+		t.Run(tc.r.name, func(t *testing.T) { testPlanFreshBox(t, tc.r, tc.golden) })
+	}
+}
+
+func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
+	b := newFakeBoxOn(t, r)
 	steps := b.plan()
 	want := []string{
 		"create mail.vmail user vmail",
@@ -74,11 +83,17 @@ func TestPlanFreshBox(t *testing.T) {
 	if err := plan.WriteText(&buf, &plan.Plan{Version: 1, Site: "test", Steps: steps}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "plan-fresh.txt", buf.String())
+	golden(t, goldenFile, buf.String())
 }
 
 func TestApplyConvergesAndReapplyChangesNothing(t *testing.T) {
-	b := newFakeBox(t)
+	for _, r := range []release{bookworm, trixie} {
+		t.Run(r.name, func(t *testing.T) { testApplyConverges(t, r) })
+	}
+}
+
+func testApplyConverges(t *testing.T, r release) {
+	b := newFakeBoxOn(t, r)
 	if err := b.apply(b.plan()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
@@ -135,7 +150,16 @@ func TestApplyConvergesAndReapplyChangesNothing(t *testing.T) {
 }
 
 func TestPlanNeverHoldsThePassword(t *testing.T) {
-	b := newFakeBox(t)
+	for _, tc := range []struct {
+		r       release
+		setting string
+	}{{bookworm, "dnpass = "}, {trixie, "ldap_auth_dn_password = "}} {
+		t.Run(tc.r.name, func(t *testing.T) { testPlanNeverHoldsThePassword(t, tc.r, tc.setting) })
+	}
+}
+
+func testPlanNeverHoldsThePassword(t *testing.T, r release, setting string) {
+	b := newFakeBoxOn(t, r)
 	if err := b.apply(b.plan()); err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +186,11 @@ func TestPlanNeverHoldsThePassword(t *testing.T) {
 	if npw == pw || b.dir.password != npw {
 		t.Error("the password was not rotated in the directory")
 	}
-	if data, _ := os.ReadFile(b.env.Path(DovecotLDAPPath)); !strings.Contains(string(data), "dnpass = "+npw+"\n") {
+	if data, _ := os.ReadFile(b.env.Path(DovecotLDAPPath)); !strings.Contains(string(data), "\n"+setting+npw+"\n") {
 		t.Error("dovecot's LDAP file does not hold the new password")
+	}
+	if data, _ := os.ReadFile(b.env.Path(DovecotConfPath)); strings.Contains(string(data), npw) || strings.Contains(string(data), pw) {
+		t.Error("dovecot.conf, which everybody may read, holds the password")
 	}
 }
 

@@ -67,11 +67,21 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func TestRenderGolden(t *testing.T) {
+// testConfigFor is testConfig rendering for Dovecot format f.
+func testConfigFor(t *testing.T, f DovecotFormat) Config {
+	t.Helper()
 	c := testConfig(t)
+	c.Dovecot = f
+	return c
+}
+
+func TestRenderGolden(t *testing.T) {
+	c := testConfigFor(t, Dovecot23)
 	maps := RenderLDAPMaps(c)
 	unlimited := c
 	unlimited.QuotaMB = 0
+	c24, unlimited24 := c, unlimited
+	c24.Dovecot, unlimited24.Dovecot = Dovecot24, Dovecot24
 	for _, tc := range []struct{ name, got string }{
 		{"main.cf", RenderMainCf(c)},
 		{"main-unlimited.cf", RenderMainCf(unlimited)},
@@ -83,13 +93,17 @@ func TestRenderGolden(t *testing.T) {
 		{"dovecot.conf", RenderDovecotConf(c)},
 		{"dovecot-unlimited.conf", RenderDovecotConf(unlimited)},
 		{"posse-ldap.conf.ext", RenderDovecotLDAP(c)},
+		{"dovecot-2.4.conf", RenderDovecotConf(c24)},
+		{"dovecot-2.4-unlimited.conf", RenderDovecotConf(unlimited24)},
+		{"posse-ldap-2.4.conf.ext", RenderDovecotLDAP(c24)},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.got) })
 	}
 }
 
 func TestRenderSettings(t *testing.T) {
-	c := testConfig(t)
+	c := testConfigFor(t, Dovecot23)
+	c24 := testConfigFor(t, Dovecot24)
 	maps := RenderLDAPMaps(c)
 	mbox, alias := maps[LDAPMailboxesPath], maps[LDAPAliasesPath]
 	for _, tc := range []struct {
@@ -149,6 +163,32 @@ func TestRenderSettings(t *testing.T) {
 			"dnpass = " + passwordPlaceholder + "\n",
 			"pass_filter = (&(objectClass=user)(mail=*)(|(mail=%u)(sAMAccountName=%u))(!(sAMAccountName=posse-mail))(!(userAccountControl:1.2.840.113556.1.4.803:=2)))\n",
 		}},
+		{"dovecot.conf 2.4", RenderDovecotConf(c24), []string{
+			header + "dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\n",
+			"mail_driver = maildir\nmail_path = /var/vmail/%{user | domain}/%{user | username}/Maildir\n",
+			"ssl = required\n",
+			"ssl_server_cert_file = /etc/dovecot/posse-server.crt\nssl_server_key_file = /etc/dovecot/posse-server.key\n",
+			"auth_allow_cleartext = no\n",
+			"auth_username_format = %{user | lower}\n",
+			"ldap_uris = ldaps://dc.ad.mueller-partner.example:636\n",
+			"ssl_client_ca_file = /etc/dovecot/posse-ca.crt\n",
+			"ldap_auth_dn = CN=posse-mail,OU=Posse,DC=ad,DC=mueller-partner,DC=example\n",
+			"!include /etc/dovecot/posse-ldap.conf.ext\n",
+			"passdb ldap {\n  bind = yes\n  filter = (&(objectClass=user)(mail=*)(|(mail=%{user})(sAMAccountName=%{user}))(!(sAMAccountName=posse-mail))(!(userAccountControl:1.2.840.113556.1.4.803:=2)))\n  fields {\n    user = %{ldap:mail}\n  }\n}\n",
+			"    home = /var/vmail/%{user | domain}/%{user | username}\n",
+			"quota_storage_size = 2048M\n",
+			"    quota_storage_percentage = 110\n",
+			"lmtp_rcpt_check_quota = yes\n",
+			"quota_status_overquota = \"552 5.2.2 Mailbox is full\"\n",
+			"  postmaster_address = postmaster@mueller-partner.example\n",
+			"unix_listener /var/spool/postfix/private/dovecot-lmtp {",
+			"unix_listener /var/spool/postfix/private/auth {",
+			"executable = quota-status -p postfix\n",
+			"inet_listener imaps {\n    port = 993\n    ssl = yes\n",
+		}},
+		{"dovecot ldap 2.4", RenderDovecotLDAP(c24), []string{
+			"\nldap_auth_dn_password = " + passwordPlaceholder + "\n",
+		}},
 	} {
 		for _, w := range tc.want {
 			if !strings.Contains(tc.content, w) {
@@ -156,8 +196,10 @@ func TestRenderSettings(t *testing.T) {
 			}
 		}
 	}
-	if strings.Contains(RenderDovecotConf(Config{FQDN: "a.b", Domain: "b", TLSDir: "/x"}), "quota-status") {
-		t.Error("quota-status service rendered without a quota")
+	for _, f := range []DovecotFormat{Dovecot23, Dovecot24} {
+		if strings.Contains(RenderDovecotConf(Config{FQDN: "a.b", Domain: "b", TLSDir: "/x", Dovecot: f}), "quota-status") {
+			t.Errorf("%s: quota-status service rendered without a quota", f)
+		}
 	}
 }
 
@@ -165,10 +207,10 @@ func TestRenderSettings(t *testing.T) {
 // every non-blank line of the Postfix files is a comment, a setting, an
 // -o option or a master.cf row.
 func TestRenderOneLinePerSetting(t *testing.T) {
-	c := testConfig(t)
+	c := testConfigFor(t, Dovecot23)
 	maps := RenderLDAPMaps(c)
 	for name, content := range map[string]string{"main.cf": RenderMainCf(c), "mailboxes": maps[LDAPMailboxesPath], "aliases": maps[LDAPAliasesPath],
-		"senders": maps[LDAPSendersPath], "ldap.conf.ext": RenderDovecotLDAP(c)} {
+		"senders": maps[LDAPSendersPath], "ldap.conf.ext": RenderDovecotLDAP(c), "ldap.conf.ext 2.4": RenderDovecotLDAP(testConfigFor(t, Dovecot24))} {
 		for _, l := range strings.Split(strings.TrimSuffix(content, "\n"), "\n") {
 			if l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(l, " = ") {
 				t.Errorf("%s: line %q is not a setting", name, l)

@@ -14,8 +14,9 @@ import (
 )
 
 // Files that hold the service account's password: Postfix's lookup tables
-// are read by Postfix daemons (group postfix), Dovecot's by its root auth
-// process.
+// are read by Postfix daemons (group postfix), Dovecot's as root (2.3's
+// auth process opens it before dropping privileges; 2.4's config process,
+// which runs as root, reads it where dovecot.conf includes it).
 var secretFiles = []struct {
 	path, owner, group string
 	mode               uint32

@@ -190,7 +190,7 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("%d imported users in the directory, want 200", n)
 		}
 		// Resumable: a second run creates nobody.
-		out, _, _ = possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv"}, secrets...)...)
+		out, _, _ = possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw2.csv"}, secrets...)...)
 		if !strings.Contains(out, "created 0 users, skipped 200 existing") {
 			t.Errorf("second import: %s", out)
 		}
@@ -262,7 +262,7 @@ func TestDirectoryImportBenchmark(t *testing.T) {
 
 	samba0, box0 := cgroupCPU(t, tb, "system.slice/samba-ad-dc.service"), cgroupCPU(t, tb, "")
 	start := time.Now()
-	out, errOut, code := possectlIn(t, tb, "", "users", "import", "/root/dir/bench.csv", "--passwords-out", "/root/dir/pw.csv")
+	out, errOut, code := possectlIn(t, tb, "", "users", "import", "/root/dir/bench.csv", "--passwords-out", "/root/dir/pw-bench.csv")
 	posse := time.Since(start)
 	if code != 0 {
 		t.Fatalf("import: %s %s", out, errOut)

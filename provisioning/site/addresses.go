@@ -87,7 +87,7 @@ func (a *Addresses) Check(holder string, addrs ...string) error {
 			continue
 		}
 		if seen[k] {
-			errs = append(errs, nameErr(fmt.Sprintf(errAddressTaken, addr, holder), hintAddressTaken))
+			errs = append(errs, nameErr(fmt.Sprintf(errAddressTwice, addr), hintRemoveOrRename))
 			continue
 		}
 		seen[k] = true

@@ -228,6 +228,7 @@ const (
 	hintServiceAddress        = "postmaster, abuse, hostmaster, webmaster, mailer-daemon, admin, administrator and root belong to the site: deliver them with mail.aliases"
 	errAddressTaken           = "mail address %q is already used by %s"
 	hintAddressTaken          = "every mail address belongs to one user or site alias: choose another address"
+	errAddressTwice           = "mail address %q is given twice"
 	errUserIsGroup            = "username %q is also a group name (group defined at %s)"
 	hintUserIsGroup           = "AD account names are unique across users and groups; rename one of them"
 	errUserAliasesNeedMail    = "user aliases need a mail section"

@@ -211,7 +211,7 @@ func TestAddresses(t *testing.T) {
 		{UserHolder("dora"), []string{"b@example.com"}, "user bert"},
 		{UserHolder("dora"), []string{"info@example.com"}, "site alias"},
 		{UserHolder("dora"), []string{"c@example.com"}, "user carla"},
-		{UserHolder("dora"), []string{"d@example.com", "d@example.com"}, "already used"},
+		{UserHolder("dora"), []string{"d@example.com", "D@example.com"}, "given twice"},
 		{UserHolder("carla"), []string{"c@example.com", "carla@example.com"}, ""}, // her own
 		{UserHolder("Anna"), []string{"anna.m@example.com"}, ""},
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // users is the object on api.UsersInterface.
@@ -20,7 +21,7 @@ func (o *users) List(sender dbus.Sender, msg dbus.Message, query string) ([]api.
 		return nil, derr
 	}
 	defer c.end()
-	if len(query) > maxQuery || hasControl(query) {
+	if len(query) > maxQuery || site.HasControl(query) {
 		return nil, c.invalid(fmt.Errorf("search text must be at most %d printable characters", maxQuery))
 	}
 	r, err := o.s.backend.Users(c.ctx, query)
@@ -87,11 +88,20 @@ func decodeUpdate(username string, changes map[string]dbus.Variant) (UserUpdate,
 			if !ok {
 				return up, fmt.Errorf("%s must be a string (s), not %s", k, v.Signature())
 			}
-			if k == "Email" && s != "" {
-				if err := checkEmail(s); err != nil {
-					return up, err
+			var err error
+			switch k {
+			case "Email":
+				if s != "" {
+					err = checkUserEmail(s)
 				}
-			} else if err := checkText(k, s); err != nil {
+			case "GivenName":
+				err = checkName("given name", s)
+			case "Surname":
+				err = checkName("surname", s)
+			default:
+				err = checkText("display name", s)
+			}
+			if err != nil {
 				return up, err
 			}
 			switch k {
@@ -109,7 +119,7 @@ func decodeUpdate(username string, changes map[string]dbus.Variant) (UserUpdate,
 			if !ok {
 				return up, fmt.Errorf("Aliases must be a list of strings (as), not %s", v.Signature())
 			}
-			if err := checkList("aliases", a, checkEmail); err != nil {
+			if err := checkList("aliases", a, checkUserAlias); err != nil {
 				return up, err
 			}
 			up.Aliases = &a
@@ -212,7 +222,7 @@ func (o *groups) Create(sender dbus.Sender, msg dbus.Message, g api.Group) *dbus
 		return derr
 	}
 	defer c.end()
-	if err := firstErr(checkGroupName(g.Name), checkText("description", g.Description), checkList("members", g.Members, checkUsername)); err != nil {
+	if err := firstErr(checkGroupName(g.Name), site.TextError("description", g.Description, site.MaxDescriptionLen), checkList("members", g.Members, checkMember)); err != nil {
 		return c.invalid(err)
 	}
 	return c.change(func(ctx context.Context) error { return o.s.backend.CreateGroup(ctx, g) })
@@ -238,7 +248,7 @@ func (o *groups) SetMembers(sender dbus.Sender, msg dbus.Message, name string, a
 		return derr
 	}
 	defer c.end()
-	if err := firstErr(checkGroupName(name), checkList("add", add, checkUsername), checkList("remove", remove, checkUsername)); err != nil {
+	if err := firstErr(checkGroupName(name), checkList("add", add, checkMember), checkList("remove", remove, checkMember)); err != nil {
 		return c.invalid(err)
 	}
 	if len(add)+len(remove) == 0 {

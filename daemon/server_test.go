@@ -132,7 +132,28 @@ func TestInvalidInputIsRefusedBeforeTheBackend(t *testing.T) {
 		}, "group name"},
 		{"long name", func() error {
 			return c.CreateUser(x, api.User{Username: "anna", GivenName: long}, "Sommer2026!x", true)
-		}, "longer than"},
+		}, "the limit is 64"},
+		// The template's rules, whoever calls.
+		{"samba section username", func() error { return c.CreateUser(x, api.User{Username: "sysvol"}, "Sommer2026!x", true) }, "Samba's own sections"},
+		{"global username", func() error { return c.CreateUser(x, api.User{Username: "global"}, "Sommer2026!x", true) }, "Samba's own sections"},
+		{"escape in name", func() error {
+			return c.CreateUser(x, api.User{Username: "anna", Surname: "M\x1b[31m"}, "Sommer2026!x", true)
+		}, "control characters"},
+		{"service address", func() error {
+			return c.CreateUser(x, api.User{Username: "anna", Email: "postmaster@example.com"}, "Sommer2026!x", true)
+		}, "service address"},
+		{"service alias", func() error {
+			return c.UpdateUser(x, "anna", client.UserUpdate{Aliases: &[]string{"abuse@example.com"}})
+		}, "service address"},
+		{"posse group", func() error { return c.CreateGroup(x, api.Group{Name: "posse-admin"}) }, "Posse's own groups"},
+		{"look-alike group", func() error { return c.CreateGroup(x, api.Group{Name: "domain-admins"}) }, "looks like"},
+		{"look-alike members", func() error { return c.SetMembers(x, "enterprise_admins", []string{"anna"}, nil) }, "looks like"},
+		{"hidden share", func() error { return c.SetShare(x, api.Share{Name: "Data$", Read: []string{"staff"}}) }, "share name"},
+		{"service account into a group", func() error { return c.SetMembers(x, "staff", []string{"posse-mail"}, nil) }, "Posse manages it"},
+		{"service account out of a group", func() error { return c.SetMembers(x, "staff", nil, []string{"posse-mail"}) }, "Posse manages it"},
+		{"service account in a new group", func() error {
+			return c.CreateGroup(x, api.Group{Name: "mailers", Members: []string{"posse-mail"}})
+		}, "Posse manages it"},
 		{"update unknown key", func() error {
 			return r.rawCall(c, api.UsersInterface+".Update", "anna", map[string]dbus.Variant{"Password": dbus.MakeVariant("x")})
 		}, "unknown attribute"},

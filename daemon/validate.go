@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/posse-project/posse/daemon/api"
@@ -20,16 +19,14 @@ const (
 	maxListLength = 1000
 )
 
-// The validators below use the site package's grammars, so the daemon
-// accepts exactly what a template may contain. Their errors are what the
-// caller sees after "invalid input: ".
+// The validators below are the site package's rules, so the daemon
+// accepts exactly what a template may contain, with the template's
+// messages. Their errors are what the caller sees after "invalid input: ".
+// The rules that need the directory or the applied site (names and
+// addresses in use, a share's name) are the backend's
+// (directory.Taken).
 
-func checkUsername(name string) error {
-	if !site.ValidUsername(name) {
-		return fmt.Errorf("username %q is not valid: use 1–20 of a-z, 0-9, '.', '_', '-', starting with a letter, and not a reserved name", clip(name))
-	}
-	return nil
-}
+func checkUsername(name string) error { return site.UsernameError(name) }
 
 // checkChangeable refuses changes to the accounts Posse's own services use
 // to read the directory (posse-mail, …): disabling one or changing its
@@ -42,13 +39,16 @@ func checkChangeable(name string) error {
 	return nil
 }
 
-func checkGroupName(name string) error {
-	if !site.ValidGroupName(name) {
-		return fmt.Errorf("group name %q is not valid: use 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter, and not a built-in group", clip(name))
-	}
-	return nil
+// checkMember refuses a user as a group member change: a valid username,
+// and not one of Posse's service accounts.
+func checkMember(name string) error {
+	return firstErr(checkUsername(name), checkChangeable(name))
 }
 
+func checkGroupName(name string) error { return site.GroupNameError(name) }
+
+// checkEmail accepts a mail address (of a site alias, or an alias's
+// target).
 func checkEmail(addr string) error {
 	if !site.ValidEmail(addr) {
 		return fmt.Errorf("mail address %q is not valid: use a lower-case address such as anna@example.com", clip(addr))
@@ -56,17 +56,19 @@ func checkEmail(addr string) error {
 	return nil
 }
 
-// checkText accepts free text (names, descriptions) without control
-// characters.
-func checkText(field, s string) error {
-	if utf8.RuneCountInString(s) > maxTextField {
-		return fmt.Errorf("%s is longer than %d characters", field, maxTextField)
-	}
-	if hasControl(s) {
-		return fmt.Errorf("%s contains control characters or line breaks", field)
-	}
-	return nil
-}
+// checkUserEmail and checkUserAlias accept a user's own addresses: valid,
+// and not a service address (postmaster@, …), which only site aliases may
+// be.
+func checkUserEmail(addr string) error { return site.UserAddressError("email", addr) }
+
+func checkUserAlias(addr string) error { return site.UserAddressError("alias", addr) }
+
+// checkText accepts free text (descriptions, display names) without
+// control characters, of at most maxTextField characters.
+func checkText(field, s string) error { return site.TextError(field, s, maxTextField) }
+
+// checkName accepts a given name or surname, by the template's rule.
+func checkName(field, s string) error { return site.TextError(field, s, site.MaxNameFieldLen) }
 
 // checkPassword refuses what no policy accepts; the backend checks the
 // site's password policy. The error never contains the password.
@@ -76,7 +78,7 @@ func checkPassword(pw string) error {
 		return fmt.Errorf("password is empty")
 	case utf8.RuneCountInString(pw) > site.MaxPasswordLength:
 		return fmt.Errorf("password is longer than %d characters", site.MaxPasswordLength)
-	case hasControl(pw):
+	case site.HasControl(pw):
 		return fmt.Errorf("password contains control characters or line breaks: use printable characters only")
 	}
 	return nil
@@ -86,17 +88,15 @@ func checkUser(u api.User) error {
 	if err := firstErr(checkUsername(u.Username), checkChangeable(u.Username)); err != nil {
 		return err
 	}
-	for f, v := range map[string]string{"given name": u.GivenName, "surname": u.Surname, "display name": u.DisplayName} {
-		if err := checkText(f, v); err != nil {
-			return err
-		}
+	if err := firstErr(checkName("given name", u.GivenName), checkName("surname", u.Surname), checkText("display name", u.DisplayName)); err != nil {
+		return err
 	}
 	if u.Email != "" {
-		if err := checkEmail(u.Email); err != nil {
+		if err := checkUserEmail(u.Email); err != nil {
 			return err
 		}
 	}
-	if err := checkList("aliases", u.Aliases, checkEmail); err != nil {
+	if err := checkList("aliases", u.Aliases, checkUserAlias); err != nil {
 		return err
 	}
 	return checkList("groups", u.Groups, checkGroupName)
@@ -148,18 +148,12 @@ func checkPlanID(id string) error {
 	return nil
 }
 
-// checkShareName accepts what Samba accepts as a share name.
-func checkShareName(name string) error {
-	n := utf8.RuneCountInString(name)
-	if n == 0 || n > site.MaxShareNameLen || hasControl(name) || strings.ContainsAny(name, site.ShareNameForbidden) {
-		return fmt.Errorf("share name %q is not valid: use 1–%d characters without control characters or any of %s", clip(name), site.MaxShareNameLen, site.ShareNameForbidden)
-	}
-	return nil
-}
+// checkShareName accepts a share name the template accepts.
+func checkShareName(name string) error { return site.ShareNameError(name) }
 
 // checkBoxPath accepts a clean absolute path without "..".
 func checkBoxPath(field, p string) error {
-	if p == "" || !strings.HasPrefix(p, "/") || path.Clean(p) != p || hasControl(p) || len(p) > 4096 {
+	if p == "" || !strings.HasPrefix(p, "/") || path.Clean(p) != p || site.HasControl(p) || len(p) > 4096 {
 		return fmt.Errorf("%s %q must be a clean absolute path such as /srv/data", field, clip(p))
 	}
 	return nil
@@ -174,18 +168,6 @@ func checkSnapshotID(id string) error {
 		return fmt.Errorf("snapshot %q is not valid: use an id from Snapshots (8–64 hex digits) or \"latest\"", clip(id))
 	}
 	return nil
-}
-
-func hasControl(s string) bool {
-	if !utf8.ValidString(s) {
-		return true
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return true
-		}
-	}
-	return false
 }
 
 // clip shortens a caller's value for an error message.

@@ -31,6 +31,14 @@ func TestDecodeUpdate(t *testing.T) {
 		{"password is not an attribute", "anna", map[string]dbus.Variant{"Password": s("x")}, "unknown attribute", nil},
 		{"disabled goes through Disable", "anna", map[string]dbus.Variant{"Disabled": dbus.MakeVariant(true)}, "unknown attribute", nil},
 		{"newline in name", "anna", map[string]dbus.Variant{"GivenName": s("a\nb")}, "control characters", nil},
+		{"escape in name", "anna", map[string]dbus.Variant{"Surname": s("a\x1b[31m")}, "control characters", nil},
+		{"bell in display name", "anna", map[string]dbus.Variant{"DisplayName": s("a\a")}, "control characters", nil},
+		{"tab in name", "anna", map[string]dbus.Variant{"GivenName": s("a\tb")}, "control characters", nil},
+		{"delete in name", "anna", map[string]dbus.Variant{"GivenName": s("a\x7f")}, "control characters", nil},
+		{"long given name", "anna", map[string]dbus.Variant{"GivenName": s(strings.Repeat("x", 65))}, "the limit is 64", nil},
+		{"service address", "anna", map[string]dbus.Variant{"Email": s("postmaster@example.com")}, "service address", nil},
+		{"service alias", "anna", map[string]dbus.Variant{"Aliases": dbus.MakeVariant([]string{"hostmaster@example.com"})}, "service address", nil},
+		{"samba section user", "sysvol", map[string]dbus.Variant{"Surname": s("x")}, "Samba's own sections", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,20 +59,26 @@ func TestDecodeUpdate(t *testing.T) {
 // FuzzCheckUser: whatever a caller sends, the daemon accepts only names the
 // site grammar accepts, and no error repeats the password.
 func FuzzCheckUser(f *testing.F) {
-	for _, s := range []string{"anna", "Anna", "a)(cn=*", "root", "", "x\x00y", "ä", strings.Repeat("a", 30)} {
+	for _, s := range []string{"anna", "Anna", "a)(cn=*", "root", "", "x\x00y", "ä", strings.Repeat("a", 30),
+		"sysvol", "netlogon", "global", "homes", "printers", "print$", "ipc$", "SysVol", "postmaster", "abuse",
+		"posse-admin", "posse-office", "domain-admins", "enterprise_admins", "a\x1bb", "a\ab", "a\tb", "a\x7fb", "posse-mail"} {
 		f.Add(s, s+"@example.com", "Sommer-2026!x")
 	}
 	f.Fuzz(func(t *testing.T, name, mail, pw string) {
 		u := api.User{Username: name, Email: mail, GivenName: name, Groups: []string{name}}
 		if checkUser(u) == nil {
-			if !site.ValidUsername(name) || (mail != "" && !site.ValidEmail(mail)) || !site.ValidGroupName(name) {
+			if site.UsernameError(name) != nil || site.IsServiceAccount(name) || (mail != "" && site.UserAddressError("email", mail) != nil) ||
+				site.GroupNameError(name) != nil || site.TextError("given name", name, site.MaxNameFieldLen) != nil {
 				t.Errorf("accepted %q / %q", name, mail)
 			}
+		}
+		if checkMember(name) == nil && (site.IsServiceAccount(name) || !site.ValidUsername(name)) {
+			t.Errorf("member %q accepted", name)
 		}
 		if err := checkPassword(pw); err != nil && len(pw) >= 4 && strings.Contains(err.Error(), pw) {
 			t.Errorf("error repeats the password: %v", err)
 		}
-		if checkShareName(name) == nil && strings.ContainsAny(name, site.ShareNameForbidden) {
+		if checkShareName(name) == nil && (strings.ContainsAny(name, site.ShareNameForbidden) || site.IsSambaSection(name) || site.HasControl(name)) {
 			t.Errorf("share name %q accepted", name)
 		}
 	})

@@ -141,6 +141,9 @@ func checkPolicy(s *site.Site, username, pw string) error {
 
 // CreateUser implements daemon.Backend. The user goes into OU=Posse with
 // the site's default mail address when none is given, and into its groups.
+// It is checked like a template's user and a CSV row (directory.Taken):
+// the site's name rules, no user or group of that name, and addresses
+// (mail and aliases) that no other user, template user or site alias has.
 // When the site shares home folders, the user gets homeDirectory and
 // homeDrive, and a background sync of the files service (requestHomeSync)
 // makes its folder and share section shortly after the call returns.
@@ -155,14 +158,16 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 		if err := checkPolicy(s, u.Username, pw); err != nil {
 			return err
 		}
-		if _, ok, err := d.User(ctx, u.Username); err != nil {
-			return err
-		} else if ok {
-			return invalid(fmt.Errorf("user %s already exists", u.Username))
-		}
 		du := directory.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
 			Email: s.UserEmail(site.User{Username: u.Username, Email: u.Email}), Aliases: u.Aliases, Disabled: u.Disabled,
 			Origin: directory.OriginAPI} // not the template's: prune never deletes it
+		taken, err := directory.ReadTaken(ctx, d, s)
+		if err != nil {
+			return err
+		}
+		if err := taken.CheckNewUser(du); err != nil {
+			return invalid(err)
+		}
 		if homes = homesEnabled(s); homes {
 			du.HomeDirectory, du.HomeDrive = files.HomeDirectory(b.hostname(), u.Username), files.HomeDrive
 		}
@@ -182,11 +187,28 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 	})
 }
 
-// UpdateUser implements daemon.Backend.
+// UpdateUser implements daemon.Backend. A new mail address or alias must
+// not be another user's, a template user's or a site alias's.
 func (b *Box) UpdateUser(ctx context.Context, name string, up daemon.UserUpdate) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
 		if _, err := user(ctx, d, name); err != nil {
 			return err
+		}
+		if up.Email != nil || up.Aliases != nil {
+			var addrs []string
+			if up.Email != nil {
+				addrs = append(addrs, *up.Email)
+			}
+			if up.Aliases != nil {
+				addrs = append(addrs, *up.Aliases...)
+			}
+			taken, err := directory.ReadTaken(ctx, d, s)
+			if err != nil {
+				return err
+			}
+			if err := taken.CheckAddresses(name, addrs...); err != nil {
+				return invalid(err)
+			}
 		}
 		return d.UpdateUser(ctx, name, directory.UserUpdate{GivenName: up.GivenName, Surname: up.Surname,
 			DisplayName: up.DisplayName, Email: up.Email, Aliases: up.Aliases})
@@ -253,7 +275,7 @@ func (b *Box) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.Imp
 		p := s.Policy()
 		opts := directory.ImportOptions{
 			Domain: s.Site.Domain, Policy: directory.Policy{MinLength: p.MinLength, Complexity: p.Complexity, MaxAgeDays: p.MaxAgeDays},
-			MustChange: true, Passwords: &pw, DryRun: dryRun,
+			MustChange: true, Passwords: &pw, DryRun: dryRun, Site: s,
 		}
 		if homesEnabled(s) {
 			host := b.hostname()
@@ -312,9 +334,21 @@ func (b *Box) Groups(ctx context.Context) ([]api.Group, error) {
 }
 
 // CreateGroup implements daemon.Backend. The group goes into OU=Posse,
-// marked as created through possed (posse:api), with its members.
+// marked as created through possed (posse:api), with its members. A user
+// of that name (account names are unique across users and groups) and
+// Posse's service accounts as members are refused.
 func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+		if err := checkMembers(g.Members); err != nil {
+			return err
+		}
+		taken, err := directory.ReadTaken(ctx, d, nil)
+		if err != nil {
+			return err
+		}
+		if taken.UserExists(g.Name) {
+			return invalid(fmt.Errorf("a user of that name exists (account names are unique across users and groups): choose another group name than %s", g.Name))
+		}
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
 		}
@@ -336,9 +370,25 @@ func (b *Box) DeleteGroup(ctx context.Context, name string) error {
 	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error { return d.DeleteGroup(ctx, name) })
 }
 
-// SetMembers implements daemon.Backend.
+// checkMembers refuses Posse's service accounts as members to add or
+// remove: their groups are their services' business.
+func checkMembers(names ...[]string) error {
+	for _, l := range names {
+		for _, n := range l {
+			if site.IsServiceAccount(n) {
+				return invalid(fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it, so its groups cannot be changed here", n))
+			}
+		}
+	}
+	return nil
+}
+
+// SetMembers implements daemon.Backend; service accounts are refused.
 func (b *Box) SetMembers(ctx context.Context, group string, add, remove []string) error {
 	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+		if err := checkMembers(add, remove); err != nil {
+			return err
+		}
 		for _, u := range add {
 			if err := d.AddMember(ctx, group, u); err != nil {
 				return err

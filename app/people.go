@@ -1,8 +1,6 @@
 package app
 
 import (
-	"crypto/rand"
-	"math/big"
 	"regexp"
 	"strings"
 
@@ -10,26 +8,33 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 )
 
-var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,19}$`)
+// usernameGrammar is the site's username pattern, to tell a grammar
+// mistake from a reserved name.
+var usernameGrammar = regexp.MustCompile(site.UsernamePattern)
 
-// CheckUsername returns what is wrong with a username, or "".
+// CheckUsername returns what is wrong with a username, or "": the site
+// template's rule (site.UsernameError), which possed applies too; the
+// common mistakes in the app's words, the rest (reserved names such as
+// sysvol or root) in the site's.
 func CheckUsername(s string) string {
+	err := site.UsernameError(s)
 	switch {
+	case err == nil:
+		return ""
 	case s == "":
 		return tr("Enter a username.")
 	case len(s) > 20:
 		return tr("Use at most 20 characters.")
-	case !usernameRE.MatchString(s):
+	case !usernameGrammar.MatchString(s):
 		return tr("Use lower-case letters, digits, dot, dash or underscore, starting with a letter.")
 	}
-	return ""
+	return err.Error()
 }
 
-var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
-// CheckEmail returns what is wrong with a mail address ("" is allowed).
+// CheckEmail returns what is wrong with a mail address ("" is allowed), by
+// the site's rule (site.ValidEmail).
 func CheckEmail(s string) string {
-	if s != "" && !emailRE.MatchString(s) {
+	if s != "" && !site.ValidEmail(s) {
 		return tr("Enter a mail address like name@example.de, or leave it empty.")
 	}
 	return ""
@@ -63,24 +68,15 @@ func SuggestUsername(given, surname string) string {
 	return strings.TrimRight(u, ".-")
 }
 
-// GeneratePassword returns an initial password that is easy to read out
-// and type (no 0/O, 1/l) and meets the default policy: two capitalised
-// syllable words and two digits, such as "Tokam-Rubel-47".
+// GeneratePassword returns an initial password from Posse's one generator
+// (site.GeneratePassword): 16 characters without look-alikes (no 0/O,
+// 1/l) that meet the default policy.
 func GeneratePassword() string {
-	const cons, vow, dig = "bdfghkmnprstvwz", "aeiu", "23456789"
-	pick := func(set string) byte {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
-		if err != nil {
-			panic(err) // crypto/rand does not fail on Linux
-		}
-		return set[n.Int64()]
+	pw, err := site.GeneratePassword(site.PasswordPolicy{}, "")
+	if err != nil {
+		panic(err) // crypto/rand does not fail on Linux
 	}
-	word := func() string {
-		b := []byte{pick(cons), pick(vow), pick(cons), pick(vow), pick(cons)}
-		b[0] -= 'a' - 'A'
-		return string(b)
-	}
-	return word() + "-" + word() + "-" + string([]byte{pick(dig), pick(dig)})
+	return pw
 }
 
 // checkDefaultPolicy checks password against the default AD policy.
@@ -88,22 +84,14 @@ func checkDefaultPolicy(username, password string) error {
 	return site.CheckPassword(site.PasswordPolicy{}, username, password)
 }
 
-// serviceAccountPrefix starts the directory accounts Posse's services
-// create for themselves (posse-mail, …; directory.ServiceAccountPrefix,
-// not imported to keep the directory code out of the app). They are not
-// people: the Users screen and the user count leave them out, so that
-// nobody deletes or disables mail's lookup account by mistake.
-const serviceAccountPrefix = "posse-"
-
-func isServiceAccount(username string) bool {
-	return strings.HasPrefix(strings.ToLower(username), serviceAccountPrefix)
-}
-
-// people drops the service accounts from us, in place.
+// people drops the service accounts (site.IsServiceAccount: posse-mail, …)
+// from us, in place. They are not people: the Users screen and the user
+// count leave them out, so that nobody deletes or disables mail's lookup
+// account by mistake.
 func people(us []api.User) []api.User {
 	out := us[:0]
 	for _, u := range us {
-		if !isServiceAccount(u.Username) {
+		if !site.IsServiceAccount(u.Username) {
 			out = append(out, u)
 		}
 	}

@@ -91,8 +91,12 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 		t.Fatal(err)
 	}
 	b := &fakeBox{t: t, units: hosttest.NewFakeUnits(), run: hosttest.NewFakeRunner(t), dir: &fakeDirectory{}, smtpRCPT: "550 5.1.1 User unknown", doveadmExit: 67}
-	b.units.Add(PostfixInstance, false, false)
-	b.units.Add(PostfixUnit, true, true)
+	if r == bookworm { // the instance runs the master; postfix.service is a oneshot
+		b.units.Add(PostfixInstance, false, false)
+		b.units.Add(PostfixUnit, true, true)
+	} else { // postfix.service runs the master; unconfigured, it did not start
+		b.units.Add(PostfixUnit, false, true)
+	}
 	b.units.Add(DovecotUnit, true, true)
 	b.env = &host.Env{Root: root, StateDir: host.DefaultStateDir, Units: b.units, Runner: b.run,
 		Secrets: hosttest.MapSecrets{"domain_admin": "Admin-Pw-2026!"}, Hostname: "dc", IP: "10.0.0.2"}

@@ -239,8 +239,7 @@ func (s *Service) accountStep(ctx context.Context, st *site.Site, env *host.Env,
 
 // unitSteps reloads what changed (restarts Dovecot when its listeners
 // changed), starts what is not running, and enables what is not enabled.
-// Postfix's real instance is postfix@-; postfix.service is a oneshot that
-// reports active even when the instance is down.
+// Postfix's master runs in postfixInstance (see PostfixInstanceUnit).
 func unitSteps(ctx context.Context, env *host.Env, ch changed) ([]plan.Step, error) {
 	if env.Units == nil {
 		return nil, errors.New("no systemd connection configured")
@@ -250,7 +249,7 @@ func unitSteps(ctx context.Context, env *host.Env, ch changed) ([]plan.Step, err
 		instance, unit   string
 		changed, restart bool
 	}{
-		{PostfixInstance, PostfixUnit, ch.postfix, false},
+		{postfixInstance(env), PostfixUnit, ch.postfix, false},
 		{DovecotUnit, DovecotUnit, ch.dovecot, ch.listeners},
 	} {
 		st, err := env.Units.Status(ctx, u.instance)

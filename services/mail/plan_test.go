@@ -72,7 +72,7 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"create dir /var/vmail",
 		"run check postfix check",
 		"run check doveconf -n",
-		"restart unit postfix@-.service",
+		"restart unit " + postfixInstance(b.env),
 		"restart unit dovecot.service",
 		"run probe mail",
 	}
@@ -97,7 +97,7 @@ func testApplyConverges(t *testing.T, r release) {
 	if err := b.apply(b.plan()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	wantCalls := []string{"restart postfix@-.service", "restart dovecot.service"}
+	wantCalls := []string{"restart " + postfixInstance(b.env), "restart dovecot.service"}
 	if got := b.units.Calls(); !slices.Equal(got, wantCalls) {
 		t.Errorf("systemd calls %q, want %q", got, wantCalls)
 	}
@@ -258,9 +258,9 @@ func TestPlanReloadsOnlyWhatChanged(t *testing.T) {
 		change func(st *siteMod)
 		want   []string
 	}{
-		{"alias", func(m *siteMod) { m.aliasTo = "bschmidt" }, []string{"update file /etc/postfix/posse-aliases", "run check postfix check", "run check doveconf -n", "reload unit postfix@-.service", "run probe mail"}},
+		{"alias", func(m *siteMod) { m.aliasTo = "bschmidt" }, []string{"update file /etc/postfix/posse-aliases", "run check postfix check", "run check doveconf -n", "reload unit postfix.service", "run probe mail"}},
 		{"quota", func(m *siteMod) { m.quota = 100 }, []string{"update file /etc/dovecot/dovecot.conf", "run check postfix check", "run check doveconf -n", "reload unit dovecot.service", "run probe mail"}},
-		{"quota off: listeners change", func(m *siteMod) { m.quota = -1 }, []string{"update file /etc/postfix/main.cf", "update file /etc/dovecot/dovecot.conf", "run check postfix check", "run check doveconf -n", "reload unit postfix@-.service", "restart unit dovecot.service", "run probe mail"}},
+		{"quota off: listeners change", func(m *siteMod) { m.quota = -1 }, []string{"update file /etc/postfix/main.cf", "update file /etc/dovecot/dovecot.conf", "run check postfix check", "run check doveconf -n", "reload unit postfix.service", "restart unit dovecot.service", "run probe mail"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newFakeBox(t)
@@ -366,7 +366,7 @@ func TestRenewedCertificateReloadsBoth(t *testing.T) {
 		"update mail.tls-file /etc/dovecot/posse-server.crt",
 		"update mail.tls-file /etc/dovecot/posse-server.key",
 		"run check postfix check", "run check doveconf -n",
-		"reload unit postfix@-.service", "reload unit dovecot.service", "run probe mail",
+		"reload unit postfix.service", "reload unit dovecot.service", "run probe mail",
 	}
 	if got := stepLines(steps); !slices.Equal(got, want) {
 		t.Fatalf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -59,7 +59,7 @@ func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) 
 	if env.Units == nil || env.Runner == nil {
 		return r, errors.New("the probe needs systemd and a command runner")
 	}
-	for _, u := range []string{PostfixInstance, DovecotUnit} {
+	for _, u := range []string{postfixInstance(env), DovecotUnit} {
 		st, err := env.Units.Status(ctx, u)
 		if err != nil {
 			return r, fmt.Errorf("reading the state of %s: %w", u, err)
@@ -170,7 +170,7 @@ func (s *Service) smtpProbe(ctx context.Context, spec ProbeSpec) error {
 			return fmt.Errorf("SMTP on 127.0.0.1:25: %s: %w", cmd.line, err)
 		}
 		if !strings.HasPrefix(l, cmd.want) && !(cmd.want == "5" && strings.HasPrefix(l, "2")) {
-			return fmt.Errorf("SMTP on 127.0.0.1:25: %s got %q: Postfix cannot look recipients up in the directory (see journalctl -u %s)", cmd.line, l, PostfixInstance)
+			return fmt.Errorf("SMTP on 127.0.0.1:25: %s got %q: Postfix cannot look recipients up in the directory (see journalctl -u %s)", cmd.line, l, PostfixUnit)
 		}
 	}
 	fmt.Fprint(c, "QUIT\r\n")

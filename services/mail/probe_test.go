@@ -18,7 +18,7 @@ func TestProbe(t *testing.T) {
 		wantErr string
 	}{
 		{"healthy", func(*fakeBox) {}, ""},
-		{"postfix instance down", func(b *fakeBox) { b.units.Stop(context.Background(), PostfixInstance) }, "postfix@-.service is inactive"},
+		{"postfix down", func(b *fakeBox) { b.units.Stop(context.Background(), PostfixUnit) }, "postfix.service is inactive"},
 		{"dovecot down", func(b *fakeBox) { b.units.Stop(context.Background(), DovecotUnit) }, "dovecot.service is inactive"},
 		{"postfix lookups fail", func(b *fakeBox) { b.smtpRCPT = "451 4.3.0 Temporary lookup failure" }, "Postfix cannot look recipients up"},
 		{"dovecot lookups fail", func(b *fakeBox) { b.doveadmExit = 75 }, "dovecot cannot look users up"},
@@ -82,5 +82,21 @@ func TestParseQueue(t *testing.T) {
 		if (err == nil) != tc.ok || r.QueueSize != tc.size || r.Deferred != tc.df {
 			t.Errorf("ParseQueue(%q) = %+v, %v", tc.in, r, err)
 		}
+	}
+}
+
+// TestProbeBookwormInstance: on Debian 12 the probe looks at postfix@-,
+// since postfix.service is a oneshot that stays active without it.
+func TestProbeBookwormInstance(t *testing.T) {
+	b := newFakeBoxOn(t, bookworm)
+	if err := b.apply(b.plan()); err != nil {
+		t.Fatal(err)
+	}
+	b.svc.ProbeTimeout = 300 * time.Millisecond
+	b.units.Stop(context.Background(), PostfixInstance)
+	spec := ProbeSpec{FQDN: "dc.ad.mueller-partner.example", Domain: "mueller-partner.example", CAFile: "/var/lib/posse/tls/ca.crt",
+		BindDN: "CN=posse-mail,OU=Posse,DC=ad,DC=mueller-partner,DC=example"}
+	if _, err := b.svc.Probe(context.Background(), b.env, spec); err == nil || !strings.Contains(err.Error(), "postfix@-.service is inactive") {
+		t.Errorf("probe with postfix@- down: %v", err)
 	}
 }

@@ -169,7 +169,23 @@ func parseOSRelease(b []byte) map[string]string {
 	return kv
 }
 
-// parseDpkgStatus maps each installed package to its version.
+// hasFiles reports whether a dpkg Status field ("install ok installed")
+// means the package's files are on disk: installed, or unpacked and not yet
+// (or not fully) configured, as in the middle of a release upgrade whose
+// configure step failed.
+func hasFiles(status string) bool {
+	f := strings.Fields(status)
+	if len(f) != 3 {
+		return false
+	}
+	switch f[2] {
+	case "installed", "unpacked", "half-configured", "triggers-awaited", "triggers-pending", "half-installed":
+		return true
+	}
+	return false
+}
+
+// parseDpkgStatus maps each package whose files are on disk to its version.
 func parseDpkgStatus(b []byte) map[string]string {
 	out := map[string]string{}
 	for _, para := range bytes.Split(b, []byte("\n\n")) {
@@ -184,7 +200,7 @@ func parseDpkgStatus(b []byte) map[string]string {
 				status = string(line[len("Status: "):])
 			}
 		}
-		if name != "" && strings.HasSuffix(status, " installed") {
+		if name != "" && hasFiles(status) {
 			out[name] = version
 		}
 	}

@@ -37,6 +37,10 @@ Package: samba
 Status: install ok installed
 Version: 2:4.22.11+dfsg-0+deb13u1
 
+Package: restic
+Status: install ok half-configured
+Version: 0.18.0-1+b4
+
 Package: postfix
 Status: deinstall ok config-files
 Version: 3.10.13-0+deb13u1
@@ -55,6 +59,9 @@ func TestReadPlatform(t *testing.T) {
 	}
 	if maj, min, ok := p.Upstream("samba"); !ok || maj != 4 || min != 22 {
 		t.Errorf("samba = %d.%d %v", maj, min, ok)
+	}
+	if v, ok := p.Version("restic"); !ok || v != "0.18.0-1+b4" {
+		t.Error("a half-configured package (a failed configure step in an upgrade) does not count with its new version")
 	}
 	if _, ok := p.Version("postfix"); ok {
 		t.Error("a removed package with config files left counts as installed")

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -154,6 +155,10 @@ func upgradeToTrixie(t *testing.T, tb *harness.TestBox) {
 	proxy := harness.StartAptProxy(t, tb.HostIP())
 	tb.MustRun(t, "sh", "-c", fmt.Sprintf("echo 'Acquire::http::Proxy \"%s\";' > /etc/apt/apt.conf.d/90posse-test-proxy", proxy.URL()))
 	tb.MustRun(t, "sh", "-c", "sed -i 's/bookworm/trixie/g' /etc/apt/sources.list $(ls /etc/apt/sources.list.d/* 2>/dev/null) 2>/dev/null; grep -rh trixie /etc/apt/sources.list /etc/apt/sources.list.d/ | head -3")
+	// docs/upgrade.md: hold Dovecot back while its 2.3 configuration is
+	// still in place (Dovecot 2.4 refuses it, and dovecot-core's configure
+	// step would fail on the restart).
+	tb.CopyIn(t, writeHold(t), "/usr/sbin/policy-rc.d", 0o755)
 	start := time.Now()
 	if o, e, code := tb.Output(t, "apt-get", "update", "-q"); code != 0 {
 		t.Fatalf("apt-get update: exit %d\n%s%s", code, lastLines(o, 10), e)
@@ -164,5 +169,28 @@ func upgradeToTrixie(t *testing.T, tb *harness.TestBox) {
 	if code != 0 {
 		t.Fatalf("apt-get full-upgrade failed:\n%s", lastLines(e, 30))
 	}
-	tb.MustRun(t, "rm", "-f", "/etc/apt/apt.conf.d/90posse-test-proxy")
+	tb.MustRun(t, "rm", "-f", "/etc/apt/apt.conf.d/90posse-test-proxy", "/usr/sbin/policy-rc.d")
+	if st := tb.MustRun(t, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "dovecot-core"); strings.TrimSpace(st) != "ii" {
+		t.Fatalf("dovecot-core is %q after the upgrade, want ii", st)
+	}
+}
+
+// upgradeHold is the policy-rc.d of docs/upgrade.md.
+const upgradeHold = `#!/bin/sh
+# Posse: hold Dovecot back during the upgrade to Debian 13 (docs/upgrade.md).
+case "$1" in dovecot|dovecot.service|dovecot.socket) exit 101 ;; esac
+exit 104
+`
+
+func writeHold(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/upgrade.md")
+	if err != nil || !strings.Contains(string(doc), strings.Join(strings.Split(strings.TrimSpace(upgradeHold), "\n"), "\n   ")) {
+		t.Fatalf("docs/upgrade.md does not give the hold this test uses (%v)", err)
+	}
+	p := filepath.Join(t.TempDir(), "policy-rc.d")
+	if err := os.WriteFile(p, []byte(upgradeHold), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

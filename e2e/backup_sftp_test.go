@@ -32,6 +32,10 @@ func setUpSFTPServer(t *testing.T, tb *harness.TestBox) {
 	// give it a home and a shell, or create it where it is missing.
 	tb.MustRun(t, "sh", "-ec", `
 if id backup >/dev/null 2>&1; then usermod -d /home/backup -s /bin/sh backup; else useradd -s /bin/sh backup; fi
+# A site lets only some local groups log in over SSH (docs/security.md):
+# posse-ssh is the one for accounts like this.
+groupadd -f posse-ssh
+usermod -aG posse-ssh backup
 g=$(id -gn backup)
 install -d -m 0755 -o backup -g "$g" /home/backup
 install -d -m 0700 -o backup -g "$g" /home/backup/.ssh

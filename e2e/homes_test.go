@@ -87,6 +87,9 @@ func TestHomes(t *testing.T) {
 			t.Errorf("plan of the applied template after adding newhire has %d steps", steps)
 		}
 	})
+	t.Run("domain users cannot log in over SSH", func(t *testing.T) {
+		checkSSHLogins(t, tb, "newhire", newhirePW)
+	})
 	t.Run("status is healthy", func(t *testing.T) {
 		if o, e, code := possectlIn(t, tb, "", "status"); code != 0 {
 			t.Errorf("possectl status: exit %d\n%s%s", code, o, e)

@@ -1,7 +1,8 @@
 // Package system manages settings of the box itself that the other services
-// depend on. For now that is the time zone (site.timezone): calendar timers
-// such as the backup schedule fire at the box's local time, so the zone is
-// set first, through systemd-timedated.
+// depend on: the time zone (site.timezone; calendar timers such as the
+// backup schedule fire at the box's local time, so the zone is set first,
+// through systemd-timedated), and who may log in over SSH (a domain
+// controller is no login server for domain users).
 package system
 
 import (
@@ -47,12 +48,26 @@ func New() *Service { return &Service{} }
 // Name implements provisioning.Service.
 func (s *Service) Name() string { return Name }
 
-// Plan implements provisioning.Service. With site.timezone set it plans
-// /etc/timezone (a file step, also rendered under --root) and, on the live
-// box, a KindTimezone step when /etc/localtime names another zone. Offline
-// (--root) the zone is not set: a note says what would change. Without
-// site.timezone the box keeps its zone and nothing is planned.
-func (s *Service) Plan(_ context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+// Plan implements provisioning.Service: the time zone (planTimezone) and,
+// on a box with the OpenSSH server, Posse's SSH drop-in (sshSteps).
+func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
+	steps, notes, err := s.planTimezone(st, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	ssh, err := sshSteps(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(steps, ssh...), notes, nil
+}
+
+// planTimezone: with site.timezone set it plans /etc/timezone (a file
+// step, also rendered under --root) and, on the live box, a KindTimezone
+// step when /etc/localtime names another zone. Offline (--root) the zone
+// is not set: a note says what would change. Without site.timezone the
+// box keeps its zone and nothing is planned.
+func (s *Service) planTimezone(st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	want := st.Site.Timezone
 	if want == "" {
 		return nil, nil, nil

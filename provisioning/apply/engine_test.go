@@ -430,3 +430,33 @@ func TestFileModeKept(t *testing.T) {
 		t.Errorf("mode after a rewrite %v, want the admin's 0600", fi.Mode().Perm())
 	}
 }
+
+// TestLeftoversOnlyAfterACrash: temporary files next to a managed file are
+// removed only by the apply after an interrupted one; otherwise a
+// .NAME.posse-* file may be another writer's and is left alone.
+func TestLeftoversOnlyAfterACrash(t *testing.T) {
+	r := newResumeRig(t)
+	p := func(content string) *plan.Plan {
+		return &plan.Plan{Steps: []plan.Step{r.file(t, "/etc/svc/a.conf", content)}}
+	}
+	if _, err := r.apply(p("a\n")); err != nil {
+		t.Fatal(err)
+	}
+	other := r.env.Path("/etc/svc/.a.conf.posse-123")
+	os.WriteFile(other, []byte("someone else's"), 0o600)
+	res, err := r.apply(p("b\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(other); err != nil || len(res.Warnings) != 0 {
+		t.Errorf("a normal apply removed %s (%v) or warned %q", other, err, res.Warnings)
+	}
+	crashAfter(t, 0, func() { r.apply(p("c\n")) })
+	res, err = r.apply(p("d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(other); !os.IsNotExist(err) || len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "removed /etc/svc/.a.conf.posse-123") {
+		t.Errorf("after a crash: %s still there (%v), warnings %q", other, err, res.Warnings)
+	}
+}

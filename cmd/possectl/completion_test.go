@@ -1,0 +1,60 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/daemon/daemontest"
+)
+
+// TestParityCompletion: the shell completions cobra generates offer the
+// new commands, and names from the box for their arguments.
+func TestParityCompletion(t *testing.T) {
+	r, _ := newParityRig(t)
+	complete := func(args ...string) []string {
+		t.Helper()
+		code, out, errOut := possectl(t, append([]string{"__complete"}, args...)...)
+		if code != 0 {
+			t.Fatalf("__complete %v: exit %d: %s", args, code, errOut)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if strings.HasPrefix(l, ":") {
+				break
+			}
+			name, _, _ := strings.Cut(l, "\t")
+			got = append(got, name)
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{""}, []string{"groups", "job", "mail", "shares"}},
+		{[]string{"groups", ""}, []string{"add", "add-member", "delete", "list", "remove-member", "show"}},
+		{[]string{"shares", ""}, []string{"delete", "list", "set", "usage"}},
+		{[]string{"mail", ""}, []string{"aliases", "delete-alias", "queue", "set-alias"}},
+		{[]string{"--bus-address", r.addr, "groups", "show", ""}, []string{"odd", "staff"}},
+		{[]string{"--bus-address", r.addr, "groups", "show", "st"}, []string{"staff"}},
+		{[]string{"--bus-address", r.addr, "groups", "add-member", "staff", "anna", ""}, []string{"bert", "carl"}},
+		{[]string{"--bus-address", r.addr, "groups", "remove-member", "staff", ""}, []string{"anna", "bert"}},
+		{[]string{"--bus-address", r.addr, "groups", "add", "x", "--member", ""}, []string{"anna", "bert", "carl"}},
+		{[]string{"--bus-address", r.addr, "shares", "delete", ""}, []string{"Data"}},
+		{[]string{"--bus-address", r.addr, "shares", "set", "Data", "--read", ""}, []string{"odd", "staff"}},
+		{[]string{"--bus-address", r.addr, "mail", "delete-alias", ""}, []string{"office@test.example"}},
+	} {
+		got := complete(tc.args...)
+		for _, w := range tc.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("completing %q offers %v, lacks %q", tc.args, got, w)
+			}
+		}
+	}
+	// Without possed, completion offers nothing and says nothing.
+	dead := daemontest.StartBus(t)
+	if got := complete("--bus-address", dead, "groups", "show", ""); len(got) != 0 {
+		t.Errorf("completion without possed offers %v", got)
+	}
+}

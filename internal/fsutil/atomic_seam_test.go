@@ -377,3 +377,32 @@ func TestEnsureDirSyncsParent(t *testing.T) {
 		t.Errorf("calls %q, want %q", *calls, want)
 	}
 }
+
+// TestWriteFileAtomicWriteFails: a write cut short (here by a file size
+// limit, as a full disk would) is an error, and leaves the target and no
+// temporary file. Go ignores SIGXFSZ, so write returns EFBIG.
+func TestWriteFileAtomicWriteFails(t *testing.T) {
+	_, path := oldFile(t)
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Skip(err)
+	}
+	limit := old
+	limit.Cur = 4096
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Skip(err)
+	}
+	err := WriteFileAtomic(path, newBytes, 0o640, NoID, NoID)
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "write "+path) {
+		t.Errorf("err = %v, want the failed write", err)
+	}
+	if st, _ := ReadState(path); !bytes.Equal(st.Data, oldBytes) {
+		t.Error("target changed")
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("left in the directory: %v", ents)
+	}
+}

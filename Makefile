@@ -56,6 +56,10 @@ FUZZTIME ?= 30s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
+## mutate: mutation testing of atomic writes, the apply engine, possed's authorisation and systemd jobs (about 10 min, as root like test; not part of test; see docs/proof.md)
+mutate:
+	$(GO) run ./scripts/mutate
+
 ## demo: RELEASE=bookworm boots a Debian 12 box instead of Debian 13
 demo: deps build
 	RELEASE=$(RELEASE) ./scripts/demo.sh

@@ -35,6 +35,10 @@ type Box struct {
 	// host.DefaultStateDir); tests point them at a temp dir.
 	Root     string
 	StateDir string
+	// Offline renders under Root only: applies write files, and nothing
+	// starts units, runs commands or reaches the directory (possectl
+	// --root).
+	Offline bool
 	// Bus is the system bus, for unit states (nil: states are "unknown").
 	Bus *dbus.Conn
 	// OpenDirectory connects to the domain; default directory.OpenEnv.
@@ -297,6 +301,10 @@ func names(ss []svcUnit) string {
 // realEnv adds systemd and the command runner for changing the box.
 func (b *Box) realEnv(ctx context.Context, secrets host.Secrets) (*host.Env, func(), error) {
 	env := b.env(secrets)
+	if b.Offline {
+		env.Offline = true
+		return env, func() {}, nil
+	}
 	env.Runner = b.Runner
 	if env.Runner == nil {
 		env.Runner = execx.New()

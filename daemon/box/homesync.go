@@ -9,9 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/apply"
-	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/files"
 )
@@ -150,27 +148,15 @@ func (b *Box) syncFiles() (int, error) {
 	if !homesEnabled(s) {
 		return 0, nil
 	}
-	var svcs []provisioning.Service
-	execs := map[string]apply.Executor{}
-	for _, svc := range b.services() {
-		// Every executor: an interrupted apply's unfinished steps of any
-		// service are run again by the engine.
-		execs[svc.Name()] = svc
-		if svc.Name() == files.Name {
-			svcs = append(svcs, svc)
-		}
-	}
-	if len(svcs) == 0 {
-		return 0, errors.New("this box has no files service")
-	}
-	env, closeEnv, err := b.realEnv(ctx, b.secrets(nil))
-	if err != nil {
-		return 0, err
-	}
-	defer closeEnv()
 	for {
-		n, err := b.applyFiles(ctx, s, env, svcs, execs)
+		// Every executor runs: an interrupted apply's unfinished steps of
+		// any service are run again by the engine.
+		p, res, err := b.RunSite(ctx, s, b.secrets(nil), RunOptions{Services: []string{files.Name}, SkipEmpty: true})
 		if !errors.Is(err, apply.ErrLocked) { // held outside possed (possectl --direct)
+			n := 0
+			if res != nil {
+				n = len(p.Steps)
+			}
 			return n, err
 		}
 		select {
@@ -179,19 +165,6 @@ func (b *Box) syncFiles() (int, error) {
 		case <-time.After(homeSyncRetry):
 		}
 	}
-}
-
-// applyFiles plans and applies the files service under b.applyMu, so a
-// site apply through possed waits for it and it for them.
-func (b *Box) applyFiles(ctx context.Context, s *site.Site, env *host.Env, svcs []provisioning.Service, execs map[string]apply.Executor) (int, error) {
-	b.applyMu.Lock()
-	defer b.applyMu.Unlock()
-	p, err := provisioning.MakePlan(ctx, s, env, svcs)
-	if err != nil || len(p.Steps) == 0 {
-		return 0, err
-	}
-	_, err = apply.Apply(ctx, p, env, execs, nil)
-	return len(p.Steps), err
 }
 
 // flushHomeSync runs a pending sync now and waits until no sync runs.

@@ -162,13 +162,7 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	if progress == nil {
 		progress = func(bool, api.Step) {}
 	}
-	b.applyMu.Lock() // a home folder sync finishes first
-	defer b.applyMu.Unlock()
-	env, closeEnv, err := b.realEnv(ctx, sec)
-	if err != nil {
-		return api.ApplyResult{}, err
-	}
-	defer closeEnv()
+	env := b.env(nil)
 	// SaveApplied re-reads the template from its file, so it goes to a
 	// root-only file first.
 	if _, err := fsutil.EnsureDir(env.State(), 0o700, 0, 0); err != nil {
@@ -198,40 +192,21 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 		return api.ApplyResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
 	}
 	s.Source.File = f.Name() // SaveApplied copies it from there
-	p, err := provisioning.MakePlan(ctx, s, env, b.services())
-	if err != nil {
+	opts := RunOptions{PlanID: planID, Progress: &progressFunc{fn: progress}, Save: true}
+	if edited {
+		opts.Check = func(p *plan.Plan) error { return neededSecrets(p, sec) }
+	}
+	_, res, err := b.RunSite(ctx, s, sec, opts)
+	switch {
+	case errors.Is(err, ErrPlanChanged):
+		return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}, nil
+	case err != nil && res == nil:
 		return api.ApplyResult{}, err
 	}
-	if edited {
-		if err := neededSecrets(p, sec); err != nil {
-			return api.ApplyResult{}, err
-		}
-	}
-	if planID != "" {
-		js, err := planJSON(p)
-		if err != nil {
-			return api.ApplyResult{}, err
-		}
-		if api.PlanID(js) != planID {
-			return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}, nil
-		}
-	}
-	execs := map[string]apply.Executor{}
-	for _, svc := range b.services() {
-		execs[svc.Name()] = svc
-	}
-	res, err := apply.Apply(ctx, p, env, execs, &progressFunc{fn: progress})
 	out := result(res)
 	if err != nil {
-		if res == nil {
-			return out, err
-		}
-		out.Error = err.Error()
-		return out, nil
-	}
-	if err := provisioning.SaveApplied(env, s, sec); err != nil {
 		out.OK = false
-		out.Error = "applied, but recording the applied site failed: " + err.Error()
+		out.Error = err.Error()
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/spf13/cobra"
@@ -45,45 +45,47 @@ itself, --direct applies in this process without possed (for recovery).`,
 			if !local {
 				return daemonApply(c, args[0], &f, yes)
 			}
-			ctx := c.Context()
 			out := c.OutOrStdout()
-			p, s, env, cleanup, err := makePlan(ctx, args[0], &f)
+			b, s, secrets, closeBox, err := localSite(args[0], &f)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			if err := printPlan(out, p, false); err != nil {
-				return err
-			}
+			defer closeBox()
 			// An empty plan is still applied after an interrupted apply:
 			// the engine runs the unit, check and probe steps it never
 			// finished (the plan, made from the files on disk, lacks them).
-			if p.Empty() && (f.root != "" || apply.Interrupted(env) == "") {
-				return provisioning.SaveApplied(env, s, env.Secrets)
-			}
-			if !yes && !p.Empty() {
-				ok, err := confirm("Apply these changes?")
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return fmt.Errorf("apply cancelled: nothing was changed")
-				}
-			}
-			fmt.Fprintln(out)
-			execs := map[string]apply.Executor{}
-			for _, svc := range provisioning.Services() {
-				execs[svc.Name()] = svc
-			}
-			res, err := apply.Apply(ctx, p, env, execs, apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))))
+			p, res, err := b.RunSite(c.Context(), s, secrets, possed.RunOptions{
+				SkipEmpty: true,
+				Save:      true,
+				Progress:  apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))),
+				Check: func(p *plan.Plan) error {
+					if err := printPlan(out, p, false); err != nil {
+						return err
+					}
+					if p.Empty() {
+						return nil
+					}
+					if !yes {
+						ok, err := confirm("Apply these changes?")
+						if err != nil {
+							return err
+						}
+						if !ok {
+							return fmt.Errorf("apply cancelled: nothing was changed")
+						}
+					}
+					fmt.Fprintln(out)
+					return nil
+				},
+			})
 			if res != nil {
 				printWarnings(out, res)
 				fmt.Fprintln(out, res.Summary())
+				if err != nil && !res.OK() {
+					return fmt.Errorf("apply failed: %w", err)
+				}
 			}
-			if err != nil {
-				return fmt.Errorf("apply failed: %w", err)
-			}
-			return provisioning.SaveApplied(env, s, env.Secrets)
+			return planFailed(p, err)
 		},
 	}
 	f.register(c)

@@ -9,16 +9,17 @@ import (
 	"math"
 	"os"
 	"path"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/backup"
 	"github.com/spf13/cobra"
@@ -56,7 +57,7 @@ func backupBox(ctx context.Context) (*site.Site, backup.Config, *host.Env, func(
 	if !ok {
 		return nil, backup.Config{}, nil, nil, errors.New("the applied site has no backup section: add one to the template and apply it")
 	}
-	env, cleanup, err := boxEnv(ctx, "", secrets)
+	env, cleanup, err := boxEnv(ctx, secrets)
 	if err != nil {
 		return nil, backup.Config{}, nil, nil, err
 	}
@@ -843,31 +844,25 @@ without possed: it configures the box itself (--host does not apply).`,
 			if err != nil {
 				return err
 			}
-			env, cleanup, err := boxEnv(ctx, "", secrets)
+			b, closeBox, err := localBox("")
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			svc := backup.New()
-			p, err := provisioning.MakePlan(ctx, s, env, []provisioning.Service{svc})
-			if err != nil {
-				return err
-			}
+			defer closeBox()
 			out := c.OutOrStdout()
-			if err := printPlan(out, p, false); err != nil {
-				return err
-			}
-			if p.Empty() {
-				return nil
-			}
-			res, err := apply.Apply(ctx, p, env, map[string]apply.Executor{svc.Name(): svc}, apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))))
+			p, res, err := b.RunSite(ctx, s, secrets, possed.RunOptions{
+				Services:  []string{backup.Name},
+				SkipEmpty: true,
+				Progress:  apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))),
+				Check:     func(p *plan.Plan) error { return printPlan(out, p, false) },
+			})
 			if res != nil {
 				fmt.Fprintln(out, res.Summary())
 			}
-			if err != nil {
+			if err != nil && p != nil {
 				return fmt.Errorf("backup setup failed: %w", err)
 			}
-			return nil
+			return err
 		},
 	}
 }
@@ -909,11 +904,16 @@ possed would manage; --host does not apply). See docs/disaster-recovery.md.`,
 					return errors.New("restore-site cancelled: nothing was changed")
 				}
 			}
-			env, cleanup, err := boxEnv(ctx, "", nil)
+			b, closeBox, err := localBox("")
 			if err != nil {
 				return err
 			}
-			defer cleanup()
+			defer closeBox()
+			env, closeEnv, err := b.HostEnv(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer closeEnv()
 			opt.Log = func(l string) { fmt.Fprintln(out, l) }
 			if _, err := backup.RestoreSite(ctx, env, opt); err != nil {
 				return fmt.Errorf("restore-site failed: %w", err)
@@ -926,25 +926,20 @@ possed would manage; --host does not apply). See docs/disaster-recovery.md.`,
 			if err != nil {
 				return fmt.Errorf("the snapshot holds no applied site: %w", err)
 			}
-			env.Secrets = secrets
-			services := provisioning.Services()
-			if !slices.ContainsFunc(services, func(s provisioning.Service) bool { return s.Name() == backup.Name }) {
-				services = append(services, backup.New())
-			}
-			execs := map[string]apply.Executor{}
-			for _, svc := range services {
-				execs[svc.Name()] = svc
-			}
-			p, err := provisioning.MakePlan(ctx, s, env, services)
-			if err != nil {
-				return fmt.Errorf("files and directory are restored, but the site cannot be planned: %w; fix it and run 'possectl apply /var/lib/posse/site.yaml --secrets FILE'", err)
-			}
-			fmt.Fprintln(out, "applying the restored site ...")
-			res, err := apply.Apply(ctx, p, env, execs, apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))))
+			p, res, err := b.RunSite(ctx, s, secrets, possed.RunOptions{
+				Progress: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))),
+				Check: func(*plan.Plan) error {
+					fmt.Fprintln(out, "applying the restored site ...")
+					return nil
+				},
+			})
 			if res != nil {
 				fmt.Fprintln(out, res.Summary())
 			}
-			if err != nil {
+			switch {
+			case p == nil && err != nil:
+				return fmt.Errorf("files and directory are restored, but the site cannot be planned: %w; fix it and run 'possectl apply /var/lib/posse/site.yaml --secrets FILE'", err)
+			case err != nil:
 				return fmt.Errorf("files and directory are restored, but applying the site failed: %w; fix it and run 'possectl apply /var/lib/posse/site.yaml --secrets FILE'", err)
 			}
 			return nil

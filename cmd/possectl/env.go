@@ -2,33 +2,44 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
-	"github.com/posse-project/posse/internal/execx"
+	"github.com/godbus/dbus/v5"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/systemd"
 )
 
-// boxEnv builds the environment for changing this box. With root set,
-// everything is rendered under root and nothing else is touched.
-func boxEnv(ctx context.Context, root string, secrets host.Secrets) (*host.Env, func(), error) {
-	env := &host.Env{Root: "/", Secrets: secrets, StateDir: host.DefaultStateDir}
-	env.Hostname, _ = os.Hostname()
-	env.IP = host.PrimaryIP()
+// localBox is possed's backend, run in this process: with root set it
+// renders under root and touches nothing else (--root); otherwise it
+// changes this box as root (--direct), with systemd on the system bus.
+// close releases it.
+func localBox(root string) (b *possed.Box, close func(), err error) {
 	if root != "" {
-		env.Root = root
-		env.Offline = true
-		return env, func() {}, nil
+		return &possed.Box{Root: root, Offline: true}, func() {}, nil
 	}
 	if os.Geteuid() != 0 {
-		return nil, nil, fmt.Errorf("changing the box needs root: run with sudo, or use --root DIR to render files only")
+		return nil, nil, errors.New("changing the box needs root: run with sudo, or use --root DIR to render files only")
 	}
-	units, err := systemd.New(ctx)
+	conn, err := dbus.ConnectSystemBus()
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot reach systemd on the system bus: %w\nis this box running systemd? use --root DIR to render files only", err)
 	}
-	env.Units = units
-	env.Runner = execx.New()
-	return env, func() { units.Close() }, nil
+	return possed.New(conn), func() { conn.Close() }, nil
+}
+
+// boxEnv is the environment of possed's backend in this process, for the
+// commands that run restic here (--direct).
+func boxEnv(ctx context.Context, secrets host.Secrets) (*host.Env, func(), error) {
+	b, closeBox, err := localBox("")
+	if err != nil {
+		return nil, nil, err
+	}
+	env, closeEnv, err := b.HostEnv(ctx, secrets)
+	if err != nil {
+		closeBox()
+		return nil, nil, err
+	}
+	return env, func() { closeEnv(); closeBox() }, nil
 }

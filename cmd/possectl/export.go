@@ -5,7 +5,6 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/provisioning"
-	"github.com/posse-project/posse/provisioning/host"
 	"github.com/spf13/cobra"
 )
 
@@ -33,26 +32,20 @@ ${secret:NAME} references, never values. possed on the box reads it; with
 				}
 				return daemonExport(c)
 			}
-			parts, err := provisioning.ExportParts(only)
-			if err != nil {
+			if _, err := provisioning.ExportParts(only); err != nil {
 				return usageError{err}
 			}
-			ctx := c.Context()
-			base := &host.Env{Root: "/", StateDir: host.DefaultStateDir}
-			applied, secrets, err := provisioning.LoadApplied(base)
+			b, closeBox, err := localBox("")
 			if err != nil {
 				return err
 			}
-			env, cleanup, err := boxEnv(ctx, "", secrets)
+			defer closeBox()
+			out, err := b.ExportParts(c.Context(), only)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			out, err := provisioning.Export(ctx, applied, env, nil, parts)
-			if err != nil {
-				return err
-			}
-			return provisioning.WriteTemplate(c.OutOrStdout(), out)
+			_, err = c.OutOrStdout().Write(out)
+			return err
 		},
 	}
 	c.Flags().StringSliceVar(&only, "only", nil, "with --direct, export only these parts: directory, shares, mail (default: all)")

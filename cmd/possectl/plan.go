@@ -11,7 +11,7 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
@@ -63,11 +63,15 @@ DIR instead (plan writes nothing; 'apply --root DIR' writes them there).`,
 			if !local {
 				return daemonPlan(c, args[0], &f)
 			}
-			p, _, _, cleanup, err := makePlan(c.Context(), args[0], &f)
+			b, s, secrets, closeBox, err := localSite(args[0], &f)
 			if err != nil {
 				return err
 			}
-			defer cleanup()
+			defer closeBox()
+			p, _, err := b.RunSite(c.Context(), s, secrets, possed.RunOptions{PlanOnly: true})
+			if err != nil {
+				return planFailed(p, err)
+			}
 			return printPlan(c.OutOrStdout(), p, f.json)
 		},
 	}
@@ -121,12 +125,9 @@ func readTemplate(file, secretsPath string) ([]byte, map[string]string, error) {
 	return raw, secrets, nil
 }
 
-// makePlan loads the site and secrets, builds the environment and plans
-// in this process (--root, --direct, and possectl backup).
-func makePlan(ctx context.Context, file string, f *siteFlags) (*plan.Plan, *site.Site, *host.Env, func(), error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
+// localSite loads the site and its secrets and starts possed's backend in
+// this process (--root, --direct).
+func localSite(file string, f *siteFlags) (*possed.Box, *site.Site, host.Secrets, func(), error) {
 	s, err := loadSite(file)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -135,16 +136,19 @@ func makePlan(ctx context.Context, file string, f *siteFlags) (*plan.Plan, *site
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	env, cleanup, err := boxEnv(ctx, f.root, secrets)
+	b, closeBox, err := localBox(f.root)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	p, err := provisioning.MakePlan(ctx, s, env, provisioning.Services())
-	if err != nil {
-		cleanup()
-		return nil, nil, nil, nil, fmt.Errorf("planning failed: %w", err)
+	return b, s, secrets, closeBox, nil
+}
+
+// planFailed names a failure to plan; the plan is nil then.
+func planFailed(p *plan.Plan, err error) error {
+	if p == nil && err != nil {
+		return fmt.Errorf("planning failed: %w", err)
 	}
-	return p, s, env, cleanup, nil
+	return err
 }
 
 func printPlan(w io.Writer, p *plan.Plan, asJSON bool) error {

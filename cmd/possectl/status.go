@@ -10,8 +10,6 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning"
-	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/services/backup"
 	"github.com/spf13/cobra"
 )
@@ -218,22 +216,19 @@ func fromAPI(svcs []api.ServiceStatus, d time.Duration) []serviceHealth {
 	return out
 }
 
-// directStatus runs every service's probe in this process (root).
+// directStatus asks possed's backend in this process (root) for the
+// health of every service of the applied site: the same unit states and
+// probes possed reports.
 func directStatus(c *cobra.Command) ([]serviceHealth, error) {
-	ctx := c.Context()
-	probeEnv := &host.Env{Root: "/", StateDir: host.DefaultStateDir}
-	s, secrets, err := provisioning.LoadApplied(probeEnv)
+	b, closeBox, err := localBox("")
 	if err != nil {
 		return nil, err
 	}
-	env, cleanup, err := boxEnv(ctx, "", secrets)
+	defer closeBox()
+	t0 := time.Now()
+	svcs, err := b.Health(c.Context(), "")
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	var out []serviceHealth
-	for _, h := range provisioning.Status(ctx, s, env, provisioning.Services()) {
-		out = append(out, serviceHealth{Service: h.Service, OK: h.OK, Detail: h.Detail, Seconds: h.Seconds})
-	}
-	return out, nil
+	return fromAPI(svcs, time.Since(t0)), nil
 }

@@ -298,6 +298,13 @@ func names(ss []svcUnit) string {
 	return strings.Join(n, ", ")
 }
 
+// HostEnv is the environment RunSite and the backend's probes use: the
+// box's files, systemd and the command runner (files only when Offline).
+// close releases systemd.
+func (b *Box) HostEnv(ctx context.Context, secrets host.Secrets) (env *host.Env, close func(), err error) {
+	return b.realEnv(ctx, secrets)
+}
+
 // realEnv adds systemd and the command runner for changing the box.
 func (b *Box) realEnv(ctx context.Context, secrets host.Secrets) (*host.Env, func(), error) {
 	env := b.env(secrets)

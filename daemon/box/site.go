@@ -19,6 +19,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/directory"
 )
 
 // templateName names a template sent over the bus in problems.
@@ -254,17 +255,25 @@ func (p *progressFunc) RollbackDone(string, []string, error) {}
 // configuration, the mail setup — with the applied site's identity and
 // backup settings; secrets are references, never values.
 func (b *Box) Export(ctx context.Context) ([]byte, error) {
-	d, s, err := b.directory(ctx)
+	return b.ExportParts(ctx, nil)
+}
+
+// ExportParts is Export of the parts only names (directory, shares, mail;
+// nil: all of them), for possectl export --only in process.
+func (b *Box) ExportParts(ctx context.Context, only []string) ([]byte, error) {
+	parts, err := provisioning.ExportParts(only)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	s, kept, err := b.applied()
 	if err != nil {
 		return nil, err
 	}
-	_, kept, err := b.applied()
-	if err != nil {
-		return nil, err
-	}
-	parts, err := provisioning.ExportParts(nil)
-	if err != nil {
-		return nil, err
+	var d directory.Directory
+	if parts["directory"] {
+		if d, s, err = b.directory(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out, err := provisioning.Export(ctx, s, b.env(kept), d, parts)
 	if err != nil {

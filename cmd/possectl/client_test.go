@@ -227,11 +227,11 @@ func TestClientCommands(t *testing.T) {
 				t.Errorf("anna's password is %q", pw)
 			}
 		}},
-		{name: "users add notes flags of --direct", stdin: "Bert-Pw-2026-long\n", args: []string{"users", "add", "bert", "--password-stdin", "--secrets", secrets}, stdout: []string{"created user bert"}, stderr: []string{"--secrets only count with --direct"}},
+		{name: "users add notes flags that no longer count", stdin: "Bert-Pw-2026-long\n", args: []string{"users", "add", "bert", "--password-stdin", "--secrets", secrets}, stdout: []string{"created user bert"}, stderr: []string{"--secrets no longer count"}},
 		{name: "users list", args: []string{"users", "list"}, stdout: []string{"USERNAME", "anna", "Anna", "staff", "enabled"}},
 		{name: "users show missing", args: []string{"users", "show", "nobody"}, code: 1, stderr: []string{"nobody"}},
 		{name: "users disable", args: []string{"users", "disable", "anna"}, stdout: []string{"disabled user anna"}},
-		{name: "users import needs --direct for --no-must-change", args: []string{"users", "import", tmpl, "--passwords-out", "x", "--no-must-change"}, code: 2, stderr: []string{"--no-must-change works only with --direct"}},
+		{name: "users import refuses --no-must-change", args: []string{"users", "import", tmpl, "--passwords-out", "x", "--no-must-change"}, code: 2, stderr: []string{"--no-must-change is not supported by import"}},
 		{name: "export", args: []string{"export"}, stdout: []string{"name: Test Site"}},
 		{name: "export --only needs --direct", args: []string{"export", "--only", "mail"}, code: 2, stderr: []string{"--only works only with --direct"}},
 		{name: "not authorized to add a user", refuse: true, stdin: "Carl-Pw-2026-long\n", args: []string{"users", "add", "carl", "--password-stdin"}, code: 1,

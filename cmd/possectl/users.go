@@ -13,116 +13,107 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/internal/printable"
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
 	"github.com/spf13/cobra"
 )
 
-// usersFlags say how to reach the local domain controller.
+// usersFlags are the users commands' flags of the in-process path.
 type usersFlags struct {
 	secrets     string
 	site        string
 	adminSecret string
 	addr        string
 	stateDir    string
-	// applied is the site open found (the applied one, or --site), nil
-	// when there is none.
-	applied *site.Site
 }
 
 func (f *usersFlags) register(c *cobra.Command) {
 	p := c.PersistentFlags()
-	p.StringVar(&f.secrets, "secrets", "", "secrets file (mode 0600) with the domain admin password; default: POSSE_SECRET_<NAME> variables")
-	p.StringVar(&f.site, "site", "", "site template, for the realm and the admin password's secret name (default: the realm in smb.conf)")
-	p.StringVar(&f.adminSecret, "admin-secret", "domain_admin", "name of the secret holding the domain admin password (without --site)")
-	p.StringVar(&f.addr, "addr", "127.0.0.1:636", "LDAPS address of the domain controller")
-	p.StringVar(&f.stateDir, "state-dir", host.DefaultStateDir, "Posse's state directory (holds tls/ca.crt)")
+	p.StringVar(&f.secrets, "secrets", "", "no longer used: possed's backend takes the domain admin password the box kept")
+	p.StringVar(&f.site, "site", "", "no longer used: possed's backend uses the site applied on the box")
+	p.StringVar(&f.adminSecret, "admin-secret", "domain_admin", "no longer used: possed's backend uses the site applied on the box")
+	p.StringVar(&f.addr, "addr", "127.0.0.1:636", "no longer used: possed's backend uses the site applied on the box")
+	p.StringVar(&f.stateDir, "state-dir", host.DefaultStateDir, "with --direct: Posse's state directory (holds the applied site and tls/ca.crt)")
+	for _, name := range []string{"secrets", "site", "admin-secret", "addr"} {
+		p.MarkHidden(name)
+	}
 }
 
-// open connects to the directory as the domain admin.
-func (f *usersFlags) open(ctx context.Context) (directory.Directory, *site.Site, error) {
-	env := &host.Env{Root: "/", StateDir: f.stateDir}
-	var store *site.Store
-	var err error
-	var st *site.Site
-	if f.secrets == "" && f.site == "" {
-		// On a box with an applied site, use it and the secrets it keeps.
-		if applied, kept, aerr := provisioning.LoadApplied(env); aerr == nil {
-			st, store = applied, kept
-		}
-	}
-	switch {
-	case store != nil: // the applied site's
-	case f.secrets != "":
-		store, err = site.LoadSecrets(f.secrets)
-		if err != nil {
-			return nil, nil, err
-		}
-	default:
-		store = site.EnvSecrets()
-	}
-	env.Secrets = store
-	conn := directory.ConnSpec{AdminSecret: f.adminSecret, Addr: f.addr}
-	if st != nil || f.site != "" {
-		if st == nil {
-			st, err = site.Load(f.site)
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		conn.Realm = strings.ToUpper(st.RealmName())
-		if name, ok := st.Directory.AdminPassword.Name(); ok {
-			conn.AdminSecret = name
-		}
-	} else {
-		conn.Realm, err = directory.ProvisionedRealm(env)
-		if err != nil {
-			return nil, nil, err
-		}
-		if conn.Realm == "" {
-			return nil, nil, errors.New("this box is not a domain controller yet: apply a site first, or pass --site FILE and --addr HOST:636")
-		}
-	}
-	hn, _ := os.Hostname()
-	hn, _, _ = strings.Cut(strings.ToLower(hn), ".")
-	conn.FQDN = hn + "." + directory.DNSDomain(conn.Realm)
-	d, err := directory.OpenEnv(ctx, env, conn)
-	return d, st, err
+// usersBackend is the part of possed's backend the users commands call:
+// possed through its client, or with --direct the backend itself in this
+// process, so both do the same (a user's mail address, home folder and
+// groups, the site's password policy).
+type usersBackend interface {
+	Users(ctx context.Context, query string) ([]api.User, error)
+	User(ctx context.Context, username string) (api.User, error)
+	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
+	SetPassword(ctx context.Context, username, password string, mustChange bool) error
+	SetDisabled(ctx context.Context, username string, disabled bool) error
+	DeleteUser(ctx context.Context, username string) error
+	ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error)
 }
 
-// connect returns a client of possed for a users command, or nil with
-// --direct, when the command talks to the local DC itself.
-func (f *usersFlags) connect(c *cobra.Command) (*client.Client, error) {
+var (
+	_ usersBackend = possedUsers{}
+	_ usersBackend = (*possed.Box)(nil)
+)
+
+// possedUsers is possed's client as a usersBackend.
+type possedUsers struct{ *client.Client }
+
+func (p possedUsers) SetDisabled(ctx context.Context, username string, disabled bool) error {
+	if disabled {
+		return p.DisableUser(ctx, username)
+	}
+	return p.EnableUser(ctx, username)
+}
+
+// run calls fn with possed's client, or with --direct with possed's
+// backend in this process (root on the box). The backend's background
+// work, a home folder sync for the users created or deleted, is finished
+// before run returns.
+func (f *usersFlags) run(c *cobra.Command, fn func(usersBackend) error) error {
 	isDirect, err := direct()
-	if err != nil || isDirect {
-		return nil, err
+	if err != nil {
+		return err
 	}
-	ignoredWithoutDirect(c, "secrets", "site", "admin-secret", "addr", "state-dir")
-	return dial(c.Context())
+	if n := changedFlags(c, "secrets", "site", "admin-secret", "addr"); n != "" {
+		fmt.Fprintf(c.ErrOrStderr(), "possectl: note: %s no longer count: possed's backend, also with --direct, uses the site applied on the box and the secrets it kept\n", n)
+	}
+	if !isDirect {
+		ignoredWithoutDirect(c, "state-dir")
+		cl, err := dial(c.Context())
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		return fn(possedUsers{cl})
+	}
+	b, closeBox, err := localBox("")
+	if err != nil {
+		return err
+	}
+	defer closeBox()
+	b.StateDir = f.stateDir
+	err = fn(b)
+	if serr := b.Close(); err == nil && serr != nil {
+		err = fmt.Errorf("done, but the home folder sync failed: %w; apply the site again to make the folders", serr)
+	}
+	return err
 }
 
-// run calls viaDaemon with a client of possed, or with --direct viaLDAP
-// with an LDAPS session to the local DC as the domain admin.
-func (f *usersFlags) run(c *cobra.Command, viaDaemon func(*client.Client) error, viaLDAP func(directory.Directory) error) error {
-	cl, err := f.connect(c)
-	if err != nil {
-		return err
+// changedFlags lists the flags of names that are set, as "--a, --b".
+func changedFlags(c *cobra.Command, names ...string) string {
+	var set []string
+	for _, n := range names {
+		if c.Flags().Changed(n) {
+			set = append(set, "--"+n)
+		}
 	}
-	if cl != nil {
-		defer cl.Close()
-		return viaDaemon(cl)
-	}
-	d, st, err := f.open(c.Context())
-	if err != nil {
-		return err
-	}
-	f.applied = st
-	defer d.Close()
-	return viaLDAP(d)
+	return strings.Join(set, ", ")
 }
 
 // usersError explains possed's refusals of user management.
@@ -245,15 +236,8 @@ func newPassword(c *cobra.Command, username string, fromStdin bool, out password
 	}, abort, nil
 }
 
-// policyLength is the minimum length of the directory's password policy.
-func policyLength(d directory.Directory) func(context.Context) (int, error) {
-	return func(ctx context.Context) (int, error) {
-		pol, err := d.Policy(ctx)
-		return pol.MinLength, err
-	}
-}
-
-// fixedLength is for possed, which checks the policy itself.
+// fixedLength is the length of generated passwords: possed's backend
+// checks the site's policy itself.
 func fixedLength(context.Context) (int, error) { return generatedLength, nil }
 
 func userArg(args []string) (string, error) {
@@ -290,18 +274,12 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		Short: "List users",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return f.run(c, func(cl *client.Client) error {
-				us, err := cl.Users(c.Context(), "")
+			return f.run(c, func(be usersBackend) error {
+				us, err := be.Users(c.Context(), "")
 				if err != nil {
 					return usersError(err)
 				}
 				return printUsers(c.OutOrStdout(), us, asJSON)
-			}, func(d directory.Directory) error {
-				us, err := d.Users(c.Context())
-				if err != nil {
-					return err
-				}
-				return printDirectoryUsers(c.OutOrStdout(), us, asJSON)
 			})
 		},
 	}
@@ -318,8 +296,8 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				return err
 			}
 			out := c.OutOrStdout()
-			return f.run(c, func(cl *client.Client) error {
-				u, err := cl.User(c.Context(), name)
+			return f.run(c, func(be usersBackend) error {
+				u, err := be.User(c.Context(), name)
 				if err != nil {
 					return usersError(err)
 				}
@@ -327,25 +305,6 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 					return printJSON(out, u)
 				}
 				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false}, nil)
-			}, func(d directory.Directory) error {
-				u, ok, err := d.User(c.Context(), name)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return fmt.Errorf("no user %s in the directory: run 'possectl users list'", name)
-				}
-				if showJSON {
-					return printJSON(out, u)
-				}
-				var home [][2]string
-				if u.HomeDirectory != "" {
-					home = append(home, [2]string{"home", strings.TrimSpace(u.HomeDrive + " " + u.HomeDirectory)})
-				}
-				if u.Origin != "" {
-					home = append(home, [2]string{"created by", u.Origin})
-				}
-				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, u.Builtin}, home)
 			})
 		},
 	}
@@ -394,7 +353,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
 				return done()
 			}
-			return f.run(c, func(cl *client.Client) error {
+			return f.run(c, func(be usersBackend) error {
 				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
 				if err != nil {
 					return err
@@ -402,35 +361,8 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				defer abort()
 				u := api.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
 					Aliases: add.aliases, Groups: add.groups, Disabled: add.disabled}
-				if err := cl.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
+				if err := be.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
 					return usersError(err)
-				}
-				return created(done)
-			}, func(d directory.Directory) error {
-				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, policyLength(d))
-				if err != nil {
-					return err
-				}
-				defer abort()
-				u := directory.User{Username: name, GivenName: add.given, Surname: add.surname, Email: strings.ToLower(add.email),
-					Aliases: add.aliases, Disabled: add.disabled}
-				taken, err := directory.ReadTaken(c.Context(), d, f.applied)
-				if err != nil {
-					return err
-				}
-				if err := taken.CheckNewUser(u); err != nil {
-					return err
-				}
-				if err := d.EnsureOU(c.Context()); err != nil {
-					return err
-				}
-				if err := d.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
-					return err
-				}
-				for _, g := range add.groups {
-					if err := d.AddMember(c.Context(), g, name); err != nil {
-						return err
-					}
 				}
 				return created(done)
 			})
@@ -471,13 +403,9 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
 				return done()
 			}
-			return f.run(c, func(cl *client.Client) error {
+			return f.run(c, func(be usersBackend) error {
 				return reset(fixedLength, func(pw string) error {
-					return usersError(cl.SetPassword(c.Context(), name, pw, !setpw.keep))
-				})
-			}, func(d directory.Directory) error {
-				return reset(policyLength(d), func(pw string) error {
-					return d.SetPassword(c.Context(), name, pw, !setpw.keep)
+					return usersError(be.SetPassword(c.Context(), name, pw, !setpw.keep))
 				})
 			})
 		},
@@ -496,14 +424,8 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if err != nil {
 					return err
 				}
-				err = f.run(c, func(cl *client.Client) error {
-					toggle := cl.EnableUser
-					if disabled {
-						toggle = cl.DisableUser
-					}
-					return usersError(toggle(c.Context(), name))
-				}, func(d directory.Directory) error {
-					return d.UpdateUser(c.Context(), name, directory.UserUpdate{Disabled: &disabled})
+				err = f.run(c, func(be usersBackend) error {
+					return usersError(be.SetDisabled(c.Context(), name, disabled))
 				})
 				if err != nil {
 					return err
@@ -527,10 +449,8 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if !yes {
 				return usageError{fmt.Errorf("deleting %s cannot be undone: pass --yes", name)}
 			}
-			err = f.run(c, func(cl *client.Client) error {
-				return usersError(cl.DeleteUser(c.Context(), name))
-			}, func(d directory.Directory) error {
-				return d.DeleteUser(c.Context(), name)
+			err = f.run(c, func(be usersBackend) error {
+				return usersError(be.DeleteUser(c.Context(), name))
 			})
 			if err != nil {
 				return err
@@ -560,13 +480,11 @@ so an interrupted import can simply be run again (with --append to add to
 the same passwords file).`,
 		Args: exactArgs(1, "a CSV file"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if isDirect, err := direct(); err != nil {
-				return err
-			} else if !isDirect {
-				if err := notDirect(c, "no-must-change"); err != nil {
-					return err
-				}
-				ignoredWithoutDirect(c, "workers", "domain")
+			if c.Flags().Changed("no-must-change") {
+				return usageError{errors.New("--no-must-change is not supported by import: possed's backend makes every imported user choose a password at first logon")}
+			}
+			if n := changedFlags(c, "workers", "domain"); n != "" {
+				fmt.Fprintf(c.ErrOrStderr(), "possectl: note: %s no longer count: possed's backend, also with --direct, uses the site's domain and creates the users one by one\n", n)
 			}
 			in, err := os.Open(args[0])
 			if err != nil {
@@ -580,73 +498,19 @@ the same passwords file).`,
 				}
 				defer pwFile.Close()
 			}
-			cl, err := f.connect(c)
-			if err != nil {
-				return err
-			}
-			if cl != nil {
-				defer cl.Close()
-				return daemonImport(c, cl, args[0], in, pwFile, imp.passwordsOut.path, imp.dryRun)
-			}
-			d, st, err := f.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			domain := imp.domain
-			if domain == "" && st != nil {
-				domain = st.Site.Domain
-			}
-			pol, err := d.Policy(c.Context())
-			if err != nil {
-				return err
-			}
-			if err := d.EnsureOU(c.Context()); err != nil {
-				return err
-			}
-			opts := directory.ImportOptions{Domain: domain, Policy: pol, MustChange: !imp.keep, Workers: imp.workers, DryRun: imp.dryRun, Site: st}
-			// One connection per worker: Samba serves a connection in one process.
-			for i := 1; i < imp.workers && i < 16 && !imp.dryRun; i++ {
-				extra, _, err := f.open(c.Context())
-				if err != nil {
-					return err
-				}
-				defer extra.Close()
-				opts.Sessions = append(opts.Sessions, extra)
-			}
-			if len(opts.Sessions) > 0 {
-				opts.Sessions = append(opts.Sessions, d)
-			}
-			if pwFile != nil {
-				opts.Passwords = pwFile
-			}
-			rep, err := directory.Import(c.Context(), d, in, opts)
-			out := c.OutOrStdout()
-			for _, b := range rep.Bad {
-				fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", args[0], printable.String(b.String()))
-			}
-			verb := "created"
-			if imp.dryRun {
-				verb = "would create"
-			}
-			fmt.Fprintf(out, "%s %d users, skipped %d existing, rejected %d rows\n", verb, len(rep.Created), len(rep.Skipped), len(rep.Bad))
-			if err != nil {
-				return err
-			}
-			if len(rep.Created) > 0 && !imp.dryRun {
-				fmt.Fprintf(out, "passwords written to %s\n", imp.passwordsOut.path)
-			}
-			if len(rep.Bad) > 0 {
-				return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(rep.Bad))
-			}
-			return nil
+			return f.run(c, func(be usersBackend) error {
+				return daemonImport(c, be, args[0], in, pwFile, imp.passwordsOut.path, imp.dryRun)
+			})
 		},
 	}
 	imp.passwordsOut.flags(importCmd, "write username,password lines (required)")
 	importCmd.Flags().BoolVar(&imp.dryRun, "dry-run", false, "check the file against the directory, create nothing")
-	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "with --direct: users created in parallel (Samba serialises writes; more is rarely faster)")
-	importCmd.Flags().StringVar(&imp.domain, "domain", "", "with --direct: mail domain for rows without email (default: the site's domain; possed always uses it)")
-	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "with --direct: do not force a password change at first logon")
+	importCmd.Flags().IntVar(&imp.workers, "workers", 1, "no longer used")
+	importCmd.Flags().StringVar(&imp.domain, "domain", "", "no longer used: rows without email get an address in the site's domain")
+	importCmd.Flags().BoolVar(&imp.keep, "no-must-change", false, "not supported: imported users always choose a password at first logon")
+	for _, name := range []string{"workers", "domain", "no-must-change"} {
+		importCmd.Flags().MarkHidden(name)
+	}
 
 	ca := &cobra.Command{
 		Use:   "ca",
@@ -656,8 +520,7 @@ the same passwords file).`,
 			if connFlags.host != "" {
 				return usageError{errors.New("users ca reads this machine's files: run it on the box, or copy /var/lib/posse/tls/ca.crt from it")}
 			}
-			env := &host.Env{Root: "/", StateDir: f.stateDir}
-			b, err := os.ReadFile(env.State(directory.TLSDir, directory.CACertFile))
+			b, err := (&possed.Box{StateDir: f.stateDir}).CACert()
 			if err != nil {
 				return fmt.Errorf("reading the site CA: %w (apply a site first)", err)
 			}
@@ -671,28 +534,6 @@ the same passwords file).`,
 		toggle("enable", "Enable a user's account", false),
 		del, importCmd, ca)
 	rootCmd.AddCommand(users)
-}
-
-// printDirectoryUsers prints users read from the directory with --direct
-// as a table or JSON.
-func printDirectoryUsers(out io.Writer, us []directory.User, asJSON bool) error {
-	if asJSON {
-		return printJSON(out, us)
-	}
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "USERNAME\tNAME\tEMAIL\tGROUPS\tSTATE")
-	for _, u := range us {
-		state := "enabled"
-		if u.Disabled {
-			state = "disabled"
-		}
-		if u.Builtin {
-			state += ",built-in"
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", printable.String(u.Username), printable.String(u.DisplayName), printable.String(u.Email),
-			printable.String(strings.Join(u.Groups, ",")), state)
-	}
-	return w.Flush()
 }
 
 // userFields is what users show prints of a user, from possed or the
@@ -761,12 +602,12 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 
 // daemonImport has possed import the CSV and writes the passwords it
 // generated to the passwords file (pw is nil in a dry run).
-func daemonImport(c *cobra.Command, cl *client.Client, file string, in io.Reader, pw *passwordsFile, pwPath string, dryRun bool) error {
+func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, pw *passwordsFile, pwPath string, dryRun bool) error {
 	csv, err := io.ReadAll(in)
 	if err != nil {
 		return err
 	}
-	r, err := cl.ImportUsers(c.Context(), csv, dryRun)
+	r, err := be.ImportUsers(c.Context(), csv, dryRun)
 	if err != nil {
 		return usersError(err)
 	}

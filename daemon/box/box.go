@@ -345,3 +345,25 @@ func (m *marked) Error() string   { return m.err.Error() }
 func (m *marked) Unwrap() []error { return []error{m.sentinel, m.err} }
 
 var errNoSite = errors.New("no site has been applied to this box yet: apply one first")
+
+// Close finishes what the backend left to the background and ends its
+// directory session: a pending home folder sync runs now. A process that
+// runs the backend for one command (possectl --direct) calls it before it
+// exits; it returns the error of the last home folder sync.
+func (b *Box) Close() error {
+	b.flushHomeSync()
+	_, err := b.homeSyncState()
+	b.mu.Lock()
+	if b.dir != nil {
+		b.dir.Close()
+		b.dir = nil
+	}
+	b.mu.Unlock()
+	return err
+}
+
+// CACert is the site CA certificate (PEM) that clients use to trust the
+// directory's LDAPS.
+func (b *Box) CACert() ([]byte, error) {
+	return os.ReadFile(b.env(nil).State(directory.TLSDir, directory.CACertFile))
+}

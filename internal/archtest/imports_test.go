@@ -116,8 +116,6 @@ var allowed = map[string]bool{
 	"app -> provisioning/plan":              true,
 	"app -> provisioning/site":              true,
 	"cmd/possectl -> services/backup":       true,
-	"cmd/possectl -> services/directory":    true,
-	"cmd/possectl -> services/systemd":      true,
 	"provisioning -> services/backup":       true,
 	"provisioning -> services/directory":    true,
 	"provisioning -> services/files":        true,

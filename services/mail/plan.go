@@ -245,11 +245,26 @@ func unitSteps(ctx context.Context, env *host.Env, ch changed) ([]plan.Step, err
 		return nil, errors.New("no systemd connection configured")
 	}
 	var steps []plan.Step
+	// After an upgrade from Debian 12, Postfix's master may still run in
+	// the old instance postfix@-, which Debian 13's postfix.service
+	// conflicts with: stop it first, then start the master in
+	// postfix.service.
+	oldInstance := false
+	if pf := postfixInstance(env); pf == PostfixUnit {
+		old, err := env.Units.Status(ctx, PostfixInstance)
+		if err != nil {
+			return nil, fmt.Errorf("reading the state of %s: %w", PostfixInstance, err)
+		}
+		if old.ActiveState == "active" || old.ActiveState == "activating" || old.ActiveState == "reloading" {
+			steps = append(steps, plan.UnitStep(Name, PostfixInstance, "stop"))
+			oldInstance = true
+		}
+	}
 	for _, u := range []struct {
 		instance, unit   string
 		changed, restart bool
 	}{
-		{postfixInstance(env), PostfixUnit, ch.postfix, false},
+		{postfixInstance(env), PostfixUnit, ch.postfix, oldInstance},
 		{DovecotUnit, DovecotUnit, ch.dovecot, ch.listeners},
 	} {
 		st, err := env.Units.Status(ctx, u.instance)

@@ -384,3 +384,29 @@ func TestRenewedCertificateReloadsBoth(t *testing.T) {
 		t.Error("dovecot's key is not the renewed one")
 	}
 }
+
+// TestUpgradedBoxStopsTheOldPostfixInstance: after the upgrade from Debian
+// 12, Postfix's master still runs in postfix@-, which Debian 13's
+// postfix.service conflicts with; the plan stops it before starting the
+// master in postfix.service, and then has nothing more to do.
+func TestUpgradedBoxStopsTheOldPostfixInstance(t *testing.T) {
+	b := newFakeBox(t)
+	if err := b.apply(b.plan()); err != nil {
+		t.Fatal(err)
+	}
+	b.units.Add(PostfixInstance, true, false)
+	steps := b.plan()
+	want := []string{"run unit " + PostfixInstance, "restart unit " + PostfixUnit, "run probe mail"}
+	if got := stepLines(steps); !slices.Equal(got, want) {
+		t.Fatalf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := b.apply(steps); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.units.Status(context.Background(), PostfixInstance); st.ActiveState == "active" {
+		t.Error("postfix@- still runs")
+	}
+	if again := b.plan(); len(again) != 0 {
+		t.Errorf("second plan: %q", stepLines(again))
+	}
+}

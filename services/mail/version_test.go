@@ -80,7 +80,9 @@ func TestPlanRefusesUnknownDovecot(t *testing.T) {
 
 // TestUpgradeBookwormToTrixie: a box applied on Debian 12 and upgraded in
 // place to 13 gets the 2.4 dovecot.conf and secret file, checked before
-// Dovecot is restarted; Postfix's files stay as they are.
+// Dovecot is restarted; Postfix's files stay as they are, and its master
+// moves from the old instance postfix@- (stopped first: Debian 13's
+// postfix.service conflicts with it) to postfix.service.
 func TestUpgradeBookwormToTrixie(t *testing.T) {
 	b := newFakeBoxOn(t, bookworm)
 	if err := b.apply(b.plan()); err != nil {
@@ -94,6 +96,8 @@ func TestUpgradeBookwormToTrixie(t *testing.T) {
 		"update mail.secret-file /etc/dovecot/posse-ldap.conf.ext",
 		"run check postfix check",
 		"run check doveconf -n",
+		"run unit postfix@-.service",
+		"restart unit postfix.service",
 		"restart unit dovecot.service",
 		"run probe mail",
 	}

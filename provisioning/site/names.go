@@ -50,6 +50,11 @@ const (
 	// HomesDir is where home folders live when homes are enabled; shares
 	// and the backup repository must stay out of it.
 	HomesDir = "/srv/posse/homes"
+	// RecycleDir is a share's recycle bin, a folder in the share's root;
+	// template folders must stay out of it.
+	RecycleDir = ".recycle"
+	// MaxFolderPathLen is the longest folder path inside a share, in bytes.
+	MaxFolderPathLen = 1024
 )
 
 var (

@@ -69,6 +69,12 @@ var schemaFields = map[string]schemaMeta{
 	"Share.write":        {desc: "Groups with read and write access."},
 	"Share.recycle_bin":  {desc: "Keep deleted files in a recycle bin.", def: false},
 	"Share.recycle_days": {desc: "Days deleted files stay in the recycle bin.", min: intp(1), max: intp(3650), def: DefaultRecycleDays},
+	"Share.folders":      {desc: "Permissions of folders inside the share; Posse creates missing ones."},
+
+	"Folder.path":    {desc: "Folder relative to the share, such as Mandanten/Intern: no leading /, no . or .. parts, not the recycle bin; unique in the share, ignoring case.", maxLength: MaxFolderPathLen, pattern: `^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]*$`, required: true},
+	"Folder.read":    {desc: "Groups with read access to the folder; each must also be in the share's read or write list."},
+	"Folder.write":   {desc: "Groups with read and write access to the folder; each must also be in the share's read or write list."},
+	"Folder.inherit": {desc: "Keep the permissions of the share (or of the folder above) and add these; false replaces them, so only these groups (and the domain admins) get in.", def: true},
 
 	"Homes.enabled": {desc: "Give every user a home folder.", def: false},
 
@@ -96,6 +102,8 @@ var schemaItems = map[string]schemaMeta{
 	"User.aliases":   {pattern: EmailPattern, maxLength: 254},
 	"Share.read":     {pattern: GroupPattern},
 	"Share.write":    {pattern: GroupPattern},
+	"Folder.read":    {pattern: GroupPattern},
+	"Folder.write":   {pattern: GroupPattern},
 	"Mail.domains":   {pattern: DomainPattern, maxLength: 253},
 	"Alias.to":       {pattern: `^([a-z][a-z0-9._-]{0,19}|[^@\s]+@[^@\s]+)$`},
 	"Backup.include": {enum: BackupIncludes},

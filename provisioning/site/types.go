@@ -99,7 +99,24 @@ type Share struct {
 	RecycleBin  bool     `yaml:"recycle_bin" json:"recycle_bin,omitempty"`
 	// RecycleDays is how long deleted files stay in the recycle bin; default 30.
 	RecycleDays int `yaml:"recycle_days" json:"recycle_days,omitempty"`
+	// Folders sets the permissions of folders inside the share.
+	Folders []Folder `yaml:"folders" json:"folders,omitempty"`
 }
+
+// Folder sets the permissions of one folder inside a share.
+type Folder struct {
+	// Path is relative to the share, such as "Mandanten/Intern".
+	Path  string   `yaml:"path" json:"path"`
+	Read  []string `yaml:"read" json:"read,omitempty"`
+	Write []string `yaml:"write" json:"write,omitempty"`
+	// Inherit keeps the permissions of the share (or of the folder above)
+	// and adds these; false replaces them. Default true (see Inherits).
+	Inherit *bool `yaml:"inherit" json:"inherit,omitempty"`
+}
+
+// Inherits reports whether the folder keeps the permissions of the
+// folder above it (the default).
+func (f Folder) Inherits() bool { return f.Inherit == nil || *f.Inherit }
 
 // Homes configures per-user home folders.
 type Homes struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -52,6 +53,39 @@ func pathProblem(p string) string {
 	return ""
 }
 
+// FolderPathError says what is wrong with a folder path inside a share,
+// or returns nil: relative, clean, no "." or ".." parts, at most
+// MaxFolderPathLen bytes, the characters of share paths, and not the
+// recycle bin or inside it.
+func FolderPathError(p string) error {
+	if msg := folderPathProblem(p); msg != "" {
+		return fmt.Errorf(errFolderPath, p, msg)
+	}
+	return nil
+}
+
+func folderPathProblem(p string) string {
+	switch {
+	case p == "":
+		return errPathEmpty
+	case strings.HasPrefix(p, "/"):
+		return errFolderPathAbsolute
+	case len(p) > MaxFolderPathLen:
+		return fmt.Sprintf(errFolderPathLong, MaxFolderPathLen)
+	}
+	segs := strings.Split(p, "/")
+	for _, seg := range segs {
+		if seg == "" || seg == "." || seg == ".." {
+			return errFolderPathUnclean
+		}
+	}
+	if strings.EqualFold(segs[0], RecycleDir) {
+		return errFolderPathRecycle
+	}
+	// The rest is the rule for absolute paths (characters, spaces).
+	return pathProblem("/" + p)
+}
+
 // inside reports whether path p is dir or below it.
 func inside(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
@@ -98,6 +132,7 @@ func (v *validator) shares() {
 		}
 		v.groupRefs(p+".read", sh.Read, groups)
 		v.groupRefs(p+".write", sh.Write, groups)
+		v.folders(p, sh, groups)
 		if (sh.RecycleDays != 0 || v.written(p+".recycle_days")) && (sh.RecycleDays < 1 || sh.RecycleDays > 3650) {
 			v.add(p+".recycle_days", fmt.Sprintf(errRecycleDaysRange, sh.RecycleDays),
 				fmt.Sprintf(hintRecycleDays, DefaultRecycleDays))
@@ -114,6 +149,41 @@ func (v *validator) shares() {
 				v.add(pi, fmt.Sprintf(errSharesSamePath, v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj)), hintSharesSamePath)
 			case inside(paths[i], paths[j]) || inside(paths[j], paths[i]):
 				v.add(pi, fmt.Sprintf(errSharesNested, v.s.Shares[i].Name, v.s.Shares[j].Name, v.where(pj), paths[i], paths[j]), hintSharesNested)
+			}
+		}
+	}
+}
+
+// folders checks a share's folders: paths relative to the share, each
+// once (ignoring case, as Windows clients compare names), and groups
+// that are defined and reach the share through its read or write list.
+func (v *validator) folders(p string, sh Share, groups map[string]bool) {
+	shareGroups := map[string]bool{}
+	for _, g := range append(slices.Clone(sh.Read), sh.Write...) {
+		shareGroups[g] = true
+	}
+	paths := seen{}
+	for i, f := range sh.Folders {
+		fp := joinIndex(p+".folders", i)
+		if v.required(fp+".path", f.Path == "", hintFolderPath) {
+			if msg := folderPathProblem(f.Path); msg != "" {
+				v.add(fp+".path", fmt.Sprintf(errFolderPath, f.Path, msg), hintFolderPath)
+			} else {
+				v.dup(paths, strings.ToLower(f.Path), fp+".path", "folder", f.Path)
+			}
+		}
+		if len(f.Read) == 0 && len(f.Write) == 0 {
+			v.add(fp, fmt.Sprintf(errFolderNoGroups, f.Path), hintFolderNoGroups)
+		}
+		for _, list := range []struct {
+			key  string
+			refs []string
+		}{{"read", f.Read}, {"write", f.Write}} {
+			v.groupRefs(fp+"."+list.key, list.refs, groups)
+			for j, g := range list.refs {
+				if groups[g] && !shareGroups[g] {
+					v.add(joinIndex(fp+"."+list.key, j), fmt.Sprintf(errFolderGroupNoShare, g, sh.Name, f.Path), hintFolderGroupNoShare)
+				}
 			}
 		}
 	}

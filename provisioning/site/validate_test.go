@@ -24,7 +24,8 @@ func validSite() *Site {
 			{Username: "bschmidt", Groups: []string{"staff"}, Password: "${secret:bschmidt}"},
 		},
 		Shares: []Share{
-			{Name: "Akten", Path: "/srv/posse/shares/akten", Read: []string{"staff"}, Write: []string{"partners"}, RecycleBin: true},
+			{Name: "Akten", Path: "/srv/posse/shares/akten", Read: []string{"staff"}, Write: []string{"partners"}, RecycleBin: true,
+				Folders: []Folder{{Path: "Mandanten", Write: []string{"staff"}}, {Path: "Mandanten/Intern", Write: []string{"partners"}, Inherit: ptr(false)}}},
 			{Name: "Austausch", Write: []string{"staff"}},
 		},
 		Homes: Homes{Enabled: true},
@@ -173,6 +174,22 @@ func TestValidateRules(t *testing.T) {
 		{"recycle days negative", func(s *Site) { s.Shares[0].RecycleDays = -1 }, "shares[0].recycle_days", "out of range"},
 		{"recycle days too large", func(s *Site) { s.Shares[0].RecycleDays = 3651 }, "shares[0].recycle_days", "out of range"},
 		{"share description newline", func(s *Site) { s.Shares[0].Description = "x\n[global]" }, "shares[0].description", "line breaks"},
+		{"folder without path", func(s *Site) { s.Shares[0].Folders[0].Path = "" }, "shares[0].folders[0].path", "missing required key"},
+		{"folder absolute", func(s *Site) { s.Shares[0].Folders[0].Path = "/srv/x" }, "shares[0].folders[0].path", "starts with /"},
+		{"folder dot dot", func(s *Site) { s.Shares[0].Folders[0].Path = "a/../../b" }, "shares[0].folders[0].path", "not clean"},
+		{"folder dot", func(s *Site) { s.Shares[0].Folders[0].Path = "./a" }, "shares[0].folders[0].path", "not clean"},
+		{"folder trailing slash", func(s *Site) { s.Shares[0].Folders[0].Path = "a/" }, "shares[0].folders[0].path", "not clean"},
+		{"folder in recycle bin", func(s *Site) { s.Shares[0].Folders[0].Path = ".Recycle/x" }, "shares[0].folders[0].path", "recycle bin"},
+		{"folder percent", func(s *Site) { s.Shares[0].Folders[0].Path = "a%U" }, "shares[0].folders[0].path", `contains '%'`},
+		{"folder newline", func(s *Site) { s.Shares[0].Folders[0].Path = "a\nb" }, "shares[0].folders[0].path", "control characters"},
+		{"folder too long", func(s *Site) { s.Shares[0].Folders[0].Path = strings.Repeat("a/", 600) + "a" }, "shares[0].folders[0].path", "longer than"},
+		{"folder twice ignoring case", func(s *Site) { s.Shares[0].Folders[1].Path = "MANDANTEN" }, "shares[0].folders[1].path", "duplicate folder"},
+		{"folder without groups", func(s *Site) { s.Shares[0].Folders[0].Write = nil }, "shares[0].folders[0]", "grants access to no group"},
+		{"folder unknown group", func(s *Site) { s.Shares[0].Folders[0].Read = []string{"ghosts"} }, "shares[0].folders[0].read[0]", `unknown group "ghosts"`},
+		{"folder group without share access", func(s *Site) {
+			s.Groups = append(s.Groups, Group{Name: "accounting"})
+			s.Shares[0].Folders[0].Write = []string{"accounting"}
+		}, "shares[0].folders[0].write[0]", `group "accounting" has no access to share "Akten"`},
 		// mail
 		{"mail without domains", func(s *Site) { s.Mail.Domains = nil }, "mail.domains", "missing required key"},
 		{"bad mail domain", func(s *Site) { s.Mail.Domains = append(s.Mail.Domains, "-x.example") }, "mail.domains[1]", "not a valid DNS name"},

@@ -41,39 +41,6 @@ type ACL struct {
 	Entries []Entry `json:"entries"`
 }
 
-// ShareACL calculates a share root's ACL: owner root, owning group the
-// first write group (or the first read group), setgid so new files keep
-// that group, rwx for write groups, r-x for read-only groups, nothing for
-// anyone else; the same as default ACL so new files and folders inherit it.
-func ShareACL(sh Share) ACL {
-	owning := ""
-	switch {
-	case len(sh.Write) > 0:
-		owning = sh.Write[0]
-	case len(sh.Read) > 0:
-		owning = sh.Read[0]
-	}
-	owningPerm := PermRX
-	if contains(sh.Write, owning) {
-		owningPerm = PermRWX
-	}
-	var access []Entry
-	access = append(access, Entry{Tag: "user", Perm: PermRWX}, Entry{Tag: "group", Perm: owningPerm})
-	for _, g := range sh.Write {
-		access = append(access, Entry{Tag: "group", Name: g, Perm: PermRWX})
-	}
-	for _, g := range sh.ReadOnly() {
-		access = append(access, Entry{Tag: "group", Name: g, Perm: PermRX})
-	}
-	access = append(access, Entry{Tag: "mask", Perm: PermRWX}, Entry{Tag: "other", Perm: PermNone})
-	entries := append([]Entry(nil), access...)
-	for _, e := range access {
-		e.Default = true
-		entries = append(entries, e)
-	}
-	return ACL{Path: sh.Path, Owner: "root", Group: owning, Setgid: true, Entries: entries}
-}
-
 // HomeACL calculates a home folder's ACL: owned by the user and Domain
 // Users, mode 0700, no named entries, no default ACL.
 func HomeACL(h Home) ACL {

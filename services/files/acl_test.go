@@ -3,6 +3,7 @@ package files
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,41 +17,28 @@ var testIDs = IDs{
 	Groups: map[string]int{"partners": 3000015, "staff": 3000019, "it": 3000030, DomainUsers: 100},
 }
 
-func TestShareACL(t *testing.T) {
-	tests := []struct {
-		name        string
-		share       Share
-		group       string
-		setfaclText string
-	}{
-		{"write and read", Share{Path: "/srv/a", Write: []string{"partners"}, Read: []string{"staff"}}, "partners",
-			"user::rwx\ngroup::rwx\ngroup:3000015:rwx\ngroup:3000019:r-x\nmask::rwx\nother::---\n" +
-				"default:user::rwx\ndefault:group::rwx\ndefault:group:3000015:rwx\ndefault:group:3000019:r-x\ndefault:mask::rwx\ndefault:other::---\n"},
-		{"read only share", Share{Path: "/srv/a", Read: []string{"staff", "it"}}, "staff",
-			"user::rwx\ngroup::r-x\ngroup:3000019:r-x\ngroup:3000030:r-x\nmask::rwx\nother::---\n" +
-				"default:user::rwx\ndefault:group::r-x\ndefault:group:3000019:r-x\ndefault:group:3000030:r-x\ndefault:mask::rwx\ndefault:other::---\n"},
-		{"group in read and write writes", Share{Path: "/srv/a", Write: []string{"it"}, Read: []string{"it", "staff"}}, "it",
-			"user::rwx\ngroup::rwx\ngroup:3000019:r-x\ngroup:3000030:rwx\nmask::rwx\nother::---\n" +
-				"default:user::rwx\ndefault:group::rwx\ndefault:group:3000019:r-x\ndefault:group:3000030:rwx\ndefault:mask::rwx\ndefault:other::---\n"},
+// posixShareACL is a share root's ACL as the POSIX ACL model of earlier
+// versions set it; ParseGetfacl and Diff still serve home folders.
+func posixShareACL(p string, write, read []string) ACL {
+	owning := append(slices.Clone(write), read...)[0]
+	perm := PermRX
+	if slices.Contains(write, owning) {
+		perm = PermRWX
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a := ShareACL(tt.share)
-			if a.Owner != "root" || a.Group != tt.group || !a.Setgid || a.Path != tt.share.Path {
-				t.Errorf("owner %s group %s setgid %v path %s, want root %s true %s", a.Owner, a.Group, a.Setgid, a.Path, tt.group, tt.share.Path)
-			}
-			n, err := a.Resolve(testIDs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n.UID != 0 || n.GID != testIDs.Groups[tt.group] {
-				t.Errorf("ids %d:%d", n.UID, n.GID)
-			}
-			if got := string(n.SetfaclInput()); got != tt.setfaclText {
-				t.Errorf("setfacl input:\n%s\nwant:\n%s", got, tt.setfaclText)
-			}
-		})
+	access := []Entry{{Tag: "user", Perm: PermRWX}, {Tag: "group", Perm: perm}}
+	for _, g := range write {
+		access = append(access, Entry{Tag: "group", Name: g, Perm: PermRWX})
 	}
+	for _, g := range read {
+		access = append(access, Entry{Tag: "group", Name: g, Perm: PermRX})
+	}
+	access = append(access, Entry{Tag: "mask", Perm: PermRWX}, Entry{Tag: "other", Perm: PermNone})
+	entries := slices.Clone(access)
+	for _, e := range access {
+		e.Default = true
+		entries = append(entries, e)
+	}
+	return ACL{Path: p, Owner: "root", Group: owning, Setgid: true, Entries: entries}
 }
 
 func TestHomeACL(t *testing.T) {
@@ -67,7 +55,7 @@ func TestHomeACL(t *testing.T) {
 	if _, err := HomeACL(Home{User: "zoe", Path: HomePath("zoe")}).Resolve(testIDs); err == nil || !strings.Contains(err.Error(), `user "zoe" is not in the directory`) {
 		t.Errorf("unknown user: %v", err)
 	}
-	if _, err := ShareACL(Share{Path: "/srv/x", Write: []string{"ghosts"}}).Resolve(testIDs); err == nil || !strings.Contains(err.Error(), `group "ghosts"`) {
+	if _, err := posixShareACL("/srv/x", []string{"ghosts"}, nil).Resolve(testIDs); err == nil || !strings.Contains(err.Error(), `group "ghosts"`) {
 		t.Errorf("unknown group: %v", err)
 	}
 }
@@ -98,12 +86,12 @@ func TestParseGetfaclAndDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := ShareACL(Share{Path: "/srv/posse/shares/akten", Write: []string{"partners"}, Read: []string{"staff"}}).Resolve(testIDs)
+	want, _ := posixShareACL("/srv/posse/shares/akten", []string{"partners"}, []string{"staff"}).Resolve(testIDs)
 	if d := Diff(cur, want, testIDs.Names()); len(d) != 0 {
 		t.Fatalf("same ACL differs: %+v", d)
 	}
 	// staff from read to write, it added, owner and setgid lost.
-	want2, _ := ShareACL(Share{Path: "/srv/posse/shares/akten", Write: []string{"partners", "staff", "it"}}).Resolve(testIDs)
+	want2, _ := posixShareACL("/srv/posse/shares/akten", []string{"partners", "staff", "it"}, nil).Resolve(testIDs)
 	cur.UID, cur.Setgid = 3000016, false
 	got := Diff(cur, want2, testIDs.Names())
 	wantCh := []plan.Change{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -68,15 +67,6 @@ func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory: move it away and apply again", a.Path)
 	}
-	if spec.Propagate {
-		cur, _, err := ReadACL(ctx, env, a.Path)
-		if err != nil {
-			return err
-		}
-		if err := propagate(ctx, env, full, cur, want); err != nil {
-			return err
-		}
-	}
 	if err := lchown(full, want.UID, want.GID); err != nil {
 		return fmt.Errorf("set owner of %s: %w", a.Path, err)
 	}
@@ -96,50 +86,6 @@ func ApplyACL(ctx context.Context, env *host.Env, spec ACLSpec) error {
 	}
 	if err := removeNTACL(full); err != nil {
 		return fmt.Errorf("%s: %w", a.Path, err)
-	}
-	return nil
-}
-
-// propagate carries changed named-group entries of a share root into the
-// existing tree, so that a group changed from read to write (or added, or
-// removed) gets the same access to existing folders and files, not only to
-// new ones: `setfacl -R -P -n -m g:ID:rwX` (and -d for default ACLs of
-// folders), `-x g:ID` for removed groups. -P never follows links; -n keeps
-// each file's mask, so folders kept private (a user's recycle folder,
-// mask ---) stay private. Entries the root already had unchanged are not
-// touched, so ACLs users set on their own files are left alone.
-func propagate(ctx context.Context, env *host.Env, full string, cur, want NumACL) error {
-	var mod, modDef, rm []string
-	for k, perm := range want.Entries {
-		if !strings.HasPrefix(k, "group:") || k == "group:" || cur.Entries[k] == perm {
-			continue
-		}
-		mod = append(mod, k+":"+strings.ReplaceAll(perm, "x", "X"))
-		modDef = append(modDef, k+":"+perm)
-	}
-	for k := range cur.Entries {
-		if strings.HasPrefix(k, "group:") && k != "group:" {
-			if _, ok := want.Entries[k]; !ok {
-				rm = append(rm, k)
-			}
-		}
-	}
-	sort.Strings(mod)
-	sort.Strings(modDef)
-	sort.Strings(rm)
-	var runs [][]string
-	if len(mod) > 0 {
-		runs = append(runs, []string{"-m", strings.Join(mod, ",")}, []string{"-d", "-m", strings.Join(modDef, ",")})
-	}
-	if len(rm) > 0 {
-		runs = append(runs, []string{"-x", strings.Join(rm, ",")}, []string{"-d", "-x", strings.Join(rm, ",")})
-	}
-	for _, r := range runs {
-		argv := append([]string{"setfacl", "-R", "-P", "-n"}, r...)
-		argv = append(argv, "--", full)
-		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: argv}); err != nil {
-			return fmt.Errorf("carry the ACL change into %s: %w", full, err)
-		}
 	}
 	return nil
 }

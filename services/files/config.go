@@ -24,7 +24,7 @@ const (
 	// HomesDir holds one private folder per user when homes are enabled.
 	HomesDir = "/srv/posse/homes"
 	// RecycleDir is the recycle bin's directory inside a share.
-	RecycleDir = ".recycle"
+	RecycleDir = site.RecycleDir
 	// DCUnit is the domain controller's unit; share changes reload it.
 	DCUnit = "samba-ad-dc.service"
 	// PurgeService and PurgeTimer empty old recycle bin entries daily.
@@ -49,6 +49,14 @@ type Share struct {
 	Browseable  bool `json:"browseable"`
 	RecycleBin  bool `json:"recycle_bin,omitempty"`
 	RecycleDays int  `json:"recycle_days,omitempty"`
+	// Folders are the template's folders inside the share, in template
+	// order.
+	Folders []Folder `json:"folders,omitempty"`
+	// Windows is true for a share with alternate data streams, Mac
+	// metadata and Windows permissions (NT ACLs), as Posse renders every
+	// share now; Parse reports false for a section of the earlier POSIX
+	// ACL model (nt acl support = no, no streams_xattr).
+	Windows bool `json:"windows,omitempty"`
 }
 
 // Home is one user's home share.
@@ -72,15 +80,22 @@ type Config struct {
 func FromSite(s *site.Site) (Config, error) {
 	c := Config{Workgroup: strings.ToUpper(s.Site.Workgroup), Homes: s.Homes.Enabled}
 	for _, sh := range s.Shares {
+		p := s.SharePath(sh)
+		var folders []Folder
+		for _, f := range sh.Folders {
+			folders = append(folders, Folder{Rel: f.Path, Path: p + "/" + f.Path, Read: slices.Clone(f.Read), Write: slices.Clone(f.Write), Inherit: f.Inherits()})
+		}
 		c.Shares = append(c.Shares, Share{
 			Name:        sh.Name,
-			Path:        s.SharePath(sh),
+			Path:        p,
 			Comment:     sh.Description,
 			Read:        slices.Clone(sh.Read),
 			Write:       slices.Clone(sh.Write),
 			Browseable:  true,
 			RecycleBin:  sh.RecycleBin,
 			RecycleDays: recycleDays(sh),
+			Folders:     folders,
+			Windows:     true,
 		})
 	}
 	if s.Homes.Enabled {
@@ -157,6 +172,32 @@ func (sh Share) ReadOnly() []string {
 	var out []string
 	for _, g := range sh.Read {
 		if !slices.Contains(sh.Write, g) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// FolderWritersOnly lists the groups that write in some folder of the
+// share but only read the share itself.
+func (sh Share) FolderWritersOnly() []string {
+	var out []string
+	for _, f := range sh.Folders {
+		for _, g := range f.Write {
+			if !slices.Contains(sh.Write, g) && !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// ReadList lists the groups that only read, in the share and in every
+// folder: smb.conf's read list, which Samba enforces before any ACL.
+func (sh Share) ReadList() []string {
+	var out []string
+	for _, g := range sh.ReadOnly() {
+		if !slices.Contains(sh.FolderWritersOnly(), g) {
 			out = append(out, g)
 		}
 	}

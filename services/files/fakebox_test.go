@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -36,20 +37,25 @@ type fakeBox struct {
 	apiUsers    []string
 	apiSearches int
 	anonymousOK bool
+	// ntacls are the Windows ACLs Samba holds (full path → descriptor in
+	// SIDs); a path without one gets one derived from its POSIX ACL.
+	ntacls    map[string]SD
+	ntaclRuns int
 }
 
 func newFakeBox(t *testing.T, root string) *fakeBox {
 	b := &fakeBox{
 		t: t, root: root, runner: hosttest.NewFakeRunner(t),
-		users:  map[string]int{"alice": 3000016, "bob": 3000020, "carol": 3000021},
-		groups: map[string]int{"partners": 3000015, "staff": 3000019, "accounting": 3000022, "trainees": 3000023, "it": 3000024, DomainUsers: 100},
+		users:  map[string]int{"alice": 3000016, "bob": 3000020, "carol": 3000021, OwnerAccount: 0},
+		groups: map[string]int{"partners": 3000015, "staff": 3000019, "accounting": 3000022, "trainees": 3000023, "it": 3000024, DomainUsers: 100, AdminsGroup: 3000004},
 		acls:   map[string]map[string]string{}, owners: map[string][2]int{},
-		sids: map[string]string{},
+		sids: map[string]string{}, ntacls: map[string]SD{},
 	}
 	b.runner.Strict = true
 	b.runner.OnFunc([]string{"wbinfo"}, b.wbinfo)
 	b.runner.OnFunc([]string{"getfacl"}, b.getfacl)
 	b.runner.OnFunc([]string{"setfacl"}, b.setfacl)
+	b.runner.OnFunc([]string{"python3", "-c", ntaclPy}, b.ntaclPy)
 	b.runner.On([]string{"testparm"}, host.Result{Stderr: []byte("Loaded services file OK.\n")})
 	b.runner.OnFunc([]string{"smbclient"}, func(host.Cmd) (host.Result, error) {
 		if b.anonymousOK {
@@ -64,6 +70,23 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 		return nil
 	}
 	searchAccounts = b.accounts
+	searchSIDNames = func(_ context.Context, _ string, sids []string) (map[string]string, error) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		out := map[string]string{}
+		for n, s := range b.sids {
+			if slices.Contains(sids, s) {
+				out[s] = n
+			}
+		}
+		return out, nil
+	}
+	storedNTACL = func(full string) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		_, ok := b.ntacls[full]
+		return ok
+	}
 	searchAPIUsers = b.searchAPI
 	readACL = func(full string) (NumACL, error) {
 		res, err := b.runner.Run(t.Context(), host.Cmd{Argv: []string{"getfacl", "--absolute-names", "-p", "-n", "--", full}})
@@ -75,8 +98,8 @@ func newFakeBox(t *testing.T, root string) *fakeBox {
 	wait := winbindWait
 	winbindWait = 0
 	t.Cleanup(func() {
-		lchown, winbindWait, searchAccounts, readACL = os.Lchown, wait, ldapAccounts, readACLXattr
-		searchAPIUsers = ldapAPIUsers
+		lchown, winbindWait, searchAccounts, readACL, storedNTACL = os.Lchown, wait, ldapAccounts, readACLXattr, hasNTACL
+		searchAPIUsers, searchSIDNames = ldapAPIUsers, ldapSIDNames
 	})
 	return b
 }
@@ -255,6 +278,57 @@ func (b *fakeBox) setfacl(c host.Cmd) (host.Result, error) {
 	}
 	mode := bits(entries["user:"])<<6 | bits(g)<<3 | bits(entries["other:"]) | fi.Mode()&(os.ModeSetgid)
 	return host.Result{}, os.Chmod(p, mode)
+}
+
+// derivedSD is what the fake Samba serves for a path without a stored
+// Windows ACL: Everyone with no rights, owned by the POSIX owner.
+func derivedSD() SD {
+	return SD{Owner: "S-1-22-1-0", Group: "S-1-22-2-0", ACEs: []ACE{{Trustee: "S-1-1-0"}}}
+}
+
+// ntaclPy answers Samba's ACL functions from b.ntacls.
+func (b *fakeBox) ntaclPy(c host.Cmd) (host.Result, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ntaclRuns++
+	var out bytes.Buffer
+	dec := json.NewDecoder(bytes.NewReader(c.Stdin))
+	for dec.More() {
+		var r ntaclReq
+		if err := dec.Decode(&r); err != nil {
+			b.t.Fatalf("ntacl request: %v", err)
+		}
+		ans := map[string]any{"path": r.Path}
+		if _, err := os.Lstat(r.Path); err != nil {
+			ans["error"] = err.Error()
+		} else if r.Op == "get" {
+			sd, ok := b.ntacls[r.Path]
+			if !ok {
+				sd = derivedSD()
+			}
+			ctl := uint16(0)
+			if sd.Protected {
+				ctl = ctrlProtected
+			}
+			ans["owner"], ans["group"], ans["control"], ans["aces"] = sd.Owner, sd.Group, ctl, sd.ACEs
+		} else {
+			sd, ok := b.ntacls[r.Path]
+			if !ok {
+				sd = derivedSD()
+			}
+			if r.Owner != "" {
+				sd.Owner = r.Owner
+			}
+			if r.Group != "" {
+				sd.Group = r.Group
+			}
+			sd.Protected = r.Control&ctrlProtected != 0
+			sd.ACEs = slices.Clone(r.ACEs)
+			b.ntacls[r.Path] = sd
+		}
+		json.NewEncoder(&out).Encode(ans)
+	}
+	return host.Result{Stdout: out.Bytes()}, nil
 }
 
 // argvs returns the commands run whose argv starts with prefix.

@@ -321,6 +321,75 @@ func ldapAccounts(ctx context.Context, socket string, names []string) ([]Account
 	return out, nil
 }
 
+// searchSIDNames finds the account names of SIDs; tests replace it.
+var searchSIDNames = ldapSIDNames
+
+// ldapSIDNames looks SIDs up in the directory over the DC's privileged
+// ldapi socket, for readable plans: an entry someone added by hand names
+// an account the template does not. SIDs it cannot read or find are left
+// out.
+func ldapSIDNames(ctx context.Context, socket string, sids []string) (map[string]string, error) {
+	out := map[string]string{}
+	var f strings.Builder
+	for _, s := range sids {
+		if b, ok := sidBytes(s); ok {
+			f.WriteString("(objectSid=" + escapeBytes(b) + ")")
+		}
+	}
+	if f.Len() == 0 {
+		return out, nil
+	}
+	conn, base, err := dialLDAPI(ctx, socket)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	res, err := conn.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(|"+f.String()+")", []string{"sAMAccountName", "objectSid"}, nil))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d SIDs in the directory: %w", len(sids), err)
+	}
+	for _, e := range res.Entries {
+		if s, err := sidString(e.GetRawAttributeValue("objectSid")); err == nil {
+			out[s] = e.GetAttributeValue("sAMAccountName")
+		}
+	}
+	return out, nil
+}
+
+// sidBytes encodes "S-1-5-21-…" in the binary form LDAP stores.
+func sidBytes(s string) ([]byte, bool) {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts) > 3+15 || parts[0] != "S" || parts[1] != "1" {
+		return nil, false
+	}
+	auth, err := strconv.ParseUint(parts[2], 10, 48)
+	if err != nil {
+		return nil, false
+	}
+	b := []byte{1, byte(len(parts) - 3)}
+	for i := 5; i >= 0; i-- {
+		b = append(b, byte(auth>>(8*i)))
+	}
+	for _, p := range parts[3:] {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, false
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	return b, true
+}
+
+// escapeBytes writes binary data as an LDAP filter value (\xx each byte).
+func escapeBytes(b []byte) string {
+	var s strings.Builder
+	for _, c := range b {
+		fmt.Fprintf(&s, "\\%02x", c)
+	}
+	return s.String()
+}
+
 // sidString formats a binary SID as S-1-…
 func sidString(b []byte) (string, error) {
 	if len(b) < 8 || b[0] != 1 || len(b) != 8+4*int(b[1]) {
@@ -337,13 +406,14 @@ func sidString(b []byte) (string, error) {
 	return s, nil
 }
 
-func appendNewFold(list []string, name string) []string {
-	for _, x := range list {
-		if strings.EqualFold(x, name) {
-			return list
+// appendNewFold appends the names list does not hold yet, ignoring case.
+func appendNewFold(list []string, names ...string) []string {
+	for _, name := range names {
+		if !containsFold(list, name) {
+			list = append(list, name)
 		}
 	}
-	return append(list, name)
+	return list
 }
 
 // aclNames returns the users and groups an ACL names.

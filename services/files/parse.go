@@ -25,6 +25,11 @@ func Parse(data []byte) (Config, error) {
 		switch {
 		case t == "":
 			continue
+		case t == folderNote:
+			if cur != nil {
+				cur.folderWriters = true
+			}
+			continue
 		case strings.HasPrefix(t, recycleNote):
 			if cur != nil {
 				cur.days, _ = strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(t, recycleNote)))
@@ -61,9 +66,10 @@ func Parse(data []byte) (Config, error) {
 }
 
 type section struct {
-	name string
-	kv   map[string]string
-	days int
+	name          string
+	kv            map[string]string
+	days          int
+	folderWriters bool
 }
 
 // normKey lowercases a key and folds its spaces, as Samba does.
@@ -89,7 +95,7 @@ func (s *section) into(c *Config) error {
 	sh.Write = names(c, s.kv["write list"])
 	if isNo(s.kv["read only"]) || isYes(s.kv["writeable"]) || isYes(s.kv["writable"]) {
 		// Everyone valid may write unless listed read-only.
-		if len(sh.Write) == 0 {
+		if len(sh.Write) == 0 && !s.folderWriters {
 			for _, g := range valid {
 				if !contains(readList, g) {
 					sh.Write = append(sh.Write, g)
@@ -109,7 +115,9 @@ func (s *section) into(c *Config) error {
 			sh.Read = append(sh.Read, g)
 		}
 	}
-	if strings.Contains(" "+s.kv["vfs objects"]+" ", " recycle ") {
+	vfs := " " + s.kv["vfs objects"] + " "
+	sh.Windows = strings.Contains(vfs, " streams_xattr ") && !isNo(s.kv["nt acl support"])
+	if strings.Contains(vfs, " recycle ") {
 		sh.RecycleBin = true
 		sh.RecycleDays = s.days
 	}

@@ -46,6 +46,13 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			return nil, nil, err
 		}
 	}
+	for _, sh := range cfg.Shares {
+		for _, f := range sh.Folders {
+			if err := checkInShare(env.Root, sh.Path, f.Path); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	var steps, unitSteps []plan.Step
 
 	confStep, confChanged, confNotes, err := confStep(env, cfg)
@@ -72,7 +79,16 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		if err := addDir(&steps, env, plan.DirSpec{Path: sh.Path, Mode: ShareDirMode}); err != nil {
 			return nil, nil, err
 		}
-		acls = append(acls, ACLSpec{ACL: ShareACL(sh), Workgroup: cfg.Workgroup, Propagate: true})
+		if err := folderDirs(&steps, env, sh); err != nil {
+			return nil, nil, err
+		}
+		// The recycle bin before the share's Windows ACL step, which gives
+		// the bin's own folder the share's inherited ACL.
+		if sh.RecycleBin {
+			if err := addDir(&steps, env, plan.DirSpec{Path: path.Join(sh.Path, RecycleDir), Mode: ShareDirMode}); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	if cfg.Homes {
 		if err := addDir(&steps, env, plan.DirSpec{Path: HomesDir, Mode: HomesDirMode, Owner: "root", Group: "root"}); err != nil {
@@ -86,24 +102,20 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		}
 	}
 	if env.Offline {
-		if len(acls) > 0 {
+		if len(acls) > 0 || len(cfg.Shares) > 0 {
 			notes = append(notes, plan.Note{Service: Name, Target: "ACLs", Message: "offline (--root): share and home ACLs are neither read nor set"})
 		}
 	} else {
+		ns, err := ntaclSteps(ctx, env, cfg.Shares)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, ns...)
 		as, err := aclSteps(ctx, env, acls)
 		if err != nil {
 			return nil, nil, err
 		}
 		steps = append(steps, as...)
-	}
-	// Recycle bins after the ACLs, so a new one inherits its share's
-	// default ACL (and a rollback removes it before the share directory).
-	for _, sh := range cfg.Shares {
-		if sh.RecycleBin {
-			if err := addDir(&steps, env, plan.DirSpec{Path: path.Join(sh.Path, RecycleDir), Mode: ShareDirMode}); err != nil {
-				return nil, nil, err
-			}
-		}
 	}
 
 	if confChanged {
@@ -118,9 +130,38 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	steps = append(steps, unitSteps...)
 	if len(steps) > 0 && !env.Offline {
-		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "shares", "testparm clean, share ACLs as planned, anonymous listing refused", probeSpec(cfg)))
+		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "shares", "testparm clean, Windows ACLs of shares and folders and home ACLs as planned, anonymous listing refused", probeSpec(cfg)))
 	}
 	return steps, notes, nil
+}
+
+// folderDirs plans the share's template folders that do not exist yet,
+// and the folders between the share and them, parents first, with the
+// share's mode; existing ones keep theirs (their Windows ACL step sets
+// the permissions).
+func folderDirs(steps *[]plan.Step, env *host.Env, sh Share) error {
+	seen := map[string]bool{}
+	for _, f := range sh.Folders {
+		var chain []string
+		for d := f.Path; d != sh.Path && inside(d, sh.Path); d = path.Dir(d) {
+			chain = append([]string{d}, chain...)
+		}
+		for _, d := range chain {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if _, err := os.Lstat(env.Path(d)); err == nil {
+				continue
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			if err := addDir(steps, env, plan.DirSpec{Path: d, Mode: ShareDirMode}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func addDir(steps *[]plan.Step, env *host.Env, spec plan.DirSpec) error {
@@ -215,6 +256,7 @@ func fieldChanges(name string, a, b Share) []plan.Change {
 	f("write", strings.Join(a.Write, ", "), strings.Join(b.Write, ", "))
 	f("read", strings.Join(a.ReadOnly(), ", "), strings.Join(b.ReadOnly(), ", "))
 	f("recycle_bin", boolStr(a.RecycleBin, a.Path != ""), boolStr(b.RecycleBin, true))
+	f("streams, Mac metadata and Windows ACLs", boolStr(a.Windows, a.Path != ""), boolStr(b.Windows, true))
 	if b.RecycleBin {
 		f("recycle_days", daysStr(a), daysStr(b))
 	}

@@ -105,18 +105,18 @@ func TestPlanFreshBoxThenNoOp(t *testing.T) {
 		"create file " + UnitDir + "/" + PurgeService,
 		"create file " + UnitDir + "/" + PurgeTimer,
 		"create dir /srv/posse/shares/akten",
+		"create dir /srv/posse/shares/akten/" + RecycleDir,
 		"create dir /srv/data/scans",
+		"create dir /srv/data/scans/" + RecycleDir,
 		"create dir " + HomesDir,
 		"create dir " + HomesDir + "/alice",
 		"create dir " + HomesDir + "/bob",
 		"create dir " + HomesDir + "/carol",
-		"create files.acl /srv/posse/shares/akten",
-		"create files.acl /srv/data/scans",
+		"create files.ntacl /srv/posse/shares/akten",
+		"create files.ntacl /srv/data/scans",
 		"create files.acl " + HomesDir + "/alice",
 		"create files.acl " + HomesDir + "/bob",
 		"create files.acl " + HomesDir + "/carol",
-		"create dir /srv/posse/shares/akten/" + RecycleDir,
-		"create dir /srv/data/scans/" + RecycleDir,
 		"run check testparm -s --suppress-prompt",
 		"reload unit " + DCUnit,
 		"run unit systemd",
@@ -159,6 +159,7 @@ func TestPlanReadToWriteReloads(t *testing.T) {
 	st := loadSite(t, "one-share")
 	r.apply(st)
 	pid := r.unitPID()
+	os.WriteFile(filepath.Join(r.box.root, "srv/posse/shares/akten/a.txt"), []byte("x"), 0o660)
 
 	st.Shares[0].Write = []string{"partners", "staff"}
 	st.Shares[0].Read = nil
@@ -175,13 +176,12 @@ func TestPlanReadToWriteReloads(t *testing.T) {
 	if !strings.Contains(conf.Diff, `+	write list = @"MUELLER\partners" @"MUELLER\staff"`) {
 		t.Errorf("diff lacks the new write list:\n%s", conf.Diff)
 	}
-	acl, ok := findStep(steps, KindACL, "/srv/posse/shares/akten")
+	acl, ok := findStep(steps, KindNTACL, "/srv/posse/shares/akten")
 	if !ok {
-		t.Fatalf("no ACL step:%s", describe(steps))
+		t.Fatalf("no Windows ACL step:%s", describe(steps))
 	}
 	want := []plan.Change{
-		{Field: "group:staff", Before: "r-x", After: "rwx"},
-		{Field: "default:group:staff", Before: "r-x", After: "rwx"},
+		{Field: "access staff", Before: "read & execute (this folder, subfolders and files)", After: "modify (this folder, subfolders and files)"},
 	}
 	if !slices.Equal(acl.Changes, want) {
 		t.Errorf("ACL changes %+v, want only %+v", acl.Changes, want)
@@ -197,19 +197,16 @@ func TestPlanReadToWriteReloads(t *testing.T) {
 	if got := r.unitPID(); got != pid {
 		t.Errorf("samba-ad-dc MainPID %d after apply, was %d: it was restarted", got, pid)
 	}
-	var prop []string
+	// The file written before inherits the change; no setfacl touches
+	// the share (it would make Samba ignore the stored Windows ACLs).
+	f := filepath.Join(r.box.root, "srv/posse/shares/akten/a.txt")
+	if got := r.box.ntacls[f].ACEs; !slices.Contains(got, ACE{Trustee: r.box.sids["staff"], Mask: RightsModify, Flags: FlagInherited}) {
+		t.Errorf("a.txt's ACL %+v: staff does not inherit modify", got)
+	}
 	for _, a := range r.box.runner.Argvs()[before:] {
-		if strings.HasPrefix(a, "setfacl -R") {
-			prop = append(prop, a)
+		if strings.HasPrefix(a, "setfacl") {
+			t.Errorf("ran %q on a share", a)
 		}
-	}
-	root := r.box.root + "/srv/posse/shares/akten"
-	wantProp := []string{
-		"setfacl -R -P -n -m group:3000019:rwX -- " + root,
-		"setfacl -R -P -n -d -m group:3000019:rwx -- " + root,
-	}
-	if !slices.Equal(prop, wantProp) {
-		t.Errorf("propagation %q, want %q", prop, wantProp)
 	}
 }
 
@@ -285,7 +282,7 @@ func TestPlanGroupCreatedInSameApply(t *testing.T) {
 	delete(r.box.groups, "staff") // the directory service creates it earlier in the apply
 	st := loadSite(t, "one-share")
 	steps, _ := r.plan(st)
-	acl, ok := findStep(steps, KindACL, "/srv/posse/shares/akten")
+	acl, ok := findStep(steps, KindNTACL, "/srv/posse/shares/akten")
 	if !ok || !strings.Contains(acl.Summary, "resolved when applied") {
 		t.Fatalf("ACL step %+v: want one resolved when applied", acl)
 	}
@@ -305,7 +302,7 @@ func TestPlanFreshBoxNoDC(t *testing.T) {
 	steps, _ := r.plan(loadSite(t, "homes"))
 	n := 0
 	for _, s := range steps {
-		if s.Kind == KindACL {
+		if s.Kind == KindACL || s.Kind == KindNTACL {
 			n++
 			if !strings.Contains(s.Summary, "resolved when applied") || s.Action != plan.Create {
 				t.Errorf("ACL step %s: %s %q", s.Target, s.Action, s.Summary)
@@ -330,9 +327,13 @@ func TestPlanFreshBoxNoDC(t *testing.T) {
 func TestApplyACLUnknownGroupFails(t *testing.T) {
 	r := newRig(t)
 	os.MkdirAll(filepath.Join(r.box.root, "srv/x"), 0o770)
-	err := ApplyACL(context.Background(), r.env, ACLSpec{ACL: ShareACL(Share{Path: "/srv/x", Write: []string{"ghosts"}}), Workgroup: "MUELLER"})
-	if err == nil || !strings.Contains(err.Error(), "group ghosts not in the directory") {
-		t.Errorf("ApplyACL with an unknown group: %v", err)
+	sh := Share{Name: "X", Path: "/srv/x", Write: []string{"ghosts"}}
+	err := ApplyNTACL(context.Background(), r.env, NTACLSpec{Want: sh.WantACLs()[0], Root: sh.Path})
+	if err == nil || !strings.Contains(err.Error(), "ghosts not in the directory") {
+		t.Errorf("ApplyNTACL with an unknown group: %v", err)
+	}
+	if len(r.box.ntacls) != 0 {
+		t.Errorf("ACLs set: %v", r.box.ntacls)
 	}
 }
 
@@ -393,9 +394,17 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe with anonymous listing allowed: %v", err)
 	}
 	r.box.anonymousOK = false
-	r.box.acls[filepath.Join(r.box.root, "srv/posse/shares/akten")]["group:3000019"] = "rwx"
-	if err := r.svc.Execute(context.Background(), probe, r.env); err == nil || !strings.Contains(err.Error(), "group:staff") {
-		t.Errorf("probe with a widened ACL: %v", err)
+	root := filepath.Join(r.box.root, "srv/posse/shares/akten")
+	sd := r.box.ntacls[root]
+	sd.ACEs = append(slices.Clone(sd.ACEs), ACE{Trustee: r.box.sid("carol", false), Mask: RightsFull, Flags: inheritAll})
+	r.box.ntacls[root] = sd
+	if err := r.svc.Execute(context.Background(), probe, r.env); err == nil || !strings.Contains(err.Error(), "access carol") {
+		t.Errorf("probe with a widened Windows ACL: %v", err)
+	}
+	r.apply(st)
+	r.box.acls[filepath.Join(r.box.root, HomesDir, "alice")]["group:3000019"] = "rwx"
+	if err := r.svc.Execute(context.Background(), probe, r.env); err == nil || !strings.Contains(err.Error(), "group:3000019") {
+		t.Errorf("probe with a widened home ACL: %v", err)
 	}
 }
 

@@ -13,9 +13,10 @@ import (
 
 // Probe checks the file server: the include file defines none of Samba's
 // own sections, `testparm -s --suppress-prompt` loads the configuration
-// without errors, every share and home directory exists with the planned
-// owner, group and ACL, and an anonymous share listing (`smbclient -N -L
-// //127.0.0.1`) is refused.
+// without errors, every home directory exists with the planned owner,
+// group and POSIX ACL, every share root and template folder with the
+// planned Windows ACL as Samba serves it, and an anonymous share listing
+// (`smbclient -N -L //127.0.0.1`) is refused.
 func Probe(ctx context.Context, env *host.Env, spec ProbeSpec) error {
 	if err := checkOwnSections(env); err != nil {
 		return err
@@ -56,6 +57,9 @@ func Probe(ctx context.Context, env *host.Env, spec ProbeSpec) error {
 		if d := Diff(cur, want, ids.Names()); len(d) > 0 {
 			return fmt.Errorf("%s: %s is %q, expected %q (and %d more differences)", a.Path, d[0].Field, d[0].Before, d[0].After, len(d)-1)
 		}
+	}
+	if err := probeNTACLs(ctx, env, spec.NTACLs); err != nil {
+		return err
 	}
 	return anonymousRefused(ctx, env)
 }

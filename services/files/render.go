@@ -12,13 +12,34 @@ const header = `# Managed by Posse: share sections of the site template.
 # smb.conf includes this file after [global], [netlogon] and [sysvol].
 `
 
-// Samba options every Posse share gets.
+// The VFS modules of every Posse share and home folder, in this order:
+// dfs_samba4 and acl_xattr as on every share of a Samba DC (acl_xattr
+// keeps the Windows ACL in security.NTACL); fruit before streams_xattr,
+// as vfs_fruit(8) requires, so Macs keep Finder metadata in a stream;
+// streams_xattr for alternate data streams; recycle last, so that it sees
+// the deletion of a file and not that of a stream (deleting
+// Zone.Identifier, "Unblock" in Explorer, reaches streams_xattr only).
 const (
-	vfsBase      = "dfs_samba4 acl_xattr"
+	vfsBase      = "dfs_samba4 acl_xattr fruit streams_xattr"
 	vfsRecycle   = vfsBase + " recycle"
 	recycleNote  = "# posse: recycle_days = "
+	folderNote   = "# posse: writers in folders only"
 	homesComment = "Home folder of "
 )
+
+// streamOptions keeps Mac metadata in streams next to Windows' alternate
+// data streams instead of Netatalk xattrs (vfs_fruit(8): fruit:metadata
+// = stream), drops the empty resource forks and AppleDouble files macOS
+// leaves, and keeps DOS attributes (hidden, read-only, archive) in
+// user.DOSATTRIB. fruit:resource stays at its default (file): the man page
+// calls "stream" experimental and advises against it with streams_xattr,
+// because a resource fork can outgrow an xattr.
+var streamOptions = [][2]string{
+	{"fruit:metadata", "stream"},
+	{"fruit:wipe_intentionally_left_blank_rfork", "yes"},
+	{"fruit:delete_empty_adfiles", "yes"},
+	{"store dos attributes", "yes"},
+}
 
 // Render renders the include file: one section per share in template
 // order, then one private section per user when homes are enabled. It
@@ -50,31 +71,30 @@ func renderShare(b *strings.Builder, wg string, sh Share) {
 	}
 	kv(b, "path", sh.Path)
 	kv(b, "browseable", yesNo(sh.Browseable))
-	kv(b, "read only", yesNo(len(sh.Write) == 0))
+	kv(b, "read only", yesNo(len(sh.Write) == 0 && len(sh.FolderWritersOnly()) == 0))
 	kv(b, "guest ok", "no")
 	kv(b, "valid users", groupList(wg, sh.Groups()))
-	if ro := sh.ReadOnly(); len(ro) > 0 {
+	if ro := sh.ReadList(); len(ro) > 0 {
 		kv(b, "read list", groupList(wg, ro))
 	}
 	if len(sh.Write) > 0 {
 		kv(b, "write list", groupList(wg, sh.Write))
+	} else if len(sh.FolderWritersOnly()) > 0 {
+		// read only = no without a write list: Parse reads the share's
+		// groups as readers, not as writers of the whole share.
+		b.WriteString(folderNote + "\n")
 	}
-	// New files and folders take the share's default ACL.
-	kv(b, "inherit acls", "yes")
-	// Permissions come from the template only: Windows clients can neither
-	// see nor change ACLs, so a member of a write group cannot widen the
-	// share root's ACL (Samba maps POSIX rwx to Full Control, which
-	// includes the right to change permissions, and "acl map full control
-	// = no" did not change that in Samba 4.17). New files and folders get
-	// group rwx so the inherited ACL entries are not masked.
-	kv(b, "nt acl support", "no")
-	kv(b, "create mask", "0770")
-	kv(b, "directory mask", "0770")
+	// Permissions are Windows ACLs (acl_xattr, Samba's default "nt acl
+	// support = yes"), set by Posse on the share root and its template
+	// folders and inherited from there: write groups get Modify, which
+	// does not include changing permissions.
 	if !sh.RecycleBin {
 		kv(b, "vfs objects", vfsBase)
+		renderStreamOptions(b)
 		return
 	}
 	kv(b, "vfs objects", vfsRecycle)
+	renderStreamOptions(b)
 	kv(b, "recycle:repository", RecycleDir+"/%U")
 	kv(b, "recycle:keeptree", "yes")
 	kv(b, "recycle:versions", "yes")
@@ -95,6 +115,13 @@ func renderHome(b *strings.Builder, wg string, h Home) {
 	kv(b, "guest ok", "no")
 	kv(b, "valid users", userName(wg, h.User))
 	kv(b, "vfs objects", vfsBase)
+	renderStreamOptions(b)
+}
+
+func renderStreamOptions(b *strings.Builder) {
+	for _, o := range streamOptions {
+		kv(b, o[0], o[1])
+	}
 }
 
 func yesNo(b bool) string {

@@ -41,7 +41,7 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-var sites = []string{"none", "one-share", "recycle", "homes", "many-groups", "umlauts"}
+var sites = []string{"none", "one-share", "recycle", "homes", "many-groups", "umlauts", "folders"}
 
 func TestRenderGolden(t *testing.T) {
 	for _, name := range sites {

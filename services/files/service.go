@@ -14,10 +14,10 @@ import (
 // Name is the service name used in plans.
 const Name = "files"
 
-// KindACL is the step kind this service executes itself, besides its
-// probe (plan.KindProbe, whose Spec is a ProbeSpec).
+// KindACL and KindNTACL are the step kinds this service executes itself,
+// besides its probe (plan.KindProbe, whose Spec is a ProbeSpec).
 const (
-	// KindACL sets a directory's owner, group, setgid bit and POSIX ACL;
+	// KindACL sets a home folder's owner, group, setgid bit and POSIX ACL;
 	// its Spec is an ACLSpec.
 	KindACL = "files.acl"
 )
@@ -28,16 +28,15 @@ const (
 type ACLSpec struct {
 	ACL       ACL    `json:"acl"`
 	Workgroup string `json:"workgroup"`
-	// Propagate carries changed group entries into the existing tree
-	// (shares; not homes).
-	Propagate bool `json:"propagate,omitempty"`
 }
 
-// ProbeSpec is the spec of the probe step: the ACLs every share and home
-// must have.
+// ProbeSpec is the spec of the probe step: the POSIX ACLs every home
+// folder must have and the Windows ACLs of every share root and template
+// folder.
 type ProbeSpec struct {
-	Workgroup string `json:"workgroup"`
-	ACLs      []ACL  `json:"acls"`
+	Workgroup string    `json:"workgroup"`
+	ACLs      []ACL     `json:"acls"`
+	NTACLs    []WantACL `json:"ntacls,omitempty"`
 }
 
 // winbindWait is how long apply and probe wait for winbind after the DC
@@ -64,6 +63,11 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		var spec ACLSpec
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = ApplyACL(ctx, env, spec)
+		}
+	case KindNTACL:
+		var spec NTACLSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = ApplyNTACL(ctx, env, spec)
 		}
 	case plan.KindProbe:
 		var spec ProbeSpec
@@ -97,14 +101,14 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		}
 		return "", err
 	}
-	return fmt.Sprintf("%d shares, %d home folders: testparm clean, ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers)), nil
+	return fmt.Sprintf("%d shares, %d home folders: testparm clean, Windows and POSIX ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers)), nil
 }
 
 // probeSpec lists the ACLs of every share and home of cfg.
 func probeSpec(cfg Config) ProbeSpec {
 	ps := ProbeSpec{Workgroup: cfg.Workgroup}
 	for _, sh := range cfg.Shares {
-		ps.ACLs = append(ps.ACLs, ShareACL(sh))
+		ps.NTACLs = append(ps.NTACLs, sh.WantACLs()...)
 	}
 	for _, h := range cfg.HomeUsers {
 		ps.ACLs = append(ps.ACLs, HomeACL(h))

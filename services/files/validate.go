@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/site"
@@ -55,6 +56,22 @@ func (c Config) Validate(groups map[string]bool) error {
 				add("share %s: group %s is not a valid group name", quote(sh.Name), quote(g))
 			case groups != nil && !groups[g]:
 				add("share %s: group %s is not defined under groups: add it there or remove it from the share", quote(sh.Name), quote(g))
+			}
+		}
+		for _, f := range sh.Folders {
+			switch err := site.FolderPathError(f.Rel); {
+			case err != nil:
+				add("share %s: %v", quote(sh.Name), err)
+			case f.Path != sh.Path+"/"+f.Rel:
+				add("share %s: folder %s must be %s", quote(sh.Name), quote(f.Rel), sh.Path+"/"+f.Rel)
+			}
+			if len(f.Read) == 0 && len(f.Write) == 0 {
+				add("share %s: folder %s grants access to no group", quote(sh.Name), quote(f.Rel))
+			}
+			for _, g := range append(slices.Clone(f.Write), f.Read...) {
+				if !slices.Contains(sh.Groups(), g) {
+					add("share %s: group %s of folder %s has no access to the share: add it to the share's read or write list", quote(sh.Name), quote(g), quote(f.Rel))
+				}
 			}
 		}
 		if sh.RecycleBin && (sh.RecycleDays < 1 || sh.RecycleDays > 3650) {

@@ -27,7 +27,7 @@ var Packages = []string{
 	"samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "samba-vfs-modules",
 	"winbind", "libnss-winbind", "libpam-winbind", "krb5-user", "smbclient", "ldap-utils",
 	"postfix", "postfix-ldap", "dovecot-imapd", "dovecot-lmtpd", "dovecot-ldap",
-	"restic", "attr", "acl", "polkitd", "pkexec", "openssh-server",
+	"restic", "tdb-tools", "attr", "acl", "polkitd", "pkexec", "openssh-server",
 	"bind9-dnsutils", "procps", "less",
 }
 

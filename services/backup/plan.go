@@ -30,6 +30,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if !ok {
 		return s.planRemove(ctx, env)
 	}
+	if err := checkTools(env); err != nil {
+		return nil, nil, err
+	}
 	var steps []plan.Step
 	add := func(step plan.Step, changed bool, err error) error {
 		if err == nil && changed {

@@ -47,6 +47,10 @@ func RenderSSHConf() string {
 		"\n" +
 		"Match Group posse-office,!root,!sudo,!posse-admin\n" +
 		"\tDisableForwarding yes\n" +
+		"\tAllowTcpForwarding no\n" +
+		"\tAllowStreamLocalForwarding no\n" +
+		"\tAllowAgentForwarding no\n" +
+		"\tX11Forwarding no\n" +
 		"\tPermitTunnel no\n"
 }
 

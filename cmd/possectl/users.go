@@ -600,46 +600,75 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 	return tw.Flush()
 }
 
-// daemonImport has possed import the CSV and writes the passwords it
-// generated to the passwords file (pw is nil in a dry run).
+// daemonImport has possed import the CSV in batches (importBatchSize rows
+// each) and writes the passwords of each batch to the passwords file (pw
+// is nil in a dry run) before the next batch starts, so an import of any
+// size either finishes or says exactly which rows may have users whose
+// passwords were not returned.
 func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, pw *passwordsFile, pwPath string, dryRun bool) error {
-	csv, err := io.ReadAll(in)
+	data, err := io.ReadAll(in)
 	if err != nil {
 		return err
 	}
-	r, err := be.ImportUsers(c.Context(), csv, dryRun)
+	batches, err := splitImport(data, importBatchSize)
 	if err != nil {
-		return usersError(err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	for _, p := range r.Problems {
-		fmt.Fprintf(c.ErrOrStderr(), "%s:%s\n", file, printable.String(p))
+	var total api.ImportResult
+	out, errOut := c.OutOrStdout(), c.ErrOrStderr()
+	rows := 0
+	for _, b := range batches {
+		rows += b.rows
 	}
-	var werr error
-	if pw != nil {
-		for i, line := range r.Passwords {
-			if werr == nil {
-				_, werr = fmt.Fprintln(pw, line)
+	done := 0
+	for bi, b := range batches {
+		r, err := be.ImportUsers(c.Context(), b.csv, dryRun)
+		if err != nil {
+			if bi == 0 {
+				return usersError(err)
 			}
-			r.Passwords[i] = ""
+			where := fmt.Sprintf("lines %d–%d", b.firstLine, b.lastLine)
+			return fmt.Errorf("%w\nthe import stopped in %s of %s: %d users were created before, their passwords are in %s; "+
+				"users of %s may exist without a password you know: run the same import again (existing users are skipped), "+
+				"then reset the passwords of the users it skips from %s with 'possectl users set-password'",
+				usersError(err), where, file, len(total.Created), pwPath, where, where)
 		}
-		if werr == nil {
-			werr = pw.Sync()
+		for _, p := range r.Problems {
+			fmt.Fprintf(errOut, "%s:%s\n", file, printable.String(shiftProblem(p, b)))
+		}
+		if pw != nil {
+			var werr error
+			for i, line := range r.Passwords {
+				if werr == nil {
+					_, werr = fmt.Fprintln(pw, line)
+				}
+				r.Passwords[i] = ""
+			}
+			if werr == nil {
+				werr = pw.Sync()
+			}
+			if werr != nil {
+				return fmt.Errorf("the users of %s up to line %d were created, but writing their passwords to %s failed: %w; reset them with 'possectl users set-password'", file, b.lastLine, pwPath, werr)
+			}
+		}
+		total.Created = append(total.Created, r.Created...)
+		total.Skipped = append(total.Skipped, r.Skipped...)
+		total.Problems = append(total.Problems, r.Problems...)
+		done += b.rows
+		if len(batches) > 1 {
+			fmt.Fprintf(errOut, "import: %d of %d rows (%d users created so far)\n", done, rows, len(total.Created))
 		}
 	}
 	verb := "created"
 	if dryRun {
 		verb = "would create"
 	}
-	out := c.OutOrStdout()
-	fmt.Fprintf(out, "%s %d users, skipped %d existing, rejected %d rows\n", verb, len(r.Created), len(r.Skipped), len(r.Problems))
-	if werr != nil {
-		return fmt.Errorf("the users were created, but writing their passwords to %s failed: %w; reset them with 'possectl users set-password'", pwPath, werr)
-	}
-	if len(r.Created) > 0 && !dryRun {
+	fmt.Fprintf(out, "%s %d users, skipped %d existing, rejected %d rows\n", verb, len(total.Created), len(total.Skipped), len(total.Problems))
+	if len(total.Created) > 0 && !dryRun {
 		fmt.Fprintf(out, "passwords written to %s\n", pwPath)
 	}
-	if len(r.Problems) > 0 {
-		return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(r.Problems))
+	if len(total.Problems) > 0 {
+		return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(total.Problems))
 	}
 	return nil
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+)
+
+// importBatchSize is how many CSV rows one Users.Import call carries. One
+// user costs Samba 30–90 ms, so a batch ends far inside the call's
+// deadline even on a busy box, and the passwords of every finished batch
+// are written (and synced) before the next starts: an interrupted import
+// loses at most one batch's passwords, and says which rows.
+const importBatchSize = 50
+
+// importBatch is a part of the CSV with its header, and where its rows
+// start in the original file.
+type importBatch struct {
+	csv       []byte
+	firstLine int // line of the first row in the original file
+	lastLine  int // line of the last row
+	rows      int
+	// lines maps a line of the batch to the line of the original file.
+	lines map[int]int
+}
+
+// splitImport cuts a CSV into batches of n rows, each with the header.
+// Quoted fields may span lines; line numbers follow the original file.
+func splitImport(data []byte, n int) ([]importBatch, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = false
+	header, err := r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the CSV file is empty: its first line must name the columns")
+		}
+		return nil, err
+	}
+	var batches []importBatch
+	var cur *importBatch
+	var buf bytes.Buffer
+	var w *csv.Writer
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		w.Flush()
+		cur.csv = append([]byte(nil), buf.Bytes()...)
+		batches = append(batches, *cur)
+		cur = nil
+	}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// Leave the judgement of a malformed line to possed, which
+			// names it: send the rest of the file unsplit.
+			return []importBatch{{csv: data, firstLine: 2, rows: -1}}, nil
+		}
+		line, _ := r.FieldPos(0)
+		if cur == nil {
+			buf.Reset()
+			w = csv.NewWriter(&buf)
+			w.Write(header)
+			cur = &importBatch{firstLine: line, lines: map[int]int{}}
+		}
+		w.Flush()
+		cur.lines[bytes.Count(buf.Bytes(), []byte("\n"))+1] = line
+		w.Write(rec)
+		cur.lastLine, cur.rows = line, cur.rows+1
+		if cur.rows == n {
+			flush()
+		}
+	}
+	flush()
+	return batches, nil
+}
+
+var problemLineRE = regexp.MustCompile(`^line (\d+)`)
+
+// shiftProblem turns "line K …" of a batch into the line of the original
+// file.
+func shiftProblem(p string, b importBatch) string {
+	m := problemLineRE.FindStringSubmatchIndex(p)
+	if m == nil || b.lines == nil {
+		return p
+	}
+	k, err := strconv.Atoi(p[m[2]:m[3]])
+	if err != nil {
+		return p
+	}
+	orig, ok := b.lines[k]
+	if !ok {
+		return p
+	}
+	return fmt.Sprintf("line %d%s", orig, p[m[1]:])
+}

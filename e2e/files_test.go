@@ -143,8 +143,11 @@ func TestFiles(t *testing.T) {
 			t.Skip("smbcacls is not installed on the host (scripts/deps.sh installs it for CI with smbclient)")
 		}
 		auth := filepath.Join(dir, "auth-alice")
-		hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
-		if out := tb.MustRun(t, "getfacl", "-n", "-p", "/srv/posse/shares/akten"); strings.Count(out, ":rwx") != 8 {
+		out, err := hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
+		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("a writer changed the share root's ACL: %v: %s", err, out)
+		}
+		if out, _ := hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth); strings.Contains(out, "carol") {
 			t.Errorf("share root ACL changed from Windows:\n%s", out)
 		}
 	})

@@ -137,7 +137,9 @@ func names(c *Config, v string) []string {
 			}
 			item = n
 		}
-		if item != "" && !contains(out, item) {
+		// The domain admins, in every share's valid users, are no
+		// template group.
+		if item != "" && !contains(out, item) && !strings.EqualFold(item, AdminsGroup) {
 			out = append(out, item)
 		}
 	}

@@ -73,7 +73,10 @@ func renderShare(b *strings.Builder, wg string, sh Share) {
 	kv(b, "browseable", yesNo(sh.Browseable))
 	kv(b, "read only", yesNo(len(sh.Write) == 0 && len(sh.FolderWritersOnly()) == 0))
 	kv(b, "guest ok", "no")
-	kv(b, "valid users", groupList(wg, sh.Groups()))
+	// The domain admins reach every share, so that they can change
+	// permissions in Explorer's Security tab; the ACL gives them Full
+	// control.
+	kv(b, "valid users", groupList(wg, append(sh.Groups(), AdminsGroup)))
 	if ro := sh.ReadList(); len(ro) > 0 {
 		kv(b, "read list", groupList(wg, ro))
 	}

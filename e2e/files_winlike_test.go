@@ -1,0 +1,360 @@
+package e2e
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+)
+
+// winSite has a share that partners write and staff read, with a recycle
+// bin and a folder only partners may open; carol is in neither group.
+const winSite = `version: 1
+site:
+  name: "Fenster Test"
+  domain: fenster.example
+  workgroup: FENSTER
+directory:
+  admin_password: ${secret:domain_admin}
+groups:
+  - name: partners
+  - name: staff
+users:
+  - username: alice
+    groups: [partners]
+    password: ${secret:alice}
+    must_change_password: false
+  - username: bob
+    groups: [staff]
+    password: ${secret:bob}
+    must_change_password: false
+  - username: carol
+    password: ${secret:carol}
+    must_change_password: false
+shares:
+  - name: Akten
+    read: [staff]
+    write: [partners]
+    recycle_bin: true
+    folders:
+      - path: Intern
+        inherit: false
+        write: [partners]
+      - path: Vorlagen
+        write: [staff]
+`
+
+const winAdminPW = "Fenster-Admin-Pw-2026!"
+
+var winPasswords = map[string]string{"alice": "Kanzlei-Fenster-71!", "bob": "Lese-Fenster-52!", "carol": "Aussen-Fenster-33!", "Administrator": winAdminPW}
+
+// winFiles writes the template and its secrets into dir.
+func winFiles(t *testing.T, dir string) (template, secrets string) {
+	t.Helper()
+	template, secrets = filepath.Join(dir, "win.yaml"), filepath.Join(dir, "win.secrets.yaml")
+	s := fmt.Sprintf("domain_admin: %q\n", winAdminPW)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		s += fmt.Sprintf("%s: %q\n", u, winPasswords[u])
+	}
+	if err := os.WriteFile(template, []byte(winSite), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secrets, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return template, secrets
+}
+
+// winAuth writes an smbclient auth file for user of the FENSTER domain.
+func winAuth(t *testing.T, dir, user string) string {
+	t.Helper()
+	auth := filepath.Join(dir, "auth-"+user)
+	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+winPasswords[user]+"\ndomain = FENSTER\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return auth
+}
+
+// smbWin runs smbclient commands on //ip/Akten as user.
+func smbWin(t *testing.T, dir, ip, user, cmds string) (string, error) {
+	t.Helper()
+	return hostCmd("", nil, "smbclient", "//"+ip+"/Akten", "-A", winAuth(t, dir, user), "-c", cmds)
+}
+
+// smbcacls runs smbcacls on a path of //ip/Akten as user.
+func smbcacls(t *testing.T, dir, ip, user, p string, args ...string) (string, error) {
+	t.Helper()
+	return hostCmd("", nil, append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
+}
+
+type winStep struct {
+	Kind    string `json:"kind"`
+	Target  string `json:"target"`
+	Summary string `json:"summary"`
+	Changes []struct {
+		Field  string `json:"field"`
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"changes"`
+}
+
+// winPlan runs possectl plan --json in the box and returns the steps that
+// change something (not the probes).
+func winPlan(t *testing.T, tb *harness.TestBox, template, secrets string) []winStep {
+	t.Helper()
+	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/plan")
+	tb.CopyIn(t, template, "/root/plan/site.yaml", 0o600)
+	tb.CopyIn(t, secrets, "/root/plan/secrets.yaml", 0o600)
+	defer tb.MustRun(t, "rm", "-rf", "/root/plan")
+	out := tb.MustRun(t, "possectl", "plan", "/root/plan/site.yaml", "--secrets", "/root/plan/secrets.yaml", "--json")
+	var p struct {
+		Steps []winStep `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("possectl plan --json: %v\n%s", err, out)
+	}
+	var steps []winStep
+	for _, s := range p.Steps {
+		if s.Kind != "probe" {
+			steps = append(steps, s)
+		}
+	}
+	return steps
+}
+
+// smb2SecurityMode sends an SMB2 NEGOTIATE (dialects 2.0.2 to 3.0.2) to
+// ip:445 and returns the SecurityMode of the server's answer (MS-SMB2
+// 2.2.3, 2.2.4): bit 0x02 means the server requires signing.
+func smb2SecurityMode(ip string) (uint16, error) {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, "445"), 10*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	hdr := make([]byte, 64)
+	copy(hdr, "\xfeSMB")
+	binary.LittleEndian.PutUint16(hdr[4:], 64) // StructureSize
+	binary.LittleEndian.PutUint16(hdr[14:], 1) // CreditRequest; Command 0 = NEGOTIATE
+	dialects := []uint16{0x0202, 0x0210, 0x0300, 0x0302}
+	body := make([]byte, 36, 36+2*len(dialects))
+	binary.LittleEndian.PutUint16(body[0:], 36)
+	binary.LittleEndian.PutUint16(body[2:], uint16(len(dialects)))
+	binary.LittleEndian.PutUint16(body[4:], 1) // signing enabled, not required
+	copy(body[12:28], "posse-e2e-client")
+	for _, d := range dialects {
+		body = binary.LittleEndian.AppendUint16(body, d)
+	}
+	msg := append(hdr, body...)
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(msg))) // NetBIOS session message, type 0
+	if _, err := c.Write(append(frame, msg...)); err != nil {
+		return 0, err
+	}
+	var lenBuf [4]byte
+	if _, err := io.ReadFull(c, lenBuf[:]); err != nil {
+		return 0, err
+	}
+	resp := make([]byte, binary.BigEndian.Uint32(lenBuf[:])&0xffffff)
+	if _, err := io.ReadFull(c, resp); err != nil {
+		return 0, err
+	}
+	if len(resp) < 64+4 || string(resp[:4]) != "\xfeSMB" {
+		return 0, fmt.Errorf("not an SMB2 answer (%d bytes)", len(resp))
+	}
+	if st := binary.LittleEndian.Uint32(resp[8:]); st != 0 {
+		return 0, fmt.Errorf("NEGOTIATE failed with status %#08x", st)
+	}
+	return binary.LittleEndian.Uint16(resp[64+2:]), nil
+}
+
+// TestFilesWindows applies a site whose share behaves like a Windows file
+// server and checks it from outside the box with Samba's own clients:
+// signing required and no guest, alternate data streams and DOS
+// attributes, the template's Windows ACL on the share root, a writer who
+// cannot change it, a domain admin's change found by the plan and undone
+// by apply, a folder closed to the share's readers, the recycle bin
+// catching a delete-on-close, and a second apply with nothing to do.
+func TestFilesWindows(t *testing.T) {
+	for _, tool := range []string{"smbclient", "smbcacls"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed on the host (scripts/deps.sh installs it for CI)", tool)
+		}
+	}
+	tb := harness.Box(t, "win")
+	ip, dir := tb.IP(), t.TempDir()
+	template, secrets := winFiles(t, dir)
+	tb.Apply(t, template, secrets)
+	up := filepath.Join(dir, "up.txt")
+	os.WriteFile(up, []byte("from the host\n"), 0o644)
+	zone := filepath.Join(dir, "zone.txt")
+	os.WriteFile(zone, []byte("[ZoneTransfer]\r\nZoneId=3\r\n"), 0o644)
+	harness.Eventually(t, 30*time.Second, func() error {
+		if out, err := smbWin(t, dir, ip, "alice", "ls"); err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
+
+	t.Run("signing required and no guest", func(t *testing.T) {
+		mode, err := smb2SecurityMode(ip)
+		if err != nil {
+			t.Fatalf("SMB2 negotiate: %v", err)
+		}
+		if mode&0x02 == 0 {
+			t.Errorf("SecurityMode %#x: the server does not require signing", mode)
+		}
+		// What testparm says about it (smb.conf(5): "default" means
+		// required for an AD DC), for the record.
+		out := tb.MustRun(t, "sh", "-c", "testparm -sv --suppress-prompt 2>/dev/null | grep -E '^\\s*(server role|server signing|map to guest|guest ok|restrict anonymous) ='")
+		t.Logf("testparm:\n%s", out)
+		for _, want := range []string{"server role = active directory domain controller", "server signing = default", "map to guest = Never", "restrict anonymous = 2"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("testparm lacks %q", want)
+			}
+		}
+		for _, args := range [][]string{{"-N"}, {"-U", "guest%"}, {"-U", "nobody%x"}} {
+			out, err := hostCmd("", nil, append([]string{"smbclient", "//" + ip + "/Akten", "-c", "ls"}, args...)...)
+			if err == nil || !(strings.Contains(out, "NT_STATUS_ACCESS_DENIED") || strings.Contains(out, "NT_STATUS_LOGON_FAILURE")) {
+				t.Errorf("smbclient %v: %v: %s", args, err, out)
+			}
+		}
+	})
+	t.Run("alternate data stream round trip", func(t *testing.T) {
+		back := filepath.Join(dir, "zone-back.txt")
+		out, err := smbWin(t, dir, ip, "alice", "put "+up+" report.txt; put "+zone+" report.txt:Zone.Identifier; get report.txt:Zone.Identifier "+back+"; allinfo report.txt")
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if b, _ := os.ReadFile(back); string(b) != "[ZoneTransfer]\r\nZoneId=3\r\n" {
+			t.Errorf("stream read back as %q", b)
+		}
+		if !strings.Contains(out, "stream: [:Zone.Identifier:$DATA], 26 bytes") {
+			t.Errorf("allinfo lists no Zone.Identifier stream:\n%s", out)
+		}
+		if x := tb.MustRun(t, "getfattr", "--absolute-names", "-n", "user.DosStream.Zone.Identifier:$DATA", "/srv/posse/shares/akten/report.txt"); !strings.Contains(x, "user.DosStream.Zone.Identifier") {
+			t.Errorf("stream not stored by streams_xattr: %s", x)
+		}
+	})
+	t.Run("DOS attributes stored", func(t *testing.T) {
+		out, err := smbWin(t, dir, ip, "alice", "setmode report.txt +hr; allinfo report.txt")
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if !strings.Contains(out, " (23)") { // read-only 0x01, hidden 0x02, archive 0x20
+			t.Errorf("attributes after setmode +hr:\n%s", out)
+		}
+		tb.MustRun(t, "getfattr", "--absolute-names", "-n", "user.DOSATTRIB", "/srv/posse/shares/akten/report.txt")
+		if out, err := smbWin(t, dir, ip, "alice", "setmode report.txt -hr"); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	})
+	t.Run("share root has the template's ACL", func(t *testing.T) {
+		out, err := smbcacls(t, dir, ip, "alice", "/")
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		for _, want := range []string{
+			`OWNER:FENSTER\Administrator`,
+			`ACL:FENSTER\Domain Admins:ALLOWED/OI|CI/FULL`,
+			`ACL:CREATOR OWNER:ALLOWED/OI|CI|IO/FULL`,
+			`ACL:FENSTER\partners:ALLOWED/OI|CI/RWXD`,
+			`ACL:FENSTER\staff:ALLOWED/OI|CI/READ`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("smbcacls lacks %s:\n%s", want, out)
+			}
+		}
+		if n := strings.Count(out, "\nACL:"); n != 4 {
+			t.Errorf("%d entries, want 4:\n%s", n, out)
+		}
+	})
+	t.Run("writer cannot change permissions", func(t *testing.T) {
+		out, err := smbcacls(t, dir, ip, "alice", "/", "-a", `ACL:FENSTER\carol:ALLOWED/OI|CI/FULL`)
+		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("alice added carol to the share root: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "carol", "ls"); err == nil {
+			t.Errorf("carol lists the share: %s", out)
+		}
+	})
+	t.Run("folder closed to readers", func(t *testing.T) {
+		if out, err := smbWin(t, dir, ip, "alice", "put "+up+" Intern/geheim.txt"); err != nil {
+			t.Fatalf("alice writes in Intern: %v: %s", err, out)
+		}
+		out, err := smbWin(t, dir, ip, "bob", "get Intern/geheim.txt "+filepath.Join(dir, "bob.txt"))
+		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("bob (staff, reads the share) opened Intern/geheim.txt: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", "get report.txt "+filepath.Join(dir, "bob-report.txt")); err != nil {
+			t.Errorf("bob reads the share: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", "put "+up+" Vorlagen/brief.txt"); err != nil {
+			t.Errorf("bob writes in Vorlagen: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", "put "+up+" bob.txt"); !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("bob wrote to the share's root: %v: %s", err, out)
+		}
+	})
+	t.Run("recycle bin catches delete-on-close", func(t *testing.T) {
+		// smbclient's del opens the file with FILE_DELETE_ON_CLOSE (SMB2
+		// has no unlink), as Windows deletes do.
+		out, err := smbWin(t, dir, ip, "alice", "put "+up+" weg.txt; put "+zone+" weg.txt:Zone.Identifier; del weg.txt; ls")
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		tb.MustRun(t, "test", "-f", "/srv/posse/shares/akten/.recycle/alice/weg.txt")
+		if strings.Contains(out, "\n  weg.txt ") {
+			t.Errorf("weg.txt still listed:\n%s", out)
+		}
+	})
+	t.Run("admin change shows as drift and apply undoes it", func(t *testing.T) {
+		if out, err := smbcacls(t, dir, ip, "Administrator", "/", "-a", `ACL:FENSTER\carol:ALLOWED/OI|CI/FULL`); err != nil {
+			t.Fatalf("the domain admin adds carol: %v: %s", err, out)
+		}
+		if out, _ := smbcacls(t, dir, ip, "alice", "/"); !strings.Contains(out, `FENSTER\carol`) {
+			t.Fatalf("carol's entry is not there:\n%s", out)
+		}
+		steps := winPlan(t, tb, template, secrets)
+		found := false
+		for _, s := range steps {
+			for _, c := range s.Changes {
+				if s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten" && c.Field == "access carol" && c.After == "" && strings.HasPrefix(c.Before, "full control") {
+					found = true
+				}
+			}
+		}
+		if !found || len(steps) != 1 {
+			t.Fatalf("plan after the admin's change: %+v: want one step removing carol's entry from the share root", steps)
+		}
+		tb.Apply(t, template, secrets)
+		if out, _ := smbcacls(t, dir, ip, "alice", "/"); strings.Contains(out, "carol") {
+			t.Errorf("carol's entry is back after apply:\n%s", out)
+		}
+		// A change by hand in the POSIX ACL makes Samba ignore the stored
+		// Windows ACL: also drift.
+		tb.MustRun(t, "setfacl", "-m", "o::rx", "/srv/posse/shares/akten")
+		steps = winPlan(t, tb, template, secrets)
+		found = false
+		for _, s := range steps {
+			found = found || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten"
+		}
+		if !found {
+			t.Errorf("plan after setfacl: %+v: want the share root's Windows ACL set again", steps)
+		}
+		tb.Apply(t, template, secrets)
+	})
+	t.Run("re-apply changes nothing", func(t *testing.T) {
+		if steps := winPlan(t, tb, template, secrets); len(steps) != 0 {
+			t.Errorf("plan after apply: %+v", steps)
+		}
+	})
+}

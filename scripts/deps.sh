@@ -21,6 +21,8 @@ PACKAGES=(
   acl
   # real clients for end-to-end tests
   smbclient ldap-utils krb5-user swaks curl restic openssh-client
+  # smbtorture, for the SMB2 comparison with a stock share (TestProofSMBTorture)
+  samba-testsuite
 )
 
 missing=()

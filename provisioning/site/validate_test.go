@@ -311,3 +311,19 @@ func TestValidateAcceptsVariants(t *testing.T) {
 		})
 	}
 }
+
+func TestFolderPathError(t *testing.T) {
+	for _, ok := range []string{"Intern", "Mandanten/Intern", "Büro Ablage/2026", ".hidden", "a.recycle", "x/.recycle"} {
+		if err := FolderPathError(ok); err != nil {
+			t.Errorf("FolderPathError(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "/a", "a/", "a//b", "./a", "a/../b", "..", ".recycle", ".RECYCLE/alice", "a\x00b", " a", "a%b", strings.Repeat("a", MaxFolderPathLen+1)} {
+		if err := FolderPathError(bad); err == nil {
+			t.Errorf("FolderPathError(%q) accepted it", bad)
+		}
+	}
+	if !(Folder{}).Inherits() || (Folder{Inherit: ptr(false)}).Inherits() || !(Folder{Inherit: ptr(true)}).Inherits() {
+		t.Error("Inherits: want true unless inherit: false")
+	}
+}

@@ -87,6 +87,21 @@ func TestHomes(t *testing.T) {
 			t.Errorf("plan of the applied template after adding newhire has %d steps", steps)
 		}
 	})
+	t.Run("an exported template plans on its own box without secrets", func(t *testing.T) {
+		exported, e, code := possectlIn(t, tb, "", "export")
+		if code != 0 {
+			t.Fatalf("possectl export: exit %d\n%s", code, e)
+		}
+		f := filepath.Join(dir, "exported.yaml")
+		os.WriteFile(f, []byte(exported), 0o600)
+		tb.CopyIn(t, f, "/root/exported.yaml", 0o600)
+		if o, e, code := possectlIn(t, tb, "", "validate", "/root/exported.yaml"); code != 0 {
+			t.Errorf("validate the exported template: exit %d\n%s%s", code, o, e)
+		}
+		if o, e, code := possectlIn(t, tb, "", "plan", "/root/exported.yaml"); code != 0 {
+			t.Errorf("plan the exported template without --secrets: exit %d\n%s%s", code, o, e)
+		}
+	})
 	t.Run("domain users cannot log in over SSH", func(t *testing.T) {
 		checkSSHLogins(t, tb, "newhire", newhirePW)
 	})

@@ -45,5 +45,22 @@ krb5-config krb5-config/add_servers_realm string POSSE.INVALID
 krb5-config krb5-config/add_servers boolean false
 SEL
 apt-get update -qq
+# samba-testsuite pulls in winbind: no daemon of these packages may start
+# on the host, so a policy-rc.d denies every start while they install
+# (unless the host has one of its own).
+hold=""
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  hold=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\n# Posse scripts/deps.sh: no services start while test tools install\nexit 101\n' > "$hold"
+  chmod 755 "$hold"
+  trap 'rm -f "$hold"' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+if [[ -n $hold ]]; then
+  rm -f "$hold"
+fi
+# The host needs winbind's files only (smbtorture links them), not its daemon.
+if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+  systemctl disable --now winbind.service >/dev/null 2>&1 || true
+fi

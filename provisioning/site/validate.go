@@ -281,7 +281,11 @@ func (v *validator) users() {
 		v.text(p+".given_name", "given name", u.GivenName, MaxNameFieldLen)
 		v.text(p+".surname", "surname", u.Surname, MaxNameFieldLen)
 		v.groupRefs(p+".groups", u.Groups, groups)
-		v.secret(p+".password", u.Password, !u.Disabled, hintAddUserPassword(secretSuggestion(u.Username)))
+		// Optional: a user created without one gets a random password that
+		// the plan announces (hand out one with possectl users
+		// set-password), and an exported template, which never holds
+		// passwords, plans on its own box.
+		v.secret(p+".password", u.Password, false, hintAddUserPassword(secretSuggestion(u.Username)))
 		if u.Email != "" {
 			v.userAddress(p+".email", u.Email, "email")
 		}

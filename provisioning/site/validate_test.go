@@ -121,7 +121,6 @@ func TestValidateRules(t *testing.T) {
 		{"surname too long", func(s *Site) { s.Users[0].Surname = strings.Repeat("x", 65) }, "users[0].surname", "limit is 64"},
 		{"unknown group", func(s *Site) { s.Users[1].Groups = []string{"staf"} }, "users[1].groups[0]", `unknown group "staf"`},
 		{"repeated group", func(s *Site) { s.Users[1].Groups = []string{"staff", "staff"} }, "users[1].groups[1]", "duplicate group reference"},
-		{"missing password", func(s *Site) { s.Users[1].Password = "" }, "users[1].password", "missing required key"},
 		{"inline password", func(s *Site) { s.Users[1].Password = "Secret123!" }, "users[1].password", "inline passwords are refused"},
 		{"bad email", func(s *Site) { s.Users[0].Email = "anna@" }, "users[0].email", "not a valid mail address"},
 		{"upper-case email", func(s *Site) { s.Users[0].Email = "Anna@mueller-partner.example" }, "users[0].email", "not a valid mail address"},
@@ -325,5 +324,17 @@ func TestFolderPathError(t *testing.T) {
 	}
 	if !(Folder{}).Inherits() || (Folder{Inherit: ptr(false)}).Inherits() || !(Folder{Inherit: ptr(true)}).Inherits() {
 		t.Error("Inherits: want true unless inherit: false")
+	}
+}
+
+// TestUserPasswordIsOptional: a user without a password validates (the
+// directory gives a created user a random one and the plan says so), so a
+// template from possectl export, which holds no passwords, plans on its
+// own box.
+func TestUserPasswordIsOptional(t *testing.T) {
+	s := validSite()
+	s.Users[1].Password = ""
+	if ps := s.Validate(); len(ps) != 0 {
+		t.Fatalf("a user without a password: %v", ps)
 	}
 }

@@ -6,9 +6,15 @@ import "github.com/posse-project/posse/daemon/api"
 // (a test checks both ways); the groups they are granted to are in
 // packaging/polkit/50-posse.rules.
 const (
-	// ActionStatus reads status and health: any local account, also over
-	// SSH (allow_any yes, like firewalld's info action).
+	// ActionStatus reads the status (version, host name, site, unit
+	// states; no user data): any local account, also over SSH (allow_any
+	// yes, like firewalld's info action).
 	ActionStatus = "org.posse.Posse1.status"
+	// ActionHealth runs the services' health probes (which log in to the
+	// directory and the mail server) and reads share sizes, the mail queue
+	// and the backup status: auth_admin_keep by default, granted without a
+	// password to posse-office and posse-admin.
+	ActionHealth = "org.posse.Posse1.health"
 	// ActionUsers manages users, groups and passwords: auth_admin_keep by
 	// default, granted without a password to posse-office and posse-admin.
 	ActionUsers = "org.posse.Posse1.users"
@@ -18,16 +24,16 @@ const (
 )
 
 // Actions lists every action possed checks, for tests and docs.
-var Actions = []string{ActionStatus, ActionUsers, ActionSite}
+var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite}
 
 // methodActions maps "interface.Method" to the polkit action that guards it.
 // A method missing here is refused (deny by default), and a unit test fails
 // for every exported method without an entry.
 var methodActions = map[string]string{
 	api.Interface + ".Status":    ActionStatus,
-	api.Interface + ".Health":    ActionStatus,
+	api.Interface + ".Health":    ActionHealth,
 	api.Interface + ".Validate":  ActionStatus,
-	api.Interface + ".Usage":     ActionStatus,
+	api.Interface + ".Usage":     ActionHealth,
 	api.Interface + ".Plan":      ActionSite,
 	api.Interface + ".Apply":     ActionSite,
 	api.Interface + ".ApplyPlan": ActionSite,
@@ -57,7 +63,7 @@ var methodActions = map[string]string{
 	api.MailInterface + ".SetAlias":    ActionSite,
 	api.MailInterface + ".DeleteAlias": ActionSite,
 
-	api.BackupInterface + ".Status":    ActionStatus,
+	api.BackupInterface + ".Status":    ActionHealth,
 	api.BackupInterface + ".Run":       ActionSite,
 	api.BackupInterface + ".Snapshots": ActionSite,
 	api.BackupInterface + ".Browse":    ActionSite,

@@ -37,6 +37,7 @@ var matrixRoles = []struct {
 	granted []string
 }{
 	{"status only", []string{daemon.ActionStatus}},
+	{"health only", []string{daemon.ActionHealth}},
 	{"users only", []string{daemon.ActionUsers}},
 	{"site only", []string{daemon.ActionSite}},
 	{"nothing", nil},
@@ -129,8 +130,8 @@ func documentedActions(t *testing.T) map[string]string {
 	if end := strings.Index(text[3:], "\n## "); end >= 0 {
 		text = text[:end+3]
 	}
-	actions := map[string]string{"status": daemon.ActionStatus, "users": daemon.ActionUsers, "site": daemon.ActionSite}
-	methodRE := regexp.MustCompile("`([A-Z][A-Za-z]*)[^`]*`(?: \\((status|users|site)\\))?")
+	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite}
+	methodRE := regexp.MustCompile("`([A-Z][A-Za-z]*)[^`]*`(?: \\((status|health|users|site)\\))?")
 	out := map[string]string{}
 	iface := ""
 	for _, line := range strings.Split(text, "\n") {
@@ -154,7 +155,7 @@ func documentedActions(t *testing.T) map[string]string {
 			}
 			action, ok := actions[word]
 			if !ok {
-				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, users or site", iface, m[1], word)
+				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, health, users or site", iface, m[1], word)
 				continue
 			}
 			key := iface + "." + m[1]

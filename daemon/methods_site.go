@@ -56,7 +56,9 @@ func (o *root) Health(sender dbus.Sender, msg dbus.Message, service string) ([]a
 	if err := checkText("service", service); err != nil {
 		return nil, c.invalid(err)
 	}
-	r, err := o.s.backend.Health(c.ctx, service)
+	r, err := o.s.health.do(c.ctx, service, o.s.cfg.CallTimeout, func(ctx context.Context) ([]api.ServiceStatus, error) {
+		return o.s.backend.Health(ctx, service)
+	})
 	return nonNil(r), c.done(err)
 }
 

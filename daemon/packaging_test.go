@@ -45,7 +45,7 @@ func TestPolicyMatchesActions(t *testing.T) {
 		t.Fatalf("policy file is not valid XML: %v", err)
 	}
 	var inFile []string
-	wantActive := map[string]string{ActionStatus: "yes", ActionUsers: "auth_admin_keep", ActionSite: "auth_admin_keep"}
+	wantActive := map[string]string{ActionStatus: "yes", ActionHealth: "auth_admin_keep", ActionUsers: "auth_admin_keep", ActionSite: "auth_admin_keep"}
 	for _, a := range doc.Actions {
 		inFile = append(inFile, a.ID)
 		if a.Description == "" || a.Message == "" {

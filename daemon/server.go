@@ -65,6 +65,8 @@ type Server struct {
 	resultOrder []string
 	// queued are the apply jobs started and not finished.
 	queued map[string]bool
+	// health shares one round of probes between concurrent callers.
+	health healthGate
 }
 
 // maxResults is how many apply results JobResult remembers.

@@ -68,6 +68,7 @@ type probe struct {
 
 var matrixProbes = []probe{
 	{"status", api.Interface, "Status", nil},
+	{"health", api.Interface, "Usage", nil},
 	{"users", api.UsersInterface, "List", []string{"s", ""}},
 	{"site", api.Interface, "Export", nil},
 }
@@ -135,9 +136,9 @@ func TestDaemon(t *testing.T) {
 
 	t.Run("matrix before a site", func(t *testing.T) {
 		checkMatrix(t, tb, map[string][]string{
-			"root":    {"status", "users", "site"},
-			"admin1":  {"status", "users", "site"},
-			"office1": {"status", "users"},
+			"root":    {"status", "health", "users", "site"},
+			"admin1":  {"status", "health", "users", "site"},
+			"office1": {"status", "health", "users"},
 			"plain1":  {"status"},
 		})
 	})
@@ -190,7 +191,7 @@ func TestDaemon(t *testing.T) {
 		if out, _ := busctlAs(t, tb, "plain1", api.UsersInterface, "SetPassword", "ssb", "newhire", "Another-2026-Pass", "false"); !strings.Contains(out, "not authorized") {
 			t.Errorf("plain1 reset a password: %s", out)
 		}
-		checkMatrix(t, tb, map[string][]string{"office1": {"status", "users"}, "plain1": {"status"}})
+		checkMatrix(t, tb, map[string][]string{"office1": {"status", "health", "users"}, "plain1": {"status"}})
 	})
 
 	c, err := client.Dial(context.Background(), client.Options{BusAddress: tb.BusAddress()})
@@ -619,7 +620,10 @@ func testUsage(t *testing.T, tb *harness.TestBox, c *client.Client) {
 	if q := u.Mail; !q.Configured || q.Messages < 1 || q.Oldest == "" || q.Error != "" {
 		t.Errorf("mail queue: %+v", q)
 	}
-	if out, code := busctlAs(t, tb, "plain1", api.Interface, "Usage"); code != 0 {
-		t.Errorf("Usage as a plain user (status action): %s", out)
+	if out, _ := busctlAs(t, tb, "plain1", api.Interface, "Usage"); !strings.Contains(out, "not authorized") {
+		t.Errorf("Usage as a plain user (health action, office managers and admins only): %s", out)
+	}
+	if out, code := busctlAs(t, tb, "office1", api.Interface, "Usage"); code != 0 {
+		t.Errorf("Usage as an office manager: %s", out)
 	}
 }

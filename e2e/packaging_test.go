@@ -236,8 +236,8 @@ func TestPackage(t *testing.T) {
 
 	t.Run("polkit rules of the package", func(t *testing.T) {
 		checkMatrix(t, tb, map[string][]string{
-			"admin1":  {"status", "users", "site"},
-			"office1": {"status", "users"},
+			"admin1":  {"status", "health", "users", "site"},
+			"office1": {"status", "health", "users"},
 			"plain1":  {"status"},
 		})
 	})

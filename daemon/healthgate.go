@@ -8,13 +8,16 @@ import (
 	"github.com/posse-project/posse/daemon/api"
 )
 
-// healthTTL is how long a round of health probes answers further callers.
-const healthTTL = 3 * time.Second
+// healthTTL is how long a finished round of health probes answers further
+// callers. Zero: a result is never reused once the round is over, so a
+// check after a change (a failed backup run, a restarted service) always
+// probes again.
+const healthTTL = 0
 
 // healthGate runs at most one round of probes per service name at a time
-// and hands its result to every caller that asks while it runs or within
-// healthTTL after: probes log in to the directory and the mail server, and
-// fifty callers must not mean fifty Kerberos logins.
+// and hands its result to every caller that asks while it runs: probes log
+// in to the directory and the mail server, and fifty callers at once must
+// not mean fifty Kerberos logins.
 type healthGate struct {
 	mu    sync.Mutex
 	calls map[string]*healthCall
@@ -44,7 +47,7 @@ func (g *healthGate) do(ctx context.Context, service string, timeout time.Durati
 	if ok {
 		select {
 		case <-c.done:
-			if now().Sub(c.finished) > healthTTL {
+			if now().Sub(c.finished) >= healthTTL {
 				ok = false
 			}
 		default: // still running: wait for it

@@ -128,7 +128,7 @@ func (c *ConnectScreen) connectNow() {
 	if c.where.Selected == tr(whereRemote) {
 		host = strings.TrimSpace(c.host.Text)
 		if host == "" || !strings.Contains(host, "@") {
-			dialog.ShowInformation(tr("Which box?"), tr("Enter the box as user@host, for example admin@server.example.lan."), c.win)
+			infoDialog(c.win, tr("Which box?"), tr("Enter the box as user@host, for example admin@server.example.lan."))
 			return
 		}
 	}
@@ -202,7 +202,7 @@ func (c *ConnectScreen) askHostKey(host string, hk *client.HostKeyError) {
 		msg.Wrapping = fyne.TextWrapWord
 		d := dialog.NewCustom(tr("Host key changed"), tr("Close"), container.NewVBox(msg, widget.NewLabel(tr("New fingerprint:")), fp), c.win)
 		d.Resize(fyne.NewSize(520, 300))
-		d.Show()
+		showDialog(c.win, d)
 		return
 	}
 	msg := widget.NewLabel(tr("This is the first connection to %s. Compare the key's fingerprint with the one on the box (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and connect only if they match.", hk.Host))
@@ -214,7 +214,7 @@ func (c *ConnectScreen) askHostKey(host string, hk *client.HostKeyError) {
 		}
 	}, c.win)
 	d.Resize(fyne.NewSize(560, 300))
-	d.Show()
+	showDialog(c.win, d)
 }
 
 // Finish finds out what the connected person may do, then hands the box

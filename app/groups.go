@@ -154,9 +154,9 @@ func (s *GroupsScreen) setMember(user string, add bool) {
 }
 
 func (s *GroupsScreen) newGroup() {
-	name, desc := widget.NewEntry(), widget.NewEntry()
+	name, desc := newEntry(), newEntry()
 	name.Validator = validator(CheckUsername)
-	dialog.ShowForm(tr("New group"), tr("Create"), tr("Cancel"), []*widget.FormItem{
+	d := dialog.NewForm(tr("New group"), tr("Create"), tr("Cancel"), []*widget.FormItem{
 		widget.NewFormItem(tr("Name"), name), widget.NewFormItem(tr("Description (optional)"), desc),
 	}, func(ok bool) {
 		if !ok {
@@ -170,6 +170,7 @@ func (s *GroupsScreen) newGroup() {
 			s.Reload()
 		})
 	}, s.win)
+	showDialog(s.win, d)
 }
 
 func (s *GroupsScreen) deleteGroup() {

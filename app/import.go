@@ -56,7 +56,7 @@ func (s *UsersScreen) showImportPreview(csv []byte, r api.ImportResult) {
 		}, s.win)
 	}
 	d.Resize(fyne.NewSize(640, 480))
-	d.Show()
+	showDialog(s.win, d)
 }
 
 func (s *UsersScreen) runImport(csv []byte) {
@@ -73,10 +73,14 @@ func (s *UsersScreen) runImport(csv []byte) {
 		text.Selectable = true
 		warn := wrapped(tr("Users created: %d. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
 		warn.Importance = widget.WarningImportance
-		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent("username,password\n" + pw) })
-		body := container.NewBorder(warn, container.NewHBox(cp), nil, nil, container.NewVScroll(text))
+		done := copiedLabel()
+		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() {
+			fyne.CurrentApp().Clipboard().SetContent("username,password\n" + pw)
+			done.say(tr("Copied the passwords."))
+		})
+		body := container.NewBorder(warn, container.NewHBox(cp, done), nil, nil, container.NewVScroll(text))
 		d := dialog.NewCustom(tr("Import finished"), tr("Close"), body, s.win)
 		d.Resize(fyne.NewSize(560, 420))
-		d.Show()
+		showDialog(s.win, d)
 	})
 }

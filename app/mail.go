@@ -71,7 +71,7 @@ func (s *MailScreen) Reload() {
 }
 
 func (s *MailScreen) edit(a api.Alias, isNew bool) {
-	addr, to := widget.NewEntry(), widget.NewEntry()
+	addr, to := newEntry(), newEntry()
 	addr.SetText(a.Address)
 	to.SetText(strings.Join(a.To, ", "))
 	addr.SetPlaceHolder("info@example.de")
@@ -105,7 +105,7 @@ func (s *MailScreen) edit(a api.Alias, isNew bool) {
 		})
 	}, s.win)
 	d.Resize(fyne.NewSize(560, 0))
-	d.Show()
+	showDialog(s.win, d)
 }
 
 func (s *MailScreen) delete(a api.Alias) {

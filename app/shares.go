@@ -200,7 +200,7 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 		})
 	}, s.win)
 	d.Resize(fyne.NewSize(560, 0))
-	d.Show()
+	showDialog(s.win, d)
 }
 
 func (s *SharesScreen) delete(sh api.Share) {

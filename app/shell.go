@@ -149,8 +149,8 @@ func (s *Shell) Content() fyne.CanvasObject {
 // from) and the box it manages.
 func (s *Shell) aboutButton() fyne.CanvasObject {
 	return widget.NewButtonWithIcon(tr("About"), theme.InfoIcon(), func() {
-		dialog.ShowInformation(tr("About Posse"),
-			tr("Posse %s, the desktop app of the Posse small-business server.\nManaging: %s", version.Version, s.br.Box), s.win)
+		showDialog(s.win, dialog.NewInformation(tr("About Posse"),
+			tr("Posse %s, the desktop app of the Posse small-business server.\nManaging: %s", version.Version, s.br.Box), s.win))
 	})
 }
 

@@ -125,7 +125,7 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 		}, t.win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".yaml", ".yml"}))
 		d.Resize(fyne.NewSize(800, 560))
-		d.Show()
+		showDialog(t.win, d)
 	})
 	export := widget.NewButtonWithIcon(tr("Export box…"), theme.DocumentSaveIcon(), t.export)
 	secrets := widget.NewButtonWithIcon(tr("Secrets…"), theme.VisibilityOffIcon(), func() {
@@ -138,7 +138,7 @@ func (t *TemplateScreen) Content() fyne.CanvasObject {
 		}, t.win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".yaml", ".yml"}))
 		d.Resize(fyne.NewSize(800, 560))
-		d.Show()
+		showDialog(t.win, d)
 	})
 	bar := container.NewBorder(nil, nil, container.NewHBox(open, secrets), container.NewHBox(t.planBtn, t.applyBtn, export))
 	file := container.NewBorder(nil, nil, t.path, nil, t.secretsLbl)
@@ -518,6 +518,6 @@ func (t *TemplateScreen) export() {
 		}, t.win)
 		d.SetFileName("site.yaml")
 		d.Resize(fyne.NewSize(800, 560))
-		d.Show()
+		showDialog(t.win, d)
 	})
 }

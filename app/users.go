@@ -332,5 +332,5 @@ func (s *UsersScreen) openCSV() {
 	}, s.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
 	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	showDialog(s.win, d)
 }

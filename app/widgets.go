@@ -49,7 +49,7 @@ func showErrorAdvice(w fyne.Window, title string, err error, what string) {
 	hint.TextStyle = fyne.TextStyle{Italic: true}
 	d := dialog.NewCustom(title, tr("Close"), container.NewVBox(msg, hint), w)
 	d.Resize(fyne.NewSize(480, 220))
-	d.Show()
+	showDialog(w, d)
 }
 
 // heading is a screen's title.
@@ -124,7 +124,7 @@ func confirm(w fyne.Window, title, msg, yes string, f func()) {
 		}
 	}, w)
 	d.Resize(fyne.NewSize(440, 200))
-	d.Show()
+	showDialog(w, d)
 }
 
 // confirmCustom asks with custom content before an action.
@@ -135,14 +135,14 @@ func confirmCustom(w fyne.Window, title, yes string, body fyne.CanvasObject, f f
 		}
 	}, w)
 	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	showDialog(w, d)
 }
 
 // infoDialog tells the person something, with wrapped text.
 func infoDialog(w fyne.Window, title, msg string) {
 	d := dialog.NewCustom(title, tr("Close"), wrapped(msg), w)
 	d.Resize(fyne.NewSize(460, 0))
-	d.Show()
+	showDialog(w, d)
 }
 
 // columns lays out its objects side by side with widths in proportion to
@@ -196,11 +196,32 @@ func card(title string, content fyne.CanvasObject) fyne.CanvasObject {
 func showBackupPassword(w fyne.Window, pw string) {
 	text := widget.NewLabelWithStyle(pw, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	text.Selectable = true
-	cp := widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(pw) })
+	done := copiedLabel()
+	cp := widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(pw)
+		done.say(tr("Copied the password."))
+	})
 	msg := wrapped(tr("The backup is encrypted with this password. Write it down and keep it outside the office: without it nobody can restore the backup on another machine. It is shown only now."))
 	msg.Importance = widget.WarningImportance
-	d := dialog.NewCustom(tr("Backup password"), tr("I wrote it down"), container.NewVBox(msg, container.NewBorder(nil, nil, nil, cp, text)), w)
+	d := dialog.NewCustom(tr("Backup password"), tr("I wrote it down"), container.NewVBox(msg, container.NewBorder(nil, nil, nil, cp, text), done), w)
 	d.Resize(fyne.NewSize(520, 0))
+	showDialog(w, d)
+}
+
+// doneLabel says what a button just did ("Copied", "Saved to …"); it is
+// hidden until then.
+type doneLabel struct{ *widget.Label }
+
+func copiedLabel() doneLabel {
+	l := widget.NewLabel("")
+	l.Importance = widget.SuccessImportance
+	l.Hide()
+	return doneLabel{l}
+}
+
+// say shows msg.
+func (d doneLabel) say(msg string) {
+	d.SetText(msg)
 	d.Show()
 }
 

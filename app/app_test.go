@@ -85,6 +85,13 @@ func (f *fake) SetPassword(ctx context.Context, username, password string, mustC
 	return f.Demo.SetPassword(ctx, username, password, mustChange)
 }
 
+func (f *fake) SetShare(ctx context.Context, s api.Share) error {
+	if err := f.log("SetShare " + s.Name); err != nil {
+		return err
+	}
+	return f.Demo.SetShare(ctx, s)
+}
+
 func (f *fake) DeleteUser(ctx context.Context, username string) error {
 	if err := f.log("DeleteUser"); err != nil {
 		return err
@@ -112,7 +119,7 @@ func (f *fake) Restore(ctx context.Context, snapshot string, paths []string, tar
 
 // newBridge connects a synchronous bridge to a fake.
 func newBridge(f *fake) *Bridge {
-	return &Bridge{Backend: f, Box: DemoHost, Sync: true}
+	return &Bridge{Backend: f, Box: DemoHost, Hostname: DemoHost, Sync: true}
 }
 
 // window shows content in a test window of the given size.

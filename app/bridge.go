@@ -63,6 +63,9 @@ type Bridge struct {
 	Backend Backend
 	// Box names the connected box for people ("this computer", "admin@box").
 	Box string
+	// Hostname is the box's own host name (Status), as the office's
+	// computers reach it: \\HOST\share. Box may be an SSH login instead.
+	Hostname string
 	// Demo is set when Backend is the built-in demo data.
 	Demo bool
 	// OfficeManager is set when the daemon refused site-level reads: only

@@ -243,6 +243,7 @@ func (c *ConnectScreen) Finish(br *Bridge) {
 			showError(c.win, tr("The box does not answer"), err)
 			return
 		}
+		br.Hostname = st.Hostname
 		if br.Box == "" {
 			br.Box = st.Hostname
 		}

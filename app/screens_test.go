@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 )
@@ -164,7 +163,7 @@ func TestSharesScreen(t *testing.T) {
 		s.Now = func() time.Time { return testNow }
 		return s
 	})
-	if !hasText(w.Canvas(), `\\`+DemoHost+`\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: buchhaltung") {
+	if !hasText(w.Canvas(), `\\server\Buchhaltung`) || !hasText(w.Canvas(), "Read and write: buchhaltung") {
 		t.Error("shares lack the network path or who may write")
 	}
 	if !hasText(w.Canvas(), "Uses 128.6 GB in 526800 files (3 minutes ago)   · 648.4 GB free on the disk") {
@@ -181,9 +180,9 @@ func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
 		return s
 	})
 	sc.(*SharesScreen).edit(api.Share{}, true)
-	var path *widget.Entry
+	var path *entry
 	for _, o := range all(w.Canvas()) {
-		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == "/srv/posse/shares/projekte" {
+		if e, ok := o.(*entry); ok && e.PlaceHolder == "/srv/posse/shares/projekte" {
 			path = e
 		}
 	}
@@ -192,7 +191,7 @@ func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
 	}
 	test.Type(path, "/home/akten")
 	for _, o := range all(w.Canvas()) { // go to another field: this one shows its error
-		if e, ok := o.(*widget.Entry); ok && e != path && e.Visible() {
+		if e, ok := o.(*entry); ok && e != path && e.Visible() {
 			w.Canvas().Focus(path)
 			test.Tap(e)
 			break
@@ -205,6 +204,42 @@ func TestSharesRefuseFolderOutsideSrv(t *testing.T) {
 		t.Error("the share can be saved with a folder outside /srv")
 	}
 	golden(t, "shares_new.xml", w.Canvas())
+}
+
+// possed writes a new share into the site template and applies it: the
+// dialog says so before, the screen after.
+func TestSharesNewShareGoesIntoTheTemplate(t *testing.T) {
+	f := newFake(1)
+	sc, w := show(t, f, func(w fyne.Window, br *Bridge) screen { return NewSharesScreen(w, br) })
+	test.Tap(button(t, w.Canvas(), tr("New share…")))
+	if !hasText(w.Canvas(), "writes the share into the box's site template") {
+		t.Error("the new-share dialog does not say where the share goes")
+	}
+	var name, write *entry
+	for _, o := range all(w.Canvas()) {
+		if e, ok := o.(*entry); ok {
+			switch e.PlaceHolder {
+			case "":
+				if name == nil {
+					name = e
+				}
+			case "alle, buchhaltung":
+				write = e
+			}
+		}
+	}
+	test.Type(name, "Projekte")
+	test.Type(write, "alle")
+	test.Tap(button(t, w.Canvas(), tr("Save")))
+	if !f.called("SetShare Projekte") {
+		t.Fatal("the share was not saved")
+	}
+	if !hasText(w.Canvas(), "Saved Projekte into the site template and applied it.") {
+		t.Error("the screen does not say the share went into the template")
+	}
+	if len(sc.(*SharesScreen).shares) != 5 {
+		t.Error("the list was not reloaded")
+	}
 }
 
 func TestMailScreen(t *testing.T) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net"
 	"strings"
 	"time"
 
@@ -15,13 +16,17 @@ import (
 
 // SharesScreen lists the shared folders with who may read and write them
 // and whether deleted files go to a recycle bin; shares can be added,
-// changed and removed (their files stay).
+// changed and removed (their files stay). possed writes each change into
+// the box's site template and applies it (Shares.Set, Shares.Delete), so
+// the next apply of that template keeps it; the screen says so.
 type SharesScreen struct {
 	win    fyne.Window
 	br     *Bridge
 	shares []api.Share
 	usage  map[string]api.ShareUsage
 	list   *widget.List
+	// status says what the last change did.
+	status doneLabel
 	// Now is the clock for the age of the sizes.
 	Now     func() time.Time
 	content fyne.CanvasObject
@@ -29,7 +34,7 @@ type SharesScreen struct {
 
 // NewSharesScreen builds the screen.
 func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
-	s := &SharesScreen{win: w, br: br, Now: time.Now}
+	s := &SharesScreen{win: w, br: br, Now: time.Now, status: copiedLabel()}
 	s.list = widget.NewList(func() int { return len(s.shares) },
 		func() fyne.CanvasObject {
 			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
@@ -46,7 +51,7 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 				title += " — " + sh.Description
 			}
 			info.Objects[0].(*widget.Label).SetText(title)
-			path := `\\` + br.Box + `\` + sh.Name + "   (" + sh.Path + ")"
+			path := s.unc(sh.Name) + "   (" + sh.Path + ")"
 			if sh.RecycleBin {
 				path += "   · " + tr("recycle bin")
 			}
@@ -73,6 +78,19 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 	return s
 }
 
+// unc is the network path of a share: the box's host name, as the
+// office's computers reach it (the connection's name may be an SSH login).
+func (s *SharesScreen) unc(name string) string {
+	host := s.br.Hostname
+	if host == "" { // the connection's name, without the SSH login
+		host = s.br.Box[strings.LastIndexByte(s.br.Box, '@')+1:]
+	}
+	if net.ParseIP(host) == nil {
+		host, _, _ = strings.Cut(host, ".")
+	}
+	return `\\` + host + `\` + name
+}
+
 func who(list []string) string {
 	if len(list) == 0 {
 		return tr("nobody")
@@ -85,7 +103,8 @@ func (s *SharesScreen) Content() fyne.CanvasObject {
 	if s.content == nil {
 		add := widget.NewButtonWithIcon(tr("New share…"), theme.ContentAddIcon(), func() { s.edit(api.Share{RecycleBin: true}, true) })
 		top := container.NewVBox(container.NewBorder(nil, nil, nil, add, heading(tr("Shares"))),
-			wrapped(tr("Which groups may open each shared folder over the network.")))
+			wrapped(tr("Which groups may open each shared folder over the network. Changes made here go into the box's site template.")),
+			s.status)
 		s.content = container.NewBorder(top, nil, nil, nil, s.list)
 	}
 	return s.content
@@ -159,8 +178,8 @@ func splitList(s string) []string {
 }
 
 func (s *SharesScreen) edit(sh api.Share, isNew bool) {
-	name, path, desc := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	read, write := widget.NewEntry(), widget.NewEntry()
+	name, path, desc := newEntry(), newEntry(), newEntry()
+	read, write := newEntry(), newEntry()
 	name.SetText(sh.Name)
 	path.SetText(sh.Path)
 	desc.SetText(sh.Description)
@@ -178,28 +197,33 @@ func (s *SharesScreen) edit(sh api.Share, isNew bool) {
 	if !isNew {
 		name.Disable()
 	}
-	bin := widget.NewCheck(tr("Keep deleted files in a recycle bin"), nil)
+	bin := newCheck(tr("Keep deleted files in a recycle bin"), nil)
 	bin.SetChecked(sh.RecycleBin)
 	title := tr("Change share %s", sh.Name)
 	if isNew {
 		title = tr("New share")
 	}
-	d := dialog.NewForm(title, tr("Save"), tr("Cancel"), []*widget.FormItem{
+	note := wrapped(tr("Posse writes the share into the box's site template and applies it, so later applies keep it. If you keep your own copy of the template, export the box afterwards (Site template → Export box…): applying an older copy removes the share again."))
+	form := widget.NewForm(
 		widget.NewFormItem(tr("Name"), name), &widget.FormItem{Text: tr("Folder"), Widget: path, HintText: tr("Inside /srv; leave it empty for /srv/posse/shares/NAME")}, widget.NewFormItem(tr("Description (optional)"), desc),
 		widget.NewFormItem(tr("Groups that read and write"), write), widget.NewFormItem(tr("Groups that only read"), read), widget.NewFormItem("", bin),
-	}, func(ok bool) {
-		if !ok {
-			return
-		}
+	)
+	d := dialog.NewCustomWithoutButtons(title, container.NewVBox(note, form), s.win)
+	form.SubmitText, form.CancelText = tr("Save"), tr("Cancel")
+	form.OnCancel = d.Hide
+	form.OnSubmit = func() {
+		d.Hide()
 		n := api.Share{Name: name.Text, Path: path.Text, Description: desc.Text, Read: splitList(read.Text), Write: splitList(write.Text), RecycleBin: bin.Checked}
 		s.br.do(func(ctx context.Context, be Backend) error { return be.SetShare(ctx, n) }, func(err error) {
 			if err != nil {
 				showError(s.win, tr("Cannot save the share"), err)
+			} else {
+				s.status.say(tr("Saved %s into the site template and applied it.", n.Name))
 			}
 			s.Reload()
 		})
-	}, s.win)
-	d.Resize(fyne.NewSize(560, 0))
+	}
+	d.Resize(fyne.NewSize(600, 0))
 	showDialog(s.win, d)
 }
 
@@ -208,6 +232,8 @@ func (s *SharesScreen) delete(sh api.Share) {
 		s.br.do(func(ctx context.Context, be Backend) error { return be.DeleteShare(ctx, sh.Name) }, func(err error) {
 			if err != nil {
 				showError(s.win, tr("Cannot remove the share"), err)
+			} else {
+				s.status.say(tr("Removed %s from the site template and applied it; its files stay.", sh.Name))
 			}
 			s.Reload()
 		})

@@ -28,12 +28,21 @@ type userForm struct {
 	userTouched, mailTouched bool
 }
 
+// validator turns check into an entry's validator. The same problem
+// gives the same error value: widget.Form validates its items again when
+// it lays them out, and a new error value would count as a change and
+// show every empty field's problem before the person typed anything.
 func validator(check func(string) string) fyne.StringValidator {
+	var last error
 	return func(s string) error {
-		if m := check(s); m != "" {
-			return errors.New(m)
+		m := check(s)
+		switch {
+		case m == "":
+			return nil
+		case last == nil || last.Error() != m:
+			last = errors.New(m)
 		}
-		return nil
+		return last
 	}
 }
 

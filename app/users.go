@@ -23,12 +23,15 @@ type UsersScreen struct {
 	win fyne.Window
 	br  *Bridge
 
-	all    []api.User
-	hay    []string // lower-case search text per user
-	view   []int    // indices into all that match the search
-	query  string
-	groups []api.Group
-	shares []api.Share
+	all []api.User
+	// Search texts per user, folded (fold): names and username (also
+	// with the umlauts spelt out), the local parts of the addresses, and
+	// the whole addresses for a search with an @.
+	nameHay, mailHay, addrHay []string
+	view                      []int // indices into all that match the search
+	query                     string
+	groups                    []api.Group
+	shares                    []api.Share
 	// domain is the most common mail domain, for new users' addresses.
 	domain string
 
@@ -143,11 +146,27 @@ func (s *UsersScreen) SetUsers(us []api.User) {
 	us = people(us)
 	sort.Slice(us, func(i, j int) bool { return us[i].Username < us[j].Username })
 	s.all = us
-	s.hay = make([]string, len(us))
+	s.nameHay = make([]string, len(us))
+	s.mailHay = make([]string, len(us))
+	s.addrHay = make([]string, len(us))
 	domains := map[string]int{}
+	var local, full strings.Builder
 	for i := range us {
 		u := &us[i]
-		s.hay[i] = strings.ToLower(u.Username + "\x00" + u.DisplayName + "\x00" + u.Email)
+		name := fold(u.DisplayName + "\x00" + u.Username)
+		if g := foldGerman(u.DisplayName); g != fold(u.DisplayName) {
+			name += "\x00" + g
+		}
+		s.nameHay[i] = name
+		local.Reset()
+		full.Reset()
+		for _, a := range append([]string{u.Email}, u.Aliases...) {
+			if at := strings.LastIndexByte(a, '@'); at > 0 {
+				local.WriteString(a[:at] + "\x00")
+			}
+			full.WriteString(a + "\x00")
+		}
+		s.mailHay[i], s.addrHay[i] = fold(local.String()), fold(full.String())
 		if at := strings.LastIndexByte(u.Email, '@'); at >= 0 {
 			domains[u.Email[at+1:]]++
 		}
@@ -162,13 +181,33 @@ func (s *UsersScreen) SetUsers(us []api.User) {
 	s.Filter(s.search.Text)
 }
 
-// Filter shows the users whose name, username or address contains q.
+// Filter shows the users whose name or username contains q, then those
+// whose mail address does, ignoring case and diacritics ("gul" finds
+// "Gül", "mueller" "Müller"). Only the local part of an address counts,
+// so that the company's domain does not match everybody; a search with
+// an @ looks at the whole addresses.
 func (s *UsersScreen) Filter(q string) {
-	s.query = strings.ToLower(strings.TrimSpace(q))
+	s.query = fold(strings.TrimSpace(q))
 	s.view = s.view[:0]
-	for i, h := range s.hay {
-		if s.query == "" || strings.Contains(h, s.query) {
+	switch {
+	case s.query == "":
+		for i := range s.all {
 			s.view = append(s.view, i)
+		}
+	default:
+		for i, h := range s.nameHay {
+			if strings.Contains(h, s.query) {
+				s.view = append(s.view, i)
+			}
+		}
+		mail := s.mailHay
+		if strings.ContainsRune(s.query, '@') {
+			mail = s.addrHay
+		}
+		for i, h := range mail {
+			if strings.Contains(h, s.query) && !strings.Contains(s.nameHay[i], s.query) {
+				s.view = append(s.view, i)
+			}
 		}
 	}
 	if s.query == "" {

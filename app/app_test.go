@@ -39,8 +39,10 @@ type fake struct {
 	mu    sync.Mutex
 	calls []string
 	fail  map[string]error
-	// passwords remembers only the length of each password set.
-	pwLen map[string]int
+	// passwords remembers only the length of each password set, and
+	// whether it must be changed.
+	pwLen      map[string]int
+	mustChange map[string]bool
 }
 
 func newFake(users int) *fake {
@@ -48,7 +50,7 @@ func newFake(users int) *fake {
 	d.Now = func() time.Time { return testNow }
 	d.backup.LastRun = "2026-11-22T22:30:00Z"
 	d.backup.NextRun = "2026-11-23T22:30:00Z"
-	return &fake{Demo: d, fail: map[string]error{}, pwLen: map[string]int{}}
+	return &fake{Demo: d, fail: map[string]error{}, pwLen: map[string]int{}, mustChange: map[string]bool{}}
 }
 
 func (f *fake) log(name string) error {
@@ -73,7 +75,7 @@ func (f *fake) CreateUser(ctx context.Context, u api.User, password string, must
 	if err := f.log("CreateUser"); err != nil {
 		return err
 	}
-	f.pwLen[u.Username] = len(password)
+	f.pwLen[u.Username], f.mustChange[u.Username] = len(password), mustChange
 	return f.Demo.CreateUser(ctx, u, password, mustChange)
 }
 
@@ -81,8 +83,15 @@ func (f *fake) SetPassword(ctx context.Context, username, password string, mustC
 	if err := f.log("SetPassword"); err != nil {
 		return err
 	}
-	f.pwLen[username] = len(password)
+	f.pwLen[username], f.mustChange[username] = len(password), mustChange
 	return f.Demo.SetPassword(ctx, username, password, mustChange)
+}
+
+func (f *fake) Export(ctx context.Context) ([]byte, error) {
+	if err := f.log("Export"); err != nil {
+		return nil, err
+	}
+	return f.Demo.Export(ctx)
 }
 
 func (f *fake) SetShare(ctx context.Context, s api.Share) error {

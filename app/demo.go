@@ -281,12 +281,32 @@ func (d *Demo) ChangeBox() {
 	d.changed++
 }
 
-// Export returns a small template.
+// Export returns the demo site as a template, as possed exports a box:
+// site, groups, shares, home folders and mail (the users are left out).
 func (d *Demo) Export(ctx context.Context) ([]byte, error) {
 	if err := d.site(); err != nil {
 		return nil, err
 	}
-	return []byte("# exported from " + DemoHost + "\nsite:\n  name: Müller & Partner Steuerberatung\n"), nil
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# exported from %s\nversion: 1\nsite:\n  name: \"Müller & Partner Steuerberatung\"\n  domain: mueller-partner.de\n  workgroup: MUELLER\n  timezone: Europe/Berlin\n", DemoHost)
+	b.WriteString("directory:\n  admin_password: ${secret:domain_admin}\n  password_policy: {min_length: 10, complexity: true}\ngroups:\n")
+	names := make([]string, 0, len(d.groups))
+	for n := range d.groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  - name: %s\n    description: %q\n", n, d.groups[n].Description)
+	}
+	b.WriteString("shares:\n")
+	for _, sh := range d.shares {
+		fmt.Fprintf(&b, "  - name: %s\n    path: %s\n    description: %q\n    read: [%s]\n    write: [%s]\n    recycle_bin: %t\n",
+			sh.Name, sh.Path, sh.Description, strings.Join(sh.Read, ", "), strings.Join(sh.Write, ", "), sh.RecycleBin)
+	}
+	b.WriteString("homes: {enabled: true}\nmail:\n  domains: [mueller-partner.de]\n")
+	return []byte(b.String()), nil
 }
 
 // Users lists the users matching query, sorted by username.

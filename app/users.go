@@ -34,6 +34,14 @@ type UsersScreen struct {
 	shares                    []api.Share
 	// domain is the most common mail domain, for new users' addresses.
 	domain string
+	// naming is how the site makes usernames and addresses from names.
+	naming namingStyle
+	// info is what the password sheet says about the box; infoAsked is
+	// set once it was asked for, infoReady once it arrived.
+	info                 siteInfo
+	infoAsked, infoReady bool
+	// SaveDir is where sheets are saved by default (tests set it).
+	SaveDir string
 
 	search  *widget.Entry
 	count   *widget.Label
@@ -43,8 +51,13 @@ type UsersScreen struct {
 	sel     string // selected username
 	content fyne.CanvasObject
 
-	// form is the open add or edit form, for tests.
-	form *userForm
+	// form is the open add or edit form, reset the open reset-password
+	// form, groupChecks the open groups dialog's boxes, sheetStatus what
+	// the last sheet's buttons did: for tests.
+	form        *userForm
+	reset       *resetForm
+	groupChecks *groupChecks
+	sheetStatus *widget.Label
 	// sheet is the last onboarding sheet shown, for tests.
 	sheet string
 	// newPassword makes initial passwords (tests make them predictable).
@@ -132,13 +145,19 @@ func (s *UsersScreen) Reload() {
 			showError(s.win, tr("Cannot list the users"), err)
 			return
 		}
-		s.SetUsers(r.users)
 		s.groups, s.shares = r.groups, r.shares
+		s.SetUsers(r.users)
 		s.showDetail()
 		if len(r.users) > 1000 {
 			releaseMemory() // decoding thousands of users left garbage
 		}
 	})
+	if !s.infoAsked {
+		s.infoAsked = true
+		call(s.br, func(ctx context.Context, be Backend) (siteInfo, error) {
+			return loadSiteInfo(ctx, be, s.br), nil
+		}, func(in siteInfo, _ error) { s.info, s.infoReady = in, true })
+	}
 }
 
 // SetUsers replaces the list's data and applies the current search.
@@ -177,6 +196,7 @@ func (s *UsersScreen) SetUsers(us []api.User) {
 			s.domain, best = d, n
 		}
 	}
+	s.naming = siteNaming(us)
 	s.view = make([]int, 0, len(us))
 	s.Filter(s.search.Text)
 }

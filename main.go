@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command posse is the Posse desktop app: the office manager's and the
 // integrator's window onto a Posse box.
 //

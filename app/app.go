@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package app holds the screens of the Posse desktop app, one file per
 // screen: connect.go, shell.go (the main window), dashboard.go, users.go,
 // groups.go, shares.go, mail.go, backup.go and template.go. Every daemon

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package client is the one typed Go client of possed, the Posse daemon:
 // possectl, the GUI and the tests use it. Every method takes a context
 // first and returns the daemon's error as *Error, whose Name tells what

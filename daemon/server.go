@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package daemon is possed's server side: the D-Bus objects, the table of
 // polkit actions each method needs, the authorisation check, argument
 // validation, and the serialisation of changes. What a method does on the

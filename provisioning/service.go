@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package provisioning turns a site into a plan and applies it. The site
 // model lives in provisioning/site, plans as data in provisioning/plan, and
 // the interfaces to the box in provisioning/host.

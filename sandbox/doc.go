@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package sandbox boots throwaway Linux boxes with their own systemd as PID 1,
 // using only the host kernel's namespaces and cgroups: a Debian 12 root image
 // built once with mmdebstrap, an overlay per box on top of it, a network

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command possectl manages a Posse box from the command line: validate, plan
 // and apply site templates, manage users, backups and sandboxes.
 package main

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command possed is the Posse daemon: the one privileged process that
 // changes the box. It serves org.posse.Posse1 on the system bus, asks
 // polkit about every call, and exits after --idle-timeout without calls;

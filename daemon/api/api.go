@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package api holds what possed and its clients agree on: the bus name,
 // object path and interfaces, the error names, the signal names and the
 // types that travel over D-Bus. Both daemon (the server) and client import

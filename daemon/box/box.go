@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package box is possed's real Backend: it plans and applies sites with
 // the provisioning engine, reads the site last applied, manages users and
 // groups in the domain through services/directory, changes shares and mail

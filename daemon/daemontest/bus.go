@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package daemontest helps test possed and its clients without a system
 // bus: a private dbus-daemon, a fake polkit authority on it and an in-memory
 // Backend.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package harness boots sandbox boxes for end-to-end tests: one box per test
 // (or per scenario), brought down and purged when the test ends, with
 // helpers that fail the test with the box's output and journal.

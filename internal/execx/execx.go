@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package execx is the real host.Runner: it runs commands with argv (never
 // through a shell), feeds secrets on stdin, gives children a clean
 // environment and keeps secrets out of error messages.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package fsutil writes files and directories atomically and idempotently,
 // looks up owners under a root, and renders unified diffs. It is the only
 // place in Posse that replaces configuration files.

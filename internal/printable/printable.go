@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package printable makes text from outside (names, descriptions, mail
 // addresses read from the directory or sent by possed) safe to print on a
 // terminal: a user named with an escape sequence must not be able to

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package version holds Posse's version, set at build time from git tags.
 package version
 

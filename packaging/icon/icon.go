@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package icon holds the Posse icon: the source posse.svg and the PNGs
 // rendered from it (render.sh), which the Debian package posse-desktop
 // installs into the hicolor icon theme (packaging/deb/posse-desktop.yaml).

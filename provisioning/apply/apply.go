@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package apply executes a plan on a box: it writes files atomically and
 // keeps their previous versions, runs native checkers, drives units through
 // host.Units and hands other steps to the owning service. Each service is a

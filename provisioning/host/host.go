@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package host defines the small interfaces behind which every side effect
 // sits: running commands, driving systemd, and the file system root. Services
 // and the apply engine depend on these; tests use fakes from hosttest.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package plan holds a plan as data: an ordered list of steps, each with a
 // service, an action, a target and before/after values. A plan never holds a
 // secret value: secrets appear as ${secret:NAME} references or masked.

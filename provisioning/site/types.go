@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package site holds the version 1 site template model: plain types, a
 // loader that keeps every value's file, line and column, validation rules,
 // and secret references. Nothing in this package touches the system.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command mutate is Posse's mutation testing (make mutate). It applies
 // each mutant of a fixed list — a small, realistic bug where Posse's
 // promises are strongest: atomic writes, the apply engine, possed's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 package main
 
 // suites0 is the list of mutants: for each package, bugs that break what

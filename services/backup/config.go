@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package backup protects a site with restic: a 0600 password file, the
 // repository initialised on first apply, a systemd timer that runs
 // `possectl backup run --scheduled` on the template's schedule (and a weekly

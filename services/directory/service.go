@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package directory provisions and manages a Samba Active Directory domain
 // controller from the site template: provisioning, the site CA and LDAPS
 // certificate, users, groups, passwords, the password policy, CSV import,

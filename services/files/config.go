@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package files turns the site template's shares, homes and groups into a
 // working file server on the Samba AD domain controller: share sections in
 // a Posse-owned include file, share and home directories with POSIX ACLs,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package mail configures Postfix (SMTP on 25, submission on 587) and
 // Dovecot (IMAP on 143/993, LMTP delivery, SASL for Postfix) on the
 // directory: recipients, aliases and logins come from Samba AD over LDAPS,

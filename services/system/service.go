@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package system manages settings of the box itself that the other services
 // depend on: the time zone (site.timezone; calendar timers such as the
 // backup schedule fire at the box's local time, so the zone is set first,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package systemd is the real host.Units: it drives systemd over D-Bus with
 // go-systemd, waits for every job's result and treats anything but "done"
 // as a failure that names the unit's state and its last journal lines.

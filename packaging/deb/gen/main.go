@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Command gen writes a man page for one of Posse's programs from a template
 // (packaging/deb/*.in) and the program's own --help output, so that the
 // reference part of the page never drifts from the binary. scripts/deb.sh

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package hosttest provides fakes of the host interfaces for tests:
 // FakeUnits (a systemd that records every call), FakeRunner (scripted
 // commands) and MapSecrets.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Package directorytest provides an in-memory directory.Directory for tests
 // of code that reads or changes users and groups without a Samba server.
 package directorytest

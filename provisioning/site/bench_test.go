@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 // bigTemplate returns a valid template with n users, n/50 groups and
@@ -35,21 +34,20 @@ func bigTemplate(n int) []byte {
 	return []byte(b.String())
 }
 
-func TestParse5000UsersIsFast(t *testing.T) {
+// TestParse5000Users: a 5000-user template fits the size limit and
+// parses. How fast is BenchmarkParse5000Users' business (docs/benchmarks.md):
+// tests assert no wall time.
+func TestParse5000Users(t *testing.T) {
 	data := bigTemplate(5000)
 	if len(data) > MaxTemplateSize {
 		t.Fatalf("benchmark template is %d bytes, over the limit", len(data))
 	}
-	start := time.Now()
 	s, err := Parse("big.yaml", data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(s.Users) != 5000 {
 		t.Fatalf("got %d users", len(s.Users))
-	}
-	if d := time.Since(start); d > 2*time.Second && !raceEnabled {
-		t.Errorf("parsing 5000 users took %v", d)
 	}
 }
 
@@ -63,21 +61,33 @@ func BenchmarkParse5000Users(b *testing.B) {
 	}
 }
 
-// TestParseManyProblemsIsFast guards against quadratic work when a large
-// template is wrong everywhere.
-func TestParseManyProblemsIsFast(t *testing.T) {
+// TestParseManyProblems: a template at the size limit that is wrong
+// everywhere reports its problems (BenchmarkParseManyProblems measures the
+// time, which guards against quadratic work).
+func TestParseManyProblems(t *testing.T) {
+	data := manyProblems()
+	_, err := Parse("bad.yaml", data)
+	ps, _ := err.(Problems)
+	if len(ps) < 50000 {
+		t.Fatalf("want many problems, got %d", len(ps))
+	}
+}
+
+func BenchmarkParseManyProblems(b *testing.B) {
+	data := manyProblems()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		Parse("bad.yaml", data)
+	}
+}
+
+// manyProblems is a template just under the size limit with an unknown
+// key, a bad username and a bad password reference in every user.
+func manyProblems() []byte {
 	var b strings.Builder
 	b.WriteString("version: 1\nusers:\n")
 	for b.Len() < MaxTemplateSize-200 {
 		fmt.Fprintf(&b, "  - {username: U%d, groups: x, password: p, zz: 1}\n", b.Len())
 	}
-	start := time.Now()
-	_, err := Parse("bad.yaml", []byte(b.String()))
-	ps, _ := err.(Problems)
-	if len(ps) < 50000 {
-		t.Fatalf("want many problems, got %d", len(ps))
-	}
-	if d := time.Since(start); d > 5*time.Second && !raceEnabled {
-		t.Errorf("parsing took %v", d)
-	}
+	return []byte(b.String())
 }

@@ -266,7 +266,11 @@ func TestWriteFileAtomicKilled(t *testing.T) {
 	if dir := os.Getenv(crashEnv); dir != "" {
 		SetBeforeRename(func(string, string) error {
 			fmt.Println("at-seam")
-			select {} // wait for SIGKILL
+			// Wait for SIGKILL. Not select{}: without a pending timer the
+			// runtime would end the child itself ("all goroutines are
+			// asleep", exit 2) before the kill arrives.
+			time.Sleep(time.Hour)
+			return nil
 		})
 		err := WriteFileAtomic(filepath.Join(dir, "smb.conf"), newBytes, 0o640, NoID, NoID)
 		t.Fatalf("WriteFileAtomic returned (%v) instead of stopping at the seam", err)

@@ -250,7 +250,7 @@ func goTest(root, pkg string, flags []string, overlay string, timeout time.Durat
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
-	args = append(append(args, flags...), pkg)
+	args = append(append(args, flags...), strings.Fields(pkg)...) // a suite may name several packages
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)

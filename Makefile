@@ -33,7 +33,7 @@ unit:
 
 ## e2e: real services in sandboxes (root).
 e2e: build
-	POSSE_E2E=1 POSSE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 60m -v ./e2e/...
+	POSSE_E2E=1 POSSE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 80m -v ./e2e/...
 
 gui:
 	mkdir -p $(BIN)

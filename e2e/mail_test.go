@@ -156,7 +156,7 @@ func TestMail(t *testing.T) {
 	})
 	t.Run("re-apply restarts nothing", func(t *testing.T) {
 		pids := func() string {
-			return tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", "postfix@-.service", "dovecot.service")
+			return tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", tb.PostfixUnit(), "dovecot.service")
 		}
 		before := pids()
 		out := tb.Apply(t, tmpl, secrets)

@@ -191,7 +191,7 @@ func benchAnsible(t *testing.T, posseNoop, posseFull time.Duration) {
 		}
 		noops = append(noops, d)
 	}
-	for _, u := range []string{"samba-ad-dc.service", "postfix@-.service", "dovecot.service", "site-backup.timer"} {
+	for _, u := range []string{"samba-ad-dc.service", tb.PostfixUnit(), "dovecot.service", "site-backup.timer"} {
 		if st := strings.TrimSpace(tb.MustRun(t, "sh", "-c", "systemctl is-active "+u+" || true")); st != "active" {
 			t.Errorf("after the playbook, %s is %s", u, st)
 		}

@@ -190,7 +190,7 @@ func TestProofRollback(t *testing.T) {
 	if after := hashBoxFiles(t, tb, files); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("configuration after the rollback:\n%v\nbefore:\n%v", after, before)
 	}
-	for _, u := range []string{"dovecot.service", "postfix@-.service", "samba-ad-dc.service"} {
+	for _, u := range []string{"dovecot.service", tb.PostfixUnit(), "samba-ad-dc.service"} {
 		if st := strings.TrimSpace(tb.MustRun(t, "sh", "-c", "systemctl is-active "+u+" || true")); st != "active" {
 			t.Errorf("%s is %s after the rollback", u, st)
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // importBatchSize is how many CSV rows one Users.Import call carries. One
@@ -31,18 +32,29 @@ type importBatch struct {
 }
 
 // splitImport cuts a CSV into batches of n rows, each with the header.
-// Quoted fields may span lines; line numbers follow the original file.
-func splitImport(data []byte, n int) ([]importBatch, error) {
+// Quoted fields may span lines; line numbers follow the original file. A
+// row whose username an earlier row already has is left out and returned
+// as a problem (possed sees one batch at a time and would take the second
+// row for an existing user).
+func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = false
 	header, err := r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the CSV file is empty: its first line must name the columns")
+			return nil, nil, errors.New("the CSV file is empty: its first line must name the columns")
 		}
-		return nil, err
+		return nil, nil, err
 	}
+	userCol := -1
+	for i, h := range header {
+		if strings.EqualFold(strings.TrimSpace(h), "username") {
+			userCol = i
+		}
+	}
+	seen := map[string]int{}
+	var dups []string
 	var batches []importBatch
 	var cur *importBatch
 	var buf bytes.Buffer
@@ -64,9 +76,17 @@ func splitImport(data []byte, n int) ([]importBatch, error) {
 		if err != nil {
 			// Leave the judgement of a malformed line to possed, which
 			// names it: send the rest of the file unsplit.
-			return []importBatch{{csv: data, firstLine: 2, rows: -1}}, nil
+			return []importBatch{{csv: data, firstLine: 2, rows: -1}}, nil, nil
 		}
 		line, _ := r.FieldPos(0)
+		if userCol >= 0 && userCol < len(rec) {
+			name := strings.ToLower(strings.TrimSpace(rec[userCol]))
+			if first, ok := seen[name]; ok && name != "" {
+				dups = append(dups, fmt.Sprintf("line %d (%s): duplicate of line %d", line, name, first))
+				continue
+			}
+			seen[name] = line
+		}
 		if cur == nil {
 			buf.Reset()
 			w = csv.NewWriter(&buf)
@@ -82,7 +102,7 @@ func splitImport(data []byte, n int) ([]importBatch, error) {
 		}
 	}
 	flush()
-	return batches, nil
+	return batches, dups, nil
 }
 
 var problemLineRE = regexp.MustCompile(`^line (\d+)`)

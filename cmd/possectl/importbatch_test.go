@@ -76,24 +76,31 @@ func TestImportInBatchesKeepsEveryPassword(t *testing.T) {
 			b.WriteString("bad,\"Two\nLines\",X\n") // a quoted field over two lines
 			continue
 		}
+		if i == 110 {
+			b.WriteString("U005,Again,X\n") // the username of row 5, in a later batch
+			continue
+		}
 		fmt.Fprintf(&b, "u%03d,G,S\n", i)
 	}
 	f := &batchFake{}
 	out, errOut, pw, err := runImport(t, f, b.String())
-	if err == nil || !strings.Contains(err.Error(), "1 rows were rejected") {
+	if err == nil || !strings.Contains(err.Error(), "2 rows were rejected") {
 		t.Fatalf("err %v", err)
 	}
-	if len(f.sizes) != 3 || f.sizes[0] != importBatchSize || f.sizes[2] != 120-2*importBatchSize {
+	if len(f.sizes) != 3 || f.sizes[0] != importBatchSize || f.sizes[2] != 120-2*importBatchSize-1 {
 		t.Errorf("batches %v", f.sizes)
 	}
-	if n := strings.Count(pw, "\n"); n != 119 || !strings.Contains(pw, "u119,Pw-u119") {
+	if n := strings.Count(pw, "\n"); n != 118 || !strings.Contains(pw, "u119,Pw-u119") {
 		t.Errorf("passwords file has %d lines", n)
 	}
 	// Row 70 starts on line 72 of the file (header, then one line per row).
 	if !strings.Contains(errOut, "staff.csv:line 72 (bad)") {
 		t.Errorf("problem not on the file's line:\n%s", errOut)
 	}
-	if !strings.Contains(out, "created 119 users") || !strings.Contains(errOut, "120 of 120 rows") {
+	if !strings.Contains(errOut, "staff.csv:line 113 (u005): duplicate of line 7") {
+		t.Errorf("a username given twice in different batches is not a problem:\n%s", errOut)
+	}
+	if !strings.Contains(out, "created 118 users") || !strings.Contains(errOut, "119 of 119 rows") {
 		t.Errorf("output:\n%s\n%s", out, errOut)
 	}
 }

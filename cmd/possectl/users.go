@@ -612,12 +612,16 @@ func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, 
 	if err != nil {
 		return err
 	}
-	batches, err := splitImport(data, importBatchSize)
+	batches, dups, err := splitImport(data, importBatchSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	var total api.ImportResult
 	out, errOut := c.OutOrStdout(), c.ErrOrStderr()
+	for _, p := range dups {
+		fmt.Fprintf(errOut, "%s:%s\n", file, printable.String(p))
+	}
+	total.Problems = append(total.Problems, dups...)
 	rows := 0
 	for _, b := range batches {
 		rows += b.rows

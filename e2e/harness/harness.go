@@ -350,3 +350,13 @@ func Leaks() []string {
 	}
 	return out
 }
+
+// PostfixUnit is the unit running Postfix's master in the box: postfix@-
+// on Debian 12, postfix.service from Debian 13 on (see
+// services/mail.PostfixInstanceUnit).
+func (tb *TestBox) PostfixUnit() string {
+	if tb.b.Release() == "bookworm" {
+		return "postfix@-.service"
+	}
+	return "postfix.service"
+}

@@ -192,3 +192,28 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
+
+// findNamed picks the item whose key matches name case-insensitively (as
+// possed compares group, share and alias names) out of a list from possed.
+func findNamed[T any](items []T, err error, key func(T) string, name string) (T, bool, error) {
+	var zero T
+	if err != nil {
+		return zero, false, err
+	}
+	for _, it := range items {
+		if strings.EqualFold(key(it), name) {
+			return it, true, nil
+		}
+	}
+	return zero, false, nil
+}
+
+// namesOf lists the keys of a list from possed, for completions; a list
+// that failed still yields what arrived, with its error.
+func namesOf[T any](items []T, err error, key func(T) string) ([]string, error) {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, key(it))
+	}
+	return out, err
+}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/posse-project/posse/client"
@@ -35,15 +34,7 @@ func groupsError(err error) error {
 // group); names compare case-insensitively, as the directory's do.
 func findGroup(ctx context.Context, cl *client.Client, name string) (api.Group, bool, error) {
 	gs, err := cl.Groups(ctx)
-	if err != nil {
-		return api.Group{}, false, err
-	}
-	for _, g := range gs {
-		if strings.EqualFold(g.Name, name) {
-			return g, true, nil
-		}
-	}
-	return api.Group{}, false, nil
+	return findNamed(gs, err, func(g api.Group) string { return g.Name }, name)
 }
 
 // errNoGroup is the answer for a group the box does not have.
@@ -57,11 +48,7 @@ func groupNames(ctx context.Context, cl *client.Client, args []string) ([]string
 		return nil, nil
 	}
 	gs, err := cl.Groups(ctx)
-	names := make([]string, 0, len(gs))
-	for _, g := range gs {
-		names = append(names, g.Name)
-	}
-	return names, err
+	return namesOf(gs, err, func(g api.Group) string { return g.Name })
 }
 
 func init() {

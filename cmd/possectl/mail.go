@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -43,15 +42,7 @@ func aliasesError(err error) error {
 // case-insensitively.
 func findAlias(ctx context.Context, cl *client.Client, address string) (api.Alias, bool, error) {
 	as, err := cl.Aliases(ctx)
-	if err != nil {
-		return api.Alias{}, false, err
-	}
-	for _, a := range as {
-		if strings.EqualFold(a.Address, address) {
-			return a, true, nil
-		}
-	}
-	return api.Alias{}, false, nil
+	return findNamed(as, err, func(a api.Alias) string { return a.Address }, address)
 }
 
 // aliasAddresses completes the first argument with the site's aliases.
@@ -60,11 +51,7 @@ func aliasAddresses(ctx context.Context, cl *client.Client, args []string) ([]st
 		return nil, nil
 	}
 	as, err := cl.Aliases(ctx)
-	out := make([]string, 0, len(as))
-	for _, a := range as {
-		out = append(out, a.Address)
-	}
-	return out, err
+	return namesOf(as, err, func(a api.Alias) string { return a.Address })
 }
 
 func init() {

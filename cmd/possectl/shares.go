@@ -64,15 +64,7 @@ func readUsageError(err error) error {
 // case-insensitively, as possed's do.
 func findShare(ctx context.Context, cl *client.Client, name string) (api.Share, bool, error) {
 	ss, err := cl.Shares(ctx)
-	if err != nil {
-		return api.Share{}, false, err
-	}
-	for _, s := range ss {
-		if strings.EqualFold(s.Name, name) {
-			return s, true, nil
-		}
-	}
-	return api.Share{}, false, nil
+	return findNamed(ss, err, func(s api.Share) string { return s.Name }, name)
 }
 
 // shareNames completes the first argument with the applied site's shares.
@@ -81,11 +73,7 @@ func shareNames(ctx context.Context, cl *client.Client, args []string) ([]string
 		return nil, nil
 	}
 	ss, err := cl.Shares(ctx)
-	names := make([]string, 0, len(ss))
-	for _, s := range ss {
-		names = append(names, s.Name)
-	}
-	return names, err
+	return namesOf(ss, err, func(s api.Share) string { return s.Name })
 }
 
 // groupNamesAnywhere completes a flag's value with the box's groups.

@@ -39,20 +39,10 @@ func RenderDovecotLDAP(c Config) string {
 	return renderDovecot24LDAP(c)
 }
 
-// renderDovecot23 renders dovecot.conf for Dovecot 2.3.
-func renderDovecot23(c Config) string {
-	var b strings.Builder
-	b.WriteString(header)
-	b.WriteString(`protocols = imap lmtp
-listen = *, ::
-
-# Mail as Maildir under /var/vmail/<domain>/<user>, owned by vmail.
-mail_location = maildir:/var/vmail/%d/%n/Maildir
-mail_uid = vmail
-mail_gid = vmail
-first_valid_uid = 5000
-mail_plugins = $mail_plugins quota
-namespace inbox {
+// inboxNamespaceOpen is the INBOX namespace with the special-use folders,
+// the same in Dovecot 2.3 and 2.4, up to the open Trash block (2.4 adds
+// its quota allowance there).
+const inboxNamespaceOpen = `namespace inbox {
   inbox = yes
   separator = /
   mailbox Drafts {
@@ -70,7 +60,22 @@ namespace inbox {
   mailbox Trash {
     special_use = \Trash
     auto = subscribe
-  }
+`
+
+// renderDovecot23 renders dovecot.conf for Dovecot 2.3.
+func renderDovecot23(c Config) string {
+	var b strings.Builder
+	b.WriteString(header)
+	b.WriteString(`protocols = imap lmtp
+listen = *, ::
+
+# Mail as Maildir under /var/vmail/<domain>/<user>, owned by vmail.
+mail_location = maildir:/var/vmail/%d/%n/Maildir
+mail_uid = vmail
+mail_gid = vmail
+first_valid_uid = 5000
+mail_plugins = $mail_plugins quota
+` + inboxNamespaceOpen + `  }
 }
 
 # TLS with the site certificate; no plaintext logins.

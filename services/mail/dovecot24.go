@@ -38,25 +38,8 @@ first_valid_uid = 5000
 mail_plugins {
   quota = yes
 }
-namespace inbox {
-  inbox = yes
-  separator = /
-  mailbox Drafts {
-    special_use = \Drafts
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \Sent
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \Junk
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \Trash
-    auto = subscribe
 `)
+	b.WriteString(inboxNamespaceOpen)
 	if c.QuotaMB > 0 {
 		b.WriteString("    quota_storage_percentage = 110\n")
 	}

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -96,41 +95,6 @@ func smbWin(t *testing.T, dir, ip, user, cmds string) (string, error) {
 func smbcacls(t *testing.T, dir, ip, user, p string, args ...string) (string, error) {
 	t.Helper()
 	return hostCmd("", nil, append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
-}
-
-type winStep struct {
-	Kind    string `json:"kind"`
-	Target  string `json:"target"`
-	Summary string `json:"summary"`
-	Changes []struct {
-		Field  string `json:"field"`
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"changes"`
-}
-
-// winPlan runs possectl plan --json in the box and returns the steps that
-// change something (not the probes).
-func winPlan(t *testing.T, tb *harness.TestBox, template, secrets string) []winStep {
-	t.Helper()
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/plan")
-	tb.CopyIn(t, template, "/root/plan/site.yaml", 0o600)
-	tb.CopyIn(t, secrets, "/root/plan/secrets.yaml", 0o600)
-	defer tb.MustRun(t, "rm", "-rf", "/root/plan")
-	out := tb.MustRun(t, "possectl", "plan", "/root/plan/site.yaml", "--secrets", "/root/plan/secrets.yaml", "--json")
-	var p struct {
-		Steps []winStep `json:"steps"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("possectl plan --json: %v\n%s", err, out)
-	}
-	var steps []winStep
-	for _, s := range p.Steps {
-		if s.Kind != "probe" {
-			steps = append(steps, s)
-		}
-	}
-	return steps
 }
 
 // smb2SecurityMode sends an SMB2 NEGOTIATE (dialects 2.0.2 to 3.0.2) to
@@ -325,7 +289,7 @@ func TestFilesWindows(t *testing.T) {
 		if out, _ := smbcacls(t, dir, ip, "alice", "/"); !strings.Contains(out, `FENSTER\carol`) {
 			t.Fatalf("carol's entry is not there:\n%s", out)
 		}
-		steps := winPlan(t, tb, template, secrets)
+		steps := boxPlan(t, tb, template, secrets)
 		found := false
 		for _, s := range steps {
 			for _, c := range s.Changes {
@@ -344,7 +308,7 @@ func TestFilesWindows(t *testing.T) {
 		// A change by hand in the POSIX ACL makes Samba ignore the stored
 		// Windows ACL: also drift.
 		tb.MustRun(t, "setfacl", "-m", "o::rx", "/srv/posse/shares/akten")
-		steps = winPlan(t, tb, template, secrets)
+		steps = boxPlan(t, tb, template, secrets)
 		found = false
 		for _, s := range steps {
 			found = found || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten"
@@ -355,7 +319,7 @@ func TestFilesWindows(t *testing.T) {
 		tb.Apply(t, template, secrets)
 	})
 	t.Run("re-apply changes nothing", func(t *testing.T) {
-		if steps := winPlan(t, tb, template, secrets); len(steps) != 0 {
+		if steps := boxPlan(t, tb, template, secrets); len(steps) != 0 {
 			t.Errorf("plan after apply: %+v", steps)
 		}
 	})

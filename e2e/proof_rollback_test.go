@@ -71,10 +71,16 @@ type planStep struct {
 	Kind    string `json:"kind"`
 	Action  string `json:"action"`
 	Target  string `json:"target"`
+	Summary string `json:"summary"`
 	Spec    struct {
 		Unit string `json:"unit"`
 		Op   string `json:"op"`
 	} `json:"spec"`
+	Changes []struct {
+		Field  string `json:"field"`
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"changes"`
 }
 
 // boxPlan returns the steps possectl plan prints for a template inside the

@@ -23,6 +23,8 @@ PACKAGES=(
   smbclient ldap-utils krb5-user swaks curl restic openssh-client
   # smbtorture, for the SMB2 comparison with a stock share (TestProofSMBTorture)
   samba-testsuite
+  # rsvg-convert: the icon test compares the PNGs with a render of the SVG
+  librsvg2-bin
 )
 
 missing=()

@@ -125,11 +125,18 @@ func TestTimezone(t *testing.T) {
 		if len(steps) < 3 {
 			t.Fatalf("plan has %d steps", len(steps))
 		}
-		sys := systemSteps(steps)
-		if len(sys) != 2 || steps[0].Service != "system" || steps[1].Service != "system" {
-			t.Fatalf("want two system steps first, got %+v", steps[:2])
+		// The zone's two steps come first; the SSH drop-in's steps, also
+		// the system service's, follow them.
+		if steps[0].Service != "system" || steps[0].Target != "/etc/timezone" ||
+			steps[1].Service != "system" || steps[1].Kind != "system.timezone" {
+			t.Fatalf("want the zone's two steps first, got %+v", steps[:2])
 		}
-		tz := sys[1]
+		for _, s := range systemSteps(steps)[2:] {
+			if !strings.Contains(s.Target, "ssh") {
+				t.Errorf("a system step that is neither the zone's nor SSH's: %+v", s)
+			}
+		}
+		tz := steps[1]
 		if tz.Kind != "system.timezone" || tz.Target != "/etc/localtime" || len(tz.Changes) != 1 ||
 			tz.Changes[0].Field != "timezone" || tz.Changes[0].Before != "Etc/UTC" || tz.Changes[0].After != "Europe/Berlin" {
 			t.Errorf("zone step %+v", tz)

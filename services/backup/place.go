@@ -249,7 +249,9 @@ func place(src string, info fs.FileInfo, d *os.File, name string, replace bool, 
 	return nil
 }
 
-func tempName() string {
+// tempName names the copy path's temporary file; tests replace it to plant
+// a link at the name.
+var tempName = func() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return ".posse-restore-" + hex.EncodeToString(b)

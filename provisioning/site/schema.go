@@ -36,6 +36,8 @@ var schemaFields = map[string]schemaMeta{
 	"Site.homes":     {desc: "Per-user home folders."},
 	"Site.mail":      {desc: "Mail (Postfix and Dovecot). Leave out for no mail."},
 	"Site.backup":    {desc: "Nightly restic backups. Leave out for no backup."},
+	"Site.snapshots": {desc: "Read-only snapshots of the shares on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
+	"Site.storage":   {desc: "The data file system that holds the shares; plan checks that it is what is written here."},
 
 	"Info.name":      {desc: "Display name of the site, free text without line breaks.", maxLength: MaxSiteNameLen, pattern: `^[^\x00-\x1f\x7f]+$`, required: true},
 	"Info.domain":    {desc: "DNS domain in lower case with at least two labels; used for mail and as the AD DNS suffix.", pattern: DomainPattern, maxLength: 253, required: true},
@@ -72,6 +74,7 @@ var schemaFields = map[string]schemaMeta{
 	"Share.recycle_bin":  {desc: "Keep deleted files in a recycle bin.", def: false},
 	"Share.recycle_days": {desc: "Days deleted files stay in the recycle bin.", min: intp(1), max: intp(3650), def: DefaultRecycleDays},
 	"Share.folders":      {desc: "Permissions of folders inside the share; Posse creates missing ones."},
+	"Share.snapshots":    {desc: "false leaves the share out of the site's snapshots; true only with a site snapshots section.", def: true},
 
 	"Folder.path":    {desc: "Folder relative to the share, such as Mandanten/Intern: no leading /, no . or .. parts, not the recycle bin; unique in the share, ignoring case.", maxLength: MaxFolderPathLen, pattern: `^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]*$`, required: true},
 	"Folder.read":    {desc: "Groups with read access to the folder; each must also be in the share's read or write list."},
@@ -92,6 +95,16 @@ var schemaFields = map[string]schemaMeta{
 	"Backup.schedule":   {desc: `systemd OnCalendar expression such as "daily" or "*-*-* 22:00" (see systemd.time(7)).`, required: true},
 	"Backup.keep":       {desc: "Snapshots to keep; at least one count above 0.", required: true},
 	"Backup.include":    {desc: "What to back up.", required: true},
+
+	"Snapshots.schedule": {desc: `systemd OnCalendar expression in the site's time zone, such as "hourly" or "Mon..Fri *-*-* 08..18:00" (see systemd.time(7)).`, required: true},
+	"Snapshots.keep":     {desc: "Snapshots to keep: the newest of each hour, day and week, up to these counts; at least one above 0.", required: true},
+
+	"SnapshotKeep.hourly": {desc: "Hourly snapshots to keep.", min: intp(0), max: intp(MaxSnapshotKeep)},
+	"SnapshotKeep.daily":  {desc: "Daily snapshots to keep.", min: intp(0), max: intp(MaxSnapshotKeep)},
+	"SnapshotKeep.weekly": {desc: "Weekly snapshots to keep.", min: intp(0), max: intp(MaxSnapshotKeep)},
+
+	"Storage.path":       {desc: "Mount point of the data file system, /srv or inside it; every share with snapshots lies below it.", pattern: `^/srv(/[^\x00-\x1f\x7f]+)?$`, required: true},
+	"Storage.filesystem": {desc: "File system type of path; btrfs is the only one supported.", enum: []string{FilesystemBtrfs}, required: true},
 
 	"Keep.daily":   {desc: "Daily snapshots to keep.", min: intp(0)},
 	"Keep.weekly":  {desc: "Weekly snapshots to keep.", min: intp(0)},

@@ -19,6 +19,8 @@ type Site struct {
 	Homes     Homes      `yaml:"homes" json:"homes"`
 	Mail      *Mail      `yaml:"mail" json:"mail,omitempty"`
 	Backup    *Backup    `yaml:"backup" json:"backup,omitempty"`
+	Snapshots *Snapshots `yaml:"snapshots" json:"snapshots,omitempty"`
+	Storage   *Storage   `yaml:"storage" json:"storage,omitempty"`
 	Source    SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;
@@ -103,6 +105,9 @@ type Share struct {
 	RecycleDays int `yaml:"recycle_days" json:"recycle_days,omitempty"`
 	// Folders sets the permissions of folders inside the share.
 	Folders []Folder `yaml:"folders" json:"folders,omitempty"`
+	// Snapshots false opts the share out of the site's snapshots; absent
+	// or true takes part when the site has snapshots (see SnapshotsOn).
+	Snapshots *bool `yaml:"snapshots" json:"snapshots,omitempty"`
 }
 
 // Folder sets the permissions of one folder inside a share.

@@ -38,6 +38,7 @@ func (s *Site) Validate() Problems {
 	v.mail()
 	v.addresses()
 	v.backup()
+	v.snapshots()
 	v.probs.Sort()
 	return v.probs
 }

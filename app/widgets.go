@@ -25,6 +25,10 @@ func advice(err error) string {
 		return tr("Nothing was changed. Correct the entry and try again.")
 	case client.IsNotFound(err):
 		return tr("Someone may have removed it meanwhile. Reload the list and try again.")
+	case client.IsVersion(err):
+		return tr("Install the same version of Posse on this computer and on the box.")
+	case client.IsUnreachable(err):
+		return tr("Check that the box is switched on and reachable, then try again.")
 	case client.IsNotAvailable(err):
 		return tr("This box does not offer this here. If the message names the site template, change it on the Site template screen and apply it.")
 	}

@@ -52,7 +52,7 @@ func (c *Client) apply(ctx context.Context, method string, onStep func(Event), a
 		dbus.WithMatchArg(0, api.BusName),
 	}
 	if err := c.conn.AddMatchSignalContext(ctx, owner...); err != nil {
-		return api.ApplyResult{}, fmt.Errorf("cannot watch possed on the bus: %w", err)
+		return api.ApplyResult{}, wireError(err, api.Interface, method, c.opts.CallTimeout)
 	}
 	defer c.conn.RemoveMatchSignal(owner...)
 
@@ -63,10 +63,10 @@ func (c *Client) apply(ctx context.Context, method string, onStep func(Event), a
 	for {
 		select {
 		case <-ctx.Done():
-			return api.ApplyResult{Job: job}, fmt.Errorf("stopped waiting for apply %s (possed goes on with it; see possectl status): %w", job, ctx.Err())
+			return api.ApplyResult{Job: job}, fmt.Errorf("stopped waiting for apply %s: possed goes on with it; 'possectl job %s' follows it: %w", job, job, ctx.Err())
 		case s, ok := <-sigs:
 			if !ok {
-				return api.ApplyResult{Job: job}, fmt.Errorf("the connection to the box was closed during apply %s: it goes on; see possectl status", job)
+				return api.ApplyResult{Job: job}, &Error{Name: errDisconnected, Message: fmt.Sprintf("the connection to the box was closed during apply %s: it goes on; 'possectl job %s' follows it", job, job)}
 			}
 			if s.Name == "org.freedesktop.DBus.NameOwnerChanged" {
 				if len(s.Body) == 3 && s.Body[0] == api.BusName && s.Body[2] == "" {

@@ -13,7 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+
 	"os"
 	"strconv"
 	"time"
@@ -103,8 +103,8 @@ func (c *Client) Conn() *dbus.Conn { return c.conn }
 // call invokes iface.method and stores the reply in out. It builds the
 // message itself because godbus's Object.Call drops the
 // ALLOW_INTERACTIVE_AUTHORIZATION header flag that Interactive sets.
-func (c *Client) call(ctx context.Context, iface, method string, out []any, args ...any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
+func (c *Client) call(parent context.Context, iface, method string, out []any, args ...any) error {
+	ctx, cancel := context.WithTimeout(parent, c.opts.CallTimeout)
 	defer cancel()
 	msg := &dbus.Message{
 		Type: dbus.TypeMethodCall,
@@ -126,16 +126,22 @@ func (c *Client) call(ctx context.Context, iface, method string, out []any, args
 	select {
 	case <-call.Done:
 	case <-ctx.Done():
-		return ctx.Err()
+		if parent.Err() != nil {
+			return parent.Err()
+		}
+		return wireError(ctx.Err(), iface, method, c.opts.CallTimeout)
 	}
 	if call.Err != nil {
-		return convert(call.Err)
+		if parent.Err() != nil {
+			return parent.Err()
+		}
+		return wireError(call.Err, iface, method, c.opts.CallTimeout)
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	if err := call.Store(out...); err != nil {
-		return fmt.Errorf("possed answered %s with an unexpected reply (is it a different version?): %w", method, err)
+		return unexpectedReply(method, err)
 	}
 	return nil
 }
@@ -144,8 +150,12 @@ func (c *Client) call(ctx context.Context, iface, method string, out []any, args
 type Error struct {
 	// Name is the D-Bus error name, such as api.ErrNotAuthorized.
 	Name string
-	// Message is possed's explanation.
+	// Message is possed's explanation, or for the bus's own errors a
+	// sentence that says what happened and what to do.
 	Message string
+	// Cause is the error as it came off the wire, for logs; nil for
+	// possed's own errors built by hand.
+	Cause error
 }
 
 // Error returns possed's message, or the error name when there is none.
@@ -156,41 +166,8 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
-// convert turns a D-Bus error into *Error with a helpful message for the
-// bus's own errors.
-func convert(err error) error {
-	var name string
-	var body []any
-	var de dbus.Error
-	var dp *dbus.Error
-	switch {
-	case errors.As(err, &de):
-		name, body = de.Name, de.Body
-	case errors.As(err, &dp):
-		name, body = dp.Name, dp.Body
-	default:
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return err
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, dbus.ErrClosed) {
-			return fmt.Errorf("the connection to the box was closed: %w", err)
-		}
-		return err
-	}
-	msg := ""
-	if len(body) > 0 {
-		msg, _ = body[0].(string)
-	}
-	switch name {
-	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
-		msg = "possed is not installed on this box or cannot be started: install the posse package (it ships the D-Bus activation file org.posse.Posse1.service)"
-	case "org.freedesktop.DBus.Error.AccessDenied":
-		msg = "the D-Bus policy refused the call: install packaging/dbus/org.posse.Posse1.conf into /usr/share/dbus-1/system.d (" + msg + ")"
-	case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Timeout":
-		msg = "possed did not answer in time: " + msg
-	}
-	return &Error{Name: name, Message: msg}
-}
+// Unwrap returns the error as it came off the wire.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Is reports whether err is a possed error with the given D-Bus name.
 func Is(err error, name string) bool {

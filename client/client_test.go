@@ -19,7 +19,7 @@ func TestErrorsWithoutPossed(t *testing.T) {
 	}
 	defer c.Close()
 	_, err = c.Status(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "possed is not installed on this box") {
+	if err == nil || !strings.Contains(err.Error(), "possed is not running on this box") {
 		t.Errorf("Status() without possed: %v", err)
 	}
 	if IsNotAuthorized(err) || IsNotFound(err) {

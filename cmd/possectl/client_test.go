@@ -304,12 +304,12 @@ func TestGeneratedPassword(t *testing.T) {
 	}
 }
 
-// TestDaemonNotReachable: a bus without possed says to install it.
+// TestDaemonNotReachable: a bus without possed says to start or install it.
 func TestDaemonNotReachable(t *testing.T) {
 	addr := daemontest.StartBus(t)
 	for _, args := range [][]string{{"status"}, {"users", "list"}, {"export"}} {
 		code, _, errOut := possectlIn(t, "", append([]string{"--bus-address", addr}, args...)...)
-		if code != 1 || !strings.Contains(errOut, "possed is not installed on this box (install the posse package)") {
+		if code != 1 || !strings.Contains(errOut, "possed is not running on this box and the bus cannot start it: start it as root with 'systemctl start possed' (if there is no such unit, install the posse package)") {
 			t.Errorf("%v without possed: exit %d, %s", args, code, errOut)
 		}
 	}

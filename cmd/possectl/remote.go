@@ -129,7 +129,7 @@ func daemonError(err error, what, group string) error {
 		}
 		return fmt.Errorf("you are not allowed to %s on %s: %s", what, box(), who)
 	case ce.Name == "org.freedesktop.DBus.Error.ServiceUnknown", ce.Name == "org.freedesktop.DBus.Error.NameHasNoOwner":
-		return fmt.Errorf("possed is not installed on %s (install the posse package)%s", box(), directHint())
+		return fmt.Errorf("possed is not running on %s and the bus cannot start it: start it as root with 'systemctl start possed' (if there is no such unit, install the posse package)%s", box(), directHint())
 	}
 	return err
 }

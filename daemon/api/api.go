@@ -44,6 +44,9 @@ const (
 	ErrNotAvailable = Interface + ".Error.NotAvailable"
 	// ErrFailed: the change was attempted and failed.
 	ErrFailed = Interface + ".Error.Failed"
+	// ErrVersion: the caller speaks another interface version than possed
+	// (see Version); nothing was changed.
+	ErrVersion = Interface + ".Error.Version"
 )
 
 // Signals on Interface. They are sent only to the caller that started the

@@ -39,10 +39,11 @@ gui:
 	mkdir -p $(BIN)
 	$(GO) build -tags no_emoji -ldflags '$(LDFLAGS)' -o $(BIN)/posse .
 
-## deb: the Debian package (nfpm), into bin/
+## deb: the Debian packages (nfpm), into bin/, checked by Debian 12's and 13's lintian
 deb: build gui
 	./scripts/deb.sh $(VERSION)
 	lintian --fail-on error bin/posse*.deb
+	./scripts/lintian.sh trixie bin/posse*.deb
 
 screenshots: gui
 	./scripts/screenshots.sh

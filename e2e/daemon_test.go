@@ -36,7 +36,7 @@ func installDaemon(t *testing.T, tb *harness.TestBox) {
 		{filepath.Join(bin, "possed"), "/usr/sbin/possed", 0o755},
 		{"../packaging/dbus/org.posse.Posse1.conf", "/usr/share/dbus-1/system.d/org.posse.Posse1.conf", 0o644},
 		{"../packaging/dbus/org.posse.Posse1.service", "/usr/share/dbus-1/system-services/org.posse.Posse1.service", 0o644},
-		{"../packaging/systemd/possed.service", "/lib/systemd/system/possed.service", 0o644},
+		{"../packaging/systemd/possed.service", "/usr/lib/systemd/system/possed.service", 0o644},
 		{"../packaging/polkit/org.posse.Posse1.policy", "/usr/share/polkit-1/actions/org.posse.Posse1.policy", 0o644},
 		{"../packaging/polkit/50-posse.rules", "/usr/share/polkit-1/rules.d/50-posse.rules", 0o644},
 	} {

@@ -22,7 +22,7 @@ import (
 var packagedFiles = []string{
 	"/usr/sbin/possed",
 	"/usr/bin/possectl",
-	"/lib/systemd/system/possed.service",
+	"/usr/lib/systemd/system/possed.service",
 	"/usr/share/dbus-1/system.d/org.posse.Posse1.conf",
 	"/usr/share/dbus-1/system-services/org.posse.Posse1.service",
 	"/usr/share/polkit-1/actions/org.posse.Posse1.policy",

@@ -31,7 +31,7 @@ type DaemonFile struct {
 var DaemonFiles = []DaemonFile{
 	{"org.posse.Posse1.conf", "dbus/org.posse.Posse1.conf", "/usr/share/dbus-1/system.d/org.posse.Posse1.conf"},
 	{"org.posse.Posse1.service", "dbus/org.posse.Posse1.service", "/usr/share/dbus-1/system-services/org.posse.Posse1.service"},
-	{"possed.service", "systemd/possed.service", "/lib/systemd/system/possed.service"},
+	{"possed.service", "systemd/possed.service", "/usr/lib/systemd/system/possed.service"},
 	{"org.posse.Posse1.policy", "polkit/org.posse.Posse1.policy", "/usr/share/polkit-1/actions/org.posse.Posse1.policy"},
 	{"50-posse.rules", "polkit/50-posse.rules", "/usr/share/polkit-1/rules.d/50-posse.rules"},
 }

@@ -59,6 +59,9 @@ type Share struct {
 	// share now; Parse reports false for a section of the earlier POSIX
 	// ACL model (nt acl support = no, no streams_xattr).
 	Windows bool `json:"windows,omitempty"`
+	// Snapshots is true for a share with read-only snapshots shown as
+	// Previous Versions (see SnapshotDir).
+	Snapshots bool `json:"snapshots,omitempty"`
 }
 
 // Home is one user's home share.
@@ -75,6 +78,9 @@ type Config struct {
 	// Homes is true when homes are enabled; then every user gets a home share.
 	Homes     bool   `json:"homes,omitempty"`
 	HomeUsers []Home `json:"home_users,omitempty"`
+	// Snapshots is the site's snapshot schedule and retention; nil
+	// without snapshots. Parse leaves it nil.
+	Snapshots *site.Snapshots `json:"snapshots,omitempty"`
 }
 
 // FromSite builds the Config of a site, in template order, and checks
@@ -98,7 +104,12 @@ func FromSite(s *site.Site) (Config, error) {
 			RecycleDays: recycleDays(sh),
 			Folders:     folders,
 			Windows:     true,
+			Snapshots:   s.SnapshotsOn(sh),
 		})
+	}
+	if s.Snapshots != nil {
+		sn := *s.Snapshots
+		c.Snapshots = &sn
 	}
 	if s.Homes.Enabled {
 		for _, u := range s.Users {

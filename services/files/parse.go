@@ -119,6 +119,7 @@ func (s *section) into(c *Config) error {
 	}
 	vfs := " " + s.kv["vfs objects"] + " "
 	sh.Windows = strings.Contains(vfs, " streams_xattr ") && !isNo(s.kv["nt acl support"])
+	sh.Snapshots = strings.Contains(vfs, " "+vfsSnapshots+" ")
 	if strings.Contains(vfs, " recycle ") {
 		sh.RecycleBin = true
 		sh.RecycleDays = s.days

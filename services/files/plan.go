@@ -55,6 +55,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			}
 		}
 	}
+	if err := CheckSnapshotStorage(st, cfg, env); err != nil {
+		return nil, nil, err
+	}
 	var steps, unitSteps []plan.Step
 
 	confStep, confChanged, confNotes, err := confStep(env, cfg)
@@ -75,9 +78,22 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		steps = append(steps, plan.UnitStep(Name, PurgeTimer, "disable-now"))
 	}
 	steps = append(steps, us...)
+	ss, snapshots, err := snapshotUnitSteps(env, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ss) > 0 && !snapshots {
+		steps = append(steps, plan.UnitStep(Name, SnapshotTimer, "disable-now"))
+	}
+	steps = append(steps, ss...)
 
 	var acls []ACLSpec
 	for _, sh := range cfg.Shares {
+		if sh.Snapshots {
+			if err := subvolumeStep(&steps, env, sh); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := addDir(&steps, env, plan.DirSpec{Path: sh.Path, Mode: ShareDirMode}); err != nil {
 			return nil, nil, err
 		}
@@ -124,10 +140,13 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		steps = append(steps, plan.CheckStep(Name, "testparm", "-s", "--suppress-prompt"))
 		unitSteps = append(unitSteps, plan.UnitStep(Name, DCUnit, "reload"))
 	}
-	if unitsChanged {
+	if unitsChanged || len(ss) > 0 {
 		unitSteps = append(unitSteps, plan.UnitStep(Name, "", "daemon-reload"))
-		if purge {
+		if unitsChanged && purge {
 			unitSteps = append(unitSteps, plan.UnitStep(Name, PurgeTimer, "enable-now"))
+		}
+		if len(ss) > 0 && snapshots {
+			unitSteps = append(unitSteps, plan.UnitStep(Name, SnapshotTimer, "enable-now"))
 		}
 	}
 	steps = append(steps, unitSteps...)
@@ -261,6 +280,9 @@ func fieldChanges(name string, a, b Share) []plan.Change {
 	f("streams, Mac metadata and Windows ACLs", boolStr(a.Windows, a.Path != ""), boolStr(b.Windows, true))
 	if b.RecycleBin {
 		f("recycle_days", daysStr(a), daysStr(b))
+	}
+	if a.Snapshots || b.Snapshots {
+		f("snapshots", boolStr(a.Snapshots, a.Path != ""), boolStr(b.Snapshots, true))
 	}
 	return ch
 }

@@ -23,7 +23,6 @@ const header = `# Managed by Posse: share sections of the site template.
 // Zone.Identifier, "Unblock" in Explorer, reaches streams_xattr only).
 const (
 	vfsBase      = "dfs_samba4 acl_xattr fruit streams_xattr"
-	vfsRecycle   = vfsBase + " recycle"
 	recycleNote  = "# posse: recycle_days = "
 	folderNote   = "# posse: writers in folders only"
 	homesComment = "Home folder of "
@@ -94,12 +93,14 @@ func renderShare(b *strings.Builder, wg string, sh Share) {
 	// folders and inherited from there: write groups get Modify, which
 	// does not include changing permissions.
 	if !sh.RecycleBin {
-		kv(b, "vfs objects", vfsBase)
+		kv(b, "vfs objects", vfsObjects(sh))
 		renderStreamOptions(b)
+		renderSnapshotOptions(b, sh)
 		return
 	}
-	kv(b, "vfs objects", vfsRecycle)
+	kv(b, "vfs objects", vfsObjects(sh))
 	renderStreamOptions(b)
+	renderSnapshotOptions(b, sh)
 	kv(b, "recycle:repository", RecycleDir+"/%U")
 	kv(b, "recycle:keeptree", "yes")
 	kv(b, "recycle:versions", "yes")

@@ -43,7 +43,7 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-var sites = []string{"none", "one-share", "recycle", "homes", "many-groups", "umlauts", "folders"}
+var sites = []string{"none", "one-share", "recycle", "homes", "many-groups", "umlauts", "folders", "snapshots"}
 
 func TestRenderGolden(t *testing.T) {
 	for _, name := range sites {

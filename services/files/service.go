@@ -71,6 +71,11 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = ApplyNTACL(ctx, env, spec)
 		}
+	case KindSubvolume:
+		var spec SubvolumeSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = ApplySubvolume(ctx, env, spec)
+		}
 	case plan.KindProbe:
 		var spec ProbeSpec
 		if err = step.DecodeSpec(&spec); err == nil {

@@ -46,6 +46,11 @@ type UpOptions struct {
 	// The network is created with its first box and removed with its last.
 	// Empty: the box gets a /24 of its own, reachable from the host only.
 	Network string
+	// Disk, in bytes, gives the box a btrfs data disk at /srv: an image
+	// file on the host (DiskImage), formatted and loop-mounted there
+	// (DiskMount) and bind-mounted into the box; Down removes it. 0 means
+	// none: /srv is the image's directory. See ParseDiskSize.
+	Disk int64
 }
 
 // DownOptions tune Down.
@@ -154,6 +159,9 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 	if err := checkHost(); err != nil {
 		return nil, err
 	}
+	if opts.Disk != 0 && (opts.Disk < MinDiskSize || opts.Disk > MaxDiskSize) {
+		return nil, fmt.Errorf("disk size %d bytes: must be between 128M and 1T", opts.Disk)
+	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -201,6 +209,11 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 			return nil, fmt.Errorf("%w\nlast lines of the box's log:\n%s", err, msg)
 		}
 		return nil, err
+	}
+	if opts.Disk > 0 {
+		if err := setupDisk(ctx, name, opts.Disk); err != nil {
+			return fail(err)
+		}
 	}
 	if err := b.launch(launcher, image, opts); err != nil {
 		return fail(err)
@@ -311,6 +324,9 @@ func (b *Box) launch(launcher, image string, opts UpOptions) error {
 		Name: b.st.Name, IP: b.IP(), Lower: image,
 		Upper: filepath.Join(d, "upper"), Work: filepath.Join(d, "work"), Root: filepath.Join(d, "root"),
 		BinDir: b.st.BinDir, PIDFile: pidFile(b.st.Name), Mask: mask,
+	}
+	if opts.Disk > 0 {
+		cfg.Srv = DiskMount(b.st.Name)
 	}
 	for _, p := range []string{cfg.Lower, cfg.Upper, cfg.Work} {
 		if strings.ContainsAny(p, ",:\\") {
@@ -545,6 +561,9 @@ func cleanup(ctx context.Context, name string, st *state, opts DownOptions) erro
 		errs = append(errs, pruneLab(ctx, st.Network))
 	}
 	unmountNetnsDir()
+	// The data disk goes with the box, purged or not: after the box's
+	// processes, which hold its bind mount.
+	errs = append(errs, removeDisk(name))
 	if opts.Purge && isDir(boxDir(name)) {
 		errs = append(errs, removeTree(boxDir(name)))
 	}

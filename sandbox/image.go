@@ -30,7 +30,7 @@ var Packages = []string{
 	"winbind", "libnss-winbind", "libpam-winbind", "krb5-user", "smbclient", "ldap-utils",
 	"postfix", "postfix-ldap", "dovecot-imapd", "dovecot-lmtpd", "dovecot-ldap",
 	"restic", "tdb-tools", "attr", "acl", "polkitd", "pkexec", "openssh-server",
-	"bind9-dnsutils", "procps", "less",
+	"bind9-dnsutils", "procps", "less", "btrfs-progs",
 }
 
 // Releases are the Debian releases a box can run, newest first.

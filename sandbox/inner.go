@@ -26,6 +26,9 @@ type innerConfig struct {
 	BinDir  string   `json:"bin_dir"`
 	PIDFile string   `json:"pid_file"`
 	Mask    []string `json:"mask"`
+	// Srv is the host mount of the box's data disk, bind-mounted at /srv;
+	// empty without one.
+	Srv string `json:"srv,omitempty"`
 }
 
 // Units masked at every boot, at runtime (/run/systemd/system, so the masks
@@ -162,6 +165,11 @@ func setupRoot(c *innerConfig) error {
 		func() error { return os.MkdirAll(p("usr/local/bin"), 0o755) },
 		func() error { return bindRO(c.BinDir, p("usr/local/bin")) },
 		func() error { return unix.Sethostname([]byte(c.Name)) },
+	}
+	if c.Srv != "" {
+		rest = append(rest,
+			func() error { return os.MkdirAll(p("srv"), 0o755) },
+			mnt{c.Srv, p("srv"), "", unix.MS_BIND, ""}.do)
 	}
 	if hasDaemon(c.BinDir) {
 		rest = append(rest, func() error { return installDaemon(R) })

@@ -25,6 +25,8 @@ PACKAGES=(
   samba-testsuite
   # rsvg-convert: the icon test compares the PNGs with a render of the SVG
   librsvg2-bin
+  # mkfs.btrfs for sandbox data disks (possectl sandbox up --disk)
+  btrfs-progs
 )
 
 missing=()

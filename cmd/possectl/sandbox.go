@@ -36,6 +36,7 @@ the Posse binaries are mounted read-only at /usr/local/bin inside. The host's
 
 func sandboxUpCmd() *cobra.Command {
 	var opts sandbox.UpOptions
+	var disk string
 	c := &cobra.Command{
 		Use:   "up NAME",
 		Short: "Create and boot a box; wait until its systemd is up",
@@ -50,6 +51,13 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := sandbox.CheckRelease(opts.Release); err != nil {
 				return usageError{err}
+			}
+			if disk != "" {
+				size, err := sandbox.ParseDiskSize(disk)
+				if err != nil {
+					return usageError{err}
+				}
+				opts.Disk = size
 			}
 			opts.Progress = c.ErrOrStderr()
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
@@ -72,6 +80,7 @@ before an AD DC is provisioned leaves a cache that breaks logons;
 	c.Flags().StringVar(&opts.BinDir, "bin", "", "directory of the Posse binaries to mount at /usr/local/bin (default $POSSE_BIN, else possectl's own)")
 	c.Flags().DurationVar(&opts.BootTimeout, "timeout", 3*time.Minute, "how long to wait for the box to boot")
 	c.Flags().StringVar(&opts.Network, "network", "", "put the box on lab network `NET`, shared with the other boxes up with the same name (they reach each other; created with its first box, removed with its last)")
+	c.Flags().StringVar(&disk, "disk", "", "give the box a btrfs data disk of `SIZE` (such as 1G) at /srv: an image file on the host, removed with the box")
 	return c
 }
 

@@ -62,6 +62,9 @@ type Options struct {
 	// of that network (see sandbox.UpOptions.Network); make its name with
 	// UniqueName so that Cleanup and Leaks know it.
 	Network string
+	// Disk, in bytes, gives the box a btrfs data disk at /srv (see
+	// sandbox.UpOptions.Disk); 0 means none.
+	Disk int64
 }
 
 // TestBox is a box that belongs to one test.
@@ -131,6 +134,7 @@ func Box(t testing.TB, prefix string, opts ...Options) *TestBox {
 		Mask:        o.Mask,
 		BootTimeout: o.BootTimeout,
 		Network:     o.Network,
+		Disk:        o.Disk,
 	})
 	if err != nil {
 		t.Fatalf("box %s did not boot: %v", name, err)

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning/plan"
 )
 
 // DemoHost is the demo box's name; the window title says it is demo data.
@@ -202,23 +200,34 @@ func (d *Demo) Validate(ctx context.Context, template []byte, secrets map[string
 	return nil, nil
 }
 
-func (d *Demo) plan() plan.Plan {
+func (d *Demo) plan() api.PlanResult {
 	d.mu.Lock()
 	changed := d.changed
 	d.mu.Unlock()
-	p := plan.Plan{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []plan.Step{
-		{Service: "directory", Action: plan.Create, Kind: "user", Target: "lena.weber", Summary: "create user lena.weber"},
-		{Service: "directory", Action: plan.Update, Kind: "group", Target: "lohn", Summary: "add lena.weber to lohn"},
-		{Service: "files", Action: plan.Create, Kind: plan.KindDir, Target: "/srv/posse/shares/projekte", Summary: "create share folder"},
-		{Service: "files", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/samba/smb.conf", Summary: "add share Projekte"},
-		{Service: "files", Action: plan.Update, Kind: plan.KindUnit, Target: "samba-ad-dc.service", Summary: "reload Samba"},
-		{Service: "mail", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/postfix/virtual", Summary: "alias projekte@mueller-partner.de"},
-		{Service: "mail", Action: plan.Update, Kind: plan.KindUnit, Target: "postfix.service", Summary: "reload Postfix"},
-		{Service: "backup", Action: plan.Update, Kind: plan.KindFile, Target: "/etc/posse/backup.paths", Summary: "back up /srv/posse/shares/projekte"},
+	p := api.PlanResult{Version: 1, Site: "Müller & Partner Steuerberatung", Steps: []api.PlanStep{
+		{Service: "directory", Action: "create", Kind: "user", Target: "lena.weber", Summary: "create user lena.weber"},
+		{Service: "directory", Action: "update", Kind: "group", Target: "lohn", Summary: "add lena.weber to lohn"},
+		{Service: "files", Action: "create", Kind: "dir", Target: "/srv/posse/shares/projekte", Summary: "create share folder"},
+		{Service: "files", Action: "update", Kind: "file", Target: "/etc/samba/smb.conf", Summary: "add share Projekte"},
+		{Service: "files", Action: "update", Kind: "unit", Target: "samba-ad-dc.service", Summary: "reload Samba"},
+		{Service: "mail", Action: "update", Kind: "file", Target: "/etc/postfix/virtual", Summary: "alias projekte@mueller-partner.de"},
+		{Service: "mail", Action: "update", Kind: "unit", Target: "postfix.service", Summary: "reload Postfix"},
+		{Service: "backup", Action: "update", Kind: "file", Target: "/etc/posse/backup.paths", Summary: "back up /srv/posse/shares/projekte"},
 	}}
 	for i := range changed {
-		p.Steps = append(p.Steps, plan.Step{Service: "directory", Action: plan.Create, Kind: "user", Target: fmt.Sprintf("new%d", i), Summary: "create a user added meanwhile"})
+		p.Steps = append(p.Steps, api.PlanStep{Service: "directory", Action: "create", Kind: "user", Target: fmt.Sprintf("new%d", i), Summary: "create a user added meanwhile"})
 	}
+	var id strings.Builder
+	for _, s := range p.Steps {
+		switch s.Action {
+		case "create":
+			p.Counts.Create++
+		case "update":
+			p.Counts.Update++
+		}
+		fmt.Fprintf(&id, "%s %s %s %s\n", s.Service, s.Action, s.Kind, s.Target)
+	}
+	p.ID = api.PlanID([]byte(id.String()))
 	return p
 }
 
@@ -227,9 +236,7 @@ func (d *Demo) Plan(ctx context.Context, template []byte, secrets map[string]str
 	if err := d.site(); err != nil {
 		return api.PlanResult{}, err
 	}
-	p := d.plan()
-	b, _ := json.Marshal(p)
-	return api.PlanResult{Text: fmt.Sprintf("%d steps", len(p.Steps)), JSON: string(b), Steps: int32(len(p.Steps))}, nil
+	return d.plan(), nil
 }
 
 // Apply runs the demo plan step by step; a template containing
@@ -242,7 +249,7 @@ func (d *Demo) Apply(ctx context.Context, template []byte, secrets map[string]st
 	fail := strings.Contains(string(template), "demo-fail")
 	r := api.ApplyResult{Job: "demo-1", Outcome: "applied", OK: true}
 	for i, s := range p.Steps {
-		st := api.Step{Index: int32(i), Total: int32(len(p.Steps)), Service: s.Service, Action: string(s.Action), Kind: s.Kind, Target: s.Target, Summary: s.Summary}
+		st := api.Step{Index: int32(i), Total: int32(len(p.Steps)), Service: s.Service, Action: s.Action, Kind: s.Kind, Target: s.Target, Summary: s.Summary}
 		if onStep != nil {
 			onStep(client.Event{Started: true, Step: st})
 		}
@@ -269,7 +276,7 @@ func (d *Demo) ApplyPlan(ctx context.Context, template []byte, secrets map[strin
 	if err != nil {
 		return api.ApplyResult{}, err
 	}
-	if api.PlanID(now.JSON) != api.PlanID(shown.JSON) {
+	if now.ID != shown.ID {
 		return api.ApplyResult{Job: "demo-1", Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError}, nil
 	}
 	return d.Apply(ctx, template, secrets, onStep)

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
@@ -332,6 +330,9 @@ func (t *TemplateScreen) Preview() {
 			return a, err
 		}
 		a.plan, err = be.Plan(ctx, data, secrets)
+		if err == nil && len(a.plan.Problems) > 0 {
+			a.problems = a.plan.Problems // the secrets' problems, found by the plan
+		}
 		return a, err
 	}, func(a answer, err error) {
 		switch {
@@ -355,15 +356,10 @@ func (t *TemplateScreen) Preview() {
 	})
 }
 
-func (t *TemplateScreen) showPlan(r api.PlanResult) {
-	var p plan.Plan
+func (t *TemplateScreen) showPlan(p api.PlanResult) {
 	t.planBox.RemoveAll()
-	if err := json.Unmarshal([]byte(r.JSON), &p); err != nil {
-		mono := widget.NewLabelWithStyle(r.Text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		t.planBox.Add(mono)
-	}
 	var order []string
-	by := map[string][]plan.Step{}
+	by := map[string][]api.PlanStep{}
 	for _, s := range p.Steps {
 		if _, ok := by[s.Service]; !ok {
 			order = append(order, s.Service)
@@ -388,7 +384,7 @@ func (t *TemplateScreen) showPlan(r api.PlanResult) {
 		t.planBox.Add(wrapped(fmt.Sprintf("%s: %s — %s", n.Service, n.Target, n.Message)))
 	}
 	t.planSteps = len(p.Steps)
-	t.shown = r
+	t.shown = p
 	t.planBox.Refresh()
 	if len(p.Steps) == 0 {
 		t.status.SetText(tr("The box already matches the template: nothing to do."))

@@ -23,7 +23,7 @@ type Event struct {
 // the end, even if a step failed: look at Result.OK. Cancelling ctx stops
 // the wait, not the apply, which possed finishes (or rolls back) on its own.
 func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]string, onStep func(Event)) (api.ApplyResult, error) {
-	return c.apply(ctx, "Apply", onStep, template, orEmpty(secrets))
+	return c.apply(ctx, api.MethodApply, onStep, template, orEmpty(secrets))
 }
 
 // ApplyPlan is Apply of exactly the plan that was shown: plan is the
@@ -33,7 +33,7 @@ func (c *Client) Apply(ctx context.Context, template []byte, secrets map[string]
 // box changed since the plan was shown; review the new plan" (see
 // PlanChanged).
 func (c *Client) ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, plan api.PlanResult, onStep func(Event)) (api.ApplyResult, error) {
-	return c.apply(ctx, "ApplyPlan", onStep, template, orEmpty(secrets), api.PlanID(plan.JSON))
+	return c.apply(ctx, api.MethodApplyPlan, onStep, template, orEmpty(secrets), plan.ID)
 }
 
 // PlanChanged reports whether an apply changed nothing because the plan
@@ -90,7 +90,7 @@ func (c *Client) apply(ctx context.Context, method string, onStep func(Event), a
 			case api.Interface + "." + api.SignalApplyFinished:
 				var r api.ApplyResult
 				if err := dbus.Store(s.Body[1:], &r); err != nil {
-					return api.ApplyResult{Job: job}, fmt.Errorf("possed sent an unreadable apply result: %w", err)
+					return api.ApplyResult{Job: job}, unexpectedReply(api.SignalApplyFinished, err)
 				}
 				return r, nil
 			}
@@ -101,6 +101,6 @@ func (c *Client) apply(ctx context.Context, method string, onStep func(Event), a
 // JobResult asks possed for the result of an apply job, for a client that
 // lost its connection during one; finished is false while it runs.
 func (c *Client) JobResult(ctx context.Context, job string) (result api.ApplyResult, finished bool, err error) {
-	err = c.call(ctx, api.Interface, "JobResult", []any{&finished, &result}, job)
+	err = c.call(ctx, api.Interface, api.MethodJobResult, []any{&finished, &result}, job)
 	return result, finished, err
 }

@@ -33,10 +33,13 @@ func (c *Client) Validate(ctx context.Context, template []byte, secrets map[stri
 	return r, c.call(ctx, api.Interface, "Validate", []any{&r}, template, orEmpty(secrets))
 }
 
-// Plan compares a template with the box without changing it.
+// Plan compares a template with the box without changing it. When the
+// template or its secrets have problems, the result has them (Problems)
+// and no steps; the error is nil. WritePlanText and WritePlanJSON render
+// the plan.
 func (c *Client) Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error) {
 	var r api.PlanResult
-	return r, c.call(ctx, api.Interface, "Plan", []any{&r}, template, orEmpty(secrets))
+	return r, c.call(ctx, api.Interface, api.MethodPlan, []any{&r}, template, orEmpty(secrets))
 }
 
 // Export returns the applied site as a template without secret values.

@@ -51,7 +51,7 @@ func IsUnreachable(err error) bool {
 }
 
 // versionMessage is what the person reads when client and possed differ.
-const versionMessage = "possectl and possed differ in version: update both (install the same posse package on this computer and on the box)"
+const versionMessage = api.VersionMessage
 
 // wireError turns what the bus (not possed) answered for iface.method into
 // an *Error whose message says what happened and what to do next. The

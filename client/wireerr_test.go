@@ -149,3 +149,39 @@ func (slow) Status() (api.Status, *dbus.Error) {
 	time.Sleep(2 * time.Second)
 	return api.Status{Services: []api.ServiceStatus{}}, nil
 }
+
+// v1possed is a possed of interface version 1: Plan, no Plan2.
+type v1possed struct{}
+
+func (v1possed) Plan(template []byte, secrets map[string]string) (string, *dbus.Error) {
+	return "{}", nil
+}
+
+// TestNewClientOldPossed: this client calling a possed of version 1 hears
+// that the versions differ, not "unknown method".
+func TestNewClientOldPossed(t *testing.T) {
+	addr := daemontest.StartBus(t)
+	srv, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.Export(v1possed{}, api.ObjectPath, api.Interface); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.RequestName(api.BusName, dbus.NameFlagDoNotQueue); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Dial(context.Background(), Options{BusAddress: addr, CallTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Plan(context.Background(), []byte("version: 1\n"), nil)
+	if !IsVersion(err) || err.Error() != api.VersionMessage {
+		t.Errorf("Plan on a version 1 possed: %v", err)
+	}
+	if _, err := c.Apply(context.Background(), []byte("version: 1\n"), nil, nil); !IsVersion(err) {
+		t.Errorf("Apply on a version 1 possed: %v", err)
+	}
+}

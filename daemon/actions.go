@@ -32,15 +32,23 @@ var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite}
 // A method missing here is refused (deny by default), and a unit test fails
 // for every exported method without an entry.
 var methodActions = map[string]string{
-	api.Interface + ".Status":    ActionStatus,
-	api.Interface + ".Health":    ActionHealth,
-	api.Interface + ".Validate":  ActionStatus,
-	api.Interface + ".Usage":     ActionHealth,
+	api.Interface + ".Status":                 ActionStatus,
+	api.Interface + ".Health":                 ActionHealth,
+	api.Interface + ".Validate":               ActionStatus,
+	api.Interface + ".Usage":                  ActionHealth,
+	api.Interface + "." + api.MethodPlan:      ActionSite,
+	api.Interface + "." + api.MethodApply:     ActionSite,
+	api.Interface + "." + api.MethodApplyPlan: ActionSite,
+	api.Interface + "." + api.MethodJobResult: ActionSite,
+	api.Interface + ".Export":                 ActionSite,
+
+	// The methods of interface version 1 whose types changed
+	// (api.RetiredMethods) keep their action and answer api.ErrVersion;
+	// they change nothing.
 	api.Interface + ".Plan":      ActionSite,
 	api.Interface + ".Apply":     ActionSite,
 	api.Interface + ".ApplyPlan": ActionSite,
 	api.Interface + ".JobResult": ActionSite,
-	api.Interface + ".Export":    ActionSite,
 
 	api.UsersInterface + ".List":        ActionUsers,
 	api.UsersInterface + ".Get":         ActionUsers,

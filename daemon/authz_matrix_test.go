@@ -133,7 +133,7 @@ func documentedActions(t *testing.T) map[string]string {
 		text = text[:end+3]
 	}
 	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite}
-	methodRE := regexp.MustCompile("`([A-Z][A-Za-z]*)[^`]*`(?: \\((status|health|users|site)\\))?")
+	methodRE := regexp.MustCompile("`([A-Z][A-Za-z0-9]*)[^`]*`(?: \\((status|health|users|site)\\))?")
 	out := map[string]string{}
 	iface := ""
 	for _, line := range strings.Split(text, "\n") {

@@ -68,7 +68,7 @@ type Backend interface {
 }
 
 // PlanApplier is a Backend that applies exactly a plan it showed: when the
-// plan it makes (api.PlanID of its JSON) is not planID, it changes nothing
+// plan it makes (its PlanResult.ID) is not planID, it changes nothing
 // and returns Outcome api.OutcomePlanChanged with api.PlanChangedError.
 // For a Backend without it, possed plans with Plan and compares before
 // calling Apply (both while holding the change lock).
@@ -78,7 +78,7 @@ type PlanApplier interface {
 
 // planChanged is the result of an ApplyPlan whose plan is out of date.
 func planChanged() api.ApplyResult {
-	return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}
+	return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, FailedStep: -1, RolledBack: []string{}}
 }
 
 // UserUpdate lists the attributes to replace; nil fields stay as they are.

@@ -79,9 +79,10 @@ func (o *root) Validate(sender dbus.Sender, msg dbus.Message, template []byte, s
 	return nonNil(r), c.done(err)
 }
 
-// Plan compares a template with the box.
-func (o *root) Plan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (api.PlanResult, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.Interface, "Plan")
+// Plan2 compares a template with the box (api.MethodPlan). The template's
+// and the secrets' problems come back in the result.
+func (o *root) Plan2(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (api.PlanResult, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, api.MethodPlan)
 	if derr != nil {
 		return api.PlanResult{}, derr
 	}
@@ -91,26 +92,26 @@ func (o *root) Plan(sender dbus.Sender, msg dbus.Message, template []byte, secre
 		return api.PlanResult{}, c.invalid(err)
 	}
 	r, err := o.s.backend.Plan(c.ctx, template, secrets)
-	return r, c.done(err)
+	return wirePlan(r), c.done(err)
 }
 
-// Apply starts applying a template in the background and returns its job
+// Apply2 (api.MethodApply) starts applying a template in the background and returns its job
 // id at once. Progress goes to the caller only, as StepStarted and
 // StepFinished signals, and ApplyFinished ends the job. Applies and other
 // changes are serialised: a second apply waits for the first. The apply
 // goes on when the caller disconnects.
-func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
-	return o.startApply(sender, msg, "Apply", template, secrets, "")
+func (o *root) Apply2(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
+	return o.startApply(sender, msg, api.MethodApply, template, secrets, "")
 }
 
-// ApplyPlan is Apply of exactly the plan the caller showed: plan is its
-// id (api.PlanID of PlanResult.JSON). possed plans again when the apply
+// ApplyPlan2 (api.MethodApplyPlan) is Apply2 of exactly the plan the
+// caller showed: plan is its id (PlanResult.ID). possed plans again when the apply
 // begins (it may have waited for another change) and, when that plan
 // differs, changes nothing: the job ends with Outcome plan-changed and
 // the error "the box changed since the plan was shown; review the new
 // plan".
-func (o *root) ApplyPlan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
-	return o.startApply(sender, msg, "ApplyPlan", template, secrets, plan)
+func (o *root) ApplyPlan2(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
+	return o.startApply(sender, msg, api.MethodApplyPlan, template, secrets, plan)
 }
 
 func (o *root) startApply(sender dbus.Sender, msg dbus.Message, method string, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
@@ -121,7 +122,7 @@ func (o *root) startApply(sender dbus.Sender, msg dbus.Message, method string, t
 	}
 	defer c.end()
 	err := firstErr(checkTemplate(template), checkSecrets(secrets))
-	if err == nil && method == "ApplyPlan" {
+	if err == nil && method == api.MethodApplyPlan {
 		err = checkPlanID(plan)
 	}
 	if err != nil {
@@ -188,21 +189,19 @@ func (s *Server) runApply(job, dest string, template []byte, secrets map[string]
 			res.Outcome = "failed"
 		}
 	}
-	if res.RolledBack == nil {
-		res.RolledBack = []string{}
-	}
+	res = wireResult(res)
 	s.log.Info("apply finished", "job", job, "outcome", res.Outcome)
 	s.remember(res)
 	s.signal(dest, api.SignalApplyFinished, job, res)
 }
 
-// JobResult returns the result of an apply job: finished is false while it
+// JobResult2 (api.MethodJobResult) returns the result of an apply job: finished is false while it
 // runs. possed remembers the last 20 results until it exits; the apply
 // journal on the box keeps them all.
-func (o *root) JobResult(sender dbus.Sender, msg dbus.Message, job string) (bool, api.ApplyResult, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.Interface, "JobResult")
+func (o *root) JobResult2(sender dbus.Sender, msg dbus.Message, job string) (bool, api.ApplyResult, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, api.MethodJobResult)
 	if derr != nil {
-		return false, api.ApplyResult{RolledBack: []string{}}, derr
+		return false, wireResult(api.ApplyResult{}), derr
 	}
 	defer c.end()
 	o.s.mu.Lock()
@@ -213,9 +212,9 @@ func (o *root) JobResult(sender dbus.Sender, msg dbus.Message, job string) (bool
 	case ok:
 		return true, r, c.done(nil)
 	case running:
-		return false, api.ApplyResult{Job: job, RolledBack: []string{}}, c.done(nil)
+		return false, wireResult(api.ApplyResult{Job: job, FailedStep: -1}), c.done(nil)
 	}
-	return false, api.ApplyResult{RolledBack: []string{}}, c.done(fmt.Errorf("there is no apply %q in this possed's memory (it remembers the last %d until it exits): %w", clip(job), maxResults, ErrNotFound))
+	return false, wireResult(api.ApplyResult{}), c.done(fmt.Errorf("there is no apply %q in this possed's memory (it remembers the last %d until it exits): %w", clip(job), maxResults, ErrNotFound))
 }
 
 // Export returns the applied site as a template without secret values.

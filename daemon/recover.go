@@ -64,7 +64,7 @@ func (s safe) ApplyPlan(ctx context.Context, t []byte, sec map[string]string, pl
 	if err != nil {
 		return api.ApplyResult{}, err
 	}
-	if api.PlanID(pl.JSON) != planID {
+	if pl.ID != planID {
 		return planChanged(), nil
 	}
 	return s.b.Apply(ctx, t, sec, p)

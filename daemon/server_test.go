@@ -395,7 +395,7 @@ func TestIntrospection(t *testing.T) {
 			signals[s.Name] = true
 		}
 	}
-	for _, m := range []string{api.Interface + ".Apply", api.Interface + ".Usage", api.UsersInterface + ".Create", api.BackupInterface + ".Restore"} {
+	for _, m := range []string{api.Interface + "." + api.MethodApply, api.Interface + ".Usage", api.UsersInterface + ".Create", api.BackupInterface + ".Restore"} {
 		if !methods[m] {
 			t.Errorf("introspection lacks %s", m)
 		}
@@ -527,7 +527,7 @@ func TestApplyPlanAppliesOnlyThePlanShown(t *testing.T) {
 	}
 	// A plan id that is not one.
 	var job string
-	err = c.Conn().Object(api.BusName, api.ObjectPath).CallWithContext(x, api.Interface+".ApplyPlan", 0, tmpl, map[string]string{}, "not-a-plan").Store(&job)
+	err = c.Conn().Object(api.BusName, api.ObjectPath).CallWithContext(x, api.Interface+"."+api.MethodApplyPlan, 0, tmpl, map[string]string{}, "not-a-plan").Store(&job)
 	var derr dbus.Error
 	if !errors.As(err, &derr) || derr.Name != api.ErrInvalidInput || !strings.Contains(err.Error(), "make the plan again") {
 		t.Errorf("ApplyPlan with a bad plan id: %v", err)

@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,10 +105,10 @@ func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
 	}
 	defer d.close()
 	p := d.plan
-	if _, err := io.WriteString(out, p.Text); err != nil {
+	if err := writePlan(out, p, false); err != nil {
 		return err
 	}
-	if p.Steps > 0 {
+	if !p.Empty() {
 		if !yes {
 			ok, err := confirm("Apply these changes?")
 			if err != nil {
@@ -122,9 +121,7 @@ func daemonApply(c *cobra.Command, file string, f *siteFlags, yes bool) error {
 		fmt.Fprintln(out)
 	}
 	// An empty plan is applied too: possed records the site as applied.
-	var planned plan.Plan
-	json.Unmarshal([]byte(p.JSON), &planned) // only for the step labels
-	progress := &eventPrinter{text: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))), plan: &planned}
+	progress := &eventPrinter{text: apply.NewTextProgress(out, term.IsTerminal(int(os.Stdout.Fd()))), plan: stepLabels(p)}
 	// possed applies exactly the plan shown, or nothing if the box changed
 	// since.
 	res, err := d.cl.ApplyPlan(ctx, d.raw, d.secrets, p, progress.event)
@@ -173,9 +170,10 @@ func (e *eventPrinter) event(ev client.Event) {
 // finish prints the rollback and the summary and turns a failed apply
 // into an error.
 func (e *eventPrinter) finish(w io.Writer, res api.ApplyResult) error {
-	var r apply.Result
-	if json.Unmarshal([]byte(res.JSON), &r) == nil && r.Outcome != "" {
-		r.Duration = time.Duration(r.DurationMS) * time.Millisecond
+	if len(res.Problems) > 0 {
+		return templateProblems("template", res.Problems)
+	}
+	if r := engineResult(res); r != nil {
 		if r.FailedStep >= 0 && r.FailedService != "" {
 			var rbErr error
 			if r.RollbackError != "" {
@@ -183,7 +181,7 @@ func (e *eventPrinter) finish(w io.Writer, res api.ApplyResult) error {
 			}
 			e.text.RollbackDone(r.FailedService, r.RolledBack, rbErr)
 		}
-		printWarnings(w, &r)
+		printWarnings(w, r)
 		if r.Outcome != apply.OutcomeNoChanges {
 			fmt.Fprintln(w, r.Summary())
 		}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -18,14 +17,10 @@ import (
 // apply itself changed nothing.
 func TestApplyPrintsWarnings(t *testing.T) {
 	for _, outcome := range []string{apply.OutcomeApplied, apply.OutcomeNoChanges} {
-		r := apply.Result{Outcome: outcome, FailedStep: -1, Warnings: []string{"apply 20261123T1 was interrupted; this apply continues from what is on disk"}}
-		js, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := api.ApplyResult{OK: true, Outcome: outcome, Record: "20261123T2", FailedStep: -1, Warnings: []string{"apply 20261123T1 was interrupted; this apply continues from what is on disk"}}
 		var out bytes.Buffer
 		e := &eventPrinter{text: apply.NewTextProgress(&out, false), plan: &plan.Plan{}}
-		if err := e.finish(&out, api.ApplyResult{OK: true, Outcome: outcome, JSON: string(js)}); err != nil {
+		if err := e.finish(&out, r); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "warning: apply 20261123T1 was interrupted") {

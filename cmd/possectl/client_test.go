@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/daemon/daemontest"
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -73,10 +73,10 @@ func (f *fakeBox) Plan(_ context.Context, t []byte, secrets map[string]string) (
 	if !strings.Contains(string(t), "nochange") {
 		p.Steps = fakeSteps()
 	}
-	var text, js strings.Builder
-	plan.WriteText(&text, p)
-	plan.WriteJSON(&js, p)
-	return api.PlanResult{Text: text.String(), JSON: js.String(), Steps: int32(len(p.Steps))}, nil
+	if strings.Contains(string(t), "problem") {
+		return api.PlanResult{Problems: []api.Problem{{Path: "users[0].password", Line: 4, Column: 15, Message: `secret "anna" is not set`}}}, nil
+	}
+	return possed.PlanResult(p)
 }
 
 // Apply runs daemontest's three steps and returns the engine's record.
@@ -86,11 +86,10 @@ func (f *fakeBox) Apply(ctx context.Context, t []byte, secrets map[string]string
 	f.applied++
 	f.mu.Unlock()
 	if strings.Contains(string(t), "nochange") {
-		js, _ := json.Marshal(apply.Result{Outcome: apply.OutcomeNoChanges, FailedStep: -1})
-		return api.ApplyResult{Outcome: apply.OutcomeNoChanges, OK: true, JSON: string(js)}, nil
+		return possed.ApplyResult(&apply.Result{ID: "r0", Outcome: apply.OutcomeNoChanges, FailedStep: -1}), nil
 	}
 	r, err := f.Backend.Apply(ctx, t, secrets, progress)
-	rec := apply.Result{Outcome: r.Outcome, FailedStep: -1, DurationMS: 1200}
+	rec := apply.Result{ID: "r1", Outcome: r.Outcome, FailedStep: -1, DurationMS: 1200}
 	for i := range 3 {
 		st := apply.Done
 		if r.Outcome == apply.OutcomeRolledBack && i > 0 {
@@ -101,9 +100,9 @@ func (f *fakeBox) Apply(ctx context.Context, t []byte, secrets map[string]string
 	if r.Outcome == apply.OutcomeRolledBack {
 		rec.FailedStep, rec.FailedService, rec.Error, rec.RolledBack = 1, "directory", r.Error, r.RolledBack
 	}
-	js, _ := json.Marshal(rec)
-	r.JSON = string(js)
-	return r, err
+	typed := possed.ApplyResult(&rec)
+	typed.Job, typed.Error = r.Job, r.Error
+	return typed, err
 }
 
 // Health: the directory is healthy.
@@ -183,6 +182,7 @@ func TestClientCommands(t *testing.T) {
 	tmpl := writeFile(t, "site.yaml", testTemplate, 0o644)
 	failing := writeFile(t, "site.yaml", testTemplate+"# fail\n", 0o644)
 	unchanged := writeFile(t, "site.yaml", testTemplate+"# nochange\n", 0o644)
+	problem := writeFile(t, "problem.yaml", testTemplate+"# problem\n", 0o644)
 	secrets := writeFile(t, "secrets.yaml", testSecrets, 0o600)
 	open := writeFile(t, "secrets.yaml", testSecrets, 0o644)
 
@@ -206,6 +206,11 @@ func TestClientCommands(t *testing.T) {
 			}
 		}},
 		{name: "plan json", args: []string{"plan", tmpl, "--secrets", secrets, "--json"}, stdout: []string{`"target": "/etc/f1"`}},
+		{name: "plan json keeps its shape", args: []string{"plan", tmpl, "--secrets", secrets, "--json"}, stdout: []string{
+			"{\n  \"version\": 0,\n  \"site\": \"\",\n  \"template_hash\": \"\",\n  \"steps\": [\n    {\n      \"service\": \"directory\",\n      \"action\": \"create\",\n      \"kind\": \"file\",\n      \"target\": \"/etc/f0\",\n      \"summary\": \"write file\"\n    },"}},
+		{name: "plan with problems names the file", args: []string{"plan", problem, "--secrets", secrets}, code: 1, stderr: []string{
+			problem + ":4:15: secret \"anna\" is not set\n  hint: put the missing secrets in the --secrets file (mode 0600) or set POSSE_SECRET_<NAME>"}},
+		{name: "apply with problems changes nothing", args: []string{"apply", problem, "--secrets", secrets, "--yes"}, code: 1, stderr: []string{problem + ":4:15:"}, notStdout: []string{"Applied"}},
 		{name: "plan with a readable secrets file", args: []string{"plan", tmpl, "--secrets", open}, code: 1, stderr: []string{"chmod 600"}},
 		{name: "apply", args: []string{"apply", tmpl, "--secrets", secrets, "--yes"}, stdout: []string{
 			"+ create file /etc/f0 (write file)",

@@ -52,9 +52,7 @@ apply failed.`,
 			out := c.OutOrStdout()
 			if asJSON {
 				j := jobJSON{Job: job, Finished: finished, Outcome: res.Outcome, OK: res.OK, Error: res.Error, RolledBack: emptyIfNil(res.RolledBack)}
-				if json.Valid([]byte(res.JSON)) {
-					j.Result = json.RawMessage(res.JSON)
-				}
+				j.Result = engineRecord(res)
 				if err := printSafeJSON(out, j); err != nil {
 					return err
 				}

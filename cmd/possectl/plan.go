@@ -89,13 +89,16 @@ func daemonPlan(c *cobra.Command, file string, f *siteFlags) error {
 		return err
 	}
 	defer d.close()
-	r := d.plan
-	if f.json {
-		_, err = io.WriteString(c.OutOrStdout(), r.JSON)
-	} else {
-		_, err = io.WriteString(c.OutOrStdout(), r.Text)
+	return writePlan(c.OutOrStdout(), d.plan, f.json)
+}
+
+// writePlan renders a plan as possectl prints every plan, possed's or
+// one made in this process.
+func writePlan(w io.Writer, p api.PlanResult, asJSON bool) error {
+	if asJSON {
+		return client.WritePlanJSON(w, p)
 	}
-	return err
+	return client.WritePlanText(w, p)
 }
 
 // secretRefRE finds ${secret:NAME} references anywhere in a template.
@@ -153,11 +156,14 @@ func planFailed(p *plan.Plan, err error) error {
 	return err
 }
 
+// printPlan prints a plan made in this process (--root, --direct) as
+// possed's are printed: through the typed plan and the client's renderer.
 func printPlan(w io.Writer, p *plan.Plan, asJSON bool) error {
-	if asJSON {
-		return plan.WriteJSON(w, p)
+	r, err := possed.PlanResult(p)
+	if err != nil {
+		return err
 	}
-	return plan.WriteText(w, p)
+	return writePlan(w, r, asJSON)
 }
 
 // daemonPlanned is a plan possed made, with what applying it needs.
@@ -190,6 +196,10 @@ func planThroughDaemon(ctx context.Context, file string, f *siteFlags) (*daemonP
 	if d.plan, err = cl.Plan(ctx, raw, secrets); err != nil {
 		d.close()
 		return nil, namedTemplate(daemonError(err, "plan a site", groupAdmin), file)
+	}
+	if len(d.plan.Problems) > 0 {
+		d.close()
+		return nil, templateProblems(file, d.plan.Problems)
 	}
 	return d, nil
 }

@@ -7,16 +7,11 @@
 //
 // Every struct below is a D-Bus struct: fields are marshalled in order, so
 // adding, removing or reordering a field changes the wire format and needs a
-// new interface version (Posse2).
+// new interface Version (see version.go).
 package api
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-)
-
-// Names on the bus. The version is part of every name: an incompatible
-// change gets org.posse.Posse2 next to this one.
+// Names on the bus. The names stay; an incompatible change of a method's
+// types bumps Version and gives the method a new name (version.go).
 const (
 	BusName    = "org.posse.Posse1"
 	ObjectPath = "/org/posse/Posse1"
@@ -195,41 +190,6 @@ type Step struct {
 	// Error is set when Status is failed.
 	Error      string
 	DurationMS int64
-}
-
-// ApplyResult is the outcome of one apply job.
-type ApplyResult struct {
-	Job string
-	// Outcome is no-changes, applied, rolled-back or rollback-failed.
-	Outcome string
-	OK      bool
-	Error   string
-	// RolledBack lists what a rollback restored.
-	RolledBack []string
-	// JSON is the apply engine's full result record, as in the journal.
-	JSON string
-}
-
-// OutcomePlanChanged is the Outcome of an ApplyPlan that changed nothing
-// because the plan made when the apply began is not the plan the caller
-// showed (the box or the template changed in between).
-const OutcomePlanChanged = "plan-changed"
-
-// PlanChangedError is the Error of such an apply.
-const PlanChangedError = "the box changed since the plan was shown; review the new plan"
-
-// PlanID identifies a plan: the hex SHA-256 of PlanResult.JSON. ApplyPlan
-// takes it to apply exactly the plan that was shown.
-func PlanID(planJSON string) string {
-	sum := sha256.Sum256([]byte(planJSON))
-	return hex.EncodeToString(sum[:])
-}
-
-// PlanResult is a plan rendered for people and for programs.
-type PlanResult struct {
-	Text  string
-	JSON  string
-	Steps int32
 }
 
 // Problem is one validation problem with its place in the template.

@@ -51,7 +51,7 @@ func TestApplyPlanRefusesAPlanThatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.state = "changed by hand" // the box changes after the plan was shown
-	res, err := b.ApplyPlan(ctx, template, secrets, api.PlanID(shown.JSON), nil)
+	res, err := b.ApplyPlan(ctx, template, secrets, shown.ID, nil)
 	if err != nil || res.OK || res.Outcome != api.OutcomePlanChanged || res.Error != "the box changed since the plan was shown; review the new plan" {
 		t.Errorf("ApplyPlan of an outdated plan = %+v, %v", res, err)
 	}
@@ -64,7 +64,7 @@ func TestApplyPlanRefusesAPlanThatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = b.ApplyPlan(ctx, template, secrets, api.PlanID(shown.JSON), nil)
+	res, err = b.ApplyPlan(ctx, template, secrets, shown.ID, nil)
 	if err != nil || !res.OK || svc.executed != 1 {
 		t.Errorf("ApplyPlan of the plan shown = %+v, %v (%d steps executed)", res, err, svc.executed)
 	}

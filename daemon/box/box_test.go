@@ -258,9 +258,9 @@ func TestStatusAsksSystemd(t *testing.T) {
 	}
 }
 
-// TestPlanChecksSecrets: a plan with a weak or missing password is refused
-// as invalid input before anything is planned, and the error names the
-// problem but never the value.
+// TestPlanChecksSecrets: a plan with a weak or missing password is not
+// made: the result has the problems (typed, with their place in the
+// template) and no steps, and never the value.
 func TestPlanChecksSecrets(t *testing.T) {
 	b, _ := newBox(t, false)
 	for name, secrets := range map[string]map[string]string{
@@ -268,12 +268,17 @@ func TestPlanChecksSecrets(t *testing.T) {
 		"missing": {"domain_admin": "Admin-Passw0rd!-long"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := b.Plan(context.Background(), []byte(testSite), secrets)
-			if !errors.Is(err, daemon.ErrInvalid) {
-				t.Fatalf("Plan() error = %v, want invalid input", err)
+			p, err := b.Plan(context.Background(), []byte(testSite), secrets)
+			if err != nil || len(p.Problems) == 0 || len(p.Steps) != 0 {
+				t.Fatalf("Plan() = %+v, %v; want problems and no steps", p, err)
 			}
-			if strings.Contains(err.Error(), "weakpass") {
-				t.Errorf("error shows the password: %v", err)
+			for _, pr := range p.Problems {
+				if pr.Line == 0 || pr.Message == "" {
+					t.Errorf("problem without its place: %+v", pr)
+				}
+				if strings.Contains(pr.Message+pr.Hint, "weakpass") {
+					t.Errorf("problem shows the password: %+v", pr)
+				}
 			}
 		})
 	}

@@ -24,7 +24,7 @@ type RunOptions struct {
 	Services []string
 	// PlanOnly stops after planning: the box is not changed.
 	PlanOnly bool
-	// PlanID, when set, must be api.PlanID of the plan's JSON: the plan
+	// PlanID, when set, must be the ID of the plan's PlanResult: the plan
 	// made here is the one the caller was shown. Otherwise nothing
 	// changes and RunSite returns ErrPlanChanged.
 	PlanID string
@@ -86,11 +86,11 @@ func (b *Box) RunSite(ctx context.Context, s *site.Site, secrets host.Secrets, o
 		return nil, nil, err
 	}
 	if opts.PlanID != "" {
-		js, err := planJSON(p)
+		id, err := planID(p)
 		if err != nil {
 			return p, nil, err
 		}
-		if api.PlanID(js) != opts.PlanID {
+		if id != opts.PlanID {
 			return p, nil, ErrPlanChanged
 		}
 	}

@@ -93,15 +93,16 @@ func load(file string, template []byte) (*site.Site, error) {
 	return s, nil
 }
 
-// Plan implements daemon.Backend.
+// Plan implements daemon.Backend. The template's and the secrets'
+// problems come back in the result (Problems), not as an error.
 func (b *Box) Plan(ctx context.Context, template []byte, secrets map[string]string) (api.PlanResult, error) {
-	s, err := load(templateName, template)
+	s, err := site.Parse(templateName, template)
 	if err != nil {
-		return api.PlanResult{}, err
+		return planProblems(err)
 	}
 	sec := b.secrets(secrets)
 	if ps := site.CheckSecrets(s, sec); len(ps) > 0 {
-		return api.PlanResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
+		return planProblems(ps.Err())
 	}
 	env, closeEnv, err := b.realEnv(ctx, sec)
 	if err != nil {
@@ -112,25 +113,17 @@ func (b *Box) Plan(ctx context.Context, template []byte, secrets map[string]stri
 	if err != nil {
 		return api.PlanResult{}, err
 	}
-	var text bytes.Buffer
-	if err := plan.WriteText(&text, p); err != nil {
-		return api.PlanResult{}, err
-	}
-	js, err := planJSON(p)
-	if err != nil {
-		return api.PlanResult{}, err
-	}
-	return api.PlanResult{Text: text.String(), JSON: js, Steps: int32(len(p.Steps))}, nil
+	return PlanResult(p)
 }
 
-// planJSON renders a plan as Plan returns it; api.PlanID of it identifies
-// the plan for ApplyPlan.
-func planJSON(p *plan.Plan) (string, error) {
-	var js bytes.Buffer
-	if err := plan.WriteJSON(&js, p); err != nil {
-		return "", err
+// planProblems is the plan of a template with problems: no steps, the
+// problems; an error that carries none is returned as invalid input.
+func planProblems(err error) (api.PlanResult, error) {
+	ps := problemsOf(err)
+	if len(ps) == 0 {
+		return api.PlanResult{}, invalid(fmt.Errorf("the template has problems:\n%w", err))
 	}
-	return js.String(), nil
+	return api.PlanResult{Steps: []api.PlanStep{}, Notes: []api.PlanNote{}, Problems: ps}, nil
 }
 
 func (b *Box) services() []provisioning.Service {
@@ -183,7 +176,7 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	// Problems name the template as the caller knows it, not the copy.
 	s, err := load(templateName, template)
 	if err != nil {
-		return api.ApplyResult{}, err
+		return applyProblems(err), err
 	}
 	ps := site.CheckSecrets(s, sec)
 	if edited {
@@ -192,7 +185,8 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 		})
 	}
 	if len(ps) > 0 {
-		return api.ApplyResult{}, invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
+		err := invalid(fmt.Errorf("secrets:\n%w", ps.Err()))
+		return applyProblems(err), err
 	}
 	s.Source.File = f.Name() // SaveApplied copies it from there
 	opts := RunOptions{PlanID: planID, Progress: &progressFunc{fn: progress}, Save: true}
@@ -202,7 +196,9 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 	_, res, err := b.RunSite(ctx, s, sec, opts)
 	switch {
 	case errors.Is(err, ErrPlanChanged):
-		return api.ApplyResult{Outcome: api.OutcomePlanChanged, Error: api.PlanChangedError, RolledBack: []string{}}, nil
+		out := ApplyResult(nil)
+		out.Outcome, out.Error = api.OutcomePlanChanged, api.PlanChangedError
+		return out, nil
 	case err != nil && res == nil:
 		return api.ApplyResult{}, err
 	}
@@ -215,16 +211,21 @@ func (b *Box) apply(ctx context.Context, template []byte, sec mergedSecrets, pla
 }
 
 // result converts the engine's result.
-func result(r *apply.Result) api.ApplyResult {
-	if r == nil {
-		return api.ApplyResult{Outcome: "failed", RolledBack: []string{}}
+func result(r *apply.Result) api.ApplyResult { return ApplyResult(r) }
+
+// applyProblems is the result of an apply refused for the template's or
+// the secrets' problems.
+func applyProblems(err error) api.ApplyResult {
+	out := ApplyResult(nil)
+	out.Problems = nonNilProblems(problemsOf(err))
+	return out
+}
+
+func nonNilProblems(ps []api.Problem) []api.Problem {
+	if ps == nil {
+		return []api.Problem{}
 	}
-	js, _ := json.Marshal(r)
-	rb := r.RolledBack
-	if rb == nil {
-		rb = []string{}
-	}
-	return api.ApplyResult{Outcome: r.Outcome, OK: r.OK(), Error: r.Error, RolledBack: rb, JSON: string(js)}
+	return ps
 }
 
 // progressFunc adapts apply.Progress to the daemon's callback.

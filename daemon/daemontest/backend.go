@@ -117,8 +117,9 @@ func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]
 	return nil, nil
 }
 
-// Plan implements daemon.Backend: three steps for any template; its JSON
-// names the template and the box's generation (see ChangeBox).
+// Plan implements daemon.Backend: three steps for any template; its id
+// names the template and the box's generation (see ChangeBox). A template
+// containing "problem" has one problem and no steps.
 func (b *Backend) Plan(_ context.Context, t []byte, _ map[string]string) (api.PlanResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -126,12 +127,17 @@ func (b *Backend) Plan(_ context.Context, t []byte, _ map[string]string) (api.Pl
 }
 
 func (b *Backend) plan(t []byte) api.PlanResult {
-	var steps []string
-	for i := range 3 {
-		steps = append(steps, fmt.Sprintf(`{"service":"directory","action":"create","kind":"file","target":"/etc/f%d","summary":"write file"}`, i))
+	if strings.Contains(string(t), "problem") {
+		return api.PlanResult{Steps: []api.PlanStep{}, Notes: []api.PlanNote{},
+			Problems: []api.Problem{{Path: "users[0].password", Line: 4, Column: 15, Message: `secret "anna" is not set`}}}
 	}
-	return api.PlanResult{Text: "3 steps\n", Steps: 3,
-		JSON: fmt.Sprintf(`{"version":1,"template_hash":%q,"box":%d,"steps":[%s]}`, api.PlanID(string(t)), b.generation, strings.Join(steps, ","))}
+	p := api.PlanResult{Version: 1, Site: "Test", TemplateHash: api.PlanID(t), Notes: []api.PlanNote{}, Problems: []api.Problem{},
+		Counts: api.PlanCounts{Create: 3}}
+	for i := range 3 {
+		p.Steps = append(p.Steps, api.PlanStep{Service: "directory", Action: "create", Kind: "file", Target: fmt.Sprintf("/etc/f%d", i), Summary: "write file", Changes: []api.Change{}})
+	}
+	p.ID = api.PlanID(fmt.Appendf(nil, "%s/%d", p.TemplateHash, b.generation))
+	return p
 }
 
 // ChangeBox changes the box behind possed's back: plans made before differ
@@ -167,11 +173,19 @@ func (b *Backend) Apply(ctx context.Context, t []byte, secrets map[string]string
 		if i == 1 && strings.Contains(string(t), "fail") {
 			st.Status, st.Error = "failed", "unit did not start"
 			progress(false, st)
-			return api.ApplyResult{Outcome: "rolled-back", Error: "directory: step 2 failed", RolledBack: []string{"restored /etc/f0"}}, nil
+			return api.ApplyResult{Outcome: "rolled-back", Error: "directory: step 2 failed", Record: "r1", FailedStep: 1, FailedService: "directory",
+				Steps: []api.StepResult{{Index: 0, Service: "directory", Action: "create", Kind: "file", Target: "/etc/f0", Status: "done"},
+					{Index: 1, Service: "directory", Action: "create", Kind: "file", Target: "/etc/f1", Status: "failed", Error: "unit did not start"},
+					{Index: 2, Service: "directory", Action: "create", Kind: "file", Target: "/etc/f2", Status: "not-run"}},
+				RolledBack: []string{"restored /etc/f0"}}, nil
 		}
 		progress(false, st)
 	}
-	return api.ApplyResult{Outcome: "applied", OK: true, JSON: `{"result":"applied"}`}, nil
+	res := api.ApplyResult{Outcome: "applied", OK: true, Record: "r1", FailedStep: -1, Warnings: []string{}}
+	for i := range 3 {
+		res.Steps = append(res.Steps, api.StepResult{Index: int32(i), Service: "directory", Action: "create", Kind: "file", Target: fmt.Sprintf("/etc/f%d", i), Status: "done"})
+	}
+	return res, nil
 }
 
 // Users implements daemon.Backend; the query "panic" panics.

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package daemon
+
+import (
+	"github.com/godbus/dbus/v5"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// The methods below are interface version 1's Plan, Apply, ApplyPlan and
+// JobResult, with their version 1 arguments. Their results changed in
+// version 2 (api.Version), so a client of version 1 gets api.ErrVersion
+// before anything happens instead of a reply it cannot read, or an apply
+// it cannot follow.
+
+// Plan answers a version 1 client with api.ErrVersion.
+func (o *root) Plan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
+	wipe(secrets)
+	return "", o.retired(sender, msg, "Plan")
+}
+
+// Apply answers a version 1 client with api.ErrVersion; nothing is applied.
+func (o *root) Apply(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string) (string, *dbus.Error) {
+	wipe(secrets)
+	return "", o.retired(sender, msg, "Apply")
+}
+
+// ApplyPlan answers a version 1 client with api.ErrVersion; nothing is
+// applied.
+func (o *root) ApplyPlan(sender dbus.Sender, msg dbus.Message, template []byte, secrets map[string]string, plan string) (string, *dbus.Error) {
+	wipe(secrets)
+	return "", o.retired(sender, msg, "ApplyPlan")
+}
+
+// JobResult answers a version 1 client with api.ErrVersion.
+func (o *root) JobResult(sender dbus.Sender, msg dbus.Message, job string) (bool, *dbus.Error) {
+	return false, o.retired(sender, msg, "JobResult")
+}
+
+// retired logs the call like any other and returns the version error.
+func (o *root) retired(sender dbus.Sender, msg dbus.Message, method string) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.Interface, method)
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	err := dbusErr(api.ErrVersion, "%s", api.VersionMessage)
+	c.done(nil)
+	return err
+}
+
+// wirePlan gives every slice of a plan a value: D-Bus has no nil.
+func wirePlan(p api.PlanResult) api.PlanResult {
+	p.Steps = nonNil(p.Steps)
+	for i := range p.Steps {
+		p.Steps[i].Changes = nonNil(p.Steps[i].Changes)
+	}
+	p.Notes = nonNil(p.Notes)
+	p.Problems = nonNil(p.Problems)
+	return p
+}
+
+// wireResult gives every slice of an apply result a value.
+func wireResult(r api.ApplyResult) api.ApplyResult {
+	r.Steps = nonNil(r.Steps)
+	r.RolledBack = nonNil(r.RolledBack)
+	r.Warnings = nonNil(r.Warnings)
+	r.Problems = nonNil(r.Problems)
+	return r
+}

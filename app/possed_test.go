@@ -110,6 +110,14 @@ func TestWithPossedAdministrator(t *testing.T) {
 	if len(tmpl.stepRows) != 0 || !strings.Contains(tmpl.status.Text, "The box changed since the plan was shown, so nothing was applied") {
 		t.Errorf("apply of an outdated plan through possed: %d steps shown, status %q", len(tmpl.stepRows), tmpl.status.Text)
 	}
+
+	// A plan possed refuses for the secrets' problems shows them as the
+	// template's problems, with their lines.
+	tmpl.data = append(tmpl.data, []byte("\n# problem\n")...)
+	tmpl.Preview()
+	if len(tmpl.problems) != 1 || tmpl.problems[0].Line != 4 || !strings.Contains(tmpl.status.Text, "1 problems") {
+		t.Errorf("plan with problems through possed: %+v, status %q", tmpl.problems, tmpl.status.Text)
+	}
 }
 
 func TestWithPossedOfficeManager(t *testing.T) {

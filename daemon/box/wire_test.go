@@ -5,6 +5,7 @@ package box
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
 	"strings"
@@ -13,9 +14,11 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // samplePlan is the plan of provisioning/plan's golden files, with a
@@ -146,5 +149,21 @@ func TestApplyResultKeepsTheRecord(t *testing.T) {
 	}
 	if n := ApplyResult(nil); n.FailedStep != -1 || n.Steps == nil || n.Problems == nil {
 		t.Errorf("ApplyResult(nil) = %+v", n)
+	}
+}
+
+// TestPlanProblemsOfAParseError: a template that does not parse plans to
+// its typed problems, with their lines.
+func TestPlanProblemsOfAParseError(t *testing.T) {
+	_, err := site.Parse(templateName, []byte("version: 1\nsite:\n  name: [\n"))
+	if err == nil {
+		t.Fatal("the broken template parsed")
+	}
+	p, perr := planProblems(err)
+	if perr != nil || len(p.Problems) == 0 || p.Problems[0].Line == 0 || len(p.Steps) != 0 {
+		t.Errorf("planProblems(%v) = %+v, %v", err, p, perr)
+	}
+	if _, perr := planProblems(errors.New("no problems in here")); !errors.Is(perr, daemon.ErrInvalid) {
+		t.Errorf("an error without problems = %v, want invalid input", perr)
 	}
 }

@@ -86,6 +86,10 @@ var schemaFields = map[string]schemaMeta{
 	"Mail.domains":          {desc: "Mail domains (lower-case DNS names); at least one.", required: true},
 	"Mail.mailbox_quota_mb": {desc: "Mailbox quota in MiB; 0 means unlimited.", min: intp(0), def: 0},
 	"Mail.aliases":          {desc: "Site-wide aliases such as info@."},
+	"Mail.dkim":             {desc: "DKIM signing of outgoing mail with Rspamd, for every mail domain; on when left out."},
+
+	"DKIM.enabled":  {desc: "false turns DKIM signing off.", def: true},
+	"DKIM.selector": {desc: "Selector of the signing key in DNS (SELECTOR._domainkey.DOMAIN): one lower-case DNS label.", pattern: DKIMSelectorPattern, maxLength: 63, def: DefaultDKIMSelector},
 
 	"Alias.address": {desc: "The alias address, in a mail domain.", pattern: EmailPattern, maxLength: 254, required: true},
 	"Alias.to":      {desc: "Usernames or addresses to deliver to; aliases may chain but not loop, and expand to at most 1000 targets.", required: true},

@@ -135,6 +135,9 @@ type Mail struct {
 	Domains        []string `yaml:"domains" json:"domains"`
 	MailboxQuotaMB int      `yaml:"mailbox_quota_mb" json:"mailbox_quota_mb,omitempty"`
 	Aliases        []Alias  `yaml:"aliases" json:"aliases,omitempty"`
+	// DKIM configures signing outgoing mail (see validate_dkim.go);
+	// absent means signing on with DefaultDKIMSelector.
+	DKIM *DKIM `yaml:"dkim" json:"dkim,omitempty"`
 }
 
 // Alias delivers mail for Address to local users or other addresses.

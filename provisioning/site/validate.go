@@ -36,6 +36,7 @@ func (s *Site) Validate() Problems {
 	v.users()
 	v.shares()
 	v.mail()
+	v.dkim()
 	v.addresses()
 	v.backup()
 	v.snapshots()

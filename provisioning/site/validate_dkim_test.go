@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package site
+
+import (
+	"strings"
+	"testing"
+)
+
+const dkimSite = `version: 1
+site: {name: Test, domain: test.example, workgroup: TEST}
+directory: {admin_password: "${secret:domain_admin}"}
+mail:
+  domains: [test.example]
+  dkim: {selector: "posse2026"}
+`
+
+// TestDKIMTemplate: signing is on by default, the selector defaults to
+// DefaultDKIMSelector, and enabled: false turns it off.
+func TestDKIMTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		on       bool
+		sel      string
+	}{
+		{"", "", true, "posse2026"},
+		{`  dkim: {selector: "posse2026"}` + "\n", "", true, DefaultDKIMSelector},
+		{`{selector: "posse2026"}`, "{}", true, DefaultDKIMSelector},
+		{`{selector: "posse2026"}`, "{enabled: true}", true, DefaultDKIMSelector},
+		{`{selector: "posse2026"}`, "{enabled: false}", false, DefaultDKIMSelector},
+		{`{selector: "posse2026"}`, "{enabled: true, selector: s-1}", true, "s-1"},
+	} {
+		src := dkimSite
+		if tc.from != "" || tc.to != "" {
+			src = strings.Replace(dkimSite, tc.from, tc.to, 1)
+		}
+		s, err := Parse("site.yaml", []byte(src))
+		if err != nil {
+			t.Errorf("%q → %q: %v", tc.from, tc.to, err)
+			continue
+		}
+		if got := s.Mail.DKIMOn(); got != tc.on {
+			t.Errorf("%q → %q: DKIMOn = %v, want %v", tc.from, tc.to, got, tc.on)
+		}
+		if got := s.Mail.DKIMSelector(); got != tc.sel {
+			t.Errorf("%q → %q: DKIMSelector = %q, want %q", tc.from, tc.to, got, tc.sel)
+		}
+	}
+	var none *Mail
+	if none.DKIMOn() {
+		t.Error("DKIMOn without a mail section")
+	}
+}
+
+// TestDKIMTemplateProblems: each broken key is reported at its line and
+// column.
+func TestDKIMTemplateProblems(t *testing.T) {
+	for _, tc := range []struct{ to, want string }{
+		{`dkim: {selector: "Posse"}`, `site.yaml:6:20: dkim selector "Posse" is not one lower-case DNS label`},
+		{`dkim: {selector: "a.b"}`, `site.yaml:6:20: dkim selector "a.b" is not one lower-case DNS label`},
+		{`dkim: {selector: "-x"}`, `site.yaml:6:20: dkim selector "-x" is not one lower-case DNS label`},
+		{`dkim: {selector: "` + strings.Repeat("a", 64) + `"}`, `site.yaml:6:20: dkim selector`},
+		{`dkim: {enabled: false, selector: x}`, `site.yaml:6:36: dkim selector "x" is set but signing is off`},
+		{`dkim: {enabled: no}`, `site.yaml:6:19: `},
+		{`dkim: false`, `site.yaml:6:9: `},
+		{`dkim: {selectr: x}`, `site.yaml:6:10: unknown key "selectr"`},
+	} {
+		src := strings.Replace(dkimSite, `dkim: {selector: "posse2026"}`, tc.to, 1)
+		_, err := Parse("site.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.to, err, tc.want)
+		}
+	}
+}

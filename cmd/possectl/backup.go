@@ -45,7 +45,7 @@ process as root on the box: they configure or rebuild the box itself (or,
 for check, are what the weekly timer runs).`,
 	}
 	c.AddCommand(backupRunCmd(), backupCheckCmd(), backupStatusCmd(), backupSnapshotsCmd(),
-		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd())
+		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd(), backupDrillCmd())
 	rootCmd.AddCommand(c)
 }
 
@@ -334,6 +334,7 @@ type BackupStatus struct {
 	LastRun   *backup.RunRecord  `json:"last_run,omitempty"`
 	LastOK    *backup.RunRecord  `json:"last_success,omitempty"`
 	LastCheck *backup.RunRecord  `json:"last_check,omitempty"`
+	LastDrill *backup.RunRecord  `json:"last_drill,omitempty"`
 	Runs      []backup.RunRecord `json:"-"`
 }
 
@@ -441,6 +442,9 @@ func directBackupStatus(c *cobra.Command) (BackupStatus, error) {
 	if chk, _ := backup.Last(runs, backup.KindCheck); !chk.Start.IsZero() {
 		st.LastCheck = &chk
 	}
+	if d, _ := backup.Last(runs, backup.KindDrill); !d.Start.IsZero() {
+		st.LastDrill = &d
+	}
 	if t, ok := backup.NextRun(c.Context(), env); ok {
 		st.NextRun = &t
 	}
@@ -486,6 +490,13 @@ func printBackupStatus(out io.Writer, st BackupStatus) {
 			state = "FAILED: " + r.Error
 		}
 		fmt.Fprintf(tw, "last check\t%s: %s\n", r.Start.Local().Format("2006-01-02 15:04"), state)
+	}
+	if r := st.LastDrill; r != nil {
+		state := "ok"
+		if !r.OK() {
+			state = "FAILED: " + r.Error
+		}
+		fmt.Fprintf(tw, "last drill\t%s: %s\n", r.Start.Local().Format("2006-01-02 15:04"), state)
 	}
 	if st.NextRun != nil {
 		fmt.Fprintf(tw, "next run\t%s (in %s)\n", st.NextRun.Local().Format("2006-01-02 15:04"), backup.Age(time.Until(*st.NextRun)))

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package backup
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/hosttest"
+)
+
+// drillBox scripts restic for a drill: the snapshot holds files (path →
+// content), restore writes restored (path → content) below --target with
+// --verify, dump streams the snapshot's content.
+func drillBox(t *testing.T, files, restored map[string]string) (*host.Env, *hosttest.FakeRunner) {
+	env, r := fakeBox(t)
+	rs := NewRestic(env, "/srv/posse/backup")
+	r.On(rs.Argv("snapshots"), host.Result{Stdout: []byte(snapJSON)})
+	ls := `{"time":"2026-11-20T21:03:00Z","paths":["/srv"],"hostname":"dc","id":"abcdef1234567890","short_id":"abcdef12","struct_type":"snapshot"}` + "\n"
+	ls += `{"name":"srv","type":"dir","path":"/srv","struct_type":"node"}` + "\n"
+	for p, c := range files {
+		ls += fmt.Sprintf(`{"name":%q,"type":"file","path":%q,"size":%d,"struct_type":"node"}`+"\n", filepath.Base(p), p, len(c))
+	}
+	r.On(rs.Argv("ls"), host.Result{Stdout: []byte(ls)})
+	r.OnFunc(rs.Argv("restore"), func(c host.Cmd) (host.Result, error) {
+		if !slices.Contains(c.Argv, "--verify") {
+			t.Error("the drill's restore does not ask restic to verify")
+		}
+		target := c.Argv[slices.Index(c.Argv, "--target")+1]
+		for p, content := range restored {
+			if slices.Contains(c.Argv, p) {
+				writeFile(t, filepath.Join(target, p), content, 0o644)
+			}
+		}
+		return host.Result{}, nil
+	})
+	r.OnFunc(rs.Argv("dump"), func(c host.Cmd) (host.Result, error) {
+		return host.Result{Stdout: []byte(files[c.Argv[len(c.Argv)-1]])}, nil
+	})
+	return env, r
+}
+
+func TestDrillPasses(t *testing.T) {
+	files := map[string]string{
+		"/srv/posse/shares/akten/a.txt": "alpha",
+		"/srv/posse/shares/akten/b.txt": "beta",
+		"/home/anna/mail/cur/1":         "Subject: hi",
+	}
+	env, _ := drillBox(t, files, files)
+	res, err := Drill(t.Context(), env, Config{Repository: "/srv/posse/backup"}, DrillOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 3 || res.Tried != 3 || res.Matched != 3 || !res.OK() || res.Snapshot != "abcdef1234567890" {
+		t.Errorf("result %+v", res)
+	}
+	for _, c := range res.Checks {
+		if !c.OK || len(c.SHA256) != 64 {
+			t.Errorf("check %+v", c)
+		}
+	}
+	if _, err := os.Stat(env.Path(drillDir)); !os.IsNotExist(err) {
+		t.Errorf("the scratch folder is left: %v", err)
+	}
+	st, err := os.Stat(env.Path(DrillFile))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("drill record: %v", err)
+	}
+	last, ok, err := ReadDrill(env)
+	if err != nil || !ok || last.Matched != 3 {
+		t.Errorf("ReadDrill: %+v %v %v", last, ok, err)
+	}
+	runs, _ := ReadRuns(env)
+	if d, _ := Last(runs, KindDrill); d.Start.IsZero() || !d.OK() || d.SnapshotID != "abcdef1234567890" {
+		t.Errorf("run log: %+v", runs)
+	}
+}
+
+// TestDrillFindsDamage: a file restored with other content, one of another
+// size and one missing each fail the drill, which names them.
+func TestDrillFindsDamage(t *testing.T) {
+	files := map[string]string{
+		"/srv/a.txt": "alpha",
+		"/srv/b.txt": "beta",
+		"/srv/c.txt": "gamma",
+		"/srv/d.txt": "delta",
+	}
+	restored := map[string]string{
+		"/srv/a.txt": "alpha",
+		"/srv/b.txt": "BETA", // same size, other bytes
+		"/srv/c.txt": "gam",  // short
+	}
+	env, _ := drillBox(t, files, restored)
+	res, err := Drill(t.Context(), env, Config{Repository: "/srv/posse/backup"}, DrillOptions{Sample: 10})
+	if err == nil {
+		t.Fatal("the drill passed with damaged files")
+	}
+	for _, p := range []string{"/srv/b.txt (restored content differs", "/srv/c.txt (3 bytes restored, 5 recorded)", "/srv/d.txt (not restored)"} {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not name %s", err, p)
+		}
+	}
+	if strings.Contains(err.Error(), "/srv/a.txt") || res.Matched != 1 || res.Tried != 4 || res.OK() {
+		t.Errorf("result %+v", res)
+	}
+	runs, _ := ReadRuns(env)
+	if d, _ := Last(runs, KindDrill); d.OK() {
+		t.Errorf("the run log says the drill passed: %+v", d)
+	}
+}
+
+func TestSampleNodes(t *testing.T) {
+	var files []Node
+	for i := range 50 {
+		files = append(files, Node{Path: fmt.Sprintf("/f%02d", i)})
+	}
+	seen := map[string]bool{}
+	for range 20 {
+		s, err := sampleNodes(files, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) != 5 || !slices.IsSortedFunc(s, func(a, b Node) int { return strings.Compare(a.Path, b.Path) }) {
+			t.Fatalf("sample %v", s)
+		}
+		for i := 1; i < len(s); i++ {
+			if s[i].Path == s[i-1].Path {
+				t.Fatalf("a file sampled twice: %v", s)
+			}
+		}
+		for _, n := range s {
+			seen[n.Path] = true
+		}
+	}
+	// 100 draws from 50 files: a sampler stuck on a few files would not
+	// reach 20 different ones.
+	if len(seen) < 20 {
+		t.Errorf("only %d different files in 20 samples of 5", len(seen))
+	}
+	if all, _ := sampleNodes(files[:3], 5); len(all) != 3 {
+		t.Errorf("a sample larger than the snapshot: %v", all)
+	}
+}

@@ -31,6 +31,10 @@ const (
 // timer when its units changed, and the probe. Offline (--root) ACLs are
 // neither read nor planned. With homes enabled, the users created through
 // possed get home folders as the template's users do (DesiredConfig).
+// With snapshots it first checks that the storage is btrfs
+// (CheckSnapshotStorage), plans each missing share folder with snapshots
+// as a btrfs subvolume before its directory step, and writes, enables or
+// removes posse-snapshots.{service,timer}.
 func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	cfg, notes, err := DesiredConfig(ctx, st, env)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
@@ -137,7 +138,9 @@ func ApplySubvolume(ctx context.Context, env *host.Env, spec SubvolumeSpec) erro
 		}
 		return nil
 	}
-	if err := os.MkdirAll(path.Dir(full), 0o755); err != nil {
+	// Parents with mode 0755 whatever the umask (possectl runs with 077):
+	// users pass through them to the share.
+	if _, err := fsutil.MkdirAll(path.Dir(full)); err != nil {
 		return err
 	}
 	if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "create", full}}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/posse-project/posse/provisioning/host"
@@ -106,7 +107,15 @@ func TestPlanSnapshotsSubvolumesAndTimer(t *testing.T) {
 	os.MkdirAll(filepath.Join(r.box.root, "srv"), 0o755)
 	fb := useFakeBtrfs(t, r, filepath.Join(r.box.root, "srv"))
 	st := loadSite(t, "snapshots")
+	// possectl may run with a strict umask: the parents of a subvolume
+	// must still let users through.
+	defer syscall.Umask(syscall.Umask(0o077))
 	steps, _ := r.apply(st)
+	for _, d := range []string{"srv/posse", "srv/posse/shares", "srv/data"} {
+		if fi, err := os.Stat(filepath.Join(r.box.root, d)); err != nil || fi.Mode().Perm() != 0o755 {
+			t.Errorf("%s: %v %v, want mode 0755", d, fi.Mode(), err)
+		}
+	}
 	got := kinds(steps)
 	for _, want := range []string{
 		"create files.subvolume /srv/posse/shares/akten",

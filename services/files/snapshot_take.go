@@ -124,8 +124,15 @@ func takeShare(ctx context.Context, env *host.Env, sh Share, keep site.SnapshotK
 	if err := os.Mkdir(env.Path(dir), 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 		return nil, nil, err
 	}
-	if fi, err := os.Lstat(env.Path(dir)); err != nil || !fi.IsDir() {
+	fi, err := os.Lstat(env.Path(dir))
+	if err != nil || !fi.IsDir() {
 		return nil, nil, fmt.Errorf("%s is not a directory: move it away", dir)
+	}
+	// Samba lists the snapshots as the user: 0755 whatever the umask.
+	if fi.Mode().Perm() != 0o755 {
+		if err := os.Chmod(env.Path(dir), 0o755); err != nil {
+			return nil, nil, err
+		}
 	}
 	name := SnapshotName(now)
 	snap := &Snapshot{Share: sh.Name, Name: name, Time: now.UTC().Truncate(time.Second), Path: path.Join(dir, name)}

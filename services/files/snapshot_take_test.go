@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,7 +50,11 @@ func TestTakeSnapshots(t *testing.T) {
 		}
 		return out.(TakeResult)
 	}
+	defer syscall.Umask(syscall.Umask(0o077))
 	res := take(t0, "")
+	if fi, err := os.Stat(filepath.Join(r.box.root, "srv/posse/shares/akten/.snapshots")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf(".snapshots: %v %v, want mode 0755 (Samba lists it as the user)", fi.Mode(), err)
+	}
 	if len(res.Taken) != 2 || res.Taken[0].Name != "@GMT-2026.12.07-09.00.00" || res.Taken[0].Path != "/srv/posse/shares/akten/.snapshots/@GMT-2026.12.07-09.00.00" || res.Taken[1].Share != "Projekte" || len(res.Pruned) != 0 {
 		t.Fatalf("first take: %+v", res)
 	}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+)
+
+// snapshotsSite has a share with snapshots that partners write and staff
+// read, with a folder only partners open, and a share that opts out.
+// STORAGE is the storage path; SHARE the path of Akten.
+const snapshotsSite = `version: 1
+site:
+  name: "Snapshots Test"
+  domain: snap.example
+  workgroup: SNAP
+directory:
+  admin_password: ${secret:domain_admin}
+groups:
+  - name: partners
+  - name: staff
+users:
+  - username: alice
+    groups: [partners]
+    password: ${secret:alice}
+    must_change_password: false
+  - username: bob
+    groups: [staff]
+    password: ${secret:bob}
+    must_change_password: false
+shares:
+  - name: Akten
+    path: SHARE
+    read: [staff]
+    write: [partners]
+    folders:
+      - path: Intern
+        inherit: false
+        write: [partners]
+  - name: Scratch
+    write: [partners]
+    snapshots: false
+storage: {path: STORAGE, filesystem: btrfs}
+snapshots:
+  schedule: hourly
+  keep: {hourly: 2}
+`
+
+var snapshotsPasswords = map[string]string{"alice": "Kanzlei-Akten-71!", "bob": "Lesezugriff-52!"}
+
+func writeSnapshotsSite(t *testing.T, dir, name, storage, share string) (template, secrets string) {
+	t.Helper()
+	r := strings.NewReplacer("STORAGE", storage, "SHARE", share)
+	template = filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(template, []byte(r.Replace(snapshotsSite)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets = filepath.Join(dir, "snap.secrets.yaml")
+	s := "domain_admin: \"Snap-Admin-Pw-2026!\"\n"
+	for u, pw := range snapshotsPasswords {
+		s += fmt.Sprintf("%s: %q\n", u, pw)
+	}
+	if err := os.WriteFile(secrets, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return template, secrets
+}
+
+// smbSnap runs smbclient commands on //ip/Akten as user (password in an
+// auth file, never in argv).
+func smbSnap(t *testing.T, dir, ip, user, cmds string) (string, error) {
+	t.Helper()
+	auth := filepath.Join(dir, "auth-"+user)
+	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+snapshotsPasswords[user]+"\ndomain = SNAP\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return hostCmd("", nil, "smbclient", "//"+ip+"/Akten", "-m", "SMB3", "-A", auth, "-c", cmds)
+}
+
+type boxSnapshot struct {
+	Share string    `json:"share"`
+	Name  string    `json:"name"`
+	Time  time.Time `json:"time"`
+}
+
+func takeSnapshot(t *testing.T, tb *harness.TestBox) (taken, pruned []boxSnapshot) {
+	t.Helper()
+	start := time.Now()
+	out := tb.MustRun(t, "possectl", "snapshots", "take", "--json")
+	t.Logf("possectl snapshots take: %.2fs", time.Since(start).Seconds())
+	var res struct{ Taken, Pruned []boxSnapshot }
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("snapshots take --json: %v\n%s", err, out)
+	}
+	return res.Taken, res.Pruned
+}
+
+func listSnapshots(t *testing.T, tb *harness.TestBox) []string {
+	t.Helper()
+	var l []boxSnapshot
+	out := tb.MustRun(t, "possectl", "snapshots", "list", "Akten", "--json")
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatalf("snapshots list --json: %v\n%s", err, out)
+	}
+	var names []string
+	for _, s := range l {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// TestSnapshots: a share with snapshots on a btrfs data disk shows its
+// snapshots as previous versions to smbclient from outside, with the
+// permissions of the time; retention prunes; plan refuses a file system
+// that is not btrfs, naming it.
+func TestSnapshots(t *testing.T) {
+	if _, err := exec.LookPath("smbclient"); err != nil {
+		t.Skip("smbclient is not installed on the host (scripts/deps.sh installs it for CI: apt-get install smbclient)")
+	}
+	tb := harness.Box(t, "snaps", harness.Options{Disk: 1 << 30})
+	ip, dir := tb.IP(), t.TempDir()
+	if fs := strings.TrimSpace(tb.MustRun(t, "stat", "-f", "-c", "%T", "/srv")); fs != "btrfs" {
+		t.Fatalf("/srv in the box is %s, want the btrfs data disk", fs)
+	}
+	template, secrets := writeSnapshotsSite(t, dir, "snap", "/srv", "/srv/posse/shares/akten")
+	tb.Apply(t, template, secrets)
+
+	t.Run("shares are subvolumes, the timer is on", func(t *testing.T) {
+		tb.MustRun(t, "btrfs", "subvolume", "show", "/srv/posse/shares/akten")
+		if _, _, code := tb.Output(t, "btrfs", "subvolume", "show", "/srv/posse/shares/scratch"); code == 0 {
+			t.Error("Scratch opted out but is a subvolume")
+		}
+		if st := strings.TrimSpace(tb.MustRun(t, "systemctl", "is-enabled", "posse-snapshots.timer")); st != "enabled" {
+			t.Errorf("posse-snapshots.timer is %s", st)
+		}
+		if _, _, n := planUnits(t, tb, template, secrets); n != 0 {
+			t.Errorf("plan after apply has %d steps", n)
+		}
+	})
+
+	v1, v2 := filepath.Join(dir, "v1.txt"), filepath.Join(dir, "v2.txt")
+	os.WriteFile(v1, []byte("version one\n"), 0o644)
+	os.WriteFile(v2, []byte("version two, overwritten\n"), 0o644)
+	harness.Eventually(t, 60*time.Second, func() error {
+		out, err := smbSnap(t, dir, ip, "alice", "put "+v1+" report.txt; put "+v1+" Intern/secret.txt")
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
+	taken, _ := takeSnapshot(t, tb)
+	if len(taken) != 1 || taken[0].Share != "Akten" || !regexp.MustCompile(`^@GMT-\d{4}\.\d\d\.\d\d-\d\d\.\d\d\.\d\d$`).MatchString(taken[0].Name) {
+		t.Fatalf("taken: %+v", taken)
+	}
+	first := taken[0].Name
+	if d := time.Since(taken[0].Time); d < -2*time.Second || d > 2*time.Minute {
+		t.Errorf("snapshot time %v is not now (UTC name %s)", taken[0].Time, first)
+	}
+	if out, err := smbSnap(t, dir, ip, "alice", "put "+v2+" report.txt"); err != nil {
+		t.Fatalf("overwrite: %v: %s", err, out)
+	}
+
+	t.Run("allinfo lists the version", func(t *testing.T) {
+		out, err := smbSnap(t, dir, ip, "alice", "allinfo report.txt")
+		if err != nil || !strings.Contains(out, first) {
+			t.Errorf("allinfo: %v\n%s", err, out)
+		}
+	})
+	t.Run("get of the @GMT path returns the old content", func(t *testing.T) {
+		got := filepath.Join(dir, "got.txt")
+		out, err := smbSnap(t, dir, ip, "alice", "get "+first+"/report.txt "+got)
+		if b, _ := os.ReadFile(got); err != nil || string(b) != "version one\n" {
+			t.Errorf("get %s/report.txt: %q, %v: %s", first, b, err, out)
+		}
+		cur := filepath.Join(dir, "cur.txt")
+		smbSnap(t, dir, ip, "alice", "get report.txt "+cur)
+		if b, _ := os.ReadFile(cur); string(b) != "version two, overwritten\n" {
+			t.Errorf("current file: %q", b)
+		}
+	})
+	t.Run("the snapshot folder is not listed", func(t *testing.T) {
+		out, err := smbSnap(t, dir, ip, "alice", "ls")
+		if err != nil || strings.Contains(out, ".snapshots") || !strings.Contains(out, "report.txt") {
+			t.Errorf("ls: %v\n%s", err, out)
+		}
+	})
+	t.Run("a reader gets versions of what they could read, no more", func(t *testing.T) {
+		got := filepath.Join(dir, "bob.txt")
+		if out, err := smbSnap(t, dir, ip, "bob", "get "+first+"/report.txt "+got); err != nil {
+			t.Errorf("bob get of the version: %v: %s", err, out)
+		}
+		out, _ := smbSnap(t, dir, ip, "bob", "allinfo Intern/secret.txt")
+		if strings.Contains(out, "@GMT-") || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("bob's allinfo of a partners-only file:\n%s", out)
+		}
+		// Samba refuses the folder bob may not open in the snapshot, so
+		// the file in it is not even found.
+		leak := filepath.Join(dir, "leak.txt")
+		out, _ = smbSnap(t, dir, ip, "bob", "get "+first+"/Intern/secret.txt "+leak)
+		if _, err := os.Stat(leak); err == nil || !(strings.Contains(out, "NT_STATUS_ACCESS_DENIED") || strings.Contains(out, "NT_STATUS_OBJECT_NAME_NOT_FOUND")) {
+			t.Errorf("bob got a partners-only file from the snapshot: %s", out)
+		}
+		if out, _ := smbSnap(t, dir, ip, "bob", "allinfo report.txt"); !strings.Contains(out, first) {
+			t.Errorf("bob's allinfo of a file he reads lacks the version:\n%s", out)
+		}
+	})
+	t.Run("retention prunes to the keep rules", func(t *testing.T) {
+		// keep: {hourly: 2} within one hour keeps the newest and, as
+		// restic does while counts are left, the oldest.
+		var all []string
+		for range 3 {
+			time.Sleep(1100 * time.Millisecond) // names are per second
+			taken, _ := takeSnapshot(t, tb)
+			if len(taken) == 1 {
+				all = append(all, taken[0].Name)
+			}
+		}
+		names := listSnapshots(t, tb)
+		if len(all) != 3 {
+			t.Fatalf("three more takes took %v", all)
+		}
+		if all[2][:19] != first[:19] { // @GMT-YYYY.MM.DD-hh: the hour
+			t.Skipf("the takes crossed an hour (%s, %s): the expected list differs", first, all[2])
+		}
+		if want := []string{all[2], first}; strings.Join(names, " ") != strings.Join(want, " ") {
+			t.Errorf("after takes %s %v the list is %v, want %v", first, all, names, want)
+		}
+		for _, gone := range all[:2] {
+			if _, _, code := tb.Output(t, "test", "-e", "/srv/posse/shares/akten/.snapshots/"+gone); code == 0 {
+				t.Errorf("pruned %s still on disk", gone)
+			}
+		}
+		if out, _ := smbSnap(t, dir, ip, "alice", "allinfo report.txt"); strings.Count(out, "@GMT-") != 2 {
+			t.Errorf("allinfo after pruning:\n%s", out)
+		}
+	})
+	t.Run("plan refuses storage that is not btrfs", func(t *testing.T) {
+		tb.MustRun(t, "mkdir", "-p", "/srv/other")
+		tb.MustRun(t, "mount", "-t", "tmpfs", "tmpfs", "/srv/other")
+		defer tb.Output(t, "umount", "/srv/other")
+		bad, _ := writeSnapshotsSite(t, dir, "bad", "/srv/other", "/srv/other/akten")
+		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/bad")
+		tb.CopyIn(t, bad, "/root/bad/site.yaml", 0o600)
+		tb.CopyIn(t, secrets, "/root/bad/secrets.yaml", 0o600)
+		out, errOut, code := tb.Output(t, "possectl", "plan", "/root/bad/site.yaml", "--secrets", "/root/bad/secrets.yaml")
+		if code == 0 || !strings.Contains(out+errOut, "/srv/other is tmpfs, Previous Versions needs btrfs; see docs/snapshots.md") {
+			t.Errorf("plan on tmpfs: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+}

@@ -20,7 +20,7 @@ PACKAGES=(
   # setfacl/getfacl for the files service's ACL reader test
   acl
   # real clients for end-to-end tests
-  smbclient ldap-utils krb5-user swaks curl restic openssh-client
+  smbclient ldap-utils krb5-user swaks curl restic openssh-client python3-dkim
   # smbtorture, for the SMB2 comparison with a stock share (TestProofSMBTorture)
   samba-testsuite
   # rsvg-convert: the icon test compares the PNGs with a render of the SVG

@@ -78,6 +78,10 @@ type Config struct {
 	// Dovecot is the installed Dovecot's configuration format; empty
 	// means the newest (2.4).
 	Dovecot DovecotFormat
+	// DKIM is set when Rspamd signs outgoing mail (Postfix's milter).
+	DKIM bool
+	// DKIMSelector names the signing keys (one per domain) in DNS.
+	DKIMSelector string
 }
 
 // LDAPURI is the LDAPS URI of the domain controller, by the name its
@@ -103,6 +107,9 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 		SearchBase: directory.OU + "," + base,
 		BindDN:     "CN=" + directory.EscapeDN(ServiceAccount) + "," + directory.OU + "," + base,
 		TLSDir:     stateFile(env, directory.TLSDir),
+	}
+	if s.Mail.DKIMOn() {
+		c.DKIM, c.DKIMSelector = true, s.Mail.DKIMSelector()
 	}
 	if !hostRE.MatchString(h) {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
@@ -164,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.TLSDir, "/") || !pathRE.MatchString(c.TLSDir) {
 		return fmt.Errorf("TLS directory %q must be an absolute path of [A-Za-z0-9._/-]", c.TLSDir)
+	}
+	if c.DKIM && !site.ValidDKIMSelector(c.DKIMSelector) {
+		return fmt.Errorf("DKIM selector %q is not one lower-case DNS label", c.DKIMSelector)
 	}
 	if !validFormat(c.Dovecot) {
 		return fmt.Errorf("dovecot format %q is not one Posse renders: use %s", c.Dovecot, supportedDovecot())

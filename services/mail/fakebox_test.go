@@ -76,14 +76,15 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 	t.Helper()
 	root := t.TempDir()
 	uid, gid := os.Getuid(), os.Getgid()
-	for _, d := range []string{"etc/postfix", "etc/dovecot", "var/lib/posse/tls"} {
+	for _, d := range []string{"etc/postfix", "etc/dovecot", "var/lib/posse/tls", "etc/rspamd/local.d", "var/lib/rspamd", "usr/bin"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Every account maps to the test's own ids so chown works without root.
-	writeFile(t, filepath.Join(root, "etc/passwd"), fmt.Sprintf("root:x:%d:%d::/root:/bin/sh\npostfix:x:%d:%d::/var/spool/postfix:/usr/sbin/nologin\n", uid, gid, uid, gid))
-	writeFile(t, filepath.Join(root, "etc/group"), fmt.Sprintf("root:x:%d:\npostfix:x:%d:\n", gid, gid))
+	writeFile(t, filepath.Join(root, "etc/passwd"), fmt.Sprintf("root:x:%d:%d::/root:/bin/sh\npostfix:x:%d:%d::/var/spool/postfix:/usr/sbin/nologin\n_rspamd:x:%d:%d::/var/lib/rspamd:/usr/sbin/nologin\n", uid, gid, uid, gid, uid, gid))
+	writeFile(t, filepath.Join(root, "etc/group"), fmt.Sprintf("root:x:%d:\npostfix:x:%d:\n_rspamd:x:%d:\n", gid, gid, gid))
+	writeFile(t, filepath.Join(root, rspamdBinary), "")
 	writeFile(t, filepath.Join(root, MainCfPath), "# Debian's main.cf\n")
 	for _, f := range requiredFiles {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, f.path)), 0o755)
@@ -100,6 +101,7 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 		b.units.Add(PostfixUnit, false, true)
 	}
 	b.units.Add(DovecotUnit, true, true)
+	b.units.Add(RspamdUnit, true, true) // the package starts and enables it
 	b.env = &host.Env{Root: root, StateDir: host.DefaultStateDir, Units: b.units, Runner: b.run,
 		Secrets: hosttest.MapSecrets{"domain_admin": "Admin-Pw-2026!"}, Hostname: "dc", IP: "10.0.0.2"}
 	b.run.OnFunc([]string{"useradd"}, func(c host.Cmd) (host.Result, error) {
@@ -144,6 +146,8 @@ func (b *fakeBox) dial(_ context.Context, _, addr string) (net.Conn, error) {
 		go b.smtpServer(server)
 	case "127.0.0.1:993":
 		go b.imapsServer(server)
+	case RspamdMilterAddr:
+		go server.Close()
 	default:
 		client.Close()
 		return nil, fmt.Errorf("connection refused")

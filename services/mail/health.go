@@ -22,9 +22,13 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		return "", err
 	}
 	probe := &Service{Accounts: s.Accounts, Bind: s.Bind, Dial: s.Dial, ProbeTimeout: 15 * time.Second}
-	r, err := probe.Probe(ctx, env, ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN})
+	r, err := probe.Probe(ctx, env, ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN, Rspamd: c.DKIM})
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("postfix and dovecot active, SMTP and IMAPS answer; queue %d (%d deferred)", r.QueueSize, r.Deferred), nil
+	daemons := "postfix and dovecot active, SMTP and IMAPS answer"
+	if c.DKIM {
+		daemons = "postfix, dovecot and rspamd active, SMTP, IMAPS and the DKIM milter answer"
+	}
+	return fmt.Sprintf("%s; queue %d (%d deferred)", daemons, r.QueueSize, r.Deferred), nil
 }

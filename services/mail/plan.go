@@ -45,6 +45,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		} else if ok {
 			steps = append(steps, step)
 		}
+		rs, _, err := rspamdSteps(env, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, rs...)
 		note := plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, LDAPSendersPath, DovecotLDAPPath}, ", "),
 			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"}
 		return steps, []plan.Note{note}, nil
@@ -70,8 +75,21 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	} else if ok {
 		steps = append(steps, step)
 	}
+	rs, rspamdChanged, err := rspamdSteps(env, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps = append(steps, rs...)
 	if ch.postfix || ch.dovecot {
 		steps = append(steps, plan.CheckStep(Name, postfixCheck...), plan.CheckStep(Name, doveconfN...))
+	}
+	if c.DKIM {
+		// Rspamd first: Postfix's new milter should find it listening.
+		ru, err := rspamdUnitSteps(ctx, env, rspamdChanged)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, ru...)
 	}
 	units, err := unitSteps(ctx, env, ch)
 	if err != nil {
@@ -79,9 +97,12 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	steps = append(steps, units...)
 	if len(steps) > 0 {
-		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "mail",
-			"postfix and dovecot active, SMTP and IMAPS answer, directory lookups work",
-			ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN}))
+		summary := "postfix and dovecot active, SMTP and IMAPS answer, directory lookups work"
+		if c.DKIM {
+			summary = "postfix, dovecot and rspamd active, SMTP, IMAPS and the milter answer, directory lookups work"
+		}
+		steps = append(steps, plan.NewStep(Name, plan.Run, plan.KindProbe, "mail", summary,
+			ProbeSpec{FQDN: c.FQDN, Domain: c.Domains[0], CAFile: c.CAFile(), BindDN: c.BindDN, Rspamd: c.DKIM}))
 	}
 	return steps, nil, nil
 }

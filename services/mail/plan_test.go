@@ -72,8 +72,16 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"create mail.secret-file /etc/postfix/posse-ldap-senders.cf",
 		"create mail.secret-file /etc/dovecot/posse-ldap.conf.ext",
 		"create dir /var/vmail",
+		"create dir /var/lib/rspamd/dkim",
+		"create mail.dkim-key /var/lib/rspamd/dkim/mueller-partner.example.posse.key",
+		"create file /etc/rspamd/local.d/dkim_signing.conf",
+		"create file /etc/rspamd/local.d/worker-proxy.inc",
+		"create file /etc/rspamd/local.d/greylist.conf",
+		"create file /etc/rspamd/local.d/fuzzy_check.conf",
+		"run check rspamadm configtest",
 		"run check postfix check",
 		"run check doveconf -n",
+		"restart unit rspamd.service",
 		"restart unit " + postfixInstance(b.env),
 		"restart unit dovecot.service",
 		"run probe mail",
@@ -99,12 +107,13 @@ func testApplyConverges(t *testing.T, r release) {
 	if err := b.apply(b.plan()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	wantCalls := []string{"restart " + postfixInstance(b.env), "restart dovecot.service"}
+	// Rspamd restarts first: its proxy worker now listens for Postfix.
+	wantCalls := []string{"restart rspamd.service", "restart " + postfixInstance(b.env), "restart dovecot.service"}
 	if got := b.units.Calls(); !slices.Equal(got, wantCalls) {
 		t.Errorf("systemd calls %q, want %q", got, wantCalls)
 	}
-	if got := b.run.Argvs(); !slices.Contains(got, "groupadd --system --gid 5000 vmail") || !slices.Contains(got, "postfix check") || !slices.Contains(got, "doveconf -n") {
-		t.Errorf("commands %q lack groupadd, postfix check or doveconf -n", got)
+	if got := b.run.Argvs(); !slices.Contains(got, "groupadd --system --gid 5000 vmail") || !slices.Contains(got, "postfix check") || !slices.Contains(got, "doveconf -n") || !slices.Contains(got, "rspamadm configtest") {
+		t.Errorf("commands %q lack groupadd, postfix check, doveconf -n or rspamadm configtest", got)
 	}
 	pw, err := ReadPassword(b.env)
 	if err != nil {
@@ -308,7 +317,7 @@ func TestPlanOffline(t *testing.T) {
 			t.Errorf("offline plan has a %s step", s.Kind)
 		}
 	}
-	if len(steps) != 5 || len(notes) != 1 || !strings.Contains(notes[0].Message, "password") {
+	if len(steps) != 9 || len(notes) != 1 || !strings.Contains(notes[0].Message, "password") {
 		t.Errorf("offline: %q, notes %+v", stepLines(steps), notes)
 	}
 }

@@ -74,6 +74,13 @@ func RenderMainCf(c Config) string {
 	kv("smtpd_tls_loglevel", "1")
 	kv("smtp_tls_security_level", "may")
 	kv("smtp_tls_CAfile", "/etc/ssl/certs/ca-certificates.crt")
+	if c.DKIM {
+		b.WriteString("\n# Rspamd signs outgoing mail with DKIM; mail passes unsigned while it is down.\n")
+		kv("smtpd_milters", "inet:"+RspamdMilterAddr)
+		kv("non_smtpd_milters", "inet:"+RspamdMilterAddr)
+		kv("milter_default_action", "accept")
+		kv("milter_protocol", "6")
+	}
 	return b.String()
 }
 

@@ -70,6 +70,11 @@ func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) 
 			return r, fmt.Errorf("%s is %s: see journalctl -u %s", u, st.ActiveState, u)
 		}
 	}
+	if spec.Rspamd {
+		if err := s.rspamdProbe(ctx, env); err != nil {
+			return r, err
+		}
+	}
 	if err := s.smtpProbe(ctx, spec); err != nil {
 		return r, err
 	}
@@ -201,6 +206,23 @@ func (s *Service) imapsGreeting(ctx context.Context, env *host.Env, spec ProbeSp
 	}
 	fmt.Fprint(c, "a LOGOUT\r\n")
 	return nil
+}
+
+// rspamdProbe expects rspamd.service active and its milter (the proxy
+// worker) accepting connections on RspamdMilterAddr.
+func (s *Service) rspamdProbe(ctx context.Context, env *host.Env) error {
+	st, err := env.Units.Status(ctx, RspamdUnit)
+	if err != nil {
+		return fmt.Errorf("reading the state of %s: %w", RspamdUnit, err)
+	}
+	if st.ActiveState != "active" {
+		return fmt.Errorf("%s is %s: outgoing mail is not signed (see journalctl -u %s)", RspamdUnit, st.ActiveState, RspamdUnit)
+	}
+	c, err := s.dial(ctx, RspamdMilterAddr)
+	if err != nil {
+		return fmt.Errorf("rspamd's milter on %s: %w: outgoing mail is not signed (see journalctl -u %s)", RspamdMilterAddr, err, RspamdUnit)
+	}
+	return c.Close()
 }
 
 func (s *Service) dial(ctx context.Context, addr string) (net.Conn, error) {

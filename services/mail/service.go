@@ -63,6 +63,9 @@ type ProbeSpec struct {
 	Domain string `json:"domain"`
 	CAFile string `json:"ca_file"`
 	BindDN string `json:"bind_dn"`
+	// Rspamd is set when Rspamd signs (DKIM): rspamd.service must be
+	// active and its milter must accept connections.
+	Rspamd bool `json:"rspamd,omitempty"`
 }
 
 // AccountEnsurer creates or repairs the read-only directory account the
@@ -87,6 +90,8 @@ type Service struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// ProbeTimeout bounds the health probe's retries while the services start.
 	ProbeTimeout time.Duration
+	// Resolver answers possectl mail dns's checks; nil is the box's.
+	Resolver Resolver
 
 	mu      sync.Mutex
 	backups map[string]fsutil.State // secret files before this apply wrote them
@@ -141,6 +146,12 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 			return fmt.Errorf("bad TLS file step: %w", err)
 		}
 		return s.writeTLSFile(env, spec)
+	case KindDKIMKey:
+		var spec DKIMKeySpec
+		if err := step.DecodeSpec(&spec); err != nil {
+			return fmt.Errorf("bad DKIM key step: %w", err)
+		}
+		return ensureDKIMKey(env, spec)
 	case plan.KindProbe:
 		var spec ProbeSpec
 		if err := step.DecodeSpec(&spec); err != nil {

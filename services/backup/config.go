@@ -48,7 +48,15 @@ const (
 	TimerUnit        = "posse-backup.timer"
 	CheckServiceUnit = "posse-backup-check.service"
 	CheckTimerUnit   = "posse-backup-check.timer"
+	DrillServiceUnit = "posse-backup-drill.service"
+	DrillTimerUnit   = "posse-backup-drill.timer"
 )
+
+// Timers are the backup's timers, all enabled by apply.
+var Timers = []string{TimerUnit, CheckTimerUnit, DrillTimerUnit}
+
+// Units are the backup's unit files.
+var Units = []string{ServiceUnit, TimerUnit, CheckServiceUnit, CheckTimerUnit, DrillServiceUnit, DrillTimerUnit}
 
 // Tag marks every snapshot Posse makes; retention only touches those.
 const Tag = "posse"

@@ -82,7 +82,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if unitsChanged {
 		steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
 	}
-	for _, t := range []string{TimerUnit, CheckTimerUnit} {
+	for _, t := range Timers {
 		if unitsChanged || !timerOn(ctx, env, t) {
 			steps = append(steps, plan.UnitStep(Name, t, "enable-now"))
 		}
@@ -120,7 +120,7 @@ func timerOn(ctx context.Context, env *host.Env, t string) bool {
 
 func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	var steps, files []plan.Step
-	for _, name := range []string{ServiceUnit, TimerUnit, CheckServiceUnit, CheckTimerUnit} {
+	for _, name := range Units {
 		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+name)
 		if err != nil {
 			return nil, nil, err
@@ -134,7 +134,7 @@ func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, [
 	}
 	steps = append(steps, files...)
 	steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
-	for _, t := range []string{TimerUnit, CheckTimerUnit} {
+	for _, t := range Timers {
 		if env.Offline || env.Units == nil {
 			continue
 		}

@@ -34,11 +34,14 @@ file /var/lib/posse/backup/restic.pw
 backup.init /srv/posse/backup
 file /etc/systemd/system/posse-backup-check.service
 file /etc/systemd/system/posse-backup-check.timer
+file /etc/systemd/system/posse-backup-drill.service
+file /etc/systemd/system/posse-backup-drill.timer
 file /etc/systemd/system/posse-backup.service
 file /etc/systemd/system/posse-backup.timer
 unit systemd
 unit posse-backup.timer
 unit posse-backup-check.timer
+unit posse-backup-drill.timer
 probe /srv/posse/backup`
 	if got := stepList(steps); got != want {
 		t.Errorf("steps:\n%s\nwant:\n%s", got, want)
@@ -55,8 +58,11 @@ probe /srv/posse/backup`
 	if pw.Content != "${secret:backup}" || pw.Mode != 0o600 || !pw.Secret {
 		t.Errorf("password file spec = %+v", pw)
 	}
-	if !strings.Contains(string(steps[5].Spec), "/usr/local/bin/possectl backup run --scheduled") {
-		t.Errorf("the service does not run the installed possectl: %s", steps[5].Spec)
+	if !strings.Contains(string(steps[7].Spec), "/usr/local/bin/possectl backup run --scheduled") {
+		t.Errorf("the service does not run the installed possectl: %s", steps[7].Spec)
+	}
+	if !strings.Contains(string(steps[5].Spec), "/usr/local/bin/possectl backup drill --scheduled") {
+		t.Errorf("the drill's service does not run the installed possectl: %s", steps[5].Spec)
 	}
 	if len(r.Cmds()) != 0 {
 		t.Errorf("planning offline ran %q", r.Argvs())
@@ -102,6 +108,7 @@ func TestPlanApplied(t *testing.T) {
 	fu := env.Units.(interface{ Add(string, bool, bool) })
 	fu.Add(TimerUnit, true, true)
 	fu.Add(CheckTimerUnit, false, true)
+	fu.Add(DrillTimerUnit, true, true)
 	steps, _, err = New().Plan(t.Context(), s, env)
 	if err != nil || stepList(steps) != "unit posse-backup-check.timer\nprobe /srv/posse/backup" {
 		t.Errorf("timer off: %s, %v", stepList(steps), err)

@@ -13,11 +13,16 @@ import (
 // CheckSchedule is when the weekly restic check runs.
 const CheckSchedule = "Sun *-*-* 04:00"
 
+// DrillSchedule is when the monthly restore drill runs: the first
+// Saturday of the month, a day before the check.
+const DrillSchedule = "Sat *-*-01..07 05:00"
+
 // UnitFiles are the rendered unit files, keyed by unit name.
 type UnitFiles map[string]string
 
-// RenderUnits renders posse-backup.{service,timer} and
-// posse-backup-check.{service,timer}: oneshot services running possectl
+// RenderUnits renders posse-backup.{service,timer},
+// posse-backup-check.{service,timer} and posse-backup-drill.{service,timer}:
+// oneshot services running possectl
 // (at possectl, an absolute path) and timers that catch up missed runs
 // (Persistent=true) with a small randomised delay.
 func RenderUnits(possectl, schedule string) (UnitFiles, error) {
@@ -54,6 +59,8 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 		TimerUnit:        timer("Posse: scheduled backup", schedule, "5min"),
 		CheckServiceUnit: svc("Posse: check the backup repository (restic check)", "check"),
 		CheckTimerUnit:   timer("Posse: weekly check of the backup repository", CheckSchedule, "30min"),
+		DrillServiceUnit: svc("Posse: restore drill (restore a sample of files and check them)", "drill"),
+		DrillTimerUnit:   timer("Posse: monthly restore drill", DrillSchedule, "30min"),
 	} {
 		b, err := io.ReadAll(unit.Serialize(opts))
 		if err != nil {

@@ -35,15 +35,15 @@ func TestRenderUnitsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{ServiceUnit, TimerUnit, CheckServiceUnit, CheckTimerUnit} {
+	for _, name := range Units {
 		u, ok := units[name]
 		if !ok {
 			t.Fatalf("%s not rendered", name)
 		}
 		golden(t, name, u)
 	}
-	if len(units) != 4 {
-		t.Errorf("rendered %d units, want 4", len(units))
+	if len(units) != len(Units) {
+		t.Errorf("rendered %d units, want %d", len(units), len(Units))
 	}
 }
 

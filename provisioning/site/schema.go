@@ -36,7 +36,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.homes":     {desc: "Per-user home folders."},
 	"Site.mail":      {desc: "Mail (Postfix and Dovecot). Leave out for no mail."},
 	"Site.backup":    {desc: "Nightly restic backups. Leave out for no backup."},
-	"Site.snapshots": {desc: "Read-only snapshots of the shares on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
+	"Site.snapshots": {desc: "Read-only snapshots of the shares and home folders on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
 	"Site.storage":   {desc: "The data file system that holds the shares; plan checks that it is what is written here."},
 
 	"Info.name":      {desc: "Display name of the site, free text without line breaks.", maxLength: MaxSiteNameLen, pattern: `^[^\x00-\x1f\x7f]+$`, required: true},

@@ -69,6 +69,8 @@ const (
 	hintShareNotOnStorage   = "move the share below the storage path, or set snapshots: false on the share"
 	errShareSnapshotsNoSite = "share %q asks for snapshots but the site has no snapshots section"
 	hintShareSnapshotsNoSit = `add snapshots: {schedule: "hourly", keep: {hourly: 24}} at the top level, or remove this key`
+	errHomesNotOnStorage    = "home folders in %s have snapshots but are not inside storage path %s"
+	hintHomesNotOnStorage   = "use a storage path that holds " + HomesDir + ", such as /srv"
 	errFolderSnapshotDir    = "folder path %q is the share's snapshot folder %s"
 	hintFolderSnapshotDir   = "use another folder name"
 )
@@ -111,6 +113,8 @@ func (v *validator) snapshots() {
 	}
 	if st == nil {
 		v.add("snapshots", errSnapshotsNoStorage, hintSnapshotsNoStorage)
+	} else if v.s.Homes.Enabled && st.Path != "" && pathProblem(st.Path) == "" && !inside(HomesDir, st.Path) {
+		v.add("homes.enabled", fmt.Sprintf(errHomesNotOnStorage, HomesDir, st.Path), hintHomesNotOnStorage)
 	}
 	if v.required("snapshots.schedule", sn.Schedule == "", hintSnapshotSchedule) {
 		if err := CheckOnCalendar(sn.Schedule); err != nil {

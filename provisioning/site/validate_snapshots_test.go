@@ -57,6 +57,7 @@ func TestSnapshotsTemplateProblems(t *testing.T) {
 		{"storage: {path: /srv, filesystem: btrfs}\n", "", "site.yaml:10:3: snapshots need storage"},
 		{"{name: Akten, write: [staff]}", "{name: Akten, write: [staff], folders: [{path: .Snapshots, read: [staff]}]}", `folder path ".Snapshots" is the share's snapshot folder`},
 		{"snapshots: false}", "snapshots: no}", "true or false"},
+		{"storage: {path: /srv,", "homes: {enabled: true}\nstorage: {path: /srv/archiv,", `site.yaml:9:18: home folders in /srv/posse/homes have snapshots but are not inside storage path /srv/archiv`},
 	} {
 		src := strings.Replace(snapshotsSite, tc.from, tc.to, 1)
 		if src == snapshotsSite {

@@ -135,7 +135,7 @@ func DesiredConfig(ctx context.Context, st *site.Site, env *host.Env) (Config, [
 		return Config{}, nil, err
 	}
 	for _, u := range extra {
-		cfg.HomeUsers = append(cfg.HomeUsers, Home{User: u, Path: HomePath(u)})
+		cfg.HomeUsers = append(cfg.HomeUsers, Home{User: u, Path: HomePath(u), Snapshots: cfg.Snapshots != nil})
 	}
 	if len(extra) > 0 {
 		if err := cfg.Validate(nil); err != nil {

@@ -68,6 +68,9 @@ type Share struct {
 type Home struct {
 	User string `json:"user"`
 	Path string `json:"path"`
+	// Snapshots is true when the site has snapshots: every home folder
+	// then is a btrfs subvolume with its own versions.
+	Snapshots bool `json:"snapshots,omitempty"`
 }
 
 // Config is everything the include file is rendered from.
@@ -113,7 +116,7 @@ func FromSite(s *site.Site) (Config, error) {
 	}
 	if s.Homes.Enabled {
 		for _, u := range s.Users {
-			c.HomeUsers = append(c.HomeUsers, Home{User: u.Username, Path: HomePath(u.Username)})
+			c.HomeUsers = append(c.HomeUsers, Home{User: u.Username, Path: HomePath(u.Username), Snapshots: s.Snapshots != nil})
 		}
 	}
 	if err := c.Validate(groupSet(s)); err != nil {

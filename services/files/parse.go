@@ -83,7 +83,8 @@ func (s *section) into(c *Config) error {
 	if strings.HasPrefix(s.kv["comment"], homesComment) && s.kv["browseable"] == "no" {
 		user := strings.TrimPrefix(s.kv["comment"], homesComment)
 		c.Homes = true
-		c.HomeUsers = append(c.HomeUsers, Home{User: user, Path: s.kv["path"]})
+		c.HomeUsers = append(c.HomeUsers, Home{User: user, Path: s.kv["path"],
+			Snapshots: strings.Contains(" "+s.kv["vfs objects"]+" ", " "+vfsSnapshots+" ")})
 		return nil
 	}
 	sh := Share{

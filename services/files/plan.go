@@ -94,7 +94,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	var acls []ACLSpec
 	for _, sh := range cfg.Shares {
 		if sh.Snapshots {
-			if err := subvolumeStep(&steps, env, sh); err != nil {
+			if err := subvolumeStep(&steps, env, cfg, sh); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -117,6 +117,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			return nil, nil, err
 		}
 		for _, h := range cfg.HomeUsers {
+			if h.Snapshots {
+				if err := subvolumeStep(&steps, env, cfg, h.share()); err != nil {
+					return nil, nil, err
+				}
+			}
 			if err := addDir(&steps, env, plan.DirSpec{Path: h.Path, Mode: HomeDirMode}); err != nil {
 				return nil, nil, err
 			}

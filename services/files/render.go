@@ -120,8 +120,10 @@ func renderHome(b *strings.Builder, wg string, h Home) {
 	kv(b, "read only", "no")
 	kv(b, "guest ok", "no")
 	kv(b, "valid users", userName(wg, h.User))
-	kv(b, "vfs objects", vfsBase)
+	home := h.share()
+	kv(b, "vfs objects", vfsObjects(home))
 	renderStreamOptions(b)
+	renderSnapshotOptions(b, home)
 }
 
 func renderStreamOptions(b *strings.Builder) {

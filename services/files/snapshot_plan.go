@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strings"
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
@@ -52,39 +53,48 @@ func CheckSnapshotStorage(st *site.Site, cfg Config, env *host.Env) error {
 	if t != BtrfsMagic {
 		return fmt.Errorf("%s is %s, Previous Versions needs btrfs; see %s", sp, FSName(t), SnapshotsDoc)
 	}
-	for _, sh := range cfg.Shares {
-		if !sh.Snapshots {
-			continue
-		}
+	for _, sh := range snapshotDirs(cfg) {
 		d, err := existingAncestor(env.Path, sh.Path)
 		if err != nil {
-			return fmt.Errorf("share %s: %w", quote(sh.Name), err)
+			return fmt.Errorf("%s: %w", sectionName(cfg, sh), err)
 		}
 		t, err := fsType(env.Path(d))
 		if err != nil {
-			return fmt.Errorf("share %s: %s: %w", quote(sh.Name), d, err)
+			return fmt.Errorf("%s: %s: %w", sectionName(cfg, sh), d, err)
 		}
 		if t != BtrfsMagic {
-			return fmt.Errorf("share %s: %s is %s, Previous Versions needs btrfs; see %s", quote(sh.Name), d, FSName(t), SnapshotsDoc)
+			return fmt.Errorf("%s: %s is %s, Previous Versions needs btrfs; see %s", sectionName(cfg, sh), d, FSName(t), SnapshotsDoc)
 		}
 	}
 	return nil
 }
 
 func hasSnapshots(cfg Config) bool {
+	return len(snapshotDirs(cfg)) > 0
+}
+
+// snapshotDirs lists the shares and home folders of cfg with snapshots,
+// homes as shares named after their user (Samba's section names).
+func snapshotDirs(cfg Config) []Share {
+	var out []Share
 	for _, sh := range cfg.Shares {
 		if sh.Snapshots {
-			return true
+			out = append(out, sh)
 		}
 	}
-	return false
+	for _, h := range cfg.HomeUsers {
+		if h.Snapshots {
+			out = append(out, h.share())
+		}
+	}
+	return out
 }
 
 // subvolumeStep plans a share's directory as a btrfs subvolume when it
 // does not exist yet. An existing subvolume needs nothing; an existing
 // plain directory is refused, since its files cannot become a subvolume
 // in place.
-func subvolumeStep(steps *[]plan.Step, env *host.Env, sh Share) error {
+func subvolumeStep(steps *[]plan.Step, env *host.Env, cfg Config, sh Share) error {
 	full := env.Path(sh.Path)
 	fi, err := os.Lstat(full)
 	if errors.Is(err, os.ErrNotExist) {
@@ -104,17 +114,30 @@ func subvolumeStep(steps *[]plan.Step, env *host.Env, sh Share) error {
 		return fmt.Errorf("%s: %w", sh.Path, err)
 	}
 	if !ok {
-		return plainDirError(sh)
+		return plainDirError(sectionName(cfg, sh), sh)
 	}
 	return nil
 }
 
-func plainDirError(sh Share) error {
+// sectionName names a share ("share \"Akten\"") or a home folder ("the
+// home folder of alice") for messages.
+func sectionName(cfg Config, sh Share) string {
+	if _, ok := cfg.FindShare(sh.Name); ok {
+		return "share " + quote(sh.Name)
+	}
+	return "the home folder of " + sh.Name
+}
+
+func plainDirError(what string, sh Share) error {
 	p := sh.Path
-	return fmt.Errorf("share %s: %s is a plain directory, but snapshots need it to be a btrfs subvolume: "+
+	optOut := ""
+	if strings.HasPrefix(what, "share ") {
+		optOut = "; or set snapshots: false on the share"
+	}
+	return fmt.Errorf("%s: %s is a plain directory, but snapshots need it to be a btrfs subvolume: "+
 		"move it away (mv %s %s.old), apply again to create the subvolume, then copy the files back "+
-		"(cp -a --reflink=always %s.old/. %s/) and remove %s.old; or set snapshots: false on the share (see %s)",
-		quote(sh.Name), p, p, p, p, p, p, SnapshotsDoc)
+		"(cp -a --reflink=always %s.old/. %s/) and remove %s.old%s (see %s)",
+		what, p, p, p, p, p, p, optOut, SnapshotsDoc)
 }
 
 // ApplySubvolume creates the spec's directory as a btrfs subvolume with
@@ -134,7 +157,7 @@ func ApplySubvolume(ctx context.Context, env *host.Env, spec SubvolumeSpec) erro
 			return err
 		}
 		if !ok {
-			return plainDirError(Share{Name: path.Base(spec.Path), Path: spec.Path})
+			return plainDirError("folder "+spec.Path, Share{Path: spec.Path})
 		}
 		return nil
 	}

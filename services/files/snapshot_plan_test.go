@@ -121,6 +121,8 @@ func TestPlanSnapshotsSubvolumesAndTimer(t *testing.T) {
 		"create files.subvolume /srv/posse/shares/akten",
 		"create dir /srv/posse/shares/akten",
 		"create files.subvolume /srv/data/projekte-2026",
+		"create files.subvolume " + HomesDir + "/alice",
+		"create dir " + HomesDir + "/alice",
 		"create file " + UnitDir + "/" + SnapshotService,
 		"create file " + UnitDir + "/" + SnapshotTimer,
 		"run unit " + SnapshotTimer,
@@ -128,6 +130,12 @@ func TestPlanSnapshotsSubvolumesAndTimer(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("no step %q in\n%s", want, strings.Join(got, "\n"))
 		}
+	}
+	if slices.Index(got, "create files.subvolume "+HomesDir+"/alice") > slices.Index(got, "create dir "+HomesDir+"/alice") {
+		t.Error("the home's subvolume comes after its directory step")
+	}
+	if fi, err := os.Stat(filepath.Join(r.box.root, HomesDir, "alice")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("home subvolume: %v %v, want drwx------", fi.Mode(), err)
 	}
 	if slices.Contains(got, "create files.subvolume /srv/data/scans") {
 		t.Error("Scans opted out but gets a subvolume")
@@ -137,7 +145,8 @@ func TestPlanSnapshotsSubvolumesAndTimer(t *testing.T) {
 		t.Error("the subvolume comes after the directory step")
 	}
 	creates := r.box.argvs("btrfs subvolume create")
-	if len(creates) != 2 || creates[0] != "btrfs subvolume create "+filepath.Join(r.box.root, "srv/posse/shares/akten") {
+	if len(creates) != 5 || creates[0] != "btrfs subvolume create "+filepath.Join(r.box.root, "srv/posse/shares/akten") ||
+		creates[2] != "btrfs subvolume create "+filepath.Join(r.box.root, "srv/posse/homes/alice") {
 		t.Errorf("btrfs runs: %q", creates)
 	}
 	if fi, err := os.Stat(filepath.Join(r.box.root, "srv/posse/shares/akten")); err != nil || fi.Mode().Perm() != 0o770 || fi.Mode()&os.ModeSetgid == 0 {
@@ -184,9 +193,18 @@ func TestPlanSnapshotsRefusesPlainDirectory(t *testing.T) {
 	os.MkdirAll(filepath.Join(r.box.root, "srv/posse/shares/akten"), 0o755)
 	useFakeBtrfs(t, r, filepath.Join(r.box.root, "srv"))
 	_, _, err := r.svc.Plan(context.Background(), loadSite(t, "snapshots"), r.env)
-	if err == nil || !strings.Contains(err.Error(), `share "Akten": /srv/posse/shares/akten is a plain directory, but snapshots need it to be a btrfs subvolume: move it away (mv /srv/posse/shares/akten /srv/posse/shares/akten.old)`) {
+	if err == nil || !strings.Contains(err.Error(), `share "Akten": /srv/posse/shares/akten is a plain directory, but snapshots need it to be a btrfs subvolume: move it away (mv /srv/posse/shares/akten /srv/posse/shares/akten.old)`) ||
+		!strings.Contains(err.Error(), "or set snapshots: false on the share") {
 		t.Errorf("plan with a plain directory: %v", err)
 	}
+	// A home folder cannot opt out: the message does not offer it.
+	os.Remove(filepath.Join(r.box.root, "srv/posse/shares/akten"))
+	os.MkdirAll(filepath.Join(r.box.root, HomesDir, "bob"), 0o700)
+	_, _, err = r.svc.Plan(context.Background(), loadSite(t, "snapshots"), r.env)
+	if err == nil || !strings.Contains(err.Error(), "the home folder of bob: "+HomesDir+"/bob is a plain directory") || strings.Contains(err.Error(), "snapshots: false") {
+		t.Errorf("plan with a plain home folder: %v", err)
+	}
+	os.MkdirAll(filepath.Join(r.box.root, "srv/posse/shares/akten"), 0o755)
 	// Executing a stale step refuses too, and runs no btrfs.
 	err = r.svc.Execute(context.Background(), plan.NewStep(Name, plan.Create, KindSubvolume, "/srv/posse/shares/akten", "", SubvolumeSpec{Path: "/srv/posse/shares/akten"}), r.env)
 	if err == nil || !strings.Contains(err.Error(), "plain directory") || len(r.box.argvs("btrfs")) != 0 {

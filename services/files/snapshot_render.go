@@ -24,6 +24,12 @@ func vfsObjects(sh Share) string {
 	return strings.Join(mods, " ")
 }
 
+// share is a home folder as a share of its user, for the snapshot code
+// that serves both.
+func (h Home) share() Share {
+	return Share{Name: h.User, Path: h.Path, Snapshots: h.Snapshots}
+}
+
 // renderSnapshotOptions writes the shadow_copy2 settings of a share with
 // snapshots. Each share is a btrfs subvolume (its own mount point as
 // shadow_copy2 sees it) with its snapshots in SnapshotDir inside it,

@@ -27,7 +27,7 @@ func SiteLocation(st *site.Site) *time.Location {
 // typed any so that commands reach it through provisioning's service
 // list without importing this package (they read its JSON form).
 func (s *Service) TakeSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string, now time.Time) (any, error) {
-	cfg, shares, err := siteSnapshotShares(st, share)
+	cfg, shares, err := siteSnapshotShares(ctx, st, env, share)
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +37,8 @@ func (s *Service) TakeSiteSnapshots(ctx context.Context, st *site.Site, env *hos
 // ListSiteSnapshots lists the snapshots of every share of st with
 // snapshots, or of the one named share, newest first per share, as a
 // []Snapshot (typed any, see TakeSiteSnapshots).
-func (s *Service) ListSiteSnapshots(_ context.Context, st *site.Site, env *host.Env, share string) (any, error) {
-	_, shares, err := siteSnapshotShares(st, share)
+func (s *Service) ListSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string) (any, error) {
+	_, shares, err := siteSnapshotShares(ctx, st, env, share)
 	if err != nil {
 		return nil, err
 	}
@@ -53,10 +53,16 @@ func (s *Service) ListSiteSnapshots(_ context.Context, st *site.Site, env *host.
 	return out, nil
 }
 
-func siteSnapshotShares(st *site.Site, share string) (Config, []Share, error) {
-	cfg, err := FromSite(st)
+// siteSnapshotShares finds the shares and home folders to snapshot: those
+// of the template and the home folders of the users created through
+// possed (DesiredConfig); the template's alone when the directory does
+// not answer.
+func siteSnapshotShares(ctx context.Context, st *site.Site, env *host.Env, share string) (Config, []Share, error) {
+	cfg, _, err := DesiredConfig(ctx, st, env)
 	if err != nil {
-		return Config{}, nil, err
+		if cfg, err = FromSite(st); err != nil {
+			return Config{}, nil, err
+		}
 	}
 	shares, err := SnapshotShares(cfg, share)
 	if err != nil {

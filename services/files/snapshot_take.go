@@ -26,27 +26,22 @@ type Snapshot struct {
 	Path string `json:"path"`
 }
 
-// SnapshotShares returns the shares of cfg with snapshots, or only the
-// one named share (case-insensitive); naming a share without snapshots
-// is an error.
+// SnapshotShares returns the shares and home folders of cfg with
+// snapshots (a home as a share named after its user), or only the one
+// named (case-insensitive); naming a share without snapshots is an error.
 func SnapshotShares(cfg Config, share string) ([]Share, error) {
-	var out []Share
-	for _, sh := range cfg.Shares {
-		if share != "" && !strings.EqualFold(sh.Name, share) {
-			continue
-		}
-		if !sh.Snapshots {
-			if share != "" {
-				return nil, fmt.Errorf("share %s has no snapshots: the site has no snapshots section, or the share says snapshots: false", quote(sh.Name))
-			}
-			continue
-		}
-		out = append(out, sh)
+	if share == "" {
+		return snapshotDirs(cfg), nil
 	}
-	if share != "" && len(out) == 0 {
-		return nil, fmt.Errorf("no share %s in the applied site", quote(share))
+	if sh, ok := cfg.FindShare(share); ok && !sh.Snapshots {
+		return nil, fmt.Errorf("share %s has no snapshots: the site has no snapshots section, or the share says snapshots: false", quote(sh.Name))
 	}
-	return out, nil
+	for _, sh := range snapshotDirs(cfg) {
+		if strings.EqualFold(sh.Name, share) {
+			return []Share{sh}, nil
+		}
+	}
+	return nil, fmt.Errorf("no share or home folder %s with snapshots in the applied site", quote(share))
 }
 
 // ListSnapshots returns the snapshots of a share, newest first: the

@@ -55,12 +55,17 @@ func TestTakeSnapshots(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(r.box.root, "srv/posse/shares/akten/.snapshots")); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Errorf(".snapshots: %v %v, want mode 0755 (Samba lists it as the user)", fi.Mode(), err)
 	}
-	if len(res.Taken) != 2 || res.Taken[0].Name != "@GMT-2026.12.07-09.00.00" || res.Taken[0].Path != "/srv/posse/shares/akten/.snapshots/@GMT-2026.12.07-09.00.00" || res.Taken[1].Share != "Projekte" || len(res.Pruned) != 0 {
+	if len(res.Taken) != 5 || res.Taken[0].Name != "@GMT-2026.12.07-09.00.00" || res.Taken[0].Path != "/srv/posse/shares/akten/.snapshots/@GMT-2026.12.07-09.00.00" ||
+		res.Taken[1].Share != "Projekte" || res.Taken[2].Share != "alice" || res.Taken[2].Path != HomesDir+"/alice/.snapshots/@GMT-2026.12.07-09.00.00" || len(res.Pruned) != 0 {
 		t.Fatalf("first take: %+v", res)
 	}
 	want := "btrfs subvolume snapshot -r " + filepath.Join(r.box.root, "srv/posse/shares/akten") + " " + filepath.Join(r.box.root, "srv/posse/shares/akten/.snapshots/@GMT-2026.12.07-09.00.00")
-	if runs := r.box.argvs("btrfs subvolume snapshot"); len(runs) != 2 || runs[0] != want {
+	if runs := r.box.argvs("btrfs subvolume snapshot"); len(runs) != 5 || runs[0] != want {
 		t.Errorf("snapshot runs %q, want first %q", runs, want)
+	}
+	// A home folder by its user's name.
+	if res := take(t0.Add(time.Minute), "Alice"); len(res.Taken) != 1 || res.Taken[0].Share != "alice" {
+		t.Errorf("take alice: %+v", res)
 	}
 	// The same second again takes nothing new.
 	if res := take(t0, "akten"); len(res.Taken) != 0 {
@@ -100,7 +105,7 @@ func TestTakeSnapshots(t *testing.T) {
 
 	for share, want := range map[string]string{
 		"Scans": `share "Scans" has no snapshots`,
-		"Nope":  `no share "Nope"`,
+		"Nope":  `no share or home folder "Nope" with snapshots`,
 	} {
 		if _, err := r.svc.TakeSiteSnapshots(ctx, st, r.env, share, t0); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("take %s: %v, want %q", share, err, want)
@@ -110,7 +115,7 @@ func TestTakeSnapshots(t *testing.T) {
 	// A share folder that is no subvolume is reported, the others go on.
 	delete(fb.subvols, filepath.Join(r.box.root, "srv/posse/shares/akten"))
 	out, err = r.svc.TakeSiteSnapshots(ctx, st, r.env, "", t0.Add(6*time.Hour))
-	if err == nil || !strings.Contains(err.Error(), "is not a btrfs subvolume: apply the site") || len(out.(TakeResult).Taken) != 1 {
+	if err == nil || !strings.Contains(err.Error(), "is not a btrfs subvolume: apply the site") || len(out.(TakeResult).Taken) != 4 {
 		t.Errorf("take with a plain directory: %+v, %v", out, err)
 	}
 }

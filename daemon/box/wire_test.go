@@ -150,6 +150,9 @@ func TestApplyResultKeepsTheRecord(t *testing.T) {
 	if n := ApplyResult(nil); n.FailedStep != -1 || n.Steps == nil || n.Problems == nil {
 		t.Errorf("ApplyResult(nil) = %+v", n)
 	}
+	if sig := dbus.SignatureOf(got).String(); strings.Contains(sig, "v") {
+		t.Errorf("the apply result's signature %s has a variant", sig)
+	}
 }
 
 // TestPlanProblemsOfAParseError: a template that does not parse plans to

@@ -17,7 +17,8 @@ import (
 )
 
 // snapshotsSite has a share with snapshots that partners write and staff
-// read, with a folder only partners open, and a share that opts out.
+// read, with a folder only partners open, a share that opts out, and home
+// folders (which have snapshots too).
 // STORAGE is the storage path; SHARE the path of Akten.
 const snapshotsSite = `version: 1
 site:
@@ -50,6 +51,7 @@ shares:
   - name: Scratch
     write: [partners]
     snapshots: false
+homes: {enabled: true}
 storage: {path: STORAGE, filesystem: btrfs}
 snapshots:
   schedule: hourly
@@ -80,11 +82,17 @@ func writeSnapshotsSite(t *testing.T, dir, name, storage, share string) (templat
 // auth file, never in argv).
 func smbSnap(t *testing.T, dir, ip, user, cmds string) (string, error) {
 	t.Helper()
+	return smbSnapShare(t, dir, ip, "Akten", user, cmds)
+}
+
+// smbSnapShare is smbSnap on another share (a home folder).
+func smbSnapShare(t *testing.T, dir, ip, share, user, cmds string) (string, error) {
+	t.Helper()
 	auth := filepath.Join(dir, "auth-"+user)
 	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+snapshotsPasswords[user]+"\ndomain = SNAP\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return hostCmd("", nil, "smbclient", "//"+ip+"/Akten", "-m", "SMB3", "-A", auth, "-c", cmds)
+	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-m", "SMB3", "-A", auth, "-c", cmds)
 }
 
 type boxSnapshot struct {
@@ -93,6 +101,8 @@ type boxSnapshot struct {
 	Time  time.Time `json:"time"`
 }
 
+// takeSnapshot runs possectl snapshots take and returns what it took and
+// pruned of Akten.
 func takeSnapshot(t *testing.T, tb *harness.TestBox) (taken, pruned []boxSnapshot) {
 	t.Helper()
 	start := time.Now()
@@ -102,7 +112,26 @@ func takeSnapshot(t *testing.T, tb *harness.TestBox) (taken, pruned []boxSnapsho
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("snapshots take --json: %v\n%s", err, out)
 	}
-	return res.Taken, res.Pruned
+	homes := 0
+	for _, s := range res.Taken {
+		switch s.Share {
+		case "Akten":
+			taken = append(taken, s)
+		case "alice", "bob":
+			homes++
+		default:
+			t.Errorf("took a snapshot of %s", s.Share)
+		}
+	}
+	if homes != 2 {
+		t.Errorf("took %d snapshots of home folders, want 2: %+v", homes, res.Taken)
+	}
+	for _, s := range res.Pruned {
+		if s.Share == "Akten" {
+			pruned = append(pruned, s)
+		}
+	}
+	return taken, pruned
 }
 
 func listSnapshots(t *testing.T, tb *harness.TestBox) []string {
@@ -158,6 +187,9 @@ func TestSnapshots(t *testing.T) {
 		}
 		return nil
 	})
+	if out, err := smbSnapShare(t, dir, ip, "alice", "alice", "put "+v1+" mine.txt"); err != nil {
+		t.Fatalf("put in alice's home: %v: %s", err, out)
+	}
 	taken, _ := takeSnapshot(t, tb)
 	if len(taken) != 1 || taken[0].Share != "Akten" || !regexp.MustCompile(`^@GMT-\d{4}\.\d\d\.\d\d-\d\d\.\d\d\.\d\d$`).MatchString(taken[0].Name) {
 		t.Fatalf("taken: %+v", taken)
@@ -186,6 +218,13 @@ func TestSnapshots(t *testing.T) {
 		smbSnap(t, dir, ip, "alice", "get report.txt "+cur)
 		if b, _ := os.ReadFile(cur); string(b) != "version two, overwritten\n" {
 			t.Errorf("current file: %q", b)
+		}
+	})
+	t.Run("home folders have versions", func(t *testing.T) {
+		tb.MustRun(t, "btrfs", "subvolume", "show", "/srv/posse/homes/alice")
+		out, err := smbSnapShare(t, dir, ip, "alice", "alice", "allinfo mine.txt")
+		if err != nil || !strings.Contains(out, first) {
+			t.Errorf("allinfo in alice's home: %v\n%s", err, out)
 		}
 	})
 	t.Run("the snapshot folder is not listed", func(t *testing.T) {
@@ -249,6 +288,9 @@ func TestSnapshots(t *testing.T) {
 		tb.MustRun(t, "mount", "-t", "tmpfs", "tmpfs", "/srv/other")
 		defer tb.Output(t, "umount", "/srv/other")
 		bad, _ := writeSnapshotsSite(t, dir, "bad", "/srv/other", "/srv/other/akten")
+		// Without home folders, which must lie inside the storage path.
+		b, _ := os.ReadFile(bad)
+		os.WriteFile(bad, []byte(strings.Replace(string(b), "homes: {enabled: true}\n", "", 1)), 0o600)
 		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/bad")
 		tb.CopyIn(t, bad, "/root/bad/site.yaml", 0o600)
 		tb.CopyIn(t, secrets, "/root/bad/secrets.yaml", 0o600)

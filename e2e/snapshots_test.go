@@ -283,6 +283,21 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("allinfo after pruning:\n%s", out)
 		}
 	})
+	t.Run("the timer's service takes a snapshot", func(t *testing.T) {
+		before := listSnapshots(t, tb)
+		time.Sleep(1100 * time.Millisecond)
+		tb.MustRun(t, "systemctl", "start", "posse-snapshots.service")
+		if r := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "Result", "--value", "posse-snapshots.service")); r != "success" {
+			t.Errorf("posse-snapshots.service result %s", r)
+		}
+		after := listSnapshots(t, tb)
+		if len(after) == 0 || len(before) == 0 || after[0] <= before[0] {
+			t.Errorf("snapshots before %v, after the service %v", before, after)
+		}
+		if out := tb.MustRun(t, "systemctl", "show", "-p", "TimersCalendar", "--value", "posse-snapshots.timer"); !strings.Contains(out, "OnCalendar=") {
+			t.Errorf("timer calendar: %s", out)
+		}
+	})
 	t.Run("plan refuses storage that is not btrfs", func(t *testing.T) {
 		tb.MustRun(t, "mkdir", "-p", "/srv/other")
 		tb.MustRun(t, "mount", "-t", "tmpfs", "tmpfs", "/srv/other")

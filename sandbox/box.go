@@ -655,6 +655,13 @@ func Names() []string {
 			}
 		}
 	}
+	for _, d := range []string{filepath.Dir(DiskImage("x")), filepath.Dir(DiskMount("x"))} {
+		if entries, err := os.ReadDir(d); err == nil {
+			for _, e := range entries {
+				add(strings.TrimSuffix(e.Name(), ".img"))
+			}
+		}
+	}
 	if root, err := cgroupRoot(); err == nil {
 		if entries, err := os.ReadDir(root); err == nil {
 			for _, e := range entries {
@@ -674,12 +681,13 @@ func Names() []string {
 
 // Traces lists, in words, what of box name exists on the host: mounts that
 // mention it, its network namespace, veth, cgroup, runtime state and
-// directory. After Down with Purge it is empty.
+// directory, data disk. After Down with Purge it is empty.
 func Traces(name string) []string {
 	var out []string
 	mounts, _ := os.ReadFile("/proc/self/mounts")
 	for _, line := range strings.Split(string(mounts), "\n") {
-		if strings.Contains(line, boxDir(name)+"/") || strings.Contains(line, "/run/netns/"+netnsName(name)+" ") {
+		if strings.Contains(line, boxDir(name)+"/") || strings.Contains(line, "/run/netns/"+netnsName(name)+" ") ||
+			strings.Contains(line, " "+DiskMount(name)+" ") {
 			out = append(out, "mount: "+line)
 		}
 	}
@@ -700,6 +708,12 @@ func Traces(name string) []string {
 	}
 	if exists(boxDir(name)) {
 		out = append(out, "directory "+boxDir(name))
+	}
+	if exists(DiskImage(name)) {
+		out = append(out, "data disk image "+DiskImage(name))
+	}
+	if exists(DiskMount(name)) {
+		out = append(out, "data disk mount point "+DiskMount(name))
 	}
 	return out
 }

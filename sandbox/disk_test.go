@@ -7,7 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,6 +59,13 @@ func TestDiskSetupAndRemove(t *testing.T) {
 	if fi, err := os.Stat(DiskImage(name)); err != nil || fi.Size() != MinDiskSize {
 		t.Errorf("image: %v %v", fi, err)
 	}
+	// A leftover disk is a trace of its box, for the e2e leak check.
+	if tr := strings.Join(Traces(name), "\n"); !strings.Contains(tr, "data disk image") || !strings.Contains(tr, "mount: ") {
+		t.Errorf("traces of a box with a disk:\n%s", tr)
+	}
+	if !slices.Contains(Names(), name) {
+		t.Errorf("Names() = %v lacks %s", Names(), name)
+	}
 	// A second setup (an earlier box crashed and left it) starts afresh.
 	os.WriteFile(filepath.Join(DiskMount(name), "old"), []byte("x"), 0o644)
 	if err := setupDisk(context.Background(), name, MinDiskSize); err != nil {
@@ -70,7 +80,21 @@ func TestDiskSetupAndRemove(t *testing.T) {
 	if mounted(DiskMount(name)) || exists(DiskImage(name)) || exists(DiskMount(name)) {
 		t.Error("disk left behind")
 	}
+	if tr := Traces(name); len(tr) != 0 {
+		t.Errorf("traces after remove: %v", tr)
+	}
 	if err := removeDisk(name); err != nil {
 		t.Errorf("second remove: %v", err)
+	}
+	// A box that crashed with its disk mounted: the cleanup that Down and
+	// the next Up of the name run removes the disk too.
+	if err := setupDisk(context.Background(), name, MinDiskSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := cleanup(context.Background(), name, nil, DownOptions{StopTimeout: time.Second}); err != nil {
+		t.Errorf("cleanup: %v", err)
+	}
+	if tr := Traces(name); len(tr) != 0 {
+		t.Errorf("traces after cleanup: %v", tr)
 	}
 }

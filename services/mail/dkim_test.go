@@ -11,9 +11,11 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
@@ -67,6 +69,27 @@ func TestDKIMKeyGeneratedOnceAndKept(t *testing.T) {
 	}
 	if fi, _ := os.Stat(b.env.Path(kp)); fi.Mode().Perm() != 0o600 {
 		t.Errorf("key mode %o after repair", fi.Mode().Perm())
+	}
+}
+
+// TestDKIMKeyRolledBack: when rspamadm configtest refuses the new
+// configuration, the apply rolls back and the key it generated is gone
+// (it was never published); the next plan generates one again.
+func TestDKIMKeyRolledBack(t *testing.T) {
+	b := newFakeBox(t)
+	b.run.On([]string{"rspamadm", "configtest"}, host.Result{ExitCode: 1, Stderr: []byte("syntax error")})
+	if err := b.apply(b.plan()); err == nil {
+		t.Fatal("apply passed a failing rspamadm configtest")
+	}
+	kp := DKIMKeyPath("mueller-partner.example", site.DefaultDKIMSelector)
+	if _, err := os.Stat(b.env.Path(kp)); !os.IsNotExist(err) {
+		t.Errorf("the generated key is still there after the rollback: %v", err)
+	}
+	if _, err := os.Stat(b.env.Path(DKIMDir)); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after the rollback: %v", DKIMDir, err)
+	}
+	if got := stepLines(b.plan()); !slices.Contains(got, "create mail.dkim-key "+kp) {
+		t.Errorf("the plan after the rollback does not generate the key: %q", got)
 	}
 }
 

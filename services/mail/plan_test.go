@@ -72,7 +72,6 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"create mail.secret-file /etc/postfix/posse-ldap-senders.cf",
 		"create mail.secret-file /etc/dovecot/posse-ldap.conf.ext",
 		"create dir /var/vmail",
-		"create dir /var/lib/rspamd/dkim",
 		"create mail.dkim-key /var/lib/rspamd/dkim/mueller-partner.example.posse.key",
 		"create file /etc/rspamd/local.d/dkim_signing.conf",
 		"create file /etc/rspamd/local.d/worker-proxy.inc",
@@ -81,7 +80,7 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"run check rspamadm configtest",
 		"run check postfix check",
 		"run check doveconf -n",
-		"restart unit rspamd.service",
+		"reload unit rspamd.service",
 		"restart unit " + postfixInstance(b.env),
 		"restart unit dovecot.service",
 		"run probe mail",
@@ -107,8 +106,9 @@ func testApplyConverges(t *testing.T, r release) {
 	if err := b.apply(b.plan()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	// Rspamd restarts first: its proxy worker now listens for Postfix.
-	wantCalls := []string{"restart rspamd.service", "restart " + postfixInstance(b.env), "restart dovecot.service"}
+	// Rspamd (running since the package started it) reloads first: its
+	// proxy worker then listens for Postfix.
+	wantCalls := []string{"reload rspamd.service", "restart " + postfixInstance(b.env), "restart dovecot.service"}
 	if got := b.units.Calls(); !slices.Equal(got, wantCalls) {
 		t.Errorf("systemd calls %q, want %q", got, wantCalls)
 	}

@@ -40,6 +40,13 @@ func (s *Service) Probe(ctx context.Context, env *host.Env, spec ProbeSpec) (Rep
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
+	if spec.Rspamd {
+		// Rspamd's first start on a box compiles its databases: give it
+		// longer than the rest.
+		if err := s.waitRspamd(ctx, env, 3*timeout); err != nil {
+			return Report{}, fmt.Errorf("mail health probe: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
@@ -211,6 +218,9 @@ func (s *Service) imapsGreeting(ctx context.Context, env *host.Env, spec ProbeSp
 // rspamdProbe expects rspamd.service active and its milter (the proxy
 // worker) accepting connections on RspamdMilterAddr.
 func (s *Service) rspamdProbe(ctx context.Context, env *host.Env) error {
+	if env.Units == nil {
+		return errors.New("the probe needs systemd")
+	}
 	st, err := env.Units.Status(ctx, RspamdUnit)
 	if err != nil {
 		return fmt.Errorf("reading the state of %s: %w", RspamdUnit, err)
@@ -223,6 +233,23 @@ func (s *Service) rspamdProbe(ctx context.Context, env *host.Env) error {
 		return fmt.Errorf("rspamd's milter on %s: %w: outgoing mail is not signed (see journalctl -u %s)", RspamdMilterAddr, err, RspamdUnit)
 	}
 	return c.Close()
+}
+
+// waitRspamd retries rspamdProbe for up to timeout.
+func (s *Service) waitRspamd(ctx context.Context, env *host.Env, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		err := s.rspamdProbe(ctx, env)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func (s *Service) dial(ctx context.Context, addr string) (net.Conn, error) {

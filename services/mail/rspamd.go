@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 )
@@ -113,9 +114,11 @@ func checkRspamd(env *host.Env) error {
 
 // rspamdChange says what a plan changes of Rspamd's.
 type rspamdChange struct {
-	// reload is set when files or keys changed; restart when the proxy
-	// worker's listener did (a reload keeps the old sockets).
-	reload, restart bool
+	// reload is set when files or keys changed. A reload (SIGHUP) also
+	// opens a new listener of the proxy worker, and, unlike a restart,
+	// keeps a first start's work (Rspamd compiles its regular expression
+	// databases once per box, which takes from seconds to a minute).
+	reload bool
 }
 
 // rspamdSteps plans the key directory, the keys, Rspamd's files and,
@@ -131,12 +134,19 @@ func rspamdSteps(env *host.Env, c Config) ([]plan.Step, rspamdChange, error) {
 		if err := checkRspamd(env); err != nil {
 			return nil, ch, err
 		}
-		step, ok, err := plan.DirStep(Name, env, plan.DirSpec{Path: DKIMDir, Mode: rspamdDKIMDirMode, Owner: RspamdUser, Group: RspamdUser})
-		if err != nil {
+		// The first key step creates the directory (so that a rollback
+		// removes the key before the directory); an existing one is
+		// repaired here.
+		if cur, err := fsutil.ReadState(env.Path(DKIMDir)); err != nil {
 			return nil, ch, err
-		}
-		if ok {
-			steps = append(steps, step)
+		} else if cur.Exists {
+			step, ok, err := plan.DirStep(Name, env, plan.DirSpec{Path: DKIMDir, Mode: rspamdDKIMDirMode, Owner: RspamdUser, Group: RspamdUser})
+			if err != nil {
+				return nil, ch, err
+			}
+			if ok {
+				steps = append(steps, step)
+			}
 		}
 		for _, d := range c.Domains {
 			step, ok, err := dkimKeyStep(env, d, c.DKIMSelector)
@@ -155,7 +165,6 @@ func rspamdSteps(env *host.Env, c Config) ([]plan.Step, rspamdChange, error) {
 		}
 		if ok {
 			steps = append(steps, step)
-			ch.restart = ch.restart || f.Path == RspamdWorkerProxyPath
 		}
 	}
 	ch.reload = len(steps) > 0
@@ -165,9 +174,8 @@ func rspamdSteps(env *host.Env, c Config) ([]plan.Step, rspamdChange, error) {
 	return steps, ch, nil
 }
 
-// rspamdUnitSteps restarts Rspamd when it is not running or its proxy
-// worker changed, reloads it when its files or keys changed, and enables
-// it.
+// rspamdUnitSteps restarts Rspamd when it is not running, reloads it
+// when its files or keys changed, and enables it.
 func rspamdUnitSteps(ctx context.Context, env *host.Env, ch rspamdChange) ([]plan.Step, error) {
 	st, err := env.Units.Status(ctx, RspamdUnit)
 	if err != nil {
@@ -175,7 +183,7 @@ func rspamdUnitSteps(ctx context.Context, env *host.Env, ch rspamdChange) ([]pla
 	}
 	var steps []plan.Step
 	switch {
-	case st.ActiveState != "active" || ch.restart:
+	case st.ActiveState != "active":
 		steps = append(steps, plan.UnitStep(Name, RspamdUnit, "restart"))
 	case ch.reload:
 		steps = append(steps, plan.UnitStep(Name, RspamdUnit, "reload"))

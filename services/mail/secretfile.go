@@ -144,7 +144,7 @@ func isSecretFile(p string) bool {
 	return false
 }
 
-// Rollback restores the secret files and TLS copies this apply wrote (newest first, as
+// Rollback restores the secret files, TLS copies and DKIM keys this apply wrote (newest first, as
 // the engine passes them) to their previous bytes, mode and owner, and
 // removes the ones it created. A directory account is left as it is.
 func (s *Service) Rollback(_ context.Context, ran []plan.Step, env *host.Env) error {
@@ -152,7 +152,7 @@ func (s *Service) Rollback(_ context.Context, ran []plan.Step, env *host.Env) er
 	defer s.mu.Unlock()
 	var errs []error
 	for _, st := range ran {
-		if st.Kind != KindSecretFile && st.Kind != KindTLSFile {
+		if st.Kind != KindSecretFile && st.Kind != KindTLSFile && st.Kind != KindDKIMKey {
 			continue
 		}
 		prev, ok := s.backups[st.Target]
@@ -169,6 +169,15 @@ func (s *Service) Rollback(_ context.Context, ran []plan.Step, env *host.Env) er
 		}
 		if err := fsutil.WriteFileAtomic(full, prev.Data, prev.Mode, prev.UID, prev.GID); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	// The key directory goes after its keys, when this apply made it.
+	if prev, ok := s.backups[DKIMDir]; ok {
+		delete(s.backups, DKIMDir)
+		if !prev.Exists {
+			if err := os.Remove(env.Path(DKIMDir)); err != nil && !os.IsNotExist(err) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -151,6 +151,11 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		if err := step.DecodeSpec(&spec); err != nil {
 			return fmt.Errorf("bad DKIM key step: %w", err)
 		}
+		for _, p := range []string{DKIMDir, spec.Path} {
+			if err := s.remember(env, p); err != nil {
+				return err
+			}
+		}
 		return ensureDKIMKey(env, spec)
 	case plan.KindProbe:
 		var spec ProbeSpec

@@ -173,7 +173,7 @@ func newFaultsBox(t *testing.T, prefix string) *faultsBox {
 			t.Logf("note: %s is the same in both versions", f)
 		}
 	}
-	return &faultsBox{tb: tb, secrets: secrets, files: files, oldHash: oldHash, newHash: newHash, change: change, units: []string{"samba-ad-dc.service", tb.PostfixUnit(), "dovecot.service", "posse-backup.timer", "posse-backup-check.timer", "posse-recycle-purge.timer"}}
+	return &faultsBox{tb: tb, secrets: secrets, files: files, oldHash: oldHash, newHash: newHash, change: change, units: []string{"samba-ad-dc.service", tb.PostfixUnit(), "dovecot.service", "posse-backup.timer", "posse-backup-check.timer", "posse-backup-drill.timer", "posse-recycle-purge.timer"}}
 }
 
 // oldOrNew checks that every managed file is exactly its old or exactly its

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
@@ -256,4 +257,14 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// planFor plans st on b's box.
+func planFor(t *testing.T, b *fakeBox, st *site.Site) []plan.Step {
+	t.Helper()
+	steps, _, err := b.svc.Plan(context.Background(), st, b.env)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	return steps
 }

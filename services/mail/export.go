@@ -16,7 +16,8 @@ import (
 // Export reads the mail part of a template back from the files Posse wrote
 // on the box: the mail domains (main.cf), the mailbox quota (dovecot.conf,
 // in either Dovecot format) and the site aliases (posse-aliases, with their
-// targets as expanded addresses). Per-user aliases live in the directory
+// targets as expanded addresses), DKIM (off without the milter in
+// main.cf; else the selector of dkim_signing.conf). Per-user aliases live in the directory
 // and are exported with the users. It returns nil when the box has no
 // Posse mail setup.
 func Export(env *host.Env) (*site.Mail, error) {
@@ -31,7 +32,11 @@ func Export(env *host.Env) (*site.Mail, error) {
 		return nil, nil
 	}
 	m := &site.Mail{}
+	milter := false
 	for _, l := range lines(string(main)) {
+		if k, _, ok := strings.Cut(l, " = "); ok && k == "smtpd_milters" {
+			milter = true
+		}
 		if k, v, ok := strings.Cut(l, " = "); ok && k == "virtual_mailbox_domains" {
 			for _, d := range strings.Split(v, ",") {
 				if d = strings.TrimSpace(d); d != "" {
@@ -48,6 +53,9 @@ func Export(env *host.Env) (*site.Mail, error) {
 			return nil, err
 		}
 	} else if !os.IsNotExist(err) {
+		return nil, err
+	}
+	if m.DKIM, err = exportDKIM(env, milter); err != nil {
 		return nil, err
 	}
 	al, err := os.ReadFile(env.Path(AliasesPath))
@@ -70,6 +78,37 @@ func Export(env *host.Env) (*site.Mail, error) {
 		m.Aliases = append(m.Aliases, a)
 	}
 	return m, nil
+}
+
+// exportDKIM reads the DKIM settings back: off when main.cf has no
+// milter; else the selector in dkim_signing.conf (nil for the default).
+func exportDKIM(env *host.Env, milter bool) (*site.DKIM, error) {
+	if !milter {
+		off := false
+		return &site.DKIM{Enabled: &off}, nil
+	}
+	conf, err := os.ReadFile(env.Path(RspamdDKIMSigningPath))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines(string(conf)) {
+		v, ok := strings.CutPrefix(l, "selector = ")
+		if !ok {
+			continue
+		}
+		sel := strings.TrimSuffix(strings.Trim(strings.TrimSuffix(v, ";"), `"`), `"`)
+		if !site.ValidDKIMSelector(sel) {
+			return nil, fmt.Errorf("%s: selector %q is not one lower-case DNS label", RspamdDKIMSigningPath, sel)
+		}
+		if sel == site.DefaultDKIMSelector {
+			return nil, nil
+		}
+		return &site.DKIM{Selector: sel}, nil
+	}
+	return nil, nil
 }
 
 // exportQuota reads the mailbox quota out of a dovecot.conf Posse wrote:

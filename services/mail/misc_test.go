@@ -209,6 +209,18 @@ func testExportRoundTrip(t *testing.T, r release) {
 	if got, _ := os.ReadFile(b.env.Path(AliasesPath)); RenderAliases(c) != string(got) {
 		t.Errorf("the exported aliases render differently:\n%s", RenderAliases(c))
 	}
+	// A selector of the site's own, and DKIM off, come back as written.
+	off := false
+	for _, d := range []*site.DKIM{{Selector: "posse2026"}, {Enabled: &off}} {
+		s.Mail.DKIM = d
+		if err := b.apply(planFor(t, b, s)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Export(b.env)
+		if err != nil || !reflect.DeepEqual(m.DKIM, d) {
+			t.Errorf("exported DKIM %+v (%v), want %+v", m.DKIM, err, d)
+		}
+	}
 	os.WriteFile(b.env.Path(AliasesPath), []byte(header+"evil@x.example a@b.example,\n"), 0o644)
 	if _, err := Export(b.env); err == nil {
 		t.Error("a damaged alias table exported")

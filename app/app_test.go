@@ -52,6 +52,9 @@ func newFake(users int) *fake {
 	d.Now = func() time.Time { return testNow }
 	d.backup.LastRun = "2026-11-22T22:30:00Z"
 	d.backup.NextRun = "2026-11-23T22:30:00Z"
+	d.backup.LastCheck = "2026-11-22T04:05:00Z"
+	d.backup.LastDrill = "2026-11-07T05:10:00Z"
+	d.backup.LastDrillDetail = "20 of 20 sampled files came back whole"
 	return &fake{Demo: d, fail: map[string]error{}, pwLen: map[string]int{}, mustChange: map[string]bool{}}
 }
 

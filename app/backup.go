@@ -186,6 +186,8 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 		if b.LastRun == "" {
 			text = tr("Schedule: %s · Repository: %s\nNo backup has run yet: Back up now makes the first one. · Next: %s", scheduleLabel(b.Schedule), b.Repository, next)
 		}
+		text += "\n" + tr("Last check: %s · Last restore drill: %s", s.checkLine(b.LastCheck, b.LastCheckResult, ""), s.checkLine(b.LastDrill, b.LastDrillResult, b.LastDrillDetail))
+		ok = ok && b.LastCheckResult != "failed" && b.LastDrillResult != "failed"
 	}
 	s.status.SetText(text)
 	s.statusDot.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
@@ -193,6 +195,27 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 	if b.Running {
 		s.running(true)
 	}
+}
+
+// checkLine is when a check or drill last ran and how it went.
+func (s *BackupScreen) checkLine(when, result, detail string) string {
+	t, err := time.Parse(time.RFC3339, when)
+	if err != nil {
+		return tr("never")
+	}
+	line := t.Local().Format("02.01.2006") + " (" + age(s.Now(), t) + "), "
+	switch result {
+	case "failed":
+		line += tr("FAILED: %s", detail)
+	case "success":
+		line += tr("passed")
+		if detail != "" {
+			line += ": " + detail
+		}
+	default:
+		line += "–"
+	}
+	return line
 }
 
 func (s *BackupScreen) running(on bool) {

@@ -116,7 +116,10 @@ func NewDemo(n int) *Demo {
 	}
 	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "daily 22:30",
 		LastRun: last.Format(time.RFC3339), LastResult: "success",
-		NextRun: last.AddDate(0, 0, 1).Format(time.RFC3339)}
+		NextRun:   last.AddDate(0, 0, 1).Format(time.RFC3339),
+		LastCheck: last.AddDate(0, 0, -2).Add(-18*time.Hour - 30*time.Minute).Format(time.RFC3339), LastCheckResult: "success",
+		LastDrill: last.AddDate(0, 0, -3).Add(-17*time.Hour - 30*time.Minute).Format(time.RFC3339), LastDrillResult: "success",
+		LastDrillDetail: "20 of 20 sampled files came back whole, the directory's dump reads whole, a mailbox with 412 messages came back"}
 	d.services = []api.ServiceStatus{
 		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
 		{Name: "files", Unit: "samba-ad-dc.service", State: "active", Healthy: true},

@@ -436,3 +436,15 @@ func TestTemplateApplyOfAnOutdatedPlan(t *testing.T) {
 		t.Errorf("apply of the new plan: %d steps, status %q", len(s.stepRows), s.status.Text)
 	}
 }
+
+// TestBackupShowsFailedDrill: a failed restore drill is shown with its
+// reason, and the status dot is not green.
+func TestBackupShowsFailedDrill(t *testing.T) {
+	f := newFake(3)
+	f.backup.LastDrillResult = "failed"
+	f.backup.LastDrillDetail = "1 of 20 sampled files did not come back whole: /srv/posse/shares/ablage/a.txt (not restored)"
+	_, w := backupScreen(t, f)
+	if !hasText(w.Canvas(), "Last restore drill: 07.11.2026 (16 days ago), FAILED: 1 of 20 sampled files did not come back whole") {
+		t.Error("a failed drill is not shown with its reason")
+	}
+}

@@ -128,6 +128,16 @@ type BackupStatus struct {
 	// NextRun is RFC 3339, "" when nothing is scheduled.
 	NextRun string
 	Running bool
+	// LastCheck is when the repository was last checked (RFC 3339, "" if
+	// never); LastCheckResult is "success", "failed" or "".
+	LastCheck       string
+	LastCheckResult string
+	// LastDrill is when the last restore drill ran (RFC 3339, "" if
+	// never); LastDrillResult is "success", "failed" or ""; LastDrillDetail
+	// says what it restored, or why it failed.
+	LastDrill       string
+	LastDrillResult string
+	LastDrillDetail string
 }
 
 // Snapshot is one backup snapshot.

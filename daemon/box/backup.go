@@ -69,6 +69,15 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 			st.LastResult = "failed"
 		}
 	}
+	if chk, _ := backup.Last(runs, backup.KindCheck); !chk.Start.IsZero() {
+		st.LastCheck, st.LastCheckResult = chk.Start.UTC().Format(time.RFC3339), runResult(chk)
+	}
+	if d, _ := backup.Last(runs, backup.KindDrill); !d.Start.IsZero() {
+		st.LastDrill, st.LastDrillResult, st.LastDrillDetail = d.Start.UTC().Format(time.RFC3339), runResult(d), d.Error
+		if dr, ok, _ := backup.ReadDrill(env); ok && d.OK() && dr.Start.Equal(d.Start) {
+			st.LastDrillDetail = dr.Summary()
+		}
+	}
 	if next, ok := backup.NextRun(ctx, env); ok {
 		st.NextRun = next.UTC().Format(time.RFC3339)
 	}
@@ -170,4 +179,12 @@ func allBelow(paths []string, dir string) bool {
 		}
 	}
 	return len(paths) > 0
+}
+
+// runResult is a run record's outcome as BackupStatus reports it.
+func runResult(r backup.RunRecord) string {
+	if r.OK() {
+		return "success"
+	}
+	return "failed"
 }

@@ -68,6 +68,8 @@ type DrillResult struct {
 	Tried    int          `json:"tried"`
 	Matched  int          `json:"matched"`
 	Checks   []DrillCheck `json:"checks"`
+	// Parts are the directory dump and one mailbox, restored whole.
+	Parts []DrillPart `json:"parts,omitempty"`
 	// Error is why the drill failed; empty when every sampled file came
 	// back whole.
 	Error string `json:"error,omitempty"`
@@ -75,6 +77,23 @@ type DrillResult struct {
 
 // OK reports whether every sampled file came back whole.
 func (d DrillResult) OK() bool { return d.Error == "" }
+
+// Summary says in one line what the drill restored and found.
+func (d DrillResult) Summary() string {
+	if !d.OK() {
+		return d.Error
+	}
+	s := fmt.Sprintf("%d of %d sampled files came back whole", d.Matched, d.Tried)
+	for _, p := range d.Parts {
+		switch p.What {
+		case "directory":
+			s += ", the directory's dump reads whole"
+		case "mailbox":
+			s += fmt.Sprintf(", a mailbox with %d messages came back", p.Got)
+		}
+	}
+	return s
+}
 
 // Drill restores a random sample of the files of a snapshot into a scratch
 // directory and checks each against the snapshot's records: restic
@@ -176,7 +195,19 @@ func drill(ctx context.Context, env *host.Env, c Config, opt DrillOptions, res *
 		}
 		res.Checks = append(res.Checks, chk)
 	}
+	say("restoring the directory's dump and one mailbox")
+	res.Parts = drillParts(ctx, r, snap.ID, scratch, nodes)
+	var failed []string
+	for _, p := range res.Parts {
+		if !p.OK {
+			failed = append(failed, fmt.Sprintf("the %s %s did not come back whole: %s", p.What, p.Path, p.Note))
+		}
+	}
+	const next = "; run 'possectl backup check' and see docs/backup.md, 'When a drill fails'"
 	if res.Matched == res.Tried {
+		if len(failed) > 0 {
+			return errors.New(strings.Join(failed, "; ") + next)
+		}
 		if restoreErr != nil {
 			return fmt.Errorf("every sampled file came back, but restic restore reported a problem: %w", restoreErr)
 		}
@@ -188,7 +219,11 @@ func drill(ctx context.Context, env *host.Env, c Config, opt DrillOptions, res *
 			bad = append(bad, chk.Path+" ("+chk.Problem+")")
 		}
 	}
-	msg := fmt.Sprintf("%d of %d sampled files did not come back whole: %s; run 'possectl backup check' and see docs/backup.md, 'When a drill fails'", res.Tried-res.Matched, res.Tried, strings.Join(bad, "; "))
+	msg := fmt.Sprintf("%d of %d sampled files did not come back whole: %s", res.Tried-res.Matched, res.Tried, strings.Join(bad, "; "))
+	if len(failed) > 0 {
+		msg += "; " + strings.Join(failed, "; ")
+	}
+	msg += next
 	if restoreErr != nil {
 		msg += " (restic restore: " + restoreErr.Error() + ")"
 	}

@@ -33,8 +33,10 @@ func drillBox(t *testing.T, files, restored map[string]string) (*host.Env, *host
 		}
 		target := c.Argv[slices.Index(c.Argv, "--target")+1]
 		for p, content := range restored {
-			if slices.Contains(c.Argv, p) {
-				writeFile(t, filepath.Join(target, p), content, 0o644)
+			for i, a := range c.Argv {
+				if i > 0 && c.Argv[i-1] == "--include" && (a == p || strings.HasPrefix(p, a+"/")) {
+					writeFile(t, filepath.Join(target, p), content, 0o644)
+				}
 			}
 		}
 		return host.Result{}, nil
@@ -144,5 +146,73 @@ func TestSampleNodes(t *testing.T) {
 	}
 	if all, _ := sampleNodes(files[:3], 5); len(all) != 3 {
 		t.Errorf("a sample larger than the snapshot: %v", all)
+	}
+}
+
+// TestDrillParts: the drill also restores the directory's dump (it must
+// read whole, every bzip2 block, with Samba's database in it) and one
+// mailbox (every message of the snapshot must come back); either one
+// failing fails the drill.
+func TestDrillParts(t *testing.T) {
+	const dump = ADDumpDir + "/samba-backup-2026-11-20.tar.bz2"
+	const box = "/var/vmail/example.org/anna/Maildir"
+	good, err := os.ReadFile("testdata/drill/samba-backup-good.tar.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodb, err := os.ReadFile("testdata/drill/samba-backup-nodb.tar.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := append([]byte(nil), good...)
+	for i := len(damaged) / 2; i < len(damaged)/2+8; i++ {
+		damaged[i] ^= 0xff
+	}
+	for _, tc := range []struct {
+		name    string
+		archive []byte
+		drop    string
+		wantErr string
+		dirOK   bool
+		mailGot int
+	}{
+		{"whole", good, "", "", true, 3},
+		{"a message missing", good, box + "/.Sent/cur/3:2,S", "the mailbox " + box + " did not come back whole: 2 of 3 messages came back", true, 2},
+		{"no database in the dump", nodb, "", "the directory " + dump + " did not come back whole: the archive holds no private/sam.ldb", false, 3},
+		{"a damaged dump", damaged, "", "the directory " + dump + " did not come back whole: the restored archive does not read whole", false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{
+				"/etc/samba/smb.conf":         "[global]",
+				dump:                          string(tc.archive),
+				box + "/cur/1:2,S":            "Subject: one",
+				box + "/new/2":                "Subject: two",
+				box + "/.Sent/cur/3:2,S":      "Subject: three",
+				box + "/dovecot.index.log":    "index",
+				"/var/vmail/example.org/x":    "not a mailbox",
+				ADDumpDir + "/notes.txt":      "not a dump",
+				"/srv/samba-backup-1.tar.bz2": "not in the dump folder",
+			}
+			restored := map[string]string{}
+			for p, c := range files {
+				if p != tc.drop {
+					restored[p] = c
+				}
+			}
+			env, _ := drillBox(t, files, restored)
+			// Only the mailbox and the dump: the file sample must not
+			// decide these cases.
+			res, err := Drill(t.Context(), env, Config{Repository: "/srv/posse/backup"}, DrillOptions{Sample: 1})
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("drill error %v, want %q", err, tc.wantErr)
+			}
+			if len(res.Parts) != 2 || res.Parts[0].What != "directory" || res.Parts[0].Path != dump || res.Parts[0].OK != tc.dirOK ||
+				res.Parts[1].What != "mailbox" || res.Parts[1].Path != box || res.Parts[1].Want != 3 || res.Parts[1].Got != tc.mailGot {
+				t.Errorf("parts %+v", res.Parts)
+			}
+			if tc.dirOK && !strings.Contains(res.Parts[0].Note, "all 6 entries read whole") {
+				t.Errorf("directory note %q", res.Parts[0].Note)
+			}
+		})
 	}
 }

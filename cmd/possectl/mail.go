@@ -66,7 +66,9 @@ polkit decides.
 set-alias and delete-alias change the site template the box last applied and
 apply it, like 'possectl shares set': the template stays the source of truth.
 
-There is no --direct path: these commands always go through possed.`,
+There is no --direct path: these commands always go through possed, except
+dns, which prints the DNS records the office must publish and runs as root on
+the box itself (it reads the DKIM keys).`,
 	}
 
 	var queueJSON bool

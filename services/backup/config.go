@@ -40,6 +40,10 @@ const (
 	HomesDir = site.HomesDir
 	// VmailDir holds the Maildirs (mail service).
 	VmailDir = "/var/vmail"
+	// DKIMDir holds the mail service's DKIM signing keys: backed up with
+	// the configuration whenever the site has mail, so a restored box signs
+	// with the key its DNS publishes.
+	DKIMDir = "/var/lib/rspamd/dkim"
 )
 
 // Unit names.
@@ -90,6 +94,9 @@ func FromSite(s *site.Site) (Config, bool) {
 	set := map[string]bool{host.DefaultStateDir: true}
 	for _, p := range ConfigPaths {
 		set[p] = true
+	}
+	if s.Mail != nil {
+		set[DKIMDir] = true
 	}
 	for _, inc := range b.Include {
 		switch inc {

@@ -42,7 +42,7 @@ func TestFromSitePaths(t *testing.T) {
 	if !ok {
 		t.Fatal("no config")
 	}
-	want := []string{"/etc/dovecot", "/etc/krb5.conf", "/etc/postfix", "/etc/samba", "/srv/posse/homes", "/srv/posse/shares/akten", "/srv/scans", "/var/lib/posse", "/var/vmail"}
+	want := []string{"/etc/dovecot", "/etc/krb5.conf", "/etc/postfix", "/etc/samba", "/srv/posse/homes", "/srv/posse/shares/akten", "/srv/scans", "/var/lib/posse", "/var/lib/rspamd/dkim", "/var/vmail"}
 	if !slices.Equal(c.Paths, want) || !c.Directory {
 		t.Errorf("paths = %q (directory %v), want %q", c.Paths, c.Directory, want)
 	}
@@ -55,6 +55,10 @@ func TestFromSitePaths(t *testing.T) {
 	c, _ = FromSite(s)
 	if c.Directory || slices.Contains(c.Paths, "/var/vmail") || !slices.Contains(c.Paths, "/var/lib/posse") || slices.Contains(c.Exclude, c.Repository) {
 		t.Errorf("shares only: %+v", c)
+	}
+	s.Mail = nil
+	if c, _ = FromSite(s); slices.Contains(c.Paths, DKIMDir) {
+		t.Errorf("a site without mail backs up the DKIM keys: %q", c.Paths)
 	}
 	if _, ok := FromSite(&site.Site{}); ok {
 		t.Error("a site without backup gave a config")

@@ -376,12 +376,24 @@ func checkDrill(t *testing.T, tb *harness.TestBox) {
 			SHA256 string `json:"sha256"`
 			OK     bool   `json:"ok"`
 		} `json:"checks"`
+		Parts []struct {
+			What string `json:"what"`
+			Path string `json:"path"`
+			Want int    `json:"want"`
+			Got  int    `json:"got"`
+			OK   bool   `json:"ok"`
+		} `json:"parts"`
 	}
 	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "backup", "drill", "--sample", "30", "--json")), &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Files < 30 || res.Tried != 30 || res.Matched != 30 {
 		t.Fatalf("drill of a good repository: %d of %d files came back (of %d)", res.Matched, res.Tried, res.Files)
+	}
+	// The directory's dump and alice's mailbox (the only one) come back.
+	if len(res.Parts) != 2 || !res.Parts[0].OK || res.Parts[0].What != "directory" ||
+		!res.Parts[1].OK || res.Parts[1].Path != "/var/vmail/backup.example/alice/Maildir" || res.Parts[1].Got < 1 || res.Parts[1].Got != res.Parts[1].Want {
+		t.Errorf("drill parts: %+v", res.Parts)
 	}
 	// The drill's checksum agrees with the file on the box, for a file
 	// that has not changed since the backup.

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 )
 
@@ -19,7 +20,7 @@ import (
 // line by line; only after the person confirms are the users created.
 func (s *UsersScreen) ImportCSV(csv []byte) {
 	call(s.br, func(ctx context.Context, be Backend) (api.ImportResult, error) {
-		return be.ImportUsers(ctx, csv, true)
+		return importInBatches(ctx, be, csv, true)
 	}, func(r api.ImportResult, err error) {
 		if err != nil {
 			showError(s.win, tr("Cannot read the CSV file"), err)
@@ -63,17 +64,21 @@ func (s *UsersScreen) showImportPreview(csv []byte, r api.ImportResult) {
 
 func (s *UsersScreen) runImport(csv []byte) {
 	call(s.br, func(ctx context.Context, be Backend) (api.ImportResult, error) {
-		return be.ImportUsers(ctx, csv, false)
+		return importInBatches(ctx, be, csv, false)
 	}, func(r api.ImportResult, err error) {
 		s.Reload()
-		if err != nil {
+		if err != nil && len(r.Created) == 0 {
 			showError(s.win, tr("The import failed"), err)
 			return
 		}
 		pw := strings.Join(r.Passwords, "\n")
 		text := widget.NewLabelWithStyle("username,password\n"+pw, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 		text.Selectable = true
-		warn := wrapped(tr("Users created: %d. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created)))
+		msg := tr("Users created: %d. Their initial passwords are shown only now: copy them and hand them out.", len(r.Created))
+		if err != nil {
+			msg = tr("The import stopped: %v. Users created before it stopped: %d; their initial passwords are shown only now: copy them and hand them out, then run the same import again (existing users are skipped).", err, len(r.Created))
+		}
+		warn := wrapped(msg)
 		warn.Importance = widget.WarningImportance
 		done := copiedLabel()
 		cp := widget.NewButtonWithIcon(tr("Copy all"), theme.ContentCopyIcon(), func() {
@@ -85,4 +90,33 @@ func (s *UsersScreen) runImport(csv []byte) {
 		d.Resize(fyne.NewSize(560, 420))
 		showDialog(s.win, d)
 	})
+}
+
+// importInBatches has possed import the CSV client.ImportBatchSize rows at
+// a time, so no call runs into possed's deadline and the passwords of every
+// finished batch come back even when a later one fails: then the result
+// holds what was created and the error names the rows that were not
+// imported.
+func importInBatches(ctx context.Context, be Backend, data []byte, dryRun bool) (api.ImportResult, error) {
+	batches, dups, err := client.SplitImport(data, client.ImportBatchSize)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	total := api.ImportResult{Problems: dups}
+	for i, b := range batches {
+		r, err := be.ImportUsers(ctx, b.CSV, dryRun)
+		if err != nil {
+			if i == 0 {
+				return total, err
+			}
+			return total, fmt.Errorf("%w (lines %d and after were not imported)", err, b.FirstLine)
+		}
+		for _, p := range r.Problems {
+			total.Problems = append(total.Problems, client.ShiftProblem(p, b))
+		}
+		total.Created = append(total.Created, r.Created...)
+		total.Skipped = append(total.Skipped, r.Skipped...)
+		total.Passwords = append(total.Passwords, r.Passwords...)
+	}
+	return total, nil
 }

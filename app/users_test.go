@@ -3,7 +3,9 @@
 package app
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -658,4 +660,50 @@ func TestImportExplainsTheFormat(t *testing.T) {
 		t.Error("the import does not show the header line it needs")
 	}
 	golden(t, "users_import_format.xml", w.Canvas())
+}
+
+// batchFailer fails the non-dry import call number failAt (1-based).
+type batchFailer struct {
+	*fake
+	calls, failAt int
+}
+
+func (b *batchFailer) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error) {
+	if !dryRun {
+		b.calls++
+		if b.calls == b.failAt {
+			return api.ImportResult{}, errors.New("possed did not answer in time")
+		}
+	}
+	return b.fake.ImportUsers(ctx, csv, dryRun)
+}
+
+// TestImportInBatches: a large CSV goes to possed in batches of
+// client.ImportBatchSize rows; problems keep the lines of the file; when a
+// later batch fails, the users and passwords of the batches before it are
+// kept and the error says from which line nothing was imported.
+func TestImportInBatches(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(csvHeader + "\n")
+	for i := range 120 {
+		fmt.Fprintf(&b, "neu.%03d,Neu,Nummer%d,,alle\n", i, i)
+	}
+	b.WriteString("Bad Name,Bad,Name,,\n") // line 122
+	be := &batchFailer{fake: newFake(3), failAt: 0}
+	r, err := importInBatches(t.Context(), be, []byte(b.String()), false)
+	if err != nil || len(r.Created) != 120 || len(r.Passwords) != 120 || be.calls != 3 {
+		t.Fatalf("import of 121 rows: %d created, %d passwords, %d calls, %v", len(r.Created), len(r.Passwords), be.calls, err)
+	}
+	if len(r.Problems) != 1 || !strings.HasPrefix(r.Problems[0], "line 122") {
+		t.Errorf("problems %q, want the bad row's line in the file", r.Problems)
+	}
+
+	be = &batchFailer{fake: newFake(3), failAt: 2}
+	r, err = importInBatches(t.Context(), be, []byte(b.String()), false)
+	if err == nil || !strings.Contains(err.Error(), "lines 52 and after were not imported") {
+		t.Fatalf("a failing second batch: %v", err)
+	}
+	if len(r.Created) != client.ImportBatchSize || len(r.Passwords) != client.ImportBatchSize {
+		t.Errorf("after a failing second batch: %d created, %d passwords, want the first batch's %d", len(r.Created), len(r.Passwords), client.ImportBatchSize)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/spf13/cobra"
 )
@@ -87,7 +88,7 @@ func TestImportInBatchesKeepsEveryPassword(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 rows were rejected") {
 		t.Fatalf("err %v", err)
 	}
-	if len(f.sizes) != 3 || f.sizes[0] != importBatchSize || f.sizes[2] != 120-2*importBatchSize-1 {
+	if len(f.sizes) != 3 || f.sizes[0] != client.ImportBatchSize || f.sizes[2] != 120-2*client.ImportBatchSize-1 {
 		t.Errorf("batches %v", f.sizes)
 	}
 	if n := strings.Count(pw, "\n"); n != 118 || !strings.Contains(pw, "u119,Pw-u119") {
@@ -108,7 +109,7 @@ func TestImportInBatchesKeepsEveryPassword(t *testing.T) {
 func TestImportStoppedSaysWhichRows(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("username,given_name,surname\n")
-	for i := range 2*importBatchSize + 10 {
+	for i := range 2*client.ImportBatchSize + 10 {
 		fmt.Fprintf(&b, "u%03d,G,S\n", i)
 	}
 	f := &batchFake{failAt: 2}
@@ -116,11 +117,11 @@ func TestImportStoppedSaysWhichRows(t *testing.T) {
 	if err == nil {
 		t.Fatal("a failed batch passed")
 	}
-	want := fmt.Sprintf("lines %d–%d", importBatchSize+2, 2*importBatchSize+1)
-	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("%d users were created before", importBatchSize)) {
+	want := fmt.Sprintf("lines %d–%d", client.ImportBatchSize+2, 2*client.ImportBatchSize+1)
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("%d users were created before", client.ImportBatchSize)) {
 		t.Errorf("error %q lacks %q", err, want)
 	}
-	if n := strings.Count(pw, "\n"); n != importBatchSize {
-		t.Errorf("passwords of the finished batch: %d lines, want %d", n, importBatchSize)
+	if n := strings.Count(pw, "\n"); n != client.ImportBatchSize {
+		t.Errorf("passwords of the finished batch: %d lines, want %d", n, client.ImportBatchSize)
 	}
 }

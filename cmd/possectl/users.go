@@ -602,7 +602,7 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 	return tw.Flush()
 }
 
-// daemonImport has possed import the CSV in batches (importBatchSize rows
+// daemonImport has possed import the CSV in batches (client.ImportBatchSize rows
 // each) and writes the passwords of each batch to the passwords file (pw
 // is nil in a dry run) before the next batch starts, so an import of any
 // size either finishes or says exactly which rows may have users whose
@@ -612,7 +612,7 @@ func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, 
 	if err != nil {
 		return err
 	}
-	batches, dups, err := splitImport(data, importBatchSize)
+	batches, dups, err := client.SplitImport(data, client.ImportBatchSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
@@ -624,23 +624,23 @@ func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, 
 	total.Problems = append(total.Problems, dups...)
 	rows := 0
 	for _, b := range batches {
-		rows += b.rows
+		rows += b.Rows
 	}
 	done := 0
 	for bi, b := range batches {
-		r, err := be.ImportUsers(c.Context(), b.csv, dryRun)
+		r, err := be.ImportUsers(c.Context(), b.CSV, dryRun)
 		if err != nil {
 			if bi == 0 {
 				return usersError(err)
 			}
-			where := fmt.Sprintf("lines %d–%d", b.firstLine, b.lastLine)
+			where := fmt.Sprintf("lines %d–%d", b.FirstLine, b.LastLine)
 			return fmt.Errorf("%w\nthe import stopped in %s of %s: %d users were created before, their passwords are in %s; "+
 				"users of %s may exist without a password you know: run the same import again (existing users are skipped), "+
 				"then reset the passwords of the users it skips from %s with 'possectl users set-password'",
 				usersError(err), where, file, len(total.Created), pwPath, where, where)
 		}
 		for _, p := range r.Problems {
-			fmt.Fprintf(errOut, "%s:%s\n", file, printable.String(shiftProblem(p, b)))
+			fmt.Fprintf(errOut, "%s:%s\n", file, printable.String(client.ShiftProblem(p, b)))
 		}
 		if pw != nil {
 			var werr error
@@ -654,13 +654,13 @@ func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, 
 				werr = pw.Sync()
 			}
 			if werr != nil {
-				return fmt.Errorf("the users of %s up to line %d were created, but writing their passwords to %s failed: %w; reset them with 'possectl users set-password'", file, b.lastLine, pwPath, werr)
+				return fmt.Errorf("the users of %s up to line %d were created, but writing their passwords to %s failed: %w; reset them with 'possectl users set-password'", file, b.LastLine, pwPath, werr)
 			}
 		}
 		total.Created = append(total.Created, r.Created...)
 		total.Skipped = append(total.Skipped, r.Skipped...)
 		total.Problems = append(total.Problems, r.Problems...)
-		done += b.rows
+		done += b.Rows
 		if len(batches) > 1 {
 			fmt.Fprintf(errOut, "import: %d of %d rows (%d users created so far)\n", done, rows, len(total.Created))
 		}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package main
+package client
 
 import (
 	"bytes"
@@ -13,30 +13,31 @@ import (
 	"strings"
 )
 
-// importBatchSize is how many CSV rows one Users.Import call carries. One
+// ImportBatchSize is how many CSV rows one Users.Import call carries. One
 // user costs Samba 30–90 ms, so a batch ends far inside the call's
 // deadline even on a busy box, and the passwords of every finished batch
 // are written (and synced) before the next starts: an interrupted import
 // loses at most one batch's passwords, and says which rows.
-const importBatchSize = 50
+const ImportBatchSize = 50
 
-// importBatch is a part of the CSV with its header, and where its rows
+// ImportBatch is a part of the CSV with its header, and where its rows
 // start in the original file.
-type importBatch struct {
-	csv       []byte
-	firstLine int // line of the first row in the original file
-	lastLine  int // line of the last row
-	rows      int
+type ImportBatch struct {
+	CSV       []byte
+	FirstLine int // line of the first row in the original file
+	LastLine  int // line of the last row
+	// Rows is the number of rows, -1 when the file was sent whole.
+	Rows int
 	// lines maps a line of the batch to the line of the original file.
 	lines map[int]int
 }
 
-// splitImport cuts a CSV into batches of n rows, each with the header.
+// SplitImport cuts a CSV into batches of n rows, each with the header.
 // Quoted fields may span lines; line numbers follow the original file. A
 // row whose username an earlier row already has is left out and returned
 // as a problem (possed sees one batch at a time and would take the second
 // row for an existing user).
-func splitImport(data []byte, n int) ([]importBatch, []string, error) {
+func SplitImport(data []byte, n int) ([]ImportBatch, []string, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = false
@@ -55,8 +56,8 @@ func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 	}
 	seen := map[string]int{}
 	var dups []string
-	var batches []importBatch
-	var cur *importBatch
+	var batches []ImportBatch
+	var cur *ImportBatch
 	var buf bytes.Buffer
 	var w *csv.Writer
 	flush := func() {
@@ -64,7 +65,7 @@ func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 			return
 		}
 		w.Flush()
-		cur.csv = append([]byte(nil), buf.Bytes()...)
+		cur.CSV = append([]byte(nil), buf.Bytes()...)
 		batches = append(batches, *cur)
 		cur = nil
 	}
@@ -76,7 +77,7 @@ func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 		if err != nil {
 			// Leave the judgement of a malformed line to possed, which
 			// names it: send the rest of the file unsplit.
-			return []importBatch{{csv: data, firstLine: 2, rows: -1}}, nil, nil
+			return []ImportBatch{{CSV: data, FirstLine: 2, Rows: -1}}, nil, nil
 		}
 		line, _ := r.FieldPos(0)
 		if userCol >= 0 && userCol < len(rec) {
@@ -91,13 +92,13 @@ func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 			buf.Reset()
 			w = csv.NewWriter(&buf)
 			w.Write(header)
-			cur = &importBatch{firstLine: line, lines: map[int]int{}}
+			cur = &ImportBatch{FirstLine: line, lines: map[int]int{}}
 		}
 		w.Flush()
 		cur.lines[bytes.Count(buf.Bytes(), []byte("\n"))+1] = line
 		w.Write(rec)
-		cur.lastLine, cur.rows = line, cur.rows+1
-		if cur.rows == n {
+		cur.LastLine, cur.Rows = line, cur.Rows+1
+		if cur.Rows == n {
 			flush()
 		}
 	}
@@ -107,9 +108,9 @@ func splitImport(data []byte, n int) ([]importBatch, []string, error) {
 
 var problemLineRE = regexp.MustCompile(`^line (\d+)`)
 
-// shiftProblem turns "line K …" of a batch into the line of the original
+// ShiftProblem turns "line K …" of a batch into the line of the original
 // file.
-func shiftProblem(p string, b importBatch) string {
+func ShiftProblem(p string, b ImportBatch) string {
 	m := problemLineRE.FindStringSubmatchIndex(p)
 	if m == nil || b.lines == nil {
 		return p

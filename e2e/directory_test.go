@@ -198,6 +198,27 @@ func TestDirectory(t *testing.T) {
 		}
 	})
 
+	t.Run("users set changes names and addresses, seen over LDAPS", func(t *testing.T) {
+		if out, e, code := possectlIn(t, tb, "", append([]string{"users", "set", "imp000", "--display-name", "Ida Import", "--email", "ida.import@mueller-partner.example", "--aliases", "ida@mueller-partner.example"}, secrets...)...); code != 0 || !strings.Contains(out, "updated user imp000") {
+			t.Fatalf("users set: exit %d %s %s", code, out, e)
+		}
+		out, err := hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+			"ldapsearch", "-x", "-H", "ldaps://"+ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
+			"-b", baseDN, "(sAMAccountName=imp000)", "displayName", "mail", "proxyAddresses")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"displayName: Ida Import", "mail: ida.import@mueller-partner.example", "proxyAddresses: smtp:ida@mueller-partner.example"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("ldapsearch after users set lacks %q:\n%s", want, out)
+			}
+		}
+		// An address another user has is refused, and nothing changes.
+		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "set", "imp001", "--email", "anna.mueller@mueller-partner.example"}, secrets...)...); code == 0 || !strings.Contains(e, "anna.mueller@mueller-partner.example") {
+			t.Errorf("users set with anna's address: exit %d %s", code, e)
+		}
+	})
+
 	t.Run("re-apply is a no-op for the directory", func(t *testing.T) {
 		// The directory's part of the plan is empty at once. The site
 		// shares home folders, and possed's background sync of the files

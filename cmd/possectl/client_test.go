@@ -238,6 +238,14 @@ func TestClientCommands(t *testing.T) {
 		{name: "users list", args: []string{"users", "list"}, stdout: []string{"USERNAME", "anna", "Anna", "staff", "enabled"}},
 		{name: "users show missing", args: []string{"users", "show", "nobody"}, code: 1, stderr: []string{"nobody"}},
 		{name: "users disable", args: []string{"users", "disable", "anna"}, stdout: []string{"disabled user anna"}},
+		{name: "users set", args: []string{"users", "set", "anna", "--display-name", "Anna M.", "--aliases", "info@example.org"}, stdout: []string{"updated user anna: display-name, aliases"}, check: func(t *testing.T) {
+			code, out, _ := r.run(t, "", "users", "show", "anna", "--json")
+			if code != 0 || !strings.Contains(out, `"DisplayName": "Anna M."`) && !strings.Contains(out, `"display_name": "Anna M."`) || !strings.Contains(out, "info@example.org") {
+				t.Errorf("after users set: %s", out)
+			}
+		}},
+		{name: "users set json", args: []string{"users", "set", "anna", "--given-name", "Annette", "--json"}, stdout: []string{"Annette"}},
+		{name: "users set nothing", args: []string{"users", "set", "anna"}, code: 2, stderr: []string{"nothing to change"}},
 		{name: "users import refuses --no-must-change", args: []string{"users", "import", tmpl, "--passwords-out", "x", "--no-must-change"}, code: 2, stderr: []string{"--no-must-change is not supported by import"}},
 		{name: "export", args: []string{"export"}, stdout: []string{"name: Test Site"}},
 		{name: "export --only needs --direct", args: []string{"export", "--only", "mail"}, code: 2, stderr: []string{"--only works only with --direct"}},

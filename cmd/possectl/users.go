@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/fsutil"
@@ -54,6 +55,7 @@ type usersBackend interface {
 	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
 	SetPassword(ctx context.Context, username, password string, mustChange bool) error
 	SetDisabled(ctx context.Context, username string, disabled bool) error
+	UpdateUser(ctx context.Context, username string, up daemon.UserUpdate) error
 	DeleteUser(ctx context.Context, username string) error
 	ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error)
 }
@@ -250,8 +252,12 @@ func userArg(args []string) (string, error) {
 	return name, nil
 }
 
+// theUsersFlags are the users command's flags, shared by its subcommands
+// (also those registered in other files).
+var theUsersFlags usersFlags
+
 func init() {
-	var f usersFlags
+	f := &theUsersFlags
 	users := &cobra.Command{
 		Use:   "users",
 		Short: "Manage the domain's users on the box (through possed)",

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon"
+)
+
+// UpdateUser lets possed's client serve as a usersBackend.
+func (p possedUsers) UpdateUser(ctx context.Context, username string, up daemon.UserUpdate) error {
+	return p.Client.UpdateUser(ctx, username, client.UserUpdate(up))
+}
+
+func init() {
+	users := subcommand(rootCmd, "users")
+	if users == nil {
+		panic("possectl: users set needs the users command")
+	}
+	users.AddCommand(usersSetCmd())
+}
+
+func usersSetCmd() *cobra.Command {
+	var (
+		given, surname, display, email string
+		aliases                        []string
+		asJSON                         bool
+	)
+	c := &cobra.Command{
+		Use:   "set USERNAME",
+		Short: "Change a user's names, mail address or aliases (only the flags given)",
+		Long: `Change the given name, surname, display name, mail address or aliases of a
+user through possed (posse-office or posse-admin), as the app's user sheet
+does. Only the flags given change; --aliases replaces the list (an empty
+--aliases "" removes them all). possed checks every value by the site
+template's rules: an address another user or alias already has is refused.
+--json prints the user as 'users show --json' does.`,
+		Args: exactArgs(1, "a username"),
+		RunE: func(c *cobra.Command, args []string) error {
+			name, err := userArg(args)
+			if err != nil {
+				return err
+			}
+			var up daemon.UserUpdate
+			var changed []string
+			str := func(flag string, v string, dst **string) {
+				if c.Flags().Changed(flag) {
+					s := v
+					*dst = &s
+					changed = append(changed, flag)
+				}
+			}
+			str("given-name", given, &up.GivenName)
+			str("surname", surname, &up.Surname)
+			str("display-name", display, &up.DisplayName)
+			str("email", email, &up.Email)
+			if c.Flags().Changed("aliases") {
+				list := []string{}
+				for _, a := range aliases {
+					if a = strings.TrimSpace(a); a != "" {
+						list = append(list, a)
+					}
+				}
+				up.Aliases = &list
+				changed = append(changed, "aliases")
+			}
+			if len(changed) == 0 {
+				return usageError{errors.New("nothing to change: give at least one of --given-name, --surname, --display-name, --email, --aliases")}
+			}
+			return theUsersFlags.run(c, func(be usersBackend) error {
+				if err := be.UpdateUser(c.Context(), name, up); err != nil {
+					return usersError(err)
+				}
+				if !asJSON {
+					fmt.Fprintf(c.OutOrStdout(), "updated user %s: %s\n", name, strings.Join(changed, ", "))
+					return nil
+				}
+				u, err := be.User(c.Context(), name)
+				if err != nil {
+					return usersError(err)
+				}
+				return printJSON(c.OutOrStdout(), u)
+			})
+		},
+	}
+	c.Flags().StringVar(&given, "given-name", "", "the given name")
+	c.Flags().StringVar(&surname, "surname", "", "the surname")
+	c.Flags().StringVar(&display, "display-name", "", "the name shown in lists and mail")
+	c.Flags().StringVar(&email, "email", "", "the mail address")
+	c.Flags().StringSliceVar(&aliases, "aliases", nil, "the mail aliases, comma-separated (replaces the list)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the changed user as JSON")
+	return c
+}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/sandbox"
 	"github.com/posse-project/posse/services/systemd"

@@ -12,8 +12,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/backup"
 )

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/daemon"
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/services/backup"
 )
 

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/mail"
 )

@@ -124,7 +124,6 @@ var allowed = map[string]bool{
 	"provisioning -> services/system":       true,
 	"services/backup -> services/directory": true,
 	"services/mail -> services/directory":   true,
-	"internal/execx -> provisioning/host":   true,
 }
 
 type pkg struct {

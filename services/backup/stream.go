@@ -12,8 +12,8 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 )
 
 // LineRunner is a Runner that can also hand over a command's stdout line by

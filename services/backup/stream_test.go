@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 )
 
 func TestStreamRunner(t *testing.T) {

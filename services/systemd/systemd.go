@@ -18,8 +18,8 @@ import (
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
-	"github.com/posse-project/posse/internal/execx"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/execx"
 )
 
 // journalLines is how many journal lines a failed job's error quotes.

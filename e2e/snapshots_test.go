@@ -9,11 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/files"
 )
 
 // snapshotsSite has a share with snapshots that partners write and staff
@@ -253,9 +256,52 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("bob's allinfo of a file he reads lacks the version:\n%s", out)
 		}
 	})
+	t.Run("restore alongside and in place with possectl", func(t *testing.T) {
+		var vs []struct{ Snapshot string }
+		out := tb.MustRun(t, "possectl", "snapshots", "list", "Akten", "report.txt", "--json")
+		if err := json.Unmarshal([]byte(out), &vs); err != nil || len(vs) != 1 || vs[0].Snapshot != first {
+			t.Errorf("versions of report.txt: %v\n%s", err, out)
+		}
+		meta := func() string {
+			return tb.MustRun(t, "sh", "-c", "stat -c '%U %G %a' /srv/posse/shares/akten/report.txt; getfattr -d -m - --absolute-names /srv/posse/shares/akten/report.txt | grep -v '^#' | sort")
+		}
+		before := meta()
+		var res struct{ Path, Snapshot string }
+		out = tb.MustRun(t, "possectl", "snapshots", "restore", "Akten", "report.txt", "--alongside", "--json")
+		if err := json.Unmarshal([]byte(out), &res); err != nil || !strings.HasPrefix(res.Path, "report (restored ") || res.Snapshot != first {
+			t.Fatalf("restore --alongside: %v\n%s", err, out)
+		}
+		got := filepath.Join(dir, "alongside.txt")
+		if out, err := smbSnap(t, dir, ip, "bob", "get \""+res.Path+"\" "+got); err != nil {
+			t.Errorf("bob get of the restored copy: %v: %s", err, out)
+		} else if b, _ := os.ReadFile(got); string(b) != "version one\n" {
+			t.Errorf("the copy alongside holds %q", b)
+		}
+		cur := filepath.Join(dir, "cur2.txt")
+		smbSnap(t, dir, ip, "alice", "get report.txt "+cur)
+		if b, _ := os.ReadFile(cur); string(b) != "version two, overwritten\n" {
+			t.Errorf("--alongside changed the current file: %q", b)
+		}
+		tb.MustRun(t, "possectl", "snapshots", "restore", "Akten", "report.txt", "--at", first)
+		smbSnap(t, dir, ip, "alice", "get report.txt "+cur)
+		if b, _ := os.ReadFile(cur); string(b) != "version one\n" {
+			t.Errorf("after the restore in place report.txt holds %q", b)
+		}
+		if after := meta(); after != before {
+			t.Errorf("owner, mode or attributes (NT ACL) changed by the restore:\nbefore %s\nafter  %s", before, after)
+		}
+		if _, errOut, code := tb.Output(t, "possectl", "snapshots", "restore", "Akten", "missing.txt"); code == 0 || !strings.Contains(errOut, "is not in the snapshot") {
+			t.Errorf("restore of a file no snapshot has: exit %d, %s", code, errOut)
+		}
+		if _, errOut, code := tb.Output(t, "possectl", "snapshots", "restore", "Akten", "../../../etc/passwd"); code == 0 || !strings.Contains(errOut, "goes up") {
+			t.Errorf("restore of a path out of the share: exit %d, %s", code, errOut)
+		}
+	})
 	t.Run("retention prunes to the keep rules", func(t *testing.T) {
-		// keep: {hourly: 2} within one hour keeps the newest and, as
-		// restic does while counts are left, the oldest.
+		// keep: {hourly: 2}: the expected list is the keep rule applied
+		// to the times taken, in the box's zone (within one hour it keeps
+		// the newest and, as restic does while counts are left, the
+		// oldest).
 		var all []string
 		for range 3 {
 			time.Sleep(1100 * time.Millisecond) // names are per second
@@ -268,16 +314,32 @@ func TestSnapshots(t *testing.T) {
 		if len(all) != 3 {
 			t.Fatalf("three more takes took %v", all)
 		}
-		if all[2][:19] != first[:19] { // @GMT-YYYY.MM.DD-hh: the hour
-			t.Skipf("the takes crossed an hour (%s, %s): the expected list differs", first, all[2])
+		loc := boxLocation(t, tb)
+		var times []time.Time
+		for _, n := range append([]string{first}, all...) {
+			ts, ok := files.ParseSnapshotName(n)
+			if !ok {
+				t.Fatalf("snapshot name %q", n)
+			}
+			times = append(times, ts)
 		}
-		if want := []string{all[2], first}; strings.Join(names, " ") != strings.Join(want, " ") {
+		kept, gone := files.PruneSnapshots(times, site.SnapshotKeep{Hourly: 2}, loc)
+		var want []string
+		for i := len(kept) - 1; i >= 0; i-- {
+			want = append(want, files.SnapshotName(kept[i]))
+		}
+		slices.Sort(want)
+		slices.Reverse(want)
+		if strings.Join(names, " ") != strings.Join(want, " ") {
 			t.Errorf("after takes %s %v the list is %v, want %v", first, all, names, want)
 		}
-		for _, gone := range all[:2] {
-			if _, _, code := tb.Output(t, "test", "-e", "/srv/posse/shares/akten/.snapshots/"+gone); code == 0 {
-				t.Errorf("pruned %s still on disk", gone)
+		for _, g := range gone {
+			if _, _, code := tb.Output(t, "test", "-e", "/srv/posse/shares/akten/.snapshots/"+files.SnapshotName(g)); code == 0 {
+				t.Errorf("pruned %s still on disk", files.SnapshotName(g))
 			}
+		}
+		if len(want) != 2 {
+			t.Errorf("hourly: 2 kept %v", want)
 		}
 		if out, _ := smbSnap(t, dir, ip, "alice", "allinfo report.txt"); strings.Count(out, "@GMT-") != 2 {
 			t.Errorf("allinfo after pruning:\n%s", out)
@@ -314,4 +376,15 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("plan on tmpfs: exit %d\n%s%s", code, out, errOut)
 		}
 	})
+}
+
+// boxLocation is the box's time zone, whose hours the keep rules count.
+func boxLocation(t *testing.T, tb *harness.TestBox) *time.Location {
+	t.Helper()
+	name := strings.TrimSpace(tb.MustRun(t, "timedatectl", "show", "-p", "Timezone", "--value"))
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatalf("the box's time zone %q: %v", name, err)
+	}
+	return loc
 }

@@ -22,14 +22,14 @@ func init() {
 	c := &cobra.Command{
 		Use:   "snapshots",
 		Short: "Take and list the read-only snapshots of the shares (Windows Previous Versions)",
-		Long: `Take and list the btrfs snapshots of the shares of the site applied to this
+		Long: `Take, list and restore from the btrfs snapshots of the shares of the site applied to this
 box, which Windows shows in a file's or folder's Previous Versions tab.
 The site's snapshots section says when posse-snapshots.timer takes them
 and how many stay; see docs/snapshots.md.
 
-Both commands run in this process as root on the box (not through possed).`,
+The commands run in this process as root on the box (not through possed).`,
 	}
-	c.AddCommand(snapshotsTakeCmd(), snapshotsListCmd())
+	c.AddCommand(snapshotsTakeCmd(), snapshotsListCmd(), snapshotsRestoreCmd())
 	rootCmd.AddCommand(c)
 }
 
@@ -39,6 +39,8 @@ Both commands run in this process as root on the box (not through possed).`,
 type snapshotService interface {
 	TakeSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string, now time.Time) (any, error)
 	ListSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string) (any, error)
+	ListSiteVersions(ctx context.Context, st *site.Site, env *host.Env, share, path string) (any, error)
+	RestoreSiteVersion(ctx context.Context, st *site.Site, env *host.Env, share, path string, at time.Time, alongside bool) (any, error)
 }
 
 // shareSnapshot is one snapshot as the files service reports it.
@@ -148,15 +150,29 @@ func snapshotsTakeCmd() *cobra.Command {
 func snapshotsListCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "list [SHARE]",
-		Short: "List the snapshots of every share with snapshots (or of SHARE), newest first",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "list [SHARE [PATH]]",
+		Short: "List the snapshots of every share with snapshots (or of SHARE), or the versions of a file or folder, newest first",
+		Args:  cobra.MaximumNArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			s, env, svc, cleanup, err := snapshotsBox(c.Context())
 			if err != nil {
 				return err
 			}
 			defer cleanup()
+			if len(args) == 2 {
+				v, err := svc.ListSiteVersions(c.Context(), s, env, args[0], args[1])
+				if err != nil {
+					return err
+				}
+				list := []fileVersion{}
+				if err := reJSON(v, &list); err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(c.OutOrStdout(), list)
+				}
+				return printVersions(c.OutOrStdout(), list)
+			}
 			share := ""
 			if len(args) == 1 {
 				share = args[0]

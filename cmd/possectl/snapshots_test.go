@@ -48,3 +48,24 @@ func TestSnapshotsContract(t *testing.T) {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+func TestParseAt(t *testing.T) {
+	loc := time.FixedZone("CET", 3600)
+	now := time.Date(2026, 12, 7, 14, 30, 0, 0, loc)
+	for in, want := range map[string]time.Time{
+		"":                         {},
+		"@GMT-2026.12.07-10.00.00": time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC),
+		"2026-12-07 11:00":         time.Date(2026, 12, 7, 11, 0, 0, 0, loc),
+		"2026-12-06":               time.Date(2026, 12, 6, 23, 59, 59, 0, loc),
+		"11:15":                    time.Date(2026, 12, 7, 11, 15, 0, 0, loc),
+		"2026-12-07T10:00:00Z":     time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC),
+	} {
+		got, err := parseAt(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseAt(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := parseAt("yesterday", now); err == nil || !strings.Contains(err.Error(), "is not a time") {
+		t.Errorf("parseAt(yesterday): %v", err)
+	}
+}

@@ -31,6 +31,11 @@ func (s *Service) TakeSiteSnapshots(ctx context.Context, st *site.Site, env *hos
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := snapshotLock(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	return TakeSnapshots(ctx, env, shares, cfg.Snapshots.Keep, now, SiteLocation(st))
 }
 

@@ -41,6 +41,8 @@ type Backend interface {
 	Shares(ctx context.Context) ([]api.Share, error)
 	SetShare(ctx context.Context, s api.Share) error
 	DeleteShare(ctx context.Context, name string) error
+	Versions(ctx context.Context, share, path string) ([]api.FileVersion, error)
+	RestoreVersion(ctx context.Context, share, path string, at time.Time, alongside bool) (api.VersionRestored, error)
 
 	Aliases(ctx context.Context) ([]api.Alias, error)
 	SetAlias(ctx context.Context, a api.Alias) error

@@ -122,12 +122,12 @@ func TestWithPossedAdministrator(t *testing.T) {
 
 func TestWithPossedOfficeManager(t *testing.T) {
 	r := newPossedRig(t)
-	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus, daemon.ActionUsers))
+	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus, daemon.ActionUsers, daemon.ActionVersions))
 	if !br.OfficeManager {
 		t.Fatal("polkit refused site reads, but the app did not switch to office-manager mode")
 	}
 	sh := NewShell(w, br, Options{})
-	if got := strings.Join(sh.Items(), ","); got != "dashboard,users" {
+	if got := strings.Join(sh.Items(), ","); got != "dashboard,users,versions" {
 		t.Errorf("office manager sees %s", got)
 	}
 	w.SetContent(sh.Content())

@@ -29,7 +29,8 @@ type navItem struct {
 
 // Shell is the main window: the connected box's name on top, the
 // navigation on the left and the chosen screen on the right. In
-// office-manager mode only Dashboard (read-only) and Users are offered.
+// office-manager mode only Dashboard (read-only), Users and Previous
+// versions are offered.
 type Shell struct {
 	win     fyne.Window
 	br      *Bridge
@@ -87,11 +88,12 @@ func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
 		{"groups", tr("Groups"), theme.ListIcon(), func() screen { return NewGroupsScreen(w, br) }},
 		{"shares", tr("Shares"), theme.FolderIcon(), func() screen { return NewSharesScreen(w, br) }},
 		{"mail", tr("Mail"), theme.MailComposeIcon(), func() screen { return NewMailScreen(w, br) }},
+		{"versions", tr("Previous versions"), theme.MediaReplayIcon(), func() screen { return NewVersionsScreen(w, br) }},
 		{"backup", tr("Backup"), theme.HistoryIcon(), func() screen { return NewBackupScreen(w, br) }},
 		{"template", tr("Site template"), theme.DocumentIcon(), func() screen { return NewTemplateScreen(w, br, o.Template) }},
 	}
 	for _, it := range all {
-		if br.OfficeManager && it.id != "dashboard" && it.id != "users" {
+		if br.OfficeManager && it.id != "dashboard" && it.id != "users" && it.id != "versions" {
 			continue
 		}
 		s.items = append(s.items, it)

@@ -14,13 +14,13 @@ func TestShellAdminSeesEverything(t *testing.T) {
 	test.NewTempApp(t)
 	br := newBridge(newFake(12))
 	s := NewShell(window(t, nil, 800, 600), br, Options{})
-	want := []string{"dashboard", "users", "groups", "shares", "mail", "backup", "template"}
+	want := []string{"dashboard", "users", "groups", "shares", "mail", "versions", "backup", "template"}
 	if got := s.Items(); !reflect.DeepEqual(got, want) {
 		t.Errorf("screens = %q, want %q", got, want)
 	}
 }
 
-func TestShellOfficeManagerSeesUsersOnly(t *testing.T) {
+func TestShellOfficeManagerSeesUsersAndVersions(t *testing.T) {
 	test.NewTempApp(t)
 	f := newFake(12)
 	f.OfficeManager = true
@@ -28,7 +28,7 @@ func TestShellOfficeManagerSeesUsersOnly(t *testing.T) {
 	br.OfficeManager = true
 	w := window(t, nil, 1024, 700)
 	s := NewShell(w, br, Options{})
-	if got, want := s.Items(), []string{"dashboard", "users"}; !reflect.DeepEqual(got, want) {
+	if got, want := s.Items(), []string{"dashboard", "users", "versions"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("screens = %q, want %q", got, want)
 	}
 	w.SetContent(s.Content())

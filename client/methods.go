@@ -4,6 +4,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon/api"
@@ -151,6 +152,25 @@ func (c *Client) SetShare(ctx context.Context, s api.Share) error {
 // DeleteShare removes a share (its files stay).
 func (c *Client) DeleteShare(ctx context.Context, name string) error {
 	return c.call(ctx, api.SharesInterface, "Delete", nil, name)
+}
+
+// Versions lists the earlier versions of a file or folder of a share
+// (PATH relative to the share), newest first.
+func (c *Client) Versions(ctx context.Context, share, path string) ([]api.FileVersion, error) {
+	var r []api.FileVersion
+	return r, c.call(ctx, api.SharesInterface, "Versions", []any{&r}, share, path)
+}
+
+// RestoreVersion brings a file or folder of a share back from the newest
+// snapshot taken at or before at (zero: the newest), in place or
+// alongside.
+func (c *Client) RestoreVersion(ctx context.Context, share, path string, at time.Time, alongside bool) (api.VersionRestored, error) {
+	var r api.VersionRestored
+	when := ""
+	if !at.IsZero() {
+		when = at.UTC().Format(time.RFC3339)
+	}
+	return r, c.call(ctx, api.SharesInterface, "RestoreVersion", []any{&r}, share, path, when, alongside)
 }
 
 // Aliases lists the mail aliases.

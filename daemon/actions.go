@@ -23,10 +23,14 @@ const (
 	// ActionSite plans and applies the site and manages shares, mail and
 	// backup: auth_admin_keep, granted to posse-admin.
 	ActionSite = "org.posse.Posse1.site"
+	// ActionVersions lists and restores earlier versions of files in the
+	// shares from their snapshots: auth_admin_keep by default, granted
+	// without a password to posse-office and posse-admin.
+	ActionVersions = "org.posse.Posse1.versions"
 )
 
 // Actions lists every action possed checks, for tests and docs.
-var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite}
+var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite, ActionVersions}
 
 // methodActions maps "interface.Method" to the polkit action that guards it.
 // A method missing here is refused (deny by default), and a unit test fails
@@ -68,6 +72,9 @@ var methodActions = map[string]string{
 	api.SharesInterface + ".List":   ActionSite,
 	api.SharesInterface + ".Set":    ActionSite,
 	api.SharesInterface + ".Delete": ActionSite,
+
+	api.SharesInterface + ".Versions":       ActionVersions,
+	api.SharesInterface + ".RestoreVersion": ActionVersions,
 
 	api.MailInterface + ".ListAliases": ActionSite,
 	api.MailInterface + ".SetAlias":    ActionSite,

@@ -24,10 +24,11 @@ const (
 
 // actionInfo says in words what an action allows and who gets it by rule.
 var actionInfo = map[string]struct{ what, group string }{
-	ActionStatus: {"read the status of this box", "posse-office"},
-	ActionHealth: {"check the health of this box's services", "posse-office"},
-	ActionUsers:  {"manage users and passwords", "posse-office"},
-	ActionSite:   {"manage the site, shares, mail and backup", "posse-admin"},
+	ActionStatus:   {"read the status of this box", "posse-office"},
+	ActionHealth:   {"check the health of this box's services", "posse-office"},
+	ActionUsers:    {"manage users and passwords", "posse-office"},
+	ActionVersions: {"restore earlier versions of files", "posse-office"},
+	ActionSite:     {"manage the site, shares, mail and backup", "posse-admin"},
 }
 
 // Authorizer decides whether a caller on the bus may perform an action. It

@@ -42,6 +42,7 @@ var matrixRoles = []struct {
 	{"health only", []string{daemon.ActionHealth}},
 	{"users only", []string{daemon.ActionUsers}},
 	{"site only", []string{daemon.ActionSite}},
+	{"versions only", []string{daemon.ActionVersions}},
 	{"nothing", nil},
 }
 
@@ -132,8 +133,8 @@ func documentedActions(t *testing.T) map[string]string {
 	if end := strings.Index(text[3:], "\n## "); end >= 0 {
 		text = text[:end+3]
 	}
-	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite}
-	methodRE := regexp.MustCompile("`([A-Z][A-Za-z0-9]*)[^`]*`(?: \\((status|health|users|site)\\))?")
+	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite, "versions": daemon.ActionVersions}
+	methodRE := regexp.MustCompile("`([A-Z][A-Za-z0-9]*)[^`]*`(?: \\((status|health|users|site|versions)\\))?")
 	out := map[string]string{}
 	iface := ""
 	for _, line := range strings.Split(text, "\n") {
@@ -157,7 +158,7 @@ func documentedActions(t *testing.T) map[string]string {
 			}
 			action, ok := actions[word]
 			if !ok {
-				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, health, users or site", iface, m[1], word)
+				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, health, users, site or versions", iface, m[1], word)
 				continue
 			}
 			key := iface + "." + m[1]

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon"
@@ -18,8 +19,8 @@ import (
 func TestPolkitMatrix(t *testing.T) {
 	r := newRig(t, rigOpts{})
 	roles := map[string][]string{
-		"admin":  {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionSite},
-		"office": {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers},
+		"admin":  {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionSite, daemon.ActionVersions},
+		"office": {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionVersions},
 		"plain":  {daemon.ActionStatus},
 		"nobody": nil,
 	}
@@ -39,6 +40,10 @@ func TestPolkitMatrix(t *testing.T) {
 			return c.CreateUser(ctx(t), u, "Sommer2026!x", true)
 		},
 		daemon.ActionSite: func(c *client.Client) error { _, err := c.Apply(ctx(t), []byte("site"), nil, nil); return err },
+		daemon.ActionVersions: func(c *client.Client) error {
+			_, err := c.RestoreVersion(ctx(t), "Office", "Budget/plan.txt", time.Time{}, true)
+			return err
+		},
 	}
 	for role, granted := range roles {
 		c := r.client(t, false, granted...)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/posse-project/posse/daemon/api"
 )
@@ -52,6 +53,13 @@ type Backend interface {
 	Shares(ctx context.Context) ([]api.Share, error)
 	SetShare(ctx context.Context, s api.Share) error
 	DeleteShare(ctx context.Context, name string) error
+	// Versions lists the earlier versions of a file or folder of a share
+	// (its snapshots), newest first.
+	Versions(ctx context.Context, share, path string) ([]api.FileVersion, error)
+	// RestoreVersion brings a file or folder of a share back from the
+	// newest snapshot taken at or before at (zero: the newest), in place
+	// or alongside.
+	RestoreVersion(ctx context.Context, share, path string, at time.Time, alongside bool) (api.VersionRestored, error)
 
 	Aliases(ctx context.Context) ([]api.Alias, error)
 	SetAlias(ctx context.Context, a api.Alias) error

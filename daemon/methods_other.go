@@ -5,6 +5,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/posse-project/posse/daemon/api"
@@ -56,6 +57,49 @@ func (o *shares) Delete(sender dbus.Sender, msg dbus.Message, name string) *dbus
 		return c.invalid(err)
 	}
 	return c.change(func(ctx context.Context) error { return o.s.backend.DeleteShare(ctx, name) })
+}
+
+// Versions lists the earlier versions of a file or folder of a share.
+func (o *shares) Versions(sender dbus.Sender, msg dbus.Message, share, p string) ([]api.FileVersion, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "Versions")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	if err := firstErr(checkVersionShare(share), checkSharePath(p)); err != nil {
+		return nil, c.invalid(err)
+	}
+	r, err := o.s.backend.Versions(c.ctx, share, p)
+	return nonNil(r), c.done(err)
+}
+
+// RestoreVersion brings a file or folder of a share back from a snapshot:
+// the newest taken at or before at (RFC 3339; "" for the newest), in
+// place or alongside. Office managers may (ActionVersions): it writes
+// only inside the share, as the file was.
+func (o *shares) RestoreVersion(sender dbus.Sender, msg dbus.Message, share, p, at string, alongside bool) (api.VersionRestored, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "RestoreVersion")
+	if derr != nil {
+		return api.VersionRestored{}, derr
+	}
+	defer c.end()
+	var when time.Time
+	err := firstErr(checkVersionShare(share), checkSharePath(p))
+	if err == nil && at != "" {
+		if when, err = time.Parse(time.RFC3339, at); err != nil {
+			err = fmt.Errorf("time %q is not RFC 3339 (2006-01-02T15:04:05Z)", at)
+		}
+	}
+	if err != nil {
+		return api.VersionRestored{}, c.invalid(err)
+	}
+	var r api.VersionRestored
+	derr = c.change(func(ctx context.Context) error {
+		var err error
+		r, err = o.s.backend.RestoreVersion(ctx, share, p, when, alongside)
+		return err
+	})
+	return r, derr
 }
 
 // mail is the object on api.MailInterface.

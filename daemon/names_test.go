@@ -92,6 +92,8 @@ var unnamedMethods = map[string]string{
 	api.SharesInterface + ".List":             "no arguments",
 	api.SharesInterface + ".Set":              "group names in Read and Write: TestShareGroupNamesRefused",
 	api.SharesInterface + ".Delete":           "a share name",
+	api.SharesInterface + ".Versions":         "a share name (share names allow what user names do not) and a path: TestVersionArgumentsRefused",
+	api.SharesInterface + ".RestoreVersion":   "a share name and a path: TestVersionArgumentsRefused",
 	api.MailInterface + ".ListAliases":        "no arguments",
 	api.MailInterface + ".DeleteAlias":        "a mail address",
 	api.BackupInterface + ".Status":           "no arguments",
@@ -162,5 +164,37 @@ func TestShareGroupNamesRefused(t *testing.T) {
 				t.Errorf("share with group %q: %v, want the group name refused", bad, err)
 			}
 		}
+	}
+}
+
+// TestVersionArgumentsRefused: paths out of the share, control characters
+// and bad times never reach the backend.
+func TestVersionArgumentsRefused(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	c := r.admin(t)
+	obj := c.Conn().Object(api.BusName, api.ObjectPath)
+	call := func(method string, args ...any) (string, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return errorOf(obj.CallWithContext(ctx, api.SharesInterface+"."+method, 0, args...).Err)
+	}
+	for _, p := range []string{"", "/", "../etc/shadow", "a/../../b", ".snapshots/@GMT-2026.12.07-10.00.00/a", "a\nb"} {
+		if name, msg := call("Versions", "Office", p); name != api.ErrInvalidInput {
+			t.Errorf("Versions of path %q: %s %s", p, name, msg)
+		}
+		if name, msg := call("RestoreVersion", "Office", p, "", false); name != api.ErrInvalidInput {
+			t.Errorf("RestoreVersion of path %q: %s %s", p, name, msg)
+		}
+	}
+	for _, share := range []string{"", "a/b", "x\ny"} {
+		if name, msg := call("RestoreVersion", share, "a.txt", "", false); name != api.ErrInvalidInput {
+			t.Errorf("RestoreVersion of share %q: %s %s", share, name, msg)
+		}
+	}
+	if name, msg := call("RestoreVersion", "Office", "a.txt", "yesterday", false); name != api.ErrInvalidInput || !strings.Contains(msg, "RFC 3339") {
+		t.Errorf("RestoreVersion at yesterday: %s %s", name, msg)
+	}
+	if name, msg := call("RestoreVersion", "Office", "Budget/plan.txt", "2026-12-07T11:00:00Z", true); name != "" {
+		t.Errorf("a good call was refused: %s %s", name, msg)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/posse-project/posse/daemon/api"
 )
@@ -153,6 +154,16 @@ func (s safe) SetShare(ctx context.Context, sh api.Share) (err error) {
 func (s safe) DeleteShare(ctx context.Context, name string) (err error) {
 	defer s.catch(&err)
 	return s.b.DeleteShare(ctx, name)
+}
+
+func (s safe) Versions(ctx context.Context, share, p string) (r []api.FileVersion, err error) {
+	defer s.catch(&err)
+	return s.b.Versions(ctx, share, p)
+}
+
+func (s safe) RestoreVersion(ctx context.Context, share, p string, at time.Time, alongside bool) (r api.VersionRestored, err error) {
+	defer s.catch(&err)
+	return s.b.RestoreVersion(ctx, share, p, at, alongside)
 }
 
 func (s safe) Aliases(ctx context.Context) (r []api.Alias, err error) {

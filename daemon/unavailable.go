@@ -5,6 +5,7 @@ package daemon
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/internal/version"
@@ -123,6 +124,16 @@ func (Unavailable) SetShare(context.Context, api.Share) error {
 // DeleteShare implements Backend.
 func (Unavailable) DeleteShare(context.Context, string) error {
 	return NotAvailable("share management")
+}
+
+// Versions implements Backend.
+func (Unavailable) Versions(context.Context, string, string) ([]api.FileVersion, error) {
+	return nil, NotAvailable("previous versions")
+}
+
+// RestoreVersion implements Backend.
+func (Unavailable) RestoreVersion(context.Context, string, string, time.Time, bool) (api.VersionRestored, error) {
+	return api.VersionRestored{}, NotAvailable("previous versions")
 }
 
 // Aliases implements Backend.

@@ -153,6 +153,21 @@ func checkPlanID(id string) error {
 // checkShareName accepts a share name the template accepts.
 func checkShareName(name string) error { return site.ShareNameError(name) }
 
+// checkVersionShare accepts a share's name or, for a home folder, its
+// user's name.
+func checkVersionShare(name string) error {
+	if site.ShareNameError(name) == nil || site.ValidUsername(name) {
+		return nil
+	}
+	return fmt.Errorf("%q is neither a share nor a user with a home folder", clip(name))
+}
+
+// checkSharePath accepts a path inside a share (site.CleanSharePath).
+func checkSharePath(p string) error {
+	_, err := site.CleanSharePath(p)
+	return err
+}
+
 // checkBoxPath accepts a clean absolute path without "..".
 func checkBoxPath(field, p string) error {
 	if p == "" || !strings.HasPrefix(p, "/") || path.Clean(p) != p || site.HasControl(p) || len(p) > 4096 {

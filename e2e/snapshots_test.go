@@ -256,9 +256,21 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("bob's allinfo of a file he reads lacks the version:\n%s", out)
 		}
 	})
-	t.Run("restore alongside and in place with possectl", func(t *testing.T) {
+	t.Run("restore alongside and in place with possectl through possed", func(t *testing.T) {
+		// The office manager (posse-office) lists and restores through
+		// possed; a plain account is refused by polkit.
+		installDaemon(t, tb)
+		tb.MustRun(t, "groupadd", "--system", "posse-office")
+		tb.MustRun(t, "useradd", "-m", "-s", "/bin/bash", "-G", "posse-office", "office1")
+		tb.MustRun(t, "useradd", "-m", "-s", "/bin/bash", "plain1")
+		office := func(args ...string) []string {
+			return append([]string{"runuser", "-u", "office1", "--", "possectl"}, args...)
+		}
+		if _, errOut, code := tb.Output(t, "runuser", "-u", "plain1", "--", "possectl", "snapshots", "restore", "Akten", "report.txt"); code == 0 || !strings.Contains(errOut, "not allowed to restore earlier versions") {
+			t.Errorf("a plain account's restore: exit %d, %s", code, errOut)
+		}
 		var vs []struct{ Snapshot string }
-		out := tb.MustRun(t, "possectl", "snapshots", "list", "Akten", "report.txt", "--json")
+		out := tb.MustRun(t, office("snapshots", "list", "Akten", "report.txt", "--json")...)
 		if err := json.Unmarshal([]byte(out), &vs); err != nil || len(vs) != 1 || vs[0].Snapshot != first {
 			t.Errorf("versions of report.txt: %v\n%s", err, out)
 		}
@@ -267,7 +279,7 @@ func TestSnapshots(t *testing.T) {
 		}
 		before := meta()
 		var res struct{ Path, Snapshot string }
-		out = tb.MustRun(t, "possectl", "snapshots", "restore", "Akten", "report.txt", "--alongside", "--json")
+		out = tb.MustRun(t, office("snapshots", "restore", "Akten", "report.txt", "--alongside", "--json")...)
 		if err := json.Unmarshal([]byte(out), &res); err != nil || !strings.HasPrefix(res.Path, "report (restored ") || res.Snapshot != first {
 			t.Fatalf("restore --alongside: %v\n%s", err, out)
 		}
@@ -282,7 +294,7 @@ func TestSnapshots(t *testing.T) {
 		if b, _ := os.ReadFile(cur); string(b) != "version two, overwritten\n" {
 			t.Errorf("--alongside changed the current file: %q", b)
 		}
-		tb.MustRun(t, "possectl", "snapshots", "restore", "Akten", "report.txt", "--at", first)
+		tb.MustRun(t, office("snapshots", "restore", "Akten", "report.txt", "--at", first)...)
 		smbSnap(t, dir, ip, "alice", "get report.txt "+cur)
 		if b, _ := os.ReadFile(cur); string(b) != "version one\n" {
 			t.Errorf("after the restore in place report.txt holds %q", b)
@@ -290,11 +302,17 @@ func TestSnapshots(t *testing.T) {
 		if after := meta(); after != before {
 			t.Errorf("owner, mode or attributes (NT ACL) changed by the restore:\nbefore %s\nafter  %s", before, after)
 		}
-		if _, errOut, code := tb.Output(t, "possectl", "snapshots", "restore", "Akten", "missing.txt"); code == 0 || !strings.Contains(errOut, "is not in the snapshot") {
+		if _, errOut, code := tb.Output(t, office("snapshots", "restore", "Akten", "missing.txt")...); code == 0 || !strings.Contains(errOut, "is not in the snapshot") {
 			t.Errorf("restore of a file no snapshot has: exit %d, %s", code, errOut)
 		}
-		if _, errOut, code := tb.Output(t, "possectl", "snapshots", "restore", "Akten", "../../../etc/passwd"); code == 0 || !strings.Contains(errOut, "goes up") {
+		if _, errOut, code := tb.Output(t, office("snapshots", "restore", "Akten", "../../../etc/passwd")...); code == 0 || !strings.Contains(errOut, "goes up") {
 			t.Errorf("restore of a path out of the share: exit %d, %s", code, errOut)
+		}
+		if _, errOut, code := tb.Output(t, "possectl", "--direct", "snapshots", "restore", "Akten", "../etc/passwd"); code == 0 || !strings.Contains(errOut, "goes up") {
+			t.Errorf("restore --direct of a path out of the share: exit %d, %s", code, errOut)
+		}
+		if out := tb.MustRun(t, "possectl", "--direct", "snapshots", "list", "Akten", "report.txt"); !strings.Contains(out, first) {
+			t.Errorf("versions --direct of report.txt:\n%s", out)
 		}
 	})
 	t.Run("retention prunes to the keep rules", func(t *testing.T) {

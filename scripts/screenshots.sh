@@ -108,7 +108,7 @@ shot() {
 	echo "$out/$name.png"
 }
 
-screens="dashboard users groups shares mail backup template"
+screens="dashboard users groups shares mail versions backup template"
 if [ -n "$box" ]; then
 	for size in 1280x800 1024x700; do
 		w=${size%x*} h=${size#*x}
@@ -136,7 +136,7 @@ if [ -n "$box" ]; then
 	exit 0
 fi
 
-screens="dashboard users groups shares mail backup template"
+screens="dashboard users groups shares mail versions backup template"
 for size in 1280x800 1024x700; do
 	w=${size%x*} h=${size#*x}
 	start_x "$w" "$h"

@@ -27,7 +27,10 @@ box, which Windows shows in a file's or folder's Previous Versions tab.
 The site's snapshots section says when posse-snapshots.timer takes them
 and how many stay; see docs/snapshots.md.
 
-The commands run in this process as root on the box (not through possed).`,
+take and list [SHARE] run in this process as root on the box. The versions
+of a file (list SHARE PATH) and restore go through possed (this box or
+--host) for members of posse-office and posse-admin, or with --direct in
+this process as root.`,
 	}
 	c.AddCommand(snapshotsTakeCmd(), snapshotsListCmd(), snapshotsRestoreCmd())
 	rootCmd.AddCommand(c)
@@ -39,8 +42,6 @@ The commands run in this process as root on the box (not through possed).`,
 type snapshotService interface {
 	TakeSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string, now time.Time) (any, error)
 	ListSiteSnapshots(ctx context.Context, st *site.Site, env *host.Env, share string) (any, error)
-	ListSiteVersions(ctx context.Context, st *site.Site, env *host.Env, share, path string) (any, error)
-	RestoreSiteVersion(ctx context.Context, st *site.Site, env *host.Env, share, path string, at time.Time, alongside bool) (any, error)
 }
 
 // shareSnapshot is one snapshot as the files service reports it.
@@ -154,18 +155,14 @@ func snapshotsListCmd() *cobra.Command {
 		Short: "List the snapshots of every share with snapshots (or of SHARE), or the versions of a file or folder, newest first",
 		Args:  cobra.MaximumNArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			s, env, svc, cleanup, err := snapshotsBox(c.Context())
-			if err != nil {
-				return err
-			}
-			defer cleanup()
 			if len(args) == 2 {
-				v, err := svc.ListSiteVersions(c.Context(), s, env, args[0], args[1])
-				if err != nil {
+				var list []fileVersion
+				err := withVersions(c, func(b versionsBackend) error {
+					v, err := b.Versions(c.Context(), args[0], args[1])
+					list = fromAPIVersions(args[0], args[1], v)
 					return err
-				}
-				list := []fileVersion{}
-				if err := reJSON(v, &list); err != nil {
+				})
+				if err != nil {
 					return err
 				}
 				if asJSON {
@@ -173,6 +170,11 @@ func snapshotsListCmd() *cobra.Command {
 				}
 				return printVersions(c.OutOrStdout(), list)
 			}
+			s, env, svc, cleanup, err := snapshotsBox(c.Context())
+			if err != nil {
+				return err
+			}
+			defer cleanup()
 			share := ""
 			if len(args) == 1 {
 				share = args[0]

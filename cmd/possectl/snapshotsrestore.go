@@ -91,7 +91,11 @@ replace the current ones, files made since stay. With --alongside the
 version is written next to it as "NAME (restored DATE).EXT" and nothing
 is replaced. Owner, permissions (the NT ACL too) and times come back with
 the files. PATH is relative to the share; possectl snapshots list SHARE
-PATH shows the versions there are.`,
+PATH shows the versions there are.
+
+This goes through possed on the box (this one, or --host): members of
+posse-office and posse-admin may, polkit decides. With --direct it runs in
+this process, as root on the box.`,
 		Example: `  possectl snapshots restore Office 'Budget/2026.xlsx' --at '2026-12-07 11:00'
   possectl snapshots restore anna.berg Letters --alongside`,
 		Args: cobra.ExactArgs(2),
@@ -100,17 +104,13 @@ PATH shows the versions there are.`,
 			if err != nil {
 				return err
 			}
-			s, env, svc, cleanup, err := snapshotsBox(c.Context())
-			if err != nil {
-				return err
-			}
-			defer cleanup()
-			v, err := svc.RestoreSiteVersion(c.Context(), s, env, args[0], args[1], when, alongside)
-			if err != nil {
-				return err
-			}
 			var res versionRestored
-			if err := reJSON(v, &res); err != nil {
+			err = withVersions(c, func(b versionsBackend) error {
+				r, err := b.RestoreVersion(c.Context(), args[0], args[1], when, alongside)
+				res = fromAPIRestored(r)
+				return err
+			})
+			if err != nil {
 				return err
 			}
 			if asJSON {

@@ -110,6 +110,33 @@ type Share struct {
 	RecycleBin  bool
 }
 
+// FileVersion is one earlier version of a file or folder of a share: the
+// newest snapshot (Previous Versions) that holds it as it was then.
+type FileVersion struct {
+	// Snapshot is the snapshot's @GMT- name, Time when it was taken
+	// (RFC 3339).
+	Snapshot string
+	Time     string
+	// Modified is the file's modification time then (RFC 3339); Size is
+	// 0 for a folder.
+	Modified string
+	Size     uint64
+	Folder   bool
+}
+
+// VersionRestored says what a restore of a version did.
+type VersionRestored struct {
+	Share    string
+	Snapshot string
+	// Time is when the snapshot restored from was taken (RFC 3339).
+	Time string
+	// Path is the share-relative path written: the one asked for (in
+	// place) or the new "NAME (restored DATE).EXT" (alongside).
+	Path  string
+	Files int32
+	Bytes uint64
+}
+
 // Alias delivers mail for Address to the To addresses or users.
 type Alias struct {
 	Address string

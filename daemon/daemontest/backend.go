@@ -312,3 +312,26 @@ func (b *Backend) CreateGroup(_ context.Context, g api.Group) error {
 	b.groups[g.Name] = g
 	return nil
 }
+
+// Versions implements daemon.Backend: every path of share "Office" has one
+// version, from a snapshot of 2026-12-07 10:00 UTC; other shares none.
+func (b *Backend) Versions(_ context.Context, share, p string) ([]api.FileVersion, error) {
+	if share != "Office" {
+		return nil, fmt.Errorf("no share %q with snapshots: %w", share, daemon.ErrNotFound)
+	}
+	return []api.FileVersion{{Snapshot: "@GMT-2026.12.07-10.00.00", Time: "2026-12-07T10:00:00Z", Modified: "2026-12-07T09:58:00Z", Size: 11}}, nil
+}
+
+// RestoreVersion implements daemon.Backend for the version Versions
+// lists; it changes nothing.
+func (b *Backend) RestoreVersion(_ context.Context, share, p string, _ time.Time, alongside bool) (api.VersionRestored, error) {
+	defer b.enter()()
+	if share != "Office" {
+		return api.VersionRestored{}, fmt.Errorf("no share %q with snapshots: %w", share, daemon.ErrNotFound)
+	}
+	out := p
+	if alongside {
+		out = p + " (restored 2026-12-07 10.00)"
+	}
+	return api.VersionRestored{Share: share, Snapshot: "@GMT-2026.12.07-10.00.00", Time: "2026-12-07T10:00:00Z", Path: out, Files: 1, Bytes: 11}, nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // VersionRestore says which earlier version of a file or folder of a share
@@ -40,29 +41,9 @@ type VersionRestoreResult struct {
 	Bytes int64  `json:"bytes"`
 }
 
-// CleanSharePath checks a path inside a share as a person types it
-// ("Budget/2026.xlsx", "/Budget/", with \ as Windows writes it) and
-// returns it relative and "/"-separated. The share itself, "..", and the
-// snapshot directory are refused.
-func CleanSharePath(p string) (string, error) {
-	p = strings.ReplaceAll(p, `\`, "/")
-	for _, c := range strings.Split(p, "/") {
-		if c == ".." {
-			return "", fmt.Errorf("path %q goes up with ..: name a file or folder inside the share", p)
-		}
-	}
-	if strings.ContainsRune(p, 0) {
-		return "", fmt.Errorf("path %q holds a NUL character", p)
-	}
-	clean := strings.TrimPrefix(path.Clean("/"+p), "/")
-	if clean == "" {
-		return "", errors.New("name a file or folder inside the share, not the share itself")
-	}
-	if first, _, _ := strings.Cut(clean, "/"); first == SnapshotDir {
-		return "", fmt.Errorf("path %q is inside the snapshots themselves: name the file as it is in the share", p)
-	}
-	return clean, nil
-}
+// CleanSharePath is site.CleanSharePath: the rule for a path inside a
+// share, defined once in the site model.
+func CleanSharePath(p string) (string, error) { return site.CleanSharePath(p) }
 
 // PickSnapshot returns the newest of snaps (newest first, as ListSnapshots
 // returns them) taken at or before at, or the newest when at is zero.

@@ -222,6 +222,10 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 			// What the probe checked ("3 shares, 9 home folders: …").
 			what := wrapped(s.Detail)
 			what.SizeName = theme.SizeNameCaptionText
+			if strings.Contains(s.Detail, "WARNING") { // healthy, but something to act on
+				what.Importance = widget.WarningImportance
+				what.SizeName = theme.SizeNameText
+			}
 			d.services.Add(container.NewPadded(what))
 		}
 		if !s.Healthy {

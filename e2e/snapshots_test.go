@@ -378,6 +378,57 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("timer calendar: %s", out)
 		}
 	})
+	t.Run("a full disk prunes the oldest snapshots first, with a warning in status", func(t *testing.T) {
+		// A snapshot holds a big file that is then deleted; a second big
+		// file leaves less than 10% free: the next take deletes snapshots
+		// oldest first until there is room again, and says so.
+		tb.MustRun(t, "fallocate", "-l", "300M", "/srv/posse/shares/akten/big1.bin")
+		time.Sleep(1100 * time.Millisecond)
+		holding, _ := takeSnapshot(t, tb)
+		tb.MustRun(t, "rm", "/srv/posse/shares/akten/big1.bin")
+		tb.MustRun(t, "btrfs", "filesystem", "sync", "/srv")
+		var avail, size int64
+		fmt.Sscan(tb.MustRun(t, "df", "-B1", "--output=avail,size", "/srv/posse/shares/akten"), new(string), new(string), &avail, &size)
+		fill := avail - size*5/100 // 5% free
+		if len(holding) != 1 || fill < 64<<20 {
+			t.Fatalf("took %v; %d of %d bytes free, too little to fill", holding, avail, size)
+		}
+		tb.MustRun(t, "fallocate", "-l", fmt.Sprint(fill), "/srv/posse/shares/akten/big2.bin")
+		tb.MustRun(t, "btrfs", "filesystem", "sync", "/srv")
+		time.Sleep(1100 * time.Millisecond)
+		out, errOut, code := tb.Output(t, "possectl", "snapshots", "take", "--json")
+		var res struct {
+			PrunedForSpace []boxSnapshot `json:"pruned_for_space"`
+			Warning        string
+		}
+		if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil {
+			t.Fatalf("take on a full disk: exit %d, %v\n%s%s", code, err, out, errOut)
+		}
+		gone := map[string]bool{}
+		for _, s := range res.PrunedForSpace {
+			gone[s.Share+" "+s.Name] = true
+		}
+		if !gone["Akten "+holding[0].Name] || !strings.Contains(res.Warning, "beyond the keep rules, oldest first") {
+			t.Errorf("pruned for space %+v, warning %q: want the snapshot holding the deleted file gone", res.PrunedForSpace, res.Warning)
+		}
+		if names := listSnapshots(t, tb); len(names) == 0 {
+			t.Error("the newest snapshot of Akten was deleted too")
+		}
+		var avail2 int64
+		fmt.Sscan(tb.MustRun(t, "df", "-B1", "--output=avail", "/srv/posse/shares/akten"), new(string), &avail2)
+		if avail2*100/size < 10 {
+			t.Errorf("after pruning %d of %d bytes are free", avail2, size)
+		}
+		if st := tb.MustRun(t, "possectl", "status"); !strings.Contains(st, "WARNING (snapshots") {
+			t.Errorf("status does not warn about the pruned snapshots:\n%s", st)
+		}
+		tb.MustRun(t, "rm", "/srv/posse/shares/akten/big2.bin")
+		time.Sleep(1100 * time.Millisecond)
+		takeSnapshot(t, tb)
+		if st := tb.MustRun(t, "possectl", "status"); strings.Contains(st, "WARNING (snapshots") {
+			t.Errorf("status still warns after a take with room:\n%s", st)
+		}
+	})
 	t.Run("plan refuses storage that is not btrfs", func(t *testing.T) {
 		tb.MustRun(t, "mkdir", "-p", "/srv/other")
 		tb.MustRun(t, "mount", "-t", "tmpfs", "tmpfs", "/srv/other")

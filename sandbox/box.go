@@ -51,6 +51,11 @@ type UpOptions struct {
 	// (DiskMount) and bind-mounted into the box; Down removes it. 0 means
 	// none: /srv is the image's directory. See ParseDiskSize.
 	Disk int64
+	// RawDisk, in bytes, gives the box an empty disk (no file system, no
+	// partition table): an image file on the host attached to a loop
+	// device, whose node the box gets under the same name
+	// (RawDiskDevice); Down detaches and removes it. 0 means none.
+	RawDisk int64
 }
 
 // DownOptions tune Down.
@@ -215,6 +220,14 @@ func Up(ctx context.Context, name string, opts UpOptions) (*Box, error) {
 			return fail(err)
 		}
 	}
+	if opts.RawDisk > 0 {
+		if opts.RawDisk < MinDiskSize || opts.RawDisk > MaxDiskSize {
+			return fail(fmt.Errorf("raw disk size %d bytes: must be between 128M and 1T", opts.RawDisk))
+		}
+		if _, err := setupRawDisk(ctx, name, opts.RawDisk); err != nil {
+			return fail(err)
+		}
+	}
 	if err := b.launch(launcher, image, opts); err != nil {
 		return fail(err)
 	}
@@ -327,6 +340,9 @@ func (b *Box) launch(launcher, image string, opts UpOptions) error {
 	}
 	if opts.Disk > 0 {
 		cfg.Srv = DiskMount(b.st.Name)
+	}
+	if dev := RawDiskDevice(b.st.Name); opts.RawDisk > 0 && dev != "" {
+		cfg.Devices = append(cfg.Devices, dev)
 	}
 	for _, p := range []string{cfg.Lower, cfg.Upper, cfg.Work} {
 		if strings.ContainsAny(p, ",:\\") {
@@ -563,7 +579,7 @@ func cleanup(ctx context.Context, name string, st *state, opts DownOptions) erro
 	unmountNetnsDir()
 	// The data disk goes with the box, purged or not: after the box's
 	// processes, which hold its bind mount.
-	errs = append(errs, removeDisk(name))
+	errs = append(errs, removeDisk(name), removeRawDisk(name))
 	if opts.Purge && isDir(boxDir(name)) {
 		errs = append(errs, removeTree(boxDir(name)))
 	}
@@ -655,7 +671,7 @@ func Names() []string {
 			}
 		}
 	}
-	for _, d := range []string{filepath.Dir(DiskImage("x")), filepath.Dir(DiskMount("x"))} {
+	for _, d := range []string{filepath.Dir(DiskImage("x")), filepath.Dir(DiskMount("x")), filepath.Dir(RawDiskImage("x"))} {
 		if entries, err := os.ReadDir(d); err == nil {
 			for _, e := range entries {
 				add(strings.TrimSuffix(e.Name(), ".img"))
@@ -714,6 +730,12 @@ func Traces(name string) []string {
 	}
 	if exists(DiskMount(name)) {
 		out = append(out, "data disk mount point "+DiskMount(name))
+	}
+	if exists(RawDiskImage(name)) {
+		out = append(out, "raw disk image "+RawDiskImage(name))
+	}
+	if dev := RawDiskDevice(name); dev != "" {
+		out = append(out, "raw disk loop device "+dev)
 	}
 	return out
 }

@@ -29,6 +29,9 @@ type innerConfig struct {
 	// Srv is the host mount of the box's data disk, bind-mounted at /srv;
 	// empty without one.
 	Srv string `json:"srv,omitempty"`
+	// Devices are host device nodes the box gets under the same name
+	// (a raw disk's loop device).
+	Devices []string `json:"devices,omitempty"`
 }
 
 // Units masked at every boot, at runtime (/run/systemd/system, so the masks
@@ -131,6 +134,17 @@ func setupRoot(c *innerConfig) error {
 			return err
 		}
 		if err := (mnt{"/dev/" + n, p("dev/" + n), "", unix.MS_BIND, ""}).do(); err != nil {
+			return err
+		}
+	}
+	for _, d := range c.Devices {
+		if !loopDev.MatchString(d) {
+			return fmt.Errorf("device %q: only loop devices are given to boxes", d)
+		}
+		if err := os.WriteFile(p(d), nil, 0o600); err != nil {
+			return err
+		}
+		if err := (mnt{d, p(d), "", unix.MS_BIND, ""}).do(); err != nil {
 			return err
 		}
 	}

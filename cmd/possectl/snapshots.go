@@ -54,8 +54,10 @@ type shareSnapshot struct {
 
 // takeResult is what a take did.
 type takeResult struct {
-	Taken  []shareSnapshot `json:"taken"`
-	Pruned []shareSnapshot `json:"pruned"`
+	Taken          []shareSnapshot `json:"taken"`
+	Pruned         []shareSnapshot `json:"pruned"`
+	PrunedForSpace []shareSnapshot `json:"pruned_for_space,omitempty"`
+	Warning        string          `json:"warning,omitempty"`
 }
 
 // snapshotsBox loads the applied site and the box's environment and finds
@@ -137,6 +139,12 @@ func snapshotsTakeCmd() *cobra.Command {
 			}
 			for _, p := range res.Pruned {
 				fmt.Fprintf(out, "pruned %s of %s\n", p.Name, p.Share)
+			}
+			for _, p := range res.PrunedForSpace {
+				fmt.Fprintf(out, "pruned %s of %s to make room on the disk\n", p.Name, p.Share)
+			}
+			if res.Warning != "" {
+				fmt.Fprintf(c.ErrOrStderr(), "possectl: warning: %s\n", res.Warning)
 			}
 			if len(res.Taken) == 0 && takeErr == nil {
 				fmt.Fprintln(out, "no new snapshot: one was taken this second already")

@@ -65,6 +65,9 @@ type Options struct {
 	// Disk, in bytes, gives the box a btrfs data disk at /srv (see
 	// sandbox.UpOptions.Disk); 0 means none.
 	Disk int64
+	// RawDisk, in bytes, gives the box an empty disk (see
+	// sandbox.UpOptions.RawDisk and TestBox.RawDisk); 0 means none.
+	RawDisk int64
 }
 
 // TestBox is a box that belongs to one test.
@@ -135,6 +138,7 @@ func Box(t testing.TB, prefix string, opts ...Options) *TestBox {
 		BootTimeout: o.BootTimeout,
 		Network:     o.Network,
 		Disk:        o.Disk,
+		RawDisk:     o.RawDisk,
 	})
 	if err != nil {
 		t.Fatalf("box %s did not boot: %v", name, err)
@@ -165,6 +169,10 @@ func (tb *TestBox) Sandbox() *sandbox.Box { return tb.b }
 
 // Name is the box's name and hostname.
 func (tb *TestBox) Name() string { return tb.b.Name() }
+
+// RawDisk is the device of the box's raw disk (Options.RawDisk), as the
+// box names it, or "" without one.
+func (tb *TestBox) RawDisk() string { return sandbox.RawDiskDevice(tb.b.Name()) }
 
 // IP is the box's address, reachable from the host.
 func (tb *TestBox) IP() string { return tb.b.IP() }

@@ -108,7 +108,11 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		}
 		return "", err
 	}
-	return fmt.Sprintf("%d shares, %d home folders: testparm clean, Windows and POSIX ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers)), nil
+	detail := fmt.Sprintf("%d shares, %d home folders: testparm clean, Windows and POSIX ACLs as planned, anonymous listing refused", len(cfg.Shares), len(cfg.HomeUsers))
+	if w, at := SpaceWarning(env); w != "" && st.Snapshots != nil {
+		detail += fmt.Sprintf("; WARNING (snapshots, %s): %s", at.Local().Format("2006-01-02 15:04"), w)
+	}
+	return detail, nil
 }
 
 // probeSpec lists the ACLs of every share and home of cfg.

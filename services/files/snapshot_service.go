@@ -4,6 +4,7 @@ package files
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
@@ -36,7 +37,13 @@ func (s *Service) TakeSiteSnapshots(ctx context.Context, st *site.Site, env *hos
 		return nil, err
 	}
 	defer unlock()
-	return TakeSnapshots(ctx, env, shares, cfg.Snapshots.Keep, now, SiteLocation(st))
+	res, err := TakeSnapshots(ctx, env, shares, cfg.Snapshots.Keep, now, SiteLocation(st), nil)
+	if share == "" || res.Warning != "" { // a take of one share says nothing of the others
+		if serr := saveSpaceWarning(env, now, res.Warning); serr != nil && err == nil {
+			err = fmt.Errorf("snapshots taken, but the warning about space could not be kept for status: %w", serr)
+		}
+	}
+	return res, err
 }
 
 // ListSiteSnapshots lists the snapshots of every share of st with

@@ -75,6 +75,11 @@ func ListSnapshots(env *host.Env, sh Share) ([]Snapshot, error) {
 type TakeResult struct {
 	Taken  []Snapshot `json:"taken"`
 	Pruned []Snapshot `json:"pruned"`
+	// PrunedForSpace are the snapshots deleted beyond the keep rules
+	// because the disk had less than MinFreePercent free.
+	PrunedForSpace []Snapshot `json:"pruned_for_space,omitempty"`
+	// Warning says what PrunedForSpace did, or that space stays low.
+	Warning string `json:"warning,omitempty"`
 }
 
 // TakeSnapshots takes a read-only snapshot of each share at now
@@ -84,9 +89,14 @@ type TakeResult struct {
 // share must be a btrfs subvolume (apply makes it one). A snapshot that
 // already exists for this second is not taken again. It goes on with the
 // next share after a failure and returns every failure.
-func TakeSnapshots(ctx context.Context, env *host.Env, shares []Share, keep site.SnapshotKeep, now time.Time, loc *time.Location) (TakeResult, error) {
+//
+// Then, while a share's file system has less than MinFreePercent free
+// (space tells; nil is statfs), it deletes snapshots oldest first beyond
+// the keep rules (PruneForSpace) and says so in the result's Warning.
+func TakeSnapshots(ctx context.Context, env *host.Env, shares []Share, keep site.SnapshotKeep, now time.Time, loc *time.Location, space DiskSpace) (TakeResult, error) {
 	var res TakeResult
 	var errs []error
+	var ok []Share
 	for _, sh := range shares {
 		taken, pruned, err := takeShare(ctx, env, sh, keep, now, loc)
 		if taken != nil {
@@ -95,7 +105,17 @@ func TakeSnapshots(ctx context.Context, env *host.Env, shares []Share, keep site
 		res.Pruned = append(res.Pruned, pruned...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("share %s: %w", quote(sh.Name), err))
+		} else {
+			ok = append(ok, sh)
 		}
+	}
+	if space == nil {
+		space = Statfs
+	}
+	pruned, warning, err := PruneForSpace(ctx, env, ok, space)
+	res.PrunedForSpace, res.Warning = pruned, warning
+	if err != nil {
+		errs = append(errs, err)
 	}
 	return res, errors.Join(errs...)
 }

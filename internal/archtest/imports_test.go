@@ -123,7 +123,6 @@ var allowed = map[string]bool{
 	"provisioning -> services/mail":         true,
 	"provisioning -> services/system":       true,
 	"services/backup -> services/directory": true,
-	"services/mail -> services/directory":   true,
 }
 
 type pkg struct {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/ad"
 	"github.com/posse-project/posse/services/directory"
 )
 
@@ -333,11 +334,11 @@ func reissueTLS(env *host.Env, short string) error {
 	if realm == "" {
 		return fmt.Errorf("%s names no realm", SMBConfPath)
 	}
-	names := directory.TLSNames{Hostname: strings.ToLower(short), FQDN: strings.ToLower(short) + "." + realm}
+	names := ad.TLSNames{Hostname: strings.ToLower(short), FQDN: strings.ToLower(short) + "." + realm}
 	if env.IP != "" {
 		names.IPs = []string{env.IP}
 	}
-	if _, err := directory.EnsureTLS(env.State(directory.TLSDir), names, time.Now()); err != nil {
+	if _, err := ad.EnsureTLS(env.State(ad.TLSDir), names, time.Now()); err != nil {
 		return fmt.Errorf("cannot issue the LDAPS certificate for %s: %w", names.FQDN, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/posse-project/posse/services/ad"
 	"net"
 	"path"
 	"strings"
@@ -51,9 +52,9 @@ func RenderSMBConf(g GlobalConfig) string {
 	}
 	w("idmap_ldb:use rfc2307", "yes")
 	w("tls enabled", "yes")
-	w("tls keyfile", path.Join(g.TLSDir, ServerKeyFile))
-	w("tls certfile", path.Join(g.TLSDir, ServerCrtFile))
-	w("tls cafile", path.Join(g.TLSDir, CACertFile))
+	w("tls keyfile", path.Join(g.TLSDir, ad.ServerKeyFile))
+	w("tls certfile", path.Join(g.TLSDir, ad.ServerCrtFile))
+	w("tls cafile", path.Join(g.TLSDir, ad.CACertFile))
 	w("ldap server require strong auth", "yes")
 	// No share listing or other information for anonymous users.
 	w("restrict anonymous", "2")
@@ -61,7 +62,7 @@ func RenderSMBConf(g GlobalConfig) string {
 	w("path", "/var/lib/samba/sysvol")
 	w("read only", "No")
 	b.WriteString("\n[netlogon]\n")
-	w("path", "/var/lib/samba/sysvol/"+DNSDomain(g.Realm)+"/scripts")
+	w("path", "/var/lib/samba/sysvol/"+ad.DNSDomain(g.Realm)+"/scripts")
 	w("read only", "No")
 	b.WriteString("\ninclude = " + SharesInclude + "\n")
 	return b.String()
@@ -83,13 +84,13 @@ func RenderKRB5Conf(realm, hostname string) string {
 
 [domain_realm]
 	%s = %s
-`, realm, realm, DNSDomain(realm), strings.ToLower(hostname), realm)
+`, realm, realm, ad.DNSDomain(realm), strings.ToLower(hostname), realm)
 }
 
 // RenderResolvConf points the box's resolver at its own DNS server.
 func RenderResolvConf(realm string) string {
-	return "# Managed by Posse: the domain controller answers for " + DNSDomain(realm) + ".\n" +
-		"search " + DNSDomain(realm) + "\nnameserver 127.0.0.1\n"
+	return "# Managed by Posse: the domain controller answers for " + ad.DNSDomain(realm) + ".\n" +
+		"search " + ad.DNSDomain(realm) + "\nnameserver 127.0.0.1\n"
 }
 
 // Forwarder picks the first non-loopback nameserver of a resolv.conf.

@@ -19,13 +19,12 @@ import (
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/services/ad"
-	"github.com/posse-project/posse/services/directory"
 )
 
 // Samba paths on a Debian box.
 const (
 	SambaDir    = "/var/lib/samba"
-	SMBConfPath = "/etc/samba/smb.conf"
+	SMBConfPath = ad.SMBConfPath
 	// ADRestoreDir is samba-tool's target directory during restore-site.
 	ADRestoreDir = StateDir + "/ad-restore"
 )
@@ -330,7 +329,7 @@ func reissueTLS(env *host.Env, short string) error {
 	if err != nil {
 		return err
 	}
-	realm := strings.ToLower(directory.ConfRealm(conf))
+	realm := strings.ToLower(ad.ConfRealm(conf))
 	if realm == "" {
 		return fmt.Errorf("%s names no realm", SMBConfPath)
 	}

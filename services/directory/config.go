@@ -14,7 +14,7 @@ import (
 
 // Paths of the files the directory service owns on the box.
 const (
-	SMBConfPath   = "/etc/samba/smb.conf"
+	SMBConfPath   = ad.SMBConfPath
 	KRB5ConfPath  = "/etc/krb5.conf"
 	ResolvPath    = "/etc/resolv.conf"
 	SamLDBPath    = "/var/lib/samba/private/sam.ldb"
@@ -102,33 +102,6 @@ func Forwarder(resolv []byte) string {
 			if ip := net.ParseIP(f[1]); ip != nil && !ip.IsLoopback() && !ip.IsUnspecified() {
 				return ip.String()
 			}
-		}
-	}
-	return ""
-}
-
-// ConfRealm returns the realm set in an smb.conf's [global] section, or "".
-func ConfRealm(conf []byte) string { return strings.ToUpper(ConfGlobal(conf, "realm")) }
-
-// ConfGlobal returns the value of key in an smb.conf's [global] section
-// (keys compared like Samba does: case and spacing ignored), or "".
-func ConfGlobal(conf []byte, key string) string {
-	norm := func(k string) string { return strings.ToLower(strings.Join(strings.Fields(k), "")) }
-	want := norm(key)
-	sc := bufio.NewScanner(bytes.NewReader(conf))
-	section := ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			section = strings.ToLower(strings.Trim(line, "[] \t"))
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if ok && (section == "global" || section == "") && norm(k) == want {
-			return strings.TrimSpace(v)
 		}
 	}
 	return ""

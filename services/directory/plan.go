@@ -298,10 +298,10 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 	if err != nil {
 		return err
 	}
-	if wg := strings.ToUpper(ConfGlobal(conf, "workgroup")); wg != "" && wg != in.workgroup {
+	if wg := strings.ToUpper(ad.ConfGlobal(conf, "workgroup")); wg != "" && wg != in.workgroup {
 		return fmt.Errorf("the domain's workgroup (NetBIOS name) is %s, the template says %s: a domain cannot be renamed; set site.workgroup: %s", wg, in.workgroup, wg)
 	}
-	if nb := strings.ToUpper(ConfGlobal(conf, "netbios name")); nb != "" && nb != strings.ToUpper(in.hostname) {
+	if nb := strings.ToUpper(ad.ConfGlobal(conf, "netbios name")); nb != "" && nb != strings.ToUpper(in.hostname) {
 		return fmt.Errorf("this domain controller is named %s but the box's host name is now %s: renaming a domain controller is not supported; set the host name back to %s", nb, in.hostname, strings.ToLower(nb))
 	}
 	return nil

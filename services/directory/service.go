@@ -171,7 +171,7 @@ func ProvisionedRealm(env *host.Env) (string, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return "", err
 	}
-	r := ConfRealm(conf)
+	r := ad.ConfRealm(conf)
 	if r == "" {
 		return "", fmt.Errorf("%s exists but %s names no realm: restore %s (or %s%s) or remove the half-provisioned Samba databases", SamLDBPath, SMBConfPath, SMBConfPath, SMBConfPath, origSuffix)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/ad"
 	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/files"
 )
 
 // connSpec says how to reach the site's domain as its admin.
@@ -172,7 +171,7 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 			return invalid(err)
 		}
 		if homes = homesEnabled(s); homes {
-			du.HomeDirectory, du.HomeDrive = files.HomeDirectory(b.hostname(), u.Username), files.HomeDrive
+			du.HomeDirectory, du.HomeDrive = ad.HomeDirectory(b.hostname(), u.Username), ad.HomeDrive
 		}
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
@@ -282,7 +281,7 @@ func (b *Box) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.Imp
 		}
 		if homesEnabled(s) {
 			host := b.hostname()
-			opts.Home = func(name string) (string, string) { return files.HomeDirectory(host, name), files.HomeDrive }
+			opts.Home = func(name string) (string, string) { return ad.HomeDirectory(host, name), ad.HomeDrive }
 		}
 		rep, err := directory.Import(ctx, d, bytes.NewReader(csv), opts)
 		if homesEnabled(s) && !dryRun && len(rep.Created) > 0 {

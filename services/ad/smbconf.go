@@ -8,9 +8,17 @@ import (
 	"strings"
 )
 
-// SMBConfPath is the domain controller's Samba configuration; the
-// directory service owns it, backup and the others only read it.
-const SMBConfPath = "/etc/samba/smb.conf"
+// The domain controller's Samba configuration and unit.
+const (
+	// SMBConfPath is the DC's smb.conf; the directory service owns it,
+	// the other services only read it.
+	SMBConfPath = "/etc/samba/smb.conf"
+	// SharesInclude is the file smb.conf includes at its end: the files
+	// service owns it and writes the share sections there.
+	SharesInclude = "/etc/samba/posse-shares.conf"
+	// DCUnit is the systemd unit of the domain controller (Samba AD).
+	DCUnit = "samba-ad-dc.service"
+)
 
 // ConfRealm returns the realm set in an smb.conf's [global] section, or "".
 func ConfRealm(conf []byte) string { return strings.ToUpper(ConfGlobal(conf, "realm")) }

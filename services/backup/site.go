@@ -42,7 +42,7 @@ type SiteRestoreOptions struct {
 }
 
 // stopBeforeRestore are stopped before files are put back.
-var stopBeforeRestore = []string{"samba-ad-dc.service", "smbd.service", "nmbd.service", "winbind.service", "postfix.service", "dovecot.service"}
+var stopBeforeRestore = []string{ad.DCUnit, "smbd.service", "nmbd.service", "winbind.service", "postfix.service", "dovecot.service"}
 
 // RestoreSite rebuilds a freshly installed box from the repository: it
 // restores the snapshot's files in place (Posse's state with the site
@@ -247,19 +247,19 @@ func restoreAD(ctx context.Context, env *host.Env, archive, hostname string, log
 	if err := env.Units.Mask(ctx, "smbd.service", "nmbd.service", "winbind.service"); err != nil {
 		return err
 	}
-	if err := env.Units.Unmask(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Unmask(ctx, ad.DCUnit); err != nil {
 		return err
 	}
 	if err := env.Units.DaemonReload(ctx); err != nil {
 		return err
 	}
-	if err := env.Units.Enable(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Enable(ctx, ad.DCUnit); err != nil {
 		return err
 	}
 	for _, p := range []string{"/run/samba/gencache.tdb"} {
 		os.Remove(env.Path(p))
 	}
-	if err := env.Units.Start(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Start(ctx, ad.DCUnit); err != nil {
 		return fmt.Errorf("samba-ad-dc did not start on the restored directory: %w", err)
 	}
 	if err := waitPort(ctx, "127.0.0.1:636", ldapsWait); err != nil {

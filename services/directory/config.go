@@ -18,7 +18,7 @@ const (
 	KRB5ConfPath  = "/etc/krb5.conf"
 	ResolvPath    = "/etc/resolv.conf"
 	SamLDBPath    = "/var/lib/samba/private/sam.ldb"
-	SharesInclude = "/etc/samba/posse-shares.conf"
+	SharesInclude = ad.SharesInclude
 	origSuffix    = ".posse-orig"
 )
 

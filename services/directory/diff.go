@@ -13,16 +13,6 @@ import (
 	"github.com/posse-project/posse/services/ad"
 )
 
-// HomeDrive is the drive letter the home share is mapped to.
-const HomeDrive = "H:"
-
-// HomeDirectory is a user's home share as Windows maps it, \\HOST\user; it
-// matches the files service's [homes] share on this host.
-func HomeDirectory(hostname, username string) string {
-	h, _, _ := strings.Cut(hostname, ".")
-	return `\\` + strings.ToUpper(h) + `\` + username
-}
-
 // ServiceAccountPrefix starts the names of accounts other Posse services
 // create for themselves (posse-mail, …). The directory plan neither reports
 // nor prunes them unless the template lists them.
@@ -62,9 +52,9 @@ func desiredState(st *site.Site, in siteInfo) (desired, error) {
 		}
 		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled}
 		data.DisplayName = ad.DisplayName(data.user())
-		home := HomeDirectory(in.hostname, u.Username)
+		home := ad.HomeDirectory(in.hostname, u.Username)
 		if st.Homes.Enabled {
-			data.HomeDirectory, data.HomeDrive = home, HomeDrive
+			data.HomeDirectory, data.HomeDrive = home, ad.HomeDrive
 		}
 		data.Aliases = sortedUnique(u.Aliases)
 		data.Groups = sortedUnique(u.Groups)

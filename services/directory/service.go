@@ -38,7 +38,7 @@ const (
 )
 
 // Unit is the systemd unit of the domain controller.
-const Unit = "samba-ad-dc.service"
+const Unit = ad.DCUnit
 
 // Service is the directory service. The zero value is not usable; call New.
 type Service struct {

@@ -24,6 +24,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/mail"
 	"github.com/posse-project/posse/services/systemd"
@@ -43,8 +44,8 @@ type Box struct {
 	Offline bool
 	// Bus is the system bus, for unit states (nil: states are "unknown").
 	Bus *dbus.Conn
-	// OpenDirectory connects to the domain; default directory.OpenEnv.
-	OpenDirectory func(ctx context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error)
+	// OpenDirectory connects to the domain; default ad.OpenEnv.
+	OpenDirectory func(ctx context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error)
 	// Services are planned and applied; default provisioning.Services().
 	Services func() []provisioning.Service
 	// Hostname of the box; default os.Hostname.
@@ -69,7 +70,7 @@ type Box struct {
 	homes     homeSync
 	homesOnce sync.Once
 	mu        sync.Mutex
-	dir       directory.Directory
+	dir       ad.Directory
 	key       string
 	// cache is the applied site as last read; cacheMu guards it apart
 	// from mu, which is held while dialling the directory.
@@ -367,5 +368,5 @@ func (b *Box) Close() error {
 // CACert is the site CA certificate (PEM) that clients use to trust the
 // directory's LDAPS.
 func (b *Box) CACert() ([]byte, error) {
-	return os.ReadFile(b.env(nil).State(directory.TLSDir, directory.CACertFile))
+	return os.ReadFile(b.env(nil).State(ad.TLSDir, ad.CACertFile))
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/posse-project/posse/daemon/daemontest"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/directory/directorytest"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/ad/adtest"
 )
 
 const testSite = `version: 1
@@ -44,12 +44,12 @@ mail:
 `
 
 // newBox returns a Box on a temp root; with applied, a site was applied.
-func newBox(t *testing.T, applied bool) (*Box, *directorytest.Fake) {
+func newBox(t *testing.T, applied bool) (*Box, *adtest.Fake) {
 	t.Helper()
 	root := t.TempDir()
-	fake := directorytest.New()
-	var gotConn directory.ConnSpec
-	b := &Box{Root: root, Hostname: "dc1", OpenDirectory: func(_ context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error) {
+	fake := adtest.New()
+	var gotConn ad.ConnSpec
+	b := &Box{Root: root, Hostname: "dc1", OpenDirectory: func(_ context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error) {
 		gotConn = c
 		if pw, ok := env.Secrets.Lookup(c.AdminSecret); !ok || pw != "Admin-Passw0rd!" {
 			return nil, errors.New("wrong admin password")
@@ -75,7 +75,7 @@ func newBox(t *testing.T, applied bool) (*Box, *directorytest.Fake) {
 func TestUsersThroughTheDirectory(t *testing.T) {
 	b, fake := newBox(t, true)
 	ctx := context.Background()
-	fake.SeedGroup(directory.Group{Name: "staff"})
+	fake.SeedGroup(ad.Group{Name: "staff"})
 	if err := b.CreateUser(ctx, api.User{Username: "anna", GivenName: "Anna", Groups: []string{"staff"}}, "Sommer-2026-ok", true); err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +86,8 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	if pw, _, _ := fake.Password("anna"); pw != "Sommer-2026-ok" {
 		t.Error("password not set in the directory")
 	}
-	if du, _, _ := fake.User(ctx, "anna"); du.Origin != directory.OriginAPI {
-		t.Errorf("a user created through possed is marked %q, want %q (prune must never delete it)", du.Origin, directory.OriginAPI)
+	if du, _, _ := fake.User(ctx, "anna"); du.Origin != ad.OriginAPI {
+		t.Errorf("a user created through possed is marked %q, want %q (prune must never delete it)", du.Origin, ad.OriginAPI)
 	}
 	gs, err := b.Groups(ctx)
 	if err != nil || len(gs) != 1 || len(gs[0].Members) != 1 || gs[0].Members[0] != "anna" {
@@ -118,7 +118,7 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("Users(ANN) = %+v, %v", list, err)
 	}
-	fake.SeedUser(directory.User{Username: "posse-mail", Managed: true}, "Service-2026-pw") // the mail service's account
+	fake.SeedUser(ad.User{Username: "posse-mail", Managed: true}, "Service-2026-pw") // the mail service's account
 	if list, err := b.Users(ctx, ""); err != nil || len(list) != 1 || list[0].Username != "anna" {
 		t.Errorf("Users() lists a service account: %+v, %v", list, err)
 	}
@@ -129,8 +129,8 @@ func TestUsersThroughTheDirectory(t *testing.T) {
 	if err != nil || len(res.Created) != 1 || len(res.Passwords) != 1 || !strings.HasPrefix(res.Passwords[0], "bob,") || len(res.Problems) != 1 {
 		t.Errorf("ImportUsers = %+v, %v", res, err)
 	}
-	if du, _, _ := fake.User(ctx, "bob"); du.Origin != directory.OriginAPI {
-		t.Errorf("an imported user is marked %q, want %q", du.Origin, directory.OriginAPI)
+	if du, _, _ := fake.User(ctx, "bob"); du.Origin != ad.OriginAPI {
+		t.Errorf("an imported user is marked %q, want %q", du.Origin, ad.OriginAPI)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // TestCreateGroupMarksAPI: a group created through possed is marked
@@ -26,7 +26,7 @@ func TestCreateGroupMarksAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, fake := newBox(t, true)
-			fake.SeedUser(directory.User{Username: "anna"}, "")
+			fake.SeedUser(ad.User{Username: "anna"}, "")
 			if err := b.CreateGroup(ctx, tt.group); err != nil {
 				t.Fatal(err)
 			}
@@ -34,12 +34,12 @@ func TestCreateGroupMarksAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(gs, func(g directory.Group) bool { return g.Name == tt.group.Name })
+			i := slices.IndexFunc(gs, func(g ad.Group) bool { return g.Name == tt.group.Name })
 			if i < 0 {
 				t.Fatalf("group %s not created: %+v", tt.group.Name, gs)
 			}
-			if g := gs[i]; g.Origin != directory.OriginAPI || !g.Managed || g.Description != tt.group.Description {
-				t.Errorf("group = %+v, want origin %q in OU=Posse (prune must never delete it)", g, directory.OriginAPI)
+			if g := gs[i]; g.Origin != ad.OriginAPI || !g.Managed || g.Description != tt.group.Description {
+				t.Errorf("group = %+v, want origin %q in OU=Posse (prune must never delete it)", g, ad.OriginAPI)
 			}
 			list, err := b.Groups(ctx)
 			if err != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host/hosttest"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // syncSvc stands for the files service: it always plans one step, counts
@@ -84,7 +84,7 @@ func homesBox(t *testing.T, homes bool) (*Box, *syncSvc, *otherSvc) {
 			t.Fatal(err)
 		}
 	}
-	fake.SeedGroup(directory.Group{Name: "staff"})
+	fake.SeedGroup(ad.Group{Name: "staff"})
 	svc, other := &syncSvc{}, &otherSvc{}
 	b.Units = hosttest.NewFakeUnits()
 	b.Runner = hosttest.NewFakeRunner(t)

@@ -21,7 +21,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // templateName names a template sent over the bus in problems.
@@ -272,13 +272,13 @@ func (b *Box) ExportParts(ctx context.Context, only []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d directory.Directory
+	var d ad.Directory
 	if parts["directory"] {
 		if d, s, err = b.directory(ctx); err != nil {
 			return nil, err
 		}
 	}
-	out, err := provisioning.Export(ctx, s, b.env(kept), d, parts)
+	out, err := exportSite(ctx, s, b.env(kept), d, parts)
 	if err != nil {
 		return nil, err
 	}

@@ -13,24 +13,24 @@ import (
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/files"
 )
 
 // connSpec says how to reach the site's domain as its admin.
-func (b *Box) connSpec(s *site.Site) directory.ConnSpec {
-	c := directory.ConnSpec{Realm: strings.ToUpper(s.RealmName())}
+func (b *Box) connSpec(s *site.Site) ad.ConnSpec {
+	c := ad.ConnSpec{Realm: strings.ToUpper(s.RealmName())}
 	if name, ok := s.Directory.AdminPassword.Name(); ok {
 		c.AdminSecret = name
 	}
 	h, _, _ := strings.Cut(strings.ToLower(b.hostname()), ".")
-	c.FQDN = h + "." + directory.DNSDomain(c.Realm)
+	c.FQDN = h + "." + ad.DNSDomain(c.Realm)
 	return c
 }
 
 // directory returns a session to the domain as its admin, kept between
 // calls; with the applied site for its policy and domain.
-func (b *Box) directory(ctx context.Context) (directory.Directory, *site.Site, error) {
+func (b *Box) directory(ctx context.Context) (ad.Directory, *site.Site, error) {
 	s, kept, err := b.applied()
 	if err != nil {
 		return nil, nil, err
@@ -48,7 +48,7 @@ func (b *Box) directory(ctx context.Context) (directory.Directory, *site.Site, e
 	}
 	open := b.OpenDirectory
 	if open == nil {
-		open = directory.OpenEnv
+		open = ad.OpenEnv
 	}
 	d, err := open(ctx, b.env(kept), c)
 	if err != nil {
@@ -59,7 +59,7 @@ func (b *Box) directory(ctx context.Context) (directory.Directory, *site.Site, e
 }
 
 // drop forgets the session after a failure so the next call redials.
-func (b *Box) drop(d directory.Directory) {
+func (b *Box) drop(d ad.Directory) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.dir == d && d != nil {
@@ -69,7 +69,7 @@ func (b *Box) drop(d directory.Directory) {
 }
 
 // withDir runs fn on the directory session, dropping it if fn fails.
-func (b *Box) withDir(ctx context.Context, fn func(d directory.Directory, s *site.Site) error) error {
+func (b *Box) withDir(ctx context.Context, fn func(d ad.Directory, s *site.Site) error) error {
 	d, s, err := b.directory(ctx)
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (b *Box) withDir(ctx context.Context, fn func(d directory.Directory, s *sit
 	return nil
 }
 
-func toAPI(u directory.User) api.User {
+func toAPI(u ad.User) api.User {
 	return api.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
 		Email: u.Email, Aliases: u.Aliases, Groups: u.Groups, Disabled: u.Disabled}
 }
@@ -93,7 +93,7 @@ func toAPI(u directory.User) api.User {
 func (b *Box) Users(ctx context.Context, query string) ([]api.User, error) {
 	var out []api.User
 	q := strings.ToLower(query)
-	err := b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	err := b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		us, err := d.Users(ctx)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (b *Box) Users(ctx context.Context, query string) ([]api.User, error) {
 }
 
 // user looks one up, with ErrNotFound when it does not exist.
-func user(ctx context.Context, d directory.Directory, name string) (directory.User, error) {
+func user(ctx context.Context, d ad.Directory, name string) (ad.User, error) {
 	u, ok, err := d.User(ctx, name)
 	if err != nil {
 		return u, err
@@ -128,7 +128,7 @@ func user(ctx context.Context, d directory.Directory, name string) (directory.Us
 // User implements daemon.Backend.
 func (b *Box) User(ctx context.Context, name string) (api.User, error) {
 	var out api.User
-	err := b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	err := b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		u, err := user(ctx, d, name)
 		out = toAPI(u)
 		return err
@@ -156,13 +156,13 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 			b.requestHomeSync()
 		}
 	}()
-	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
 		if err := checkPolicy(s, u.Username, pw); err != nil {
 			return err
 		}
-		du := directory.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
+		du := ad.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
 			Email: s.UserEmail(site.User{Username: u.Username, Email: u.Email}), Aliases: u.Aliases, Disabled: u.Disabled,
-			Origin: directory.OriginAPI} // not the template's: prune never deletes it
+			Origin: ad.OriginAPI} // not the template's: prune never deletes it
 		taken, err := directory.ReadTaken(ctx, d, s)
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 			return invalid(err)
 		}
 		if homes = homesEnabled(s); homes {
-			du.HomeDirectory, du.HomeDrive = files.HomeDirectory(b.hostname(), u.Username), files.HomeDrive
+			du.HomeDirectory, du.HomeDrive = ad.HomeDirectory(b.hostname(), u.Username), ad.HomeDrive
 		}
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
@@ -192,7 +192,7 @@ func (b *Box) CreateUser(ctx context.Context, u api.User, pw string, mustChange 
 // UpdateUser implements daemon.Backend. A new mail address or alias must
 // not be another user's, a template user's or a site alias's.
 func (b *Box) UpdateUser(ctx context.Context, name string, up daemon.UserUpdate) error {
-	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
 		if _, err := user(ctx, d, name); err != nil {
 			return err
 		}
@@ -212,14 +212,14 @@ func (b *Box) UpdateUser(ctx context.Context, name string, up daemon.UserUpdate)
 				return invalid(err)
 			}
 		}
-		return d.UpdateUser(ctx, name, directory.UserUpdate{GivenName: up.GivenName, Surname: up.Surname,
+		return d.UpdateUser(ctx, name, ad.UserUpdate{GivenName: up.GivenName, Surname: up.Surname,
 			DisplayName: up.DisplayName, Email: up.Email, Aliases: up.Aliases})
 	})
 }
 
 // SetPassword implements daemon.Backend.
 func (b *Box) SetPassword(ctx context.Context, name, pw string, mustChange bool) error {
-	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
 		if err := checkPolicy(s, name, pw); err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func (b *Box) SetPassword(ctx context.Context, name, pw string, mustChange bool)
 
 // SetDisabled implements daemon.Backend.
 func (b *Box) SetDisabled(ctx context.Context, name string, disabled bool) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		u, err := user(ctx, d, name)
 		if err != nil {
 			return err
@@ -240,7 +240,7 @@ func (b *Box) SetDisabled(ctx context.Context, name string, disabled bool) error
 		if u.Builtin {
 			return invalid(fmt.Errorf("%s is a built-in account; Posse does not change it", name))
 		}
-		return d.UpdateUser(ctx, name, directory.UserUpdate{Disabled: &disabled})
+		return d.UpdateUser(ctx, name, ad.UserUpdate{Disabled: &disabled})
 	})
 }
 
@@ -248,7 +248,7 @@ func (b *Box) SetDisabled(ctx context.Context, name string, disabled bool) error
 // When the site shares home folders, a sync of the files service removes
 // the user's share section afterwards; the folder and its data stay.
 func (b *Box) DeleteUser(ctx context.Context, name string) error {
-	return b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
 		u, err := user(ctx, d, name)
 		if err != nil {
 			return err
@@ -272,16 +272,16 @@ func (b *Box) DeleteUser(ctx context.Context, name string) error {
 // the whole import.
 func (b *Box) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.ImportResult, error) {
 	var r api.ImportResult
-	err := b.withDir(ctx, func(d directory.Directory, s *site.Site) error {
+	err := b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
 		var pw bytes.Buffer
 		p := s.Policy()
 		opts := directory.ImportOptions{
-			Domain: s.Site.Domain, Policy: directory.Policy{MinLength: p.MinLength, Complexity: p.Complexity, MaxAgeDays: p.MaxAgeDays},
+			Domain: s.Site.Domain, Policy: ad.Policy{MinLength: p.MinLength, Complexity: p.Complexity, MaxAgeDays: p.MaxAgeDays},
 			MustChange: true, Passwords: &pw, DryRun: dryRun, Site: s,
 		}
 		if homesEnabled(s) {
 			host := b.hostname()
-			opts.Home = func(name string) (string, string) { return files.HomeDirectory(host, name), files.HomeDrive }
+			opts.Home = func(name string) (string, string) { return ad.HomeDirectory(host, name), ad.HomeDrive }
 		}
 		rep, err := directory.Import(ctx, d, bytes.NewReader(csv), opts)
 		if homesEnabled(s) && !dryRun && len(rep.Created) > 0 {
@@ -306,7 +306,7 @@ func (b *Box) ImportUsers(ctx context.Context, csv []byte, dryRun bool) (api.Imp
 // members.
 func (b *Box) Groups(ctx context.Context) ([]api.Group, error) {
 	var out []api.Group
-	err := b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	err := b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		gs, err := d.Groups(ctx)
 		if err != nil {
 			return err
@@ -340,7 +340,7 @@ func (b *Box) Groups(ctx context.Context) ([]api.Group, error) {
 // of that name (account names are unique across users and groups) and
 // Posse's service accounts as members are refused.
 func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		if err := checkMembers(g.Members); err != nil {
 			return err
 		}
@@ -355,7 +355,7 @@ func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 			return err
 		}
 		// Marked posse:api, not the template's: prune never deletes it.
-		if err := d.CreateGroup(ctx, directory.Group{Name: g.Name, Description: g.Description, Origin: directory.OriginAPI}); err != nil {
+		if err := d.CreateGroup(ctx, ad.Group{Name: g.Name, Description: g.Description, Origin: ad.OriginAPI}); err != nil {
 			return err
 		}
 		for _, m := range g.Members {
@@ -369,7 +369,7 @@ func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 
 // DeleteGroup implements daemon.Backend.
 func (b *Box) DeleteGroup(ctx context.Context, name string) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error { return d.DeleteGroup(ctx, name) })
+	return b.withDir(ctx, func(d ad.Directory, _ *site.Site) error { return d.DeleteGroup(ctx, name) })
 }
 
 // checkMembers refuses Posse's service accounts as members to add or
@@ -387,7 +387,7 @@ func checkMembers(names ...[]string) error {
 
 // SetMembers implements daemon.Backend; service accounts are refused.
 func (b *Box) SetMembers(ctx context.Context, group string, add, remove []string) error {
-	return b.withDir(ctx, func(d directory.Directory, _ *site.Site) error {
+	return b.withDir(ctx, func(d ad.Directory, _ *site.Site) error {
 		if err := checkMembers(add, remove); err != nil {
 			return err
 		}

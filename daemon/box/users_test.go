@@ -14,7 +14,7 @@ import (
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // TestUserAddressesAreUnique: possed refuses a mail address or alias that
@@ -23,8 +23,8 @@ import (
 func TestUserAddressesAreUnique(t *testing.T) {
 	ctx := context.Background()
 	b, fake := newBox(t, true)
-	fake.SeedGroup(directory.Group{Name: "staff"})
-	fake.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com", "bob@example.com"}, Origin: directory.OriginAPI}, "")
+	fake.SeedGroup(ad.Group{Name: "staff"})
+	fake.SeedUser(ad.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com", "bob@example.com"}, Origin: ad.OriginAPI}, "")
 	const pw = "Sommer-2026-ok"
 	creates := []struct {
 		name string
@@ -118,9 +118,9 @@ func TestUsernamesOfSambaAndShares(t *testing.T) {
 func TestServiceAccountsAndGroups(t *testing.T) {
 	ctx := context.Background()
 	b, fake := newBox(t, true)
-	fake.SeedGroup(directory.Group{Name: "staff"})
-	fake.SeedUser(directory.User{Username: "posse-mail"}, "")
-	fake.SeedUser(directory.User{Username: "anna"}, "")
+	fake.SeedGroup(ad.Group{Name: "staff"})
+	fake.SeedUser(ad.User{Username: "posse-mail"}, "")
+	fake.SeedUser(ad.User{Username: "anna"}, "")
 	for name, err := range map[string]error{
 		"add":          b.SetMembers(ctx, "staff", []string{"posse-mail"}, nil),
 		"remove":       b.SetMembers(ctx, "staff", nil, []string{"posse-mail"}),

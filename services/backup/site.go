@@ -18,13 +18,13 @@ import (
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Samba paths on a Debian box.
 const (
 	SambaDir    = "/var/lib/samba"
-	SMBConfPath = "/etc/samba/smb.conf"
+	SMBConfPath = ad.SMBConfPath
 	// ADRestoreDir is samba-tool's target directory during restore-site.
 	ADRestoreDir = StateDir + "/ad-restore"
 )
@@ -42,7 +42,7 @@ type SiteRestoreOptions struct {
 }
 
 // stopBeforeRestore are stopped before files are put back.
-var stopBeforeRestore = []string{"samba-ad-dc.service", "smbd.service", "nmbd.service", "winbind.service", "postfix.service", "dovecot.service"}
+var stopBeforeRestore = []string{ad.DCUnit, "smbd.service", "nmbd.service", "winbind.service", "postfix.service", "dovecot.service"}
 
 // RestoreSite rebuilds a freshly installed box from the repository: it
 // restores the snapshot's files in place (Posse's state with the site
@@ -247,19 +247,19 @@ func restoreAD(ctx context.Context, env *host.Env, archive, hostname string, log
 	if err := env.Units.Mask(ctx, "smbd.service", "nmbd.service", "winbind.service"); err != nil {
 		return err
 	}
-	if err := env.Units.Unmask(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Unmask(ctx, ad.DCUnit); err != nil {
 		return err
 	}
 	if err := env.Units.DaemonReload(ctx); err != nil {
 		return err
 	}
-	if err := env.Units.Enable(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Enable(ctx, ad.DCUnit); err != nil {
 		return err
 	}
 	for _, p := range []string{"/run/samba/gencache.tdb"} {
 		os.Remove(env.Path(p))
 	}
-	if err := env.Units.Start(ctx, "samba-ad-dc.service"); err != nil {
+	if err := env.Units.Start(ctx, ad.DCUnit); err != nil {
 		return fmt.Errorf("samba-ad-dc did not start on the restored directory: %w", err)
 	}
 	if err := waitPort(ctx, "127.0.0.1:636", ldapsWait); err != nil {
@@ -329,15 +329,15 @@ func reissueTLS(env *host.Env, short string) error {
 	if err != nil {
 		return err
 	}
-	realm := strings.ToLower(directory.ConfRealm(conf))
+	realm := strings.ToLower(ad.ConfRealm(conf))
 	if realm == "" {
 		return fmt.Errorf("%s names no realm", SMBConfPath)
 	}
-	names := directory.TLSNames{Hostname: strings.ToLower(short), FQDN: strings.ToLower(short) + "." + realm}
+	names := ad.TLSNames{Hostname: strings.ToLower(short), FQDN: strings.ToLower(short) + "." + realm}
 	if env.IP != "" {
 		names.IPs = []string{env.IP}
 	}
-	if _, err := directory.EnsureTLS(env.State(directory.TLSDir), names, time.Now()); err != nil {
+	if _, err := ad.EnsureTLS(env.State(ad.TLSDir), names, time.Now()); err != nil {
 		return fmt.Errorf("cannot issue the LDAPS certificate for %s: %w", names.FQDN, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // CheckSchedule is when the weekly restic check runs.
@@ -37,7 +38,7 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 			unit.NewUnitOption("Unit", "Description", desc),
 			unit.NewUnitOption("Unit", "Documentation", "man:restic(1)"),
 			unit.NewUnitOption("Unit", "Wants", "network-online.target"),
-			unit.NewUnitOption("Unit", "After", "network-online.target samba-ad-dc.service"),
+			unit.NewUnitOption("Unit", "After", "network-online.target "+ad.DCUnit),
 			unit.NewUnitOption("Service", "Type", "oneshot"),
 			unit.NewUnitOption("Service", "ExecStart", possectl+" backup "+sub+" --scheduled"),
 			unit.NewUnitOption("Service", "Nice", "10"),

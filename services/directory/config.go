@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/posse-project/posse/services/ad"
 	"net"
 	"path"
 	"strings"
@@ -13,11 +14,11 @@ import (
 
 // Paths of the files the directory service owns on the box.
 const (
-	SMBConfPath   = "/etc/samba/smb.conf"
+	SMBConfPath   = ad.SMBConfPath
 	KRB5ConfPath  = "/etc/krb5.conf"
 	ResolvPath    = "/etc/resolv.conf"
 	SamLDBPath    = "/var/lib/samba/private/sam.ldb"
-	SharesInclude = "/etc/samba/posse-shares.conf"
+	SharesInclude = ad.SharesInclude
 	origSuffix    = ".posse-orig"
 )
 
@@ -51,9 +52,9 @@ func RenderSMBConf(g GlobalConfig) string {
 	}
 	w("idmap_ldb:use rfc2307", "yes")
 	w("tls enabled", "yes")
-	w("tls keyfile", path.Join(g.TLSDir, ServerKeyFile))
-	w("tls certfile", path.Join(g.TLSDir, ServerCrtFile))
-	w("tls cafile", path.Join(g.TLSDir, CACertFile))
+	w("tls keyfile", path.Join(g.TLSDir, ad.ServerKeyFile))
+	w("tls certfile", path.Join(g.TLSDir, ad.ServerCrtFile))
+	w("tls cafile", path.Join(g.TLSDir, ad.CACertFile))
 	w("ldap server require strong auth", "yes")
 	// No share listing or other information for anonymous users.
 	w("restrict anonymous", "2")
@@ -61,7 +62,7 @@ func RenderSMBConf(g GlobalConfig) string {
 	w("path", "/var/lib/samba/sysvol")
 	w("read only", "No")
 	b.WriteString("\n[netlogon]\n")
-	w("path", "/var/lib/samba/sysvol/"+DNSDomain(g.Realm)+"/scripts")
+	w("path", "/var/lib/samba/sysvol/"+ad.DNSDomain(g.Realm)+"/scripts")
 	w("read only", "No")
 	b.WriteString("\ninclude = " + SharesInclude + "\n")
 	return b.String()
@@ -83,13 +84,13 @@ func RenderKRB5Conf(realm, hostname string) string {
 
 [domain_realm]
 	%s = %s
-`, realm, realm, DNSDomain(realm), strings.ToLower(hostname), realm)
+`, realm, realm, ad.DNSDomain(realm), strings.ToLower(hostname), realm)
 }
 
 // RenderResolvConf points the box's resolver at its own DNS server.
 func RenderResolvConf(realm string) string {
-	return "# Managed by Posse: the domain controller answers for " + DNSDomain(realm) + ".\n" +
-		"search " + DNSDomain(realm) + "\nnameserver 127.0.0.1\n"
+	return "# Managed by Posse: the domain controller answers for " + ad.DNSDomain(realm) + ".\n" +
+		"search " + ad.DNSDomain(realm) + "\nnameserver 127.0.0.1\n"
 }
 
 // Forwarder picks the first non-loopback nameserver of a resolv.conf.
@@ -101,33 +102,6 @@ func Forwarder(resolv []byte) string {
 			if ip := net.ParseIP(f[1]); ip != nil && !ip.IsLoopback() && !ip.IsUnspecified() {
 				return ip.String()
 			}
-		}
-	}
-	return ""
-}
-
-// ConfRealm returns the realm set in an smb.conf's [global] section, or "".
-func ConfRealm(conf []byte) string { return strings.ToUpper(ConfGlobal(conf, "realm")) }
-
-// ConfGlobal returns the value of key in an smb.conf's [global] section
-// (keys compared like Samba does: case and spacing ignored), or "".
-func ConfGlobal(conf []byte, key string) string {
-	norm := func(k string) string { return strings.ToLower(strings.Join(strings.Fields(k), "")) }
-	want := norm(key)
-	sc := bufio.NewScanner(bytes.NewReader(conf))
-	section := ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			section = strings.ToLower(strings.Trim(line, "[] \t"))
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if ok && (section == "global" || section == "") && norm(k) == want {
-			return strings.TrimSpace(v)
 		}
 	}
 	return ""

@@ -4,6 +4,7 @@ package directory
 
 import (
 	"flag"
+	"github.com/posse-project/posse/services/ad"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,8 +51,8 @@ func TestConfRealm(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := ConfRealm([]byte(tt.conf)); got != tt.want {
-			t.Errorf("ConfRealm(%q) = %q, want %q", tt.conf, got, tt.want)
+		if got := ad.ConfRealm([]byte(tt.conf)); got != tt.want {
+			t.Errorf("ad.ConfRealm(%q) = %q, want %q", tt.conf, got, tt.want)
 		}
 	}
 }

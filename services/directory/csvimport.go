@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // ImportColumns are the columns of an import CSV; only username is required.
@@ -24,7 +25,7 @@ type ImportOptions struct {
 	// Domain is the mail domain for rows without an email (username@Domain).
 	Domain string
 	// Policy is what generated passwords must satisfy.
-	Policy Policy
+	Policy ad.Policy
 	// MustChange forces new users to set their own password at first logon.
 	MustChange bool
 	// Passwords receives "username,password" lines for the users created,
@@ -38,7 +39,7 @@ type ImportOptions struct {
 	// Sessions are extra connections to the same directory; worker i uses
 	// Sessions[i%len(Sessions)] (Samba serves each connection in one
 	// process, so parallel connections use more cores). Empty: all use d.
-	Sessions []Directory
+	Sessions []ad.Directory
 	// DryRun checks the rows against the directory without creating anyone.
 	DryRun bool
 	// Home, when set, gives each new user's homeDirectory (\\HOST\user)
@@ -76,7 +77,7 @@ type ImportReport struct {
 // importRow is a valid row waiting to be created.
 type importRow struct {
 	line int
-	user User
+	user ad.User
 }
 
 // maxImportRows bounds an import file.
@@ -91,7 +92,7 @@ const maxImportRows = 100_000
 // line numbers and skipped; users that exist are reported as skipped and
 // left untouched, groups included, so a failed import can be run again.
 // The error is for failures that stop the import as a whole.
-func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (ImportReport, error) {
+func Import(ctx context.Context, d ad.Directory, r io.Reader, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
 	if opts.Passwords == nil && !opts.DryRun {
 		return rep, errors.New("import needs a passwords output file")
@@ -147,7 +148,7 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 			continue
 		}
 		taken.Add(row.user)
-		row.user.Origin = OriginAPI // not the template's: prune never deletes it
+		row.user.Origin = ad.OriginAPI // not the template's: prune never deletes it
 		if opts.Home != nil {
 			row.user.HomeDirectory, row.user.HomeDrive = opts.Home(name)
 		}
@@ -169,7 +170,7 @@ func Import(ctx context.Context, d Directory, r io.Reader, opts ImportOptions) (
 // createAll creates rows with opts.Workers parallel requests, writing each
 // password as soon as its user exists, then adds the new users to their
 // groups, one modify per group.
-func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOptions) ([]string, []RowError, error) {
+func createAll(ctx context.Context, d ad.Directory, todo []importRow, opts ImportOptions) ([]string, []RowError, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 1
@@ -199,7 +200,7 @@ func createAll(ctx context.Context, d Directory, todo []importRow, opts ImportOp
 				}
 				mu.Lock()
 				switch {
-				case errors.Is(err, ErrExists):
+				case errors.Is(err, ad.ErrExists):
 					bad = append(bad, RowError{Line: row.line, Username: row.user.Username, Reason: "created by someone else meanwhile; skipped"})
 				case err != nil && ctx.Err() != nil:
 					if fatal == nil {
@@ -334,7 +335,7 @@ func validateRow(rec []string, get func([]string, string) string, domain string,
 	}
 	// The site's rules for names, as for users made one by one through
 	// possed and in templates.
-	u := User{Username: name, GivenName: get(rec, "given_name"), Surname: get(rec, "surname"), Email: strings.ToLower(get(rec, "email"))}
+	u := ad.User{Username: name, GivenName: get(rec, "given_name"), Surname: get(rec, "surname"), Email: strings.ToLower(get(rec, "email"))}
 	for _, f := range []struct{ what, v string }{{"given name", u.GivenName}, {"surname", u.Surname}} {
 		if err := site.TextError(f.what, f.v, site.MaxNameFieldLen); err != nil {
 			return importRow{}, &RowError{Line: line, Username: name, Reason: err.Error()}
@@ -359,6 +360,6 @@ func validateRow(rec []string, get func([]string, string) string, domain string,
 		u.Groups = append(u.Groups, strings.ToLower(g))
 	}
 	u.Groups = sortedUnique(u.Groups)
-	u.DisplayName = displayName(u)
+	u.DisplayName = ad.DisplayName(u)
 	return importRow{line: line, user: u}, nil
 }

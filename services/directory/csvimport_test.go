@@ -13,17 +13,18 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/ad/adtest"
 	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/directory/directorytest"
 )
 
-func importDir() *directorytest.Fake {
-	d := directorytest.New()
-	d.SeedGroup(directory.Group{Name: "staff"})
-	d.SeedGroup(directory.Group{Name: "partners"})
-	d.SeedGroup(directory.Group{Name: "Domain Admins", Builtin: true, DN: "CN=Domain Admins,CN=Users," + d.Base})
-	d.SeedUser(directory.User{Username: "existing"}, "")
-	d.SetPolicyDirect(directory.Policy{MinLength: 12, Complexity: true})
+func importDir() *adtest.Fake {
+	d := adtest.New()
+	d.SeedGroup(ad.Group{Name: "staff"})
+	d.SeedGroup(ad.Group{Name: "partners"})
+	d.SeedGroup(ad.Group{Name: "Domain Admins", Builtin: true, DN: "CN=Domain Admins,CN=Users," + d.Base})
+	d.SeedUser(ad.User{Username: "existing"}, "")
+	d.SetPolicyDirect(ad.Policy{MinLength: 12, Complexity: true})
 	return d
 }
 
@@ -44,7 +45,7 @@ func TestImport(t *testing.T) {
 	d := importDir()
 	var pw bytes.Buffer
 	rep, err := directory.Import(context.Background(), d, strings.NewReader(in), directory.ImportOptions{
-		Domain: "example.com", Policy: directory.Policy{MinLength: 12, Complexity: true}, MustChange: true, Passwords: &pw, Workers: 3})
+		Domain: "example.com", Policy: ad.Policy{MinLength: 12, Complexity: true}, MustChange: true, Passwords: &pw, Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestImportSkipsExisting(t *testing.T) {
 // template refuse, with the site's rules and messages.
 func TestImportHostileRows(t *testing.T) {
 	d := importDir()
-	d.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
+	d.SeedUser(ad.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
 	st := &site.Site{
 		Site:   site.Info{Domain: "example.com"},
 		Users:  []site.User{{Username: "tina"}},
@@ -175,7 +176,7 @@ func TestImportHostileRows(t *testing.T) {
 		d := d
 		if !dry {
 			d = importDir()
-			d.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
+			d.SeedUser(ad.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
 		}
 		rep, err := directory.Import(context.Background(), d, strings.NewReader(in),
 			directory.ImportOptions{Domain: "example.com", Passwords: &bytes.Buffer{}, Site: st, DryRun: dry})

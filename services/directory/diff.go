@@ -10,17 +10,8 @@ import (
 
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
-
-// HomeDrive is the drive letter the home share is mapped to.
-const HomeDrive = "H:"
-
-// HomeDirectory is a user's home share as Windows maps it, \\HOST\user; it
-// matches the files service's [homes] share on this host.
-func HomeDirectory(hostname, username string) string {
-	h, _, _ := strings.Cut(hostname, ".")
-	return `\\` + strings.ToUpper(h) + `\` + username
-}
 
 // ServiceAccountPrefix starts the names of accounts other Posse services
 // create for themselves (posse-mail, …). The directory plan neither reports
@@ -38,8 +29,8 @@ type desired struct {
 	hasPolicy bool
 }
 
-func (d desired) policy() (Policy, bool) {
-	return Policy{MinLength: d.polic.MinLength, Complexity: d.polic.Complexity, MaxAgeDays: d.polic.MaxAgeDays}, d.hasPolicy
+func (d desired) policy() (ad.Policy, bool) {
+	return ad.Policy{MinLength: d.polic.MinLength, Complexity: d.polic.Complexity, MaxAgeDays: d.polic.MaxAgeDays}, d.hasPolicy
 }
 
 // desiredState validates and normalises the site's groups and users.
@@ -49,21 +40,21 @@ func desiredState(st *site.Site, in siteInfo) (desired, error) {
 	d.hasPolicy = true
 	known := map[string]bool{}
 	for _, g := range st.Groups {
-		if err := checkGroupName(g.Name); err != nil {
+		if err := site.GroupNameError(g.Name); err != nil {
 			return d, err
 		}
 		known[g.Name] = true
 		d.groups = append(d.groups, GroupSpec{Conn: in.conn, Name: g.Name, Description: g.Description})
 	}
 	for _, u := range st.Users {
-		if err := checkUsername(u.Username); err != nil {
+		if err := site.UsernameError(u.Username); err != nil {
 			return d, err
 		}
 		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled}
-		data.DisplayName = displayName(data.user())
-		home := HomeDirectory(in.hostname, u.Username)
+		data.DisplayName = ad.DisplayName(data.user())
+		home := ad.HomeDirectory(in.hostname, u.Username)
 		if st.Homes.Enabled {
-			data.HomeDirectory, data.HomeDrive = home, HomeDrive
+			data.HomeDirectory, data.HomeDrive = home, ad.HomeDrive
 		}
 		data.Aliases = sortedUnique(u.Aliases)
 		data.Groups = sortedUnique(u.Groups)
@@ -100,10 +91,10 @@ func sortedUnique(v []string) []string {
 // last holds the names of the template last applied to the box: an
 // unmarked user or group is pruned only when it is listed there (see
 // prunable).
-func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune bool, last applied) ([]plan.Step, []plan.Note) {
+func diffDirectory(c ad.ConnSpec, want desired, users []ad.User, groups []ad.Group, prune bool, last applied) ([]plan.Step, []plan.Note) {
 	var steps, delUsers, delGroups []plan.Step
 	var notes, extraU, extraG []plan.Note
-	haveG := map[string]Group{}
+	haveG := map[string]ad.Group{}
 	for _, g := range groups {
 		haveG[strings.ToLower(g.Name)] = g
 	}
@@ -130,14 +121,14 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 		if g.Builtin || wantG[strings.ToLower(g.Name)] {
 			continue
 		}
-		if prune && prunable(g.Managed, ValidGroupName(g.Name), g.Origin, last.groups[strings.ToLower(g.Name)]) {
+		if prune && prunable(g.Managed, ad.ValidGroupName(g.Name), g.Origin, last.groups[strings.ToLower(g.Name)]) {
 			delGroups = append(delGroups, plan.NewStep(Name, plan.Delete, KindGroup, "group "+g.Name, "not in the template (prune)", GroupSpec{Conn: c, Name: g.Name}))
 			continue
 		}
 		extraG = append(extraG, groupNote(g, prune, last))
 	}
 
-	haveU := map[string]User{}
+	haveU := map[string]ad.User{}
 	for _, u := range users {
 		haveU[strings.ToLower(u.Username)] = u
 	}
@@ -160,7 +151,7 @@ func diffDirectory(c ConnSpec, want desired, users []User, groups []Group, prune
 		if u.Builtin || wantU[strings.ToLower(u.Username)] || IsServiceAccount(u.Username) {
 			continue
 		}
-		if prune && prunable(u.Managed, ValidUsername(u.Username), u.Origin, last.users[strings.ToLower(u.Username)]) {
+		if prune && prunable(u.Managed, ad.ValidUsername(u.Username), u.Origin, last.users[strings.ToLower(u.Username)]) {
 			delUsers = append(delUsers, plan.NewStep(Name, plan.Delete, KindUser, "user "+u.Username, "not in the template (prune)",
 				UserSpec{Conn: c, User: UserData{Username: u.Username}}))
 			continue
@@ -216,7 +207,7 @@ func prunable(managed, valid bool, origin string, listed bool) bool {
 		return false
 	}
 	switch origin {
-	case OriginTemplate:
+	case ad.OriginTemplate:
 		return true
 	case "":
 		return listed
@@ -225,15 +216,15 @@ func prunable(managed, valid bool, origin string, listed bool) bool {
 }
 
 // userNote explains why a user not in the template stays.
-func userNote(u User, prune bool, last applied) plan.Note {
-	return extraNote(entryInfo{target: "user " + u.Username, managed: u.Managed, valid: ValidUsername(u.Username),
+func userNote(u ad.User, prune bool, last applied) plan.Note {
+	return extraNote(entryInfo{target: "user " + u.Username, managed: u.Managed, valid: ad.ValidUsername(u.Username),
 		origin: u.Origin, listed: last.users[strings.ToLower(u.Username)],
 		madeBy: "users add or CSV import", deleteWith: "with possectl users delete"}, prune)
 }
 
 // groupNote explains why a group not in the template stays.
-func groupNote(g Group, prune bool, last applied) plan.Note {
-	return extraNote(entryInfo{target: "group " + g.Name, managed: g.Managed, valid: ValidGroupName(g.Name),
+func groupNote(g ad.Group, prune bool, last applied) plan.Note {
+	return extraNote(entryInfo{target: "group " + g.Name, managed: g.Managed, valid: ad.ValidGroupName(g.Name),
 		origin: g.Origin, listed: last.groups[strings.ToLower(g.Name)],
 		madeBy: "the Groups screen", deleteWith: "on the Groups screen"}, prune)
 }
@@ -253,10 +244,10 @@ func extraNote(e entryInfo, prune bool) plan.Note {
 	switch {
 	case !e.managed || (prune && !e.valid):
 		return unmanagedNote(e.target, e.managed, prune)
-	case e.origin == OriginAPI:
+	case e.origin == ad.OriginAPI:
 		return plan.Note{Service: Name, Target: e.target, Message: "created through possed (" + e.madeBy + "), not by the template; prune never deletes it: add it to the template, or delete it " + e.deleteWith}
 	case !prunable(e.managed, e.valid, e.origin, e.listed):
-		return plan.Note{Service: Name, Target: e.target, Message: "in the directory but not in the template, and no template apply created it (no " + OriginPrefix + OriginTemplate + " mark); prune never deletes it: delete it " + e.deleteWith}
+		return plan.Note{Service: Name, Target: e.target, Message: "in the directory but not in the template, and no template apply created it (no " + ad.OriginPrefix + ad.OriginTemplate + " mark); prune never deletes it: delete it " + e.deleteWith}
 	}
 	return unmanagedNote(e.target, true, prune)
 }
@@ -265,14 +256,14 @@ func extraNote(e entryInfo, prune bool) plan.Note {
 // description, and the mark of an unmarked group in OU=Posse, which
 // becomes the template's (groups made by applies before the mark
 // existed); groups made through possed keep their mark.
-func updateGroupStep(g GroupSpec, cur Group) (plan.Step, bool) {
+func updateGroupStep(g GroupSpec, cur ad.Group) (plan.Step, bool) {
 	var ch []plan.Change
 	if cur.Description != g.Description {
 		ch = append(ch, plan.Change{Field: "description", Before: cur.Description, After: g.Description})
 		g.Set = append(g.Set, "description")
 	}
 	if cur.Managed && cur.Origin == "" {
-		ch = append(ch, plan.Change{Field: "origin", Before: "", After: OriginPrefix + OriginTemplate})
+		ch = append(ch, plan.Change{Field: "origin", Before: "", After: ad.OriginPrefix + ad.OriginTemplate})
 		g.Set = append(g.Set, "origin")
 	}
 	if len(ch) == 0 {
@@ -286,7 +277,7 @@ func updateGroupStep(g GroupSpec, cur Group) (plan.Step, bool) {
 func unmanagedNote(target string, managed, prune bool) plan.Note {
 	msg := "in the directory but not in the template; left alone (directory.prune: true would delete)"
 	if !managed {
-		msg = "in the directory but not in the template, outside " + OU + ", which Posse never deletes from"
+		msg = "in the directory but not in the template, outside " + ad.OU + ", which Posse never deletes from"
 	} else if prune {
 		msg = "not in the template, but its name is not one Posse manages; left alone"
 	}
@@ -323,7 +314,7 @@ func createUserStep(u UserSpec) plan.Step {
 
 // updateUserStep compares one user; managed lists the template's groups
 // (lower case), the only memberships Posse changes.
-func updateUserStep(u UserSpec, cur User, managed map[string]bool) (plan.Step, bool) {
+func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool) (plan.Step, bool) {
 	d := u.User
 	var ch []plan.Change
 	var set []string
@@ -349,7 +340,7 @@ func updateUserStep(u UserSpec, cur User, managed map[string]bool) (plan.Step, b
 	// template's from now on (users made by applies before the mark
 	// existed); users made through possed keep their mark.
 	if cur.Managed && cur.Origin == "" {
-		cmp("origin", "", OriginPrefix+OriginTemplate)
+		cmp("origin", "", ad.OriginPrefix+ad.OriginTemplate)
 	}
 	var curManaged []string
 	for _, g := range cur.Groups {

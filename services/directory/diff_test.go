@@ -3,6 +3,7 @@
 package directory
 
 import (
+	"github.com/posse-project/posse/services/ad"
 	"strings"
 	"testing"
 )
@@ -13,24 +14,24 @@ func TestExtraNotes(t *testing.T) {
 	last := applied{users: map[string]bool{"listed": true}, groups: map[string]bool{"listed": true}}
 	cases := []struct {
 		name  string
-		user  User
-		group Group
+		user  ad.User
+		group ad.Group
 		prune bool
 		want  string // in both messages
 		wantU string // only in the user's
 		wantG string // only in the group's
 	}{
-		{name: "outside OU", user: User{Username: "alice"}, group: Group{Name: "alice"},
-			want: "outside " + OU},
-		{name: "api", user: User{Username: "alice", Managed: true, Origin: OriginAPI}, group: Group{Name: "alice", Managed: true, Origin: OriginAPI},
+		{name: "outside OU", user: ad.User{Username: "alice"}, group: ad.Group{Name: "alice"},
+			want: "outside " + ad.OU},
+		{name: "api", user: ad.User{Username: "alice", Managed: true, Origin: ad.OriginAPI}, group: ad.Group{Name: "alice", Managed: true, Origin: ad.OriginAPI},
 			want: "prune never deletes it", wantU: "(users add or CSV import)", wantG: "delete it on the Groups screen"},
-		{name: "unmarked unlisted", user: User{Username: "alice", Managed: true}, group: Group{Name: "alice", Managed: true},
+		{name: "unmarked unlisted", user: ad.User{Username: "alice", Managed: true}, group: ad.Group{Name: "alice", Managed: true},
 			want: "no template apply created it", wantU: "delete it with possectl users delete", wantG: "delete it on the Groups screen"},
-		{name: "template without prune", user: User{Username: "alice", Managed: true, Origin: OriginTemplate}, group: Group{Name: "alice", Managed: true, Origin: OriginTemplate},
+		{name: "template without prune", user: ad.User{Username: "alice", Managed: true, Origin: ad.OriginTemplate}, group: ad.Group{Name: "alice", Managed: true, Origin: ad.OriginTemplate},
 			want: "directory.prune: true would delete"},
-		{name: "unmarked listed without prune", user: User{Username: "listed", Managed: true}, group: Group{Name: "listed", Managed: true},
+		{name: "unmarked listed without prune", user: ad.User{Username: "listed", Managed: true}, group: ad.Group{Name: "listed", Managed: true},
 			want: "directory.prune: true would delete"},
-		{name: "invalid name with prune", user: User{Username: "bad name", Managed: true, Origin: OriginTemplate}, group: Group{Name: "bad/name", Managed: true, Origin: OriginTemplate},
+		{name: "invalid name with prune", user: ad.User{Username: "bad name", Managed: true, Origin: ad.OriginTemplate}, group: ad.Group{Name: "bad/name", Managed: true, Origin: ad.OriginTemplate},
 			prune: true, want: "not one Posse manages"},
 	}
 	for _, c := range cases {

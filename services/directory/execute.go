@@ -12,6 +12,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Execute implements provisioning.Service for the service's own step kinds
@@ -25,7 +26,7 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 	case KindTLS:
 		var spec TLSSpec
 		if err = step.DecodeSpec(&spec); err == nil {
-			_, err = EnsureTLS(env.Path(spec.Dir), spec.Names, s.Now())
+			_, err = ad.EnsureTLS(env.Path(spec.Dir), spec.Names, s.Now())
 		}
 	case KindProvision:
 		var spec ProvisionSpec
@@ -35,20 +36,20 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 	case KindPolicy:
 		var spec PolicySpec
 		if err = step.DecodeSpec(&spec); err == nil {
-			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return d.SetPolicy(ctx, spec.Policy) })
+			err = s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return d.SetPolicy(ctx, spec.Policy) })
 		}
 	case KindGroup:
 		var spec GroupSpec
 		if err = step.DecodeSpec(&spec); err == nil {
-			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return s.applyGroup(ctx, d, step.Action, spec) })
+			err = s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.applyGroup(ctx, d, step.Action, spec) })
 		}
 	case KindUser:
 		var spec UserSpec
 		if err = step.DecodeSpec(&spec); err == nil {
-			err = s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return s.applyUser(ctx, env, d, step.Action, spec) })
+			err = s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.applyUser(ctx, env, d, step.Action, spec) })
 		}
 	case plan.KindProbe:
-		var in ConnSpec
+		var in ad.ConnSpec
 		in, err = connFromStep(step)
 		if err == nil {
 			err = Probe(ctx, env, in)
@@ -64,7 +65,7 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 
 // withDirectory runs fn with a session, waiting for LDAPS if the DC is
 // (re)starting, and drops the session after a failure.
-func (s *Service) withDirectory(ctx context.Context, env *host.Env, c ConnSpec, fn func(Directory) error) error {
+func (s *Service) withDirectory(ctx context.Context, env *host.Env, c ad.ConnSpec, fn func(ad.Directory) error) error {
 	d, err := s.directory(ctx, env, c, true)
 	if err != nil {
 		return err
@@ -77,7 +78,7 @@ func (s *Service) withDirectory(ctx context.Context, env *host.Env, c ConnSpec, 
 }
 
 // ensureOU creates OU=Posse once per session.
-func (s *Service) ensureOU(ctx context.Context, d Directory) error {
+func (s *Service) ensureOU(ctx context.Context, d ad.Directory) error {
 	s.mu.Lock()
 	ready := s.ouReady
 	s.mu.Unlock()
@@ -93,14 +94,14 @@ func (s *Service) ensureOU(ctx context.Context, d Directory) error {
 	return nil
 }
 
-func (s *Service) applyGroup(ctx context.Context, d Directory, action plan.Action, g GroupSpec) error {
+func (s *Service) applyGroup(ctx context.Context, d ad.Directory, action plan.Action, g GroupSpec) error {
 	switch action {
 	case plan.Create:
 		if err := s.ensureOU(ctx, d); err != nil {
 			return err
 		}
-		err := d.CreateGroup(ctx, Group{Name: g.Name, Description: g.Description, Origin: OriginTemplate})
-		if errors.Is(err, ErrExists) {
+		err := d.CreateGroup(ctx, ad.Group{Name: g.Name, Description: g.Description, Origin: ad.OriginTemplate})
+		if errors.Is(err, ad.ErrExists) {
 			// Made since the plan (or by a run that crashed after the add,
 			// which marked it already): converge the description, and mark
 			// it the template's unless it carries a mark (a group created
@@ -118,7 +119,7 @@ func (s *Service) applyGroup(ctx context.Context, d Directory, action plan.Actio
 			}
 		}
 		if slices.Contains(g.Set, "origin") {
-			return d.SetGroupOrigin(ctx, g.Name, OriginTemplate)
+			return d.SetGroupOrigin(ctx, g.Name, ad.OriginTemplate)
 		}
 		return nil
 	case plan.Delete:
@@ -128,20 +129,20 @@ func (s *Service) applyGroup(ctx context.Context, d Directory, action plan.Actio
 }
 
 // markGroup marks an existing group posse:template unless it is marked.
-func markGroup(ctx context.Context, d Directory, name string) error {
+func markGroup(ctx context.Context, d ad.Directory, name string) error {
 	groups, err := d.Groups(ctx)
 	if err != nil {
 		return err
 	}
 	for _, g := range groups {
 		if strings.EqualFold(g.Name, name) && g.Origin == "" && g.Managed {
-			return d.SetGroupOrigin(ctx, g.Name, OriginTemplate)
+			return d.SetGroupOrigin(ctx, g.Name, ad.OriginTemplate)
 		}
 	}
 	return nil
 }
 
-func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, action plan.Action, u UserSpec) error {
+func (s *Service) applyUser(ctx context.Context, env *host.Env, d ad.Directory, action plan.Action, u UserSpec) error {
 	switch action {
 	case plan.Create:
 		if err := s.ensureOU(ctx, d); err != nil {
@@ -152,9 +153,9 @@ func (s *Service) applyUser(ctx context.Context, env *host.Env, d Directory, act
 			return err
 		}
 		nu := u.User.user()
-		nu.Origin = OriginTemplate
+		nu.Origin = ad.OriginTemplate
 		err = d.CreateUser(ctx, nu, pw, u.MustChange)
-		if errors.Is(err, ErrExists) {
+		if errors.Is(err, ad.ErrExists) {
 			// A crash after the add: converge the attributes, keep the password.
 			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive", "origin"}
 			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
@@ -208,8 +209,8 @@ func initialPassword(env *host.Env, u UserSpec) (string, error) {
 }
 
 // updateFor turns the Set fields of a step into a UserUpdate.
-func updateFor(u UserSpec) UserUpdate {
-	var up UserUpdate
+func updateFor(u UserSpec) ad.UserUpdate {
+	var up ad.UserUpdate
 	d := u.User
 	has := func(f string) bool { return slices.Contains(u.Set, f) }
 	if has("given_name") {
@@ -238,7 +239,7 @@ func updateFor(u UserSpec) UserUpdate {
 		up.HomeDrive = &d.HomeDrive
 	}
 	if has("origin") {
-		o := OriginTemplate
+		o := ad.OriginTemplate
 		up.Origin = &o
 	}
 	return up

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Exported is the directory part of a site template, read from the live
@@ -27,7 +28,7 @@ type Exported struct {
 // Memberships only name exported groups.
 // domain is the site's mail domain: an email equal to username@domain is
 // left out, as the template's default.
-func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
+func Export(ctx context.Context, d ad.Directory, domain string) (Exported, error) {
 	var out Exported
 	groups, err := d.Groups(ctx)
 	if err != nil {
@@ -42,7 +43,7 @@ func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
 		if g.Builtin {
 			continue
 		}
-		if !ValidGroupName(g.Name) {
+		if !ad.ValidGroupName(g.Name) {
 			out.Skipped = append(out.Skipped, "group "+g.Name)
 			continue
 		}
@@ -53,7 +54,7 @@ func Export(ctx context.Context, d Directory, domain string) (Exported, error) {
 		if u.Builtin || IsServiceAccount(u.Username) {
 			continue
 		}
-		if !ValidUsername(u.Username) {
+		if !ad.ValidUsername(u.Username) {
 			out.Skipped = append(out.Skipped, "user "+u.Username)
 			continue
 		}

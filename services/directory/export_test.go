@@ -7,15 +7,16 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/posse-project/posse/services/ad"
 	"github.com/posse-project/posse/services/directory"
 )
 
 func TestExport(t *testing.T) {
 	d := importDir()
-	d.SeedUser(directory.User{Username: "anna.m", GivenName: "Anna", Surname: "M", Email: "anna.m@example.com",
+	d.SeedUser(ad.User{Username: "anna.m", GivenName: "Anna", Surname: "M", Email: "anna.m@example.com",
 		Aliases: []string{"a@example.com"}, Groups: []string{"staff", "Domain Admins"}, Disabled: true}, "")
-	d.SeedUser(directory.User{Username: "Administrator", Builtin: true, DN: "CN=Administrator,CN=Users," + d.Base}, "")
-	d.SeedUser(directory.User{Username: "Odd Name", DN: "CN=Odd Name,CN=Users," + d.Base}, "")
+	d.SeedUser(ad.User{Username: "Administrator", Builtin: true, DN: "CN=Administrator,CN=Users," + d.Base}, "")
+	d.SeedUser(ad.User{Username: "Odd Name", DN: "CN=Odd Name,CN=Users," + d.Base}, "")
 	ex, err := directory.Export(context.Background(), d, "example.com")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Health probes the domain controller of the applied site for
@@ -26,7 +27,7 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 
 // ConnFor says how to reach the domain controller of site st on this box
 // as its admin (the password comes from env.Secrets).
-func ConnFor(st *site.Site, env *host.Env) (ConnSpec, error) {
+func ConnFor(st *site.Site, env *host.Env) (ad.ConnSpec, error) {
 	in, err := newSiteInfo(st, env)
 	return in.conn, err
 }

@@ -13,21 +13,22 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // TLSSpec is the spec of a KindTLS step.
 type TLSSpec struct {
 	// Dir is the box path of the PKI directory.
-	Dir   string   `json:"dir"`
-	Names TLSNames `json:"names"`
+	Dir   string      `json:"dir"`
+	Names ad.TLSNames `json:"names"`
 }
 
 // ProvisionSpec is the spec of a KindProvision step.
 type ProvisionSpec struct {
-	Conn      ConnSpec `json:"conn"`
-	Workgroup string   `json:"workgroup"`
-	Hostname  string   `json:"hostname"`
-	IP        string   `json:"ip"`
+	Conn      ad.ConnSpec `json:"conn"`
+	Workgroup string      `json:"workgroup"`
+	Hostname  string      `json:"hostname"`
+	IP        string      `json:"ip"`
 	// SMBConf, KRB5Conf and ResolvConf are written after samba-tool ran.
 	SMBConf    string `json:"smb_conf"`
 	KRB5Conf   string `json:"krb5_conf"`
@@ -36,15 +37,15 @@ type ProvisionSpec struct {
 
 // PolicySpec is the spec of a KindPolicy step.
 type PolicySpec struct {
-	Conn   ConnSpec `json:"conn"`
-	Policy Policy   `json:"policy"`
+	Conn   ad.ConnSpec `json:"conn"`
+	Policy ad.Policy   `json:"policy"`
 }
 
 // GroupSpec is the spec of a KindGroup step.
 type GroupSpec struct {
-	Conn        ConnSpec `json:"conn"`
-	Name        string   `json:"name"`
-	Description string   `json:"description,omitempty"`
+	Conn        ad.ConnSpec `json:"conn"`
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
 	// Set names the fields an update replaces: description, origin (the
 	// posse:template mark). Empty means description (plans made before
 	// groups were marked).
@@ -53,8 +54,8 @@ type GroupSpec struct {
 
 // UserSpec is the spec of a KindUser step.
 type UserSpec struct {
-	Conn ConnSpec `json:"conn"`
-	User UserData `json:"user"`
+	Conn ad.ConnSpec `json:"conn"`
+	User UserData    `json:"user"`
 	// Set names the fields an update replaces: given_name, surname,
 	// display_name, email, aliases, disabled, home_directory, home_drive.
 	Set          []string `json:"set,omitempty"`
@@ -84,8 +85,8 @@ type UserData struct {
 	HomeDrive     string `json:"home_drive,omitempty"`
 }
 
-func (d UserData) user() User {
-	return User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
+func (d UserData) user() ad.User {
+	return ad.User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
 		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups,
 		HomeDirectory: d.HomeDirectory, HomeDrive: d.HomeDrive}
 }
@@ -115,18 +116,18 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		}
 	}
 	var steps []plan.Step
-	names := TLSNames{Hostname: in.hostname, FQDN: in.fqdn}
+	names := ad.TLSNames{Hostname: in.hostname, FQDN: in.fqdn}
 	if env.IP != "" {
 		names.IPs = []string{env.IP}
 	}
-	tlsState := CheckTLS(env.Path(in.tlsDir), names, s.Now())
+	tlsState := ad.CheckTLS(env.Path(in.tlsDir), names, s.Now())
 	if tlsState.NewServer {
 		action := plan.Update
 		if tlsState.NewCA {
 			action = plan.Create
 		}
 		step := plan.NewStep(Name, action, KindTLS, in.tlsDir, "site CA and LDAPS certificate: "+tlsState.Reason, TLSSpec{Dir: in.tlsDir, Names: names})
-		step.Changes = []plan.Change{{Field: "subject_alt_names", After: strings.Join(append(names.dnsNames(), names.IPs...), ", ")}}
+		step.Changes = []plan.Change{{Field: "subject_alt_names", After: strings.Join(append(names.DNSNames(), names.IPs...), ", ")}}
 		steps = append(steps, step)
 	}
 	desired, err := desiredState(st, in)
@@ -176,10 +177,10 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	}
 	users, err := d.Users(ctx)
 	if err == nil {
-		var groups []Group
+		var groups []ad.Group
 		groups, err = d.Groups(ctx)
 		if err == nil {
-			var cur Policy
+			var cur ad.Policy
 			cur, err = d.Policy(ctx)
 			if p, ok := desired.policy(); ok && err == nil && cur != p {
 				steps = append(steps, policyStep(in.conn, &cur, p))
@@ -206,7 +207,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 // has in the directory, one added through possed or the CSV import: mail
 // to it would reach two people, and Dovecot could log either in. Users
 // this plan deletes (prune) do not count.
-func addressClashes(st *site.Site, users []User, steps []plan.Step) error {
+func addressClashes(st *site.Site, users []ad.User, steps []plan.Step) error {
 	want := st.Addresses()
 	inTemplate := map[string]bool{}
 	for _, u := range st.Users {
@@ -264,7 +265,7 @@ func fileSteps(env *host.Env, smb, krb, resolv string) ([]plan.Step, error) {
 	return steps, nil
 }
 
-func policyStep(c ConnSpec, cur *Policy, p Policy) plan.Step {
+func policyStep(c ad.ConnSpec, cur *ad.Policy, p ad.Policy) plan.Step {
 	action := plan.Update
 	var ch []plan.Change
 	add := func(field, before, after string) {
@@ -272,7 +273,7 @@ func policyStep(c ConnSpec, cur *Policy, p Policy) plan.Step {
 			ch = append(ch, plan.Change{Field: field, Before: before, After: after})
 		}
 	}
-	var b Policy
+	var b ad.Policy
 	if cur != nil {
 		b = *cur
 	}
@@ -297,10 +298,10 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 	if err != nil {
 		return err
 	}
-	if wg := strings.ToUpper(ConfGlobal(conf, "workgroup")); wg != "" && wg != in.workgroup {
+	if wg := strings.ToUpper(ad.ConfGlobal(conf, "workgroup")); wg != "" && wg != in.workgroup {
 		return fmt.Errorf("the domain's workgroup (NetBIOS name) is %s, the template says %s: a domain cannot be renamed; set site.workgroup: %s", wg, in.workgroup, wg)
 	}
-	if nb := strings.ToUpper(ConfGlobal(conf, "netbios name")); nb != "" && nb != strings.ToUpper(in.hostname) {
+	if nb := strings.ToUpper(ad.ConfGlobal(conf, "netbios name")); nb != "" && nb != strings.ToUpper(in.hostname) {
 		return fmt.Errorf("this domain controller is named %s but the box's host name is now %s: renaming a domain controller is not supported; set the host name back to %s", nb, in.hostname, strings.ToLower(nb))
 	}
 	return nil

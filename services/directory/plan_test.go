@@ -17,8 +17,9 @@ import (
 	"github.com/posse-project/posse/provisioning/host/hosttest"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/ad/adtest"
 	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/directory/directorytest"
 	"github.com/posse-project/posse/services/files"
 )
 
@@ -51,22 +52,22 @@ type box struct {
 	env   *host.Env
 	units *hosttest.FakeUnits
 	run   *hosttest.FakeRunner
-	dir   *directorytest.Fake
+	dir   *adtest.Fake
 	svc   *directory.Service
 	opens int
 }
 
 func newBox(t *testing.T) *box {
-	b := &box{units: hosttest.NewFakeUnits(), run: hosttest.NewFakeRunner(t), dir: directorytest.New()}
+	b := &box{units: hosttest.NewFakeUnits(), run: hosttest.NewFakeRunner(t), dir: adtest.New()}
 	b.dir.Base = "DC=ad,DC=example,DC=com"
-	b.dir.SeedUser(directory.User{Username: "Administrator", DN: "CN=Administrator,CN=Users," + b.dir.Base, Builtin: true}, "")
-	b.dir.SeedGroup(directory.Group{Name: "Domain Users", DN: "CN=Domain Users,CN=Users," + b.dir.Base, Builtin: true})
+	b.dir.SeedUser(ad.User{Username: "Administrator", DN: "CN=Administrator,CN=Users," + b.dir.Base, Builtin: true}, "")
+	b.dir.SeedGroup(ad.Group{Name: "Domain Users", DN: "CN=Domain Users,CN=Users," + b.dir.Base, Builtin: true})
 	b.env = &host.Env{Root: t.TempDir(), StateDir: host.DefaultStateDir, Units: b.units, Runner: b.run,
 		Secrets: secrets, Hostname: "dc", IP: "10.0.0.2"}
 	b.svc = directory.New()
 	b.svc.Now = func() time.Time { return now }
 	b.svc.LDAPWait = time.Second
-	b.svc.Open = func(_ context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error) {
+	b.svc.Open = func(_ context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error) {
 		b.opens++
 		if c.Realm != "AD.EXAMPLE.COM" || c.FQDN != "dc.ad.example.com" || c.AdminSecret != "domain_admin" {
 			t.Errorf("open with %+v", c)
@@ -106,8 +107,8 @@ func (b *box) provisioned(t *testing.T, s *site.Site) {
 		}
 		b.write(t, fs.Path, fs.Content)
 	}
-	names := directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.example.com", IPs: []string{"10.0.0.2"}}
-	if _, err := directory.EnsureTLS(b.env.State(directory.TLSDir), names, now); err != nil {
+	names := ad.TLSNames{Hostname: "dc", FQDN: "dc.ad.example.com", IPs: []string{"10.0.0.2"}}
+	if _, err := ad.EnsureTLS(b.env.State(ad.TLSDir), names, now); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -299,22 +300,22 @@ func TestPlanRefusesAddressesOfOtherUsers(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name  string
-		seed  directory.User
+		seed  ad.User
 		edit  func(*site.Site)
 		want  string // "" for a plan without error
 		prune bool
 	}{
-		{"user alias", directory.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"anna@example.com"}, Origin: directory.OriginAPI}, nil,
+		{"user alias", ad.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"anna@example.com"}, Origin: ad.OriginAPI}, nil,
 			"gives anna@example.com to user amueller, but user carla", false},
-		{"default address", directory.User{Username: "carla", Email: "bweber@example.com", Origin: directory.OriginAPI}, nil,
+		{"default address", ad.User{Username: "carla", Email: "bweber@example.com", Origin: ad.OriginAPI}, nil,
 			"gives bweber@example.com to user bweber", false},
-		{"site alias", directory.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"info@example.com"}, Origin: directory.OriginAPI},
+		{"site alias", ad.User{Username: "carla", Email: "carla@example.com", Aliases: []string{"info@example.com"}, Origin: ad.OriginAPI},
 			func(s *site.Site) {
 				s.Mail.Aliases = []site.Alias{{Address: "info@example.com", To: []string{"amueller"}}}
 			},
 			"gives info@example.com to a site alias", false},
-		{"no clash", directory.User{Username: "carla", Email: "carla@example.com", Origin: directory.OriginAPI}, nil, "", false},
-		{"pruned", directory.User{Username: "olduser", Email: "anna@example.com", Origin: directory.OriginTemplate}, nil, "", true},
+		{"no clash", ad.User{Username: "carla", Email: "carla@example.com", Origin: ad.OriginAPI}, nil, "", false},
+		{"pruned", ad.User{Username: "olduser", Email: "anna@example.com", Origin: ad.OriginTemplate}, nil, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,10 +346,10 @@ func TestPlanNotesAndPrune(t *testing.T) {
 		s := loadSite(t, func(s *site.Site) { s.Directory.Prune = prune })
 		b.provisioned(t, s)
 		b.apply(t, mustPlan(t, b, s))
-		b.dir.SeedUser(directory.User{Username: "olduser", Origin: directory.OriginTemplate}, "")
-		b.dir.SeedUser(directory.User{Username: "posse-mail"}, "") // the mail service's own account
-		b.dir.SeedGroup(directory.Group{Name: "oldgroup", Origin: directory.OriginTemplate})
-		b.dir.SeedUser(directory.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
+		b.dir.SeedUser(ad.User{Username: "olduser", Origin: ad.OriginTemplate}, "")
+		b.dir.SeedUser(ad.User{Username: "posse-mail"}, "") // the mail service's own account
+		b.dir.SeedGroup(ad.Group{Name: "oldgroup", Origin: ad.OriginTemplate})
+		b.dir.SeedUser(ad.User{Username: "handmade", DN: "CN=handmade,CN=Users," + b.dir.Base}, "")
 		steps, notes, err := b.svc.Plan(ctx, s, b.env)
 		if err != nil {
 			t.Fatal(err)
@@ -487,7 +488,7 @@ func TestPlanFoldsManyNotes(t *testing.T) {
 	b.provisioned(t, s)
 	b.apply(t, mustPlan(t, b, s))
 	for i := range 50 {
-		b.dir.SeedUser(directory.User{Username: fmt.Sprintf("extra%02d", i)}, "")
+		b.dir.SeedUser(ad.User{Username: fmt.Sprintf("extra%02d", i)}, "")
 	}
 	_, notes, err := b.svc.Plan(context.Background(), s, b.env)
 	if err != nil {
@@ -516,7 +517,7 @@ func TestPlanHomeAttributes(t *testing.T) {
 	}
 	// A hand-made mapping survives turning homes off; Posse's is cleared.
 	other := `\\NAS\bweber`
-	if err := b.dir.UpdateUser(ctx, "bweber", directory.UserUpdate{HomeDirectory: &other}); err != nil {
+	if err := b.dir.UpdateUser(ctx, "bweber", ad.UserUpdate{HomeDirectory: &other}); err != nil {
 		t.Fatal(err)
 	}
 	s.Homes.Enabled = false
@@ -547,22 +548,22 @@ func TestPruneByOrigin(t *testing.T) {
 	lastApplied = []byte(strings.Replace(string(lastApplied), "users:\n", "users:\n  - username: formerly\n    password: ${secret:formerly}\n", 1))
 	tests := []struct {
 		name     string
-		user     directory.User
+		user     ad.User
 		prune    bool
 		noRecord bool   // no applied template on the box
 		del      bool   // a delete step
 		note     string // in the user's note
 	}{
-		{"template user, prune", directory.User{Username: "gone", Origin: directory.OriginTemplate}, true, false, true, ""},
-		{"template user, no prune", directory.User{Username: "gone", Origin: directory.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
-		{"API user, prune", directory.User{Username: "newhire", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
-		{"API user, no prune", directory.User{Username: "newhire", Origin: directory.OriginAPI}, false, false, false, "prune never deletes it"},
-		{"API user the last template listed", directory.User{Username: "formerly", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
-		{"unmarked, listed by the last template", directory.User{Username: "formerly"}, true, false, true, ""},
-		{"unmarked, not listed by the last template", directory.User{Username: "byhand"}, true, false, false, "no posse:template mark"},
-		{"unmarked, no template recorded", directory.User{Username: "formerly"}, true, true, false, "no posse:template mark"},
-		{"unknown mark", directory.User{Username: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
-		{"template user outside OU=Posse", directory.User{Username: "gone", Origin: directory.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
+		{"template user, prune", ad.User{Username: "gone", Origin: ad.OriginTemplate}, true, false, true, ""},
+		{"template user, no prune", ad.User{Username: "gone", Origin: ad.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
+		{"API user, prune", ad.User{Username: "newhire", Origin: ad.OriginAPI}, true, false, false, "created through possed"},
+		{"API user, no prune", ad.User{Username: "newhire", Origin: ad.OriginAPI}, false, false, false, "prune never deletes it"},
+		{"API user the last template listed", ad.User{Username: "formerly", Origin: ad.OriginAPI}, true, false, false, "created through possed"},
+		{"unmarked, listed by the last template", ad.User{Username: "formerly"}, true, false, true, ""},
+		{"unmarked, not listed by the last template", ad.User{Username: "byhand"}, true, false, false, "no posse:template mark"},
+		{"unmarked, no template recorded", ad.User{Username: "formerly"}, true, true, false, "no posse:template mark"},
+		{"unknown mark", ad.User{Username: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
+		{"template user outside OU=Posse", ad.User{Username: "gone", Origin: ad.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -612,10 +613,10 @@ func TestApplyMarksTemplateUsers(t *testing.T) {
 	b := newBox(t)
 	s := loadSite(t, nil)
 	b.provisioned(t, s)
-	b.dir.SeedUser(directory.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Groups: []string{"staff"}}, "")
-	b.dir.SeedGroup(directory.Group{Name: "staff", Description: "Everybody"})
+	b.dir.SeedUser(ad.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Groups: []string{"staff"}}, "")
+	b.dir.SeedGroup(ad.Group{Name: "staff", Description: "Everybody"})
 	b.apply(t, mustPlan(t, b, s))
-	for name, want := range map[string]string{"amueller": directory.OriginTemplate, "bweber": directory.OriginTemplate} {
+	for name, want := range map[string]string{"amueller": ad.OriginTemplate, "bweber": ad.OriginTemplate} {
 		if u, _, _ := b.dir.User(ctx, name); u.Origin != want {
 			t.Errorf("%s origin = %q, want %q", name, u.Origin, want)
 		}
@@ -625,9 +626,9 @@ func TestApplyMarksTemplateUsers(t *testing.T) {
 	}
 	b2 := newBox(t)
 	b2.provisioned(t, s)
-	b2.dir.SeedUser(directory.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Origin: directory.OriginAPI}, "")
+	b2.dir.SeedUser(ad.User{Username: "bweber", GivenName: "Bernd", Surname: "Weber", DisplayName: "Bernd Weber", Email: "bweber@example.com", Origin: ad.OriginAPI}, "")
 	b2.apply(t, mustPlan(t, b2, s))
-	if u, _, _ := b2.dir.User(ctx, "bweber"); u.Origin != directory.OriginAPI {
+	if u, _, _ := b2.dir.User(ctx, "bweber"); u.Origin != ad.OriginAPI {
 		t.Errorf("an API user listed by the template became %q", u.Origin)
 	}
 }
@@ -647,22 +648,22 @@ func TestPruneGroupsByOrigin(t *testing.T) {
 	lastApplied = []byte(strings.Replace(string(lastApplied), "groups:\n", "groups:\n  - name: formerly\n", 1))
 	tests := []struct {
 		name     string
-		group    directory.Group
+		group    ad.Group
 		prune    bool
 		noRecord bool   // no applied template on the box
 		del      bool   // a delete step
 		note     string // in the group's note
 	}{
-		{"template group, prune", directory.Group{Name: "gone", Origin: directory.OriginTemplate}, true, false, true, ""},
-		{"template group, no prune", directory.Group{Name: "gone", Origin: directory.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
-		{"API group, prune", directory.Group{Name: "projects", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
-		{"API group, no prune", directory.Group{Name: "projects", Origin: directory.OriginAPI}, false, false, false, "prune never deletes it"},
-		{"API group the last template listed", directory.Group{Name: "formerly", Origin: directory.OriginAPI}, true, false, false, "created through possed"},
-		{"unmarked, listed by the last template", directory.Group{Name: "formerly"}, true, false, true, ""},
-		{"unmarked, not listed by the last template", directory.Group{Name: "byhand"}, true, false, false, "no posse:template mark"},
-		{"unmarked, no template recorded", directory.Group{Name: "formerly"}, true, true, false, "no posse:template mark"},
-		{"unknown mark", directory.Group{Name: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
-		{"template group outside OU=Posse", directory.Group{Name: "gone", Origin: directory.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
+		{"template group, prune", ad.Group{Name: "gone", Origin: ad.OriginTemplate}, true, false, true, ""},
+		{"template group, no prune", ad.Group{Name: "gone", Origin: ad.OriginTemplate}, false, false, false, "directory.prune: true would delete"},
+		{"API group, prune", ad.Group{Name: "projects", Origin: ad.OriginAPI}, true, false, false, "created through possed"},
+		{"API group, no prune", ad.Group{Name: "projects", Origin: ad.OriginAPI}, false, false, false, "prune never deletes it"},
+		{"API group the last template listed", ad.Group{Name: "formerly", Origin: ad.OriginAPI}, true, false, false, "created through possed"},
+		{"unmarked, listed by the last template", ad.Group{Name: "formerly"}, true, false, true, ""},
+		{"unmarked, not listed by the last template", ad.Group{Name: "byhand"}, true, false, false, "no posse:template mark"},
+		{"unmarked, no template recorded", ad.Group{Name: "formerly"}, true, true, false, "no posse:template mark"},
+		{"unknown mark", ad.Group{Name: "gone", Origin: "other"}, true, false, false, "prune never deletes it"},
+		{"template group outside OU=Posse", ad.Group{Name: "gone", Origin: ad.OriginTemplate, DN: "CN=gone,CN=Users,DC=ad,DC=example,DC=com"}, true, false, false, "outside OU=Posse"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -702,7 +703,7 @@ func TestPruneGroupsByOrigin(t *testing.T) {
 			}
 			if tt.del {
 				b.apply(t, steps)
-				if gs, _ := b.dir.Groups(ctx); slices.ContainsFunc(gs, func(g directory.Group) bool { return g.Name == tt.group.Name }) {
+				if gs, _ := b.dir.Groups(ctx); slices.ContainsFunc(gs, func(g ad.Group) bool { return g.Name == tt.group.Name }) {
 					t.Errorf("group %s not deleted", tt.group.Name)
 				}
 			}
@@ -729,20 +730,20 @@ func TestApplyMarksTemplateGroups(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		seed   []directory.Group
+		seed   []ad.Group
 		change map[string][]string // group -> changed fields of its update step
 		want   map[string]string   // group -> origin after the apply
 	}{
-		{"fresh", nil, nil, map[string]string{"staff": directory.OriginTemplate, "partners": directory.OriginTemplate}},
-		{"unmarked, same description", []directory.Group{{Name: "staff", Description: "Everybody"}},
-			map[string][]string{"staff": {"origin"}}, map[string]string{"staff": directory.OriginTemplate, "partners": directory.OriginTemplate}},
-		{"unmarked, other description", []directory.Group{{Name: "staff", Description: "Old"}},
-			map[string][]string{"staff": {"description", "origin"}}, map[string]string{"staff": directory.OriginTemplate}},
-		{"through possed", []directory.Group{{Name: "staff", Description: "Everybody", Origin: directory.OriginAPI}},
-			nil, map[string]string{"staff": directory.OriginAPI, "partners": directory.OriginTemplate}},
-		{"through possed, other description", []directory.Group{{Name: "staff", Description: "Old", Origin: directory.OriginAPI}},
-			map[string][]string{"staff": {"description"}}, map[string]string{"staff": directory.OriginAPI}},
-		{"unmarked outside OU=Posse", []directory.Group{{Name: "staff", Description: "Everybody", DN: "CN=staff,CN=Users,DC=ad,DC=example,DC=com"}},
+		{"fresh", nil, nil, map[string]string{"staff": ad.OriginTemplate, "partners": ad.OriginTemplate}},
+		{"unmarked, same description", []ad.Group{{Name: "staff", Description: "Everybody"}},
+			map[string][]string{"staff": {"origin"}}, map[string]string{"staff": ad.OriginTemplate, "partners": ad.OriginTemplate}},
+		{"unmarked, other description", []ad.Group{{Name: "staff", Description: "Old"}},
+			map[string][]string{"staff": {"description", "origin"}}, map[string]string{"staff": ad.OriginTemplate}},
+		{"through possed", []ad.Group{{Name: "staff", Description: "Everybody", Origin: ad.OriginAPI}},
+			nil, map[string]string{"staff": ad.OriginAPI, "partners": ad.OriginTemplate}},
+		{"through possed, other description", []ad.Group{{Name: "staff", Description: "Old", Origin: ad.OriginAPI}},
+			map[string][]string{"staff": {"description"}}, map[string]string{"staff": ad.OriginAPI}},
+		{"unmarked outside OU=Posse", []ad.Group{{Name: "staff", Description: "Everybody", DN: "CN=staff,CN=Users,DC=ad,DC=example,DC=com"}},
 			nil, map[string]string{"staff": ""}},
 	}
 	for _, tt := range tests {
@@ -797,28 +798,28 @@ func TestGroupStepsExecute(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
-		seed   directory.Group
+		seed   ad.Group
 		action plan.Action
 		spec   directory.GroupSpec
 		desc   string
 		origin string
 	}{
-		{"mark only", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
-			directory.GroupSpec{Name: "staff", Description: "New", Set: []string{"origin"}}, "Old", directory.OriginTemplate},
-		{"describe only", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
+		{"mark only", ad.Group{Name: "staff", Description: "Old"}, plan.Update,
+			directory.GroupSpec{Name: "staff", Description: "New", Set: []string{"origin"}}, "Old", ad.OriginTemplate},
+		{"describe only", ad.Group{Name: "staff", Description: "Old"}, plan.Update,
 			directory.GroupSpec{Name: "staff", Description: "New", Set: []string{"description"}}, "New", ""},
-		{"plan without set", directory.Group{Name: "staff", Description: "Old"}, plan.Update,
+		{"plan without set", ad.Group{Name: "staff", Description: "Old"}, plan.Update,
 			directory.GroupSpec{Name: "staff", Description: "New"}, "New", ""},
-		{"create finds an unmarked group", directory.Group{Name: "staff", Description: "Old"}, plan.Create,
-			directory.GroupSpec{Name: "staff", Description: "New"}, "New", directory.OriginTemplate},
-		{"create finds a group made through possed", directory.Group{Name: "staff", Description: "Old", Origin: directory.OriginAPI}, plan.Create,
-			directory.GroupSpec{Name: "staff", Description: "New"}, "New", directory.OriginAPI},
+		{"create finds an unmarked group", ad.Group{Name: "staff", Description: "Old"}, plan.Create,
+			directory.GroupSpec{Name: "staff", Description: "New"}, "New", ad.OriginTemplate},
+		{"create finds a group made through possed", ad.Group{Name: "staff", Description: "Old", Origin: ad.OriginAPI}, plan.Create,
+			directory.GroupSpec{Name: "staff", Description: "New"}, "New", ad.OriginAPI},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBox(t)
 			b.dir.SeedGroup(tt.seed)
-			tt.spec.Conn = directory.ConnSpec{Realm: "AD.EXAMPLE.COM", FQDN: "dc.ad.example.com", AdminSecret: "domain_admin"}
+			tt.spec.Conn = ad.ConnSpec{Realm: "AD.EXAMPLE.COM", FQDN: "dc.ad.example.com", AdminSecret: "domain_admin"}
 			st := plan.NewStep(directory.Name, tt.action, directory.KindGroup, "group "+tt.spec.Name, "", tt.spec)
 			if err := b.svc.Execute(ctx, st, b.env); err != nil {
 				t.Fatal(err)

@@ -13,10 +13,11 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // probeStep is the health probe step; its spec says how to reach the DC.
-func probeStep(c ConnSpec) plan.Step {
+func probeStep(c ad.ConnSpec) plan.Step {
 	return plan.NewStep(Name, plan.Run, plan.KindProbe, Unit, "samba-ad-dc active, LDAPS bind, DNS and kinit work", c)
 }
 
@@ -25,7 +26,7 @@ func probeStep(c ConnSpec) plan.Step {
 // record and the DC's A record, asked of 127.0.0.1:53), and kinit gets a
 // ticket for the admin (password on stdin, a temporary credential cache
 // destroyed afterwards). It retries for up to 30 seconds while the DC starts.
-func Probe(ctx context.Context, env *host.Env, c ConnSpec) error {
+func Probe(ctx context.Context, env *host.Env, c ad.ConnSpec) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var err error
@@ -41,7 +42,7 @@ func Probe(ctx context.Context, env *host.Env, c ConnSpec) error {
 	}
 }
 
-func probeOnce(ctx context.Context, env *host.Env, c ConnSpec) error {
+func probeOnce(ctx context.Context, env *host.Env, c ad.ConnSpec) error {
 	st, err := env.Units.Status(ctx, Unit)
 	if err != nil {
 		return fmt.Errorf("reading the state of %s: %w", Unit, err)
@@ -49,7 +50,7 @@ func probeOnce(ctx context.Context, env *host.Env, c ConnSpec) error {
 	if st.ActiveState != "active" {
 		return fmt.Errorf("%s is %s: see journalctl -u %s", Unit, st.ActiveState, Unit)
 	}
-	d, err := OpenEnv(ctx, env, c)
+	d, err := ad.OpenEnv(ctx, env, c)
 	if err != nil {
 		return err
 	}
@@ -62,12 +63,12 @@ func probeOnce(ctx context.Context, env *host.Env, c ConnSpec) error {
 
 // probeDNS asks the DC's own DNS server for the realm's LDAP SRV record and
 // the DC's address.
-func probeDNS(ctx context.Context, server string, c ConnSpec) error {
+func probeDNS(ctx context.Context, server string, c ad.ConnSpec) error {
 	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, server)
 	}}
-	domain := DNSDomain(c.Realm)
+	domain := ad.DNSDomain(c.Realm)
 	_, srvs, err := r.LookupSRV(ctx, "ldap", "tcp", domain)
 	if err != nil || len(srvs) == 0 {
 		return fmt.Errorf("the DC's DNS server has no _ldap._tcp.%s record: %v", domain, err)
@@ -81,7 +82,7 @@ func probeDNS(ctx context.Context, server string, c ConnSpec) error {
 }
 
 // probeKinit gets and destroys a Kerberos ticket for the admin.
-func probeKinit(ctx context.Context, env *host.Env, c ConnSpec) error {
+func probeKinit(ctx context.Context, env *host.Env, c ad.ConnSpec) error {
 	pw, ok := env.Secrets.Lookup(c.AdminSecret)
 	if !ok {
 		return fmt.Errorf("secret %s is missing", c.AdminSecret)
@@ -104,8 +105,8 @@ func probeKinit(ctx context.Context, env *host.Env, c ConnSpec) error {
 }
 
 // connFromStep reads the probe step's spec.
-func connFromStep(step plan.Step) (ConnSpec, error) {
-	var c ConnSpec
+func connFromStep(step plan.Step) (ad.ConnSpec, error) {
+	var c ad.ConnSpec
 	if len(step.Spec) == 0 {
 		return c, errors.New("probe step without a spec: plan again")
 	}

@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // plainSambaUnits are the file-server daemons a domain controller replaces.
@@ -125,7 +127,7 @@ func (s *Service) provision(ctx context.Context, env *host.Env, spec ProvisionSp
 	if err := env.Units.Restart(ctx, Unit); err != nil {
 		return fmt.Errorf("starting %s: %w (see journalctl -u %s)", Unit, err, Unit)
 	}
-	return s.withDirectory(ctx, env, spec.Conn, func(d Directory) error { return s.ensureOU(ctx, d) })
+	return s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.ensureOU(ctx, d) })
 }
 
 // moveAside renames p to p.posse-orig, unless an original is already kept,
@@ -192,3 +194,8 @@ func ensureSharesInclude(env *host.Env) error {
 
 // sharesIncludeStub is the content of a new, empty SharesInclude.
 const sharesIncludeStub = "# Share sections, managed by Posse's files service.\n"
+
+// writeFileAtomic writes data atomically with mode, keeping the owner.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return fsutil.WriteFileAtomic(path, data, mode, fsutil.NoID, fsutil.NoID)
+}

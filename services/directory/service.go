@@ -6,7 +6,9 @@
 // export and the health probe.
 //
 // Users and groups Posse creates live in OU=Posse directly under the base
-// DN; see docs/directory.md for the layout other services rely on.
+// DN; see docs/directory.md for the layout other services rely on. The
+// LDAP client, the names and the site PKI that other services share live
+// in services/ad.
 package directory
 
 import (
@@ -20,6 +22,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Name is the service name used in plans.
@@ -35,36 +38,26 @@ const (
 )
 
 // Unit is the systemd unit of the domain controller.
-const Unit = "samba-ad-dc.service"
-
-// ConnSpec says how to reach the domain's LDAP server as the admin; it holds
-// the admin password's secret name, never its value.
-type ConnSpec struct {
-	Realm       string `json:"realm"`
-	FQDN        string `json:"fqdn"`
-	AdminSecret string `json:"admin_secret"`
-	// Addr is host:port of LDAPS; default 127.0.0.1:636.
-	Addr string `json:"addr,omitempty"`
-}
+const Unit = ad.DCUnit
 
 // Service is the directory service. The zero value is not usable; call New.
 type Service struct {
 	// Open connects to the directory; tests replace it with a fake.
-	Open func(ctx context.Context, env *host.Env, c ConnSpec) (Directory, error)
+	Open func(ctx context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error)
 	// Now is the clock for certificates.
 	Now func() time.Time
 	// LDAPWait bounds how long Execute waits for LDAPS after a (re)start.
 	LDAPWait time.Duration
 
 	mu      sync.Mutex
-	dir     Directory
+	dir     ad.Directory
 	dirKey  string
 	ouReady bool
 }
 
 // New returns the directory service talking LDAPS to the local DC.
 func New() *Service {
-	return &Service{Open: OpenEnv, Now: time.Now, LDAPWait: 90 * time.Second}
+	return &Service{Open: ad.OpenEnv, Now: time.Now, LDAPWait: 90 * time.Second}
 }
 
 // Name implements provisioning.Service.
@@ -82,35 +75,9 @@ func (s *Service) Close() error {
 	return err
 }
 
-// ErrNoSecret is returned (wrapped) when the admin password is not among
-// the secrets.
-var ErrNoSecret = errors.New("the domain admin password is missing")
-
-// OpenEnv dials LDAPS at c.Addr (default 127.0.0.1:636), trusting only the
-// site CA under env's state directory, and binds as Administrator with the
-// password from env.Secrets.
-func OpenEnv(ctx context.Context, env *host.Env, c ConnSpec) (Directory, error) {
-	if env.Secrets == nil {
-		return nil, fmt.Errorf("%w: pass --secrets FILE or set POSSE_SECRET_%s", ErrNoSecret, strings.ToUpper(c.AdminSecret))
-	}
-	pw, ok := env.Secrets.Lookup(c.AdminSecret)
-	if !ok {
-		return nil, fmt.Errorf("%w: secret %s (the domain admin password): add it to the secrets file or set POSSE_SECRET_%s", ErrNoSecret, c.AdminSecret, strings.ToUpper(c.AdminSecret))
-	}
-	pool, err := CAPool(env.State(TLSDir, CACertFile))
-	if err != nil {
-		return nil, err
-	}
-	addr := c.Addr
-	if addr == "" {
-		addr = "127.0.0.1:636"
-	}
-	return Dial(ctx, DialConfig{Addr: addr, ServerName: c.FQDN, RootCAs: pool, Realm: c.Realm, Password: pw})
-}
-
 // directory returns a cached session for c, opening one if needed. With
 // wait, it retries until s.LDAPWait passes (the DC may be starting).
-func (s *Service) directory(ctx context.Context, env *host.Env, c ConnSpec, wait bool) (Directory, error) {
+func (s *Service) directory(ctx context.Context, env *host.Env, c ad.ConnSpec, wait bool) (ad.Directory, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := c.Realm + "\x00" + c.FQDN + "\x00" + c.AdminSecret + "\x00" + c.Addr
@@ -128,7 +95,7 @@ func (s *Service) directory(ctx context.Context, env *host.Env, c ConnSpec, wait
 			s.dir, s.dirKey, s.ouReady = d, key, false
 			return d, nil
 		}
-		if !wait || time.Now().After(deadline) || errors.Is(err, ErrBadCredentials) || errors.Is(err, ErrNoSecret) {
+		if !wait || time.Now().After(deadline) || errors.Is(err, ad.ErrBadCredentials) || errors.Is(err, ad.ErrNoSecret) {
 			return nil, err
 		}
 		select {
@@ -147,7 +114,7 @@ func (s *Service) dropDirectory() {
 // siteInfo is what every plan derives from the site and the box.
 type siteInfo struct {
 	realm, workgroup, hostname, fqdn string
-	conn                             ConnSpec
+	conn                             ad.ConnSpec
 	tlsDir                           string // box path
 }
 
@@ -167,17 +134,17 @@ func newSiteInfo(st *site.Site, env *host.Env) (siteInfo, error) {
 		return in, fmt.Errorf("host name %s cannot be a domain controller name: use 1–15 of [a-z0-9-] (it becomes the NetBIOS name)", quote(env.Hostname))
 	}
 	in.hostname = h
-	in.fqdn = h + "." + DNSDomain(in.realm)
+	in.fqdn = h + "." + ad.DNSDomain(in.realm)
 	admin, err := secretName(st.Directory.AdminPassword)
 	if err != nil {
 		return in, fmt.Errorf("directory.admin_password: %w", err)
 	}
-	in.conn = ConnSpec{Realm: in.realm, FQDN: in.fqdn, AdminSecret: admin}
+	in.conn = ad.ConnSpec{Realm: in.realm, FQDN: in.fqdn, AdminSecret: admin}
 	sd := env.StateDir
 	if sd == "" {
 		sd = host.DefaultStateDir
 	}
-	in.tlsDir = strings.TrimSuffix(sd, "/") + "/" + TLSDir
+	in.tlsDir = strings.TrimSuffix(sd, "/") + "/" + ad.TLSDir
 	return in, nil
 }
 
@@ -204,7 +171,7 @@ func ProvisionedRealm(env *host.Env) (string, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return "", err
 	}
-	r := ConfRealm(conf)
+	r := ad.ConfRealm(conf)
 	if r == "" {
 		return "", fmt.Errorf("%s exists but %s names no realm: restore %s (or %s%s) or remove the half-provisioned Samba databases", SamLDBPath, SMBConfPath, SMBConfPath, SMBConfPath, origSuffix)
 	}

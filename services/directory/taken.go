@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // ErrTaken is returned (wrapped) when a new user's name or address is in
@@ -29,7 +30,7 @@ type Taken struct {
 
 // ReadTaken reads every user and group of d. st is the applied site, or nil
 // when there is none: then only the directory counts.
-func ReadTaken(ctx context.Context, d Directory, st *site.Site) (*Taken, error) {
+func ReadTaken(ctx context.Context, d ad.Directory, st *site.Site) (*Taken, error) {
 	users, err := d.Users(ctx)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func ReadTaken(ctx context.Context, d Directory, st *site.Site) (*Taken, error) 
 }
 
 // NewTaken is ReadTaken for users and groups read already.
-func NewTaken(st *site.Site, users []User, groups []Group) *Taken {
+func NewTaken(st *site.Site, users []ad.User, groups []ad.Group) *Taken {
 	t := &Taken{site: st, users: map[string]bool{}, groups: map[string]bool{}, addrs: site.NewAddresses()}
 	if st != nil {
 		t.addrs = st.Addresses()
@@ -57,7 +58,7 @@ func NewTaken(st *site.Site, users []User, groups []Group) *Taken {
 }
 
 // Add records u as existing, with its addresses.
-func (t *Taken) Add(u User) {
+func (t *Taken) Add(u ad.User) {
 	t.users[strings.ToLower(u.Username)] = true
 	t.addrs.Add(site.UserHolder(u.Username), u.Email)
 	t.addrs.Add(site.UserHolder(u.Username), u.Aliases...)
@@ -71,7 +72,7 @@ func (t *Taken) UserExists(username string) bool { return t.users[strings.ToLowe
 // (*site.Site).UsernameError), service accounts' names, a user or a group
 // of that name, and addresses someone else holds. Errors for names and
 // addresses in use wrap ErrTaken.
-func (t *Taken) CheckNewUser(u User) error {
+func (t *Taken) CheckNewUser(u ad.User) error {
 	err := site.UsernameError(u.Username)
 	if err == nil && t.site != nil {
 		err = t.site.UsernameError(u.Username)

@@ -9,17 +9,18 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/ad/adtest"
 	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/directory/directorytest"
 )
 
 // TestTaken: a new user is checked against the directory's users and
 // groups and the applied site's shares and addresses; a user keeps its
 // own addresses.
 func TestTaken(t *testing.T) {
-	d := directorytest.New()
-	d.SeedGroup(directory.Group{Name: "staff"})
-	d.SeedUser(directory.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
+	d := adtest.New()
+	d.SeedGroup(ad.Group{Name: "staff"})
+	d.SeedUser(ad.User{Username: "olga", Email: "olga@example.com", Aliases: []string{"sales@example.com"}}, "")
 	st := &site.Site{
 		Site:   site.Info{Domain: "example.com"},
 		Users:  []site.User{{Username: "tina", Aliases: []string{"t@example.com"}}},
@@ -32,19 +33,19 @@ func TestTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		u     directory.User
+		u     ad.User
 		want  string
 		taken bool
 	}{
-		{directory.User{Username: "anna", Email: "anna@example.com"}, "", false},
-		{directory.User{Username: "olga"}, "already exists", true},
-		{directory.User{Username: "staff"}, "a group of that name exists", true},
-		{directory.User{Username: "scans"}, `share "Scans"`, false},
-		{directory.User{Username: "sysvol"}, "Samba's own", false},
-		{directory.User{Username: "posse-mail"}, "reserved for the accounts of Posse's services", false},
-		{directory.User{Username: "anna", Email: "sales@example.com"}, "already used by user olga", true},
-		{directory.User{Username: "anna", Email: "anna@example.com", Aliases: []string{"info@example.com"}}, "site alias", true},
-		{directory.User{Username: "anna", Aliases: []string{"T@example.com"}}, "already used by user tina", true},
+		{ad.User{Username: "anna", Email: "anna@example.com"}, "", false},
+		{ad.User{Username: "olga"}, "already exists", true},
+		{ad.User{Username: "staff"}, "a group of that name exists", true},
+		{ad.User{Username: "scans"}, `share "Scans"`, false},
+		{ad.User{Username: "sysvol"}, "Samba's own", false},
+		{ad.User{Username: "posse-mail"}, "reserved for the accounts of Posse's services", false},
+		{ad.User{Username: "anna", Email: "sales@example.com"}, "already used by user olga", true},
+		{ad.User{Username: "anna", Email: "anna@example.com", Aliases: []string{"info@example.com"}}, "site alias", true},
+		{ad.User{Username: "anna", Aliases: []string{"T@example.com"}}, "already used by user tina", true},
 	}
 	for _, tt := range tests {
 		err := tk.CheckNewUser(tt.u)
@@ -65,7 +66,7 @@ func TestTaken(t *testing.T) {
 	}
 	// Without an applied site only the directory counts.
 	tk2 := directory.NewTaken(nil, nil, nil)
-	if err := tk2.CheckNewUser(directory.User{Username: "scans", Email: "info@example.com"}); err != nil {
+	if err := tk2.CheckNewUser(ad.User{Username: "scans", Email: "info@example.com"}); err != nil {
 		t.Errorf("without a site: %v", err)
 	}
 }

@@ -15,16 +15,15 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
-// The mark possed puts on the users it creates (Users.Create, CSV import),
-// as services/directory writes it: adminDescription = posse:api, in
-// OU=Posse. They are repeated here so that the files service does not
-// depend on the directory service.
+// The mark possed puts on the users it creates (Users.Create, CSV import):
+// adminDescription = posse:api, in OU=Posse (services/ad).
 const (
-	apiOriginAttr  = "adminDescription"
-	apiOriginValue = "posse:api"
-	posseOU        = "OU=Posse"
+	apiOriginAttr  = ad.OriginAttr
+	apiOriginValue = ad.OriginPrefix + ad.OriginAPI
+	posseOU        = ad.OU
 )
 
 // searchAPIUsers returns the sAMAccountNames of the users created through

@@ -16,26 +16,25 @@ import (
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Paths and names on the box.
 const (
 	// ConfPath is the include file with the share sections. smb.conf (owned
 	// by the directory service) ends with "include = ConfPath".
-	ConfPath = "/etc/samba/posse-shares.conf"
+	ConfPath = ad.SharesInclude
 	// HomesDir holds one private folder per user when homes are enabled.
 	HomesDir = "/srv/posse/homes"
 	// RecycleDir is the recycle bin's directory inside a share.
 	RecycleDir = site.RecycleDir
 	// DCUnit is the domain controller's unit; share changes reload it.
-	DCUnit = "samba-ad-dc.service"
+	DCUnit = ad.DCUnit
 	// PurgeService and PurgeTimer empty old recycle bin entries daily.
 	PurgeService = "posse-recycle-purge.service"
 	PurgeTimer   = "posse-recycle-purge.timer"
 	// UnitDir is where the purge units are written.
 	UnitDir = "/etc/systemd/system"
-	// HomeDrive is the drive letter Windows maps a user's home folder to.
-	HomeDrive = "H:"
 )
 
 // Share is one share as Posse renders it: template values with defaults
@@ -143,13 +142,6 @@ func groupSet(s *site.Site) map[string]bool {
 // HomePath returns a user's home folder.
 func HomePath(user string) string { return HomesDir + "/" + user }
 
-// HomeDirectory returns the UNC path Windows maps as the user's home
-// folder (the AD attribute homeDirectory): \\HOST\user.
-func HomeDirectory(hostname, user string) string {
-	h, _, _ := strings.Cut(hostname, ".")
-	return `\\` + strings.ToUpper(h) + `\` + user
-}
-
 // HomeAttrs are the directory attributes a user needs when homes are
 // enabled; the directory service sets them.
 type HomeAttrs struct {
@@ -166,7 +158,7 @@ func UserHomeAttrs(s *site.Site, hostname string) []HomeAttrs {
 	}
 	out := make([]HomeAttrs, 0, len(s.Users))
 	for _, u := range s.Users {
-		out = append(out, HomeAttrs{Username: u.Username, HomeDirectory: HomeDirectory(hostname, u.Username), HomeDrive: HomeDrive})
+		out = append(out, HomeAttrs{Username: u.Username, HomeDirectory: ad.HomeDirectory(hostname, u.Username), HomeDrive: ad.HomeDrive})
 	}
 	return out
 }

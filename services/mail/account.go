@@ -12,25 +12,25 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
-// DirectoryAccounts creates the service account through the directory
-// service's LDAP client, bound as the domain admin.
+// DirectoryAccounts creates the service account through the shared AD
+// LDAP client (services/ad), bound as the domain admin.
 type DirectoryAccounts struct {
-	// Open connects as the admin; nil means directory.OpenEnv.
-	Open func(ctx context.Context, env *host.Env, c directory.ConnSpec) (directory.Directory, error)
+	// Open connects as the admin; nil means ad.OpenEnv.
+	Open func(ctx context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error)
 }
 
 // EnsureAccount implements AccountEnsurer: it creates the account in
 // OU=Posse, or resets its password and enables it if it exists.
 func (a DirectoryAccounts) EnsureAccount(ctx context.Context, env *host.Env, spec AccountSpec, password string) error {
-	if !directory.ValidUsername(spec.Username) {
+	if !ad.ValidUsername(spec.Username) {
 		return fmt.Errorf("invalid service account name %q", spec.Username)
 	}
 	open := a.Open
 	if open == nil {
-		open = directory.OpenEnv
+		open = ad.OpenEnv
 	}
 	d, err := open(ctx, env, spec.Conn)
 	if err != nil {
@@ -45,21 +45,21 @@ func (a DirectoryAccounts) EnsureAccount(ctx context.Context, env *host.Env, spe
 		return fmt.Errorf("looking up the mail service account %s: %w", spec.Username, err)
 	}
 	if !ok {
-		nu := directory.User{Username: spec.Username, DisplayName: "Posse mail service (read-only)"}
+		nu := ad.User{Username: spec.Username, DisplayName: "Posse mail service (read-only)"}
 		if err := d.CreateUser(ctx, nu, password, false); err != nil {
 			return fmt.Errorf("creating the mail service account %s: %w", spec.Username, err)
 		}
 		return nil
 	}
 	if spec.BindDN != "" && !equalFoldDN(u.DN, spec.BindDN) {
-		return fmt.Errorf("account %s exists at %s, but the mail service binds as %s: move it into %s or delete it, then apply again", spec.Username, u.DN, spec.BindDN, directory.OU)
+		return fmt.Errorf("account %s exists at %s, but the mail service binds as %s: move it into %s or delete it, then apply again", spec.Username, u.DN, spec.BindDN, ad.OU)
 	}
 	if err := d.SetPassword(ctx, spec.Username, password, false); err != nil {
 		return fmt.Errorf("setting the password of the mail service account %s: %w", spec.Username, err)
 	}
 	if u.Disabled {
 		enabled := false
-		if err := d.UpdateUser(ctx, spec.Username, directory.UserUpdate{Disabled: &enabled}); err != nil {
+		if err := d.UpdateUser(ctx, spec.Username, ad.UserUpdate{Disabled: &enabled}); err != nil {
 			return fmt.Errorf("enabling the mail service account %s: %w", spec.Username, err)
 		}
 	}
@@ -82,7 +82,7 @@ const ldapsAddr = "127.0.0.1:636"
 // the certificate checked against the site CA for fqdn. The password never
 // appears in the error.
 func LDAPSBind(ctx context.Context, env *host.Env, fqdn, caFile, dn, password string) error {
-	pool, err := directory.CAPool(env.Path(caFile))
+	pool, err := ad.CAPool(env.Path(caFile))
 	if err != nil {
 		return err
 	}

@@ -9,34 +9,34 @@ import (
 	"testing"
 
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/directory/directorytest"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/ad/adtest"
 )
 
 func TestDirectoryAccounts(t *testing.T) {
 	const pw = "Abcdefghijklmnopqrstuvwxyz012345"
 	base := "DC=ad,DC=example,DC=com"
-	spec := AccountSpec{Conn: directory.ConnSpec{Realm: "AD.EXAMPLE.COM", AdminSecret: "domain_admin"}, Username: ServiceAccount,
+	spec := AccountSpec{Conn: ad.ConnSpec{Realm: "AD.EXAMPLE.COM", AdminSecret: "domain_admin"}, Username: ServiceAccount,
 		BindDN: "CN=posse-mail,OU=Posse," + base}
 	for _, tc := range []struct {
 		name      string
-		seed      *directory.User
+		seed      *ad.User
 		wantCalls []string
 		wantErr   string
 	}{
 		{"missing: created", nil, []string{"create-user posse-mail"}, ""},
-		{"exists: password reset", &directory.User{Username: ServiceAccount}, []string{"set-password posse-mail must-change=false"}, ""},
-		{"disabled: enabled again", &directory.User{Username: ServiceAccount, Disabled: true},
+		{"exists: password reset", &ad.User{Username: ServiceAccount}, []string{"set-password posse-mail must-change=false"}, ""},
+		{"disabled: enabled again", &ad.User{Username: ServiceAccount, Disabled: true},
 			[]string{"set-password posse-mail must-change=false", "update-user posse-mail disabled"}, ""},
-		{"elsewhere: refused", &directory.User{Username: ServiceAccount, DN: "CN=posse-mail,CN=Users," + base}, nil, "move it into OU=Posse"},
+		{"elsewhere: refused", &ad.User{Username: ServiceAccount, DN: "CN=posse-mail,CN=Users," + base}, nil, "move it into OU=Posse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := directorytest.New()
+			fake := adtest.New()
 			if tc.seed != nil {
 				fake.SeedUser(*tc.seed, "Old-Password-123")
 			}
-			var opened directory.ConnSpec
-			a := DirectoryAccounts{Open: func(_ context.Context, _ *host.Env, c directory.ConnSpec) (directory.Directory, error) {
+			var opened ad.ConnSpec
+			a := DirectoryAccounts{Open: func(_ context.Context, _ *host.Env, c ad.ConnSpec) (ad.Directory, error) {
 				opened = c
 				return fake, nil
 			}}
@@ -71,7 +71,7 @@ func TestDirectoryAccounts(t *testing.T) {
 }
 
 func TestDirectoryAccountsRefusesBadName(t *testing.T) {
-	a := DirectoryAccounts{Open: func(context.Context, *host.Env, directory.ConnSpec) (directory.Directory, error) {
+	a := DirectoryAccounts{Open: func(context.Context, *host.Env, ad.ConnSpec) (ad.Directory, error) {
 		t.Fatal("opened the directory for a bad name")
 		return nil, nil
 	}}

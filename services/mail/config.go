@@ -17,7 +17,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Name is the service name used in plans.
@@ -89,7 +89,7 @@ type Config struct {
 func (c Config) LDAPURI() string { return "ldaps://" + c.FQDN + ":636" }
 
 // CAFile is the box path of the site CA certificate.
-func (c Config) CAFile() string { return c.TLSDir + "/" + directory.CACertFile }
+func (c Config) CAFile() string { return c.TLSDir + "/" + ad.CACertFile }
 
 // NewConfig derives the mail configuration from the site and the box. It
 // returns an error when the site has no mail section.
@@ -104,9 +104,9 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 		Domain:     strings.ToLower(s.Site.Domain),
 		Domains:    slices.Clone(s.Mail.Domains),
 		QuotaMB:    s.Mail.MailboxQuotaMB,
-		SearchBase: directory.OU + "," + base,
-		BindDN:     "CN=" + directory.EscapeDN(ServiceAccount) + "," + directory.OU + "," + base,
-		TLSDir:     stateFile(env, directory.TLSDir),
+		SearchBase: ad.OU + "," + base,
+		BindDN:     "CN=" + ad.EscapeDN(ServiceAccount) + "," + ad.OU + "," + base,
+		TLSDir:     stateFile(env, ad.TLSDir),
 	}
 	if s.Mail.DKIMOn() {
 		c.DKIM, c.DKIMSelector = true, s.Mail.DKIMSelector()

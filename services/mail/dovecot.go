@@ -9,7 +9,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // DovecotDHFile is Debian's Diffie-Hellman parameter file for Dovecot.
@@ -183,7 +183,7 @@ func userVar(f DovecotFormat) string {
 }
 
 func notService() string {
-	return "(!(sAMAccountName=" + directory.EscapeFilter(ServiceAccount) + "))"
+	return "(!(sAMAccountName=" + ad.EscapeFilter(ServiceAccount) + "))"
 }
 
 // needsRestart reports whether replacing the box's dovecot.conf with conf

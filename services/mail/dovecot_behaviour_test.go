@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // These checks read the rendered Dovecot files the way Dovecot does
@@ -194,7 +194,7 @@ func TestDovecotBehaviour(t *testing.T) {
 				f.ldapURI == c.LDAPURI() && strings.HasPrefix(f.ldapURI, "ldaps://") && f.caFile == DovecotCAPath && f.requireCert)
 			check("searches as the service account", f.bindDN == c.BindDN)
 			check("the login name becomes the mail address", f.loginBecomes == "mail")
-			notSvc := "(!(sAMAccountName=" + directory.EscapeFilter(ServiceAccount) + "))"
+			notSvc := "(!(sAMAccountName=" + ad.EscapeFilter(ServiceAccount) + "))"
 			notDisabled := "(!(userAccountControl:1.2.840.113556.1.4.803:=2))"
 			for name, filter := range map[string]string{"login": f.passFilter, "user": f.userFilter, "iterate": f.iterateFilter} {
 				check(name+" filter excludes the (escaped) service account", strings.Contains(filter, notSvc))

@@ -17,7 +17,7 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/hosttest"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // fakeBox is a temp root that looks like a Debian box (13 unless a test
@@ -90,7 +90,7 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, f.path)), 0o755)
 		writeFile(t, filepath.Join(root, f.path), "")
 	}
-	if _, err := directory.EnsureTLS(filepath.Join(root, "var/lib/posse/tls"), directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"127.0.0.1"}}, time.Now()); err != nil {
+	if _, err := ad.EnsureTLS(filepath.Join(root, "var/lib/posse/tls"), ad.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"127.0.0.1"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := &fakeBox{t: t, units: hosttest.NewFakeUnits(), run: hosttest.NewFakeRunner(t), dir: &fakeDirectory{}, smtpRCPT: "550 5.1.1 User unknown", doveadmExit: 67}

@@ -11,7 +11,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Checkers run after the files are written and before any reload. Postfix
@@ -232,7 +232,7 @@ func (s *Service) accountStep(ctx context.Context, st *site.Site, env *host.Env,
 		return plan.Step{}, false, fmt.Errorf("directory.admin_password must be a secret reference: the mail service account is created as the domain admin")
 	}
 	spec := AccountSpec{
-		Conn:     directory.ConnSpec{Realm: st.RealmName(), FQDN: c.FQDN, AdminSecret: admin},
+		Conn:     ad.ConnSpec{Realm: st.RealmName(), FQDN: c.FQDN, AdminSecret: admin},
 		Username: ServiceAccount,
 		BindDN:   c.BindDN,
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/posse-project/posse/provisioning/apply"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 func stepLines(steps []plan.Step) []string {
@@ -367,7 +367,7 @@ func TestRenewedCertificateReloadsBoth(t *testing.T) {
 	// The directory renews the server certificate (new key, new SANs).
 	tlsDir := b.env.Path("/var/lib/posse/tls")
 	os.Remove(filepath.Join(tlsDir, "server.crt"))
-	if _, err := directory.EnsureTLS(tlsDir, directory.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"10.0.0.9"}}, time.Now()); err != nil {
+	if _, err := ad.EnsureTLS(tlsDir, ad.TLSNames{Hostname: "dc", FQDN: "dc.ad.mueller-partner.example", IPs: []string{"10.0.0.9"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	steps := b.plan()

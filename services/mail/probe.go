@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Report is what the probe found out besides health.
@@ -194,7 +194,7 @@ func (s *Service) smtpProbe(ctx context.Context, spec ProbeSpec) error {
 // imapsGreeting expects "* OK" over TLS on 127.0.0.1:993 with a
 // certificate for spec.FQDN signed by the site CA.
 func (s *Service) imapsGreeting(ctx context.Context, env *host.Env, spec ProbeSpec) error {
-	pool, err := directory.CAPool(env.Path(spec.CAFile))
+	pool, err := ad.CAPool(env.Path(spec.CAFile))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Step kinds this service executes itself.
@@ -39,8 +39,8 @@ type TLSFileSpec struct {
 // AccountSpec is the spec of a KindAccount step. It names the admin
 // password's secret, never a value.
 type AccountSpec struct {
-	Conn     directory.ConnSpec `json:"conn"`
-	Username string             `json:"username"`
+	Conn     ad.ConnSpec `json:"conn"`
+	Username string      `json:"username"`
 	// BindDN is the DN the mail services bind as; the account must end up
 	// there (OU=Posse under the base DN).
 	BindDN string `json:"bind_dn"`

@@ -11,7 +11,7 @@ import (
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Copies of the site PKI in Postfix's and Dovecot's configuration. The
@@ -37,12 +37,12 @@ type tlsCopy struct {
 }
 
 var tlsCopies = []tlsCopy{
-	{PostfixCAPath, directory.CACertFile, 0o644, true},
-	{PostfixCertPath, directory.ServerCrtFile, 0o644, true},
-	{PostfixKeyPath, directory.ServerKeyFile, 0o600, true},
-	{DovecotCAPath, directory.CACertFile, 0o644, false},
-	{DovecotCertPath, directory.ServerCrtFile, 0o644, false},
-	{DovecotKeyPath, directory.ServerKeyFile, 0o600, false},
+	{PostfixCAPath, ad.CACertFile, 0o644, true},
+	{PostfixCertPath, ad.ServerCrtFile, 0o644, true},
+	{PostfixKeyPath, ad.ServerKeyFile, 0o600, true},
+	{DovecotCAPath, ad.CACertFile, 0o644, false},
+	{DovecotCertPath, ad.ServerCrtFile, 0o644, false},
+	{DovecotKeyPath, ad.ServerKeyFile, 0o600, false},
 }
 
 func findTLSCopy(p string) (tlsCopy, bool) {
@@ -54,7 +54,7 @@ func findTLSCopy(p string) (tlsCopy, bool) {
 	return tlsCopy{}, false
 }
 
-func (c tlsCopy) secret() bool { return c.source == directory.ServerKeyFile }
+func (c tlsCopy) secret() bool { return c.source == ad.ServerKeyFile }
 
 // readPKI reads a PEM file of the site PKI under the root: a private key
 // for the key, a certificate (and no key) otherwise.

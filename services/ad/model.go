@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package directory
+package ad
 
 import "context"
 
@@ -85,7 +85,7 @@ type UserUpdate struct {
 }
 
 // Directory is what Posse needs from the domain's LDAP server. The LDAP
-// implementation is returned by Dial; tests use an in-memory fake. Every
+// implementation is returned by Dial; tests use adtest.Fake. Every
 // name passed in is validated against the site grammar and escaped by the
 // implementation; passwords are never logged or put in errors.
 type Directory interface {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-// Package directorytest provides an in-memory directory.Directory for tests
+// Package adtest provides an in-memory ad.Directory for tests
 // of code that reads or changes users and groups without a Samba server.
-package directorytest
+package adtest
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // Fake is an in-memory Directory. It validates names like the LDAP
@@ -22,9 +22,9 @@ type Fake struct {
 	mu        sync.Mutex
 	Base      string
 	users     map[string]*entry
-	groups    map[string]*directory.Group
+	groups    map[string]*ad.Group
 	members   map[string]map[string]bool // group -> usernames
-	policy    directory.Policy
+	policy    ad.Policy
 	calls     []string
 	ouCreated bool
 	// FailCreate makes CreateUser fail for these usernames.
@@ -32,7 +32,7 @@ type Fake struct {
 }
 
 type entry struct {
-	u          directory.User
+	u          ad.User
 	password   string
 	mustChange bool
 }
@@ -43,13 +43,13 @@ func New() *Fake {
 	return &Fake{
 		Base:    "DC=ad,DC=example,DC=com",
 		users:   map[string]*entry{},
-		groups:  map[string]*directory.Group{},
+		groups:  map[string]*ad.Group{},
 		members: map[string]map[string]bool{},
-		policy:  directory.Policy{MinLength: 7, Complexity: true, MaxAgeDays: 42},
+		policy:  ad.Policy{MinLength: 7, Complexity: true, MaxAgeDays: 42},
 	}
 }
 
-var _ directory.Directory = (*Fake)(nil)
+var _ ad.Directory = (*Fake)(nil)
 
 func (f *Fake) record(format string, a ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, a...))
@@ -63,12 +63,12 @@ func (f *Fake) Calls() []string {
 }
 
 // SeedUser adds a user as if it already existed (no call recorded).
-func (f *Fake) SeedUser(u directory.User, password string) {
+func (f *Fake) SeedUser(u ad.User, password string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key := strings.ToLower(u.Username)
 	if u.DN == "" {
-		u.DN = "CN=" + directory.EscapeDN(u.Username) + "," + directory.OU + "," + f.Base
+		u.DN = "CN=" + ad.EscapeDN(u.Username) + "," + ad.OU + "," + f.Base
 		u.Managed = true
 	}
 	for _, g := range u.Groups {
@@ -82,18 +82,18 @@ func (f *Fake) SeedUser(u directory.User, password string) {
 }
 
 // SeedGroup adds a group as if it already existed.
-func (f *Fake) SeedGroup(g directory.Group) {
+func (f *Fake) SeedGroup(g ad.Group) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if g.DN == "" {
-		g.DN = "CN=" + directory.EscapeDN(g.Name) + "," + directory.OU + "," + f.Base
+		g.DN = "CN=" + ad.EscapeDN(g.Name) + "," + ad.OU + "," + f.Base
 		g.Managed = true
 	}
 	f.groups[strings.ToLower(g.Name)] = &g
 }
 
 // SetPolicyDirect sets the policy without recording a call.
-func (f *Fake) SetPolicyDirect(p directory.Policy) {
+func (f *Fake) SetPolicyDirect(p ad.Policy) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.policy = p
@@ -110,13 +110,13 @@ func (f *Fake) Password(username string) (string, bool, bool) {
 	return e.password, e.mustChange, true
 }
 
-// BaseDN implements directory.Directory.
+// BaseDN implements ad.Directory.
 func (f *Fake) BaseDN() string { return f.Base }
 
-// Close implements directory.Directory.
+// Close implements ad.Directory.
 func (f *Fake) Close() error { return nil }
 
-// EnsureOU implements directory.Directory.
+// EnsureOU implements ad.Directory.
 func (f *Fake) EnsureOU(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -127,7 +127,7 @@ func (f *Fake) EnsureOU(context.Context) error {
 	return nil
 }
 
-func (f *Fake) userLocked(e *entry) directory.User {
+func (f *Fake) userLocked(e *entry) ad.User {
 	u := e.u
 	u.Aliases = slices.Clone(u.Aliases)
 	u.Groups = nil
@@ -143,46 +143,46 @@ func (f *Fake) userLocked(e *entry) directory.User {
 	return u
 }
 
-// Users implements directory.Directory.
-func (f *Fake) Users(context.Context) ([]directory.User, error) {
+// Users implements ad.Directory.
+func (f *Fake) Users(context.Context) ([]ad.User, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []directory.User
+	var out []ad.User
 	for _, e := range f.users {
 		out = append(out, f.userLocked(e))
 	}
-	slices.SortFunc(out, func(a, b directory.User) int { return strings.Compare(a.Username, b.Username) })
+	slices.SortFunc(out, func(a, b ad.User) int { return strings.Compare(a.Username, b.Username) })
 	return out, nil
 }
 
-// Groups implements directory.Directory.
-func (f *Fake) Groups(context.Context) ([]directory.Group, error) {
+// Groups implements ad.Directory.
+func (f *Fake) Groups(context.Context) ([]ad.Group, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []directory.Group
+	var out []ad.Group
 	for _, g := range f.groups {
 		out = append(out, *g)
 	}
-	slices.SortFunc(out, func(a, b directory.Group) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b ad.Group) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
-// User implements directory.Directory.
-func (f *Fake) User(_ context.Context, username string) (directory.User, bool, error) {
-	if !directory.ValidUsername(username) {
-		return directory.User{}, false, fmt.Errorf("invalid username %q", username)
+// User implements ad.Directory.
+func (f *Fake) User(_ context.Context, username string) (ad.User, bool, error) {
+	if !ad.ValidUsername(username) {
+		return ad.User{}, false, fmt.Errorf("invalid username %q", username)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e, ok := f.users[strings.ToLower(username)]
 	if !ok {
-		return directory.User{}, false, nil
+		return ad.User{}, false, nil
 	}
 	return f.userLocked(e), true, nil
 }
 
 func (f *Fake) existing(username string) (*entry, error) {
-	if !directory.ValidUsername(username) {
+	if !ad.ValidUsername(username) {
 		return nil, fmt.Errorf("invalid username %q", username)
 	}
 	e, ok := f.users[strings.ToLower(username)]
@@ -195,9 +195,9 @@ func (f *Fake) existing(username string) (*entry, error) {
 	return e, nil
 }
 
-// CreateUser implements directory.Directory.
-func (f *Fake) CreateUser(_ context.Context, u directory.User, password string, mustChange bool) error {
-	if !directory.ValidUsername(u.Username) {
+// CreateUser implements ad.Directory.
+func (f *Fake) CreateUser(_ context.Context, u ad.User, password string, mustChange bool) error {
+	if !ad.ValidUsername(u.Username) {
 		return fmt.Errorf("invalid username %q", u.Username)
 	}
 	f.mu.Lock()
@@ -207,12 +207,12 @@ func (f *Fake) CreateUser(_ context.Context, u directory.User, password string, 
 	}
 	key := strings.ToLower(u.Username)
 	if _, ok := f.users[key]; ok {
-		return fmt.Errorf("creating user %s: %w", u.Username, directory.ErrExists)
+		return fmt.Errorf("creating user %s: %w", u.Username, ad.ErrExists)
 	}
 	if err := site.CheckPassword(f.policy.PasswordPolicy(), u.Username, password); err != nil {
 		return fmt.Errorf("creating user %s: the password does not meet the domain's password policy", u.Username)
 	}
-	u.DN = "CN=" + directory.EscapeDN(u.Username) + "," + directory.OU + "," + f.Base
+	u.DN = "CN=" + ad.EscapeDN(u.Username) + "," + ad.OU + "," + f.Base
 	u.Managed = true
 	u.Groups = nil // memberships are added with AddMember, as over LDAP
 	f.users[key] = &entry{u: u, password: password, mustChange: mustChange}
@@ -220,8 +220,8 @@ func (f *Fake) CreateUser(_ context.Context, u directory.User, password string, 
 	return nil
 }
 
-// UpdateUser implements directory.Directory.
-func (f *Fake) UpdateUser(_ context.Context, username string, up directory.UserUpdate) error {
+// UpdateUser implements ad.Directory.
+func (f *Fake) UpdateUser(_ context.Context, username string, up ad.UserUpdate) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e, err := f.existing(username)
@@ -254,7 +254,7 @@ func (f *Fake) UpdateUser(_ context.Context, username string, up directory.UserU
 	return nil
 }
 
-// SetPassword implements directory.Directory.
+// SetPassword implements ad.Directory.
 func (f *Fake) SetPassword(_ context.Context, username, password string, mustChange bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -270,7 +270,7 @@ func (f *Fake) SetPassword(_ context.Context, username, password string, mustCha
 	return nil
 }
 
-// DeleteUser implements directory.Directory.
+// DeleteUser implements ad.Directory.
 func (f *Fake) DeleteUser(_ context.Context, username string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -286,26 +286,26 @@ func (f *Fake) DeleteUser(_ context.Context, username string) error {
 	return nil
 }
 
-// CreateGroup implements directory.Directory.
-func (f *Fake) CreateGroup(_ context.Context, g directory.Group) error {
-	if !directory.ValidGroupName(g.Name) {
+// CreateGroup implements ad.Directory.
+func (f *Fake) CreateGroup(_ context.Context, g ad.Group) error {
+	if !ad.ValidGroupName(g.Name) {
 		return fmt.Errorf("invalid group name %q", g.Name)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	key := strings.ToLower(g.Name)
 	if _, ok := f.groups[key]; ok {
-		return fmt.Errorf("creating group %s: %w", g.Name, directory.ErrExists)
+		return fmt.Errorf("creating group %s: %w", g.Name, ad.ErrExists)
 	}
-	g.DN = "CN=" + directory.EscapeDN(g.Name) + "," + directory.OU + "," + f.Base
+	g.DN = "CN=" + ad.EscapeDN(g.Name) + "," + ad.OU + "," + f.Base
 	g.Managed = true
 	f.groups[key] = &g
 	f.record("create-group %s", g.Name)
 	return nil
 }
 
-func (f *Fake) group(name string) (*directory.Group, error) {
-	if !directory.ValidGroupName(name) {
+func (f *Fake) group(name string) (*ad.Group, error) {
+	if !ad.ValidGroupName(name) {
 		return nil, fmt.Errorf("invalid group name %q", name)
 	}
 	g, ok := f.groups[strings.ToLower(name)]
@@ -315,7 +315,7 @@ func (f *Fake) group(name string) (*directory.Group, error) {
 	return g, nil
 }
 
-// SetGroupDescription implements directory.Directory.
+// SetGroupDescription implements ad.Directory.
 func (f *Fake) SetGroupDescription(_ context.Context, name, description string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -328,7 +328,7 @@ func (f *Fake) SetGroupDescription(_ context.Context, name, description string) 
 	return nil
 }
 
-// SetGroupOrigin implements directory.Directory.
+// SetGroupOrigin implements ad.Directory.
 func (f *Fake) SetGroupOrigin(_ context.Context, name, origin string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -341,7 +341,7 @@ func (f *Fake) SetGroupOrigin(_ context.Context, name, origin string) error {
 	return nil
 }
 
-// DeleteGroup implements directory.Directory.
+// DeleteGroup implements ad.Directory.
 func (f *Fake) DeleteGroup(_ context.Context, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -377,7 +377,7 @@ func (f *Fake) member(group, username string, add bool) error {
 	return nil
 }
 
-// AddMembers implements directory.Directory.
+// AddMembers implements ad.Directory.
 func (f *Fake) AddMembers(ctx context.Context, group string, usernames []string) error {
 	for _, u := range usernames {
 		if err := f.member(group, u, true); err != nil {
@@ -387,25 +387,25 @@ func (f *Fake) AddMembers(ctx context.Context, group string, usernames []string)
 	return nil
 }
 
-// AddMember implements directory.Directory.
+// AddMember implements ad.Directory.
 func (f *Fake) AddMember(_ context.Context, group, username string) error {
 	return f.member(group, username, true)
 }
 
-// RemoveMember implements directory.Directory.
+// RemoveMember implements ad.Directory.
 func (f *Fake) RemoveMember(_ context.Context, group, username string) error {
 	return f.member(group, username, false)
 }
 
-// Policy implements directory.Directory.
-func (f *Fake) Policy(context.Context) (directory.Policy, error) {
+// Policy implements ad.Directory.
+func (f *Fake) Policy(context.Context) (ad.Policy, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.policy, nil
 }
 
-// SetPolicy implements directory.Directory.
-func (f *Fake) SetPolicy(_ context.Context, p directory.Policy) error {
+// SetPolicy implements ad.Directory.
+func (f *Fake) SetPolicy(_ context.Context, p ad.Policy) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.policy = p

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package directory
+package ad
 
 import (
 	"encoding/binary"
@@ -40,8 +40,8 @@ func encodePassword(pw string) (string, error) {
 	return string(b), nil
 }
 
-// displayName is "Given Surname", or the username when both are empty.
-func displayName(u User) string {
+// DisplayName is u.DisplayName, else "Given Surname", else the username.
+func DisplayName(u User) string {
 	if u.DisplayName != "" {
 		return u.DisplayName
 	}
@@ -101,7 +101,7 @@ func userAddRequest(base, realm string, u User, password string, mustChange bool
 	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
 	req.Attribute("sAMAccountName", []string{u.Username})
 	req.Attribute("userPrincipalName", []string{u.Username + "@" + DNSDomain(realm)})
-	req.Attribute("displayName", []string{displayName(u)})
+	req.Attribute("displayName", []string{DisplayName(u)})
 	if u.GivenName != "" {
 		req.Attribute("givenName", []string{u.GivenName})
 	}

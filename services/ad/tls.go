@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package directory
+package ad
 
 import (
 	"crypto/ecdsa"
@@ -46,8 +46,8 @@ type TLSNames struct {
 	IPs      []string `json:"ips,omitempty"`
 }
 
-// dnsNames are the certificate's DNS SANs, sorted.
-func (n TLSNames) dnsNames() []string {
+// DNSNames are the certificate's DNS SANs: the host name and FQDN, sorted.
+func (n TLSNames) DNSNames() []string {
 	var out []string
 	for _, s := range []string{n.Hostname, n.FQDN} {
 		if s != "" && !slices.Contains(out, s) {
@@ -94,7 +94,7 @@ func CheckTLS(dir string, names TLSNames, now time.Time) TLSState {
 	}
 	have := slices.Clone(srv.DNSNames)
 	slices.Sort(have)
-	if !slices.Equal(have, names.dnsNames()) || !sameIPs(srv.IPAddresses, names.ipAddrs()) {
+	if !slices.Equal(have, names.DNSNames()) || !sameIPs(srv.IPAddresses, names.ipAddrs()) {
 		return TLSState{NewServer: true, Reason: "host names or addresses changed"}
 	}
 	return TLSState{}
@@ -156,7 +156,7 @@ func EnsureTLS(dir string, names TLSNames, now time.Time) (TLSState, error) {
 		NotAfter:     now.Add(serverValidity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     names.dnsNames(),
+		DNSNames:     names.DNSNames(),
 		IPAddresses:  names.ipAddrs(),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)

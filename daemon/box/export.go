@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package box
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/files"
+	"github.com/posse-project/posse/services/mail"
+)
+
+// exportSite builds a template from the live box — the directory's users
+// and groups, the shares and homes in the Samba configuration, the mail
+// setup — starting from the applied site's identity and backup settings.
+// Users have no password (see directory.Export). d is the open directory
+// connection, needed when parts has "directory".
+func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Directory, parts map[string]bool) (*site.Site, error) {
+	out := &site.Site{Version: site.Version, Site: applied.Site, Directory: applied.Directory, Backup: applied.Backup}
+	if parts["directory"] {
+		ex, err := directory.Export(ctx, d, applied.Site.Domain)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the directory: %w", err)
+		}
+		out.Groups, out.Users = ex.Groups, ex.Users
+	}
+	if parts["shares"] {
+		shares, homes, err := files.Export(env)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the shares: %w", err)
+		}
+		out.Shares, out.Homes = shares, homes
+	}
+	if parts["mail"] {
+		m, err := mail.Export(env)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the mail setup: %w", err)
+		}
+		out.Mail = m
+	}
+	return out, nil
+}

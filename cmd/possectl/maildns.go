@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/printable"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
@@ -104,7 +105,7 @@ func mailDNS(ctx context.Context) ([]mailDNSRecord, error) {
 		return nil, errors.New("the applied site has no mail section: add one to the template and apply it (see docs/mail.md)")
 	}
 	var svc mailDNSService
-	for _, x := range provisioning.Services() {
+	for _, x := range possed.Services() {
 		if v, ok := x.(mailDNSService); ok {
 			svc = v
 		}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
@@ -74,7 +75,7 @@ func snapshotsBox(ctx context.Context) (*site.Site, *host.Env, snapshotService, 
 		return nil, nil, nil, nil, errors.New("the applied site has no snapshots section: add one to the template and apply it (see docs/snapshots.md)")
 	}
 	var svc snapshotService
-	for _, x := range provisioning.Services() {
+	for _, x := range possed.Services() {
 		if v, ok := x.(snapshotService); ok {
 			svc = v
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/posse-project/posse/provisioning"
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/services/files"
 )
 
@@ -17,7 +17,7 @@ import (
 // field by field (the JSON form is the contract between them).
 func TestSnapshotsContract(t *testing.T) {
 	found := 0
-	for _, x := range provisioning.Services() {
+	for _, x := range possed.Services() {
 		if _, ok := x.(snapshotService); ok {
 			found++
 		}

@@ -46,7 +46,7 @@ type Box struct {
 	Bus *dbus.Conn
 	// OpenDirectory connects to the domain; default ad.OpenEnv.
 	OpenDirectory func(ctx context.Context, env *host.Env, c ad.ConnSpec) (ad.Directory, error)
-	// Services are planned and applied; default provisioning.Services().
+	// Services are planned and applied; default Services().
 	Services func() []provisioning.Service
 	// Hostname of the box; default os.Hostname.
 	Hostname string

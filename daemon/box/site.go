@@ -130,7 +130,7 @@ func (b *Box) services() []provisioning.Service {
 	if b.Services != nil {
 		return b.Services()
 	}
-	return provisioning.Services()
+	return Services()
 }
 
 // Apply implements daemon.Backend: plan, apply, and record the applied

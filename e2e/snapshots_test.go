@@ -59,6 +59,12 @@ storage: {path: STORAGE, filesystem: btrfs}
 snapshots:
   schedule: hourly
   keep: {hourly: 2}
+backup:
+  repository: /srv/posse/backup
+  password: ${secret:backup}
+  schedule: "*-*-* 03:00"
+  keep: {daily: 1}
+  include: [shares, homes]
 `
 
 var snapshotsPasswords = map[string]string{"alice": "Kanzlei-Akten-71!", "bob": "Lesezugriff-52!"}
@@ -71,7 +77,7 @@ func writeSnapshotsSite(t *testing.T, dir, name, storage, share string) (templat
 		t.Fatal(err)
 	}
 	secrets = filepath.Join(dir, "snap.secrets.yaml")
-	s := "domain_admin: \"Snap-Admin-Pw-2026!\"\n"
+	s := "domain_admin: \"Snap-Admin-Pw-2026!\"\nbackup: \"Snap-Backup-Repo-Pw-2026!\"\n"
 	for u, pw := range snapshotsPasswords {
 		s += fmt.Sprintf("%s: %q\n", u, pw)
 	}
@@ -378,10 +384,41 @@ func TestSnapshots(t *testing.T) {
 			t.Errorf("timer calendar: %s", out)
 		}
 	})
+	t.Run("the backup reads each share and home folder from a fresh snapshot", func(t *testing.T) {
+		tb.MustRun(t, "systemctl", "start", "posse-backup.service")
+		if r := strings.TrimSpace(tb.MustRun(t, "systemctl", "show", "-p", "Result", "--value", "posse-backup.service")); r != "success" {
+			t.Fatalf("posse-backup.service: %s\n%s", r, tb.MustRun(t, "journalctl", "-u", "posse-backup.service", "-n", "30", "--no-pager"))
+		}
+		var last struct {
+			Kind   string
+			Frozen int
+			Error  string
+		}
+		runs := strings.Split(strings.TrimSpace(tb.MustRun(t, "cat", "/var/lib/posse/backup/runs.jsonl")), "\n")
+		if err := json.Unmarshal([]byte(runs[len(runs)-1]), &last); err != nil || last.Kind != "backup" || last.Error != "" || last.Frozen != 3 {
+			t.Errorf("last run %+v (%v): want a backup read from 3 snapshots (Akten, alice, bob)", last, err)
+		}
+		ls := tb.MustRun(t, "restic", "-r", "/srv/posse/backup", "--password-file", "/var/lib/posse/backup/restic.pw", "ls", "latest")
+		if !strings.Contains(ls, "/srv/posse/shares/akten/report.txt") || !strings.Contains(ls, "/srv/posse/homes/alice/mine.txt") {
+			t.Errorf("the backup lacks the share's or home's files:\n%s", ls)
+		}
+		if strings.Contains(ls, "/.snapshots/") {
+			t.Errorf("the backup holds the snapshots of Previous Versions:\n%s", ls)
+		}
+		if list := tb.MustRun(t, "btrfs", "subvolume", "list", "/srv"); strings.Contains(list, ".posse-backup") {
+			t.Errorf("the backup's snapshots stayed:\n%s", list)
+		}
+		if out, _ := smbSnap(t, dir, ip, "alice", "allinfo report.txt"); strings.Contains(out, "posse-backup") {
+			t.Errorf("Explorer would list the backup's snapshot:\n%s", out)
+		}
+	})
 	t.Run("a full disk prunes the oldest snapshots first, with a warning in status", func(t *testing.T) {
 		// A snapshot holds a big file that is then deleted; a second big
 		// file leaves less than 10% free: the next take deletes snapshots
 		// oldest first until there is room again, and says so.
+		// The snapshot holding it is Akten's oldest, so the keep rules
+		// (hourly: 2 keeps the newest and the oldest) leave it.
+		tb.MustRun(t, "sh", "-c", "btrfs subvolume delete /srv/posse/shares/akten/.snapshots/@GMT-* && btrfs subvolume sync /srv")
 		tb.MustRun(t, "fallocate", "-l", "300M", "/srv/posse/shares/akten/big1.bin")
 		time.Sleep(1100 * time.Millisecond)
 		holding, _ := takeSnapshot(t, tb)

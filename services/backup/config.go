@@ -11,6 +11,7 @@ package backup
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 
@@ -79,8 +80,12 @@ type Config struct {
 	// Directory is true when the AD database is dumped first.
 	Directory bool
 	// Exclude lists paths restic skips (the local repository itself, the
-	// restic cache).
+	// restic cache, the snapshot folders of Previous Versions).
 	Exclude []string
+	// Frozen are the shares (and HomesDir, standing for every home
+	// folder) with Previous Versions: a run reads each from a fresh
+	// read-only snapshot instead of the live files (see freeze).
+	Frozen []string
 }
 
 // FromSite derives the backup configuration; ok is false when the site has
@@ -105,9 +110,15 @@ func FromSite(s *site.Site) (Config, bool) {
 		case site.IncludeShares:
 			for _, sh := range s.Shares {
 				set[s.SharePath(sh)] = true
+				if s.SnapshotsOn(sh) {
+					c.Frozen = append(c.Frozen, s.SharePath(sh))
+				}
 			}
 		case site.IncludeHomes:
 			set[HomesDir] = true
+			if s.Snapshots != nil {
+				c.Frozen = append(c.Frozen, HomesDir)
+			}
 		case site.IncludeMail:
 			set[VmailDir] = true
 		}
@@ -119,6 +130,15 @@ func FromSite(s *site.Site) (Config, bool) {
 	c.Exclude = []string{CacheDir}
 	if IsLocal(c.Repository) {
 		c.Exclude = append(c.Exclude, c.Repository)
+	}
+	// The snapshots of Previous Versions are not backed up again.
+	sort.Strings(c.Frozen)
+	for _, p := range c.Frozen {
+		if p == HomesDir {
+			c.Exclude = append(c.Exclude, path.Join(HomesDir, "*", site.SnapshotDir))
+		} else {
+			c.Exclude = append(c.Exclude, path.Join(p, site.SnapshotDir))
+		}
 	}
 	return c, true
 }

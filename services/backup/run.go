@@ -81,10 +81,24 @@ func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec
 	paths := ExistingPaths(env, c)
 	r := NewRestic(env, c.Repository)
 	t0 := time.Now()
-	sum, err := r.Backup(ctx, paths, c.Exclude, opt.Progress)
+	var fs []frozen
+	thaw := func() {}
+	if env.Root == "" || env.Root == "/" { // a real box: a mount namespace can show the snapshots
+		if fs, thaw, err = freeze(ctx, env, c); err != nil {
+			return err
+		}
+	}
+	defer thaw()
+	var sum Summary
+	err = inFrozenView(env, fs, func() error {
+		var err error
+		sum, err = r.Backup(ctx, paths, c.Exclude, opt.Progress)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	rec.Frozen = len(fs)
 	rec.BackupSeconds = since(t0)
 	rec.FilesNew, rec.FilesChanged, rec.FilesUnmodified = sum.FilesNew, sum.FilesChanged, sum.FilesUnmodified
 	rec.BytesAdded, rec.BytesProcessed, rec.SnapshotID = sum.DataAdded, sum.TotalBytesProcessed, sum.SnapshotID

@@ -32,6 +32,9 @@ type RunRecord struct {
 	BytesAdded      int64  `json:"bytes_added,omitempty"`
 	BytesProcessed  int64  `json:"bytes_processed,omitempty"`
 	SnapshotID      string `json:"snapshot_id,omitempty"`
+	// Frozen counts the shares and home folders read from a fresh
+	// read-only snapshot rather than live.
+	Frozen int `json:"frozen,omitempty"`
 	// Phase durations: the directory dump, restic backup, forget --prune.
 	DumpSeconds   float64 `json:"dump_seconds,omitempty"`
 	BackupSeconds float64 `json:"backup_seconds,omitempty"`

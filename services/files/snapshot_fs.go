@@ -5,20 +5,15 @@ package files
 import (
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/internal/btrfs"
 	"os"
 	"path"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 // BtrfsMagic is the statfs(2) f_type of btrfs.
-const BtrfsMagic = unix.BTRFS_SUPER_MAGIC
-
-// btrfsSubvolIno is the inode number of every btrfs subvolume's root
-// directory (BTRFS_FIRST_FREE_OBJECTID): how a subvolume is told from a
-// plain directory without running btrfs.
-const btrfsSubvolIno = 256
+const BtrfsMagic = btrfs.Magic
 
 // fsNames names the file systems a data directory is likely to be on, for
 // messages; others are shown by their magic number.
@@ -46,28 +41,11 @@ func FSName(magic int64) string {
 
 // fsType returns the statfs(2) f_type of the file system holding full;
 // tests replace it.
-var fsType = func(full string) (int64, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(full, &st); err != nil {
-		return 0, err
-	}
-	return int64(st.Type), nil //nolint:unconvert // int32 on some platforms
-}
+var fsType = btrfs.FSType
 
 // isSubvolume reports whether the directory full is the root of a btrfs
 // subvolume; tests replace it.
-var isSubvolume = func(full string) (bool, error) {
-	t, err := fsType(full)
-	if err != nil || t != BtrfsMagic {
-		return false, err
-	}
-	fi, err := os.Lstat(full)
-	if err != nil {
-		return false, err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && fi.IsDir() && st.Ino == btrfsSubvolIno, nil
-}
+var isSubvolume = btrfs.IsSubvolume
 
 // existingAncestor returns p or its nearest parent that exists under
 // root (env.Path-style full paths: join root and p).

@@ -58,20 +58,34 @@ func lowOnSpace(space DiskSpace, p string) (bool, float64, error) {
 // The warning says what it did, or that space stays low; it is "" when
 // there was room.
 func PruneForSpace(ctx context.Context, env *host.Env, shares []Share, space DiskSpace) (pruned []Snapshot, warning string, err error) {
-	var low []Share
-	var lowest float64 = 100
-	for _, sh := range shares {
-		isLow, pct, err := lowOnSpace(space, env.Path(sh.Path))
-		if err != nil {
-			return nil, "", fmt.Errorf("free space of %s: %w", sh.Path, err)
+	findLow := func() ([]Share, float64, error) {
+		var low []Share
+		lowest := 100.0
+		for _, sh := range shares {
+			isLow, pct, err := lowOnSpace(space, env.Path(sh.Path))
+			if err != nil {
+				return nil, 0, fmt.Errorf("free space of %s: %w", sh.Path, err)
+			}
+			if isLow {
+				low = append(low, sh)
+				lowest = min(lowest, pct)
+			}
 		}
-		if isLow {
-			low = append(low, sh)
-			lowest = min(lowest, pct)
+		return low, lowest, nil
+	}
+	low, lowest, err := findLow()
+	if err != nil || len(low) == 0 {
+		return nil, "", err
+	}
+	// Snapshots the keep rules just deleted free their blocks in the
+	// background: count that space before deleting more.
+	for _, sh := range low {
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "sync", env.Path(sh.Path)}}); err != nil {
+			return nil, "", fmt.Errorf("wait for btrfs to free the space of deleted snapshots: %w", err)
 		}
 	}
-	if len(low) == 0 {
-		return nil, "", nil
+	if low, lowest, err = findLow(); err != nil || len(low) == 0 {
+		return nil, "", err
 	}
 	var candidates []Snapshot
 	for _, sh := range low {

@@ -78,8 +78,10 @@ func TestPruneForSpace(t *testing.T) {
 		if !strings.Contains(warning, "had 5% free: deleted 2 snapshots beyond the keep rules, oldest first") {
 			t.Errorf("warning %q", warning)
 		}
-		if len(b.argvs) != 4 || !strings.HasPrefix(b.argvs[1], "btrfs subvolume sync ") {
-			t.Errorf("ran %q: want each delete followed by a sync", b.argvs)
+		// A sync per low share first (space the keep rules freed), then a
+		// sync after each delete.
+		if len(b.argvs) != 6 || !strings.HasPrefix(b.argvs[0], "btrfs subvolume sync ") || !strings.HasPrefix(b.argvs[3], "btrfs subvolume sync ") {
+			t.Errorf("ran %q: want a sync per share, then each delete followed by a sync", b.argvs)
 		}
 	})
 	t.Run("still low: the newest of each share stays and the warning says so", func(t *testing.T) {

@@ -135,7 +135,7 @@ func (s *Shell) Content() fyne.CanvasObject {
 	box.Selectable = true
 	role := tr("Administrator")
 	if s.br.OfficeManager {
-		role = tr("Office manager: users and passwords")
+		role = tr("Office manager")
 	}
 	parts := []fyne.CanvasObject{widget.NewIcon(theme.ComputerIcon()), box, widget.NewLabel(role)}
 	if s.br.Demo {

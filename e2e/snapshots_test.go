@@ -473,6 +473,7 @@ func TestSnapshots(t *testing.T) {
 		bad, _ := writeSnapshotsSite(t, dir, "bad", "/srv/other", "/srv/other/akten")
 		// Without home folders, which must lie inside the storage path.
 		b, _ := os.ReadFile(bad)
+		b = []byte(strings.Replace(string(b), "include: [shares, homes]", "include: [shares]", 1))
 		os.WriteFile(bad, []byte(strings.Replace(string(b), "homes: {enabled: true}\n", "", 1)), 0o600)
 		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/bad")
 		tb.CopyIn(t, bad, "/root/bad/site.yaml", 0o600)

@@ -80,8 +80,8 @@ func PruneForSpace(ctx context.Context, env *host.Env, shares []Share, space Dis
 	// Snapshots the keep rules just deleted free their blocks in the
 	// background: count that space before deleting more.
 	for _, sh := range low {
-		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "sync", env.Path(sh.Path)}}); err != nil {
-			return nil, "", fmt.Errorf("wait for btrfs to free the space of deleted snapshots: %w", err)
+		if err := settle(ctx, env, sh.Path); err != nil {
+			return nil, "", err
 		}
 	}
 	if low, lowest, err = findLow(); err != nil || len(low) == 0 {
@@ -112,13 +112,14 @@ func PruneForSpace(ctx context.Context, env *host.Env, shares []Share, space Dis
 		if !stillLow {
 			break
 		}
-		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "delete", env.Path(s.Path)}}); err != nil {
+		// --commit-after: the cleaner starts at once, not at the next
+		// periodic commit.
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "delete", "--commit-after", env.Path(s.Path)}}); err != nil {
 			return pruned, "", fmt.Errorf("delete snapshot %s to make room: %w", s.Path, err)
 		}
 		pruned = append(pruned, s)
-		// Deleted subvolumes free their blocks in the background.
-		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"btrfs", "subvolume", "sync", env.Path(byName[s.Share].Path)}}); err != nil {
-			return pruned, "", fmt.Errorf("wait for btrfs to free the space of %s: %w", s.Path, err)
+		if err := settle(ctx, env, byName[s.Share].Path); err != nil {
+			return pruned, "", err
 		}
 	}
 	var left []string
@@ -141,6 +142,18 @@ func PruneForSpace(ctx context.Context, env *host.Env, shares []Share, space Dis
 			strings.Join(left, ", "), after)
 	}
 	return pruned, warning, nil
+}
+
+// settle waits until btrfs has cleaned the deleted subvolumes of the file
+// system holding p (`btrfs subvolume sync`) and committed the freed space
+// (`btrfs filesystem sync`), so that statfs counts it.
+func settle(ctx context.Context, env *host.Env, p string) error {
+	for _, argv := range [][]string{{"btrfs", "subvolume", "sync", env.Path(p)}, {"btrfs", "filesystem", "sync", env.Path(p)}} {
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: argv}); err != nil {
+			return fmt.Errorf("wait for btrfs to free the space of deleted snapshots: %w", err)
+		}
+	}
+	return nil
 }
 
 // spaceState is what spaceStateFile holds.

@@ -26,11 +26,11 @@ type spaceBox struct {
 
 func (b *spaceBox) Run(_ context.Context, c host.Cmd) (host.Result, error) {
 	b.argvs = append(b.argvs, strings.Join(c.Argv, " "))
-	if len(c.Argv) == 4 && c.Argv[1] == "subvolume" && c.Argv[2] == "delete" {
-		if err := os.Remove(c.Argv[3]); err != nil {
+	if len(c.Argv) == 5 && c.Argv[1] == "subvolume" && c.Argv[2] == "delete" {
+		if err := os.Remove(c.Argv[4]); err != nil {
 			b.t.Fatal(err)
 		}
-		b.used -= b.cost[filepath.Base(c.Argv[3])]
+		b.used -= b.cost[filepath.Base(c.Argv[4])]
 	}
 	return host.Result{}, nil
 }
@@ -80,8 +80,15 @@ func TestPruneForSpace(t *testing.T) {
 		}
 		// A sync per low share first (space the keep rules freed), then a
 		// sync after each delete.
-		if len(b.argvs) != 6 || !strings.HasPrefix(b.argvs[0], "btrfs subvolume sync ") || !strings.HasPrefix(b.argvs[3], "btrfs subvolume sync ") {
-			t.Errorf("ran %q: want a sync per share, then each delete followed by a sync", b.argvs)
+		want := []string{"btrfs subvolume sync ", "btrfs filesystem sync ", "btrfs subvolume sync ", "btrfs filesystem sync ",
+			"btrfs subvolume delete --commit-after ", "btrfs subvolume sync ", "btrfs filesystem sync "}
+		for i, w := range want {
+			if i >= len(b.argvs) || !strings.HasPrefix(b.argvs[i], w) {
+				t.Fatalf("ran %q: want a sync per share, then each delete followed by a sync", b.argvs)
+			}
+		}
+		if len(b.argvs) != 10 {
+			t.Errorf("ran %d commands, want 10: %q", len(b.argvs), b.argvs)
 		}
 	})
 	t.Run("still low: the newest of each share stays and the warning says so", func(t *testing.T) {

@@ -154,6 +154,12 @@ func (c *Client) DeleteShare(ctx context.Context, name string) error {
 	return c.call(ctx, api.SharesInterface, "Delete", nil, name)
 }
 
+// Logon says how a user logs on and which shares their groups reach.
+func (c *Client) Logon(ctx context.Context, username string) (api.LogonInfo, error) {
+	var r api.LogonInfo
+	return r, c.call(ctx, api.UsersInterface, "Logon", []any{&r}, username)
+}
+
 // Versions lists the earlier versions of a file or folder of a share
 // (PATH relative to the share), newest first.
 func (c *Client) Versions(ctx context.Context, share, path string) ([]api.FileVersion, error) {

@@ -56,6 +56,7 @@ var methodActions = map[string]string{
 
 	api.UsersInterface + ".List":        ActionUsers,
 	api.UsersInterface + ".Get":         ActionUsers,
+	api.UsersInterface + ".Logon":       ActionUsers,
 	api.UsersInterface + ".Create":      ActionUsers,
 	api.UsersInterface + ".Update":      ActionUsers,
 	api.UsersInterface + ".SetPassword": ActionUsers,

@@ -53,6 +53,8 @@ type Backend interface {
 	Shares(ctx context.Context) ([]api.Share, error)
 	SetShare(ctx context.Context, s api.Share) error
 	DeleteShare(ctx context.Context, name string) error
+	// Logon says how a user logs on and which shares their groups reach.
+	Logon(ctx context.Context, username string) (api.LogonInfo, error)
 	// Versions lists the earlier versions of a file or folder of a share
 	// (its snapshots), newest first.
 	Versions(ctx context.Context, share, path string) ([]api.FileVersion, error)

@@ -45,6 +45,22 @@ func (o *users) Get(sender dbus.Sender, msg dbus.Message, username string) (api.
 	return u, c.done(err)
 }
 
+// Logon says how a user logs on and which shares their groups reach (the
+// password sheet).
+func (o *users) Logon(sender dbus.Sender, msg dbus.Message, username string) (api.LogonInfo, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.UsersInterface, "Logon")
+	if derr != nil {
+		return api.LogonInfo{}, derr
+	}
+	defer c.end()
+	if err := checkUsername(username); err != nil {
+		return api.LogonInfo{}, c.invalid(err)
+	}
+	r, err := o.s.backend.Logon(c.ctx, username)
+	r.Shares = nonNil(r.Shares)
+	return r, c.done(err)
+}
+
 // Create adds a user with an initial password; mustChange forces a new
 // password at the first logon.
 func (o *users) Create(sender dbus.Sender, msg dbus.Message, u api.User, password string, mustChange bool) *dbus.Error {

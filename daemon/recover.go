@@ -156,6 +156,12 @@ func (s safe) DeleteShare(ctx context.Context, name string) (err error) {
 	return s.b.DeleteShare(ctx, name)
 }
 
+func (s safe) Logon(ctx context.Context, username string) (r api.LogonInfo, err error) {
+	defer s.catch(&err)
+	return s.b.Logon(ctx, username)
+}
+
+// Versions implements Backend.
 func (s safe) Versions(ctx context.Context, share, p string) (r []api.FileVersion, err error) {
 	defer s.catch(&err)
 	return s.b.Versions(ctx, share, p)

@@ -126,6 +126,11 @@ func (Unavailable) DeleteShare(context.Context, string) error {
 	return NotAvailable("share management")
 }
 
+// Logon implements Backend.
+func (Unavailable) Logon(context.Context, string) (api.LogonInfo, error) {
+	return api.LogonInfo{}, ErrNotAvailable
+}
+
 // Versions implements Backend.
 func (Unavailable) Versions(context.Context, string, string) ([]api.FileVersion, error) {
 	return nil, NotAvailable("previous versions")

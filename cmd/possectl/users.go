@@ -52,6 +52,7 @@ func (f *usersFlags) register(c *cobra.Command) {
 type usersBackend interface {
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)
+	Logon(ctx context.Context, username string) (api.LogonInfo, error)
 	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
 	SetPassword(ctx context.Context, username, password string, mustChange bool) error
 	SetDisabled(ctx context.Context, username string, disabled bool) error
@@ -537,7 +538,7 @@ the same passwords file).`,
 		},
 	}
 
-	users.AddCommand(list, show, addCmd, setPassword,
+	users.AddCommand(list, show, logonCmd(f), addCmd, setPassword,
 		toggle("disable", "Disable a user's account", true),
 		toggle("enable", "Enable a user's account", false),
 		del, importCmd, ca)

@@ -100,6 +100,29 @@ type Group struct {
 	Members     []string
 }
 
+// LogonInfo is what a person needs to log on and find their folders:
+// what the password sheet prints. Office managers may read it
+// (Users.Logon), though not the site.
+type LogonInfo struct {
+	// Workgroup is the NetBIOS domain, as in WORKGROUP\username.
+	Workgroup string
+	// DNSDomain is the AD DNS domain (the mail server is HOST.DNSDomain).
+	DNSDomain string
+	// HomeDrive is the drive letter of the person's home folder ("H:"),
+	// "" without one.
+	HomeDrive string
+	// Shares are the shares the person's groups reach, by name.
+	Shares []ShareAccess
+	// MinPasswordLength is the site's password policy's minimum.
+	MinPasswordLength int32
+}
+
+// ShareAccess is a share a person reaches and whether they may write.
+type ShareAccess struct {
+	Name  string
+	Write bool
+}
+
 // Share is an SMB share of the applied site.
 type Share struct {
 	Name        string

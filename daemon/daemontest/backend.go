@@ -216,6 +216,15 @@ func (b *Backend) User(_ context.Context, name string) (api.User, error) {
 	return u, nil
 }
 
+// Logon implements daemon.Backend: every known user reaches share
+// "Office" for writing, in workgroup TEST.
+func (b *Backend) Logon(ctx context.Context, name string) (api.LogonInfo, error) {
+	if _, err := b.User(ctx, name); err != nil {
+		return api.LogonInfo{}, err
+	}
+	return api.LogonInfo{Workgroup: "TEST", DNSDomain: "test.example", HomeDrive: "H:", Shares: []api.ShareAccess{{Name: "Office", Write: true}}, MinPasswordLength: 12}, nil
+}
+
 // CreateUser implements daemon.Backend.
 func (b *Backend) CreateUser(_ context.Context, u api.User, pw string, _ bool) error {
 	defer b.enter()()

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package box
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/services/ad"
+)
+
+// Logon implements daemon.Backend from the applied site and the user's
+// groups in the directory: the workgroup and DNS domain, the home drive
+// when the site shares home folders and the user has one, and the shares
+// one of the user's groups may read or write.
+func (b *Box) Logon(ctx context.Context, username string) (api.LogonInfo, error) {
+	var out api.LogonInfo
+	err := b.withDir(ctx, func(d ad.Directory, s *site.Site) error {
+		u, err := user(ctx, d, username)
+		if err != nil {
+			return err
+		}
+		out = logonInfo(s, u)
+		return nil
+	})
+	return out, err
+}
+
+// logonInfo is Logon's answer for user u of site s.
+func logonInfo(s *site.Site, u ad.User) api.LogonInfo {
+	in := api.LogonInfo{Workgroup: s.Site.Workgroup, DNSDomain: s.DNSDomain(), MinPasswordLength: int32(s.Policy().MinLength)}
+	if s.Homes.Enabled && u.HomeDirectory != "" {
+		in.HomeDrive = u.HomeDrive
+		if in.HomeDrive == "" {
+			in.HomeDrive = ad.HomeDrive
+		}
+	}
+	member := func(groups []string) bool {
+		return slices.ContainsFunc(groups, func(g string) bool {
+			return slices.ContainsFunc(u.Groups, func(m string) bool { return strings.EqualFold(g, m) })
+		})
+	}
+	for _, sh := range s.Shares {
+		switch {
+		case member(sh.Write):
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: true})
+		case member(sh.Read):
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name})
+		}
+	}
+	return in
+}

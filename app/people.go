@@ -7,19 +7,19 @@ import (
 	"strings"
 
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 )
 
 // usernameGrammar is the site's username pattern, to tell a grammar
 // mistake from a reserved name.
-var usernameGrammar = regexp.MustCompile(site.UsernamePattern)
+var usernameGrammar = regexp.MustCompile(rules.UsernamePattern)
 
 // CheckUsername returns what is wrong with a username, or "": the site
-// template's rule (site.UsernameError), which possed applies too; the
+// template's rule (rules.UsernameError), which possed applies too; the
 // common mistakes in the app's words, the rest (reserved names such as
 // sysvol or root) in the site's.
 func CheckUsername(s string) string {
-	err := site.UsernameError(s)
+	err := rules.UsernameError(s)
 	switch {
 	case err == nil:
 		return ""
@@ -34,9 +34,9 @@ func CheckUsername(s string) string {
 }
 
 // CheckEmail returns what is wrong with a mail address ("" is allowed), by
-// the site's rule (site.ValidEmail).
+// the site's rule (rules.ValidEmail).
 func CheckEmail(s string) string {
-	if s != "" && !site.ValidEmail(s) {
+	if s != "" && !rules.ValidEmail(s) {
 		return tr("Enter a mail address like name@example.de, or leave it empty.")
 	}
 	return ""
@@ -184,10 +184,10 @@ func siteNaming(users []api.User) namingStyle {
 }
 
 // GeneratePassword returns an initial password from Posse's one generator
-// (site.GeneratePassword): 16 characters without look-alikes (no 0/O,
+// (rules.GeneratePassword): 16 characters without look-alikes (no 0/O,
 // 1/l) that meet the default policy.
 func GeneratePassword() string {
-	pw, err := site.GeneratePassword(site.PasswordPolicy{}, "")
+	pw, err := rules.GeneratePassword(rules.PasswordPolicy{}, "")
 	if err != nil {
 		panic(err) // crypto/rand does not fail on Linux
 	}
@@ -196,17 +196,17 @@ func GeneratePassword() string {
 
 // checkDefaultPolicy checks password against the default AD policy.
 func checkDefaultPolicy(username, password string) error {
-	return site.CheckPassword(site.PasswordPolicy{}, username, password)
+	return rules.CheckPassword(rules.PasswordPolicy{}, username, password)
 }
 
-// people drops the service accounts (site.IsServiceAccount: posse-mail, …)
+// people drops the service accounts (rules.IsServiceAccount: posse-mail, …)
 // from us, in place. They are not people: the Users screen and the user
 // count leave them out, so that nobody deletes or disables mail's lookup
 // account by mistake.
 func people(us []api.User) []api.User {
 	out := us[:0]
 	for _, u := range us {
-		if !site.IsServiceAccount(u.Username) {
+		if !rules.IsServiceAccount(u.Username) {
 			out = append(out, u)
 		}
 	}

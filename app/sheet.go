@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 )
 
 // siteInfo is what the password sheet says about the box, gathered from
@@ -41,7 +42,7 @@ type siteInfo struct {
 	homes, homesKnown bool
 	mail, mailKnown   bool
 	// policy is the site's password policy when policyKnown.
-	policy      site.PasswordPolicy
+	policy      rules.PasswordPolicy
 	policyKnown bool
 }
 

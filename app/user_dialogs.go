@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 )
 
 // userForm is the add or edit form.
@@ -155,7 +155,7 @@ func (s *UsersScreen) usernameTaken(name string) string {
 			return tr("%s is the name of a group: choose another username.", name)
 		}
 	}
-	if site.IsServiceAccount(name) {
+	if rules.IsServiceAccount(name) {
 		return tr("Names starting with posse- belong to Posse's own services.")
 	}
 	if s.info.homes {
@@ -439,17 +439,17 @@ func (s *UsersScreen) EditGroups(u api.User) {
 func (s *UsersScreen) passwordProblem(username, password string) string {
 	p := s.info.policy
 	if !s.info.policyKnown {
-		p = site.PasswordPolicy{}
+		p = rules.PasswordPolicy{}
 	}
-	err := site.CheckPassword(p, username, password)
+	err := rules.CheckPassword(p, username, password)
 	if err == nil {
 		return ""
 	}
-	if p == (site.PasswordPolicy{}) {
-		p = site.PasswordPolicy{MinLength: site.DefaultMinPasswordLength, Complexity: true}
+	if p == (rules.PasswordPolicy{}) {
+		p = rules.DefaultPolicy()
 	}
 	if p.MinLength == 0 {
-		p.MinLength = site.DefaultMinPasswordLength
+		p.MinLength = rules.DefaultMinPasswordLength
 	}
 	switch {
 	case len([]rune(password)) < p.MinLength:

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 )
 
 // SetupScreen is the first-run wizard for a box without a site: company
@@ -97,7 +98,7 @@ func suggestWorkgroup(domain string) string {
 
 func (s *SetupScreen) checkPassword() {
 	pw := s.password.Text
-	switch err := site.CheckPassword(site.PasswordPolicy{}, "administrator", pw); {
+	switch err := rules.CheckPassword(rules.PasswordPolicy{}, "administrator", pw); {
 	case pw == "":
 		s.strength.SetText(tr("At least 10 characters with three of: capitals, small letters, digits, other characters."))
 		s.strength.Importance = widget.MediumImportance
@@ -174,7 +175,7 @@ func (s *SetupScreen) Template() ([]byte, map[string]string) {
 // Next checks the answers and hands the template to the plan preview.
 func (s *SetupScreen) Next() {
 	var msgs []string
-	if err := site.CheckPassword(site.PasswordPolicy{}, "administrator", s.password.Text); err != nil {
+	if err := rules.CheckPassword(rules.PasswordPolicy{}, "administrator", s.password.Text); err != nil {
 		msgs = append(msgs, tr("Administrator password: %v", err))
 	} else if s.repeat.Text != s.password.Text {
 		msgs = append(msgs, tr("The two passwords differ: type the same one twice."))

@@ -46,13 +46,13 @@ var compositionRoots = []string{"daemon/box"}
 
 var rules = []rule{
 	{
-		name:    "the app imports only the client and the API types",
+		name:    "the app imports only the client, the API types and the shared rules",
 		applies: func(p string) bool { return p == "" || under(p, "app") },
 		forbidden: func(p, imp string) bool {
 			if p == "" { // main.go: the app only
 				return imp != "app" && !under(imp, "internal/version")
 			}
-			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "packaging/icon"} {
+			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "packaging/icon", "rules"} {
 				if under(imp, ok) {
 					return false
 				}
@@ -101,6 +101,11 @@ var rules = []rule{
 			}
 			return true
 		},
+	},
+	{
+		name:      "the shared rules import nothing of the module",
+		applies:   func(p string) bool { return under(p, "rules") },
+		forbidden: func(p, imp string) bool { return true },
 	},
 	{
 		name:    "the client imports only the API types",
@@ -217,6 +222,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		"":                    {"app", "client"},
 		"e2e":                 {"services/mail"},
 		"services/files/fake": {"services/files"},
+		"rules":               {"internal/version"},
 	}
 	want := []string{
 		" -> client",
@@ -225,6 +231,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		"cmd/possectl -> services/backup",
 		"internal/execx -> provisioning/host",
 		"provisioning/apply -> services/systemd",
+		"rules -> internal/version",
 		"services/mail -> services/directory",
 	}
 	found := violations(graph)

@@ -2,14 +2,12 @@
 
 package site
 
-import "strings"
+import "github.com/posse-project/posse/rules"
 
 // ServiceAccountPrefix starts the names of the directory accounts Posse's
-// own services create for themselves (posse-mail, …). They are not people:
-// user management leaves them to the services that own them.
-const ServiceAccountPrefix = "posse-"
+// own services create for themselves (rules.ServiceAccountPrefix).
+const ServiceAccountPrefix = rules.ServiceAccountPrefix
 
-// IsServiceAccount reports whether username belongs to a Posse service.
-func IsServiceAccount(username string) bool {
-	return strings.HasPrefix(strings.ToLower(username), ServiceAccountPrefix)
-}
+// IsServiceAccount reports whether username belongs to a Posse service
+// (rules.IsServiceAccount).
+func IsServiceAccount(username string) bool { return rules.IsServiceAccount(username) }

@@ -4,6 +4,8 @@ package site
 
 import (
 	"strings"
+
+	"github.com/posse-project/posse/rules"
 )
 
 // Defaults live here. Parse leaves the model as written (except that it
@@ -106,16 +108,12 @@ func (s *Site) GroupMembers(group string) []string {
 func (s *Site) Policy() PasswordPolicy {
 	p := s.Directory.PasswordPolicy
 	if p == (PasswordPolicy{}) {
-		return defaultPolicy()
+		return rules.DefaultPolicy()
 	}
 	if p.MinLength == 0 {
 		p.MinLength = DefaultMinPasswordLength
 	}
 	return p
-}
-
-func defaultPolicy() PasswordPolicy {
-	return PasswordPolicy{MinLength: DefaultMinPasswordLength, Complexity: true}
 }
 
 // SecretRefs returns every secret reference in the site with its model path,

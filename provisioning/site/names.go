@@ -3,20 +3,20 @@
 package site
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/posse-project/posse/rules"
 )
 
 // Grammars for names that reach LDAP filters and DNs, config files, paths and
 // command arguments. They are exported so the GUI, CSV import and the JSON
 // Schema use exactly the same rules.
 const (
-	// UsernamePattern is the grammar of usernames (sAMAccountName, mailbox).
-	UsernamePattern = `^[a-z][a-z0-9._-]{0,19}$`
+	// UsernamePattern is the grammar of usernames (rules.UsernamePattern).
+	UsernamePattern = rules.UsernamePattern
 	// GroupPattern is the grammar of group names.
 	GroupPattern = `^[a-z][a-z0-9._-]{0,63}$`
 	// WorkgroupPattern is the grammar of the NetBIOS domain name.
@@ -25,15 +25,14 @@ const (
 	SecretNamePattern = `^[a-z0-9_]{1,64}$`
 	// SecretRefPattern is the only accepted form of a secret field.
 	SecretRefPattern = `^\$\{secret:[a-z0-9_]{1,64}\}$`
-	// DomainPattern is the grammar of a lower-case DNS name with at least two labels.
-	DomainPattern = `^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
+	// DomainPattern is the grammar of a lower-case DNS name with at least
+	// two labels (rules.DomainPattern).
+	DomainPattern = rules.DomainPattern
 	// RealmPattern is the grammar of a Kerberos realm: an upper-case DNS name.
 	RealmPattern = `^([A-Z0-9]([A-Z0-9-]{0,61}[A-Z0-9])?\.)+[A-Z0-9]([A-Z0-9-]{0,61}[A-Z0-9])?$`
-	// EmailPattern is the grammar of mail addresses Posse accepts: lower
-	// case, and a local part of dot-separated runs of a-z, 0-9, '_', '+' and
-	// '-' (none of the characters that mean something in LDAP filters,
-	// Postfix tables or shells).
-	EmailPattern = `^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
+	// EmailPattern is the grammar of mail addresses Posse accepts
+	// (rules.EmailPattern).
+	EmailPattern = rules.EmailPattern
 	// TimezonePattern is the grammar of time zone names, systemd's: runs of
 	// letters, digits, '_', '+' and '-' separated by single slashes, so a
 	// name can never be an absolute path or climb out of /usr/share/zoneinfo
@@ -64,9 +63,7 @@ var (
 	groupRE      = regexp.MustCompile(GroupPattern)
 	workgroupRE  = regexp.MustCompile(WorkgroupPattern)
 	secretNameRE = regexp.MustCompile(SecretNamePattern)
-	domainRE     = regexp.MustCompile(DomainPattern)
 	realmRE      = regexp.MustCompile(RealmPattern)
-	emailRE      = regexp.MustCompile(EmailPattern)
 	pathCharsRE  = regexp.MustCompile(`^[A-Za-z0-9._/+@-]+$`)
 	timezoneRE   = regexp.MustCompile(TimezonePattern)
 )
@@ -84,18 +81,6 @@ var notTimezones = setOf("localtime", "posixrules", "Local")
 func TimezoneNameOK(name string) bool {
 	return len(name) <= MaxTimezoneLen && timezoneRE.MatchString(name) && !notTimezones[name]
 }
-
-// reservedUsers are names a template must not define: built-in AD accounts
-// and system accounts on the box.
-var reservedUsers = setOf(
-	"administrator", "admin", "guest", "krbtgt", "root", "nobody", "daemon",
-	"bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp",
-	"proxy", "www-data", "backup", "list", "irc", "gnats", "sshd",
-	"messagebus", "postfix", "dovecot", "dovenull", "vmail", "postmaster",
-	"mailer-daemon", "abuse", "hostmaster", "webmaster", "posse", "samba",
-	"dns", "dns-admin", "operator", "ftp", "systemd-network",
-	"systemd-resolve", "systemd-timesync", "_apt", "restic",
-)
 
 // reservedGroups are AD built-in groups and privileged local groups,
 // compared case-insensitively.
@@ -120,20 +105,10 @@ var reservedGroups = setOf(
 	"bin", "nogroup", "systemd-journal",
 )
 
-// sambaSections are the section names smb.conf gives a meaning of its own
-// ([global], [homes], [printers]) and the shares Samba and the domain
-// controller provide themselves (IPC$, ADMIN$, print$, netlogon, sysvol).
-// Samba compares section names ignoring case. A share of the site must
-// not take one, and neither may a username: a user's home folder is a
-// section named after the user, and a section [sysvol] or [global] in
-// Posse's include file would override the domain's own.
-var sambaSections = setOf("global", "homes", "printers", "ipc$", "admin$", "print$", "netlogon", "sysvol")
-
 // IsSambaSection reports whether name is, ignoring case and surrounding
-// spaces, one of Samba's own sections or special shares.
-func IsSambaSection(name string) bool {
-	return sambaSections[strings.ToLower(strings.TrimSpace(name))]
-}
+// spaces, one of Samba's own sections or special shares
+// (rules.IsSambaSection).
+func IsSambaSection(name string) bool { return rules.IsSambaSection(name) }
 
 func setOf(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -143,66 +118,28 @@ func setOf(names ...string) map[string]bool {
 	return m
 }
 
-// HasControl reports whether s holds a control character (C0, C1 and DEL,
-// so also tab and newline), a Unicode line or paragraph separator, or an
-// invalid UTF-8 sequence: what no name, free-text field or password may
-// contain.
-func HasControl(s string) bool { return hasControl(s) }
+// HasControl reports whether s holds a control character, a line or
+// paragraph separator or invalid UTF-8 (rules.HasControl).
+func HasControl(s string) bool { return rules.HasControl(s) }
 
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
-			return true
-		}
-	}
-	return false
-}
+func hasControl(s string) bool { return rules.HasControl(s) }
 
 // ValidDomain reports whether s is a lower-case DNS name with at least two
-// labels and at most 253 characters.
-func ValidDomain(s string) bool {
-	return len(s) <= 253 && domainRE.MatchString(s) && !allDigitsTLD(s)
-}
+// labels and at most 253 characters (rules.ValidDomain).
+func ValidDomain(s string) bool { return rules.ValidDomain(s) }
 
-func allDigitsTLD(s string) bool {
-	tld := s[strings.LastIndexByte(s, '.')+1:]
-	return strings.Trim(tld, "0123456789") == ""
-}
-
-// ValidEmail reports whether s is a lower-case mail address Posse accepts.
-func ValidEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && len(local) <= 64 && len(s) <= 254 && emailRE.MatchString(s) && ValidDomain(domain)
-}
+// ValidEmail reports whether s is a lower-case mail address Posse accepts
+// (rules.ValidEmail).
+func ValidEmail(s string) bool { return rules.ValidEmail(s) }
 
 // ValidUsername reports whether s is a valid username that is not
-// reserved (see UsernameError).
-func ValidUsername(s string) bool {
-	msg, _ := usernameProblem(s)
-	return msg == ""
-}
+// reserved (rules.ValidUsername).
+func ValidUsername(s string) bool { return rules.ValidUsername(s) }
 
-// UsernameError says what is wrong with a username, or returns nil: the
-// grammar UsernamePattern, Samba's own sections and special shares (a home
-// folder is a section named after its user), built-in AD accounts and the
-// box's system accounts. Every place that makes users uses it: templates,
-// possed, the CSV import and the app; (*Site).UsernameError adds the rules
-// that depend on the site.
-func UsernameError(name string) error { return nameErr(usernameProblem(name)) }
-
-func usernameProblem(name string) (msg, hint string) {
-	switch {
-	case name == "":
-		return errUsernameEmpty, hintUsername
-	case !usernameRE.MatchString(name):
-		return fmt.Sprintf(errUsernameInvalid, clipName(name)), hintUsernameGrammar
-	case sambaSections[name]:
-		return fmt.Sprintf(errUsernameSamba, name), hintUsernameSamba
-	case reservedUsers[name]:
-		return fmt.Sprintf(errUsernameReserved, name), hintUsernameReserved
-	}
-	return "", ""
-}
+// UsernameError says what is wrong with a username, or returns nil
+// (rules.UsernameError); (*Site).UsernameError adds the rules that depend
+// on the site.
+func UsernameError(name string) error { return rules.UsernameError(name) }
 
 // UsernameError is the package's UsernameError plus the rule that needs the
 // site: with home folders enabled, a username must not be the name of one
@@ -342,25 +279,10 @@ func TextError(what, s string, max int) error {
 	return nil
 }
 
-// nameErr turns a message and hint into an error ("message: hint"), or
-// nil for an empty message.
-func nameErr(msg, hint string) error {
-	switch {
-	case msg == "":
-		return nil
-	case hint == "":
-		return errors.New(msg)
-	}
-	return errors.New(msg + ": " + hint)
-}
+// nameErr turns a message and hint into an error (rules.NameError).
+func nameErr(msg, hint string) error { return rules.NameError(msg, hint) }
 
-// clipName shortens a hostile name for a message, keeping it valid UTF-8.
-func clipName(s string) string {
-	const max = 64
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return string([]rune(s)[:max]) + "…"
-}
+// clipName shortens a hostile name for a message (rules.ClipName).
+func clipName(s string) string { return rules.ClipName(s) }
 
 func quote(s string) string { return `"` + s + `"` }

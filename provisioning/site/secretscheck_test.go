@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/posse-project/posse/rules"
 )
 
 // secretsSite references domain_admin, a secret of each of three users
@@ -118,7 +120,7 @@ func TestGenerateMissingSecrets(t *testing.T) {
 		if b, _ := st.Lookup("backup"); len(b) != BackupGeneratedLength {
 			t.Errorf("backup password of %d characters, want %d", len(b), BackupGeneratedLength)
 		}
-		if a, _ := st.Lookup("domain_admin"); len(a) < GeneratedPasswordLength {
+		if a, _ := st.Lookup("domain_admin"); len(a) < rules.GeneratedPasswordLength {
 			t.Errorf("admin password of %d characters", len(a))
 		}
 	}

@@ -5,6 +5,8 @@
 // and secret references. Nothing in this package touches the system.
 package site
 
+import "github.com/posse-project/posse/rules"
+
 // Version is the only template format version this package reads.
 const Version = 1
 
@@ -59,16 +61,9 @@ type Directory struct {
 	Prune bool `yaml:"prune" json:"prune,omitempty"`
 }
 
-// PasswordPolicy is the domain's password policy.
-type PasswordPolicy struct {
-	// MinLength is the minimum password length, 7–128; 0 means the default 10.
-	MinLength int `yaml:"min_length" json:"min_length"`
-	// Complexity requires three of four character classes and no username.
-	// Parse sets it to true when the key is absent.
-	Complexity bool `yaml:"complexity" json:"complexity"`
-	// MaxAgeDays is the maximum password age; 0 means passwords never expire.
-	MaxAgeDays int `yaml:"max_age_days" json:"max_age_days"`
-}
+// PasswordPolicy is the domain's password policy (rules.PasswordPolicy,
+// where the check and the generator live).
+type PasswordPolicy = rules.PasswordPolicy
 
 // Group is a directory group.
 type Group struct {

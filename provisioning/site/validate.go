@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // time zone names are checked without the host's tzdata
 	"unicode/utf8"
+
+	"github.com/posse-project/posse/rules"
 )
 
 // Limits on free-text fields, in characters. They reach config files and
@@ -142,7 +144,7 @@ func (v *validator) site() {
 		v.add("site.domain", fmt.Sprintf(errDomainInvalid, in.Domain),
 			hintDomain)
 	}
-	if in.Realm != "" && (len(in.Realm) > 253 || !realmRE.MatchString(in.Realm) || allDigitsTLD(in.Realm)) {
+	if in.Realm != "" && (len(in.Realm) > 253 || !realmRE.MatchString(in.Realm) || rules.AllDigitsTLD(in.Realm)) {
 		v.add("site.realm", fmt.Sprintf(errRealmInvalid, in.Realm),
 			hintRealm)
 	}
@@ -270,7 +272,7 @@ func (v *validator) users() {
 		p := joinIndex("users", i)
 		np := p + ".username"
 		if v.required(np, u.Username == "", hintUsername) {
-			if msg, hint := usernameProblem(u.Username); msg != "" {
+			if msg, hint := rules.UsernameProblem(u.Username); msg != "" {
 				v.add(np, msg, hint)
 			} else if !v.dup(names, u.Username, np, "user", u.Username) {
 				if first, ok := groupNames[u.Username]; ok {

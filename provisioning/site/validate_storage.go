@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/posse-project/posse/rules"
 )
 
 // Backup include entries.
@@ -226,7 +228,7 @@ func ParseSFTPRepository(repo string) (r SFTPRepository, ok bool) {
 	}
 	user, host, found := strings.Cut(userHost, "@")
 	if !found || !sftpUserRE.MatchString(user) || len(host) > 253 ||
-		!(ipv4RE.MatchString(host) || (hostnameRE.MatchString(host) && !allDigitsTLD(host))) ||
+		!(ipv4RE.MatchString(host) || (hostnameRE.MatchString(host) && !rules.AllDigitsTLD(host))) ||
 		pathProblem(path) != "" || path == "/" {
 		return r, false
 	}

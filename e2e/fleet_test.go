@@ -52,10 +52,12 @@ type fleetStatus struct {
 
 // TestFleet boots two boxes and applies the minimal site to one. The fleet
 // lists that box with its template, the other box (whose host key is not
-// known) and an address in the first box's network where nothing answers.
+// known), an address in the first box's network where nothing answers and
+// a port of the second box that accepts connections and never speaks.
 // fleet status --json must report the first healthy and matching its
 // template, the second refused for its unknown key (and the key not
-// written), the third unreachable within the timeout; after a membership
+// written), the third unreachable, the fourth timed out, both within the
+// timeout and a few seconds; after a membership
 // is removed by hand on the first box, it reports drift. Both runs exit 1.
 func TestFleet(t *testing.T) {
 	healthy := harness.Box(t, "fleeta")
@@ -106,10 +108,21 @@ func TestFleet(t *testing.T) {
 
 	ip := net.ParseIP(healthy.IP()).To4()
 	silent := net.IPv4(ip[0], ip[1], ip[2], 200).String()
+	// A port on the second box that accepts connections and never
+	// says a word: SSH hangs there until the timeout.
+	unknown.MustRun(t, "systemd-run", "--unit", "fleet-tarpit", "python3", "-c",
+		"import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',2222))\ns.listen()\nc=[]\nwhile True: c.append(s.accept())")
+	harness.Eventually(t, 20*time.Second, func() error {
+		if o, _, _ := unknown.Output(t, "ss", "-Hltn", "sport = :2222"); !strings.Contains(o, "2222") {
+			return fmt.Errorf("nothing listens on port 2222 yet")
+		}
+		return nil
+	})
 	for _, add := range [][]string{
 		{"shop", "root@" + healthy.IP(), "--template", template, "--secrets", secrets},
 		{"newbox", "root@" + unknown.IP()},
 		{"gone", "root@" + silent},
+		{"tarpit", "root@" + unknown.IP() + ":2222"},
 	} {
 		if o, e, code := hostPossectl(t, env, append([]string{"fleet", "add"}, add...)...); code != 0 {
 			t.Fatalf("fleet add %v: exit %d\n%s\n%s", add, code, o, e)
@@ -119,7 +132,7 @@ func TestFleet(t *testing.T) {
 		t.Fatalf("fleet file: %v %v", fi, err)
 	}
 
-	const timeout = 20 * time.Second
+	const timeout = 10 * time.Second
 	status := func(t *testing.T) fleetStatus {
 		t.Helper()
 		start := time.Now()
@@ -136,7 +149,7 @@ func TestFleet(t *testing.T) {
 			t.Fatalf("fleet status --json: %v\n%s", err, o)
 		}
 		t.Logf("fleet status in %.1fs:\n%s", took.Seconds(), o)
-		if s.Version != 1 || s.Boxes != 3 || len(s.Reports) != 3 {
+		if s.Version != 1 || s.Boxes != 4 || len(s.Reports) != 4 {
 			t.Fatalf("fleet status: %+v", s)
 		}
 		if b, _ := os.ReadFile(known); string(b) != string(knownBefore) {
@@ -144,8 +157,8 @@ func TestFleet(t *testing.T) {
 		}
 		// Worst first: the two unreachable boxes, then the box that
 		// answered.
-		if s.Reports[2].Name != "shop" {
-			t.Errorf("shop is not last: %s %s %s", s.Reports[0].Name, s.Reports[1].Name, s.Reports[2].Name)
+		if s.Reports[3].Name != "shop" {
+			t.Errorf("shop is not last: %s %s %s %s", s.Reports[0].Name, s.Reports[1].Name, s.Reports[2].Name, s.Reports[3].Name)
 		}
 		for _, r := range s.Reports {
 			switch r.Name {
@@ -159,6 +172,13 @@ func TestFleet(t *testing.T) {
 				}
 				if r.Seconds > (timeout + 3*time.Second).Seconds() {
 					t.Errorf("gone took %.1fs with a timeout of %s", r.Seconds, timeout)
+				}
+			case "tarpit":
+				if r.Reachable || r.Problem != "timeout" || !r.NeedsAttention {
+					t.Errorf("tarpit (never answers): %+v", r)
+				}
+				if r.Seconds < timeout.Seconds()-1 || r.Seconds > (timeout+3*time.Second).Seconds() {
+					t.Errorf("tarpit took %.1fs with a timeout of %s", r.Seconds, timeout)
 				}
 			}
 		}
@@ -177,7 +197,7 @@ func TestFleet(t *testing.T) {
 	t.Run("healthy box matches its template", func(t *testing.T) {
 		s := status(t)
 		r := s.Reports[shop(s)]
-		if !r.Reachable || !r.Healthy || r.Site != "Beispiel GmbH" || len(r.Services) == 0 || r.NeedsAttention || s.NeedsAttention != 2 {
+		if !r.Reachable || !r.Healthy || r.Site != "Beispiel GmbH" || len(r.Services) == 0 || r.NeedsAttention || s.NeedsAttention != 3 {
 			t.Errorf("shop: %+v", r)
 		}
 		if r.Drift == nil || !r.Drift.Empty || r.Drift.Steps != 0 || r.Drift.Error != "" {
@@ -192,14 +212,15 @@ func TestFleet(t *testing.T) {
 		healthy.MustRun(t, "samba-tool", "group", "removemembers", "office", "jdoe")
 		s := status(t)
 		r := s.Reports[shop(s)]
-		if r.Drift == nil || r.Drift.Empty || r.Drift.Steps < 1 || !r.NeedsAttention || !r.Healthy || s.NeedsAttention != 3 {
+		if r.Drift == nil || r.Drift.Empty || r.Drift.Steps < 1 || !r.NeedsAttention || !r.Healthy || s.NeedsAttention != 4 {
 			t.Errorf("shop after the change: %+v %+v", r, r.Drift)
 		}
 		// The text form: one line per box, worst first.
-		o, _, code := hostPossectl(t, env, append(keys, "fleet", "status")...)
+		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--timeout", timeout.String())...)
+		t.Logf("fleet status:\n%s%s", o, e)
 		lines := strings.Split(strings.TrimSpace(o), "\n")
-		if code != 1 || len(lines) != 4 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[3], "shop") ||
-			!strings.Contains(lines[3], "ATTENTION") || !strings.Contains(o, "host-key-unknown") {
+		if code != 1 || len(lines) != 5 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[4], "shop") ||
+			!strings.Contains(lines[4], "ATTENTION") || !strings.Contains(o, "host-key-unknown") || !strings.Contains(e, "4 of 4 boxes need attention") {
 			t.Errorf("fleet status (text): exit %d\n%s", code, o)
 		}
 	})

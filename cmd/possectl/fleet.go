@@ -236,7 +236,7 @@ or failed, a share's disk 90% full). --json: see docs/fleet.md.`,
 			rs := fleet.Check(ctx, f.Boxes, p, fleet.Options{Parallel: parallel, Timeout: timeout})
 			now := time.Now()
 			if statusJSON {
-				err = fleet.WriteJSON(c.OutOrStdout(), rs, now)
+				err = printSafeJSON(c.OutOrStdout(), fleet.JSON(rs, now))
 			} else {
 				err = fleet.WriteText(c.OutOrStdout(), rs, now)
 			}

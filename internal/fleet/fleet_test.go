@@ -135,3 +135,23 @@ func TestDirFollowsXDG(t *testing.T) {
 		t.Errorf("Dir = %s", d)
 	}
 }
+
+// FuzzParseHost: whatever is accepted is a login name, a host name or
+// address that no program reads as an option, and a port in range.
+func FuzzParseHost(f *testing.F) {
+	for _, s := range []string{"root@box", "a@10.0.0.1:22", "a@[fd00::1]:2222", "root@-oProxyCommand=x", "x@y:0", "@", "a@b\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, h, p, err := ParseHost(s)
+		if err != nil {
+			return
+		}
+		if u == "" || h == "" || strings.HasPrefix(u, "-") || strings.HasPrefix(h, "-") || p < 1 || p > 65535 {
+			t.Fatalf("ParseHost(%q) = %q %q %d", s, u, h, p)
+		}
+		if strings.ContainsAny(u+h, " \t\r\n\x00/;&|$`'\"\\%") {
+			t.Fatalf("ParseHost(%q) let through %q %q", s, u, h)
+		}
+	})
+}

@@ -53,11 +53,12 @@ type fleetStatus struct {
 // TestFleet boots two boxes and applies the minimal site to one. The fleet
 // lists that box with its template, the other box (whose host key is not
 // known), an address in the first box's network where nothing answers and
-// a port of the second box that accepts connections and never speaks.
+// a port of the second box that accepts connections and never speaks,
+// and the first box for a user our key does not open.
 // fleet status --json must report the first healthy and matching its
 // template, the second refused for its unknown key (and the key not
 // written), the third unreachable, the fourth timed out, both within the
-// timeout and a few seconds; after a membership
+// timeout and a few seconds, the fifth refused our key; after a membership
 // is removed by hand on the first box, it reports drift. Both runs exit 1.
 func TestFleet(t *testing.T) {
 	healthy := harness.Box(t, "fleeta")
@@ -123,6 +124,7 @@ func TestFleet(t *testing.T) {
 		{"newbox", "root@" + unknown.IP()},
 		{"gone", "root@" + silent},
 		{"tarpit", "root@" + unknown.IP() + ":2222"},
+		{"stranger", "nobody@" + healthy.IP()},
 	} {
 		if o, e, code := hostPossectl(t, env, append([]string{"fleet", "add"}, add...)...); code != 0 {
 			t.Fatalf("fleet add %v: exit %d\n%s\n%s", add, code, o, e)
@@ -149,7 +151,7 @@ func TestFleet(t *testing.T) {
 			t.Fatalf("fleet status --json: %v\n%s", err, o)
 		}
 		t.Logf("fleet status in %.1fs:\n%s", took.Seconds(), o)
-		if s.Version != 1 || s.Boxes != 4 || len(s.Reports) != 4 {
+		if s.Version != 1 || s.Boxes != 5 || len(s.Reports) != 5 {
 			t.Fatalf("fleet status: %+v", s)
 		}
 		if b, _ := os.ReadFile(known); string(b) != string(knownBefore) {
@@ -157,8 +159,8 @@ func TestFleet(t *testing.T) {
 		}
 		// Worst first: the two unreachable boxes, then the box that
 		// answered.
-		if s.Reports[3].Name != "shop" {
-			t.Errorf("shop is not last: %s %s %s %s", s.Reports[0].Name, s.Reports[1].Name, s.Reports[2].Name, s.Reports[3].Name)
+		if s.Reports[4].Name != "shop" {
+			t.Errorf("shop is not last: %+v", s.Reports)
 		}
 		for _, r := range s.Reports {
 			switch r.Name {
@@ -172,6 +174,10 @@ func TestFleet(t *testing.T) {
 				}
 				if r.Seconds > (timeout + 3*time.Second).Seconds() {
 					t.Errorf("gone took %.1fs with a timeout of %s", r.Seconds, timeout)
+				}
+			case "stranger":
+				if r.Reachable || r.Problem != "auth-failed" || !r.NeedsAttention {
+					t.Errorf("stranger (our key not authorised): %+v", r)
 				}
 			case "tarpit":
 				if r.Reachable || r.Problem != "timeout" || !r.NeedsAttention {
@@ -197,7 +203,7 @@ func TestFleet(t *testing.T) {
 	t.Run("healthy box matches its template", func(t *testing.T) {
 		s := status(t)
 		r := s.Reports[shop(s)]
-		if !r.Reachable || !r.Healthy || r.Site != "Beispiel GmbH" || len(r.Services) == 0 || r.NeedsAttention || s.NeedsAttention != 3 {
+		if !r.Reachable || !r.Healthy || r.Site != "Beispiel GmbH" || len(r.Services) == 0 || r.NeedsAttention || s.NeedsAttention != 4 {
 			t.Errorf("shop: %+v", r)
 		}
 		if r.Drift == nil || !r.Drift.Empty || r.Drift.Steps != 0 || r.Drift.Error != "" {
@@ -212,15 +218,15 @@ func TestFleet(t *testing.T) {
 		healthy.MustRun(t, "samba-tool", "group", "removemembers", "office", "jdoe")
 		s := status(t)
 		r := s.Reports[shop(s)]
-		if r.Drift == nil || r.Drift.Empty || r.Drift.Steps < 1 || !r.NeedsAttention || !r.Healthy || s.NeedsAttention != 4 {
+		if r.Drift == nil || r.Drift.Empty || r.Drift.Steps < 1 || !r.NeedsAttention || !r.Healthy || s.NeedsAttention != 5 {
 			t.Errorf("shop after the change: %+v %+v", r, r.Drift)
 		}
 		// The text form: one line per box, worst first.
 		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--timeout", timeout.String())...)
 		t.Logf("fleet status:\n%s%s", o, e)
 		lines := strings.Split(strings.TrimSpace(o), "\n")
-		if code != 1 || len(lines) != 5 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[4], "shop") ||
-			!strings.Contains(lines[4], "ATTENTION") || !strings.Contains(o, "host-key-unknown") || !strings.Contains(e, "4 of 4 boxes need attention") {
+		if code != 1 || len(lines) != 6 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[5], "shop") ||
+			!strings.Contains(lines[5], "ATTENTION") || !strings.Contains(o, "host-key-unknown") || !strings.Contains(e, "5 of 5 boxes need attention") {
 			t.Errorf("fleet status (text): exit %d\n%s", code, o)
 		}
 	})

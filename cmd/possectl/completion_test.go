@@ -14,6 +14,12 @@ import (
 // new commands, and names from the box for their arguments.
 func TestParityCompletion(t *testing.T) {
 	r, _ := newParityRig(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, b := range [][]string{{"shop", "root@10.0.0.5"}, {"cafe", "admin@cafe.example"}} {
+		if code, _, e := possectl(t, "fleet", "add", b[0], b[1]); code != 0 {
+			t.Fatalf("fleet add: %s", e)
+		}
+	}
 	complete := func(args ...string) []string {
 		t.Helper()
 		code, out, errOut := possectl(t, append([]string{"__complete"}, args...)...)
@@ -38,6 +44,10 @@ func TestParityCompletion(t *testing.T) {
 		{[]string{"groups", ""}, []string{"add", "add-member", "delete", "list", "remove-member", "show"}},
 		{[]string{"shares", ""}, []string{"delete", "list", "set", "usage"}},
 		{[]string{"mail", ""}, []string{"aliases", "delete-alias", "queue", "set-alias"}},
+		{[]string{"fleet", ""}, []string{"add", "list", "remove", "status"}},
+		{[]string{"fleet", "remove", ""}, []string{"cafe", "shop"}},
+		{[]string{"fleet", "remove", "s"}, []string{"shop"}},
+		{[]string{"fleet", "status", "--"}, []string{"--json", "--parallel", "--timeout"}},
 		{[]string{"--bus-address", r.addr, "groups", "show", ""}, []string{"odd", "staff"}},
 		{[]string{"--bus-address", r.addr, "groups", "show", "st"}, []string{"staff"}},
 		{[]string{"--bus-address", r.addr, "groups", "add-member", "staff", "anna", ""}, []string{"bert", "carl"}},
@@ -53,6 +63,9 @@ func TestParityCompletion(t *testing.T) {
 				t.Errorf("completing %q offers %v, lacks %q", tc.args, got, w)
 			}
 		}
+	}
+	if got := complete("fleet", "remove", "s"); slices.Contains(got, "cafe") {
+		t.Errorf("completing fleet remove s offers %v", got)
 	}
 	// Without possed, completion offers nothing and says nothing.
 	dead := daemontest.StartBus(t)

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package e2e
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/e2e/harness"
+	"golang.org/x/crypto/ssh"
+)
+
+// fleetStatus is the part of `possectl fleet status --json` the test reads
+// (docs/fleet.md describes all of it).
+type fleetStatus struct {
+	Version        int `json:"version"`
+	Boxes          int `json:"boxes"`
+	NeedsAttention int `json:"needs_attention"`
+	Reports        []struct {
+		Name      string `json:"name"`
+		Reachable bool   `json:"reachable"`
+		Problem   string `json:"problem"`
+		Detail    string `json:"detail"`
+		Site      string `json:"site"`
+		Healthy   bool   `json:"healthy"`
+		Services  []struct {
+			Name string `json:"name"`
+			OK   bool   `json:"ok"`
+		} `json:"services"`
+		Backup *struct {
+			Configured bool `json:"configured"`
+		} `json:"backup"`
+		Drift *struct {
+			Empty bool   `json:"empty"`
+			Steps int    `json:"steps"`
+			Error string `json:"error"`
+		} `json:"drift"`
+		NeedsAttention bool     `json:"needs_attention"`
+		Attention      []string `json:"attention"`
+		Seconds        float64  `json:"seconds"`
+	} `json:"reports"`
+}
+
+// TestFleet boots two boxes and applies the minimal site to one. The fleet
+// lists that box with its template, the other box (whose host key is not
+// known), an address in the first box's network where nothing answers and
+// a port of the second box that accepts connections and never speaks,
+// and the first box for a user our key does not open.
+// fleet status --json must report the first healthy and matching its
+// template, the second refused for its unknown key (and the key not
+// written), the third unreachable, the fourth timed out, both within the
+// timeout and a few seconds, the fifth refused our key; after a membership
+// is removed by hand on the first box, it reports drift. Both runs exit 1.
+func TestFleet(t *testing.T) {
+	healthy := harness.Box(t, "fleeta")
+	unknown := harness.Box(t, "fleetb")
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := ssh.NewSignerFromKey(priv)
+	block, _ := ssh.MarshalPrivateKey(priv, "")
+	key := filepath.Join(dir, "id_ed25519")
+	os.WriteFile(key, pem.EncodeToMemory(block), 0o600)
+	pub := filepath.Join(dir, "authorized_keys")
+	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
+	for _, tb := range []*harness.TestBox{healthy, unknown} {
+		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/.ssh")
+		tb.CopyIn(t, pub, "/root/.ssh/authorized_keys", 0o600)
+		tb.MustRun(t, "systemctl", "start", "ssh.service")
+	}
+	template, _ := filepath.Abs("../examples/minimal.yaml")
+	secrets := filepath.Join(dir, "minimal.secrets.yaml")
+	b, err := os.ReadFile("../examples/minimal.secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(secrets, b, 0o600)
+	healthy.Apply(t, template, secrets)
+
+	// The person's own configuration and keys: a HOME of the test's own.
+	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "SSH_AUTH_SOCK="}
+	known := filepath.Join(dir, "known_hosts")
+	keys := []string{"--identity", key, "--known-hosts", known}
+
+	// The first box's key is accepted once, as a person would.
+	var fp string
+	harness.Eventually(t, 30*time.Second, func() error {
+		_, e, code := hostPossectl(t, env, append(keys, "--host", "root@"+healthy.IP(), "status")...)
+		if fp = fingerprintRE.FindString(e); code != 1 || fp == "" {
+			return fmt.Errorf("exit %d: %s", code, e)
+		}
+		return nil
+	})
+	if o, e, code := hostPossectl(t, env, append(keys, "--host", "root@"+healthy.IP(), "--accept-host-key", fp, "status")...); code != 0 {
+		t.Fatalf("status with the accepted key: exit %d\n%s\n%s", code, o, e)
+	}
+	knownBefore, _ := os.ReadFile(known)
+
+	ip := net.ParseIP(healthy.IP()).To4()
+	silent := net.IPv4(ip[0], ip[1], ip[2], 200).String()
+	// A port on the second box that accepts connections and never
+	// says a word: SSH hangs there until the timeout.
+	unknown.MustRun(t, "systemd-run", "--unit", "fleet-tarpit", "python3", "-c",
+		"import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',2222))\ns.listen()\nc=[]\nwhile True: c.append(s.accept())")
+	harness.Eventually(t, 20*time.Second, func() error {
+		if o, _, _ := unknown.Output(t, "ss", "-Hltn", "sport = :2222"); !strings.Contains(o, "2222") {
+			return fmt.Errorf("nothing listens on port 2222 yet")
+		}
+		return nil
+	})
+	for _, add := range [][]string{
+		{"shop", "root@" + healthy.IP(), "--template", template, "--secrets", secrets},
+		{"newbox", "root@" + unknown.IP()},
+		{"gone", "root@" + silent},
+		{"tarpit", "root@" + unknown.IP() + ":2222"},
+		{"stranger", "nobody@" + healthy.IP()},
+	} {
+		if o, e, code := hostPossectl(t, env, append([]string{"fleet", "add"}, add...)...); code != 0 {
+			t.Fatalf("fleet add %v: exit %d\n%s\n%s", add, code, o, e)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "config", "posse", "fleet.yaml")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("fleet file: %v %v", fi, err)
+	}
+
+	const timeout = 10 * time.Second
+	status := func(t *testing.T) fleetStatus {
+		t.Helper()
+		start := time.Now()
+		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--json", "--timeout", timeout.String())...)
+		took := time.Since(start)
+		if code != 1 || !strings.Contains(e, "need attention") {
+			t.Errorf("fleet status: exit %d, want 1\n%s", code, e)
+		}
+		if took > timeout+10*time.Second {
+			t.Errorf("fleet status took %s with a timeout of %s", took.Round(time.Second), timeout)
+		}
+		var s fleetStatus
+		if err := json.Unmarshal([]byte(o), &s); err != nil {
+			t.Fatalf("fleet status --json: %v\n%s", err, o)
+		}
+		t.Logf("fleet status in %.1fs:\n%s", took.Seconds(), o)
+		if s.Version != 1 || s.Boxes != 5 || len(s.Reports) != 5 {
+			t.Fatalf("fleet status: %+v", s)
+		}
+		if b, _ := os.ReadFile(known); string(b) != string(knownBefore) {
+			t.Errorf("fleet status changed known_hosts:\nbefore %q\nafter %q", knownBefore, b)
+		}
+		// Worst first: the two unreachable boxes, then the box that
+		// answered.
+		if s.Reports[4].Name != "shop" {
+			t.Errorf("shop is not last: %+v", s.Reports)
+		}
+		for _, r := range s.Reports {
+			switch r.Name {
+			case "newbox":
+				if r.Reachable || r.Problem != "host-key-unknown" || !strings.Contains(r.Detail, "SHA256:") || !r.NeedsAttention {
+					t.Errorf("newbox (key not known): %+v", r)
+				}
+			case "gone":
+				if r.Reachable || (r.Problem != "timeout" && r.Problem != "no-route") || !r.NeedsAttention {
+					t.Errorf("gone (nothing answers): %+v", r)
+				}
+				if r.Seconds > (timeout + 3*time.Second).Seconds() {
+					t.Errorf("gone took %.1fs with a timeout of %s", r.Seconds, timeout)
+				}
+			case "stranger":
+				if r.Reachable || r.Problem != "auth-failed" || !r.NeedsAttention {
+					t.Errorf("stranger (our key not authorised): %+v", r)
+				}
+			case "tarpit":
+				if r.Reachable || r.Problem != "timeout" || !r.NeedsAttention {
+					t.Errorf("tarpit (never answers): %+v", r)
+				}
+				if r.Seconds < timeout.Seconds()-1 || r.Seconds > (timeout+3*time.Second).Seconds() {
+					t.Errorf("tarpit took %.1fs with a timeout of %s", r.Seconds, timeout)
+				}
+			}
+		}
+		return s
+	}
+	shop := func(s fleetStatus) (i int) {
+		for i = range s.Reports {
+			if s.Reports[i].Name == "shop" {
+				return i
+			}
+		}
+		t.Fatalf("no report for shop")
+		return 0
+	}
+
+	t.Run("healthy box matches its template", func(t *testing.T) {
+		s := status(t)
+		r := s.Reports[shop(s)]
+		if !r.Reachable || !r.Healthy || r.Site != "Beispiel GmbH" || len(r.Services) == 0 || r.NeedsAttention || s.NeedsAttention != 4 {
+			t.Errorf("shop: %+v", r)
+		}
+		if r.Drift == nil || !r.Drift.Empty || r.Drift.Steps != 0 || r.Drift.Error != "" {
+			t.Errorf("shop's drift: %+v", r.Drift)
+		}
+		if r.Backup == nil || r.Backup.Configured {
+			t.Errorf("shop's backup (none in the site): %+v", r.Backup)
+		}
+	})
+
+	t.Run("a membership removed by hand is drift", func(t *testing.T) {
+		healthy.MustRun(t, "samba-tool", "group", "removemembers", "office", "jdoe")
+		s := status(t)
+		r := s.Reports[shop(s)]
+		if r.Drift == nil || r.Drift.Empty || r.Drift.Steps < 1 || !r.NeedsAttention || !r.Healthy || s.NeedsAttention != 5 {
+			t.Errorf("shop after the change: %+v %+v", r, r.Drift)
+		}
+		// The text form: one line per box, worst first.
+		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--timeout", timeout.String())...)
+		t.Logf("fleet status:\n%s%s", o, e)
+		lines := strings.Split(strings.TrimSpace(o), "\n")
+		if code != 1 || len(lines) != 6 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[5], "shop") ||
+			!strings.Contains(lines[5], "ATTENTION") || !strings.Contains(o, "host-key-unknown") || !strings.Contains(e, "5 of 5 boxes need attention") {
+			t.Errorf("fleet status (text): exit %d\n%s", code, o)
+		}
+	})
+}

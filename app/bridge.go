@@ -25,6 +25,7 @@ type Backend interface {
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)
+	Logon(ctx context.Context, username string) (api.LogonInfo, error)
 	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
 	UpdateUser(ctx context.Context, username string, up client.UserUpdate) error
 	SetPassword(ctx context.Context, username, password string, mustChange bool) error

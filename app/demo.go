@@ -356,6 +356,37 @@ func (d *Demo) User(ctx context.Context, username string) (api.User, error) {
 	return copyUser(u), nil
 }
 
+// Logon says how a demo user logs on: workgroup MUELLER, H:, and the
+// shares their groups reach.
+func (d *Demo) Logon(ctx context.Context, username string) (api.LogonInfo, error) {
+	u, err := d.User(ctx, username)
+	if err != nil {
+		return api.LogonInfo{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	in := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: "mueller-partner.lan", HomeDrive: "H:", MinPasswordLength: 10}
+	has := func(groups []string) bool {
+		for _, g := range groups {
+			for _, m := range u.Groups {
+				if strings.EqualFold(g, m) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, sh := range d.shares {
+		switch {
+		case has(sh.Write):
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: true})
+		case has(sh.Read):
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name})
+		}
+	}
+	return in, nil
+}
+
 // CreateUser adds a user.
 func (d *Demo) CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error {
 	d.mu.Lock()

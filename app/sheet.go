@@ -27,8 +27,9 @@ import (
 // what the person may read: the host name from Status, home folders and
 // mail from Usage (both the status action, so office managers too), and
 // for administrators the workgroup, the AD DNS domain and the password
-// policy from the exported site template. The API has no call that gives
-// an office manager the workgroup or the shares.
+// policy from the exported site template. An office manager, who may not
+// read the site, learns the workgroup and a person's shares from
+// Users.Logon (UsersScreen.logons).
 type siteInfo struct {
 	// host is the box's short host name, as in \\host\share.
 	host string
@@ -93,17 +94,26 @@ func loadSiteInfo(ctx context.Context, be Backend, br *Bridge) siteInfo {
 // sheet is shown, a function that makes sure the site information is
 // there: when the first Reload's answer has not arrived yet, the work asks
 // for it itself. Call the returned use on the UI goroutine afterwards.
-func (s *UsersScreen) sheetInfo() (load func(ctx context.Context, be Backend), use func()) {
-	if s.infoReady {
-		return func(context.Context, Backend) {}, func() {}
-	}
+func (s *UsersScreen) sheetInfo(username string) (load func(ctx context.Context, be Backend), use func()) {
 	var in siteInfo
-	loaded := false
+	var lg api.LogonInfo
+	loaded, logon := false, false
 	return func(ctx context.Context, be Backend) {
-			in, loaded = loadSiteInfo(ctx, be, s.br), true
+			if !s.infoReady {
+				in, loaded = loadSiteInfo(ctx, be, s.br), true
+			}
+			if l, err := be.Logon(ctx, username); err == nil {
+				lg, logon = l, true
+			}
 		}, func() {
 			if loaded && !s.infoReady {
 				s.info, s.infoReady = in, true
+			}
+			if logon {
+				if s.logons == nil {
+					s.logons = map[string]api.LogonInfo{}
+				}
+				s.logons[username] = lg
 			}
 		}
 }
@@ -134,6 +144,16 @@ func (s *UsersScreen) sharesOf(u api.User) [][2]string {
 		return false
 	}
 	var r [][2]string
+	if lg, ok := s.logons[u.Username]; ok && len(s.shares) == 0 { // an office manager: possed says
+		for _, sh := range lg.Shares {
+			how := tr("read only")
+			if sh.Write {
+				how = tr("read and write")
+			}
+			r = append(r, [2]string{s.info.unc(sh.Name), how})
+		}
+		return r
+	}
 	for _, sh := range s.shares {
 		switch {
 		case member(sh.Write):
@@ -153,6 +173,17 @@ const sheetWidth = 72
 // logon when they must choose their own password.
 func (s *UsersScreen) OnboardingSheet(u api.User, password string, mustChange bool) string {
 	in := s.info
+	if lg, ok := s.logons[u.Username]; ok { // what the site export did not tell
+		if in.workgroup == "" {
+			in.workgroup = lg.Workgroup
+		}
+		if lg.DNSDomain != "" && in.host != "" && in.mailHost == s.br.Hostname {
+			in.mailHost = in.host + "." + lg.DNSDomain
+		}
+		if !in.homesKnown {
+			in.homes, in.homesKnown = lg.HomeDrive != "", true
+		}
+	}
 	var b strings.Builder
 	name := u.DisplayName
 	if name == "" {

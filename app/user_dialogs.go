@@ -349,7 +349,7 @@ func (s *UsersScreen) AddUser() {
 		pw := s.newPassword()
 		must := f.mustChange.Checked
 		created := u
-		loadInfo, useInfo := s.sheetInfo()
+		loadInfo, useInfo := s.sheetInfo(u.Username)
 		s.submitForm(f, tr("Cannot add %s", u.Username), func(ctx context.Context, be Backend) error {
 			if err := be.CreateUser(ctx, u, pw, must); err != nil {
 				return err
@@ -499,7 +499,7 @@ func (s *UsersScreen) ResetPassword(u api.User) {
 		}
 		pw, must := r.password.Text, r.mustChange.Checked
 		r.busy = true
-		loadInfo, useInfo := s.sheetInfo()
+		loadInfo, useInfo := s.sheetInfo(u.Username)
 		s.br.do(func(ctx context.Context, be Backend) error {
 			if err := be.SetPassword(ctx, u.Username, pw, must); err != nil {
 				return err

@@ -42,6 +42,10 @@ type UsersScreen struct {
 	// set once it was asked for, infoReady once it arrived.
 	info                 siteInfo
 	infoAsked, infoReady bool
+	// logons are possed's answers to Users.Logon for the sheets shown:
+	// what an office manager, who may not read the site, learns of the
+	// workgroup and of a person's shares.
+	logons map[string]api.LogonInfo
 	// SaveDir is where sheets are saved by default (tests set it).
 	SaveDir string
 

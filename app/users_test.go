@@ -248,9 +248,10 @@ func TestSaveSheetIsPrivate(t *testing.T) {
 	}
 }
 
-// The office manager may not read the site template or the shares: the
-// sheet logs on with the bare username and sends them to the
-// administrator for the shares, but knows the home folder and mail.
+// The office manager may not read the site template or the shares:
+// without possed's Users.Logon the sheet logs on with the bare username
+// and sends them to the administrator for the shares, but knows the home
+// folder and mail; with it, it has the workgroup and the shares.
 func TestSheetForOfficeManager(t *testing.T) {
 	f := newFake(12)
 	f.OfficeManager = true
@@ -269,6 +270,30 @@ func TestSheetForOfficeManager(t *testing.T) {
 		if !strings.Contains(words(sheet), want) {
 			t.Errorf("sheet lacks %q:\n%s", want, sheet)
 		}
+	}
+
+	// With possed's Users.Logon (the users action, which office managers
+	// have) the sheet has the workgroup and the person's shares.
+	anna, err := f.User(t.Context(), "anna.mueller")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load, use := s.sheetInfo(anna.Username)
+	load(t.Context(), f)
+	use()
+	sheet = s.OnboardingSheet(anna, "Tokam-Rubel-47", true)
+	lg, _ := f.Logon(t.Context(), anna.Username)
+	if len(lg.Shares) == 0 {
+		t.Fatal("the demo gives anna no shares")
+	}
+	want := []string{`Username: MUELLER\anna.mueller`, `\\server\` + lg.Shares[0].Name}
+	for _, w := range want {
+		if !strings.Contains(words(sheet), w) {
+			t.Errorf("sheet lacks %q:\n%s", w, sheet)
+		}
+	}
+	if strings.Contains(sheet, "Ask the administrator which shared folders") || f.called("Export") {
+		t.Errorf("with Users.Logon the sheet still sends the office manager to the administrator (or read the template):\n%s", sheet)
 	}
 }
 

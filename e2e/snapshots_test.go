@@ -275,8 +275,21 @@ func TestSnapshots(t *testing.T) {
 		if _, errOut, code := tb.Output(t, "runuser", "-u", "plain1", "--", "possectl", "snapshots", "restore", "Akten", "report.txt"); code == 0 || !strings.Contains(errOut, "not allowed to restore earlier versions") {
 			t.Errorf("a plain account's restore: exit %d, %s", code, errOut)
 		}
+		// The password sheet's facts, which office managers may read.
+		var lg struct {
+			Logon     string
+			HomeDrive string `json:"home_drive"`
+			Shares    []struct {
+				Name  string
+				Write bool
+			}
+		}
+		out := tb.MustRun(t, office("users", "logon", "alice", "--json")...)
+		if err := json.Unmarshal([]byte(out), &lg); err != nil || len(lg.Shares) != 2 || lg.Shares[0].Name != "Akten" || !lg.Shares[0].Write || lg.HomeDrive != "H:" || lg.Logon != `SNAP\alice` {
+			t.Errorf("users logon alice as office manager: %v\n%s", err, out)
+		}
 		var vs []struct{ Snapshot string }
-		out := tb.MustRun(t, office("snapshots", "list", "Akten", "report.txt", "--json")...)
+		out = tb.MustRun(t, office("snapshots", "list", "Akten", "report.txt", "--json")...)
 		if err := json.Unmarshal([]byte(out), &vs); err != nil || len(vs) != 1 || vs[0].Snapshot != first {
 			t.Errorf("versions of report.txt: %v\n%s", err, out)
 		}

@@ -32,7 +32,9 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 	if strings.ContainsAny(schedule, "\n\r%") {
 		return nil, fmt.Errorf("schedule %q holds characters systemd does not accept", schedule)
 	}
-	svc := func(desc, sub string) []*unit.UnitOption { return serviceOptions(desc, possectl+" backup "+sub+" --scheduled") }
+	svc := func(desc, sub string) []*unit.UnitOption {
+		return serviceOptions(desc, possectl+" backup "+sub+" --scheduled")
+	}
 	timer := timerOptions
 	out := UnitFiles{}
 	for name, opts := range map[string][]*unit.UnitOption{

@@ -123,10 +123,16 @@ func ParseSystemdTime(v string) (time.Time, error) {
 // NextRun returns when the backup timer elapses next, from systemd
 // (systemctl show -p NextElapseUSecRealtime); ok is false when unknown.
 func NextRun(ctx context.Context, env *host.Env) (time.Time, bool) {
+	return NextElapse(ctx, env, TimerUnit)
+}
+
+// NextElapse returns when timer elapses next, from systemd; ok is false
+// when unknown.
+func NextElapse(ctx context.Context, env *host.Env, timer string) (time.Time, bool) {
 	if env.Offline || env.Runner == nil {
 		return time.Time{}, false
 	}
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"systemctl", "show", TimerUnit, "--property=NextElapseUSecRealtime", "--value"}, Env: []string{"TZ=UTC"}})
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"systemctl", "show", timer, "--property=NextElapseUSecRealtime", "--value"}, Env: []string{"TZ=UTC"}})
 	if err != nil {
 		return time.Time{}, false
 	}

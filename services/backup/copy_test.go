@@ -193,3 +193,23 @@ func TestRunCopyUSB(t *testing.T) {
 		t.Errorf("restic did not use the disk's repository: %q", argvs)
 	}
 }
+
+func TestJudgeCopies(t *testing.T) {
+	copies := []Copy{{Name: "offsite", Repository: copyRepo}, {Name: "posse1", Repository: "usb:POSSE1"}}
+	runs := []RunRecord{
+		{Kind: KindCopy, Copy: "offsite", Error: "ssh: Connection refused"},
+		{Kind: KindCopy, Copy: "offsite", Snapshots: 3},
+		{Kind: KindCopy, Copy: "posse1", Snapshots: 3},
+	}
+	if err := JudgeCopies(runs, copies); err != nil {
+		t.Errorf("copies that last succeeded: %v", err)
+	}
+	runs = append(runs, RunRecord{Kind: KindCopy, Copy: "posse1", Error: "no disk labelled POSSE1 is attached"})
+	err := JudgeCopies(runs, copies)
+	if err == nil || !strings.Contains(err.Error(), "copy to posse1 (usb:POSSE1") || !strings.Contains(err.Error(), "no disk labelled POSSE1") || strings.Contains(err.Error(), "offsite") {
+		t.Errorf("a failed copy: %v", err)
+	}
+	if err := JudgeCopies(nil, copies); err != nil {
+		t.Errorf("copies that never ran: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ package backup
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -196,15 +197,16 @@ func TestRunCopyUSB(t *testing.T) {
 
 func TestJudgeCopies(t *testing.T) {
 	copies := []Copy{{Name: "offsite", Repository: copyRepo}, {Name: "posse1", Repository: "usb:POSSE1"}}
+	at := time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC)
 	runs := []RunRecord{
-		{Kind: KindCopy, Copy: "offsite", Error: "ssh: Connection refused"},
-		{Kind: KindCopy, Copy: "offsite", Snapshots: 3},
-		{Kind: KindCopy, Copy: "posse1", Snapshots: 3},
+		{Kind: KindCopy, Copy: "offsite", Start: at, Error: "ssh: Connection refused"},
+		{Kind: KindCopy, Copy: "offsite", Start: at, Snapshots: 3},
+		{Kind: KindCopy, Copy: "posse1", Start: at, Snapshots: 3},
 	}
 	if err := JudgeCopies(runs, copies); err != nil {
 		t.Errorf("copies that last succeeded: %v", err)
 	}
-	runs = append(runs, RunRecord{Kind: KindCopy, Copy: "posse1", Error: "no disk labelled POSSE1 is attached"})
+	runs = append(runs, RunRecord{Kind: KindCopy, Copy: "posse1", Start: at, Error: "no disk labelled POSSE1 is attached"})
 	err := JudgeCopies(runs, copies)
 	if err == nil || !strings.Contains(err.Error(), "copy to posse1 (usb:POSSE1") || !strings.Contains(err.Error(), "no disk labelled POSSE1") || strings.Contains(err.Error(), "offsite") {
 		t.Errorf("a failed copy: %v", err)

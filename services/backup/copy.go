@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -135,6 +136,11 @@ func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunReco
 	from := []string{"--from-repo", c.Repository, "--from-password-file", PasswordFile}
 	ok, err := dst.Exists(ctx)
 	if err != nil {
+		if target.Kind == site.CopyKindSFTP {
+			if why := sshUnreachable(ctx, env, target.SFTP); why != "" {
+				return fmt.Errorf("cannot open the copy's repository %s: %s; %w", cp.Repository, why, err)
+			}
+		}
 		return fmt.Errorf("cannot open the copy's repository %s: %w", cp.Repository, err)
 	}
 	if !ok {
@@ -213,4 +219,36 @@ func LastCopy(runs []RunRecord, name string) (last, lastOK RunRecord) {
 		}
 	}
 	return last, lastOK
+}
+
+// sshDialTimeout bounds sshUnreachable's connection attempt.
+var sshDialTimeout = 10 * time.Second
+
+// sshUnreachable says why ssh cannot reach an sftp target, or "" when its
+// port accepts connections (or cannot be told): restic reports a failed
+// ssh only as a closed sftp session, and ssh's own message may be lost.
+// The address is ssh's own idea of it (ssh -G: host name and port after
+// root's ssh configuration).
+func sshUnreachable(ctx context.Context, env *host.Env, r site.SFTPRepository) string {
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"ssh", "-G", "--", r.User + "@" + r.Host}})
+	if err != nil {
+		return ""
+	}
+	hostname, port := r.Host, "22"
+	for _, l := range strings.Split(string(res.Stdout), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), " ")
+		switch k {
+		case "hostname":
+			hostname = v
+		case "port":
+			port = v
+		}
+	}
+	d := net.Dialer{Timeout: sshDialTimeout}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(hostname, port))
+	if err != nil {
+		return "the server does not accept ssh connections: " + err.Error()
+	}
+	c.Close()
+	return ""
 }

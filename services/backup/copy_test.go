@@ -3,6 +3,8 @@
 package backup
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -150,9 +152,17 @@ func TestRunCopyFailureRecorded(t *testing.T) {
 	c, _ := FromSite(copySite())
 	cp := c.Copies[0]
 	dst := NewRestic(env, copyRepo)
-	r.On(dst.Argv("cat", "config"), host.Result{ExitCode: 1, Stderr: []byte("subprocess ssh: ssh: connect to host offsite.example port 22: Connection refused\nFatal: unable to open repo")})
+	r.On(dst.Argv("cat", "config"), host.Result{ExitCode: 1, Stderr: []byte("Fatal: unable to open repository at " + copyRepo + ": unable to start the sftp session, error: EOF")})
+	// ssh -G resolves the target to a port nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	l.Close()
+	r.On([]string{"ssh", "-G", "--", "copy@offsite.example"}, host.Result{Stdout: []byte(fmt.Sprintf("user copy\nhostname 127.0.0.1\nport %d\n", addr.Port))})
 	rec, err := RunCopy(t.Context(), env, c, cp, CopyOptions{})
-	if err == nil || !strings.Contains(err.Error(), "Connection refused") || !strings.Contains(err.Error(), copyRepo) {
+	if err == nil || !strings.Contains(err.Error(), "does not accept ssh connections") || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), copyRepo) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, a := range r.Argvs() {

@@ -188,6 +188,7 @@ func TestBackupCopies(t *testing.T) {
 	}
 	tb.MustRun(t, "possectl", "backup", "run")
 	o, e, code := tb.Output(t, "possectl", "backup", "copy", copyName)
+	t.Logf("copy with sshd stopped: exit %d: %s", code, strings.TrimSpace(e))
 	if code != 1 || !strings.Contains(e, "copy "+copyName+" failed") || !strings.Contains(e, copyRepo) || !strings.Contains(strings.ToLower(e), "connection refused") {
 		t.Errorf("copy with sshd stopped: exit %d\n%s%s", code, o, e)
 	}

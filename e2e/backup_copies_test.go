@@ -224,6 +224,12 @@ func TestBackupCopies(t *testing.T) {
 	if c := st.Copies[0]; !st.Healthy || c.LastResult != "success" || c.Snapshots != 2 || !c.LastSuccessAt.After(firstOK) {
 		t.Errorf("status after the copy succeeded again: %+v", st)
 	}
+	// The in-process status reads the same run log.
+	o = tb.MustRun(t, "possectl", "--direct", "backup", "status", "--json")
+	var direct copyStatus
+	if err := json.Unmarshal([]byte(o), &direct); err != nil || len(direct.Copies) != 1 || direct.Copies[0].LastResult != "success" || direct.Copies[0].Snapshots != 2 {
+		t.Errorf("possectl --direct backup status --json: %v\n%s", err, o)
+	}
 	copied = nil
 	if err := json.Unmarshal([]byte(tb.MustRun(t, restic("snapshots", "--json")...)), &copied); err != nil || len(copied) != 2 {
 		t.Errorf("the copy after the second run: %v, %d snapshots, want 2", err, len(copied))

@@ -207,6 +207,11 @@ func (c *Client) RunBackup(ctx context.Context) error {
 	return c.call(ctx, api.BackupInterface, "Run", nil)
 }
 
+// RunCopy starts the off-site copy named name now.
+func (c *Client) RunCopy(ctx context.Context, name string) error {
+	return c.call(ctx, api.BackupInterface, "RunCopy", nil, name)
+}
+
 // Snapshots lists the backup snapshots.
 func (c *Client) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
 	var r []api.Snapshot

@@ -83,6 +83,7 @@ var methodActions = map[string]string{
 
 	api.BackupInterface + ".Status":    ActionHealth,
 	api.BackupInterface + ".Run":       ActionSite,
+	api.BackupInterface + ".RunCopy":   ActionSite,
 	api.BackupInterface + ".Snapshots": ActionSite,
 	api.BackupInterface + ".Browse":    ActionSite,
 	api.BackupInterface + ".Restore":   ActionSite,

@@ -69,6 +69,9 @@ type Backend interface {
 
 	BackupStatus(ctx context.Context) (api.BackupStatus, error)
 	RunBackup(ctx context.Context) error
+	// RunCopy starts the off-site copy named name (a name from
+	// BackupStatus.Copies) and returns once it has started.
+	RunCopy(ctx context.Context, name string) error
 	Snapshots(ctx context.Context) ([]api.Snapshot, error)
 	Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error)
 	// Restore restores paths of a snapshot into target, or in place when

@@ -181,6 +181,20 @@ func (o *backup) Run(sender dbus.Sender, msg dbus.Message) *dbus.Error {
 	return c.change(o.s.backend.RunBackup)
 }
 
+// RunCopy starts the off-site copy named name now; it returns when the
+// copy has started.
+func (o *backup) RunCopy(sender dbus.Sender, msg dbus.Message, name string) *dbus.Error {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "RunCopy")
+	if derr != nil {
+		return derr
+	}
+	defer c.end()
+	if err := checkCopyName(name); err != nil {
+		return c.invalid(err)
+	}
+	return c.change(func(ctx context.Context) error { return o.s.backend.RunCopy(ctx, name) })
+}
+
 // Snapshots lists the backup snapshots, newest last.
 func (o *backup) Snapshots(sender dbus.Sender, msg dbus.Message) ([]api.Snapshot, *dbus.Error) {
 	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Snapshots")

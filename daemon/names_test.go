@@ -99,6 +99,7 @@ var unnamedMethods = map[string]string{
 	api.MailInterface + ".DeleteAlias":        "a mail address",
 	api.BackupInterface + ".Status":           "no arguments",
 	api.BackupInterface + ".Run":              "no arguments",
+	api.BackupInterface + ".RunCopy":          "a backup copy name: TestInvalidInputIsRefusedBeforeTheBackend",
 	api.BackupInterface + ".Snapshots":        "no arguments",
 	api.BackupInterface + ".Browse":           "a snapshot and a path",
 	api.BackupInterface + ".Restore":          "a snapshot and paths",

@@ -197,6 +197,11 @@ func (s safe) RunBackup(ctx context.Context) (err error) {
 	return s.b.RunBackup(ctx)
 }
 
+func (s safe) RunCopy(ctx context.Context, name string) (err error) {
+	defer s.catch(&err)
+	return s.b.RunCopy(ctx, name)
+}
+
 func (s safe) Snapshots(ctx context.Context) (r []api.Snapshot, err error) {
 	defer s.catch(&err)
 	return s.b.Snapshots(ctx)

@@ -167,6 +167,8 @@ func TestInvalidInputIsRefusedBeforeTheBackend(t *testing.T) {
 		{"bad secret name", func() error { _, err := c.Plan(x, []byte("x"), map[string]string{"Bad-Name": "v"}); return err }, "secret name"},
 		{"share name", func() error { return c.SetShare(x, api.Share{Name: "a/b"}) }, "share name"},
 		{"share path", func() error { return c.SetShare(x, api.Share{Name: "Data", Path: "/srv/../etc"}) }, "clean absolute path"},
+		{"copy name", func() error { return c.RunCopy(x, "../x") }, "backup copy name"},
+		{"empty copy name", func() error { return c.RunCopy(x, "") }, "backup copy name"},
 		{"snapshot id", func() error { _, err := c.Browse(x, "../../x", "/"); return err }, "snapshot"},
 		{"restore nothing", func() error { _, err := c.Restore(x, "latest", nil, "/srv/restore"); return err }, "no paths"},
 		{"restore into /", func() error { _, err := c.Restore(x, "latest", []string{"/srv/data"}, "/"); return err }, "refused"},

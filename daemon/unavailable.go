@@ -164,6 +164,9 @@ func (Unavailable) BackupStatus(context.Context) (api.BackupStatus, error) {
 // RunBackup implements Backend.
 func (Unavailable) RunBackup(context.Context) error { return NotAvailable("backup") }
 
+// RunCopy implements Backend.
+func (Unavailable) RunCopy(context.Context, string) error { return NotAvailable("backup") }
+
 // Snapshots implements Backend.
 func (Unavailable) Snapshots(context.Context) ([]api.Snapshot, error) {
 	return nil, NotAvailable("backup")

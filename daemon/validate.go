@@ -5,6 +5,7 @@ package daemon
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -177,6 +178,17 @@ func checkBoxPath(field, p string) error {
 }
 
 // checkSnapshotID accepts restic ids (hex) and "latest".
+var copyNameRE = regexp.MustCompile(site.CopyNamePattern)
+
+// checkCopyName checks the name of a backup copy (it becomes part of a
+// unit name).
+func checkCopyName(name string) error {
+	if !copyNameRE.MatchString(name) {
+		return fmt.Errorf("backup copy name %q is not valid: 1 to 32 of a-z, 0-9 and -, as possectl backup status lists them", clip(name))
+	}
+	return nil
+}
+
 func checkSnapshotID(id string) error {
 	if id == "latest" {
 		return nil

@@ -45,7 +45,7 @@ process as root on the box: they configure or rebuild the box itself (or,
 for check, are what the weekly timer runs).`,
 	}
 	c.AddCommand(backupRunCmd(), backupCheckCmd(), backupStatusCmd(), backupSnapshotsCmd(),
-		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd(), backupDrillCmd())
+		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd(), backupDrillCmd(), backupCopyCmd())
 	rootCmd.AddCommand(c)
 }
 
@@ -336,6 +336,8 @@ type BackupStatus struct {
 	LastCheck *backup.RunRecord  `json:"last_check,omitempty"`
 	LastDrill *backup.RunRecord  `json:"last_drill,omitempty"`
 	Runs      []backup.RunRecord `json:"-"`
+	// Copies are the off-site copies and their last runs.
+	Copies []copyJSON `json:"copies,omitempty"`
 }
 
 func backupStatusCmd() *cobra.Command {
@@ -392,6 +394,9 @@ not healthy.`,
 // health.
 func daemonBackupStatus(ctx context.Context, cl *client.Client, raw api.BackupStatus) (BackupStatus, error) {
 	st := BackupStatus{Repository: raw.Repository, Schedule: raw.Schedule, LastResult: raw.LastResult, Running: raw.Running}
+	for _, cp := range raw.Copies {
+		st.Copies = append(st.Copies, copyFromAPI(cp))
+	}
 	if t, err := time.Parse(time.RFC3339, raw.LastRun); err == nil {
 		st.LastRunAt = &t
 	}
@@ -451,6 +456,16 @@ func directBackupStatus(c *cobra.Command) (BackupStatus, error) {
 	if res, err := env.Runner.Run(c.Context(), host.Cmd{Argv: []string{"systemctl", "show", "-p", "ActiveState", "--value", backup.ServiceUnit}}); err == nil {
 		st.Running = strings.TrimSpace(string(res.Stdout)) == "activating"
 	}
+	for _, cp := range cfg.Copies {
+		cj := copyFromRuns(runs, cp)
+		if t, ok := backup.NextElapse(c.Context(), env, backup.CopyTimerUnit(cp.Name)); ok {
+			cj.NextRun = &t
+		}
+		if res, err := env.Runner.Run(c.Context(), host.Cmd{Argv: []string{"systemctl", "show", "-p", "ActiveState", "--value", backup.CopyServiceUnit(cp.Name)}}); err == nil {
+			cj.Running = strings.TrimSpace(string(res.Stdout)) == "activating"
+		}
+		st.Copies = append(st.Copies, cj)
+	}
 	detail, herr := backup.New().Health(c.Context(), s, env)
 	st.Healthy, st.Detail = herr == nil, detail
 	if herr != nil {
@@ -503,6 +518,7 @@ func printBackupStatus(out io.Writer, st BackupStatus) {
 	} else {
 		fmt.Fprintf(tw, "next run\tunknown (is posse-backup.timer enabled?)\n")
 	}
+	printCopies(tw, st.Copies)
 	health := "ok"
 	if !st.Healthy {
 		health = "FAILED"

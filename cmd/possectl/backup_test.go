@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,13 +35,44 @@ type backupFake struct {
 	unconfigured bool
 	restores     [][]string
 	browsed      []string
+	// copies are the off-site copies; RunCopy records a run shortly
+	// after, failing while copyFail is set.
+	copies   []api.CopyStatus
+	copyFail bool
+}
+
+func (f *backupFake) RunCopy(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.copies, func(c api.CopyStatus) bool { return c.Name == name })
+	if i < 0 {
+		return fmt.Errorf("no backup copy %q: %w", name, daemon.ErrNotFound)
+	}
+	f.copies[i].Running = true
+	f.runs++
+	n := f.runs
+	go func() {
+		time.Sleep(60 * time.Millisecond)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		c := &f.copies[i]
+		c.Running = false
+		c.LastRun = time.Date(2026, 11, 23, 11, 0, n, 0, time.UTC).Format(time.RFC3339)
+		c.LastResult, c.LastError = "success", ""
+		if f.copyFail {
+			c.LastResult, c.LastError = "failed", "cannot open the copy's repository "+c.Repository+": ssh: connect to host port 22: Connection refused"
+			return
+		}
+		c.LastSuccess, c.Snapshots = c.LastRun, c.Snapshots+1
+	}()
+	return nil
 }
 
 func (f *backupFake) BackupStatus(context.Context) (api.BackupStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := api.BackupStatus{Configured: !f.unconfigured, Repository: "sftp:backup@nas.example.lan:/backups/office", Schedule: "*-*-* 03:00",
-		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result}
+		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result, Copies: slices.Clone(f.copies)}
 	if !f.lastRun.IsZero() {
 		st.LastRun = f.lastRun.UTC().Format(time.RFC3339)
 	}
@@ -293,5 +325,64 @@ func TestBackupLocalOnly(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "drop --host and run it there (e.g. ssh root@box.example possectl backup "+sub+")") {
 			t.Errorf("backup %s --host: exit %d: %s", sub, code, errs)
 		}
+	}
+}
+
+// TestBackupCopyThroughPossed runs possectl backup copy and status against
+// possed with a fake box holding two copies.
+func TestBackupCopyThroughPossed(t *testing.T) {
+	r, fb := newBackupRig(t)
+	fb.mu.Lock()
+	fb.copies = []api.CopyStatus{
+		{Name: "offsite", Repository: "sftp:copy@offsite.example:/copies/office", Schedule: "*-*-* 23:00"},
+		{Name: "posse1", Repository: "usb:POSSE1", Schedule: "weekly"},
+	}
+	fb.mu.Unlock()
+
+	code, _, errs := r.run(t, "", "backup", "copy")
+	if code != 2 || !strings.Contains(errs, "offsite, posse1") || !strings.Contains(errs, "--all") {
+		t.Errorf("copy without a name: exit %d: %s", code, errs)
+	}
+	code, _, errs = r.run(t, "", "backup", "copy", "nas")
+	if code != 1 || !strings.Contains(errs, `no backup copy "nas"`) {
+		t.Errorf("unknown copy: exit %d: %s", code, errs)
+	}
+	code, out, errs := r.run(t, "", "backup", "copy", "offsite")
+	if code != 0 || !strings.Contains(out, "copy offsite done in") || !strings.Contains(out, "1 snapshots in sftp:copy@offsite.example:/copies/office") {
+		t.Errorf("copy offsite: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = r.run(t, "", "backup", "copy", "--all", "--json")
+	var res []copyJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || len(res) != 2 || res[0].Snapshots != 2 || res[1].LastResult != "success" || res[1].LastSuccessAt == nil {
+		t.Errorf("copy --all --json: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+
+	fb.mu.Lock()
+	fb.copyFail = true
+	fb.mu.Unlock()
+	code, _, errs = r.run(t, "", "backup", "copy", "offsite")
+	if code != 1 || !strings.Contains(errs, "copy offsite failed after") || !strings.Contains(errs, "Connection refused") {
+		t.Errorf("failed copy: exit %d: %s", code, errs)
+	}
+	code, out, _ = r.run(t, "", "backup", "status")
+	if !regexp.MustCompile(`copy offsite +sftp:copy@offsite.example:/copies/office \(\*-\*-\* 23:00\): last run .*: FAILED: .*Connection refused`).MatchString(out) ||
+		!strings.Contains(out, "last success") || !strings.Contains(out, "2 snapshots") {
+		t.Errorf("status after a failed copy: exit %d\n%s", code, out)
+	}
+	var st BackupStatus
+	_, out, _ = r.run(t, "", "backup", "status", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Copies) != 2 || st.Copies[0].LastResult != "failed" || st.Copies[0].Snapshots != 2 || st.Copies[1].Name != "posse1" {
+		t.Errorf("status --json: %v\n%s", err, out)
+	}
+
+	r.refuse.Store(true)
+	code, _, errs = r.run(t, "", "backup", "copy", "offsite")
+	r.refuse.Store(false)
+	if code != 1 || !strings.Contains(errs, "not allowed to manage backups") {
+		t.Errorf("copy refused: exit %d: %s", code, errs)
+	}
+	code, _, errs = possectlIn(t, "", "--host", "root@box.example", "backup", "copy", "offsite", "--scheduled")
+	if code != 2 || !strings.Contains(errs, "drop --host") {
+		t.Errorf("--scheduled with --host: exit %d: %s", code, errs)
 	}
 }

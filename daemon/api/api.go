@@ -188,6 +188,30 @@ type BackupStatus struct {
 	LastDrill       string
 	LastDrillResult string
 	LastDrillDetail string
+	// Copies are the off-site copies of the repository, in template
+	// order.
+	Copies []CopyStatus
+}
+
+// CopyStatus is one off-site copy of the backup repository and its last
+// run.
+type CopyStatus struct {
+	Name       string
+	Repository string
+	Schedule   string
+	// LastRun is RFC 3339, "" when the copy never ran; LastResult is
+	// "success", "failed" or "".
+	LastRun    string
+	LastResult string
+	// LastError is why the last run failed ("" when it did not).
+	LastError string
+	// LastSuccess is when the copy last succeeded (RFC 3339, "" if
+	// never) and Snapshots how many snapshots the copy held then.
+	LastSuccess string
+	Snapshots   int32
+	// NextRun is RFC 3339, "" when nothing is scheduled.
+	NextRun string
+	Running bool
 }
 
 // Snapshot is one backup snapshot.

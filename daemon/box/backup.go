@@ -81,8 +81,33 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	if next, ok := backup.NextRun(ctx, env); ok {
 		st.NextRun = next.UTC().Format(time.RFC3339)
 	}
-	st.Running = b.unitStates(ctx, []svcUnit{{backup.Name, backup.ServiceUnit}})[0].State == "activating"
+	units := []svcUnit{{backup.Name, backup.ServiceUnit}}
+	for _, cp := range cfg.Copies {
+		units = append(units, svcUnit{backup.Name, backup.CopyServiceUnit(cp.Name)})
+	}
+	states := b.unitStates(ctx, units)
+	st.Running = states[0].State == "activating"
+	st.Copies = []api.CopyStatus{}
+	for i, cp := range cfg.Copies {
+		st.Copies = append(st.Copies, copyStatus(ctx, env, runs, cp, states[i+1].State == "activating"))
+	}
 	return st, nil
+}
+
+// copyStatus is one copy's entry of BackupStatus.
+func copyStatus(ctx context.Context, env *host.Env, runs []backup.RunRecord, cp backup.Copy, running bool) api.CopyStatus {
+	cs := api.CopyStatus{Name: cp.Name, Repository: cp.Repository, Schedule: cp.Schedule, Running: running}
+	last, ok := backup.LastCopy(runs, cp.Name)
+	if !last.Start.IsZero() {
+		cs.LastRun, cs.LastResult, cs.LastError = last.Start.UTC().Format(time.RFC3339), runResult(last), last.Error
+	}
+	if !ok.Start.IsZero() {
+		cs.LastSuccess, cs.Snapshots = ok.Start.UTC().Format(time.RFC3339), int32(ok.Snapshots)
+	}
+	if next, found := backup.NextElapse(ctx, env, backup.CopyTimerUnit(cp.Name)); found {
+		cs.NextRun = next.UTC().Format(time.RFC3339)
+	}
+	return cs
 }
 
 // RunBackup implements daemon.Backend: it starts the backup service's unit
@@ -92,14 +117,40 @@ func (b *Box) RunBackup(ctx context.Context) error {
 	if _, _, err := b.backupEnv(); err != nil {
 		return err
 	}
+	return b.startUnit(ctx, backup.ServiceUnit)
+}
+
+// RunCopy implements daemon.Backend: it starts the copy's unit and returns
+// once systemd accepted the job; the run shows in BackupStatus.Copies.
+func (b *Box) RunCopy(ctx context.Context, name string) error {
+	cfg, _, err := b.backupEnv()
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Copy(name); !ok {
+		names := make([]string, 0, len(cfg.Copies))
+		for _, cp := range cfg.Copies {
+			names = append(names, cp.Name)
+		}
+		if len(names) == 0 {
+			return mark(daemon.ErrNotFound, fmt.Errorf("the applied site has no backup copies: add backup.copies to the template and apply it"))
+		}
+		return mark(daemon.ErrNotFound, fmt.Errorf("no backup copy %q: the site has %s", name, strings.Join(names, ", ")))
+	}
+	return b.startUnit(ctx, backup.CopyServiceUnit(name))
+}
+
+// startUnit starts a unit through systemd and returns once the job is
+// queued.
+func (b *Box) startUnit(ctx context.Context, u string) error {
 	if b.Bus == nil {
-		return fmt.Errorf("systemd is not reachable: cannot start %s", backup.ServiceUnit)
+		return fmt.Errorf("systemd is not reachable: cannot start %s", u)
 	}
 	var job dbus.ObjectPath
 	err := b.Bus.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
-		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.StartUnit", 0, backup.ServiceUnit, "replace").Store(&job)
+		CallWithContext(ctx, "org.freedesktop.systemd1.Manager.StartUnit", 0, u, "replace").Store(&job)
 	if err != nil {
-		return fmt.Errorf("cannot start %s: %w (see journalctl -u %s)", backup.ServiceUnit, err, backup.ServiceUnit)
+		return fmt.Errorf("cannot start %s: %w (see journalctl -u %s)", u, err, u)
 	}
 	return nil
 }

@@ -168,3 +168,36 @@ type failingRunner struct{}
 func (failingRunner) Run(context.Context, host.Cmd) (host.Result, error) {
 	return host.Result{ExitCode: 1}, errors.New("not in tests")
 }
+
+func TestBackupStatusCopies(t *testing.T) {
+	b, _ := newBox(t, true)
+	state := filepath.Join(b.Root, host.DefaultStateDir)
+	withCopies := testSite + "backup:\n  repository: /srv/backup\n  password: ${secret:backup_pw}\n  schedule: daily\n  keep: {daily: 7}\n  include: [directory]\n" +
+		"  copies:\n    - {repository: \"sftp:copy@offsite.example:/copies/office\", schedule: daily}\n    - {repository: \"usb:POSSE1\", schedule: weekly}\n"
+	os.WriteFile(filepath.Join(state, "site.yaml"), []byte(withCopies), 0o600)
+	runs := filepath.Join(b.Root, backup.RunsFile)
+	os.MkdirAll(filepath.Dir(runs), 0o700)
+	os.WriteFile(runs, []byte(`{"kind":"copy","copy":"offsite-example","start":"2026-11-20T03:00:00Z","seconds":3,"snapshots":4}
+{"kind":"copy","copy":"offsite-example","start":"2026-11-21T03:00:00Z","seconds":1,"error":"cannot open the copy's repository: ssh: connection refused"}
+{"kind":"backup","start":"2026-11-21T02:00:00Z","seconds":1}
+`), 0o600)
+	b.Runner = failingRunner{}
+	st, err := b.BackupStatus(context.Background())
+	if err != nil || len(st.Copies) != 2 {
+		t.Fatalf("BackupStatus() = %+v, %v", st, err)
+	}
+	c := st.Copies[0]
+	if c.Name != "offsite-example" || c.Repository != "sftp:copy@offsite.example:/copies/office" || c.LastRun != "2026-11-21T03:00:00Z" || c.LastResult != "failed" ||
+		!strings.Contains(c.LastError, "connection refused") || c.LastSuccess != "2026-11-20T03:00:00Z" || c.Snapshots != 4 {
+		t.Errorf("first copy = %+v", c)
+	}
+	if c := st.Copies[1]; c.Name != "posse1" || c.LastRun != "" || c.LastResult != "" || c.Schedule != "weekly" {
+		t.Errorf("second copy = %+v", c)
+	}
+	if err := b.RunCopy(context.Background(), "nas"); !errors.Is(err, daemon.ErrNotFound) || !strings.Contains(err.Error(), "offsite-example, posse1") {
+		t.Errorf("RunCopy(unknown) = %v", err)
+	}
+	if err := b.RunCopy(context.Background(), "posse1"); err == nil || !strings.Contains(err.Error(), "systemd is not reachable: cannot start posse-backup-copy-posse1.service") {
+		t.Errorf("RunCopy() without systemd: %v", err)
+	}
+}

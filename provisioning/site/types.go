@@ -150,6 +150,21 @@ type Backup struct {
 	Schedule string   `yaml:"schedule" json:"schedule"`
 	Keep     Keep     `yaml:"keep" json:"keep"`
 	Include  []string `yaml:"include" json:"include"`
+	// Copies are off-site copies of the repository, each made with
+	// restic copy on its own schedule.
+	Copies []BackupCopy `yaml:"copies" json:"copies,omitempty"`
+}
+
+// BackupCopy is a second repository that receives the main repository's
+// snapshots with restic copy.
+type BackupCopy struct {
+	// Name names the copy in unit names and possectl; default derived
+	// from the repository (CopyName).
+	Name string `yaml:"name" json:"name,omitempty"`
+	// Repository is sftp:user@host:/absolute/path or usb:LABEL.
+	Repository string `yaml:"repository" json:"repository"`
+	// Schedule is a systemd OnCalendar expression.
+	Schedule string `yaml:"schedule" json:"schedule"`
 }
 
 // Keep is a restic retention policy.

@@ -41,6 +41,7 @@ func (s *Site) Validate() Problems {
 	v.dkim()
 	v.addresses()
 	v.backup()
+	v.copies()
 	v.snapshots()
 	v.probs.Sort()
 	return v.probs

@@ -86,6 +86,27 @@ type Config struct {
 	// folder) with Previous Versions: a run reads each from a fresh
 	// read-only snapshot instead of the live files (see freeze).
 	Frozen []string
+	// Copies are the off-site copies of the repository, in template order.
+	Copies []Copy
+}
+
+// Copy is one off-site copy of the repository.
+type Copy struct {
+	// Name is the copy's name (site.CopyName): units and possectl use it.
+	Name string `json:"name"`
+	// Repository is sftp:user@host:/path or usb:LABEL as in the template.
+	Repository string `json:"repository"`
+	Schedule   string `json:"schedule"`
+}
+
+// Copy returns the copy named name; ok is false when there is none.
+func (c Config) Copy(name string) (Copy, bool) {
+	for _, cp := range c.Copies {
+		if cp.Name == name {
+			return cp, true
+		}
+	}
+	return Copy{}, false
 }
 
 // FromSite derives the backup configuration; ok is false when the site has
@@ -127,6 +148,9 @@ func FromSite(s *site.Site) (Config, bool) {
 		c.Paths = append(c.Paths, p)
 	}
 	sort.Strings(c.Paths)
+	for _, cp := range b.Copies {
+		c.Copies = append(c.Copies, Copy{Name: site.CopyName(cp), Repository: cp.Repository, Schedule: cp.Schedule})
+	}
 	c.Exclude = []string{CacheDir}
 	if IsLocal(c.Repository) {
 		c.Exclude = append(c.Exclude, c.Repository)

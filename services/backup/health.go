@@ -31,7 +31,26 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		return "", fmt.Errorf("cannot read the backup run log: %w", err)
 	}
 	period := SchedulePeriod(ctx, env, c.Schedule)
-	return Judge(runs, period, setupTime(env), time.Now())
+	d, err := Judge(runs, period, setupTime(env), time.Now())
+	if err != nil {
+		return d, err
+	}
+	return d, JudgeCopies(runs, c.Copies)
+}
+
+// JudgeCopies fails when a copy's last run failed, naming the copy and
+// why.
+func JudgeCopies(runs []RunRecord, copies []Copy) error {
+	var bad []string
+	for _, cp := range copies {
+		if last, _ := LastCopy(runs, cp.Name); !last.Start.IsZero() && !last.OK() {
+			bad = append(bad, fmt.Sprintf("the last copy to %s (%s, %s) failed: %s", cp.Name, cp.Repository, last.Start.Local().Format("2006-01-02 15:04"), last.Error))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s; fix it and run 'possectl backup copy'", strings.Join(bad, "; "))
 }
 
 // Judge decides health from the run log: the detail for a healthy backup,
@@ -123,10 +142,16 @@ func ParseSystemdTime(v string) (time.Time, error) {
 // NextRun returns when the backup timer elapses next, from systemd
 // (systemctl show -p NextElapseUSecRealtime); ok is false when unknown.
 func NextRun(ctx context.Context, env *host.Env) (time.Time, bool) {
+	return NextElapse(ctx, env, TimerUnit)
+}
+
+// NextElapse returns when timer elapses next, from systemd; ok is false
+// when unknown.
+func NextElapse(ctx context.Context, env *host.Env, timer string) (time.Time, bool) {
 	if env.Offline || env.Runner == nil {
 		return time.Time{}, false
 	}
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"systemctl", "show", TimerUnit, "--property=NextElapseUSecRealtime", "--value"}, Env: []string{"TZ=UTC"}})
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"systemctl", "show", timer, "--property=NextElapseUSecRealtime", "--value"}, Env: []string{"TZ=UTC"}})
 	if err != nil {
 		return time.Time{}, false
 	}

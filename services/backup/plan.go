@@ -5,7 +5,9 @@ package backup
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/plan"
@@ -69,7 +71,36 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if err != nil {
 		return nil, nil, err
 	}
-	unitsChanged := false
+	timers := append([]string{}, Timers...)
+	for _, cp := range c.Copies {
+		cu, err := RenderCopyUnits(PossectlPath(env), cp)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range cu {
+			units[k] = v
+		}
+		timers = append(timers, CopyTimerUnit(cp.Name))
+	}
+	stale, err := staleCopyUnits(env, units)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range stale {
+		if strings.HasSuffix(name, ".timer") && timerActive(ctx, env, name) {
+			steps = append(steps, plan.UnitStep(Name, name, "disable-now"))
+		}
+	}
+	for _, name := range stale {
+		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			steps = append(steps, step)
+		}
+	}
+	unitsChanged := len(stale) > 0
 	for _, name := range sortedKeys(units) {
 		step, changed, err := plan.FileStep(Name, env, plan.FileSpec{Path: SystemdDir + "/" + name, Content: units[name], Mode: 0o644})
 		if err != nil {
@@ -82,7 +113,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if unitsChanged {
 		steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
 	}
-	for _, t := range Timers {
+	for _, t := range timers {
 		if unitsChanged || !timerOn(ctx, env, t) {
 			steps = append(steps, plan.UnitStep(Name, t, "enable-now"))
 		}
@@ -118,9 +149,47 @@ func timerOn(ctx context.Context, env *host.Env, t string) bool {
 	return err == nil && st.UnitFileState == "enabled" && st.ActiveState == "active"
 }
 
+// staleCopyUnits lists the copy units in /etc/systemd/system that units
+// (the wanted ones) does not hold: copies taken out of the template.
+func staleCopyUnits(env *host.Env, units UnitFiles) ([]string, error) {
+	m, err := filepath.Glob(env.Path(SystemdDir + "/" + CopyUnitPrefix + "*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range m {
+		name := filepath.Base(p)
+		if _, ok := units[name]; !ok && (strings.HasSuffix(name, ".service") || strings.HasSuffix(name, ".timer")) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// timerActive reports whether a timer is enabled or active (offline: no).
+func timerActive(ctx context.Context, env *host.Env, t string) bool {
+	if env.Offline || env.Units == nil {
+		return false
+	}
+	st, err := env.Units.Status(ctx, t)
+	return err == nil && (st.ActiveState == "active" || st.UnitFileState == "enabled")
+}
+
 func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	var steps, files []plan.Step
-	for _, name := range Units {
+	copies, err := staleCopyUnits(env, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := append(append([]string{}, Units...), copies...)
+	timers := append([]string{}, Timers...)
+	for _, name := range copies {
+		if strings.HasSuffix(name, ".timer") {
+			timers = append(timers, name)
+		}
+	}
+	for _, name := range all {
 		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+name)
 		if err != nil {
 			return nil, nil, err
@@ -134,11 +203,8 @@ func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, [
 	}
 	steps = append(steps, files...)
 	steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
-	for _, t := range Timers {
-		if env.Offline || env.Units == nil {
-			continue
-		}
-		if st, err := env.Units.Status(ctx, t); err == nil && (st.ActiveState == "active" || st.UnitFileState == "enabled") {
+	for _, t := range timers {
+		if timerActive(ctx, env, t) {
 			steps = append([]plan.Step{plan.UnitStep(Name, t, "disable-now")}, steps...)
 		}
 	}

@@ -19,7 +19,8 @@ const (
 	KindCheck  = "check"
 )
 
-// RunRecord is one line of runs.jsonl: a backup or check run's result.
+// RunRecord is one line of runs.jsonl: a backup, check, drill or copy
+// run's result.
 type RunRecord struct {
 	Kind      string    `json:"kind"`
 	Start     time.Time `json:"start"`
@@ -39,6 +40,11 @@ type RunRecord struct {
 	DumpSeconds   float64 `json:"dump_seconds,omitempty"`
 	BackupSeconds float64 `json:"backup_seconds,omitempty"`
 	ForgetSeconds float64 `json:"forget_seconds,omitempty"`
+	// Copy results: the copy's name and repository, and how many
+	// snapshots the copy holds after the run.
+	Copy      string `json:"copy,omitempty"`
+	Target    string `json:"target,omitempty"`
+	Snapshots int    `json:"snapshots,omitempty"`
 	// Warning is a problem that did not stop the run (unreadable files, a
 	// failed retention step).
 	Warning string `json:"warning,omitempty"`

@@ -34,26 +34,9 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 		return nil, fmt.Errorf("schedule %q holds characters systemd does not accept", schedule)
 	}
 	svc := func(desc, sub string) []*unit.UnitOption {
-		return []*unit.UnitOption{
-			unit.NewUnitOption("Unit", "Description", desc),
-			unit.NewUnitOption("Unit", "Documentation", "man:restic(1)"),
-			unit.NewUnitOption("Unit", "Wants", "network-online.target"),
-			unit.NewUnitOption("Unit", "After", "network-online.target "+ad.DCUnit),
-			unit.NewUnitOption("Service", "Type", "oneshot"),
-			unit.NewUnitOption("Service", "ExecStart", possectl+" backup "+sub+" --scheduled"),
-			unit.NewUnitOption("Service", "Nice", "10"),
-			unit.NewUnitOption("Service", "IOSchedulingClass", "idle"),
-		}
+		return serviceOptions(desc, possectl+" backup "+sub+" --scheduled")
 	}
-	timer := func(desc, cal, delay string) []*unit.UnitOption {
-		return []*unit.UnitOption{
-			unit.NewUnitOption("Unit", "Description", desc),
-			unit.NewUnitOption("Timer", "OnCalendar", cal),
-			unit.NewUnitOption("Timer", "Persistent", "true"),
-			unit.NewUnitOption("Timer", "RandomizedDelaySec", delay),
-			unit.NewUnitOption("Install", "WantedBy", "timers.target"),
-		}
-	}
+	timer := timerOptions
 	out := UnitFiles{}
 	for name, opts := range map[string][]*unit.UnitOption{
 		ServiceUnit:      svc("Posse: back up the site with restic", "run"),
@@ -63,11 +46,45 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 		DrillServiceUnit: svc("Posse: restore drill (restore a sample of files and check them)", "drill"),
 		DrillTimerUnit:   timer("Posse: monthly restore drill", DrillSchedule, "30min"),
 	} {
-		b, err := io.ReadAll(unit.Serialize(opts))
-		if err != nil {
+		if err := out.add(name, opts); err != nil {
 			return nil, err
 		}
-		out[name] = string(b)
 	}
 	return out, nil
+}
+
+func (u UnitFiles) add(name string, opts []*unit.UnitOption) error {
+	b, err := io.ReadAll(unit.Serialize(opts))
+	if err != nil {
+		return err
+	}
+	u[name] = string(b)
+	return nil
+}
+
+// serviceOptions are a oneshot service running exec (niced, idle I/O)
+// after the network is up.
+func serviceOptions(desc, exec string) []*unit.UnitOption {
+	return []*unit.UnitOption{
+		unit.NewUnitOption("Unit", "Description", desc),
+		unit.NewUnitOption("Unit", "Documentation", "man:restic(1)"),
+		unit.NewUnitOption("Unit", "Wants", "network-online.target"),
+		unit.NewUnitOption("Unit", "After", "network-online.target "+ad.DCUnit),
+		unit.NewUnitOption("Service", "Type", "oneshot"),
+		unit.NewUnitOption("Service", "ExecStart", exec),
+		unit.NewUnitOption("Service", "Nice", "10"),
+		unit.NewUnitOption("Service", "IOSchedulingClass", "idle"),
+	}
+}
+
+// timerOptions are a timer on cal that catches up missed runs with a
+// randomised delay.
+func timerOptions(desc, cal, delay string) []*unit.UnitOption {
+	return []*unit.UnitOption{
+		unit.NewUnitOption("Unit", "Description", desc),
+		unit.NewUnitOption("Timer", "OnCalendar", cal),
+		unit.NewUnitOption("Timer", "Persistent", "true"),
+		unit.NewUnitOption("Timer", "RandomizedDelaySec", delay),
+		unit.NewUnitOption("Install", "WantedBy", "timers.target"),
+	}
 }

@@ -55,6 +55,8 @@ func newFake(users int) *fake {
 	d.backup.LastCheck = "2026-11-22T04:05:00Z"
 	d.backup.LastDrill = "2026-11-07T05:10:00Z"
 	d.backup.LastDrillDetail = "20 of 20 sampled files came back whole"
+	d.backup.Copies = []api.CopyStatus{{Name: "offsite", Repository: "sftp:posse@backup.example:/mueller", LastRun: "2026-11-23T01:30:00Z", LastResult: "success",
+		LastSuccess: "2026-11-23T01:30:00Z", Snapshots: 41}}
 	return &fake{Demo: d, fail: map[string]error{}, pwLen: map[string]int{}, mustChange: map[string]bool{}}
 }
 

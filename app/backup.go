@@ -188,6 +188,10 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 		}
 		text += "\n" + tr("Last check: %s · Last restore drill: %s", s.checkLine(b.LastCheck, b.LastCheckResult, ""), s.checkLine(b.LastDrill, b.LastDrillResult, b.LastDrillDetail))
 		ok = ok && b.LastCheckResult != "failed" && b.LastDrillResult != "failed"
+		for _, c := range b.Copies {
+			text += "\n" + s.copyLine(c)
+			ok = ok && c.LastResult != "failed"
+		}
 	}
 	s.status.SetText(text)
 	s.statusDot.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
@@ -195,6 +199,20 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 	if b.Running {
 		s.running(true)
 	}
+}
+
+// copyLine is one off-site copy: where it goes, its last success and
+// snapshots, and why its last run failed.
+func (s *BackupScreen) copyLine(c api.CopyStatus) string {
+	last := tr("never")
+	if t, err := time.Parse(time.RFC3339, c.LastSuccess); err == nil {
+		last = tr("%s (%s), %d snapshots", t.Local().Format("02.01.2006 15:04"), age(s.Now(), t), c.Snapshots)
+	}
+	line := tr("Copy %s: last success %s", c.Name, last)
+	if c.LastResult == "failed" {
+		line += " · " + tr("LAST RUN FAILED: %s", c.LastError)
+	}
+	return line
 }
 
 // checkLine is when a check or drill last ran and how it went.

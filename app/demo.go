@@ -119,7 +119,13 @@ func NewDemo(n int) *Demo {
 		NextRun:   last.AddDate(0, 0, 1).Format(time.RFC3339),
 		LastCheck: last.AddDate(0, 0, -2).Add(-18*time.Hour - 30*time.Minute).Format(time.RFC3339), LastCheckResult: "success",
 		LastDrill: last.AddDate(0, 0, -3).Add(-17*time.Hour - 30*time.Minute).Format(time.RFC3339), LastDrillResult: "success",
-		LastDrillDetail: "20 of 20 sampled files came back whole, the directory's dump reads whole, a mailbox with 412 messages came back"}
+		LastDrillDetail: "20 of 20 sampled files came back whole, the directory's dump reads whole, a mailbox with 412 messages came back",
+		Copies: []api.CopyStatus{
+			{Name: "offsite", Repository: "sftp:posse@backup.it-partner.example:/kunden/mueller", Schedule: "*-*-* 02:00", LastRun: last.Add(3 * time.Hour).Format(time.RFC3339), LastResult: "success",
+				LastSuccess: last.Add(3 * time.Hour).Format(time.RFC3339), Snapshots: 41},
+			{Name: "usb-a", Repository: "usb:POSSE-A", Schedule: "Fri *-*-* 12:00", LastRun: last.AddDate(0, 0, -2).Format(time.RFC3339), LastResult: "success",
+				LastSuccess: last.AddDate(0, 0, -2).Format(time.RFC3339), Snapshots: 39},
+		}}
 	d.services = []api.ServiceStatus{
 		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
 		{Name: "files", Unit: "samba-ad-dc.service", State: "active", Healthy: true},

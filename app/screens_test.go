@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"os"
 	"path/filepath"
 	"strings"
@@ -446,5 +448,29 @@ func TestBackupShowsFailedDrill(t *testing.T) {
 	_, w := backupScreen(t, f)
 	if !hasText(w.Canvas(), "Last restore drill: 07.11.2026 (16 days ago), FAILED: 1 of 20 sampled files did not come back whole") {
 		t.Error("a failed drill is not shown with its reason")
+	}
+}
+
+// Each off-site copy has its line on the Backup screen; a failed one
+// says why and turns the light red.
+func TestBackupScreenShowsCopies(t *testing.T) {
+	f := newFake(12)
+	f.backup.Copies = append(f.backup.Copies, api.CopyStatus{Name: "usb-a", Repository: "usb:POSSE-A", LastResult: "failed",
+		LastError: "no disk labelled POSSE-A is plugged in", LastSuccess: "2026-11-20T12:00:00Z", Snapshots: 35})
+	_, w := backupScreen(t, f)
+	if !hasText(w.Canvas(), "Copy offsite: last success 23.11.2026") || !hasText(w.Canvas(), "41 snapshots") {
+		t.Error("the copy that worked is not shown")
+	}
+	if !hasText(w.Canvas(), "Copy usb-a: last success 20.11.2026") || !hasText(w.Canvas(), "LAST RUN FAILED: no disk labelled POSSE-A is plugged in") {
+		t.Error("the failed copy does not say why")
+	}
+	var red bool
+	for _, o := range all(w.Canvas()) {
+		if c, ok := o.(*canvas.Circle); ok && c.FillColor == theme.Color(theme.ColorNameError) {
+			red = true
+		}
+	}
+	if !red {
+		t.Error("a failed copy leaves the backup light green")
 	}
 }

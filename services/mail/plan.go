@@ -121,6 +121,11 @@ func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c 
 	if err := checkPackages(env); err != nil {
 		return nil, "", err
 	}
+	if c.Relay != nil && c.Relay.Username != "" {
+		if err := checkSASLModules(env); err != nil {
+			return nil, "", err
+		}
+	}
 	var steps []plan.Step
 	haveUser, haveGroup, err := vmailState(env)
 	if err != nil {
@@ -147,7 +152,8 @@ func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c 
 	return steps, pw, nil
 }
 
-// fileSteps plans the files without secrets.
+// fileSteps plans the files without the service account's password: the
+// configuration, and the relay's password table (a template secret).
 func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
 	var steps []plan.Step
 	var ch changed
@@ -171,6 +177,14 @@ func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
 		} else {
 			ch.postfix = true
 		}
+	}
+	step, diff, err := relayFileStep(env, c)
+	if err != nil {
+		return nil, ch, err
+	}
+	if diff {
+		steps = append(steps, step)
+		ch.postfix = true
 	}
 	return steps, ch, nil
 }

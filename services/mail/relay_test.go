@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/hosttest"
 	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/provisioning/site"
@@ -196,5 +197,52 @@ func TestRelayNeedsSASLModules(t *testing.T) {
 	}
 	if _, _, err := b.svc.Plan(context.Background(), relaySite(587, ""), b.env); err != nil {
 		t.Errorf("a relay without a login needs no SASL modules: %v", err)
+	}
+}
+
+// saslDeferred is a postqueue -j line of a message the relay refused to
+// take because the login failed, and an older one deferred for another
+// reason.
+const saslDeferred = `{"queue_name": "deferred", "queue_id": "OLD1", "arrival_time": 1700000000, "recipients": [{"address": "a@outside.example", "delay_reason": "connect to 192.0.2.7[192.0.2.7]:587: Connection refused"}]}
+{"queue_name": "deferred", "queue_id": "NEW2", "arrival_time": 1700000100, "recipients": [{"address": "b@outside.example", "delay_reason": "SASL authentication failed; server 192.0.2.7[192.0.2.7] said: 535 5.7.8 Error: authentication failed:\nUGFzc3dvcmQ6"}]}
+{"queue_name": "active", "queue_id": "ACT3", "arrival_time": 1700000200, "recipients": [{"address": "c@outside.example"}]}
+`
+
+// TestQueueDeferReason: the newest deferred message's reason, on one line.
+func TestQueueDeferReason(t *testing.T) {
+	r, err := ParseQueue([]byte(saslDeferred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SASL authentication failed; server 192.0.2.7[192.0.2.7] said: 535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6"
+	if r.QueueSize != 3 || r.Deferred != 2 || r.DeferReason != want {
+		t.Errorf("report %+v", r)
+	}
+	if r, _ := ParseQueue([]byte(`{"queue_name": "deferred", "queue_id": "X", "recipients": [{"delay_reason": "` + strings.Repeat("x", 400) + `"}]}`)); len(r.DeferReason) > maxReasonLen+len("…") {
+		t.Errorf("a long reason is not cut: %d bytes", len(r.DeferReason))
+	}
+	if r, _ := ParseQueue([]byte(`{"queue_name": "active", "queue_id": "X", "recipients": [{"delay_reason": "x"}]}`)); r.DeferReason != "" {
+		t.Errorf("a message not deferred gave the reason %q", r.DeferReason)
+	}
+}
+
+// TestHealthSaysTheRelayRefusedTheLogin: status names the relay and why
+// mail waits.
+func TestHealthSaysTheRelayRefusedTheLogin(t *testing.T) {
+	b := relayBox(t, trixie)
+	st := relaySite(587, "office")
+	if err := b.apply(b.planSite(st)); err != nil {
+		t.Fatal(err)
+	}
+	b.run.On([]string{"postqueue", "-j"}, host.Result{Stdout: []byte(saslDeferred)})
+	got, err := b.svc.Health(context.Background(), st, b.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "queue 3 (2 deferred); relay [smtp.provider.example]:587; deferred: relay refused login: SASL authentication failed; server 192.0.2.7[192.0.2.7] said: 535 5.7.8") {
+		t.Errorf("health %q", got)
+	}
+	if strings.Contains(got, relayPW) {
+		t.Error("health holds the password")
 	}
 }

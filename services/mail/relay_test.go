@@ -246,3 +246,33 @@ func TestHealthSaysTheRelayRefusedTheLogin(t *testing.T) {
 		t.Error("health holds the password")
 	}
 }
+
+// TestRelayExport: the relay comes back from main.cf and the table, the
+// password as a reference only.
+func TestRelayExport(t *testing.T) {
+	for _, tc := range []struct {
+		in, want site.Relay
+	}{
+		{site.Relay{Host: "smtp.provider.example", Port: 587, Username: "office", Password: site.NewSecretRef("x")},
+			site.Relay{Host: "smtp.provider.example", Port: 587, Username: "office", Password: site.NewSecretRef(ExportedRelaySecret)}},
+		{site.Relay{Host: "smtp.provider.example", Port: 465, Username: "office", Password: site.NewSecretRef("x")},
+			site.Relay{Host: "smtp.provider.example", Port: 465, Username: "office", Password: site.NewSecretRef(ExportedRelaySecret)}},
+		{site.Relay{Host: "192.0.2.7", Port: 2525, TLS: site.RelayTLSImplicit}, site.Relay{Host: "192.0.2.7", Port: 2525, TLS: site.RelayTLSImplicit}},
+		{site.Relay{Host: "192.0.2.7", Port: 465, TLS: site.RelayTLSStartTLS}, site.Relay{Host: "192.0.2.7", Port: 465, TLS: site.RelayTLSStartTLS}},
+	} {
+		b := relayBox(t, trixie)
+		b.env.Secrets = hosttest.MapSecrets{"domain_admin": "Admin-Pw-2026!", "x": relayPW}
+		st := testSite()
+		st.Mail.Relay = &tc.in
+		if err := b.apply(b.planSite(st)); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Export(b.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Relay == nil || *m.Relay != tc.want {
+			t.Errorf("export of %+v: %+v, want %+v", tc.in, m.Relay, tc.want)
+		}
+	}
+}

@@ -253,7 +253,8 @@ type relayQueue struct {
 // lands in the outside mailbox; the password is in no readable file, plan
 // output or journal; a second apply changes nothing. With a wrong password
 // in the secrets, the next message stays in the Posse box's queue and
-// possectl status says the relay refused the login.
+// possectl status says the relay refused the login; the right password
+// again sends it at once.
 func TestMailRelay(t *testing.T) {
 	if _, err := exec.LookPath("swaks"); err != nil {
 		t.Fatal("swaks is not installed on the host: scripts/deps.sh installs it (make deps)")
@@ -374,6 +375,25 @@ func TestMailRelay(t *testing.T) {
 		}
 		if strings.Contains(st, relayWrongPW) {
 			t.Error("status shows the password")
+		}
+	})
+
+	t.Run("the right password again sends the queued mail at once", func(t *testing.T) {
+		writeSecrets(relayGoodPW)
+		if out := tb.Apply(t, tmpl, secrets); !strings.Contains(out, "postqueue") && !strings.Contains(out, "flush-queue") {
+			t.Errorf("apply with the right password does not retry the queue:\n%s", out)
+		}
+		// Postfix's own retry would come minutes later at the earliest.
+		harness.Eventually(t, 30*time.Second, func() error {
+			o, _, _ := sh.Output(t, "sh", "-c", "grep -l 'Subject: refused by the relay' /home/"+relayMailbox+"/Maildir/new/* 2>/dev/null")
+			if strings.TrimSpace(o) == "" {
+				q, _, _ := tb.Output(t, "postqueue", "-j")
+				return fmt.Errorf("the queued message has not arrived; Posse's queue: %s", q)
+			}
+			return nil
+		})
+		if q := strings.TrimSpace(tb.MustRun(t, "postqueue", "-j")); q != "" {
+			t.Errorf("Posse's queue is not empty: %s", q)
 		}
 	})
 

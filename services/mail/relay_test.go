@@ -158,13 +158,16 @@ func testRelayApply(t *testing.T, r release) {
 	// A new password: the table only, checked, then Postfix reloads.
 	b.env.Secrets = hosttest.MapSecrets{"domain_admin": "Admin-Pw-2026!", "mail_relay": relayPW + "-new"}
 	steps = b.planSite(st)
-	want := []string{"update file " + RelayPasswordPath, "run check postfix check", "run check doveconf -n", "reload unit " + postfixInstance(b.env), "run probe mail"}
+	want := []string{"update file " + RelayPasswordPath, "run check postfix check", "run check doveconf -n", "reload unit " + postfixInstance(b.env), "run mail.flush-queue mail queue", "run probe mail"}
 	if got := stepLines(steps); !slices.Equal(got, want) {
 		t.Errorf("steps after a new password:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	noPassword(steps)
 	if err := b.apply(steps); err != nil {
 		t.Fatal(err)
+	}
+	if got := b.run.Argvs(); !slices.Contains(got, "postqueue -f") {
+		t.Errorf("commands %q lack postqueue -f", got)
 	}
 	if data, _ := os.ReadFile(b.env.Path(RelayPasswordPath)); !strings.Contains(string(data), ":"+relayPW+"-new\n") {
 		t.Errorf("the table does not hold the new password")

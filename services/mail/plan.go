@@ -118,7 +118,7 @@ type changed struct {
 	postfix, dovecot bool
 	// listeners is set when Dovecot needs a restart, not a reload.
 	listeners bool
-	// relay is set when the relay or its login changed.
+	// relay is set when the relay's login table changed.
 	relay bool
 }
 

@@ -128,6 +128,9 @@ func (s *Site) SecretRefs() []NamedRef {
 			out = append(out, NamedRef{joinIndex("users", i) + ".password", u.Password})
 		}
 	}
+	if s.Mail != nil && s.Mail.Relay != nil && s.Mail.Relay.Password != "" {
+		out = append(out, NamedRef{"mail.relay.password", s.Mail.Relay.Password})
+	}
 	if s.Backup != nil && s.Backup.Password != "" {
 		out = append(out, NamedRef{"backup.password", s.Backup.Password})
 	}

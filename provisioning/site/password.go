@@ -39,7 +39,8 @@ func GeneratePassword(policy PasswordPolicy, username string) (string, error) {
 // CheckSecrets resolves every secret the site references and checks the
 // values: the admin password and users' initial passwords against the
 // site's password policy, the backup password for at least
-// MinBackupPasswordLength characters. Missing secrets are listed by name
+// MinBackupPasswordLength characters, the mail relay password for one line
+// of Postfix's password table. Missing secrets are listed by name
 // with the place of each reference. References that are not valid are left
 // to Validate. Problems never contain a secret value.
 func CheckSecrets(s *Site, secrets host.Secrets) Problems {
@@ -69,6 +70,9 @@ func CheckSecrets(s *Site, secrets host.Secrets) Problems {
 		check(joinIndex("users", i)+".password", u.Password, "initial password of "+u.Username, func(pw string) error {
 			return CheckPassword(policy, u.Username, pw)
 		})
+	}
+	if s.Mail != nil && s.Mail.Relay != nil {
+		check("mail.relay.password", s.Mail.Relay.Password, "mail relay password", CheckRelayPassword)
 	}
 	if s.Backup != nil {
 		check("backup.password", s.Backup.Password, "backup password", func(pw string) error {

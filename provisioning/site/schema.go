@@ -88,6 +88,14 @@ var schemaFields = map[string]schemaMeta{
 	"Mail.aliases":          {desc: "Site-wide aliases such as info@."},
 	"Mail.dkim":             {desc: "DKIM signing of outgoing mail with Rspamd, for every mail domain; on when left out."},
 
+	"Mail.relay": {desc: "Send all outgoing mail through the provider's server (smarthost) with SMTP AUTH over TLS; leave out to deliver directly."},
+
+	"Relay.host":     {desc: "The provider's SMTP server: a lower-case DNS name or an IPv4 address.", maxLength: 253, required: true},
+	"Relay.port":     {desc: "465 (implicit TLS) or 587 (STARTTLS, TLS required); another port needs tls.", min: intp(1), max: intp(65535), def: DefaultRelayPort},
+	"Relay.tls":      {desc: "How the connection is encrypted: starttls or implicit; default from the port. A relay without TLS is refused.", enum: []string{RelayTLSStartTLS, RelayTLSImplicit}},
+	"Relay.username": {desc: "Login at the provider: printable ASCII without spaces or ':'; needs password.", maxLength: MaxRelayUsernameLen, pattern: RelayUsernamePattern},
+	"Relay.password": {desc: "Password of the login as ${secret:NAME}; needs username.", pattern: SecretRefPattern},
+
 	"DKIM.enabled":  {desc: "false turns DKIM signing off.", def: true},
 	"DKIM.selector": {desc: "Selector of the signing key in DNS (SELECTOR._domainkey.DOMAIN): one lower-case DNS label.", pattern: DKIMSelectorPattern, maxLength: 63, def: DefaultDKIMSelector},
 

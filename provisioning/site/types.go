@@ -133,6 +133,9 @@ type Mail struct {
 	// DKIM configures signing outgoing mail (see validate_dkim.go);
 	// absent means signing on with DefaultDKIMSelector.
 	DKIM *DKIM `yaml:"dkim" json:"dkim,omitempty"`
+	// Relay sends all outgoing mail through the provider's server
+	// (see validate_relay.go); absent means Postfix delivers directly.
+	Relay *Relay `yaml:"relay" json:"relay,omitempty"`
 }
 
 // Alias delivers mail for Address to local users or other addresses.

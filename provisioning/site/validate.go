@@ -39,6 +39,7 @@ func (s *Site) Validate() Problems {
 	v.shares()
 	v.mail()
 	v.dkim()
+	v.relay()
 	v.addresses()
 	v.backup()
 	v.copies()

@@ -82,6 +82,9 @@ type Config struct {
 	DKIM bool
 	// DKIMSelector names the signing keys (one per domain) in DNS.
 	DKIMSelector string
+	// Relay is the smarthost all outgoing mail goes through; nil means
+	// Postfix delivers directly.
+	Relay *Relay
 }
 
 // LDAPURI is the LDAPS URI of the domain controller, by the name its
@@ -110,6 +113,16 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 	}
 	if s.Mail.DKIMOn() {
 		c.DKIM, c.DKIMSelector = true, s.Mail.DKIMSelector()
+	}
+	if r := s.Mail.Relay; r != nil {
+		c.Relay = &Relay{Host: r.Host, Port: r.RelayPort(), Implicit: r.RelayTLS() == site.RelayTLSImplicit, Username: r.Username}
+		if r.Password != "" {
+			name, ok := r.Password.Name()
+			if !ok {
+				return c, fmt.Errorf("mail.relay.password must be a secret reference: write ${secret:NAME}")
+			}
+			c.Relay.PasswordSecret = name
+		}
 	}
 	if !hostRE.MatchString(h) {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
@@ -174,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if c.DKIM && !site.ValidDKIMSelector(c.DKIMSelector) {
 		return fmt.Errorf("DKIM selector %q is not one lower-case DNS label", c.DKIMSelector)
+	}
+	if err := c.Relay.validate(); err != nil {
+		return err
 	}
 	if !validFormat(c.Dovecot) {
 		return fmt.Errorf("dovecot format %q is not one Posse renders: use %s", c.Dovecot, supportedDovecot())

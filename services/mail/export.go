@@ -17,7 +17,9 @@ import (
 // on the box: the mail domains (main.cf), the mailbox quota (dovecot.conf,
 // in either Dovecot format) and the site aliases (posse-aliases, with their
 // targets as expanded addresses), DKIM (off without the milter in
-// main.cf; else the selector of dkim_signing.conf). Per-user aliases live in the directory
+// main.cf; else the selector of dkim_signing.conf), and the relay (main.cf's
+// relayhost, the login from its password table, the password as
+// ${secret:mail_relay}). Per-user aliases live in the directory
 // and are exported with the users. It returns nil when the box has no
 // Posse mail setup.
 func Export(env *host.Env) (*site.Mail, error) {
@@ -33,7 +35,11 @@ func Export(env *host.Env) (*site.Mail, error) {
 	}
 	m := &site.Mail{}
 	milter := false
+	relay := map[string]string{}
 	for _, l := range lines(string(main)) {
+		if k, v, ok := strings.Cut(l, " = "); ok && (k == "relayhost" || k == "smtp_tls_wrappermode") {
+			relay[k] = v
+		}
 		if k, _, ok := strings.Cut(l, " = "); ok && k == "smtpd_milters" {
 			milter = true
 		}
@@ -56,6 +62,9 @@ func Export(env *host.Env) (*site.Mail, error) {
 		return nil, err
 	}
 	if m.DKIM, err = exportDKIM(env, milter); err != nil {
+		return nil, err
+	}
+	if m.Relay, err = exportRelay(env, relay["relayhost"], relay["smtp_tls_wrappermode"] == "yes"); err != nil {
 		return nil, err
 	}
 	al, err := os.ReadFile(env.Path(AliasesPath))
@@ -144,4 +153,47 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// ExportedRelaySecret names the relay password's secret in an export.
+const ExportedRelaySecret = "mail_relay"
+
+// exportRelay reads the relay back from main.cf's relayhost ("[host]:port";
+// nil when there is none) and the login from its password table, never the
+// password.
+func exportRelay(env *host.Env, nexthop string, wrapper bool) (*site.Relay, error) {
+	if nexthop == "" {
+		return nil, nil
+	}
+	hp, ok := strings.CutPrefix(nexthop, "[")
+	h, p, ok2 := strings.Cut(hp, "]:")
+	port, err := strconv.Atoi(p)
+	if !ok || !ok2 || err != nil || !site.ValidRelayHost(h) {
+		return nil, fmt.Errorf("%s: relayhost %q is not [host]:port", MainCfPath, nexthop)
+	}
+	r := &site.Relay{Host: h, Port: port}
+	if wrapper {
+		r.TLS = site.RelayTLSImplicit
+	} else {
+		r.TLS = site.RelayTLSStartTLS
+	}
+	if r.RelayTLS() == (&site.Relay{Port: port}).RelayTLS() && (port == site.DefaultRelayPort || port == site.RelayImplicitPort) {
+		r.TLS = ""
+	}
+	tbl, err := os.ReadFile(env.Path(RelayPasswordPath))
+	if os.IsNotExist(err) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines(string(tbl)) {
+		key, val, _ := strings.Cut(l, " ")
+		user, _, ok := strings.Cut(strings.TrimSpace(val), ":")
+		if key != nexthop || !ok || !site.ValidRelayUsername(user) {
+			return nil, fmt.Errorf("%s: a line is not \"%s username:password\"", RelayPasswordPath, nexthop)
+		}
+		r.Username, r.Password = user, site.NewSecretRef(ExportedRelaySecret)
+	}
+	return r, nil
 }

@@ -5,14 +5,16 @@ package mail
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 )
 
-// Health probes Postfix and Dovecot for `possectl status`; a site without a
-// mail section reports nothing.
+// Health probes Postfix and Dovecot for `possectl status`: the daemons, the
+// queue, the relay and why mail was last deferred; a site without a mail
+// section reports nothing.
 func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
 	if st.Mail == nil {
 		return "", nil
@@ -30,5 +32,21 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 	if c.DKIM {
 		daemons = "postfix, dovecot and rspamd active, SMTP, IMAPS and the DKIM milter answer"
 	}
-	return fmt.Sprintf("%s; queue %d (%d deferred)", daemons, r.QueueSize, r.Deferred), nil
+	out := fmt.Sprintf("%s; queue %d (%d deferred)", daemons, r.QueueSize, r.Deferred)
+	if c.Relay != nil {
+		out = fmt.Sprintf("%s; relay %s", out, c.Relay.Nexthop())
+	}
+	if why := deferReason(r.DeferReason, c.Relay != nil); why != "" {
+		out += "; deferred: " + why
+	}
+	return out, nil
+}
+
+// deferReason says why mail waits: Postfix's delay_reason, and when the
+// relay refused the login, that first.
+func deferReason(reason string, relay bool) string {
+	if relay && strings.Contains(reason, "SASL authentication failed") {
+		return "relay refused login: " + reason
+	}
+	return reason
 }

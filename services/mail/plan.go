@@ -17,8 +17,9 @@ import (
 // Checkers run after the files are written and before any reload. Postfix
 // check and doveconf read the new files from their default places.
 var (
-	postfixCheck = []string{"postfix", "check"}
-	doveconfN    = []string{"doveconf", "-n"}
+	postfixCheck   = []string{"postfix", "check"}
+	doveconfN      = []string{"doveconf", "-n"}
+	postqueueFlush = []string{"postqueue", "-f"}
 )
 
 // Plan implements provisioning.Service: it compares the rendered
@@ -96,6 +97,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		return nil, nil, err
 	}
 	steps = append(steps, units...)
+	if ch.relay && c.Relay != nil {
+		// Mail the relay refused waits for Postfix's next retry, up to
+		// about an hour: send it now with the new login.
+		steps = append(steps, plan.NewStep(Name, plan.Run, KindFlushQueue, "mail queue", "retry the queued mail through the relay now", nil))
+	}
 	if len(steps) > 0 {
 		summary := "postfix and dovecot active, SMTP and IMAPS answer, directory lookups work"
 		if c.DKIM {
@@ -112,6 +118,8 @@ type changed struct {
 	postfix, dovecot bool
 	// listeners is set when Dovecot needs a restart, not a reload.
 	listeners bool
+	// relay is set when the relay's login table changed.
+	relay bool
 }
 
 // boxSteps plans the vmail user and the directory account (checking the
@@ -120,6 +128,11 @@ type changed struct {
 func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c Config) ([]plan.Step, string, error) {
 	if err := checkPackages(env); err != nil {
 		return nil, "", err
+	}
+	if c.Relay != nil && c.Relay.Username != "" {
+		if err := checkSASLModules(env); err != nil {
+			return nil, "", err
+		}
 	}
 	var steps []plan.Step
 	haveUser, haveGroup, err := vmailState(env)
@@ -147,7 +160,8 @@ func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c 
 	return steps, pw, nil
 }
 
-// fileSteps plans the files without secrets.
+// fileSteps plans the files without the service account's password: the
+// configuration, and the relay's password table (a template secret).
 func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
 	var steps []plan.Step
 	var ch changed
@@ -171,6 +185,14 @@ func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
 		} else {
 			ch.postfix = true
 		}
+	}
+	step, diff, err := relayFileStep(env, c)
+	if err != nil {
+		return nil, ch, err
+	}
+	if diff {
+		steps = append(steps, step)
+		ch.postfix, ch.relay = true, true
 	}
 	return steps, ch, nil
 }

@@ -14,7 +14,8 @@ const header = "# Managed by Posse: changes here are overwritten by the next app
 // mail domains delivered to Dovecot over LMTP, recipients and aliases from
 // the directory, site aliases from a texthash table, unknown recipients
 // rejected at RCPT time, relaying only for authenticated clients, SASL
-// through Dovecot, and the site certificate.
+// through Dovecot, the site certificate, and with c.Relay every outgoing
+// message through the relay over TLS.
 //
 // No network is trusted (mynetworks is empty and no restriction permits
 // by it): a connection from the box itself, such as a user's SSH port
@@ -72,8 +73,15 @@ func RenderMainCf(c Config) string {
 	kv("smtpd_tls_protocols", ">=TLSv1.2")
 	kv("smtpd_tls_mandatory_protocols", ">=TLSv1.2")
 	kv("smtpd_tls_loglevel", "1")
-	kv("smtp_tls_security_level", "may")
+	smtpTLS := "may"
+	if c.Relay != nil {
+		smtpTLS = "encrypt"
+	}
+	kv("smtp_tls_security_level", smtpTLS)
 	kv("smtp_tls_CAfile", "/etc/ssl/certs/ca-certificates.crt")
+	if c.Relay != nil {
+		renderRelay(&b, kv, c.Relay)
+	}
 	if c.DKIM {
 		b.WriteString("\n# Rspamd signs outgoing mail with DKIM; mail passes unsigned while it is down.\n")
 		kv("smtpd_milters", "inet:"+RspamdMilterAddr)

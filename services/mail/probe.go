@@ -26,6 +26,10 @@ type Report struct {
 	// Oldest is the arrival time of the oldest queued message (zero when
 	// the queue is empty or postqueue gave no times).
 	Oldest time.Time `json:"oldest,omitzero"`
+	// DeferReason is why Postfix last deferred a message still queued
+	// (its delay_reason, such as the relay refusing the login); "" when
+	// none is deferred.
+	DeferReason string `json:"defer_reason,omitempty"`
 }
 
 // Probe checks the mail services: postfix@- and dovecot are active, the
@@ -115,9 +119,11 @@ func (s *Service) probeOnce(ctx context.Context, env *host.Env, spec ProbeSpec) 
 }
 
 // ParseQueue counts the messages in postqueue -j output: one JSON object
-// per line, each with a queue_name.
+// per line, each with a queue_name; the newest deferred message's first
+// delay_reason becomes DeferReason.
 func ParseQueue(out []byte) (Report, error) {
 	var r Report
+	var newest int64
 	for i, l := range strings.Split(string(out), "\n") {
 		if strings.TrimSpace(l) == "" {
 			continue
@@ -126,6 +132,9 @@ func ParseQueue(out []byte) (Report, error) {
 			QueueName   string `json:"queue_name"`
 			QueueID     string `json:"queue_id"`
 			ArrivalTime int64  `json:"arrival_time"` // Unix seconds
+			Recipients  []struct {
+				DelayReason string `json:"delay_reason"`
+			} `json:"recipients"`
 		}
 		if err := json.Unmarshal([]byte(l), &m); err != nil || m.QueueID == "" {
 			return Report{}, fmt.Errorf("postqueue -j line %d is not a queue entry", i+1)
@@ -133,6 +142,12 @@ func ParseQueue(out []byte) (Report, error) {
 		r.QueueSize++
 		if m.QueueName == "deferred" {
 			r.Deferred++
+			for _, rc := range m.Recipients {
+				// The newest deferred message says best what goes wrong now.
+				if rc.DelayReason != "" && (r.DeferReason == "" || m.ArrivalTime >= newest) {
+					r.DeferReason, newest = printableReason(rc.DelayReason), m.ArrivalTime
+				}
+			}
 		}
 		if t := time.Unix(m.ArrivalTime, 0).UTC(); m.ArrivalTime > 0 && (r.Oldest.IsZero() || t.Before(r.Oldest)) {
 			r.Oldest = t
@@ -263,4 +278,22 @@ func (s *Service) dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	return c, nil
+}
+
+// maxReasonLen cuts a deferral reason for one status line.
+const maxReasonLen = 300
+
+// printableReason is a delay_reason on one line of printable characters,
+// cut to maxReasonLen.
+func printableReason(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if len(s) > maxReasonLen {
+		s = strings.ToValidUTF8(s[:maxReasonLen], "") + "…"
+	}
+	return s
 }

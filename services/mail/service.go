@@ -28,6 +28,9 @@ const (
 	// KindTLSFile copies a file of the site PKI (in Posse's root-only
 	// state directory) into Postfix's or Dovecot's configuration.
 	KindTLSFile = "mail.tls-file"
+	// KindFlushQueue asks Postfix to retry the queued mail now
+	// (postqueue -f), after the relay's login changed.
+	KindFlushQueue = "mail.flush-queue"
 )
 
 // TLSFileSpec is the spec of a KindTLSFile step: copy From to Path.
@@ -157,6 +160,11 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 			}
 		}
 		return ensureDKIMKey(env, spec)
+	case KindFlushQueue:
+		if _, err := env.Runner.Run(ctx, host.Cmd{Argv: postqueueFlush}); err != nil {
+			return fmt.Errorf("postqueue -f: %w", err)
+		}
+		return nil
 	case plan.KindProbe:
 		var spec ProbeSpec
 		if err := step.DecodeSpec(&spec); err != nil {

@@ -69,6 +69,16 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(n, e.Elem(), path)
 		v.Set(e)
 	case reflect.Struct:
+		// A section with an enabled key may be written as true or false
+		// alone (dkim: false is dkim: {enabled: false}).
+		if f, ok := fieldsOf(v.Type()).byKey["enabled"]; ok && n.Kind != yaml.MappingNode {
+			if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+				d.refuse(n, path, msgWrongType("true, false or a mapping of keys to values", describe(n)), "")
+				return
+			}
+			d.decode(n, v.FieldByIndex(f.index), joinKey(path, "enabled"))
+			return
+		}
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {

@@ -186,6 +186,9 @@ func schemaOf(t reflect.Type, key string) (map[string]any, error) {
 			}
 		}
 		s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if _, ok := fieldsOf(t).byKey["enabled"]; ok {
+			s["type"] = []string{"object", "boolean"} // dkim: false is dkim: {enabled: false}
+		}
 		if len(required) > 0 {
 			s["required"] = required
 		}

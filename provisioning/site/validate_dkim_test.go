@@ -29,6 +29,8 @@ func TestDKIMTemplate(t *testing.T) {
 		{`{selector: "posse2026"}`, "{enabled: true}", true, DefaultDKIMSelector},
 		{`{selector: "posse2026"}`, "{enabled: false}", false, DefaultDKIMSelector},
 		{`{selector: "posse2026"}`, "{enabled: true, selector: s-1}", true, "s-1"},
+		{`{selector: "posse2026"}`, "false", false, DefaultDKIMSelector},
+		{`{selector: "posse2026"}`, "true", true, DefaultDKIMSelector},
 	} {
 		src := dkimSite
 		if tc.from != "" || tc.to != "" {
@@ -56,13 +58,13 @@ func TestDKIMTemplate(t *testing.T) {
 // column.
 func TestDKIMTemplateProblems(t *testing.T) {
 	for _, tc := range []struct{ to, want string }{
+		{`dkim: "no"`, `site.yaml:6:9: expected true, false or a mapping of keys to values, got a string`},
 		{`dkim: {selector: "Posse"}`, `site.yaml:6:20: dkim selector "Posse" is not one lower-case DNS label`},
 		{`dkim: {selector: "a.b"}`, `site.yaml:6:20: dkim selector "a.b" is not one lower-case DNS label`},
 		{`dkim: {selector: "-x"}`, `site.yaml:6:20: dkim selector "-x" is not one lower-case DNS label`},
 		{`dkim: {selector: "` + strings.Repeat("a", 64) + `"}`, `site.yaml:6:20: dkim selector`},
 		{`dkim: {enabled: false, selector: x}`, `site.yaml:6:36: dkim selector "x" is set but signing is off`},
 		{`dkim: {enabled: no}`, `site.yaml:6:19: `},
-		{`dkim: false`, `site.yaml:6:9: `},
 		{`dkim: {selectr: x}`, `site.yaml:6:10: unknown key "selectr"`},
 	} {
 		src := strings.Replace(dkimSite, `dkim: {selector: "posse2026"}`, tc.to, 1)

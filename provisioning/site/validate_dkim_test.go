@@ -74,3 +74,18 @@ func TestDKIMTemplateProblems(t *testing.T) {
 		}
 	}
 }
+
+// Any section with an enabled key takes true or false alone.
+func TestEnabledShorthand(t *testing.T) {
+	src := strings.Replace(dkimSite, `dkim: {selector: "posse2026"}`, "dkim: false\nhomes: true", 1)
+	s, err := Parse("site.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Mail.DKIMOn() || !s.Homes.Enabled {
+		t.Errorf("dkim on %v, homes %v", s.Mail.DKIMOn(), s.Homes.Enabled)
+	}
+	if p, ok := s.pos["homes.enabled"]; !ok || p.Line != 7 {
+		t.Errorf("homes.enabled at %+v %v", p, ok)
+	}
+}

@@ -62,6 +62,10 @@ func setUpBackupSite(t *testing.T, tb *harness.TestBox, backupSite, backupSecret
 		tb.MustRun(t, "systemctl", "is-enabled", "--quiet", timer)
 		tb.MustRun(t, "systemctl", "is-active", "--quiet", timer)
 	}
+	// backup.verify: the check's own schedule.
+	if cal := tb.MustRun(t, "systemctl", "show", "-p", "TimersCalendar", "--value", "posse-backup-check.timer"); !strings.Contains(cal, "Sat *-*-* 04:30:00") {
+		t.Errorf("check timer: %s", cal)
+	}
 	if again := tb.MustRun(t, "possectl", "backup", "setup"); strings.TrimSpace(again) != "No changes. The box matches the site." {
 		t.Errorf("a second setup changed something:\n%s", again)
 	}

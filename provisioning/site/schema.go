@@ -109,9 +109,12 @@ var schemaFields = map[string]schemaMeta{
 	"Backup.include":    {desc: "What to back up.", required: true},
 	"Backup.copies":     {desc: "Off-site copies of the repository: restic copy into each on its own schedule."},
 
-	"BackupCopy.name":       {desc: "Name of the copy in unit names and possectl: 1 to 32 of a-z, 0-9 and -; default the host (dots as -) or the disk label in lower case.", pattern: CopyNamePattern, maxLength: 32},
-	"BackupCopy.repository": {desc: "sftp:user@host:/absolute/path, or usb:LABEL for a disk with that file system label (letters, digits, - and _, up to 16); not the main repository.", pattern: `^(sftp:[a-z_][a-z0-9._-]{0,31}@[A-Za-z0-9.-]+:/|usb:[A-Za-z0-9_-]{1,16}$)`, required: true},
-	"BackupCopy.schedule":   {desc: `systemd OnCalendar expression such as "daily" or "Sun *-*-* 03:00" (see systemd.time(7)).`, required: true},
+	"Backup.verify":                 {desc: "The scheduled restic check of the repository and how much of its data it reads."},
+	"BackupVerify.schedule":         {desc: `systemd OnCalendar expression; default "Sun *-*-* 04:00" (weekly).`},
+	"BackupVerify.read_data_subset": {desc: `Share of the data each check reads and verifies, such as "5%"; default none (the structure only).`, pattern: ReadDataSubsetPattern},
+	"BackupCopy.name":               {desc: "Name of the copy in unit names and possectl: 1 to 32 of a-z, 0-9 and -; default the host (dots as -) or the disk label in lower case.", pattern: CopyNamePattern, maxLength: 32},
+	"BackupCopy.repository":         {desc: "sftp:user@host:/absolute/path, or usb:LABEL for a disk with that file system label (letters, digits, - and _, up to 16); not the main repository.", pattern: `^(sftp:[a-z_][a-z0-9._-]{0,31}@[A-Za-z0-9.-]+:/|usb:[A-Za-z0-9_-]{1,16}$)`, required: true},
+	"BackupCopy.schedule":           {desc: `systemd OnCalendar expression such as "daily" or "Sun *-*-* 03:00" (see systemd.time(7)).`, required: true},
 
 	"Snapshots.schedule": {desc: `systemd OnCalendar expression in the site's time zone, such as "hourly" or "Mon..Fri *-*-* 08..18:00" (see systemd.time(7)).`, required: true},
 	"Snapshots.keep":     {desc: "Snapshots to keep: the newest of each hour, day and week, up to these counts; at least one above 0.", required: true},

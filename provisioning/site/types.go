@@ -156,6 +156,8 @@ type Backup struct {
 	// Copies are off-site copies of the repository, each made with
 	// restic copy on its own schedule.
 	Copies []BackupCopy `yaml:"copies" json:"copies,omitempty"`
+	// Verify tunes the scheduled restic check (see validate_verify.go).
+	Verify *BackupVerify `yaml:"verify" json:"verify,omitempty"`
 }
 
 // BackupCopy is a second repository that receives the main repository's

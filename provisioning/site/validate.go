@@ -43,6 +43,7 @@ func (s *Site) Validate() Problems {
 	v.addresses()
 	v.backup()
 	v.copies()
+	v.verify()
 	v.snapshots()
 	v.probs.Sort()
 	return v.probs

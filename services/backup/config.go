@@ -88,6 +88,10 @@ type Config struct {
 	Frozen []string
 	// Copies are the off-site copies of the repository, in template order.
 	Copies []Copy
+	// CheckSchedule is when the scheduled check runs (CheckSchedule by
+	// default); ReadDataSubset the share of the data it reads ("5%", ""
+	// for none).
+	CheckSchedule, ReadDataSubset string
 }
 
 // Copy is one off-site copy of the repository.
@@ -116,7 +120,13 @@ func FromSite(s *site.Site) (Config, bool) {
 		return Config{}, false
 	}
 	b := s.Backup
-	c := Config{Repository: b.Repository, Schedule: b.Schedule, Keep: b.Keep}
+	c := Config{Repository: b.Repository, Schedule: b.Schedule, Keep: b.Keep, CheckSchedule: CheckSchedule}
+	if v := b.Verify; v != nil {
+		if v.Schedule != "" {
+			c.CheckSchedule = v.Schedule
+		}
+		c.ReadDataSubset = v.ReadDataSubset
+	}
 	set := map[string]bool{host.DefaultStateDir: true}
 	for _, p := range ConfigPaths {
 		set[p] = true

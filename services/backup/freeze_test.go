@@ -90,3 +90,25 @@ func TestFreeze(t *testing.T) {
 		t.Errorf("after the failure it ran %q", last)
 	}
 }
+
+// backup.verify sets the check's timer and how much data it reads.
+func TestVerify(t *testing.T) {
+	c, _ := FromSite(testSite())
+	if c.CheckSchedule != CheckSchedule || c.ReadDataSubset != "" {
+		t.Errorf("defaults: %q %q", c.CheckSchedule, c.ReadDataSubset)
+	}
+	s := testSite()
+	s.Backup.Verify = &site.BackupVerify{Schedule: "Sat *-*-* 05:00", ReadDataSubset: "5%"}
+	c, _ = FromSite(s)
+	units, err := RenderUnits("/usr/bin/possectl", c.Schedule, c.CheckSchedule)
+	if err != nil || !strings.Contains(units[CheckTimerUnit], "OnCalendar=Sat *-*-* 05:00") {
+		t.Errorf("check timer: %v\n%s", err, units[CheckTimerUnit])
+	}
+	env, r := fakeBox(t)
+	if _, err := RunCheck(t.Context(), env, c, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Argvs(), "\n"); !strings.Contains(got, " check --read-data-subset=5%") {
+		t.Errorf("restic ran:\n%s", got)
+	}
+}

@@ -67,7 +67,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if !exists {
 		steps = append(steps, plan.NewStep(Name, plan.Create, KindInit, c.Repository, "initialise the restic repository", InitSpec{Repository: c.Repository}))
 	}
-	units, err := RenderUnits(PossectlPath(env), c.Schedule)
+	units, err := RenderUnits(PossectlPath(env), c.Schedule, c.CheckSchedule)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -161,8 +161,12 @@ func (r *Restic) Forget(ctx context.Context, k site.Keep) error {
 }
 
 // Check verifies the repository's structure (restic check).
-func (r *Restic) Check(ctx context.Context) error {
-	_, err := r.run(ctx, "check")
+func (r *Restic) Check(ctx context.Context, readDataSubset string) error {
+	var args []string
+	if readDataSubset != "" {
+		args = append(args, "--read-data-subset="+readDataSubset)
+	}
+	_, err := r.run(ctx, "check", args...)
 	return err
 }
 

@@ -128,7 +128,7 @@ func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (Run
 		if err := checkPasswordFile(env); err != nil {
 			return err
 		}
-		return NewRestic(env, c.Repository).Check(ctx)
+		return NewRestic(env, c.Repository).Check(ctx, c.ReadDataSubset)
 	}()
 	rec.Seconds = time.Since(rec.Start).Seconds()
 	if err != nil {

@@ -26,12 +26,14 @@ type UnitFiles map[string]string
 // oneshot services running possectl
 // (at possectl, an absolute path) and timers that catch up missed runs
 // (Persistent=true) with a small randomised delay.
-func RenderUnits(possectl, schedule string) (UnitFiles, error) {
+func RenderUnits(possectl, schedule, checkSchedule string) (UnitFiles, error) {
 	if !strings.HasPrefix(possectl, "/") || strings.ContainsAny(possectl, " \t\n%$\"'\\") {
 		return nil, fmt.Errorf("possectl path %q must be absolute without spaces, quotes or %%", possectl)
 	}
-	if strings.ContainsAny(schedule, "\n\r%") {
-		return nil, fmt.Errorf("schedule %q holds characters systemd does not accept", schedule)
+	for _, s := range []string{schedule, checkSchedule} {
+		if strings.ContainsAny(s, "\n\r%") {
+			return nil, fmt.Errorf("schedule %q holds characters systemd does not accept", s)
+		}
 	}
 	svc := func(desc, sub string) []*unit.UnitOption {
 		return serviceOptions(desc, possectl+" backup "+sub+" --scheduled")
@@ -42,7 +44,7 @@ func RenderUnits(possectl, schedule string) (UnitFiles, error) {
 		ServiceUnit:      svc("Posse: back up the site with restic", "run"),
 		TimerUnit:        timer("Posse: scheduled backup", schedule, "5min"),
 		CheckServiceUnit: svc("Posse: check the backup repository (restic check)", "check"),
-		CheckTimerUnit:   timer("Posse: weekly check of the backup repository", CheckSchedule, "30min"),
+		CheckTimerUnit:   timer("Posse: weekly check of the backup repository", checkSchedule, "30min"),
 		DrillServiceUnit: svc("Posse: restore drill (restore a sample of files and check them)", "drill"),
 		DrillTimerUnit:   timer("Posse: monthly restore drill", DrillSchedule, "30min"),
 	} {

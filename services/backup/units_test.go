@@ -31,7 +31,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestRenderUnitsGolden(t *testing.T) {
-	units, err := RenderUnits("/usr/local/bin/possectl", "*-*-* 22:00")
+	units, err := RenderUnits("/usr/local/bin/possectl", "*-*-* 22:00", CheckSchedule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +55,14 @@ func TestRenderUnitsRefuses(t *testing.T) {
 		{"/usr/bin/possectl", "daily\nExecStart=/bin/sh"},
 		{"/usr/bin/possectl", "*-*-* 22:00 %H"},
 	} {
-		if _, err := RenderUnits(tc.possectl, tc.schedule); err == nil {
+		if _, err := RenderUnits(tc.possectl, tc.schedule, CheckSchedule); err == nil {
 			t.Errorf("RenderUnits(%q, %q) accepted", tc.possectl, tc.schedule)
 		}
 	}
 }
 
 func TestRenderUnitsSchedule(t *testing.T) {
-	units, err := RenderUnits("/usr/bin/possectl", "Mon..Fri *-*-* 18:30")
+	units, err := RenderUnits("/usr/bin/possectl", "Mon..Fri *-*-* 18:30", "Sat *-*-* 05:00")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,12 +206,17 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 	for _, s := range ss {
 		name := bold(serviceUnitLabel(s))
 		st := stateLabel(s.State)
-		if s.Unit == "" {
+		switch {
+		case s.Unit == "":
 			// No unit of its own (shares, backup): the probe's verdict.
 			st = tr("OK")
 			if !s.Healthy {
 				st = tr("problem")
 			}
+		case !s.Healthy && s.State == "active":
+			// The unit runs but does not do its work: one state per row,
+			// never "running" under a red light.
+			st = tr("not working")
 		}
 		state := widget.NewLabel(st)
 		row := container.NewBorder(nil, nil, container.NewCenter(sized(dot(s.Healthy), 14, 14)), state, name)

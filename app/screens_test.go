@@ -474,3 +474,18 @@ func TestBackupScreenShowsCopies(t *testing.T) {
 		t.Error("a failed copy leaves the backup light green")
 	}
 }
+
+// A unit that runs but whose probe fails is "not working", never
+// "running" under a red light.
+func TestDashboardNoRunningUnderARedLight(t *testing.T) {
+	f := newFake(12)
+	f.services = append(f.services, api.ServiceStatus{Name: "mail", Unit: "postfix@-.service", State: "active", Healthy: false, Detail: "port 25 does not answer"})
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	if !hasText(w.Canvas(), "not working") || !hasText(w.Canvas(), "port 25 does not answer") {
+		t.Error("a running unit that fails its probe is not shown as not working")
+	}
+}

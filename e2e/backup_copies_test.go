@@ -234,6 +234,16 @@ func TestBackupCopies(t *testing.T) {
 	if err := json.Unmarshal([]byte(tb.MustRun(t, restic("snapshots", "--json")...)), &copied); err != nil || len(copied) != 2 {
 		t.Errorf("the copy after the second run: %v, %d snapshots, want 2", err, len(copied))
 	}
+	// The check reads the copy's repository too.
+	tb.MustRun(t, "systemctl", "start", "posse-backup-check.service")
+	var check struct {
+		Kind          string
+		Error         string
+		CopiesChecked int `json:"copies_checked"`
+	}
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "tail", "-n1", "/var/lib/posse/backup/runs.jsonl")), &check); err != nil || check.Kind != "check" || check.Error != "" || check.CopiesChecked != 1 {
+		t.Errorf("the check after the copies: %+v %v", check, err)
+	}
 	if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, backupPassword) {
 		t.Error("the repository password is in the journal")
 	}

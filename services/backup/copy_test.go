@@ -225,3 +225,23 @@ func TestJudgeCopies(t *testing.T) {
 		t.Errorf("copies that never ran: %v", err)
 	}
 }
+
+// The check reads the sftp copy too, and a broken copy fails the check
+// naming it.
+func TestCheckCopies(t *testing.T) {
+	env, r := fakeBox(t)
+	c, _ := FromSite(copySite())
+	c.ReadDataSubset = "5%"
+	rec, err := RunCheck(t.Context(), env, c, false)
+	if err != nil || rec.CopiesChecked != 1 {
+		t.Fatalf("check: %+v %v", rec, err)
+	}
+	if got := strings.Join(r.Argvs(), "\n"); !strings.Contains(got, "-r "+copyRepo) || strings.Count(got, "check --read-data-subset=5%") != 2 {
+		t.Errorf("restic ran:\n%s", got)
+	}
+	r.On(NewRestic(env, copyRepo).Argv("check", "--read-data-subset=5%"), host.Result{ExitCode: 1, Stderr: []byte("Fatal: repository contains errors")})
+	rec, err = RunCheck(t.Context(), env, c, false)
+	if err == nil || !strings.Contains(err.Error(), "copy "+c.Copies[0].Name+" ("+copyRepo+")") || rec.CopiesChecked != 0 {
+		t.Errorf("a broken copy: %+v %v", rec, err)
+	}
+}

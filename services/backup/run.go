@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // RunOptions tune a backup run.
@@ -128,7 +129,8 @@ func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (Run
 		if err := checkPasswordFile(env); err != nil {
 			return err
 		}
-		return NewRestic(env, c.Repository).Check(ctx, c.ReadDataSubset)
+		err = NewRestic(env, c.Repository).Check(ctx, c.ReadDataSubset)
+		return errors.Join(err, checkCopies(ctx, env, c, &rec))
 	}()
 	rec.Seconds = time.Since(rec.Start).Seconds()
 	if err != nil {
@@ -138,6 +140,32 @@ func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (Run
 		err = lerr
 	}
 	return rec, err
+}
+
+// checkCopies checks each sftp copy's repository as the main one (usb
+// disks are checked only while a copy runs, when one is plugged in),
+// holding the copy's lock; it counts the copies that passed.
+func checkCopies(ctx context.Context, env *host.Env, c Config, rec *RunRecord) error {
+	var errs []error
+	for _, cp := range c.Copies {
+		t, err := site.ParseCopyTarget(cp.Repository)
+		if err != nil || t.Kind != site.CopyKindSFTP {
+			continue
+		}
+		unlock, err := lockCopy(env, cp.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("copy %s: %w", cp.Name, err))
+			continue
+		}
+		err = NewRestic(env, cp.Repository).Check(ctx, c.ReadDataSubset)
+		unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("copy %s (%s): %w", cp.Name, cp.Repository, err))
+			continue
+		}
+		rec.CopiesChecked++
+	}
+	return errors.Join(errs...)
 }
 
 func checkPasswordFile(env *host.Env) error {

@@ -36,6 +36,8 @@ type RunRecord struct {
 	// Frozen counts the shares and home folders read from a fresh
 	// read-only snapshot rather than live.
 	Frozen int `json:"frozen,omitempty"`
+	// CopiesChecked counts the copies' repositories a check found sound.
+	CopiesChecked int `json:"copies_checked,omitempty"`
 	// Phase durations: the directory dump, restic backup, forget --prune.
 	DumpSeconds   float64 `json:"dump_seconds,omitempty"`
 	BackupSeconds float64 `json:"backup_seconds,omitempty"`

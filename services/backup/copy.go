@@ -87,15 +87,7 @@ func RunCopy(ctx context.Context, env *host.Env, c Config, cp Copy, opt CopyOpti
 		now = time.Now
 	}
 	rec := RunRecord{Kind: KindCopy, Copy: cp.Name, Target: cp.Repository, Start: now().UTC(), Scheduled: opt.Scheduled}
-	err := runCopy(ctx, env, c, cp, &rec)
-	rec.Seconds = now().Sub(rec.Start).Seconds()
-	if err != nil {
-		rec.Error = err.Error()
-	}
-	if lerr := AppendRun(env, rec); lerr != nil && err == nil {
-		err = lerr
-	}
-	return rec, err
+	return logRun(env, rec, now, func(rec *RunRecord) error { return runCopy(ctx, env, c, cp, rec) })
 }
 
 func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunRecord) error {

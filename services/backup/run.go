@@ -43,7 +43,14 @@ func RunBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions) (Ru
 		now = time.Now
 	}
 	rec := RunRecord{Kind: KindBackup, Start: now().UTC(), Scheduled: opt.Scheduled}
-	err := runBackup(ctx, env, c, opt, &rec)
+	return logRun(env, rec, now, func(rec *RunRecord) error { return runBackup(ctx, env, c, opt, rec) })
+}
+
+// logRun runs fn on rec, sets rec's duration (on the clock now) and
+// error, and appends rec to the run log; an error of the log is returned
+// when fn succeeded.
+func logRun(env *host.Env, rec RunRecord, now func() time.Time, fn func(*RunRecord) error) (RunRecord, error) {
+	err := fn(&rec)
 	rec.Seconds = now().Sub(rec.Start).Seconds()
 	if err != nil {
 		rec.Error = err.Error()
@@ -120,7 +127,7 @@ func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec
 // RunCheck runs restic check and logs the result.
 func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (RunRecord, error) {
 	rec := RunRecord{Kind: KindCheck, Start: time.Now().UTC(), Scheduled: scheduled}
-	err := func() error {
+	return logRun(env, rec, time.Now, func(rec *RunRecord) error {
 		unlock, err := lockRuns(env)
 		if err != nil {
 			return err
@@ -130,16 +137,8 @@ func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (Run
 			return err
 		}
 		err = NewRestic(env, c.Repository).Check(ctx, c.ReadDataSubset)
-		return errors.Join(err, checkCopies(ctx, env, c, &rec))
-	}()
-	rec.Seconds = time.Since(rec.Start).Seconds()
-	if err != nil {
-		rec.Error = err.Error()
-	}
-	if lerr := AppendRun(env, rec); lerr != nil && err == nil {
-		err = lerr
-	}
-	return rec, err
+		return errors.Join(err, checkCopies(ctx, env, c, rec))
+	})
 }
 
 // checkCopies checks each sftp copy's repository as the main one (usb

@@ -10,29 +10,30 @@ import (
 
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/files"
 )
 
 // versionsSite is the applied site with snapshots, or why there are no
 // versions to list.
-func (b *Box) versionsSite() error {
+func (b *Box) versionsSite() (*site.Site, error) {
 	s, _, err := b.applied()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.Snapshots == nil {
-		return mark(daemon.ErrNotAvailable, errors.New("this site takes no snapshots: add a snapshots section to the template and apply it (see docs/snapshots.md)"))
+		return nil, mark(daemon.ErrNotAvailable, errors.New("this site takes no snapshots: add a snapshots section to the template and apply it (see docs/snapshots.md)"))
 	}
-	return nil
+	return s, nil
 }
 
 // Versions implements daemon.Backend with the files service's snapshots
 // of the share.
 func (b *Box) Versions(ctx context.Context, share, p string) ([]api.FileVersion, error) {
-	if err := b.versionsSite(); err != nil {
+	s, err := b.versionsSite()
+	if err != nil {
 		return nil, err
 	}
-	s, _, _ := b.applied()
 	env, closeEnv, err := b.realEnv(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -54,10 +55,10 @@ func (b *Box) Versions(ctx context.Context, share, p string) ([]api.FileVersion,
 // RestoreVersion implements daemon.Backend with the files service's
 // restore from a snapshot (which writes only inside the share).
 func (b *Box) RestoreVersion(ctx context.Context, share, p string, at time.Time, alongside bool) (api.VersionRestored, error) {
-	if err := b.versionsSite(); err != nil {
+	s, err := b.versionsSite()
+	if err != nil {
 		return api.VersionRestored{}, err
 	}
-	s, _, _ := b.applied()
 	env, closeEnv, err := b.realEnv(ctx, nil)
 	if err != nil {
 		return api.VersionRestored{}, err

@@ -141,8 +141,8 @@ func RunCheck(ctx context.Context, env *host.Env, c Config, scheduled bool) (Run
 	})
 }
 
-// checkCopies checks each sftp copy's repository as the main one (usb
-// disks are checked only while a copy runs, when one is plugged in),
+// checkCopies checks each sftp copy's repository as the main one (a usb
+// copy's disk is left alone: it is plugged in only for its copies),
 // holding the copy's lock; it counts the copies that passed.
 func checkCopies(ctx context.Context, env *host.Env, c Config, rec *RunRecord) error {
 	var errs []error

@@ -80,15 +80,7 @@ func setupDisk(ctx context.Context, name string, size int64) (err error) {
 			return err
 		}
 	}
-	f, err := os.OpenFile(img, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	err = f.Truncate(size)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := sparseImage(img, size); err != nil {
 		return fmt.Errorf("data disk image: %w", err)
 	}
 	for _, argv := range [][]string{
@@ -100,6 +92,20 @@ func setupDisk(ctx context.Context, name string, size int64) (err error) {
 		}
 	}
 	return os.Chmod(mp, 0o755)
+}
+
+// sparseImage creates the file img (it must not exist), 0600, sparse, of
+// size bytes.
+func sparseImage(img string, size int64) error {
+	f, err := os.OpenFile(img, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(size)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // removeDisk unmounts box name's data disk (which frees its loop device)

@@ -54,15 +54,7 @@ func setupRawDisk(ctx context.Context, name string, size int64) (dev string, err
 			return "", err
 		}
 	}
-	f, err := os.OpenFile(img, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	err = f.Truncate(size)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := sparseImage(img, size); err != nil {
 		return "", fmt.Errorf("raw disk image: %w", err)
 	}
 	out, err := exec.CommandContext(ctx, "losetup", "--find", "--show", img).CombinedOutput()

@@ -194,6 +194,14 @@ func TestFilesWindows(t *testing.T) {
 			}
 		}
 	})
+	t.Run("macs cannot change modes through NFS ACEs", func(t *testing.T) {
+		// vfs_fruit(8): a global option; a mode changed by a Mac would make
+		// Samba ignore the stored Windows ACL.
+		out := tb.MustRun(t, "testparm", "-s", "--suppress-prompt", "--parameter-name", "fruit:nfs_aces")
+		if !strings.EqualFold(strings.TrimSpace(out), "no") {
+			t.Errorf("testparm fruit:nfs_aces = %q, want No", strings.TrimSpace(out))
+		}
+	})
 	t.Run("alternate data stream round trip", func(t *testing.T) {
 		back := filepath.Join(dir, "zone-back.txt")
 		out, err := smbWin(t, dir, ip, "alice", "put "+up+" report.txt; put "+zone+" report.txt:Zone.Identifier; get report.txt:Zone.Identifier "+back+"; allinfo report.txt")

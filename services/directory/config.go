@@ -58,6 +58,10 @@ func RenderSMBConf(g GlobalConfig) string {
 	w("ldap server require strong auth", "yes")
 	// No share listing or other information for anonymous users.
 	w("restrict anonymous", "2")
+	// Macs may not change a file's UNIX mode through an NFS ACE
+	// (vfs_fruit(8), a global option): a changed mode makes Samba ignore
+	// the stored Windows ACL and derive one that maps rwx to Full control.
+	w("fruit:nfs_aces", "no")
 	b.WriteString("\n[sysvol]\n")
 	w("path", "/var/lib/samba/sysvol")
 	w("read only", "No")

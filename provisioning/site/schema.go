@@ -71,6 +71,7 @@ var schemaFields = map[string]schemaMeta{
 	"Share.description":  {desc: "Free text without line breaks.", maxLength: MaxDescriptionLen, pattern: `^[^\x00-\x1f\x7f]*$`},
 	"Share.read":         {desc: "Groups with read access. A share needs at least one read or write group."},
 	"Share.write":        {desc: "Groups with read and write access."},
+	"Share.deny":         {desc: "Groups and users of the site refused the whole share, even when a group they are in may read or write (a deny entry in the Windows ACL)."},
 	"Share.recycle_bin":  {desc: "Keep deleted files in a recycle bin.", def: false},
 	"Share.recycle_days": {desc: "Days deleted files stay in the recycle bin.", min: intp(1), max: intp(3650), def: DefaultRecycleDays},
 	"Share.folders":      {desc: "Permissions of folders inside the share; Posse creates missing ones."},
@@ -79,6 +80,7 @@ var schemaFields = map[string]schemaMeta{
 	"Folder.path":    {desc: "Folder relative to the share, such as Mandanten/Intern: no leading /, no . or .. parts, not the recycle bin; unique in the share, ignoring case.", maxLength: MaxFolderPathLen, pattern: `^[^/\x00-\x1f\x7f][^\x00-\x1f\x7f]*$`, required: true},
 	"Folder.read":    {desc: "Groups with read access to the folder; each must also be in the share's read or write list."},
 	"Folder.write":   {desc: "Groups with read and write access to the folder; each must also be in the share's read or write list."},
+	"Folder.deny":    {desc: "Groups and users of the site refused this folder and everything below it, even when a group they are in may read or write."},
 	"Folder.inherit": {desc: "Keep the permissions of the share (or of the folder above) and add these; false replaces them, so only these groups (and the domain admins) get in.", def: true},
 
 	"Homes.enabled": {desc: "Give every user a home folder.", def: false},

@@ -95,7 +95,10 @@ type Share struct {
 	Description string   `yaml:"description" json:"description,omitempty"`
 	Read        []string `yaml:"read" json:"read,omitempty"`
 	Write       []string `yaml:"write" json:"write,omitempty"`
-	RecycleBin  bool     `yaml:"recycle_bin" json:"recycle_bin,omitempty"`
+	// Deny names groups and users refused the whole share (an inherited
+	// deny entry, which Windows checks before any grant).
+	Deny       []string `yaml:"deny" json:"deny,omitempty"`
+	RecycleBin bool     `yaml:"recycle_bin" json:"recycle_bin,omitempty"`
 	// RecycleDays is how long deleted files stay in the recycle bin; default 30.
 	RecycleDays int `yaml:"recycle_days" json:"recycle_days,omitempty"`
 	// Folders sets the permissions of folders inside the share.
@@ -111,6 +114,9 @@ type Folder struct {
 	Path  string   `yaml:"path" json:"path"`
 	Read  []string `yaml:"read" json:"read,omitempty"`
 	Write []string `yaml:"write" json:"write,omitempty"`
+	// Deny names groups and users refused this folder and what is below
+	// it, even when a group they are in may read or write.
+	Deny []string `yaml:"deny" json:"deny,omitempty"`
 	// Inherit keeps the permissions of the share (or of the folder above)
 	// and adds these; false replaces them. Default true (see Inherits).
 	Inherit *bool `yaml:"inherit" json:"inherit,omitempty"`

@@ -136,6 +136,7 @@ func (v *validator) shares() {
 		}
 		v.groupRefs(p+".read", sh.Read, groups)
 		v.groupRefs(p+".write", sh.Write, groups)
+		v.denyRefs(p, sh.Deny, sh.Read, sh.Write, groups)
 		v.folders(p, sh, groups)
 		if (sh.RecycleDays != 0 || v.written(p+".recycle_days")) && (sh.RecycleDays < 1 || sh.RecycleDays > 3650) {
 			v.add(p+".recycle_days", fmt.Sprintf(errRecycleDaysRange, sh.RecycleDays),
@@ -176,7 +177,8 @@ func (v *validator) folders(p string, sh Share, groups map[string]bool) {
 				v.dup(paths, strings.ToLower(f.Path), fp+".path", "folder", f.Path)
 			}
 		}
-		if len(f.Read) == 0 && len(f.Write) == 0 {
+		v.denyRefs(fp, f.Deny, f.Read, f.Write, groups)
+		if len(f.Read) == 0 && len(f.Write) == 0 && len(f.Deny) == 0 {
 			v.add(fp, fmt.Sprintf(errFolderNoGroups, f.Path), hintFolderNoGroups)
 		}
 		for _, list := range []struct {
@@ -189,6 +191,29 @@ func (v *validator) folders(p string, sh Share, groups map[string]bool) {
 					v.add(joinIndex(fp+"."+list.key, j), fmt.Sprintf(errFolderGroupNoShare, g, sh.Name, f.Path), hintFolderGroupNoShare)
 				}
 			}
+		}
+	}
+}
+
+// denyRefs checks a share's or folder's deny list at p: each name a group
+// or user of the site, once, and not also granted at the same place.
+func (v *validator) denyRefs(p string, deny, read, write []string, groups map[string]bool) {
+	users := map[string]bool{}
+	for _, u := range v.s.Users {
+		users[u.Username] = true
+	}
+	inList := seen{}
+	for j, name := range deny {
+		rp := joinIndex(p+".deny", j)
+		switch {
+		case !groups[name] && !users[name]:
+			v.add(rp, fmt.Sprintf(errDenyUnknown, name), hintDenyUnknown)
+		case slices.Contains(read, name):
+			v.add(rp, fmt.Sprintf(errDenyAlsoGranted, name, "read"), hintDenyAlsoGranted)
+		case slices.Contains(write, name):
+			v.add(rp, fmt.Sprintf(errDenyAlsoGranted, name, "write"), hintDenyAlsoGranted)
+		default:
+			v.dup(inList, name, rp, "deny entry", name)
 		}
 	}
 }

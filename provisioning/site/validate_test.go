@@ -185,7 +185,7 @@ func TestValidateRules(t *testing.T) {
 		{"folder newline", func(s *Site) { s.Shares[0].Folders[0].Path = "a\nb" }, "shares[0].folders[0].path", "control characters"},
 		{"folder too long", func(s *Site) { s.Shares[0].Folders[0].Path = strings.Repeat("a/", 600) + "a" }, "shares[0].folders[0].path", "longer than"},
 		{"folder twice ignoring case", func(s *Site) { s.Shares[0].Folders[1].Path = "MANDANTEN" }, "shares[0].folders[1].path", "duplicate folder"},
-		{"folder without groups", func(s *Site) { s.Shares[0].Folders[0].Write = nil }, "shares[0].folders[0]", "grants access to no group"},
+		{"folder without groups", func(s *Site) { s.Shares[0].Folders[0].Write = nil }, "shares[0].folders[0]", "grants or denies access to nobody"},
 		{"folder unknown group", func(s *Site) { s.Shares[0].Folders[0].Read = []string{"ghosts"} }, "shares[0].folders[0].read[0]", `unknown group "ghosts"`},
 		{"folder group without share access", func(s *Site) {
 			s.Groups = append(s.Groups, Group{Name: "accounting"})

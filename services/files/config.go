@@ -46,6 +46,8 @@ type Share struct {
 	// Read and Write are group names of the template (without workgroup).
 	Read  []string `json:"read,omitempty"`
 	Write []string `json:"write,omitempty"`
+	// Deny are groups and users refused the share (deny entries).
+	Deny []string `json:"deny,omitempty"`
 	// Browseable shows the share in listings; template shares always are.
 	Browseable  bool `json:"browseable"`
 	RecycleBin  bool `json:"recycle_bin,omitempty"`
@@ -93,7 +95,7 @@ func FromSite(s *site.Site) (Config, error) {
 		p := s.SharePath(sh)
 		var folders []Folder
 		for _, f := range sh.Folders {
-			folders = append(folders, Folder{Rel: f.Path, Path: p + "/" + f.Path, Read: slices.Clone(f.Read), Write: slices.Clone(f.Write), Inherit: f.Inherits()})
+			folders = append(folders, Folder{Rel: f.Path, Path: p + "/" + f.Path, Read: slices.Clone(f.Read), Write: slices.Clone(f.Write), Deny: slices.Clone(f.Deny), Inherit: f.Inherits()})
 		}
 		c.Shares = append(c.Shares, Share{
 			Name:        sh.Name,
@@ -101,6 +103,7 @@ func FromSite(s *site.Site) (Config, error) {
 			Comment:     sh.Description,
 			Read:        slices.Clone(sh.Read),
 			Write:       slices.Clone(sh.Write),
+			Deny:        slices.Clone(sh.Deny),
 			Browseable:  true,
 			RecycleBin:  sh.RecycleBin,
 			RecycleDays: recycleDays(sh),

@@ -61,7 +61,7 @@ type ACE struct {
 	Trustee string `json:"trustee"`
 	Mask    uint32 `json:"mask"`
 	Flags   uint8  `json:"flags,omitempty"`
-	// Deny is an access-denied entry; Posse never writes one.
+	// Deny is an access-denied entry (the template's deny lists).
 	Deny bool `json:"deny,omitempty"`
 }
 
@@ -92,12 +92,24 @@ type WantACL struct {
 // Full control for whoever creates something inside (CREATOR OWNER, as
 // on Windows), Modify for write groups, Read & execute for read groups;
 // everything inherited by subfolders and files. Write groups get Modify,
-// not Full control, so they cannot change permissions.
+// not Full control, so they cannot change permissions. Deny entries come
+// first, as Windows orders them.
 func ShareSD(sh Share) SD {
 	sd := SD{Owner: OwnerAccount, Group: owningGroup(sh.Write, sh.Read), Protected: true}
-	sd.ACEs = baseACEs()
+	sd.ACEs = denyACEs(sh.Deny)
+	sd.ACEs = append(sd.ACEs, baseACEs()...)
 	sd.ACEs = append(sd.ACEs, groupACEs(sh.Write, sh.ReadOnly())...)
 	return sd
+}
+
+// denyACEs refuses each name everything, here and below (Explorer's Deny
+// Full control, "this folder, subfolders and files").
+func denyACEs(names []string) []ACE {
+	var out []ACE
+	for _, n := range names {
+		out = append(out, ACE{Trustee: n, Mask: RightsFull, Flags: inheritAll, Deny: true})
+	}
+	return out
 }
 
 func baseACEs() []ACE {
@@ -140,8 +152,9 @@ func FolderSD(f Folder, parent SD) SD {
 	if sd.Group == "" {
 		sd.Group = parent.Group
 	}
+	sd.ACEs = denyACEs(f.Deny)
 	if !f.Inherit {
-		sd.ACEs = baseACEs()
+		sd.ACEs = append(sd.ACEs, baseACEs()...)
 	}
 	sd.ACEs = append(sd.ACEs, groupACEs(f.Write, f.ReadOnly())...)
 	if f.Inherit {
@@ -430,6 +443,7 @@ type Folder struct {
 	Path    string   `json:"path"`
 	Read    []string `json:"read,omitempty"`
 	Write   []string `json:"write,omitempty"`
+	Deny    []string `json:"deny,omitempty"`
 	Inherit bool     `json:"inherit"`
 }
 

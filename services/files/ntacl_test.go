@@ -113,6 +113,35 @@ func TestFolderSD(t *testing.T) {
 	}
 }
 
+// TestDenySD: deny lists become Deny Full control entries for the folder,
+// its subfolders and files, first in the ACL, and what is below inherits
+// them as deny entries.
+func TestDenySD(t *testing.T) {
+	sh := Share{Name: "Akten", Path: "/srv/a", Write: []string{"partners"}, Read: []string{"staff"}, Deny: []string{"azubi"}, Folders: []Folder{
+		{Rel: "Gehalt", Path: "/srv/a/Gehalt", Deny: []string{"dave"}, Inherit: true},
+		{Rel: "Intern", Path: "/srv/a/Intern", Write: []string{"partners"}, Deny: []string{"erin"}},
+	}}
+	ws := sh.WantACLs()
+	root, gehalt, intern := ws[0].SD, ws[1].SD, ws[2].SD
+	deny := func(n string, flags uint8) ACE { return ACE{Trustee: n, Mask: RightsFull, Flags: flags, Deny: true} }
+	if root.ACEs[0] != deny("azubi", inheritAll) {
+		t.Errorf("share root: %+v: want azubi's deny entry first", root.ACEs)
+	}
+	if gehalt.ACEs[0] != deny("dave", inheritAll) || !slices.Contains(gehalt.ACEs, deny("azubi", inheritAll|FlagInherited)) ||
+		!slices.Contains(gehalt.ACEs, ACE{Trustee: "staff", Mask: RightsRead, Flags: inheritAll | FlagInherited}) || gehalt.Protected {
+		t.Errorf("Gehalt (inherit): %+v: want dave's deny, then the share's entries with azubi's deny", gehalt)
+	}
+	if intern.ACEs[0] != deny("erin", inheritAll) || slices.ContainsFunc(intern.ACEs, func(a ACE) bool { return a.Trustee == "azubi" }) || !intern.Protected {
+		t.Errorf("Intern (inherit: false): %+v: want erin's deny and none of the share's", intern)
+	}
+	if !slices.Contains(gehalt.Names(), "dave") || !slices.Contains(root.Names(), "azubi") {
+		t.Errorf("denied names are not resolved: %v %v", gehalt.Names(), root.Names())
+	}
+	if got := Inherit(gehalt.ACEs, false, "D-1"); !slices.Contains(got, ACE{Trustee: "dave", Mask: RightsFull, Flags: FlagInherited, Deny: true}) {
+		t.Errorf("a file in Gehalt inherits %+v: want dave's deny", got)
+	}
+}
+
 func TestDiffSD(t *testing.T) {
 	want := SD{Owner: "S-500", Group: "S-1103", Protected: true, ACEs: []ACE{
 		{Trustee: "S-512", Mask: RightsFull, Flags: inheritAll},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
+	"gopkg.in/yaml.v3"
 )
 
 // winSite has a share that partners write and staff read, with a recycle
@@ -329,6 +330,66 @@ func TestFilesWindows(t *testing.T) {
 	t.Run("re-apply changes nothing", func(t *testing.T) {
 		if steps := boxPlan(t, tb, template, secrets); len(steps) != 0 {
 			t.Errorf("plan after apply: %+v", steps)
+		}
+	})
+	t.Run("an admin's deny entry is drift, and export adopts it", func(t *testing.T) {
+		// bob is in staff, which writes Vorlagen.
+		if out, err := smbWin(t, dir, ip, "bob", `ls Vorlagen\*`); err != nil {
+			t.Fatalf("bob lists Vorlagen before the deny: %v: %s", err, out)
+		}
+		if out, err := smbcacls(t, dir, ip, "Administrator", "Vorlagen", "-a", `ACL:FENSTER\bob:DENIED/OI|CI/FULL`); err != nil {
+			t.Fatalf("the domain admin denies bob Vorlagen: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", `ls Vorlagen\*`); err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("bob lists Vorlagen despite the deny entry: %v: %s", err, out)
+		}
+		found := false
+		for _, s := range boxPlan(t, tb, template, secrets) {
+			for _, c := range s.Changes {
+				found = found || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten/Vorlagen" && c.Field == "access bob" && strings.HasPrefix(c.Before, "deny full control")
+			}
+		}
+		if !found {
+			t.Fatalf("the plan does not show bob's deny entry on Vorlagen as drift")
+		}
+		exported, e, code := possectlIn(t, tb, "", "export")
+		if code != 0 {
+			t.Fatalf("possectl export: exit %d\n%s", code, e)
+		}
+		var doc struct {
+			Shares []struct {
+				Folders []struct {
+					Path    string   `yaml:"path"`
+					Write   []string `yaml:"write"`
+					Deny    []string `yaml:"deny"`
+					Inherit *bool    `yaml:"inherit"`
+				} `yaml:"folders"`
+			} `yaml:"shares"`
+		}
+		if err := yaml.Unmarshal([]byte(exported), &doc); err != nil || len(doc.Shares) != 1 {
+			t.Fatalf("exported template: %v\n%s", err, exported)
+		}
+		var got []string
+		for _, f := range doc.Shares[0].Folders {
+			got = append(got, fmt.Sprintf("%s write=%v deny=%v inherit=%v", f.Path, f.Write, f.Deny, f.Inherit == nil || *f.Inherit))
+		}
+		want := []string{"Intern write=[partners] deny=[] inherit=false", "Vorlagen write=[staff] deny=[bob] inherit=true"}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("exported folders:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), exported)
+		}
+		adopted := filepath.Join(dir, "exported.yaml")
+		os.WriteFile(adopted, []byte(exported), 0o600)
+		tb.Apply(t, adopted, secrets)
+		if out, _ := smbcacls(t, dir, ip, "Administrator", "Vorlagen"); !strings.Contains(out, `ACL:FENSTER\bob:DENIED/OI|CI/FULL`) {
+			t.Errorf("bob's deny entry is gone after applying the exported template:\n%s", out)
+		}
+		if steps := boxPlan(t, tb, adopted, secrets); len(steps) != 0 {
+			t.Errorf("plan of the exported template: %+v", steps)
+		}
+		// The first template does not deny bob: applying it undoes the entry.
+		tb.Apply(t, template, secrets)
+		if out, err := smbWin(t, dir, ip, "bob", `ls Vorlagen\*`); err != nil {
+			t.Errorf("bob is still refused Vorlagen after applying the first template: %v: %s", err, out)
 		}
 	})
 }

@@ -30,8 +30,9 @@ func ExportParts(only []string) (map[string]bool, error) {
 }
 
 // WriteTemplate prints a site as YAML in the template's key order, leaving
-// out empty optional keys (the JSON tags say which).
-func WriteTemplate(w io.Writer, s *site.Site) error {
+// out empty optional keys (the JSON tags say which). Notes (what the
+// export could not carry over) become comments at the top.
+func WriteTemplate(w io.Writer, s *site.Site, notes ...string) error {
 	js, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -47,7 +48,12 @@ func WriteTemplate(w io.Writer, s *site.Site) error {
 	if err := enc.Encode(&doc); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "# Exported by possectl export. Users have no password here: the ones on the box keep theirs;\n# a user created from this template gets a random one (set it with possectl users set-password,\n# or add password: ${secret:NAME} to the user).\n%s", b.String())
+	var head strings.Builder
+	head.WriteString("# Exported by possectl export. Users have no password here: the ones on the box keep theirs;\n# a user created from this template gets a random one (set it with possectl users set-password,\n# or add password: ${secret:NAME} to the user).\n")
+	for _, n := range notes {
+		head.WriteString("# Note: " + strings.ReplaceAll(n, "\n", " ") + "\n")
+	}
+	_, err = fmt.Fprintf(w, "%s%s", head.String(), b.String())
 	return err
 }
 

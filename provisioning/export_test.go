@@ -21,8 +21,10 @@ func TestWriteTemplateRoundTrip(t *testing.T) {
 	}
 	s.Site.Name = "yes" // a value YAML would read as a boolean if unquoted
 	s.Groups[0].Description = "10"
+	no := false
+	s.Shares[0].Folders = []site.Folder{{Path: "Intern", Write: s.Shares[0].Write, Deny: []string{s.Users[0].Username}, Inherit: &no}}
 	var buf bytes.Buffer
-	if err := provisioning.WriteTemplate(&buf, s); err != nil {
+	if err := provisioning.WriteTemplate(&buf, s, "share X: a note\nover two lines"); err != nil {
 		t.Fatal(err)
 	}
 	back, err := site.Parse("exported.yaml", buf.Bytes())
@@ -36,5 +38,8 @@ func TestWriteTemplateRoundTrip(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "realm: \"\"") || strings.Contains(buf.String(), ": {") || strings.Contains(buf.String(), ": [") {
 		t.Errorf("export has empty keys or flow style:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "\n# Note: share X: a note over two lines\n") {
+		t.Errorf("the note is not a one-line comment:\n%s", buf.String())
 	}
 }

@@ -4,6 +4,7 @@ package box
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/posse-project/posse/provisioning/host"
@@ -18,29 +19,39 @@ import (
 // and groups, the shares and homes in the Samba configuration, the mail
 // setup — starting from the applied site's identity and backup settings.
 // Users have no password (see directory.Export). d is the open directory
-// connection, needed when parts has "directory".
-func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Directory, parts map[string]bool) (*site.Site, error) {
+// connection, needed when parts has "directory". The notes name what the
+// template cannot hold (see files.ExportACLs).
+func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Directory, parts map[string]bool) (*site.Site, []string, error) {
+	var notes []string
 	out := &site.Site{Version: site.Version, Site: applied.Site, Directory: applied.Directory, Backup: applied.Backup}
 	if parts["directory"] {
 		ex, err := directory.Export(ctx, d, applied.Site.Domain)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the directory: %w", err)
+			return nil, nil, fmt.Errorf("cannot read the directory: %w", err)
 		}
 		out.Groups, out.Users = ex.Groups, ex.Users
 	}
 	if parts["shares"] {
 		shares, homes, err := files.Export(env)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the shares: %w", err)
+			return nil, nil, fmt.Errorf("cannot read the shares: %w", err)
 		}
+		n, err := files.ExportACLs(ctx, env, shares)
+		switch {
+		case errors.Is(err, files.ErrNoWinbind):
+			notes = append(notes, "the Windows permissions of the shares were not read: the domain controller does not answer; export again once it runs, or the share folders' permissions are missing here")
+		case err != nil:
+			return nil, nil, fmt.Errorf("cannot read the shares' Windows permissions: %w", err)
+		}
+		notes = append(notes, n...)
 		out.Shares, out.Homes = shares, homes
 	}
 	if parts["mail"] {
 		m, err := mail.Export(env)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the mail setup: %w", err)
+			return nil, nil, fmt.Errorf("cannot read the mail setup: %w", err)
 		}
 		out.Mail = m
 	}
-	return out, nil
+	return out, notes, nil
 }

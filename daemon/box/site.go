@@ -278,12 +278,12 @@ func (b *Box) ExportParts(ctx context.Context, only []string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out, err := exportSite(ctx, s, b.env(kept), d, parts)
+	out, notes, err := exportSite(ctx, s, b.env(kept), d, parts)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := provisioning.WriteTemplate(&buf, out); err != nil {
+	if err := provisioning.WriteTemplate(&buf, out, notes...); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package files
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/posse-project/posse/provisioning/plan"
+	"github.com/posse-project/posse/provisioning/site"
+)
+
+// TestExportACLs: after an administrator denies bob a template folder and
+// makes a folder of its own in Explorer, the plan shows the deny entry as
+// drift; the export writes both folders into the template (with the
+// template's own folders, which the include file does not hold), names
+// the entry a template cannot express, and a plan of the exported shares
+// changes only that entry.
+func TestExportACLs(t *testing.T) {
+	r := newRig(t)
+	st := loadSite(t, "folders")
+	r.apply(st)
+	akten := filepath.Join(r.box.root, "srv/posse/shares/akten")
+	intern := filepath.Join(akten, "Mandanten/Intern")
+	bob := r.box.sid("bob", false)
+	sd := r.box.ntacls[intern]
+	sd.ACEs = append([]ACE{{Trustee: bob, Mask: RightsFull, Flags: inheritAll, Deny: true}}, sd.ACEs...)
+	r.box.ntacls[intern] = sd
+
+	steps, _ := r.plan(st)
+	s, ok := findStep(steps, KindNTACL, "/srv/posse/shares/akten/Mandanten/Intern")
+	if !ok || len(ntaclOnly(steps)) != 1 || !hasChange(s, "access bob", "deny full control (this folder, subfolders and files)", "") {
+		t.Fatalf("plan after the deny: %s", describe(steps))
+	}
+
+	neu := filepath.Join(akten, "Neu")
+	if err := os.Mkdir(neu, 0o770); err != nil {
+		t.Fatal(err)
+	}
+	r.box.ntacls[neu] = SD{Owner: r.box.sids[OwnerAccount], Group: r.box.sids["partners"], Protected: true, ACEs: []ACE{
+		{Trustee: r.box.sids[AdminsGroup], Mask: RightsFull, Flags: inheritAll},
+		{Trustee: r.box.sids["partners"], Mask: RightsModify, Flags: inheritAll},
+		{Trustee: "S-1-1-0", Mask: RightsRead, Flags: inheritAll},
+	}}
+
+	shares, _, err := Export(r.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes, err := ExportACLs(context.Background(), r.env, shares)
+	if err != nil {
+		t.Fatalf("ExportACLs: %v", err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "share Akten, folder Neu: the entry \"read & execute (this folder, subfolders and files)\" for Everyone has no template key") {
+		t.Errorf("notes %q: want one about Everyone on Neu", notes)
+	}
+	no := false
+	want := []site.Folder{
+		{Path: "Mandanten", Write: []string{"staff"}},
+		{Path: "Mandanten/Intern", Write: []string{"partners"}, Deny: []string{"bob"}, Inherit: &no},
+		{Path: "Neu", Write: []string{"partners"}, Inherit: &no},
+		{Path: "Personal/Gehalt", Read: []string{"partners"}, Inherit: &no},
+	}
+	if got := shares[0].Folders; !slices.EqualFunc(got, want, sameFolder) {
+		t.Errorf("Akten's folders %+v, want %+v", got, want)
+	}
+	if got := shares[1].Folders; len(got) != 1 || got[0].Path != "Buchhaltung" || !slices.Equal(got[0].Write, []string{"accounting"}) {
+		t.Errorf("Archiv's folders %+v", got)
+	}
+
+	exported := *st
+	exported.Shares = shares
+	steps, _ = r.plan(&exported)
+	s, ok = findStep(steps, KindNTACL, "/srv/posse/shares/akten/Neu")
+	if !ok || len(ntaclOnly(steps)) != 1 || !hasChange(s, "access Everyone", "read & execute (this folder, subfolders and files)", "") {
+		t.Errorf("plan of the exported shares: %s\nwant only Everyone's entry on Neu removed", describe(steps))
+	}
+}
+
+// ntaclOnly keeps the steps that set Windows ACLs.
+func ntaclOnly(steps []plan.Step) []plan.Step {
+	var out []plan.Step
+	for _, s := range steps {
+		if s.Kind == KindNTACL {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sameFolder(a, b site.Folder) bool {
+	return a.Path == b.Path && slices.Equal(a.Read, b.Read) && slices.Equal(a.Write, b.Write) &&
+		slices.Equal(a.Deny, b.Deny) && a.Inherits() == b.Inherits()
+}
+
+// TestTemplatePerms: entries outside Posse's three rights, inheritance
+// or accounts are named, not guessed.
+func TestTemplatePerms(t *testing.T) {
+	names := map[string]string{"S-a": "Domain Admins", "S-p": "partners", "S-d": "dave"}
+	p, bad := templatePerms([]ACE{
+		{Trustee: "S-a", Mask: RightsFull, Flags: inheritAll},
+		{Trustee: creatorOwnerID, Mask: RightsFull, Flags: inheritAll | FlagInheritOnly},
+		{Trustee: "S-p", Mask: RightsModify, Flags: inheritAll},
+		{Trustee: "S-d", Mask: RightsFull, Flags: inheritAll, Deny: true},
+		{Trustee: "S-d", Mask: RightsModify, Flags: FlagContainerInherit},
+		{Trustee: "S-p", Mask: RightsFull, Flags: inheritAll},
+		{Trustee: "S-x", Mask: RightsRead, Flags: inheritAll},
+		{Trustee: "S-a", Mask: RightsRead, Flags: inheritAll, Deny: true},
+	}, names)
+	if !slices.Equal(p.write, []string{"partners"}) || !slices.Equal(p.deny, []string{"dave"}) || len(p.read) != 0 {
+		t.Errorf("perms %+v", p)
+	}
+	if len(bad) != 4 || !strings.Contains(bad[0], "modify (this folder and subfolders)\" for dave") ||
+		!strings.Contains(bad[1], "full control") || !strings.Contains(bad[2], "S-x") || !strings.Contains(bad[3], "Domain Admins") {
+		t.Errorf("bad %q", bad)
+	}
+}
+

@@ -379,7 +379,11 @@ func TestFilesWindows(t *testing.T) {
 		}
 		adopted := filepath.Join(dir, "exported.yaml")
 		os.WriteFile(adopted, []byte(exported), 0o600)
-		tb.Apply(t, adopted, secrets)
+		if out, code := tb.TryApply(t, adopted, secrets); code != 0 {
+			tb.CopyIn(t, adopted, "/root/exported.yaml", 0o600)
+			o, e, _ := possectlIn(t, tb, "", "validate", "/root/exported.yaml")
+			t.Fatalf("apply of the exported template: exit %d\n%s\nvalidate: %s%s\n%s", code, out, o, e, exported)
+		}
 		if out, _ := smbcacls(t, dir, ip, "Administrator", "Vorlagen"); !strings.Contains(out, `ACL:FENSTER\bob:DENIED/OI|CI/FULL`) {
 			t.Errorf("bob's deny entry is gone after applying the exported template:\n%s", out)
 		}
@@ -390,6 +394,59 @@ func TestFilesWindows(t *testing.T) {
 		tb.Apply(t, template, secrets)
 		if out, err := smbWin(t, dir, ip, "bob", `ls Vorlagen\*`); err != nil {
 			t.Errorf("bob is still refused Vorlagen after applying the first template: %v: %s", err, out)
+		}
+	})
+	t.Run("a share of the POSIX ACL model moves to Windows ACLs through a plan", func(t *testing.T) {
+		brief := filepath.Join(dir, "brief.txt")
+		os.WriteFile(brief, []byte("aus der alten Zeit\n"), 0o644)
+		if out, err := smbWin(t, dir, ip, "alice", "mkdir Alt; put "+brief+` Alt\brief.txt`); err != nil {
+			t.Fatalf("alice writes Alt\\brief.txt: %v: %s", err, out)
+		}
+		// Make Akten what earlier versions left: nt acl support = no, no
+		// streams or Mac modules, no stored Windows ACL anywhere, POSIX
+		// ACLs for the groups.
+		tb.MustRun(t, "sh", "-ec", `
+f=/etc/samba/posse-shares.conf
+sed -i -e '/^\[Akten\]/,/^\[/{/^[[:space:]]*vfs objects[[:space:]]*=/c\	vfs objects = dfs_samba4 acl_xattr recycle
+/^[[:space:]]*fruit:/d;/^[[:space:]]*streams_xattr:/d;/^[[:space:]]*nt acl support/d}' "$f"
+sed -i -e '/^\[Akten\]/a\	nt acl support = no' "$f"
+find /srv/posse/shares/akten -xdev -exec setfattr -x security.NTACL {} \; 2>/dev/null || true
+p=$(wbinfo --group-info='FENSTER\partners' | cut -d: -f3)
+s=$(wbinfo --group-info='FENSTER\staff' | cut -d: -f3)
+setfacl -R -b /srv/posse/shares/akten
+setfacl -R -m "g:$p:rwx,g:$s:rx,m::rwx,d:g:$p:rwx,d:g:$s:rx,d:m::rwx" /srv/posse/shares/akten
+smbcontrol all reload-config`)
+		if _, _, code := tb.Output(t, "getfattr", "-n", "security.NTACL", "/srv/posse/shares/akten"); code == 0 {
+			t.Fatal("the share root still holds a stored Windows ACL")
+		}
+		var conf, root bool
+		for _, s := range boxPlan(t, tb, template, secrets) {
+			for _, c := range s.Changes {
+				conf = conf || s.Target == "/etc/samba/posse-shares.conf" && c.Field == "Akten: streams, Mac metadata and Windows ACLs" && c.Before == "false" && c.After == "true"
+			}
+			root = root || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten" && strings.Contains(s.Summary, "moving from the POSIX ACL model: the ")
+		}
+		if !conf || !root {
+			t.Fatalf("the plan does not show the move (include file %v, share root %v)", conf, root)
+		}
+		if _, _, code := tb.Output(t, "getfattr", "-n", "security.NTACL", "/srv/posse/shares/akten"); code == 0 {
+			t.Fatal("plan stored a Windows ACL")
+		}
+		tb.Apply(t, template, secrets)
+		if steps := boxPlan(t, tb, template, secrets); len(steps) != 0 {
+			t.Errorf("plan after the move: %+v", steps)
+		}
+		if out, _ := smbcacls(t, dir, ip, "alice", "Alt/brief.txt"); !strings.Contains(out, `ACL:FENSTER\partners:ALLOWED/I/RWXD`) {
+			t.Errorf("Alt\\brief.txt does not inherit the share's ACL:\n%s", out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", `get Alt\brief.txt /dev/null`); err != nil {
+			t.Errorf("bob (staff) cannot read the old file: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "bob", "put "+brief+` Alt\bob.txt`); err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+			t.Errorf("bob (staff) may write in Alt: %v: %s", err, out)
+		}
+		if out, err := smbWin(t, dir, ip, "alice", "put "+zone+` Alt\brief.txt:Zone.Identifier`); err != nil {
+			t.Errorf("no alternate data stream on the old file after the move: %v: %s", err, out)
 		}
 	})
 }

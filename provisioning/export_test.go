@@ -43,3 +43,19 @@ func TestWriteTemplateRoundTrip(t *testing.T) {
 		t.Errorf("the note is not a one-line comment:\n%s", buf.String())
 	}
 }
+
+// TestWriteTemplateDefaultPolicy: a site without a password policy
+// exports none that Parse refuses (min_length: 0 is not a valid key).
+func TestWriteTemplateDefaultPolicy(t *testing.T) {
+	s, err := site.Parse("t.yaml", []byte("version: 1\nsite: {name: T, domain: t.example, workgroup: T}\ndirectory: {admin_password: \"${secret:a}\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := provisioning.WriteTemplate(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.Parse("exported.yaml", buf.Bytes()); err != nil {
+		t.Errorf("exported template does not load: %v\n%s", err, buf.String())
+	}
+}

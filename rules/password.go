@@ -23,12 +23,12 @@ const (
 // PasswordPolicy is the domain's password policy.
 type PasswordPolicy struct {
 	// MinLength is the minimum password length, 7–128; 0 means the default 10.
-	MinLength int `yaml:"min_length" json:"min_length"`
+	MinLength int `yaml:"min_length" json:"min_length,omitempty"`
 	// Complexity requires three of four character classes and no username.
 	// Parse sets it to true when the key is absent.
 	Complexity bool `yaml:"complexity" json:"complexity"`
 	// MaxAgeDays is the maximum password age; 0 means passwords never expire.
-	MaxAgeDays int `yaml:"max_age_days" json:"max_age_days"`
+	MaxAgeDays int `yaml:"max_age_days" json:"max_age_days,omitempty"`
 }
 
 // DefaultPolicy is the policy a site without one gets, AD's default: at

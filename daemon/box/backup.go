@@ -13,7 +13,6 @@ import (
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/services/backup"
 )
@@ -29,12 +28,7 @@ func (b *Box) backupEnv() (backup.Config, *host.Env, error) {
 	if !ok {
 		return cfg, nil, mark(daemon.ErrNotAvailable, fmt.Errorf("this site has no backup: add a backup section to the template and apply it"))
 	}
-	env := b.env(nil)
-	env.Runner = b.Runner
-	if env.Runner == nil {
-		env.Runner = execx.New()
-	}
-	return cfg, env, nil
+	return cfg, b.cmdEnv(nil), nil
 }
 
 // restic runs restic with the password file the backup service keeps

@@ -101,6 +101,17 @@ func (b *Box) env(secrets host.Secrets) *host.Env {
 	return e
 }
 
+// cmdEnv is env with the command runner, for reading the box with its
+// tools (no systemd).
+func (b *Box) cmdEnv(secrets host.Secrets) *host.Env {
+	e := b.env(secrets)
+	e.Runner = b.Runner
+	if e.Runner == nil {
+		e.Runner = execx.New()
+	}
+	return e
+}
+
 func (b *Box) hostname() string {
 	if b.Hostname != "" {
 		return b.Hostname
@@ -310,15 +321,12 @@ func (b *Box) HostEnv(ctx context.Context, secrets host.Secrets) (env *host.Env,
 
 // realEnv adds systemd and the command runner for changing the box.
 func (b *Box) realEnv(ctx context.Context, secrets host.Secrets) (*host.Env, func(), error) {
-	env := b.env(secrets)
 	if b.Offline {
+		env := b.env(secrets)
 		env.Offline = true
 		return env, func() {}, nil
 	}
-	env.Runner = b.Runner
-	if env.Runner == nil {
-		env.Runner = execx.New()
-	}
+	env := b.cmdEnv(secrets)
 	if b.Units != nil {
 		env.Units = b.Units
 		return env, func() {}, nil

@@ -278,7 +278,7 @@ func (b *Box) ExportParts(ctx context.Context, only []string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	out, notes, err := exportSite(ctx, s, b.env(kept), d, parts)
+	out, notes, err := exportSite(ctx, s, b.cmdEnv(kept), d, parts)
 	if err != nil {
 		return nil, err
 	}

@@ -160,6 +160,13 @@ func (c *Client) Logon(ctx context.Context, username string) (api.LogonInfo, err
 	return r, c.call(ctx, api.UsersInterface, "Logon", []any{&r}, username)
 }
 
+// Permissions reads the Windows ACL of a folder or file of a share (path
+// relative to it, "" for its root).
+func (c *Client) Permissions(ctx context.Context, share, path string) (api.Permissions, error) {
+	var r api.Permissions
+	return r, c.call(ctx, api.SharesInterface, "Permissions", []any{&r}, share, path)
+}
+
 // Versions lists the earlier versions of a file or folder of a share
 // (PATH relative to the share), newest first.
 func (c *Client) Versions(ctx context.Context, share, path string) ([]api.FileVersion, error) {

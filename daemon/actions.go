@@ -74,6 +74,7 @@ var methodActions = map[string]string{
 	api.SharesInterface + ".Set":    ActionSite,
 	api.SharesInterface + ".Delete": ActionSite,
 
+	api.SharesInterface + ".Permissions":    ActionSite,
 	api.SharesInterface + ".Versions":       ActionVersions,
 	api.SharesInterface + ".RestoreVersion": ActionVersions,
 

@@ -55,6 +55,9 @@ type Backend interface {
 	DeleteShare(ctx context.Context, name string) error
 	// Logon says how a user logs on and which shares their groups reach.
 	Logon(ctx context.Context, username string) (api.LogonInfo, error)
+	// Permissions reads the Windows ACL of a folder or file of a share
+	// (path relative to it, "" for its root).
+	Permissions(ctx context.Context, share, path string) (api.Permissions, error)
 	// Versions lists the earlier versions of a file or folder of a share
 	// (its snapshots), newest first.
 	Versions(ctx context.Context, share, path string) ([]api.FileVersion, error)

@@ -59,6 +59,24 @@ func (o *shares) Delete(sender dbus.Sender, msg dbus.Message, name string) *dbus
 	return c.change(func(ctx context.Context) error { return o.s.backend.DeleteShare(ctx, name) })
 }
 
+// Permissions reads the Windows ACL of a folder or file of a share ("" for
+// the share's root), with account names.
+func (o *shares) Permissions(sender dbus.Sender, msg dbus.Message, share, p string) (api.Permissions, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.SharesInterface, "Permissions")
+	if derr != nil {
+		return api.Permissions{}, derr
+	}
+	defer c.end()
+	if err := firstErr(checkShareName(share), checkShareRootOrPath(p)); err != nil {
+		return api.Permissions{}, c.invalid(err)
+	}
+	r, err := o.s.backend.Permissions(c.ctx, share, p)
+	if r.Entries == nil {
+		r.Entries = []api.Permission{}
+	}
+	return r, c.done(err)
+}
+
 // Versions lists the earlier versions of a file or folder of a share.
 func (o *shares) Versions(sender dbus.Sender, msg dbus.Message, share, p string) ([]api.FileVersion, *dbus.Error) {
 	c, derr := o.s.begin(sender, msg, api.SharesInterface, "Versions")

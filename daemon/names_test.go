@@ -93,6 +93,7 @@ var unnamedMethods = map[string]string{
 	api.SharesInterface + ".List":             "no arguments",
 	api.SharesInterface + ".Set":              "group names in Read and Write: TestShareGroupNamesRefused",
 	api.SharesInterface + ".Delete":           "a share name",
+	api.SharesInterface + ".Permissions":      "a share name and a path (\"\" for the root): TestVersionArgumentsRefused",
 	api.SharesInterface + ".Versions":         "a share name (share names allow what user names do not) and a path: TestVersionArgumentsRefused",
 	api.SharesInterface + ".RestoreVersion":   "a share name and a path: TestVersionArgumentsRefused",
 	api.MailInterface + ".ListAliases":        "no arguments",
@@ -187,6 +188,17 @@ func TestVersionArgumentsRefused(t *testing.T) {
 		if name, msg := call("RestoreVersion", "Office", p, "", false); name != api.ErrInvalidInput {
 			t.Errorf("RestoreVersion of path %q: %s %s", p, name, msg)
 		}
+		if name, msg := call("Permissions", "Office", p); p != "" && name != api.ErrInvalidInput {
+			t.Errorf("Permissions of path %q: %s %s", p, name, msg)
+		}
+	}
+	for _, share := range []string{"", "a/b", "x\ny"} {
+		if name, msg := call("Permissions", share, ""); name != api.ErrInvalidInput {
+			t.Errorf("Permissions of share %q: %s %s", share, name, msg)
+		}
+	}
+	if name, msg := call("Permissions", "Office", ""); name != "" {
+		t.Errorf("Permissions of the share root was refused: %s %s", name, msg)
 	}
 	for _, share := range []string{"", "a/b", "x\ny"} {
 		if name, msg := call("RestoreVersion", share, "a.txt", "", false); name != api.ErrInvalidInput {

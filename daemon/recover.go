@@ -162,6 +162,11 @@ func (s safe) Logon(ctx context.Context, username string) (r api.LogonInfo, err 
 }
 
 // Versions implements Backend.
+func (s safe) Permissions(ctx context.Context, share, p string) (r api.Permissions, err error) {
+	defer s.catch(&err)
+	return s.b.Permissions(ctx, share, p)
+}
+
 func (s safe) Versions(ctx context.Context, share, p string) (r []api.FileVersion, err error) {
 	defer s.catch(&err)
 	return s.b.Versions(ctx, share, p)

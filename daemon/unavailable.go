@@ -131,6 +131,11 @@ func (Unavailable) Logon(context.Context, string) (api.LogonInfo, error) {
 	return api.LogonInfo{}, ErrNotAvailable
 }
 
+// Permissions implements Backend.
+func (Unavailable) Permissions(context.Context, string, string) (api.Permissions, error) {
+	return api.Permissions{}, NotAvailable("share permissions")
+}
+
 // Versions implements Backend.
 func (Unavailable) Versions(context.Context, string, string) ([]api.FileVersion, error) {
 	return nil, NotAvailable("previous versions")

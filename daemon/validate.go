@@ -169,6 +169,15 @@ func checkSharePath(p string) error {
 	return err
 }
 
+// checkShareRootOrPath accepts "" (a share's root) or a path inside a
+// share.
+func checkShareRootOrPath(p string) error {
+	if p == "" {
+		return nil
+	}
+	return checkSharePath(p)
+}
+
 // checkBoxPath accepts a clean absolute path without "..".
 func checkBoxPath(field, p string) error {
 	if p == "" || !strings.HasPrefix(p, "/") || path.Clean(p) != p || site.HasControl(p) || len(p) > 4096 {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -351,6 +352,27 @@ func TestFilesWindows(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("the plan does not show bob's deny entry on Vorlagen as drift")
+		}
+		o, e, code := possectlIn(t, tb, "", "shares", "permissions", "Akten", "Vorlagen", "--json")
+		var perm struct {
+			Template string `json:"template"`
+			Inherits bool   `json:"inherits"`
+			Entries  []struct {
+				Account   string `json:"account"`
+				Deny      bool   `json:"deny"`
+				Rights    string `json:"rights"`
+				Inherited bool   `json:"inherited"`
+			} `json:"entries"`
+		}
+		if code != 0 || json.Unmarshal([]byte(o), &perm) != nil {
+			t.Fatalf("possectl shares permissions: exit %d\n%s%s", code, o, e)
+		}
+		denied := false
+		for _, en := range perm.Entries {
+			denied = denied || en.Account == "bob" && en.Deny && en.Rights == "full control" && !en.Inherited
+		}
+		if !denied || perm.Template != "folder" || !perm.Inherits {
+			t.Errorf("possectl shares permissions Akten Vorlagen: %s", o)
 		}
 		exported, e, code := possectlIn(t, tb, "", "export")
 		if code != 0 {

@@ -25,3 +25,13 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// rangeArgs is exactArgs for min to max arguments.
+func rangeArgs(min, max int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			return usageError{fmt.Errorf("%s needs %s\nrun '%s --help' for usage", c.CommandPath(), what, c.CommandPath())}
+		}
+		return nil
+	}
+}

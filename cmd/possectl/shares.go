@@ -287,7 +287,7 @@ confirmation on a terminal; without one it refuses unless --yes is given.`,
 	delCmd.Flags().BoolVarP(&del.yes, "yes", "y", false, "delete without asking for confirmation")
 	delCmd.Flags().BoolVar(&del.asJSON, "json", false, `print {"deleted": SHARE} as JSON`)
 
-	shares.AddCommand(list, usage, setCmd, delCmd)
+	shares.AddCommand(list, usage, setCmd, delCmd, permissionsCmd())
 	rootCmd.AddCommand(shares)
 }
 

@@ -133,6 +133,36 @@ type Share struct {
 	RecycleBin  bool
 }
 
+// Permissions is the Windows ACL of a folder or file of a share, as
+// Explorer's Security tab shows it.
+type Permissions struct {
+	Share string
+	// Path is relative to the share, "" for its root.
+	Path  string
+	Owner string
+	// Inherits is false when inheritance from the folder above is off.
+	Inherits bool
+	Entries  []Permission
+	// Template is "share" (a share root) or "folder" (a folder the template
+	// lists): the template sets this ACL and apply puts it back. "" for
+	// anything else.
+	Template string
+}
+
+// Permission is one entry of a Windows ACL.
+type Permission struct {
+	// Account is a user's or group's name, a well-known name (Everyone,
+	// CREATOR OWNER) or a SID the directory does not know.
+	Account string
+	Deny    bool
+	// Rights is "full control", "modify", "read & execute" or "rights
+	// 0x…"; AppliesTo as Explorer words it ("this folder, subfolders and
+	// files").
+	Rights    string
+	AppliesTo string
+	Inherited bool
+}
+
 // FileVersion is one earlier version of a file or folder of a share: the
 // newest snapshot (Previous Versions) that holds it as it was then.
 type FileVersion struct {

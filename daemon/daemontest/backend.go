@@ -322,6 +322,28 @@ func (b *Backend) CreateGroup(_ context.Context, g api.Group) error {
 	return nil
 }
 
+// Permissions implements daemon.Backend: share "Office" and its folders
+// grant staff modify, and "Office/Chef" denies bob; other shares are
+// unknown.
+func (b *Backend) Permissions(_ context.Context, share, p string) (api.Permissions, error) {
+	if share != "Office" {
+		return api.Permissions{}, fmt.Errorf("no share %q: %w", share, daemon.ErrNotFound)
+	}
+	all := "this folder, subfolders and files"
+	out := api.Permissions{Share: share, Path: p, Owner: "Administrator", Template: "share", Entries: []api.Permission{
+		{Account: "Domain Admins", Rights: "full control", AppliesTo: all},
+		{Account: "staff", Rights: "modify", AppliesTo: all},
+	}}
+	if p == "Chef" {
+		out.Template, out.Inherits = "folder", true
+		for i := range out.Entries {
+			out.Entries[i].Inherited = true
+		}
+		out.Entries = append([]api.Permission{{Account: "bob", Deny: true, Rights: "full control", AppliesTo: all}}, out.Entries...)
+	}
+	return out, nil
+}
+
 // Versions implements daemon.Backend: every path of share "Office" has one
 // version, from a snapshot of 2026-12-07 10:00 UTC; other shares none.
 func (b *Backend) Versions(_ context.Context, share, p string) ([]api.FileVersion, error) {

@@ -120,3 +120,40 @@ func TestTemplatePerms(t *testing.T) {
 	}
 }
 
+
+// TestReadPermissions: a template folder's ACL with names, worded as
+// Explorer's Security tab; a folder outside the template is not marked;
+// a path that goes up, or does not exist, is refused.
+func TestReadPermissions(t *testing.T) {
+	r := newRig(t)
+	st := loadSite(t, "folders")
+	r.apply(st)
+	p, err := ReadPermissions(context.Background(), r.env, st, "akten", "Mandanten/Intern")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Share != "Akten" || p.Inherits || p.Owner != OwnerAccount || p.Template != "folder" {
+		t.Errorf("permissions %+v", p)
+	}
+	want := Permission{Account: "partners", Rights: "modify", AppliesTo: "this folder, subfolders and files"}
+	if !slices.Contains(p.Entries, want) || slices.ContainsFunc(p.Entries, func(e Permission) bool { return e.Account == "staff" }) {
+		t.Errorf("entries %+v: want partners' modify and no staff", p.Entries)
+	}
+	root, err := ReadPermissions(context.Background(), r.env, st, "Akten", "")
+	if err != nil || root.Template != "share" || root.Inherits {
+		t.Errorf("share root: %+v, %v", root, err)
+	}
+	os.Mkdir(filepath.Join(r.box.root, "srv/posse/shares/akten/Mandanten/Neu"), 0o770)
+	if p, err := ReadPermissions(context.Background(), r.env, st, "Akten", `Mandanten\Neu`); err != nil || p.Template != "" || p.Path != "Mandanten/Neu" {
+		t.Errorf("a folder outside the template: %+v, %v", p, err)
+	}
+	for _, bad := range []struct{ share, rel, msg string }{
+		{"Akten", "../archiv", "goes up"},
+		{"Akten", "Fehlt", "has no file or folder"},
+		{"Nirgends", "", "has no share"},
+	} {
+		if _, err := ReadPermissions(context.Background(), r.env, st, bad.share, bad.rel); err == nil || !strings.Contains(err.Error(), bad.msg) {
+			t.Errorf("%s/%s: %v, want %q", bad.share, bad.rel, err, bad.msg)
+		}
+	}
+}

@@ -384,19 +384,7 @@ func describeACEs(acl []ACE) string {
 }
 
 func describeACE(a ACE) string {
-	var s string
-	switch a.Mask {
-	case RightsFull:
-		s = "full control"
-	case RightsModify:
-		s = "modify"
-	case RightsRead:
-		s = "read & execute"
-	case 0:
-		s = "nothing"
-	default:
-		s = fmt.Sprintf("rights %#08x", a.Mask)
-	}
+	s := rightsWord(a.Mask)
 	if a.Deny {
 		s = "deny " + s
 	}
@@ -405,6 +393,21 @@ func describeACE(a ACE) string {
 		s += ", inherited"
 	}
 	return s
+}
+
+// rightsWord names an access mask as Explorer's basic permissions do.
+func rightsWord(mask uint32) string {
+	switch mask {
+	case RightsFull:
+		return "full control"
+	case RightsModify:
+		return "modify"
+	case RightsRead:
+		return "read & execute"
+	case 0:
+		return "nothing"
+	}
+	return fmt.Sprintf("rights %#08x", mask)
 }
 
 // appliesTo words the inheritance flags as Explorer's "Applies to".

@@ -42,6 +42,7 @@ type Backend interface {
 	Shares(ctx context.Context) ([]api.Share, error)
 	SetShare(ctx context.Context, s api.Share) error
 	DeleteShare(ctx context.Context, name string) error
+	Permissions(ctx context.Context, share, path string) (api.Permissions, error)
 	Versions(ctx context.Context, share, path string) ([]api.FileVersion, error)
 	RestoreVersion(ctx context.Context, share, path string, at time.Time, alongside bool) (api.VersionRestored, error)
 

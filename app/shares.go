@@ -39,10 +39,11 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 	s := &SharesScreen{win: w, br: br, Now: time.Now, status: copiedLabel()}
 	s.list = widget.NewList(func() int { return len(s.shares) },
 		func() fyne.CanvasObject {
+			perms := widget.NewButtonWithIcon("", theme.VisibilityIcon(), nil)
 			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
 			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
 			info := container.NewVBox(bold("Name"), widget.NewLabel("path"), widget.NewLabel("access"), widget.NewLabel("usage"))
-			return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(theme.FolderIcon())), container.NewCenter(container.NewHBox(edit, del)), info)
+			return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(theme.FolderIcon())), container.NewCenter(container.NewHBox(perms, edit, del)), info)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			sh := s.shares[i]
@@ -73,8 +74,9 @@ func NewSharesScreen(w fyne.Window, br *Bridge) *SharesScreen {
 				used.Hide()
 			}
 			btns := c.Objects[2].(*fyne.Container).Objects[0].(*fyne.Container)
-			btns.Objects[0].(*widget.Button).OnTapped = func() { s.edit(sh, false) }
-			btns.Objects[1].(*widget.Button).OnTapped = func() { s.delete(sh) }
+			btns.Objects[0].(*widget.Button).OnTapped = func() { s.permissions(sh) }
+			btns.Objects[1].(*widget.Button).OnTapped = func() { s.edit(sh, false) }
+			btns.Objects[2].(*widget.Button).OnTapped = func() { s.delete(sh) }
 		})
 	s.list.OnSelected = func(i widget.ListItemID) { s.list.UnselectAll() }
 	return s

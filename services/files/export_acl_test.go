@@ -120,7 +120,6 @@ func TestTemplatePerms(t *testing.T) {
 	}
 }
 
-
 // TestReadPermissions: a template folder's ACL with names, worded as
 // Explorer's Security tab; a folder outside the template is not marked;
 // a path that goes up, or does not exist, is refused.

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,11 +59,13 @@ chown -R root:root .`)
 	benchLine(t, "Posse: the whole apply of that change, from the host", secs(wall))
 
 	// The floor: the same change with Samba's own client, over SMB.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
 	start = time.Now()
-	out, err := hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", winAuth(t, dir, "Administrator"), "--propagate-inheritance", "-M", `ACL:FENSTER\staff:ALLOWED/OI|CI/READ`)
+	out, err := exec.CommandContext(ctx, "smbcacls", "//"+ip+"/Akten", "/", "-A", winAuth(t, dir, "Administrator"), "--propagate-inheritance", "-M", `ACL:FENSTER\staff:ALLOWED/OI|CI/READ`).CombinedOutput()
 	floor := time.Since(start)
 	if err != nil {
-		t.Fatalf("smbcacls --propagate-inheritance: %v\n%s", err, lastLines(out, 5))
+		t.Fatalf("smbcacls --propagate-inheritance: %v\n%s", err, lastLines(string(out), 5))
 	}
 	benchLine(t, "floor: smbcacls --propagate-inheritance -M of one entry on the share root, over SMB", secs(floor))
 	benchLine(t, "ratio Posse step / smbcacls", fmt.Sprintf("%.2f×", step.Seconds()/floor.Seconds()))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/rules"
 )
 
 // DemoHost is the demo box's name; the window title says it is demo data.
@@ -372,22 +373,9 @@ func (d *Demo) Logon(ctx context.Context, username string) (api.LogonInfo, error
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	in := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: "mueller-partner.lan", HomeDrive: "H:", MinPasswordLength: 10}
-	has := func(groups []string) bool {
-		for _, g := range groups {
-			for _, m := range u.Groups {
-				if strings.EqualFold(g, m) {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	for _, sh := range d.shares {
-		switch {
-		case has(sh.Write):
-			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: true})
-		case has(sh.Read):
-			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name})
+		if a := rules.ShareAccess(u.Groups, sh.Write, sh.Read); a != rules.NoAccess {
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: a == rules.WriteAccess})
 		}
 	}
 	return in, nil

@@ -135,14 +135,6 @@ func (in siteInfo) unc(name string) string {
 
 // sharesOf lists the shares u's groups reach, with what they may do there.
 func (s *UsersScreen) sharesOf(u api.User) [][2]string {
-	member := func(groups []string) bool {
-		for _, g := range groups {
-			if contains(u.Groups, g) {
-				return true
-			}
-		}
-		return false
-	}
 	var r [][2]string
 	if lg, ok := s.logons[u.Username]; ok && len(s.shares) == 0 { // an office manager: possed says
 		for _, sh := range lg.Shares {
@@ -155,10 +147,10 @@ func (s *UsersScreen) sharesOf(u api.User) [][2]string {
 		return r
 	}
 	for _, sh := range s.shares {
-		switch {
-		case member(sh.Write):
+		switch rules.ShareAccess(u.Groups, sh.Write, sh.Read) {
+		case rules.WriteAccess:
 			r = append(r, [2]string{s.info.unc(sh.Name), tr("read and write")})
-		case member(sh.Read):
+		case rules.ReadAccess:
 			r = append(r, [2]string{s.info.unc(sh.Name), tr("read only")})
 		}
 	}

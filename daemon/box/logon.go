@@ -4,11 +4,10 @@ package box
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 	"github.com/posse-project/posse/services/ad"
 )
 
@@ -38,17 +37,9 @@ func logonInfo(s *site.Site, u ad.User) api.LogonInfo {
 			in.HomeDrive = ad.HomeDrive
 		}
 	}
-	member := func(groups []string) bool {
-		return slices.ContainsFunc(groups, func(g string) bool {
-			return slices.ContainsFunc(u.Groups, func(m string) bool { return strings.EqualFold(g, m) })
-		})
-	}
 	for _, sh := range s.Shares {
-		switch {
-		case member(sh.Write):
-			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: true})
-		case member(sh.Read):
-			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name})
+		if a := rules.ShareAccess(u.Groups, sh.Write, sh.Read); a != rules.NoAccess {
+			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: a == rules.WriteAccess})
 		}
 	}
 	return in

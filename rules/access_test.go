@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package rules
+
+import "testing"
+
+func TestShareAccess(t *testing.T) {
+	for _, c := range []struct {
+		member, write, read []string
+		want                Access
+	}{
+		{[]string{"staff"}, []string{"partners"}, []string{"staff"}, ReadAccess},
+		{[]string{"Staff", "partners"}, []string{"PARTNERS"}, []string{"staff"}, WriteAccess},
+		{[]string{"extern"}, []string{"partners"}, []string{"staff"}, NoAccess},
+		{nil, []string{"partners"}, nil, NoAccess},
+	} {
+		if got := ShareAccess(c.member, c.write, c.read); got != c.want {
+			t.Errorf("ShareAccess(%q, %q, %q) = %d, want %d", c.member, c.write, c.read, got, c.want)
+		}
+	}
+}

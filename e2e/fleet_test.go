@@ -3,10 +3,7 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
-	"golang.org/x/crypto/ssh"
 )
 
 // fleetStatus is the part of `possectl fleet status --json` the test reads
@@ -64,21 +60,7 @@ func TestFleet(t *testing.T) {
 	healthy := harness.Box(t, "fleeta")
 	unknown := harness.Box(t, "fleetb")
 	dir := t.TempDir()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := ssh.NewSignerFromKey(priv)
-	block, _ := ssh.MarshalPrivateKey(priv, "")
-	key := filepath.Join(dir, "id_ed25519")
-	os.WriteFile(key, pem.EncodeToMemory(block), 0o600)
-	pub := filepath.Join(dir, "authorized_keys")
-	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
-	for _, tb := range []*harness.TestBox{healthy, unknown} {
-		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/.ssh")
-		tb.CopyIn(t, pub, "/root/.ssh/authorized_keys", 0o600)
-		tb.MustRun(t, "systemctl", "start", "ssh.service")
-	}
+	key := sshKeyInto(t, dir, healthy, unknown)
 	template, _ := filepath.Abs("../examples/minimal.yaml")
 	secrets := filepath.Join(dir, "minimal.secrets.yaml")
 	b, err := os.ReadFile("../examples/minimal.secrets.yaml")
@@ -94,17 +76,7 @@ func TestFleet(t *testing.T) {
 	keys := []string{"--identity", key, "--known-hosts", known}
 
 	// The first box's key is accepted once, as a person would.
-	var fp string
-	harness.Eventually(t, 30*time.Second, func() error {
-		_, e, code := hostPossectl(t, env, append(keys, "--host", "root@"+healthy.IP(), "status")...)
-		if fp = fingerprintRE.FindString(e); code != 1 || fp == "" {
-			return fmt.Errorf("exit %d: %s", code, e)
-		}
-		return nil
-	})
-	if o, e, code := hostPossectl(t, env, append(keys, "--host", "root@"+healthy.IP(), "--accept-host-key", fp, "status")...); code != 0 {
-		t.Fatalf("status with the accepted key: exit %d\n%s\n%s", code, o, e)
-	}
+	acceptHostKey(t, env, keys, "root@"+healthy.IP())
 	knownBefore, _ := os.ReadFile(known)
 
 	ip := net.ParseIP(healthy.IP()).To4()

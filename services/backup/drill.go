@@ -196,7 +196,7 @@ func drill(ctx context.Context, env *host.Env, c Config, opt DrillOptions, res *
 		res.Checks = append(res.Checks, chk)
 	}
 	say("restoring the directory's dump and one mailbox")
-	res.Parts = drillParts(ctx, r, snap.ID, scratch, nodes)
+	res.Parts = drillParts(ctx, r, snap.ID, scratch, env.IP, nodes)
 	var failed []string
 	for _, p := range res.Parts {
 		if !p.OK {

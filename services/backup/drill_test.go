@@ -44,6 +44,17 @@ func drillBox(t *testing.T, files, restored map[string]string) (*host.Env, *host
 	r.OnFunc(rs.Argv("dump"), func(c host.Cmd) (host.Result, error) {
 		return host.Result{Stdout: []byte(files[c.Argv[len(c.Argv)-1]])}, nil
 	})
+	// The throwaway Samba of the directory's dump: restored inside the
+	// drill's scratch folder under its own name, 7 users.
+	r.OnFunc([]string{"samba-tool", "domain", "backup", "restore"}, func(c host.Cmd) (host.Result, error) {
+		if !slices.Contains(c.Argv, "--newservername="+DrillServerName) || !slices.ContainsFunc(c.Argv, func(a string) bool {
+			return strings.HasPrefix(a, "--targetdir="+env.Path(drillDir)+"/")
+		}) {
+			t.Errorf("throwaway restore %q: want it inside the scratch folder, as %s", c.Argv, DrillServerName)
+		}
+		return host.Result{}, nil
+	})
+	r.On([]string{"python3", "-c", countUsersPy}, host.Result{Stdout: []byte("7\n")})
 	return env, r
 }
 
@@ -210,9 +221,26 @@ func TestDrillParts(t *testing.T) {
 				res.Parts[1].What != "mailbox" || res.Parts[1].Path != box || res.Parts[1].Want != 3 || res.Parts[1].Got != tc.mailGot {
 				t.Errorf("parts %+v", res.Parts)
 			}
-			if tc.dirOK && !strings.Contains(res.Parts[0].Note, "all 6 entries read whole") {
-				t.Errorf("directory note %q", res.Parts[0].Note)
+			if tc.dirOK && (!strings.Contains(res.Parts[0].Note, "all 6 entries read whole; restored into a throwaway Samba, its database holds 7 users") || res.Parts[0].Users != 7) {
+				t.Errorf("directory part %+v", res.Parts[0])
 			}
 		})
+	}
+}
+
+// TestDrillThrowawaySambaFails: a dump that reads whole but that Samba
+// cannot restore fails the drill and says so.
+func TestDrillThrowawaySambaFails(t *testing.T) {
+	const dump = ADDumpDir + "/samba-backup-2026-11-20.tar.bz2"
+	good, err := os.ReadFile("testdata/drill/samba-backup-good.tar.bz2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{dump: string(good)}
+	env, r := drillBox(t, files, files)
+	r.On([]string{"samba-tool", "domain", "backup", "restore"}, host.Result{ExitCode: 255, Stderr: []byte("ERROR: Backup file has no sam.ldb")})
+	res, err := Drill(t.Context(), env, Config{Repository: "/srv/posse/backup"}, DrillOptions{Sample: 1})
+	if err == nil || !strings.Contains(err.Error(), "samba-tool could not restore it into a throwaway Samba") || len(res.Parts) != 1 || res.Parts[0].OK {
+		t.Errorf("drill: %v, parts %+v", err, res.Parts)
 	}
 }

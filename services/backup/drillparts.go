@@ -16,7 +16,10 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/posse-project/posse/provisioning/host"
 )
 
 // DrillPart is one more thing a drill restores whole: the directory's dump
@@ -27,21 +30,26 @@ type DrillPart struct {
 	Path string `json:"path"`
 	// Want and Got count the archive's entries (directory) or the
 	// mailbox's messages: what the snapshot records and what came back.
-	Want int    `json:"want"`
-	Got  int    `json:"got"`
-	OK   bool   `json:"ok"`
-	Note string `json:"note,omitempty"`
+	Want int  `json:"want"`
+	Got  int  `json:"got"`
+	OK   bool `json:"ok"`
+	// Users counts the user accounts of the directory's dump restored
+	// into a throwaway Samba.
+	Users int    `json:"users,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
-// drillParts restores the newest directory dump of the snapshot and checks
+// drillParts restores the newest directory dump of the snapshot, checks
 // that it reads whole (every bzip2 block's checksum) with Samba's database
-// in it, and restores one
-// mailbox chosen at random and counts its messages. A snapshot without a
-// dump or a mailbox (a site without the directory or mail) skips that part.
-func drillParts(ctx context.Context, r *Restic, snap, scratch string, nodes []Node) []DrillPart {
+// in it and restores it into a throwaway Samba whose users it counts, and
+// restores one mailbox chosen at random and counts its messages. A
+// snapshot without a dump or a mailbox (a site without the directory or
+// mail) skips that part. ip is the box's address, which samba-tool's
+// restore writes into the throwaway copy's DNS.
+func drillParts(ctx context.Context, r *Restic, snap, scratch, ip string, nodes []Node) []DrillPart {
 	var parts []DrillPart
 	if p := newestDump(nodes); p != "" {
-		parts = append(parts, drillDump(ctx, r, snap, scratch, p))
+		parts = append(parts, drillDump(ctx, r, snap, scratch, ip, p))
 	}
 	if box, msgs := randomMailbox(nodes); box != "" {
 		parts = append(parts, drillMailbox(ctx, r, snap, scratch, box, msgs))
@@ -64,7 +72,7 @@ func newestDump(nodes []Node) string {
 	return dumps[len(dumps)-1]
 }
 
-func drillDump(ctx context.Context, r *Restic, snap, scratch, p string) DrillPart {
+func drillDump(ctx context.Context, r *Restic, snap, scratch, ip, p string) DrillPart {
 	part := DrillPart{What: "directory", Path: p, Want: 1}
 	if _, err := r.run(ctx, "restore", "--target", scratch, "--verify", "--include", p, "--", snap); err != nil {
 		part.Note = err.Error()
@@ -77,10 +85,52 @@ func drillDump(ctx context.Context, r *Restic, snap, scratch, p string) DrillPar
 	case !hasDB:
 		part.Note = "the archive holds no private/sam.ldb"
 	default:
-		part.Got, part.OK = 1, true
-		part.Note = fmt.Sprintf("all %d entries read whole, Samba's database among them", entries)
+		users, err := throwawayUsers(ctx, r.Runner, filepath.Join(scratch, p), filepath.Join(scratch, "throwaway-samba"), ip)
+		if err != nil {
+			part.Note = fmt.Sprintf("all %d entries read whole, but %v", entries, err)
+			break
+		}
+		part.Got, part.OK, part.Users = 1, true, users
+		part.Note = fmt.Sprintf("all %d entries read whole; restored into a throwaway Samba, its database holds %d users", entries, users)
 	}
 	return part
+}
+
+// DrillServerName is the name samba-tool's restore gives the throwaway
+// domain controller of a drill; no box is called that.
+const DrillServerName = "POSSEDRILL"
+
+// countUsersPy opens a Samba database (argv: smb.conf, sam.ldb) with
+// Samba's own code and prints how many user accounts it holds (people,
+// not computers).
+const countUsersPy = `import sys, ldb
+from samba.samdb import SamDB
+from samba.param import LoadParm
+from samba.auth import system_session
+lp = LoadParm()
+lp.load(sys.argv[1])
+db = SamDB(url=sys.argv[2], session_info=system_session(), lp=lp)
+res = db.search(base=db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression="(&(objectCategory=person)(objectClass=user))", attrs=["sAMAccountName"])
+print(len(res))
+`
+
+// throwawayUsers restores a samba-tool backup archive into dir as a new
+// domain controller (samba-tool domain backup restore, as restore-site
+// does, under DrillServerName; nothing outside dir is written and no
+// Samba is started) and counts the users of the restored database.
+func throwawayUsers(ctx context.Context, run host.Runner, archive, dir, ip string) (int, error) {
+	if _, err := run.Run(ctx, host.Cmd{Argv: ADRestoreArgv(archive, dir, DrillServerName, ip)}); err != nil {
+		return 0, fmt.Errorf("samba-tool could not restore it into a throwaway Samba: %w", err)
+	}
+	res, err := run.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", countUsersPy, filepath.Join(dir, "etc", "smb.conf"), filepath.Join(dir, "private", "sam.ldb")}})
+	if err != nil {
+		return 0, fmt.Errorf("Samba could not open the database restored into a throwaway Samba: %w", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(res.Stdout)))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("the database restored into a throwaway Samba holds no users (it answered %q)", strings.TrimSpace(string(res.Stdout)))
+	}
+	return n, nil
 }
 
 // readDump reads a samba-tool backup archive (tar.bz2) to its end, every

@@ -388,8 +388,10 @@ func checkDrill(t *testing.T, tb *harness.TestBox) {
 			What string `json:"what"`
 			Path string `json:"path"`
 			Want int    `json:"want"`
-			Got  int    `json:"got"`
-			OK   bool   `json:"ok"`
+			Got   int    `json:"got"`
+			OK    bool   `json:"ok"`
+			Users int    `json:"users"`
+			Note  string `json:"note"`
 		} `json:"parts"`
 	}
 	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "backup", "drill", "--sample", "30", "--json")), &res); err != nil {
@@ -402,6 +404,12 @@ func checkDrill(t *testing.T, tb *harness.TestBox) {
 	if len(res.Parts) != 2 || !res.Parts[0].OK || res.Parts[0].What != "directory" ||
 		!res.Parts[1].OK || res.Parts[1].Path != "/var/vmail/backup.example/alice/Maildir" || res.Parts[1].Got < 1 || res.Parts[1].Got != res.Parts[1].Want {
 		t.Errorf("drill parts: %+v", res.Parts)
+	}
+	// The dump, restored into a throwaway Samba, holds the directory's
+	// users (samba-tool lists the same accounts: people, not computers).
+	live := strings.Fields(tb.MustRun(t, "samba-tool", "user", "list"))
+	if len(res.Parts) > 0 && res.Parts[0].Users != len(live) {
+		t.Errorf("the throwaway Samba holds %d users, the directory %d (%q): %s", res.Parts[0].Users, len(live), live, res.Parts[0].Note)
 	}
 	// The drill's checksum agrees with the file on the box, for a file
 	// that has not changed since the backup.

@@ -385,9 +385,9 @@ func checkDrill(t *testing.T, tb *harness.TestBox) {
 			OK     bool   `json:"ok"`
 		} `json:"checks"`
 		Parts []struct {
-			What string `json:"what"`
-			Path string `json:"path"`
-			Want int    `json:"want"`
+			What  string `json:"what"`
+			Path  string `json:"path"`
+			Want  int    `json:"want"`
 			Got   int    `json:"got"`
 			OK    bool   `json:"ok"`
 			Users int    `json:"users"`

@@ -44,8 +44,10 @@ type FleetScreen struct {
 	refresh  *widget.Button
 	progress *widget.ProgressBar
 	summary  *widget.Label
-	// round counts checks, so that a late prober's progress is dropped.
+	// round counts checks, so that a late check's result is dropped.
 	round atomic.Int64
+	// onChecked is called on the UI goroutine after a check (tests).
+	onChecked func()
 }
 
 // Fleet check bounds: as possectl fleet status's defaults.
@@ -102,22 +104,41 @@ func (f *FleetScreen) Refresh() {
 	f.summary.SetText(tr("Asking %d boxes…", len(f.boxes)))
 	var answered atomic.Int64
 	counting := fleet.ProberFunc(func(ctx context.Context, e fleet.Entry) fleet.Box {
-		b := f.prober.Probe(ctx, e)
-		n := answered.Add(1)
-		if !f.br.Sync {
-			fyne.Do(func() {
-				if f.round.Load() == round {
-					f.progress.SetValue(float64(n))
-				}
-			})
-		}
-		return b
+		defer answered.Add(1)
+		return f.prober.Probe(ctx, e)
 	})
 	opts := f.Options
 	opts.Now = f.Now
 	boxes := f.boxes
 	call(f.br, func(ctx context.Context, _ Backend) ([]fleet.Report, error) {
-		return fleet.Check(ctx, boxes, counting, opts), nil
+		// One goroutine shows the progress, and it is done before the
+		// result is: the UI is changed from one goroutine at a time.
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			if f.br.Sync {
+				return
+			}
+			t := time.NewTicker(progressEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					n := float64(answered.Load())
+					fyne.DoAndWait(func() {
+						if f.round.Load() == round {
+							f.progress.SetValue(n)
+						}
+					})
+				}
+			}
+		}()
+		rs := fleet.Check(ctx, boxes, counting, opts)
+		close(stop)
+		<-stopped
+		return rs, nil
 	}, func(rs []fleet.Report, _ error) {
 		if f.round.Load() != round {
 			return
@@ -126,8 +147,15 @@ func (f *FleetScreen) Refresh() {
 		f.refresh.Enable()
 		f.reports = rs
 		f.fill()
+		if f.onChecked != nil {
+			f.onChecked()
+		}
 	})
 }
+
+// progressEvery is how often the progress bar catches up with the boxes
+// that answered.
+const progressEvery = 200 * time.Millisecond
 
 // Reports returns the last check's reports, worst first.
 func (f *FleetScreen) Reports() []fleet.Report { return f.reports }

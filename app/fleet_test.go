@@ -124,13 +124,17 @@ func TestFleetRefreshNeverBlocks(t *testing.T) {
 	if !f.refresh.Disabled() || !f.progress.Visible() {
 		t.Error("no progress while the boxes are asked")
 	}
+	checked := make(chan struct{})
+	f.onChecked = func() { close(checked) }
+	time.Sleep(3 * progressEvery)
 	close(release)
-	deadline := time.Now().Add(5 * time.Second)
-	for f.refresh.Disabled() {
-		if time.Now().After(deadline) {
-			t.Fatal("the check never finished")
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-checked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the check never finished")
+	}
+	if f.refresh.Disabled() || f.progress.Visible() {
+		t.Error("the progress is still shown after the check")
 	}
 	if len(f.Reports()) != 3 || f.Reports()[0].NeedsAttention() {
 		t.Errorf("reports after the check: %+v", f.Reports())
@@ -248,5 +252,43 @@ func TestFleetFileOpensTheFleetAndABox(t *testing.T) {
 	}
 	if c.OnFleet == nil {
 		t.Error("the connect screen does not lead back to the fleet")
+	}
+}
+
+// TestFleetUnknownKeyGoesThroughTheConnectScreen: opening a box whose key
+// is unknown asks about the key as the connect screen always does.
+func TestFleetUnknownKeyGoesThroughTheConnectScreen(t *testing.T) {
+	a := test.NewTempApp(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	const fp = "SHA256:pV2ZEwZ5m2m9yJ2b5h9Xj4qQm7o3QkE0m0d0xPqv6bA"
+	w := window(t, nil, 1024, 700)
+	var accepted []string
+	c := NewConnectScreen(w, a.Preferences(), func(ctx context.Context, host, accept string) (Backend, error) {
+		accepted = append(accepted, accept)
+		if accept != fp {
+			return nil, &client.HostKeyError{Host: "192.0.2.7:22", Fingerprint: fp, KeyType: "ssh-ed25519", KnownHosts: "/home/anna/.ssh/known_hosts"}
+		}
+		return newFake(3), nil
+	})
+	c.Sync = true
+	dir, _ := fleet.Dir()
+	file := &fleet.File{Path: filepath.Join(dir, "fleet.yaml"), Boxes: threeBoxes}
+	if err := file.Save(); err != nil {
+		t.Fatal(err)
+	}
+	fl := openFleet(w, c)
+	var got *Bridge
+	c.OnConnected = func(br *Bridge) { got = br }
+	w.SetContent(fl.Content())
+	test.Tap(fl.buttons[2]) // weber, not asked yet: rows are in the file's order
+	if !hasText(w.Canvas(), fp) {
+		t.Fatal("opening a box with an unknown key does not show the fingerprint")
+	}
+	if got != nil {
+		t.Fatal("connected without the key confirmed")
+	}
+	test.Tap(button(t, w.Canvas(), tr("Fingerprints match, connect")))
+	if got == nil || got.Box != "root@192.0.2.7" || len(accepted) != 2 || accepted[1] != fp {
+		t.Errorf("after confirming: bridge %+v, accepted %q", got, accepted)
 	}
 }

@@ -205,6 +205,8 @@ func openFleet(w fyne.Window, c *ConnectScreen) *FleetScreen {
 	}
 	fl := NewFleetScreen(w, f.Boxes, fleetProber{})
 	fl.OnOpen = func(host string) {
+		c.where.SetSelected(tr(whereRemote))
+		c.host.SetText(host)
 		w.SetContent(c.Content())
 		c.Connect(host, "")
 	}

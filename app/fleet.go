@@ -222,12 +222,16 @@ func (f *FleetScreen) row(r fleet.Report) fyne.CanvasObject {
 func fleetColor(r fleet.Report) color.Color {
 	switch {
 	case r.Severity < 0 || !r.Reachable:
-		return theme.Color(theme.ColorNameDisabled)
+		return fleetGrey
 	case r.NeedsAttention():
 		return theme.Color(theme.ColorNameError)
 	}
 	return theme.Color(theme.ColorNameSuccess)
 }
+
+// fleetGrey is the light of a box that could not be asked: a mid grey,
+// seen on the light and the dark theme.
+var fleetGrey = color.NRGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}
 
 // backupText says when the box's last backup ran.
 func (f *FleetScreen) backupText(r fleet.Report) string {

@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/internal/fleet"
 )
 
@@ -290,5 +291,34 @@ func TestFleetUnknownKeyGoesThroughTheConnectScreen(t *testing.T) {
 	test.Tap(button(t, w.Canvas(), tr("Fingerprints match, connect")))
 	if got == nil || got.Box != "root@192.0.2.7" || len(accepted) != 2 || accepted[1] != fp {
 		t.Errorf("after confirming: bridge %+v, accepted %q", got, accepted)
+	}
+}
+
+// TestFleetProberWithPossed reads the real possed (on a private bus)
+// through the real client, as the screen's prober does over SSH.
+func TestFleetProberWithPossed(t *testing.T) {
+	r := newPossedRig(t)
+	dial := r.dialer(t, daemon.Actions...)
+	p := fleetProber{dial: func(ctx context.Context, host string) (fleetBackend, error) { return dial(ctx, host, "") }}
+	b := p.Probe(context.Background(), threeBoxes[0])
+	if !b.Reachable || b.Site != "Test Site" || b.Hostname != "box" {
+		t.Fatalf("box = %+v", b)
+	}
+	if len(b.Disk) != 1 || b.Disk[0].Share != "Data" || b.Disk[0].FullPercent() != 75 {
+		t.Errorf("disk = %+v", b.Disk)
+	}
+	rep := fleet.Report{Entry: threeBoxes[0], Box: b}
+	rep.Evaluate(testNow)
+	// The test backend has no health checks and no backup: both are said.
+	if len(rep.Attention) != 2 || b.BackupError == "" || b.Backup != nil {
+		t.Fatalf("attention %q for %+v", rep.Attention, b)
+	}
+	for _, a := range rep.Attention {
+		if reasonLine(rep, a) == a+"." {
+			t.Errorf("no plain words for %q", a)
+		}
+	}
+	if got := fleetReason(rep); !strings.Contains(got, "The backup state cannot be read: backup is not available on this box yet") {
+		t.Errorf("reason %q", got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/internal/fleet"
 	"github.com/posse-project/posse/packaging/icon"
 )
 
@@ -103,6 +104,13 @@ func Run(o Options) {
 	w := a.NewWindow("Posse")
 	w.Resize(fyne.NewSize(o.Width, o.Height))
 	c := NewConnectScreen(w, a.Preferences(), dialer(o.Bus))
+	// With two or more boxes in the fleet file (possectl fleet add), the
+	// app opens on the fleet screen; the connect screen leads back to it.
+	fl := openFleet(w, c)
+	home := c.Content
+	if fl != nil {
+		home = fl.Content
+	}
 	c.OnConnected = func(br *Bridge) {
 		s := NewShell(w, br, o)
 		leave := func(then func()) {
@@ -119,7 +127,7 @@ func Run(o Options) {
 				s.Stop()
 				br.Backend.Close()
 				w.SetTitle("Posse")
-				w.SetContent(c.Content())
+				w.SetContent(home())
 			})
 		}
 		w.SetCloseIntercept(func() { leave(w.Close) })
@@ -144,6 +152,9 @@ func Run(o Options) {
 	case o.Local:
 		w.SetContent(c.Content())
 		c.Connect("", "")
+	case fl != nil:
+		w.SetContent(fl.Content())
+		fl.Refresh()
 	default:
 		w.SetContent(c.Content())
 	}
@@ -174,6 +185,34 @@ func Run(o Options) {
 		}()
 	})
 	w.ShowAndRun()
+}
+
+// openFleet reads the fleet file and returns its screen, wired to the
+// connect screen, when it lists two or more boxes; nil otherwise. A fleet
+// file that cannot be read is reported and the app opens as without one.
+func openFleet(w fyne.Window, c *ConnectScreen) *FleetScreen {
+	dir, err := fleet.Dir()
+	var f *fleet.File
+	if err == nil {
+		f, err = fleet.Load(dir)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "posse: the fleet file: %v\n", err)
+		return nil
+	}
+	if len(f.Boxes) < 2 {
+		return nil
+	}
+	fl := NewFleetScreen(w, f.Boxes, fleetProber{})
+	fl.OnOpen = func(host string) {
+		c.where.SetSelected(tr(whereRemote))
+		c.host.SetText(host)
+		w.SetContent(c.Content())
+		c.Connect(host, "")
+	}
+	fl.OnConnect = func() { w.SetContent(c.Content()) }
+	c.OnFleet = func() { w.SetContent(fl.Content()) }
+	return fl
 }
 
 // dialer connects to possed with polkit allowed to ask for a password;

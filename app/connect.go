@@ -37,6 +37,8 @@ type ConnectScreen struct {
 	OnConnected func(*Bridge)
 	// OnDemo, when set, offers to try the app with demo data.
 	OnDemo func()
+	// OnFleet, when set, offers to go back to the fleet screen.
+	OnFleet func()
 
 	where    *widget.RadioGroup
 	host     *widget.Entry
@@ -91,6 +93,11 @@ func (c *ConnectScreen) Content() fyne.CanvasObject {
 		demo.Importance = widget.LowImportance
 		form.Add(widget.NewSeparator())
 		form.Add(container.NewHBox(demo))
+	}
+	if c.OnFleet != nil {
+		back := widget.NewButtonWithIcon(tr("All your boxes"), theme.NavigateBackIcon(), c.OnFleet)
+		back.Importance = widget.LowImportance
+		form.Objects = append([]fyne.CanvasObject{container.NewHBox(back)}, form.Objects...)
 	}
 	card := container.NewPadded(form)
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 600), card))

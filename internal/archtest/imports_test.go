@@ -52,7 +52,10 @@ var rules = []rule{
 			if p == "" { // main.go: the app only
 				return imp != "app" && !under(imp, "internal/version")
 			}
-			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "packaging/icon", "rules"} {
+			// internal/fleet is the fleet file and the rules of a fleet
+			// check, shared with possectl fleet status: a leaf package
+			// with no engine logic (it asks no box itself).
+			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "internal/fleet", "packaging/icon", "rules"} {
 				if under(imp, ok) {
 					return false
 				}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/internal/printable"
+	"github.com/spf13/cobra"
+)
+
+// updatesBackend is possed (the client) or possed's backend in this
+// process (--direct): both list and install the box's updates.
+type updatesBackend interface {
+	Updates(ctx context.Context, refresh bool) (api.Updates, error)
+	ApplyUpdates(ctx context.Context, id string) (api.UpdatesApplied, error)
+	Health(ctx context.Context, service string) ([]api.ServiceStatus, error)
+	Status(ctx context.Context) (api.Status, error)
+}
+
+// openUpdates connects to possed, or with --direct opens the backend here.
+func openUpdates(c *cobra.Command) (updatesBackend, func(), error) {
+	isDirect, err := direct()
+	if err != nil {
+		return nil, nil, err
+	}
+	if isDirect {
+		b, closeBox, err := localBox("")
+		if err != nil {
+			return nil, nil, err
+		}
+		return b, closeBox, nil
+	}
+	cl, err := dial(c.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, func() { cl.Close() }, nil
+}
+
+// updateJSON is one pending update in --json.
+type updateJSON struct {
+	Package   string `json:"package"`
+	Installed string `json:"installed"`
+	Candidate string `json:"candidate"`
+	Origin    string `json:"origin"`
+	Security  bool   `json:"security"`
+}
+
+// updatesJSON is what updates list --json prints.
+type updatesJSON struct {
+	ID       string       `json:"id"`
+	Pending  []updateJSON `json:"pending"`
+	Count    int          `json:"count"`
+	Security int          `json:"security"`
+	// ListsUpdated is when apt last read the package lists (RFC 3339,
+	// "" unknown); ListsAgeSeconds how long ago (-1 unknown).
+	ListsUpdated    string  `json:"lists_updated"`
+	ListsAgeSeconds float64 `json:"lists_age_seconds"`
+	Refreshed       bool    `json:"refreshed"`
+	Running         bool    `json:"running"`
+}
+
+func toUpdatesJSON(u api.Updates, now time.Time) updatesJSON {
+	out := updatesJSON{ID: u.ID, Pending: toUpdateJSON(u.Pending), Count: len(u.Pending), Security: int(u.Security),
+		ListsUpdated: u.ListsUpdated, ListsAgeSeconds: -1, Refreshed: u.Refreshed, Running: u.Running}
+	if t, err := time.Parse(time.RFC3339, u.ListsUpdated); err == nil {
+		out.ListsAgeSeconds = now.Sub(t).Round(time.Second).Seconds()
+	}
+	return out
+}
+
+func toUpdateJSON(us []api.PendingUpdate) []updateJSON {
+	out := make([]updateJSON, 0, len(us))
+	for _, u := range us {
+		out = append(out, updateJSON{Package: u.Package, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin, Security: u.Security})
+	}
+	return out
+}
+
+func init() {
+	c := &cobra.Command{
+		Use:   "updates",
+		Short: "List and install the box's pending Debian updates",
+		Long: `List the Debian updates pending on the box (security ones marked) and install
+them through possed, in the unit posse-updates.service. The template's
+updates key turns on automatic updates (docs/updates.md).`,
+	}
+	c.AddCommand(updatesListCmd(), updatesApplyCmd())
+	rootCmd.AddCommand(c)
+}
+
+func updatesListCmd() *cobra.Command {
+	var asJSON, refresh bool
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the pending updates, installed and candidate versions",
+		Long: `List the packages an upgrade would change, with the version installed and the
+one that would be, and whether it comes from a security suite. The package
+lists are not read again unless --refresh (apt-get update); the output says
+how old they are. Exits 0 whether or not updates are pending.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			b, closeB, err := openUpdates(c)
+			if err != nil {
+				return err
+			}
+			defer closeB()
+			u, err := b.Updates(c.Context(), refresh)
+			if err != nil {
+				return possedError(err, "list the updates", groupOffice, "")
+			}
+			now := time.Now()
+			if asJSON {
+				return printSafeJSON(c.OutOrStdout(), toUpdatesJSON(u, now))
+			}
+			printUpdates(c.OutOrStdout(), u, now)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the updates as JSON")
+	c.Flags().BoolVar(&refresh, "refresh", false, "read the package lists from the repositories first (apt-get update)")
+	return c
+}
+
+// printUpdates prints the table of pending updates and the lists' age.
+func printUpdates(w io.Writer, u api.Updates, now time.Time) {
+	if len(u.Pending) == 0 {
+		fmt.Fprintln(w, "no updates pending")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "PACKAGE\tINSTALLED\tCANDIDATE\tSECURITY\tORIGIN\n")
+		for _, p := range u.Pending {
+			sec := "-"
+			if p.Security {
+				sec = "yes"
+			}
+			inst := p.Installed
+			if inst == "" {
+				inst = "(new)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable.String(p.Package), printable.String(inst), printable.String(p.Candidate), sec, printable.String(p.Origin))
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "\n%s\n", updatesSummary(u))
+	}
+	fmt.Fprintf(w, "package lists: %s\n", listsAge(u, now))
+	if u.Running {
+		fmt.Fprintf(w, "an upgrade runs now (journalctl -u posse-updates follows it)\n")
+	}
+}
+
+// updatesSummary says "3 updates pending (1 security)".
+func updatesSummary(u api.Updates) string {
+	n := len(u.Pending)
+	s := fmt.Sprintf("%d update%s pending", n, plural(n, "", "s"))
+	if u.Security > 0 {
+		s += fmt.Sprintf(" (%d security)", u.Security)
+	}
+	return s
+}
+
+// listsAge says how old apt's package lists are.
+func listsAge(u api.Updates, now time.Time) string {
+	t, err := time.Parse(time.RFC3339, u.ListsUpdated)
+	if err != nil {
+		return "age unknown: run with --refresh to read them"
+	}
+	s := "read " + now.Sub(t).Round(time.Minute).String() + " ago (" + t.Local().Format("2006-01-02 15:04") + ")"
+	if u.Refreshed {
+		s += ", just now by --refresh"
+	} else if now.Sub(t) > 24*time.Hour {
+		s += "; --refresh reads them again"
+	}
+	return s
+}
+
+// appliedJSON is what updates apply --json prints.
+type appliedJSON struct {
+	Plan     []updateJSON    `json:"plan"`
+	Upgraded []updateJSON    `json:"upgraded"`
+	Pending  int             `json:"pending"`
+	Unit     string          `json:"unit,omitempty"`
+	Services []serviceHealth `json:"services"`
+	OK       bool            `json:"ok"`
+}
+
+func updatesApplyCmd() *cobra.Command {
+	var asJSON, yes, refresh bool
+	c := &cobra.Command{
+		Use:   "apply",
+		Short: "Show the pending updates, then install them and check the services",
+		Long: `Show the plan (the packages and versions), ask for confirmation (unless
+--yes), then install exactly those updates in posse-updates.service
+(apt-get upgrade, non-interactive, changed configuration files kept) and
+check the health of the site's services afterwards, as status does. When
+the pending updates changed between the plan and the confirmation, nothing
+is installed. Exits 1 when the upgrade failed or a service is not healthy
+after it.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			b, closeB, err := openUpdates(c)
+			if err != nil {
+				return err
+			}
+			defer closeB()
+			ctx := c.Context()
+			u, err := b.Updates(ctx, refresh)
+			if err != nil {
+				return possedError(err, "list the updates", groupOffice, "")
+			}
+			out, info := c.OutOrStdout(), c.ErrOrStderr()
+			if !asJSON {
+				info = out
+			}
+			res := appliedJSON{Plan: toUpdateJSON(u.Pending), Upgraded: []updateJSON{}, Services: []serviceHealth{}}
+			if len(u.Pending) == 0 {
+				fmt.Fprintln(info, "no updates pending: nothing to install")
+				res.OK = true
+				if asJSON {
+					return printSafeJSON(out, res)
+				}
+				return nil
+			}
+			printUpdates(info, u, time.Now())
+			if !yes {
+				if err := confirmChange(c, fmt.Sprintf("Install these %d updates?", len(u.Pending))); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(info, "\ninstalling %d update%s in posse-updates.service (journalctl -u posse-updates -f follows it)…\n", len(u.Pending), plural(len(u.Pending), "", "s"))
+			t0 := time.Now()
+			r, err := b.ApplyUpdates(ctx, u.ID)
+			if err != nil {
+				return possedError(err, "install updates", groupAdmin, "")
+			}
+			res.Upgraded, res.Pending, res.Unit = toUpdateJSON(r.Upgraded), int(r.Pending), r.Unit
+			for _, p := range r.Upgraded {
+				fmt.Fprintf(info, "  upgraded %s to %s\n", printable.String(p.Package), printable.String(p.Installed))
+			}
+			fmt.Fprintf(info, "done in %s: %d upgraded, %d still pending\n", time.Since(t0).Round(time.Second), len(r.Upgraded), r.Pending)
+			hs, herr := healthAfterUpdates(ctx, b)
+			if hs != nil {
+				res.Services = hs
+				fmt.Fprintln(info)
+				printHealth(info, hs)
+			}
+			res.OK = herr == nil && len(r.Upgraded) > 0
+			if asJSON {
+				if err := printSafeJSON(out, res); err != nil {
+					return err
+				}
+			}
+			if herr != nil {
+				return herr
+			}
+			if len(r.Upgraded) == 0 {
+				return fmt.Errorf("the upgrade ran but changed no package: journalctl -u posse-updates says why")
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the plan and the result as JSON (the plan and progress go to stderr)")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "install without asking for confirmation")
+	c.Flags().BoolVar(&refresh, "refresh", false, "read the package lists from the repositories first (apt-get update)")
+	return c
+}
+
+// healthAfterUpdates runs the site's health probes, as status does; a box
+// without a site has no services to check (nil, nil).
+func healthAfterUpdates(ctx context.Context, b updatesBackend) ([]serviceHealth, error) {
+	st, err := b.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the updates are installed, but reading the status failed: %w", err)
+	}
+	if st.Site == "" {
+		return nil, nil
+	}
+	t0 := time.Now()
+	svcs, err := b.Health(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("the updates are installed, but checking the services failed: %w", err)
+	}
+	hs := fromAPI(svcs, time.Since(t0))
+	var bad []string
+	for _, h := range hs {
+		if !h.OK {
+			bad = append(bad, h.Service+" ("+h.Detail+")")
+		}
+	}
+	if len(bad) > 0 {
+		return hs, fmt.Errorf("after the updates, not healthy: %s", strings.Join(bad, ", "))
+	}
+	return hs, nil
+}
+
+// pendingLine is status's line about the updates: "updates: 3 pending
+// (1 security); package lists read 2h0m0s ago …".
+func pendingLine(u api.Updates, now time.Time) string {
+	s := "updates: none pending"
+	if len(u.Pending) > 0 {
+		s = "updates: " + strings.TrimSuffix(updatesSummary(u), " pending") + " pending ('possectl updates list' shows them)"
+	}
+	return s + "; package lists " + listsAge(u, now)
+}

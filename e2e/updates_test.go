@@ -196,7 +196,7 @@ func TestUpdates(t *testing.T) {
 			t.Errorf("posse-probe is not pending as a security update: %+v", u)
 		}
 		st := tb.MustRun(t, "possectl", "status")
-		if !strings.Contains(st, "security) pending") {
+		if !strings.Contains(st, "updates: 1 update pending (1 security)") {
 			t.Errorf("status does not count the security update:\n%s", st)
 		}
 	})

@@ -300,12 +300,12 @@ func healthAfterUpdates(ctx context.Context, b updatesBackend) ([]serviceHealth,
 	return hs, nil
 }
 
-// pendingLine is status's line about the updates: "updates: 3 pending
-// (1 security); package lists read 2h0m0s ago …".
+// pendingLine is status's line about the updates: "updates: 3 updates
+// pending (1 security) (…); package lists read 2h0m0s ago …".
 func pendingLine(u api.Updates, now time.Time) string {
 	s := "updates: none pending"
 	if len(u.Pending) > 0 {
-		s = "updates: " + strings.TrimSuffix(updatesSummary(u), " pending") + " pending ('possectl updates list' shows them)"
+		s = "updates: " + updatesSummary(u) + " ('possectl updates list' shows them)"
 	}
 	return s + "; package lists " + listsAge(u, now)
 }

@@ -143,6 +143,8 @@ func TestUpdates(t *testing.T) {
 	if err := os.WriteFile(secrets, sraw, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Sandbox boxes mask apt's timers at boot; a real box has them.
+	tb.MustRun(t, "systemctl", "unmask", "--runtime", "apt-daily-upgrade.timer")
 	tb.Apply(t, template, secrets)
 
 	t.Run("the template configures unattended-upgrades", func(t *testing.T) {
@@ -162,9 +164,13 @@ func TestUpdates(t *testing.T) {
 		if strings.Contains(dump, `"origin=Debian,codename=${distro_codename},label=Debian";`) {
 			t.Errorf("apt-config dump still allows the release:\n%s", grepLines(dump, "Origins-Pattern"))
 		}
+		drop := tb.MustRun(t, "cat", "/etc/systemd/system/apt-daily-upgrade.timer.d/50-posse.conf")
+		if !strings.Contains(drop, "OnCalendar=\nOnCalendar=Sun *-*-* 02:00:00\n") {
+			t.Errorf("the timer's drop-in:\n%s", drop)
+		}
 		cal := tb.MustRun(t, "systemctl", "show", "apt-daily-upgrade.timer", "-p", "TimersCalendar", "--value")
-		if !strings.Contains(cal, "Sun *-*-* 02:00:00") {
-			t.Errorf("apt-daily-upgrade.timer: %q, want Sun 02:00, an hour before the window", cal)
+		if !strings.Contains(cal, "OnCalendar=Sun *-*-* 02:00:00") || strings.Count(cal, "OnCalendar=") != 1 {
+			t.Errorf("apt-daily-upgrade.timer: %q, want only Sun 02:00, an hour before the window", cal)
 		}
 		// unattended-upgrades reads the configuration and would install
 		// the probe from the security suite.
@@ -214,6 +220,7 @@ func TestUpdates(t *testing.T) {
 			} `json:"upgraded"`
 			Pending  int    `json:"pending"`
 			Unit     string `json:"unit"`
+			Log      string `json:"log"`
 			Services []struct {
 				Service string `json:"service"`
 				OK      bool   `json:"ok"`
@@ -223,7 +230,7 @@ func TestUpdates(t *testing.T) {
 		if err := json.Unmarshal([]byte(o), &r); err != nil {
 			t.Fatalf("updates apply --json: %v\n%s", err, o)
 		}
-		if !r.OK || r.Pending != 0 || r.Unit != "posse-updates.service" || len(r.Services) == 0 {
+		if !r.OK || r.Pending != 0 || r.Unit != "posse-updates.service" || len(r.Services) == 0 || !strings.Contains(r.Log, "Setting up posse-probe (1.1)") {
 			t.Errorf("apply: %+v\n%s", r, e)
 		}
 		up := false

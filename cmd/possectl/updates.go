@@ -183,10 +183,13 @@ func listsAge(u api.Updates, now time.Time) string {
 
 // appliedJSON is what updates apply --json prints.
 type appliedJSON struct {
-	Plan     []updateJSON    `json:"plan"`
-	Upgraded []updateJSON    `json:"upgraded"`
-	Pending  int             `json:"pending"`
-	Unit     string          `json:"unit,omitempty"`
+	Plan     []updateJSON `json:"plan"`
+	Upgraded []updateJSON `json:"upgraded"`
+	Pending  int          `json:"pending"`
+	Unit     string       `json:"unit,omitempty"`
+	// Log is the end of the upgrade's output (journalctl -u
+	// posse-updates has all of it).
+	Log      string          `json:"log"`
 	Services []serviceHealth `json:"services"`
 	OK       bool            `json:"ok"`
 }
@@ -240,7 +243,7 @@ after it.`,
 			if err != nil {
 				return possedError(err, "install updates", groupAdmin, "")
 			}
-			res.Upgraded, res.Pending, res.Unit = toUpdateJSON(r.Upgraded), int(r.Pending), r.Unit
+			res.Upgraded, res.Pending, res.Unit, res.Log = toUpdateJSON(r.Upgraded), int(r.Pending), r.Unit, r.Log
 			for _, p := range r.Upgraded {
 				fmt.Fprintf(info, "  upgraded %s to %s\n", printable.String(p.Package), printable.String(p.Installed))
 			}

@@ -31,8 +31,10 @@ func updatesBox(t *testing.T) (*Box, *hosttest.FakeRunner, *atomic.Bool) {
 	})
 	run.OnFunc([]string{"systemd-run"}, func(host.Cmd) (host.Result, error) {
 		upgraded.Store(true)
-		return host.Result{Stdout: []byte("Setting up posse-probe (1.1) ...\n")}, nil
+		return host.Result{Stderr: []byte("Running as unit: posse-updates.service; invocation ID: 0123456789abcdef0123456789abcdef\nFinished with result: success\n")}, nil
 	})
+	run.On([]string{"journalctl", "--no-pager", "-q", "-o", "cat", "-n", "20", "_SYSTEMD_INVOCATION_ID=0123456789abcdef0123456789abcdef"},
+		host.Result{Stdout: []byte("Unpacking posse-probe (1.1) over (1.0) ...\nSetting up posse-probe (1.1) ...\n")})
 	run.OnFunc([]string{"dpkg-query"}, func(host.Cmd) (host.Result, error) {
 		v := "1.0"
 		if upgraded.Load() {

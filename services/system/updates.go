@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -184,28 +185,44 @@ func PendingUpdates(ctx context.Context, env *host.Env) ([]Update, error) {
 }
 
 // UpgradeArgv is the command that installs the pending updates in
-// UpdatesUnit: systemd-run waits for the unit and passes its output
-// through; dpkg keeps changed configuration files (--force-confold) and
-// asks nothing.
+// UpdatesUnit: systemd-run waits for the unit, whose output goes to the
+// journal (journalctl -u posse-updates follows it); dpkg keeps changed
+// configuration files (--force-confold) and asks nothing.
 func UpgradeArgv() []string {
 	return []string{"systemd-run", "--unit=" + UpdatesUnit, "--description=Posse: install the pending Debian updates",
-		"--wait", "--pipe", "--quiet", "--collect", "--service-type=exec",
+		"--wait", "--collect", "--service-type=exec",
 		"--setenv=DEBIAN_FRONTEND=noninteractive", "--setenv=LC_ALL=C",
 		"apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confold", "-o", "Dpkg::Options::=--force-confdef", "upgrade"}
 }
 
+// invocationRE finds the unit's invocation in systemd-run's message
+// "Running as unit: posse-updates.service; invocation ID: …".
+var invocationRE = regexp.MustCompile(`invocation ID: ([0-9a-f]{32})`)
+
 // Upgrade installs the pending updates through UpdatesUnit and returns
-// the end of its output.
+// the end of its output, as the journal has it.
 func Upgrade(ctx context.Context, env *host.Env) (string, error) {
 	if env.Runner == nil {
 		return "", fmt.Errorf("no command runner configured")
 	}
 	res, err := env.Runner.Run(ctx, host.Cmd{Argv: UpgradeArgv()})
-	log := lastLines(res.Stdout, res.Stderr, 20)
+	log := unitLog(ctx, env, res.Stderr)
 	if err != nil {
-		return log, fmt.Errorf("the upgrade in %s failed: %w (journalctl -u %s has its output):\n%s", UpdatesUnit, err, UpdatesUnit, lastLines(res.Stdout, res.Stderr, 5))
+		return log, fmt.Errorf("the upgrade in %s failed: %w (journalctl -u %s has its output):\n%s", UpdatesUnit, err, UpdatesUnit, lastLines([]byte(log), res.Stderr, 5))
 	}
 	return log, nil
+}
+
+// unitLog is the last lines the upgrade's run of UpdatesUnit logged.
+func unitLog(ctx context.Context, env *host.Env, runStderr []byte) string {
+	argv := []string{"journalctl", "--no-pager", "-q", "-o", "cat", "-n", "20"}
+	if m := invocationRE.FindSubmatch(runStderr); m != nil {
+		argv = append(argv, "_SYSTEMD_INVOCATION_ID="+string(m[1]))
+	} else {
+		argv = append(argv, "-u", UpdatesUnit)
+	}
+	res, _ := env.Runner.Run(ctx, host.Cmd{Argv: argv})
+	return strings.TrimSpace(string(res.Stdout))
 }
 
 // UpgradeRunning reports whether UpdatesUnit runs now.

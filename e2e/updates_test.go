@@ -81,6 +81,11 @@ type updatesList struct {
 	Security     int    `json:"security"`
 	ListsUpdated string `json:"lists_updated"`
 	Refreshed    bool   `json:"refreshed"`
+	LastUpgrade  *struct {
+		At       string `json:"at"`
+		Result   string `json:"result"`
+		Packages int    `json:"packages"`
+	} `json:"last_upgrade"`
 }
 
 func listUpdates(t *testing.T, tb *harness.TestBox, extra ...string) updatesList {
@@ -251,11 +256,11 @@ func TestUpdates(t *testing.T) {
 		if !strings.Contains(tb.MustRun(t, "journalctl", "-u", "posse-updates.service", "--no-pager"), "posse-probe") {
 			t.Error("posse-updates.service's journal does not mention the package")
 		}
-		if u := listUpdates(t, tb); u.Count != 0 {
-			t.Errorf("still pending after apply: %+v", u)
+		if u := listUpdates(t, tb); u.Count != 0 || u.LastUpgrade == nil || u.LastUpgrade.Result != "success" || u.LastUpgrade.Packages != 1 {
+			t.Errorf("after apply: %+v (last upgrade %+v)", u, u.LastUpgrade)
 		}
 		st := tb.MustRun(t, "possectl", "status")
-		if !strings.Contains(st, "updates: none pending") {
+		if !strings.Contains(st, "updates: none pending") || !strings.Contains(st, "1 package, success") {
 			t.Errorf("status after the updates:\n%s", st)
 		}
 	})

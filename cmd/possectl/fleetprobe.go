@@ -120,6 +120,9 @@ func probeUpdates(ctx context.Context, cl *client.Client, b *fleet.Box) {
 	if t, err := time.Parse(time.RFC3339, u.ListsUpdated); err == nil {
 		b.Updates.ListsUpdated = t
 	}
+	if t, err := time.Parse(time.RFC3339, u.LastUpgrade); err == nil {
+		b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = t, u.LastUpgradeResult
+	}
 }
 
 func backupOf(bs api.BackupStatus) *fleet.Backup {

@@ -64,6 +64,15 @@ type updatesJSON struct {
 	ListsAgeSeconds float64 `json:"lists_age_seconds"`
 	Refreshed       bool    `json:"refreshed"`
 	Running         bool    `json:"running"`
+	// LastUpgrade is the last upgrade Posse ran; null when none.
+	LastUpgrade *lastUpgradeJSON `json:"last_upgrade"`
+}
+
+// lastUpgradeJSON is the last upgrade Posse ran.
+type lastUpgradeJSON struct {
+	At       string `json:"at"`
+	Result   string `json:"result"`
+	Packages int    `json:"packages"`
 }
 
 func toUpdatesJSON(u api.Updates, now time.Time) updatesJSON {
@@ -71,6 +80,9 @@ func toUpdatesJSON(u api.Updates, now time.Time) updatesJSON {
 		ListsUpdated: u.ListsUpdated, ListsAgeSeconds: -1, Refreshed: u.Refreshed, Running: u.Running}
 	if t, err := time.Parse(time.RFC3339, u.ListsUpdated); err == nil {
 		out.ListsAgeSeconds = now.Sub(t).Round(time.Second).Seconds()
+	}
+	if u.LastUpgrade != "" {
+		out.LastUpgrade = &lastUpgradeJSON{At: u.LastUpgrade, Result: u.LastUpgradeResult, Packages: int(u.LastUpgradePackages)}
 	}
 	return out
 }
@@ -150,6 +162,9 @@ func printUpdates(w io.Writer, u api.Updates, now time.Time) {
 		fmt.Fprintf(w, "\n%s\n", updatesSummary(u))
 	}
 	fmt.Fprintf(w, "package lists: %s\n", listsAge(u, now))
+	if u.LastUpgrade != "" {
+		fmt.Fprintf(w, "last upgrade: %s\n", lastUpgradeText(u, now))
+	}
 	if u.Running {
 		fmt.Fprintf(w, "an upgrade runs now (journalctl -u posse-updates follows it)\n")
 	}
@@ -187,5 +202,19 @@ func pendingLine(u api.Updates, now time.Time) string {
 	if len(u.Pending) > 0 {
 		s = "updates: " + updatesSummary(u) + " ('possectl updates list' shows them)"
 	}
-	return s + "; package lists " + listsAge(u, now)
+	s += "; package lists " + listsAge(u, now)
+	if u.LastUpgrade != "" {
+		s += "; last upgrade " + lastUpgradeText(u, now)
+	}
+	return s
+}
+
+// lastUpgradeText says "2h0m0s ago, 3 packages, success".
+func lastUpgradeText(u api.Updates, now time.Time) string {
+	when := u.LastUpgrade
+	if t, err := time.Parse(time.RFC3339, u.LastUpgrade); err == nil {
+		when = now.Sub(t).Round(time.Minute).String() + " ago"
+	}
+	n := int(u.LastUpgradePackages)
+	return fmt.Sprintf("%s, %d package%s, %s", when, n, plural(n, "", "s"), printable.String(u.LastUpgradeResult))
 }

@@ -33,7 +33,8 @@ func (f *updatesFake) Updates(_ context.Context, refresh bool) (api.Updates, err
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u := api.Updates{ID: fmt.Sprintf("%x", len(f.pending)), Pending: append([]api.PendingUpdate{}, f.pending...), Refreshed: refresh,
-		ListsUpdated: time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)}
+		ListsUpdated: time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339),
+		LastUpgrade:  time.Now().Add(-50 * time.Hour).UTC().Format(time.RFC3339), LastUpgradeResult: "success", LastUpgradePackages: 3}
 	for _, p := range f.pending {
 		if p.Security {
 			u.Security++
@@ -98,11 +99,12 @@ func TestUpdatesListAndApply(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil {
 		t.Fatalf("list --json: %d %v\n%s", code, err, out)
 	}
-	if l.Count != 2 || l.Security != 1 || !l.Refreshed || !l.Pending[0].Security || l.Pending[1].Security || l.ListsAgeSeconds < 7100 {
+	if l.Count != 2 || l.Security != 1 || !l.Refreshed || !l.Pending[0].Security || l.Pending[1].Security || l.ListsAgeSeconds < 7100 ||
+		l.LastUpgrade == nil || l.LastUpgrade.Packages != 3 || l.LastUpgrade.Result != "success" {
 		t.Errorf("list --json: %+v", l)
 	}
 	code, out, _ = possectl(t, "--bus-address", addr, "status")
-	if code != 0 || !strings.Contains(out, "updates: 2 updates pending (1 security)") {
+	if code != 0 || !strings.Contains(out, "updates: 2 updates pending (1 security)") || !strings.Contains(out, "last upgrade 50h0m0s ago, 3 packages, success") {
 		t.Errorf("status: %d\n%s", code, out)
 	}
 

@@ -35,6 +35,12 @@ type Updates struct {
 	Refreshed    bool
 	// Running is set while posse-updates.service runs an upgrade.
 	Running bool
+	// LastUpgrade is when Posse last ran an upgrade (RFC 3339, "" never),
+	// LastUpgradeResult "success" or "failed", LastUpgradePackages how
+	// many packages it changed.
+	LastUpgrade         string
+	LastUpgradeResult   string
+	LastUpgradePackages int32
 }
 
 // UpdatesApplied says what an upgrade did.

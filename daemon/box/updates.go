@@ -46,6 +46,9 @@ func (b *Box) Updates(ctx context.Context, refresh bool) (api.Updates, error) {
 		r.ListsUpdated = t.UTC().Format(time.RFC3339)
 	}
 	r.Running = system.UpgradeRunning(ctx, env)
+	if last, ok := system.LastUpgrade(env); ok {
+		r.LastUpgrade, r.LastUpgradeResult, r.LastUpgradePackages = last.At.UTC().Format(time.RFC3339), last.Result, int32(last.Packages)
+	}
 	return r, nil
 }
 
@@ -95,6 +98,13 @@ func (b *Box) ApplyUpdates(ctx context.Context, id string) (api.UpdatesApplied, 
 		r.Pending = int32(len(after))
 	} else if upErr == nil {
 		upErr = err
+	}
+	rec := system.UpgradeRecord{At: time.Now(), Packages: len(r.Upgraded), Result: "success"}
+	if upErr != nil {
+		rec.Result, rec.Error = "failed", upErr.Error()
+	}
+	if err := system.SaveUpgradeRecord(env, rec); err != nil && upErr == nil {
+		upErr = fmt.Errorf("the updates are installed, but recording the upgrade failed: %w", err)
 	}
 	return r, upErr
 }

@@ -83,6 +83,10 @@ func TestApplyUpdatesInstallsThePlanInItsUnit(t *testing.T) {
 	if r.Unit != system.UpdatesUnit || len(r.Upgraded) != 1 || r.Upgraded[0].Installed != "1.1" || r.Pending != 0 || !strings.Contains(r.Log, "Setting up posse-probe") {
 		t.Errorf("applied: %+v", r)
 	}
+	after, err := b.Updates(context.Background(), false)
+	if err != nil || after.LastUpgrade == "" || after.LastUpgradeResult != "success" || after.LastUpgradePackages != 1 || len(after.Pending) != 0 {
+		t.Errorf("after the upgrade: %+v %v", after, err)
+	}
 	var argv []string
 	for _, c := range run.Cmds() {
 		if c.Argv[0] == "systemd-run" {

@@ -85,6 +85,8 @@ func TestEvaluate(t *testing.T) {
 		{"updates pending", func(b *Box) { b.Updates.Pending = 4 }, SevOK, ""},
 		{"updates unknown", func(b *Box) { b.Updates, b.UpdatesError = nil, "not allowed" }, SevOK, ""},
 		{"security updates", func(b *Box) { b.Updates.Pending, b.Updates.Security = 4, 2 }, SevUpdates, "2 security updates pending"},
+		{"upgrade failed", func(b *Box) { b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = now.Add(-time.Hour), "failed" }, SevUpdates, "the last upgrade failed"},
+		{"upgrade succeeded", func(b *Box) { b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = now.Add(-time.Hour), "success" }, SevOK, ""},
 		{"a security update", func(b *Box) { b.Updates.Pending, b.Updates.Security = 1, 1 }, SevUpdates, "1 security update pending"},
 		{"worst wins", func(b *Box) { b.Drift.Steps = 1; b.Services[0].OK = false }, SevUnhealthy, "directory is not healthy; drifted from its template: 1 step"},
 	} {

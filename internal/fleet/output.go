@@ -67,7 +67,11 @@ type UpdatesJSON struct {
 	// ListsUpdated is when apt last read the package lists (RFC 3339, ""
 	// when unknown).
 	ListsUpdated string `json:"lists_updated,omitempty"`
-	Error        string `json:"error,omitempty"`
+	// LastUpgrade is when Posse last ran an upgrade (RFC 3339, absent
+	// when never), LastUpgradeResult how it ended.
+	LastUpgrade       string `json:"last_upgrade,omitempty"`
+	LastUpgradeResult string `json:"last_upgrade_result,omitempty"`
+	Error             string `json:"error,omitempty"`
 }
 
 // DriftJSON is a box's drift from its template.
@@ -117,6 +121,10 @@ func JSON(rs []Report, now time.Time) StatusJSON {
 				b.Updates.Pending, b.Updates.Security = u.Pending, u.Security
 				if !u.ListsUpdated.IsZero() {
 					b.Updates.ListsUpdated = u.ListsUpdated.UTC().Format(time.RFC3339)
+				}
+				if !u.LastUpgrade.IsZero() {
+					b.Updates.LastUpgrade = u.LastUpgrade.UTC().Format(time.RFC3339)
+					b.Updates.LastUpgradeResult = u.LastUpgradeResult
 				}
 			}
 		}

@@ -66,6 +66,10 @@ type Updates struct {
 	// ListsUpdated is when apt last read the package lists (zero when
 	// unknown).
 	ListsUpdated time.Time
+	// LastUpgrade is when Posse last ran an upgrade (zero: never) and
+	// LastUpgradeResult how it ended ("success", "failed").
+	LastUpgrade       time.Time
+	LastUpgradeResult string
 }
 
 // Service is one service's health.
@@ -146,7 +150,7 @@ func (r Report) NeedsAttention() bool { return len(r.Attention) > 0 }
 // has drifted from its template (or its template could not be planned),
 // when its last backup is older than BackupMaxAge, failed or never ran,
 // a share's filesystem is DiskFullPercent full, or security updates are
-// pending.
+// pending or the last upgrade Posse ran failed.
 func (r *Report) Evaluate(now time.Time) {
 	r.Attention, r.Severity = nil, SevOK
 	add := func(s Severity, format string, a ...any) {
@@ -188,6 +192,9 @@ func (r *Report) Evaluate(now time.Time) {
 		if p := d.FullPercent(); p >= DiskFullPercent {
 			add(SevDisk, "the disk of share %s is %d%% full", d.Share, p)
 		}
+	}
+	if u := r.Updates; u != nil && u.LastUpgradeResult == "failed" {
+		add(SevUpdates, "the last upgrade failed")
 	}
 	if u := r.Updates; u != nil && u.Security > 0 {
 		if u.Security == 1 {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 )
 
@@ -265,4 +267,40 @@ func InstalledVersions(ctx context.Context, env *host.Env, pkgs []string) (map[s
 		out[f[0]+":"+f[1]] = f[3]
 	}
 	return out, nil
+}
+
+// upgradeRecordFile, in Posse's state directory, records the last upgrade
+// Posse ran, for status.
+const upgradeRecordFile = "updates-last.json"
+
+// UpgradeRecord is the last upgrade Posse ran.
+type UpgradeRecord struct {
+	At time.Time `json:"at"`
+	// Packages counts the packages it changed.
+	Packages int `json:"packages"`
+	// Result is "success" or "failed"; Error says why it failed.
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+}
+
+// SaveUpgradeRecord writes r atomically to the state directory.
+func SaveUpgradeRecord(env *host.Env, r UpgradeRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := fsutil.MkdirAll(env.State()); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(env.State(upgradeRecordFile), append(b, '\n'), 0o644, fsutil.NoID, fsutil.NoID)
+}
+
+// LastUpgrade reads the record of the last upgrade; ok is false when
+// Posse ran none (or the record cannot be read).
+func LastUpgrade(env *host.Env) (r UpgradeRecord, ok bool) {
+	b, err := os.ReadFile(env.State(upgradeRecordFile))
+	if err != nil || json.Unmarshal(b, &r) != nil || r.At.IsZero() {
+		return UpgradeRecord{}, false
+	}
+	return r, true
 }

@@ -26,6 +26,7 @@ type updatesFake struct {
 	mu        sync.Mutex
 	pending   []api.PendingUpdate
 	applied   []string
+	takes     time.Duration
 	unhealthy bool
 }
 
@@ -45,6 +46,10 @@ func (f *updatesFake) Updates(_ context.Context, refresh bool) (api.Updates, err
 
 func (f *updatesFake) ApplyUpdates(_ context.Context, id string) (api.UpdatesApplied, error) {
 	f.mu.Lock()
+	takes := f.takes
+	f.mu.Unlock()
+	time.Sleep(takes)
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.applied = append(f.applied, id)
 	if id != fmt.Sprintf("%x", len(f.pending)) {
@@ -63,6 +68,14 @@ func (f *updatesFake) Health(context.Context, string) ([]api.ServiceStatus, erro
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return []api.ServiceStatus{{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: !f.unhealthy, Detail: map[bool]string{true: "LDAPS bind failed"}[f.unhealthy]}}, nil
+}
+
+// seen returns the ids ApplyUpdates was called with and how many updates
+// are pending.
+func (f *updatesFake) seen() ([]string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string{}, f.applied...), len(f.pending)
 }
 
 func newUpdatesRig(t *testing.T) (string, *updatesFake) {
@@ -108,9 +121,20 @@ func TestUpdatesListAndApply(t *testing.T) {
 		t.Errorf("status: %d\n%s", code, out)
 	}
 
+	// A long upgrade says it still runs.
+	old := upgradeTick
+	upgradeTick = 20 * time.Millisecond
+	defer func() { upgradeTick = old }()
+	f.mu.Lock()
+	f.takes = 100 * time.Millisecond
+	f.mu.Unlock()
+
 	// Without a terminal and without --yes nothing is installed.
-	if code, _, errOut := possectl(t, "--bus-address", addr, "updates", "apply"); code != 2 || !strings.Contains(errOut, "--yes") || len(f.applied) != 0 {
-		t.Errorf("apply without --yes: %d %s %v", code, errOut, f.applied)
+	if code, _, errOut := possectl(t, "--bus-address", addr, "updates", "apply"); code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("apply without --yes: %d %s", code, errOut)
+	}
+	if applied, _ := f.seen(); len(applied) != 0 {
+		t.Errorf("apply without --yes installed: %q", applied)
 	}
 	code, out, errOut = possectl(t, "--bus-address", addr, "updates", "apply", "--yes", "--json")
 	var r appliedJSON
@@ -120,10 +144,10 @@ func TestUpdatesListAndApply(t *testing.T) {
 	if !r.OK || len(r.Plan) != 2 || len(r.Upgraded) != 2 || r.Upgraded[0].Installed != "3.5.1-1+deb13u1" || len(r.Services) != 1 || !r.Services[0].OK {
 		t.Errorf("apply --json: %+v", r)
 	}
-	if len(f.applied) != 1 || f.applied[0] != "2" {
-		t.Errorf("apply asked with %q, want the plan's id", f.applied)
+	if applied, _ := f.seen(); len(applied) != 1 || applied[0] != "2" {
+		t.Errorf("apply asked with %q, want the plan's id", applied)
 	}
-	if !strings.Contains(errOut, "installing 2 updates in posse-updates.service") {
+	if !strings.Contains(errOut, "installing 2 updates in posse-updates.service") || !strings.Contains(errOut, "still installing (") {
 		t.Errorf("apply's progress on stderr:\n%s", errOut)
 	}
 	code, out, _ = possectl(t, "--bus-address", addr, "updates", "apply", "--yes")
@@ -134,7 +158,9 @@ func TestUpdatesListAndApply(t *testing.T) {
 
 func TestUpdatesApplyReportsUnhealthyServices(t *testing.T) {
 	addr, f := newUpdatesRig(t)
+	f.mu.Lock()
 	f.unhealthy = true
+	f.mu.Unlock()
 	code, out, errOut := possectl(t, "--bus-address", addr, "updates", "apply", "--yes")
 	if code != 1 || !strings.Contains(errOut, "after the updates, not healthy: directory (LDAPS bind failed)") || !strings.Contains(out, "upgraded openssl to 3.5.1-1+deb13u1") {
 		t.Errorf("apply: %d\n%s\n%s", code, out, errOut)
@@ -156,7 +182,7 @@ func TestUpdatesApplyRefusesBadAndStaleIDs(t *testing.T) {
 			t.Errorf("id %q: %v, want invalid input", id, err)
 		}
 	}
-	if len(f.applied) != 1 || f.applied[0] != "ff" || len(f.pending) != 2 {
-		t.Errorf("the backend saw %q and has %d pending", f.applied, len(f.pending))
+	if applied, pending := f.seen(); len(applied) != 1 || applied[0] != "ff" || pending != 2 {
+		t.Errorf("the backend saw %q and has %d pending", applied, pending)
 	}
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -70,7 +71,9 @@ after it.`,
 			}
 			fmt.Fprintf(info, "\ninstalling %d update%s in posse-updates.service (journalctl -u posse-updates -f follows it)…\n", len(u.Pending), plural(len(u.Pending), "", "s"))
 			t0 := time.Now()
+			stop := tickWhile(info, t0)
 			r, err := b.ApplyUpdates(ctx, u.ID)
+			stop()
 			if err != nil {
 				return possedError(err, "install updates", groupAdmin, "")
 			}
@@ -104,6 +107,30 @@ after it.`,
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "install without asking for confirmation")
 	c.Flags().BoolVar(&refresh, "refresh", false, "read the package lists from the repositories first (apt-get update)")
 	return c
+}
+
+// upgradeTick is how often apply says the upgrade still runs.
+var upgradeTick = 15 * time.Second
+
+// tickWhile prints how long the upgrade has run, every upgradeTick, until
+// stop is called.
+func tickWhile(w io.Writer, t0 time.Time) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(upgradeTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "  still installing (%s)…\n", time.Since(t0).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // healthAfterUpdates runs the site's health probes, as status does; a box

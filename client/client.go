@@ -104,7 +104,13 @@ func (c *Client) Conn() *dbus.Conn { return c.conn }
 // message itself because godbus's Object.Call drops the
 // ALLOW_INTERACTIVE_AUTHORIZATION header flag that Interactive sets.
 func (c *Client) call(parent context.Context, iface, method string, out []any, args ...any) error {
-	ctx, cancel := context.WithTimeout(parent, c.opts.CallTimeout)
+	return c.callWithin(parent, c.opts.CallTimeout, iface, method, out, args...)
+}
+
+// callWithin is call with its own time limit, for the few calls that may
+// take longer than CallTimeout (an upgrade of the box's packages).
+func (c *Client) callWithin(parent context.Context, limit time.Duration, iface, method string, out []any, args ...any) error {
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
 	msg := &dbus.Message{
 		Type: dbus.TypeMethodCall,
@@ -129,13 +135,13 @@ func (c *Client) call(parent context.Context, iface, method string, out []any, a
 		if parent.Err() != nil {
 			return parent.Err()
 		}
-		return wireError(ctx.Err(), iface, method, c.opts.CallTimeout)
+		return wireError(ctx.Err(), iface, method, limit)
 	}
 	if call.Err != nil {
 		if parent.Err() != nil {
 			return parent.Err()
 		}
-		return wireError(call.Err, iface, method, c.opts.CallTimeout)
+		return wireError(call.Err, iface, method, limit)
 	}
 	if len(out) == 0 {
 		return nil

@@ -88,6 +88,12 @@ var methodActions = map[string]string{
 	api.BackupInterface + ".Snapshots": ActionSite,
 	api.BackupInterface + ".Browse":    ActionSite,
 	api.BackupInterface + ".Restore":   ActionSite,
+
+	// Listing the pending updates reads (and with refresh, updates apt's
+	// lists, as apt's own timer does); installing them is the
+	// administrator's.
+	api.UpdatesInterface + ".List":  ActionHealth,
+	api.UpdatesInterface + ".Apply": ActionSite,
 }
 
 // ActionFor returns the polkit action guarding iface.method, or "" when the

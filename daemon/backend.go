@@ -81,6 +81,14 @@ type Backend interface {
 	// target is "" (files that differ are kept and the restored ones put
 	// next to them).
 	Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error)
+
+	// Updates lists the pending Debian updates, reading the package lists
+	// from the repositories first only when refresh is set.
+	Updates(ctx context.Context, refresh bool) (api.Updates, error)
+	// ApplyUpdates installs the pending updates in a systemd unit and
+	// waits for it. When id is not "" and the pending set's id differs,
+	// it installs nothing and returns an error wrapping ErrInvalid.
+	ApplyUpdates(ctx context.Context, id string) (api.UpdatesApplied, error)
 }
 
 // PlanApplier is a Backend that applies exactly a plan it showed: when the

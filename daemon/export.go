@@ -14,12 +14,13 @@ import (
 // value whose exported methods implement it.
 func (s *Server) objects() map[string]any {
 	return map[string]any{
-		api.Interface:       &root{s},
-		api.UsersInterface:  &users{s},
-		api.GroupsInterface: &groups{s},
-		api.SharesInterface: &shares{s},
-		api.MailInterface:   &mail{s},
-		api.BackupInterface: &backup{s},
+		api.Interface:        &root{s},
+		api.UsersInterface:   &users{s},
+		api.GroupsInterface:  &groups{s},
+		api.SharesInterface:  &shares{s},
+		api.MailInterface:    &mail{s},
+		api.BackupInterface:  &backup{s},
+		api.UpdatesInterface: &updates{s},
 	}
 }
 

@@ -104,6 +104,8 @@ var unnamedMethods = map[string]string{
 	api.BackupInterface + ".Snapshots":        "no arguments",
 	api.BackupInterface + ".Browse":           "a snapshot and a path",
 	api.BackupInterface + ".Restore":          "a snapshot and paths",
+	api.UpdatesInterface + ".List":            "a flag",
+	api.UpdatesInterface + ".Apply":           "an updates id: checked against its hex form",
 }
 
 // TestNamesWithMetacharactersRefused passes each bad name to each method

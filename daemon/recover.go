@@ -221,3 +221,13 @@ func (s safe) Restore(ctx context.Context, snap string, paths []string, target s
 	defer s.catch(&err)
 	return s.b.Restore(ctx, snap, paths, target)
 }
+
+func (s safe) Updates(ctx context.Context, refresh bool) (r api.Updates, err error) {
+	defer s.catch(&err)
+	return s.b.Updates(ctx, refresh)
+}
+
+func (s safe) ApplyUpdates(ctx context.Context, id string) (r api.UpdatesApplied, err error) {
+	defer s.catch(&err)
+	return s.b.ApplyUpdates(ctx, id)
+}

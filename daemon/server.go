@@ -237,6 +237,14 @@ func (c *call) change(fn func(ctx context.Context) error) *dbus.Error {
 	return c.done(fn(c.ctx))
 }
 
+// changeLong is change with the apply's time limit instead of the call's,
+// for a change that may take long (an upgrade of the box's packages).
+func (c *call) changeLong(fn func(ctx context.Context) error) *dbus.Error {
+	c.cancel()
+	c.ctx, c.cancel = context.WithTimeout(context.Background(), c.s.cfg.ApplyTimeout)
+	return c.change(fn)
+}
+
 func (s *Server) lockChange() {
 	s.change.Lock()
 	s.mu.Lock()

@@ -186,3 +186,13 @@ func (Unavailable) Browse(context.Context, string, string) ([]api.Entry, error) 
 func (Unavailable) Restore(context.Context, string, []string, string) (api.RestoreResult, error) {
 	return api.RestoreResult{}, NotAvailable("backup")
 }
+
+// Updates implements Backend.
+func (Unavailable) Updates(context.Context, bool) (api.Updates, error) {
+	return api.Updates{}, NotAvailable("listing updates")
+}
+
+// ApplyUpdates implements Backend.
+func (Unavailable) ApplyUpdates(context.Context, string) (api.UpdatesApplied, error) {
+	return api.UpdatesApplied{}, NotAvailable("installing updates")
+}

@@ -40,6 +40,11 @@ type fleetStatus struct {
 			Steps int    `json:"steps"`
 			Error string `json:"error"`
 		} `json:"drift"`
+		Updates *struct {
+			Pending  int    `json:"pending"`
+			Security int    `json:"security"`
+			Error    string `json:"error"`
+		} `json:"updates"`
 		NeedsAttention bool     `json:"needs_attention"`
 		Attention      []string `json:"attention"`
 		Seconds        float64  `json:"seconds"`
@@ -183,6 +188,11 @@ func TestFleet(t *testing.T) {
 		}
 		if r.Backup == nil || r.Backup.Configured {
 			t.Errorf("shop's backup (none in the site): %+v", r.Backup)
+		}
+		// possed read the pending updates (apt's simulation); the box
+		// has none from a security suite, or it would need attention.
+		if r.Updates == nil || r.Updates.Error != "" || r.Updates.Security != 0 {
+			t.Errorf("shop's updates: %+v", r.Updates)
 		}
 	})
 

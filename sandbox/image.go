@@ -30,7 +30,7 @@ var Packages = []string{
 	"winbind", "libnss-winbind", "libpam-winbind", "krb5-user", "smbclient", "ldap-utils",
 	"postfix", "postfix-ldap", "libsasl2-modules", "dovecot-imapd", "dovecot-lmtpd", "dovecot-ldap", "rspamd",
 	"restic", "tdb-tools", "attr", "acl", "polkitd", "pkexec", "openssh-server",
-	"bind9-dnsutils", "procps", "less", "btrfs-progs",
+	"bind9-dnsutils", "procps", "less", "btrfs-progs", "unattended-upgrades",
 }
 
 // Releases are the Debian releases a box can run, newest first.

@@ -49,6 +49,7 @@ func (p sshProber) Probe(ctx context.Context, e fleet.Entry) fleet.Box {
 		return unreachable(ctx, err)
 	}
 	b := fleet.Box{Reachable: true, Hostname: st.Hostname, Site: st.Site, Version: st.Version}
+	probeUpdates(ctx, cl, &b)
 	if st.Site == "" {
 		b.Backup = &fleet.Backup{}
 		b.Drift = probeDrift(ctx, cl, e)
@@ -105,6 +106,23 @@ func probeDrift(ctx context.Context, cl *client.Client, e fleet.Entry) *fleet.Dr
 		d.Steps = len(p.Steps)
 	}
 	return d
+}
+
+// probeUpdates counts the box's pending updates as apt's lists know them
+// (they are not read again: that is the box's apt timer's job).
+func probeUpdates(ctx context.Context, cl *client.Client, b *fleet.Box) {
+	u, err := cl.Updates(ctx, false)
+	if err != nil {
+		b.UpdatesError = oneLine(err)
+		return
+	}
+	b.Updates = &fleet.Updates{Pending: len(u.Pending), Security: int(u.Security)}
+	if t, err := time.Parse(time.RFC3339, u.ListsUpdated); err == nil {
+		b.Updates.ListsUpdated = t
+	}
+	if t, err := time.Parse(time.RFC3339, u.LastUpgrade); err == nil {
+		b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = t, u.LastUpgradeResult
+	}
 }
 
 func backupOf(bs api.BackupStatus) *fleet.Backup {

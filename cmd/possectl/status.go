@@ -46,10 +46,11 @@ With --direct (root on the box) every service's own probe runs in process.`,
 			}
 			var hs []serviceHealth
 			var usage *api.Usage
+			var upd *api.Updates
 			if isDirect {
-				hs, err = directStatus(c)
+				hs, upd, err = directStatus(c, asJSON)
 			} else {
-				hs, usage, err = daemonStatus(c, asJSON)
+				hs, usage, upd, err = daemonStatus(c, asJSON)
 			}
 			if err != nil {
 				return err
@@ -68,6 +69,9 @@ With --direct (root on the box) every service's own probe runs in process.`,
 				printHealth(out, hs)
 				if usage != nil {
 					printUsage(out, *usage, time.Now())
+				}
+				if upd != nil {
+					fmt.Fprintf(out, "\n%s\n", pendingLine(*upd, time.Now()))
 				}
 			}
 			for _, h := range hs {
@@ -103,22 +107,29 @@ func printHealth(w io.Writer, hs []serviceHealth) {
 
 // daemonStatus asks possed for the box and its services' health; the text
 // form starts with the box, its site and possed's version.
-func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, *api.Usage, error) {
+func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, *api.Usage, *api.Updates, error) {
 	hs, cl, err := daemonHealth(c, asJSON)
 	if err != nil || asJSON {
 		if cl != nil {
 			cl.Close()
 		}
-		return hs, nil, err
+		return hs, nil, nil, err
 	}
 	defer cl.Close()
+	// The pending updates, as apt's lists know them (not read again); a
+	// possed without Updates (older Posse) or a caller not allowed leaves
+	// them out.
+	var upd *api.Updates
+	if u, err := cl.Updates(c.Context(), false); err == nil {
+		upd = &u
+	}
 	// The shares' disk use and the mail queue; a possed without Usage
 	// (older Posse) leaves them out.
 	u, err := cl.Usage(c.Context())
 	if err != nil {
-		return hs, nil, nil
+		return hs, nil, upd, nil
 	}
-	return hs, &u, nil
+	return hs, &u, upd, nil
 }
 
 // daemonHealth reads the status and health; the caller closes cl.
@@ -221,16 +232,23 @@ func fromAPI(svcs []api.ServiceStatus, d time.Duration) []serviceHealth {
 // directStatus asks possed's backend in this process (root) for the
 // health of every service of the applied site: the same unit states and
 // probes possed reports.
-func directStatus(c *cobra.Command) ([]serviceHealth, error) {
+func directStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, *api.Updates, error) {
 	b, closeBox, err := localBox("")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer closeBox()
 	t0 := time.Now()
 	svcs, err := b.Health(c.Context(), "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return fromAPI(svcs, time.Since(t0)), nil
+	hs := fromAPI(svcs, time.Since(t0))
+	if asJSON {
+		return hs, nil, nil
+	}
+	if u, err := b.Updates(c.Context(), false); err == nil {
+		return hs, &u, nil
+	}
+	return hs, nil, nil
 }

@@ -23,6 +23,7 @@ func healthy() Box {
 		Backup:   &Backup{Configured: true, LastRun: now.Add(-3 * time.Hour), LastResult: "success"},
 		Disk:     []Disk{{Share: "data", Path: "/srv/data", UsedBytes: 3 << 30, FreeBytes: 60 << 30, SizeBytes: 100 << 30}},
 		Drift:    &Drift{Template: "/t/shop.yaml"},
+		Updates:  &Updates{},
 	}
 }
 
@@ -81,6 +82,12 @@ func TestEvaluate(t *testing.T) {
 		{"backup failed", func(b *Box) { b.Backup.LastResult = "failed" }, SevBackup, "the last backup failed"},
 		{"backup unknown", func(b *Box) { b.Backup, b.BackupError = nil, "not allowed" }, SevBackup, "backup status unknown: not allowed"},
 		{"disk full", func(b *Box) { b.Disk[0].FreeBytes = 5 << 30 }, SevDisk, "the disk of share data is 95% full"},
+		{"updates pending", func(b *Box) { b.Updates.Pending = 4 }, SevOK, ""},
+		{"updates unknown", func(b *Box) { b.Updates, b.UpdatesError = nil, "not allowed" }, SevOK, ""},
+		{"security updates", func(b *Box) { b.Updates.Pending, b.Updates.Security = 4, 2 }, SevUpdates, "2 security updates pending"},
+		{"upgrade failed", func(b *Box) { b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = now.Add(-time.Hour), "failed" }, SevUpdates, "the last upgrade failed"},
+		{"upgrade succeeded", func(b *Box) { b.Updates.LastUpgrade, b.Updates.LastUpgradeResult = now.Add(-time.Hour), "success" }, SevOK, ""},
+		{"a security update", func(b *Box) { b.Updates.Pending, b.Updates.Security = 1, 1 }, SevUpdates, "1 security update pending"},
 		{"worst wins", func(b *Box) { b.Drift.Steps = 1; b.Services[0].OK = false }, SevUnhealthy, "directory is not healthy; drifted from its template: 1 step"},
 	} {
 		b := healthy()
@@ -144,11 +151,11 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("text:\n%s", text)
 	}
 	for i, want := range []string{
-		"deaf UNREACHABLE - - - - timeout: no answer within 300ms",
-		"refused UNREACHABLE - - - - connection-refused: connection refused",
+		"deaf UNREACHABLE - - - - - timeout: no answer within 300ms",
+		"refused UNREACHABLE - - - - - connection-refused: connection refused",
 		"silent UNREACHABLE",
-		"sick ATTENTION 1/2 ok (directory failed) 3h ago 3.0 GiB in shares, 40% full none directory is not healthy",
-		"drifted ATTENTION 2/2 ok 3h ago 3.0 GiB in shares, 40% full 2 steps drifted from its template: 2 steps",
+		"sick ATTENTION 1/2 ok (directory failed) 3h ago 3.0 GiB in shares, 40% full none none directory is not healthy",
+		"drifted ATTENTION 2/2 ok 3h ago 3.0 GiB in shares, 40% full 2 steps none drifted from its template: 2 steps",
 		"stale ATTENTION 2/2 ok 3d0h ago",
 		"a-ok ok 2/2 ok 3h ago 3.0 GiB in shares, 40% full none",
 	} {
@@ -184,8 +191,14 @@ func TestCheck(t *testing.T) {
 	if b := byName["refused"]; b.Reachable || b.Problem != "connection-refused" || b.Backup != nil || b.Drift != nil || b.Healthy {
 		t.Errorf("refused: %+v", b)
 	}
+	if b := byName["a-ok"]; b.Updates == nil || b.Updates.Pending != 0 || b.Updates.Error != "" {
+		t.Errorf("a-ok updates: %+v", b.Updates)
+	}
+	if b := byName["refused"]; b.Updates != nil {
+		t.Errorf("refused has updates: %+v", b.Updates)
+	}
 	// The keys stay as documented.
-	for _, key := range []string{`"reachable"`, `"problem"`, `"healthy"`, `"services"`, `"backup"`, `"age_hours"`, `"disk"`, `"drift"`, `"steps"`, `"empty"`, `"needs_attention"`, `"attention"`} {
+	for _, key := range []string{`"updates"`, `"security"`, `"reachable"`, `"problem"`, `"healthy"`, `"services"`, `"backup"`, `"age_hours"`, `"disk"`, `"drift"`, `"steps"`, `"empty"`, `"needs_attention"`, `"attention"`} {
 		if !strings.Contains(buf.String(), key) {
 			t.Errorf("JSON lacks %s", key)
 		}

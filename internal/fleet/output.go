@@ -29,22 +29,23 @@ type StatusJSON struct {
 
 // BoxJSON is one box of StatusJSON.
 type BoxJSON struct {
-	Name           string      `json:"name"`
-	Host           string      `json:"host"`
-	Reachable      bool        `json:"reachable"`
-	Problem        string      `json:"problem,omitempty"`
-	Detail         string      `json:"detail,omitempty"`
-	Hostname       string      `json:"hostname,omitempty"`
-	Site           string      `json:"site,omitempty"`
-	PossedVersion  string      `json:"possed_version,omitempty"`
-	Healthy        bool        `json:"healthy"`
-	Services       []Service   `json:"services"`
-	Backup         *BackupJSON `json:"backup"`
-	Disk           []Disk      `json:"disk"`
-	Drift          *DriftJSON  `json:"drift"`
-	NeedsAttention bool        `json:"needs_attention"`
-	Attention      []string    `json:"attention"`
-	Seconds        float64     `json:"seconds"`
+	Name           string       `json:"name"`
+	Host           string       `json:"host"`
+	Reachable      bool         `json:"reachable"`
+	Problem        string       `json:"problem,omitempty"`
+	Detail         string       `json:"detail,omitempty"`
+	Hostname       string       `json:"hostname,omitempty"`
+	Site           string       `json:"site,omitempty"`
+	PossedVersion  string       `json:"possed_version,omitempty"`
+	Healthy        bool         `json:"healthy"`
+	Services       []Service    `json:"services"`
+	Backup         *BackupJSON  `json:"backup"`
+	Disk           []Disk       `json:"disk"`
+	Drift          *DriftJSON   `json:"drift"`
+	Updates        *UpdatesJSON `json:"updates"`
+	NeedsAttention bool         `json:"needs_attention"`
+	Attention      []string     `json:"attention"`
+	Seconds        float64      `json:"seconds"`
 }
 
 // BackupJSON is a box's backup state; Error is set instead when it could
@@ -56,6 +57,21 @@ type BackupJSON struct {
 	// AgeHours is the last run's age, -1 when no backup ran.
 	AgeHours float64 `json:"age_hours"`
 	Error    string  `json:"error,omitempty"`
+}
+
+// UpdatesJSON is a box's pending Debian updates; Error is set instead
+// when they could not be read.
+type UpdatesJSON struct {
+	Pending  int `json:"pending"`
+	Security int `json:"security"`
+	// ListsUpdated is when apt last read the package lists (RFC 3339, ""
+	// when unknown).
+	ListsUpdated string `json:"lists_updated,omitempty"`
+	// LastUpgrade is when Posse last ran an upgrade (RFC 3339, absent
+	// when never), LastUpgradeResult how it ended.
+	LastUpgrade       string `json:"last_upgrade,omitempty"`
+	LastUpgradeResult string `json:"last_upgrade_result,omitempty"`
+	Error             string `json:"error,omitempty"`
 }
 
 // DriftJSON is a box's drift from its template.
@@ -99,6 +115,19 @@ func JSON(rs []Report, now time.Time) StatusJSON {
 				}
 			}
 		}
+		if r.Reachable && (r.Updates != nil || r.UpdatesError != "") {
+			b.Updates = &UpdatesJSON{Error: r.UpdatesError}
+			if u := r.Updates; u != nil {
+				b.Updates.Pending, b.Updates.Security = u.Pending, u.Security
+				if !u.ListsUpdated.IsZero() {
+					b.Updates.ListsUpdated = u.ListsUpdated.UTC().Format(time.RFC3339)
+				}
+				if !u.LastUpgrade.IsZero() {
+					b.Updates.LastUpgrade = u.LastUpgrade.UTC().Format(time.RFC3339)
+					b.Updates.LastUpgradeResult = u.LastUpgradeResult
+				}
+			}
+		}
 		if d := r.Drift; d != nil {
 			b.Drift = &DriftJSON{Template: d.Template, Empty: d.Error == "" && d.Steps == 0, Steps: d.Steps, Error: d.Error}
 		}
@@ -121,7 +150,7 @@ func WriteJSON(w io.Writer, rs []Report, now time.Time) error {
 // services, last backup, disk use, drift, and why it needs attention.
 func WriteText(w io.Writer, rs []Report, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "BOX\tSTATE\tSERVICES\tBACKUP\tDISK\tDRIFT\tNOTE\n")
+	fmt.Fprintf(tw, "BOX\tSTATE\tSERVICES\tBACKUP\tDISK\tDRIFT\tUPDATES\tNOTE\n")
 	for _, r := range rs {
 		note := strings.Join(r.Attention, "; ")
 		if !r.Reachable {
@@ -130,8 +159,8 @@ func WriteText(w io.Writer, rs []Report, now time.Time) error {
 				note += ": " + r.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable.String(r.Name), state(r), services(r),
-			backupText(r, now), diskText(r), driftText(r), printable.String(note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable.String(r.Name), state(r), services(r),
+			backupText(r, now), diskText(r), driftText(r), updatesText(r), printable.String(note))
 	}
 	return tw.Flush()
 }
@@ -202,6 +231,21 @@ func diskText(r Report) string {
 		full = max(full, d.FullPercent())
 	}
 	return fmt.Sprintf("%s in shares, %d%% full", sizeText(used), full)
+}
+
+func updatesText(r Report) string {
+	u := r.Updates
+	switch {
+	case !r.Reachable:
+		return "-"
+	case u == nil:
+		return "unknown"
+	case u.Pending == 0:
+		return "none"
+	case u.Security > 0:
+		return fmt.Sprintf("%d (%d security)", u.Pending, u.Security)
+	}
+	return fmt.Sprint(u.Pending)
 }
 
 func driftText(r Report) string {

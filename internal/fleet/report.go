@@ -53,6 +53,23 @@ type Box struct {
 	DiskError string
 	// Drift is nil when no template is given for the box.
 	Drift *Drift
+	// Updates are the box's pending Debian updates; nil when they could
+	// not be read (UpdatesError says why).
+	Updates      *Updates
+	UpdatesError string
+}
+
+// Updates counts a box's pending Debian updates.
+type Updates struct {
+	Pending  int
+	Security int
+	// ListsUpdated is when apt last read the package lists (zero when
+	// unknown).
+	ListsUpdated time.Time
+	// LastUpgrade is when Posse last ran an upgrade (zero: never) and
+	// LastUpgradeResult how it ended ("success", "failed").
+	LastUpgrade       time.Time
+	LastUpgradeResult string
 }
 
 // Service is one service's health.
@@ -108,6 +125,7 @@ const (
 	SevDrift
 	SevBackup
 	SevDisk
+	SevUpdates
 	SevOK
 )
 
@@ -131,7 +149,8 @@ func (r Report) NeedsAttention() bool { return len(r.Attention) > 0 }
 // attention when it cannot be asked, has no site or an unhealthy service,
 // has drifted from its template (or its template could not be planned),
 // when its last backup is older than BackupMaxAge, failed or never ran,
-// or a share's filesystem is DiskFullPercent full.
+// a share's filesystem is DiskFullPercent full, or security updates are
+// pending or the last upgrade Posse ran failed.
 func (r *Report) Evaluate(now time.Time) {
 	r.Attention, r.Severity = nil, SevOK
 	add := func(s Severity, format string, a ...any) {
@@ -172,6 +191,16 @@ func (r *Report) Evaluate(now time.Time) {
 	for _, d := range r.Disk {
 		if p := d.FullPercent(); p >= DiskFullPercent {
 			add(SevDisk, "the disk of share %s is %d%% full", d.Share, p)
+		}
+	}
+	if u := r.Updates; u != nil && u.LastUpgradeResult == "failed" {
+		add(SevUpdates, "the last upgrade failed")
+	}
+	if u := r.Updates; u != nil && u.Security > 0 {
+		if u.Security == 1 {
+			add(SevUpdates, "1 security update pending")
+		} else {
+			add(SevUpdates, "%d security updates pending", u.Security)
 		}
 	}
 }

@@ -38,6 +38,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.backup":    {desc: "Nightly restic backups. Leave out for no backup."},
 	"Site.snapshots": {desc: "Read-only snapshots of the shares and home folders on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
 	"Site.storage":   {desc: "The data file system that holds the shares; plan checks that it is what is written here."},
+	"Site.updates":   {desc: "Automatic Debian updates with unattended-upgrades and their reboot window. Leave out (or automatic: off) for none."},
 
 	"Info.name":      {desc: "Display name of the site, free text without line breaks.", maxLength: MaxSiteNameLen, pattern: `^[^\x00-\x1f\x7f]+$`, required: true},
 	"Info.domain":    {desc: "DNS domain in lower case with at least two labels; used for mail and as the AD DNS suffix.", pattern: DomainPattern, maxLength: 253, required: true},
@@ -127,6 +128,9 @@ var schemaFields = map[string]schemaMeta{
 
 	"Storage.path":       {desc: "Mount point of the data file system, /srv or inside it; every share with snapshots lies below it.", pattern: `^/srv(/[^\x00-\x1f\x7f]+)?$`, required: true},
 	"Storage.filesystem": {desc: "File system type of path; btrfs is the only one supported.", enum: []string{FilesystemBtrfs}, required: true},
+
+	"Updates.automatic": {desc: "security installs the -security suites' updates, all also the point releases and -updates, off none.", enum: []string{UpdatesSecurity, UpdatesAll, UpdatesOff}, required: true},
+	"Updates.reboot":    {desc: `When the box may reboot after an update that needs it: "Sun 03:00" (that day; the upgrade then runs an hour before, weekly) or "03:00" (any day). Leave out to never reboot on its own.`, pattern: RebootWindowPattern},
 
 	"Keep.daily":   {desc: "Daily snapshots to keep.", min: intp(0)},
 	"Keep.weekly":  {desc: "Weekly snapshots to keep.", min: intp(0)},

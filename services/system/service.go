@@ -3,8 +3,11 @@
 // Package system manages settings of the box itself that the other services
 // depend on: the time zone (site.timezone; calendar timers such as the
 // backup schedule fire at the box's local time, so the zone is set first,
-// through systemd-timedated), and who may log in over SSH (a domain
-// controller is no login server for domain users).
+// through systemd-timedated), who may log in over SSH (a domain
+// controller is no login server for domain users), and the automatic
+// Debian updates (unattended-upgrades and its reboot window). The pending
+// updates and their installation on request (possed's Updates) live here
+// too.
 package system
 
 import (
@@ -50,8 +53,9 @@ func New() *Service { return &Service{} }
 // Name implements provisioning.Service.
 func (s *Service) Name() string { return Name }
 
-// Plan implements provisioning.Service: the time zone (planTimezone) and,
-// on a box with the OpenSSH server, Posse's SSH drop-in (sshSteps).
+// Plan implements provisioning.Service: the time zone (planTimezone),
+// on a box with the OpenSSH server Posse's SSH drop-in (sshSteps), and
+// the automatic updates (updatesSteps).
 func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]plan.Step, []plan.Note, error) {
 	steps, notes, err := s.planTimezone(st, env)
 	if err != nil {
@@ -61,7 +65,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if err != nil {
 		return nil, nil, err
 	}
-	return append(steps, ssh...), notes, nil
+	upd, err := updatesSteps(ctx, st, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(append(steps, ssh...), upd...), notes, nil
 }
 
 // planTimezone: with site.timezone set it plans /etc/timezone (a file

@@ -88,7 +88,11 @@ if [ -n "$box" ]; then
 			{ tail -n 20 "$tmp/apply.log" >&2; exit 1; }
 		tail -n 1 "$tmp/apply.log" >&2
 	fi
-	pid=$(bin/possectl sandbox list | awk -v n="$box" '$1==n{print $3}')
+	# The PID column by its header: the list has grown columns before.
+	pid=$(bin/possectl sandbox list | awk -v n="$box" 'NR==1{for(i=1;i<=NF;i++) if($i=="PID") c=i} NR>1 && $1==n{print $c}')
+	case $pid in
+	''|*[!0-9]*) echo "screenshots: no PID for box $box in 'possectl sandbox list'" >&2; exit 1 ;;
+	esac
 	source="--bus unix:path=/proc/$pid/root/run/dbus/system_bus_socket"
 	SHOT_WAIT=${SHOT_WAIT:-5} # the box answers in about a second
 fi

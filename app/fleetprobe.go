@@ -5,10 +5,7 @@ package app
 import (
 	"context"
 	"errors"
-	"net"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/posse-project/posse/client"
@@ -100,30 +97,12 @@ func probeBox(ctx context.Context, be fleetBackend) fleet.Box {
 }
 
 // unreachableBox names why a box could not be asked, with the problems
-// possectl fleet status uses.
+// possectl fleet status uses (client.Unreachable).
 func unreachableBox(ctx context.Context, err error) fleet.Box {
-	b := fleet.Box{Problem: fleet.ProblemError, Detail: firstLine(err)}
+	b := fleet.Box{Problem: client.Unreachable(ctx, err), Detail: firstLine(err)}
 	var hke *client.HostKeyError
-	var dnsErr *net.DNSError
-	var ce *client.Error
-	var ne net.Error
-	switch {
-	case errors.As(err, &hke):
-		b.Problem = fleet.ProblemHostKeyUnknown
-		if hke.Changed {
-			b.Problem = fleet.ProblemHostKeyChanged
-		}
+	if errors.As(err, &hke) {
 		b.Detail = hke.Fingerprint
-	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		b.Problem = fleet.ProblemTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
-		b.Problem = fleet.ProblemRefused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.As(err, &dnsErr):
-		b.Problem = fleet.ProblemNoRoute
-	case strings.Contains(err.Error(), "unable to authenticate"), strings.Contains(err.Error(), "no SSH key"):
-		b.Problem = fleet.ProblemAuthFailed
-	case errors.As(err, &ce), strings.Contains(err.Error(), "systemd-stdio-bridge"):
-		b.Problem = fleet.ProblemNoPossed
 	}
 	return b
 }

@@ -207,3 +207,18 @@ func TestFleetStatusEmpty(t *testing.T) {
 		t.Errorf("status --json: %d %v %s", code, err, out)
 	}
 }
+
+// TestReachWordsAreTheFleets: the client names why a box was not reached
+// with the fleet's own problem words.
+func TestReachWordsAreTheFleets(t *testing.T) {
+	for c, f := range map[string]string{
+		client.ReachTimeout: fleet.ProblemTimeout, client.ReachHostKeyUnknown: fleet.ProblemHostKeyUnknown,
+		client.ReachHostKeyChanged: fleet.ProblemHostKeyChanged, client.ReachRefused: fleet.ProblemRefused,
+		client.ReachAuthFailed: fleet.ProblemAuthFailed, client.ReachNoRoute: fleet.ProblemNoRoute,
+		client.ReachNoPossed: fleet.ProblemNoPossed, client.ReachError: fleet.ProblemError,
+	} {
+		if c != f {
+			t.Errorf("client says %q where the fleet says %q", c, f)
+		}
+	}
+}

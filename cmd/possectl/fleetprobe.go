@@ -6,10 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/posse-project/posse/client"
@@ -133,31 +130,16 @@ func backupOf(bs api.BackupStatus) *fleet.Backup {
 	return b
 }
 
-// unreachable names why a box could not be asked.
+// unreachable names why a box could not be asked (client.Unreachable),
+// with what to do about a host key.
 func unreachable(ctx context.Context, err error) fleet.Box {
-	b := fleet.Box{Problem: fleet.ProblemError, Detail: oneLine(err)}
+	b := fleet.Box{Problem: client.Unreachable(ctx, err), Detail: oneLine(err)}
 	var hke *client.HostKeyError
-	var dnsErr *net.DNSError
-	var ce *client.Error
-	var ne net.Error
-	switch {
-	case errors.As(err, &hke):
-		b.Problem = fleet.ProblemHostKeyUnknown
+	if errors.As(err, &hke) {
 		b.Detail = fmt.Sprintf("the box's key %s (%s) is not in %s; check it on the box, then connect once with --host and --accept-host-key", hke.Fingerprint, hke.KeyType, hke.KnownHosts)
 		if hke.Changed {
-			b.Problem = fleet.ProblemHostKeyChanged
 			b.Detail = fmt.Sprintf("the box's key is now %s (%s) but %s:%d has another: someone may be intercepting the connection", hke.Fingerprint, hke.KeyType, hke.KnownHosts, hke.Line)
 		}
-	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		b.Problem = fleet.ProblemTimeout
-	case errors.Is(err, syscall.ECONNREFUSED):
-		b.Problem = fleet.ProblemRefused
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.As(err, &dnsErr):
-		b.Problem = fleet.ProblemNoRoute
-	case strings.Contains(err.Error(), "unable to authenticate"), strings.Contains(err.Error(), "no SSH key"):
-		b.Problem = fleet.ProblemAuthFailed
-	case errors.As(err, &ce), strings.Contains(err.Error(), "systemd-stdio-bridge"):
-		b.Problem = fleet.ProblemNoPossed
 	}
 	return b
 }

@@ -5,9 +5,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,7 +15,6 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
-	"golang.org/x/crypto/ssh"
 )
 
 // hostPossectl runs the possectl of POSSE_BIN on the host with env added
@@ -50,19 +46,7 @@ var fingerprintRE = regexp.MustCompile(`SHA256:[A-Za-z0-9+/]+`)
 func TestCLIOverSSH(t *testing.T) {
 	tb := harness.Box(t, "cli")
 	dir := t.TempDir()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := ssh.NewSignerFromKey(priv)
-	block, _ := ssh.MarshalPrivateKey(priv, "")
-	key := filepath.Join(dir, "id_ed25519")
-	os.WriteFile(key, pem.EncodeToMemory(block), 0o600)
-	pub := filepath.Join(dir, "authorized_keys")
-	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/.ssh")
-	tb.CopyIn(t, pub, "/root/.ssh/authorized_keys", 0o600)
-	tb.MustRun(t, "systemctl", "start", "ssh.service")
+	key := sshKeyInto(t, dir, tb)
 	var fps []string
 	for _, k := range []string{"ed25519", "ecdsa", "rsa"} {
 		if o, _, code := tb.Output(t, "ssh-keygen", "-lf", "/etc/ssh/ssh_host_"+k+"_key.pub"); code == 0 && len(strings.Fields(o)) > 1 {

@@ -93,6 +93,11 @@ func ExportACLs(ctx context.Context, env *host.Env, shares []site.Share) ([]stri
 			notes = append(notes, fmt.Sprintf("share %s, folder %s: only the domain admins may open it, which a template cannot say; left out", sh.Name, rels[k]))
 			continue
 		}
+		for _, g := range append(slices.Clone(perm.read), perm.write...) {
+			if !containsFold(sh.Read, g) && !containsFold(sh.Write, g) {
+				notes = append(notes, fmt.Sprintf("share %s, folder %s: %s may open the folder but not the share; add it to the share's read or write list, or the template does not validate", sh.Name, rels[k], g))
+			}
+		}
 		f := site.Folder{Path: rels[k], Read: perm.read, Write: perm.write, Deny: perm.deny}
 		if c.SD.Protected {
 			no := false

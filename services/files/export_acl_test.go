@@ -44,6 +44,7 @@ func TestExportACLs(t *testing.T) {
 	r.box.ntacls[neu] = SD{Owner: r.box.sids[OwnerAccount], Group: r.box.sids["partners"], Protected: true, ACEs: []ACE{
 		{Trustee: r.box.sids[AdminsGroup], Mask: RightsFull, Flags: inheritAll},
 		{Trustee: r.box.sids["partners"], Mask: RightsModify, Flags: inheritAll},
+		{Trustee: r.box.sid("accounting", true), Mask: RightsModify, Flags: inheritAll},
 		{Trustee: "S-1-1-0", Mask: RightsRead, Flags: inheritAll},
 	}}
 
@@ -55,14 +56,15 @@ func TestExportACLs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ExportACLs: %v", err)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "share Akten, folder Neu: the entry \"read & execute (this folder, subfolders and files)\" for Everyone has no template key") {
-		t.Errorf("notes %q: want one about Everyone on Neu", notes)
+	if len(notes) != 2 || !strings.Contains(notes[0], "share Akten, folder Neu: the entry \"read & execute (this folder, subfolders and files)\" for Everyone has no template key") ||
+		!strings.Contains(notes[1], "share Akten, folder Neu: accounting may open the folder but not the share") {
+		t.Errorf("notes %q: want one about Everyone on Neu and one about accounting", notes)
 	}
 	no := false
 	want := []site.Folder{
 		{Path: "Mandanten", Write: []string{"staff"}},
 		{Path: "Mandanten/Intern", Write: []string{"partners"}, Deny: []string{"bob"}, Inherit: &no},
-		{Path: "Neu", Write: []string{"partners"}, Inherit: &no},
+		{Path: "Neu", Write: []string{"partners", "accounting"}, Inherit: &no},
 		{Path: "Personal/Gehalt", Read: []string{"partners"}, Inherit: &no},
 	}
 	if got := shares[0].Folders; !slices.EqualFunc(got, want, sameFolder) {
@@ -72,12 +74,16 @@ func TestExportACLs(t *testing.T) {
 		t.Errorf("Archiv's folders %+v", got)
 	}
 
+	// The template cannot hold accounting on Neu without it on the share
+	// (the note says so): without it, only Neu's step remains.
 	exported := *st
 	exported.Shares = shares
+	exported.Shares[0].Folders[2].Write = []string{"partners"}
 	steps, _ = r.plan(&exported)
 	s, ok = findStep(steps, KindNTACL, "/srv/posse/shares/akten/Neu")
-	if !ok || len(ntaclOnly(steps)) != 1 || !hasChange(s, "access Everyone", "read & execute (this folder, subfolders and files)", "") {
-		t.Errorf("plan of the exported shares: %s\nwant only Everyone's entry on Neu removed", describe(steps))
+	if !ok || len(ntaclOnly(steps)) != 1 || !hasChange(s, "access Everyone", "read & execute (this folder, subfolders and files)", "") ||
+		!hasChange(s, "access accounting", "modify (this folder, subfolders and files)", "") {
+		t.Errorf("plan of the exported shares: %s\nwant only Neu's step, removing Everyone's and accounting's entries", describe(steps))
 	}
 }
 

@@ -212,4 +212,42 @@ func TestFleet(t *testing.T) {
 			t.Errorf("fleet status (text): exit %d\n%s", code, o)
 		}
 	})
+	t.Run("a share ACL changed by hand and a failed backup need attention", func(t *testing.T) {
+		// The shop grows a share and a backup; the fleet follows the new
+		// template.
+		grown := filepath.Join(dir, "shop.yaml")
+		base, _ := os.ReadFile(template)
+		os.WriteFile(grown, append(base, []byte("shares:\n  - name: Akten\n    write: [office]\nbackup:\n  repository: /srv/posse/backup\n  password: ${secret:backup}\n  schedule: \"*-*-* 03:00\"\n")...), 0o600)
+		sec, _ := os.ReadFile(secrets)
+		grownSecrets := filepath.Join(dir, "shop.secrets.yaml")
+		os.WriteFile(grownSecrets, append(sec, []byte("backup: \"Fleet-Backup-Pw-2026!\"\n")...), 0o600)
+		healthy.Apply(t, grown, grownSecrets)
+		for _, args := range [][]string{{"fleet", "remove", "shop"}, {"fleet", "add", "shop", "root@" + healthy.IP(), "--template", grown, "--secrets", grownSecrets}} {
+			if o, e, code := hostPossectl(t, env, args...); code != 0 {
+				t.Fatalf("%v: exit %d\n%s%s", args, code, o, e)
+			}
+		}
+		healthy.MustRun(t, "possectl", "backup", "run")
+		// The repository goes away: the next backup fails, as on a dead
+		// disk.
+		healthy.MustRun(t, "mv", "/srv/posse/backup", "/srv/posse/backup.gone")
+		if _, _, code := healthy.Output(t, "possectl", "backup", "run"); code == 0 {
+			t.Fatal("a backup without its repository succeeded")
+		}
+		// A permission changed by hand on the share (Samba then ignores its
+		// stored Windows ACL).
+		healthy.MustRun(t, "setfacl", "-m", "o::rx", "/srv/posse/shares/akten")
+		s := status(t)
+		r := s.Reports[shop(s)]
+		if r.Drift == nil || r.Drift.Steps < 1 || !r.NeedsAttention {
+			t.Errorf("shop's drift after the hand change: %+v", r.Drift)
+		}
+		var backupFailed bool
+		for _, a := range r.Attention {
+			backupFailed = backupFailed || a == "the last backup failed"
+		}
+		if r.Backup == nil || !r.Backup.Configured || !backupFailed {
+			t.Errorf("shop's backup after a failed run: %+v, attention %q", r.Backup, r.Attention)
+		}
+	})
 }

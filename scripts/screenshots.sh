@@ -107,6 +107,10 @@ shot() {
 	sleep "${SHOT_WAIT:-3}"
 	DISPLAY=$display import -window root "$out/$name.png"
 	kill "$app" 2>/dev/null || true
+	# An app that does not end on TERM within 5 s (it once hung behind
+	# an error dialog) is killed, so one screen never stops the script.
+	for _ in 1 2 3 4 5; do kill -0 "$app" 2>/dev/null || break; sleep 1; done
+	kill -9 "$app" 2>/dev/null || true
 	wait "$app" 2>/dev/null || true
 	app=
 	echo "$out/$name.png"

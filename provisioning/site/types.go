@@ -23,6 +23,7 @@ type Site struct {
 	Backup    *Backup    `yaml:"backup" json:"backup,omitempty"`
 	Snapshots *Snapshots `yaml:"snapshots" json:"snapshots,omitempty"`
 	Storage   *Storage   `yaml:"storage" json:"storage,omitempty"`
+	Notify    *Notify    `yaml:"notify" json:"notify,omitempty"`
 	Source    SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;

@@ -45,6 +45,7 @@ func (s *Site) Validate() Problems {
 	v.copies()
 	v.verify()
 	v.snapshots()
+	v.notify()
 	v.probs.Sort()
 	return v.probs
 }

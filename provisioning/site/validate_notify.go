@@ -17,6 +17,11 @@ type Notify struct {
 	From string `yaml:"from" json:"from,omitempty"`
 }
 
+// NotifyUnit is the unit of the check run that mails the alerts; a
+// service whose runs should alert at once when they fail names it in
+// OnFailure=.
+const NotifyUnit = "posse-notify.service"
+
 // MaxNotifyRecipients limits notify.to.
 const MaxNotifyRecipients = 20
 

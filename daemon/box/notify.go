@@ -24,6 +24,9 @@ import (
 	"github.com/posse-project/posse/services/notify"
 )
 
+// NotifyReport is what one check run of the alerts found and sent.
+type NotifyReport = notify.Report
+
 // NotifyStatus is the alerts' configuration and state.
 type NotifyStatus struct {
 	To    []string     `json:"to"`

@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -23,6 +26,11 @@ type Report struct {
 // saves the state, in which a mail that could not be sent stays due. It
 // fails when a mail could not be sent or the state not be kept.
 func Check(ctx context.Context, f Facts, statePath string, env Envelope, s Sender, now time.Time) (Report, error) {
+	unlock, err := lock(statePath + ".lock")
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
 	prev, err := LoadState(statePath)
 	if err != nil {
 		return Report{}, err
@@ -49,6 +57,24 @@ func Check(ctx context.Context, f Facts, statePath string, env Envelope, s Sende
 		errs = append(errs, fmt.Errorf("cannot keep the alert state: %w", err))
 	}
 	return rep, errors.Join(errs...)
+}
+
+// lock takes an exclusive lock on path, waiting for a check run that holds
+// it (the timer's, a failed unit's, one by hand), so that two runs never
+// both mail one problem.
+func lock(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot lock the alert state: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock the alert state: %w", err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // SendTest sends the test mail.

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +57,28 @@ func (m inbox) count(subject string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no SEARCH answer: %s", out)
+}
+
+// body returns the decoded text of the first message with subject.
+func (m inbox) body(t *testing.T, subject string) string {
+	t.Helper()
+	out, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+		"imaps://"+m.fqdn+"/INBOX", "-u", notifyUser+":"+notifyPW, "-X", `SEARCH SUBJECT "`+subject+`"`)
+	f := strings.Fields(out)
+	if err != nil || len(f) < 3 {
+		t.Fatalf("search %q: %v %s", subject, err, out)
+	}
+	msg, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+		"imaps://"+m.fqdn+"/INBOX;MAILINDEX="+f[2], "-u", notifyUser+":"+notifyPW)
+	if err != nil {
+		t.Fatalf("fetch message %s: %v %s", f[2], err, msg)
+	}
+	head, text, _ := strings.Cut(strings.ReplaceAll(msg, "\r\n", "\n"), "\n\n")
+	dec, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(text)))
+	if err != nil {
+		t.Fatalf("message %s: %v", f[2], err)
+	}
+	return head + "\n\n" + string(dec)
 }
 
 // waitFor waits until exactly n messages with subject are in the INBOX.
@@ -142,6 +166,13 @@ func TestNotify(t *testing.T) {
 	}
 	alert := "PROBLEM: the backup copy to " + copyName + " failed"
 	m.waitFor(t, alert, 1)
+	msg := m.body(t, alert)
+	for _, want := range []string{"From: Posse on " + tb.Name() + " <posse@notify.example>", "To: " + notifyUser, "Subject: [posse " + tb.Name() + "] " + alert,
+		"Message-ID: <", "Date: ", "What happened:", "sftp:posse@" + target.IP(), "What to do:", "possectl backup copy " + copyName} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the alert lacks %q:\n%s", want, msg)
+		}
+	}
 	// Checks after it send no second mail for the same problem.
 	for range 2 {
 		if o := tb.MustRun(t, "possectl", "notify", "run"); !strings.Contains(o, "problem copy:"+copyName) || strings.Contains(o, "sent:") {
@@ -203,4 +234,85 @@ func TestNotify(t *testing.T) {
 	if again := tb.Apply(t, noNotify, secrets); !strings.Contains(again, "No changes") {
 		t.Errorf("a second apply without notify changed something:\n%s", again)
 	}
+}
+
+// notifyDiskSite is a small site with mail and alerts on a box whose /srv
+// is a small btrfs disk.
+const notifyDiskSite = `version: 1
+site:
+  name: "Notify Disk Test"
+  domain: notify.example
+  workgroup: NOTIFY
+directory:
+  admin_password: ${secret:domain_admin}
+users:
+  - username: it
+    password: ${secret:it}
+    must_change_password: false
+mail:
+  domains: [notify.example]
+notify:
+  to: [it@notify.example]
+  from: alerts@notify.example
+`
+
+// TestNotifyDiskFull fills the box's data disk (/srv, a 256 MiB image)
+// above 90 %: the check mails one alert, read over IMAPS, and no second
+// one on the checks after it; with the file deleted it mails that it is
+// resolved.
+func TestNotifyDiskFull(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
+	}
+	tb := harness.Box(t, "ndisk", harness.Options{Disk: 256 << 20})
+	dir := t.TempDir()
+	site, secrets := filepath.Join(dir, "site.yaml"), filepath.Join(dir, "secrets.yaml")
+	if err := os.WriteFile(site, []byte(notifyDiskSite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := os.ReadFile(notifySecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secrets, sec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb.Apply(t, site, secrets)
+	ca := filepath.Join(dir, "ca.crt")
+	tb.CopyOut(t, "/var/lib/posse/tls/ca.crt", ca)
+	m := inbox{ip: tb.IP(), fqdn: tb.Name() + ".ad.notify.example", ca: ca}
+	if o := tb.MustRun(t, "possectl", "notify", "run"); !strings.Contains(o, "no problems") {
+		t.Fatalf("notify run on a healthy box:\n%s", o)
+	}
+
+	tb.Output(t, "sh", "-c", "dd if=/dev/zero of=/srv/fill bs=1M 2>/dev/null; sync")
+	t.Logf("/srv filled: %s", strings.TrimSpace(tb.MustRun(t, "df", "-h", "/srv")))
+	alert := "PROBLEM: file system /srv is"
+	if o := tb.MustRun(t, "possectl", "notify", "run"); !strings.Contains(o, "problem disk:/srv") || !strings.Contains(o, "sent: [posse "+tb.Name()+"] "+alert) {
+		t.Errorf("notify run with /srv full:\n%s", o)
+	}
+	m.waitFor(t, alert, 1)
+	if msg := m.body(t, alert); !strings.Contains(msg, "From: Posse on "+tb.Name()+" <alerts@notify.example>") || !strings.Contains(msg, "Free space:") {
+		t.Errorf("the alert:\n%s", msg)
+	}
+	for range 2 {
+		if o := tb.MustRun(t, "possectl", "notify", "run"); strings.Contains(o, "sent:") {
+			t.Errorf("a second mail for the full disk:\n%s", o)
+		}
+	}
+	tb.MustRun(t, "systemctl", "start", "posse-notify.service")
+	time.Sleep(5 * time.Second)
+	if n, err := m.count(alert); err != nil || n != 1 {
+		t.Errorf("%d alerts for the full disk (%v), want 1", n, err)
+	}
+
+	tb.MustRun(t, "sh", "-c", "rm /srv/fill; sync; btrfs filesystem sync /srv 2>/dev/null || true")
+	harness.Eventually(t, 60*time.Second, func() error {
+		o, e, code := tb.Output(t, "possectl", "notify", "run")
+		if code != 0 || !strings.Contains(o, "RESOLVED: file system /srv is") {
+			return fmt.Errorf("notify run after deleting the file: exit %d: %s%s", code, o, e)
+		}
+		return nil
+	})
+	m.waitFor(t, "RESOLVED: file system /srv", 1)
 }

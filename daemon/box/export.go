@@ -16,7 +16,7 @@ import (
 
 // exportSite builds a template from the live box — the directory's users
 // and groups, the shares and homes in the Samba configuration, the mail
-// setup — starting from the applied site's identity and backup settings.
+// setup — starting from the applied site's identity, backup and alert settings.
 // Users have no password (see directory.Export). d is the open directory
 // connection, needed when parts has "directory".
 func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Directory, parts map[string]bool) (*site.Site, error) {
@@ -41,6 +41,8 @@ func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Dir
 			return nil, fmt.Errorf("cannot read the mail setup: %w", err)
 		}
 		out.Mail = m
+		// The alerts go out through the mail they need.
+		out.Notify = applied.Notify
 	}
 	return out, nil
 }

@@ -101,7 +101,9 @@ func (m inbox) waitFor(t *testing.T, subject string, n int) {
 // target's sshd stopped makes the copy fail, and the failed unit's
 // OnFailure check mails one alert, read over IMAPS; further checks send no
 // second one; with sshd back and a good copy the next check mails that it
-// is resolved. Taking notify out of the template removes the units.
+// is resolved; a backup that fails (its repository moved away) alerts and
+// resolves the same way. Taking notify out of the template removes the
+// units.
 func TestNotify(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
@@ -212,8 +214,27 @@ func TestNotify(t *testing.T) {
 	}
 	m.waitFor(t, "RESOLVED: the backup copy to "+copyName, 1)
 	tb.MustRun(t, "possectl", "notify", "run")
-	if n, err := m.count("RESOLVED"); err != nil || n != 1 {
+	if n, err := m.count("RESOLVED: the backup copy"); err != nil || n != 1 {
 		t.Errorf("%d resolved mails (%v), want 1", n, err)
+	}
+
+	// The repository moved away: the backup fails, its unit's OnFailure
+	// mails the alert with restic's error; back in place, a good backup
+	// brings the resolved mail.
+	tb.MustRun(t, "mv", "/srv/posse/backup", "/srv/posse/backup.away")
+	if _, _, code := tb.Output(t, "possectl", "backup", "run"); code == 0 {
+		t.Fatal("the backup succeeded without its repository")
+	}
+	m.waitFor(t, "PROBLEM: the backup failed", 1)
+	if msg := m.body(t, "PROBLEM: the backup failed"); !strings.Contains(msg, "/srv/posse/backup") || !strings.Contains(msg, "possectl backup run") {
+		t.Errorf("the backup's alert:\n%s", msg)
+	}
+	tb.MustRun(t, "mv", "/srv/posse/backup.away", "/srv/posse/backup")
+	tb.MustRun(t, "possectl", "backup", "run")
+	tb.MustRun(t, "possectl", "notify", "run")
+	m.waitFor(t, "RESOLVED: the backup failed", 1)
+	if n, err := m.count("PROBLEM: the backup failed"); err != nil || n != 1 {
+		t.Errorf("%d alerts for the failed backup (%v), want 1", n, err)
 	}
 
 	// notify taken out of the template: the units go, the backup's

@@ -27,6 +27,9 @@ import (
 // NotifyReport is what one check run of the alerts found and sent.
 type NotifyReport = notify.Report
 
+// NotifyProblem is one problem the alerts found.
+type NotifyProblem = notify.Problem
+
 // NotifyStatus is the alerts' configuration and state.
 type NotifyStatus struct {
 	To    []string     `json:"to"`

@@ -102,8 +102,8 @@ func (m inbox) waitFor(t *testing.T, subject string, n int) {
 // OnFailure check mails one alert, read over IMAPS; further checks send no
 // second one; with sshd back and a good copy the next check mails that it
 // is resolved; a backup that fails (its repository moved away) alerts and
-// resolves the same way. Taking notify out of the template removes the
-// units.
+// resolves the same way, and so does a check of a damaged repository.
+// Taking notify out of the template removes the units.
 func TestNotify(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
@@ -235,6 +235,23 @@ func TestNotify(t *testing.T) {
 	m.waitFor(t, "RESOLVED: the backup failed", 1)
 	if n, err := m.count("PROBLEM: the backup failed"); err != nil || n != 1 {
 		t.Errorf("%d alerts for the failed backup (%v), want 1", n, err)
+	}
+
+	// Every pack of the repository damaged: the check's unit fails, its
+	// OnFailure mails the alert; the packs put back and a good check bring
+	// the resolved mail.
+	tb.MustRun(t, "cp", "-a", "/srv/posse/backup/data", "/root/data.orig")
+	tb.MustRun(t, "sh", "-c", `for f in $(find /srv/posse/backup/data -type f); do printf XXXX | dd of="$f" bs=1 seek=$(( $(stat -c %s "$f") / 2 )) conv=notrunc status=none; done`)
+	if _, _, code := tb.Output(t, "systemctl", "start", "posse-backup-check.service"); code == 0 {
+		t.Fatal("the check passed on a damaged repository")
+	}
+	m.waitFor(t, "PROBLEM: the backup check failed", 1)
+	tb.MustRun(t, "sh", "-c", "rm -rf /srv/posse/backup/data && mv /root/data.orig /srv/posse/backup/data")
+	tb.MustRun(t, "systemctl", "start", "posse-backup-check.service")
+	tb.MustRun(t, "possectl", "notify", "run")
+	m.waitFor(t, "RESOLVED: the backup check failed", 1)
+	if n, err := m.count("PROBLEM: the backup check failed"); err != nil || n != 1 {
+		t.Errorf("%d alerts for the failed check (%v), want 1", n, err)
 	}
 
 	// notify taken out of the template: the units go, the backup's

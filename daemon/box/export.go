@@ -17,7 +17,7 @@ import (
 
 // exportSite builds a template from the live box — the directory's users
 // and groups, the shares and homes in the Samba configuration, the mail
-// setup — starting from the applied site's identity and backup settings.
+// setup — starting from the applied site's identity, backup and alert settings.
 // Users have no password (see directory.Export). d is the open directory
 // connection, needed when parts has "directory". The notes name what the
 // template cannot hold (see files.ExportACLs).
@@ -52,6 +52,8 @@ func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Dir
 			return nil, nil, fmt.Errorf("cannot read the mail setup: %w", err)
 		}
 		out.Mail = m
+		// The alerts go out through the mail they need.
+		out.Notify = applied.Notify
 	}
 	return out, notes, nil
 }

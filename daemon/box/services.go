@@ -8,6 +8,7 @@ import (
 	"github.com/posse-project/posse/services/directory"
 	"github.com/posse-project/posse/services/files"
 	"github.com/posse-project/posse/services/mail"
+	"github.com/posse-project/posse/services/notify"
 	"github.com/posse-project/posse/services/system"
 )
 
@@ -16,7 +17,7 @@ import (
 // applied: the box's own settings first (the time zone, which calendar
 // timers such as the backup schedule depend on), then the directory, since
 // files and mail authenticate against it, and backup last, since it backs
-// up what the others create.
+// up what the others create; the alerts' units come after it.
 func Services() []provisioning.Service {
-	return []provisioning.Service{system.New(), directory.New(), files.New(), mail.New(), backup.New()}
+	return []provisioning.Service{system.New(), directory.New(), files.New(), mail.New(), backup.New(), notify.New()}
 }

@@ -36,6 +36,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.homes":     {desc: "Per-user home folders."},
 	"Site.mail":      {desc: "Mail (Postfix and Dovecot). Leave out for no mail."},
 	"Site.backup":    {desc: "Nightly restic backups. Leave out for no backup."},
+	"Site.notify":    {desc: "Alerts by mail: a failed backup, copy, check or drill, a full disk, a failed service or an expiring certificate. Leave out for no alerts."},
 	"Site.snapshots": {desc: "Read-only snapshots of the shares and home folders on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
 	"Site.storage":   {desc: "The data file system that holds the shares; plan checks that it is what is written here."},
 	"Site.updates":   {desc: "Automatic Debian updates with unattended-upgrades and their reboot window. Leave out (or automatic: off) for none."},
@@ -132,6 +133,9 @@ var schemaFields = map[string]schemaMeta{
 	"Updates.automatic": {desc: "security installs the -security suites' updates, all also the point releases and -updates, off none.", enum: []string{UpdatesSecurity, UpdatesAll, UpdatesOff}, required: true},
 	"Updates.reboot":    {desc: `When the box may reboot after an update that needs it: "Sun 03:00" (that day; the upgrade then runs an hour before, weekly) or "03:00" (any day). Leave out to never reboot on its own.`, pattern: RebootWindowPattern},
 
+	"Notify.to":   {desc: "Addresses the alerts go to, lower case; at least one.", required: true},
+	"Notify.from": {desc: "Sender of the alerts, lower case; default posse@<site.domain>.", pattern: EmailPattern, maxLength: 254},
+
 	"Keep.daily":   {desc: "Daily snapshots to keep.", min: intp(0)},
 	"Keep.weekly":  {desc: "Weekly snapshots to keep.", min: intp(0)},
 	"Keep.monthly": {desc: "Monthly snapshots to keep.", min: intp(0)},
@@ -141,6 +145,7 @@ var schemaFields = map[string]schemaMeta{
 var schemaItems = map[string]schemaMeta{
 	"User.groups":    {pattern: GroupPattern},
 	"User.aliases":   {pattern: EmailPattern, maxLength: 254},
+	"Notify.to":      {pattern: EmailPattern, maxLength: 254},
 	"Share.read":     {pattern: GroupPattern},
 	"Share.write":    {pattern: GroupPattern},
 	"Folder.read":    {pattern: GroupPattern},

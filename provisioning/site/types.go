@@ -24,6 +24,7 @@ type Site struct {
 	Snapshots *Snapshots `yaml:"snapshots" json:"snapshots,omitempty"`
 	Storage   *Storage   `yaml:"storage" json:"storage,omitempty"`
 	Updates   *Updates   `yaml:"updates" json:"updates,omitempty"`
+	Notify    *Notify    `yaml:"notify" json:"notify,omitempty"`
 	Source    SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;

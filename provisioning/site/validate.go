@@ -46,6 +46,7 @@ func (s *Site) Validate() Problems {
 	v.verify()
 	v.snapshots()
 	v.updates()
+	v.notify()
 	v.probs.Sort()
 	return v.probs
 }

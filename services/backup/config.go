@@ -92,6 +92,10 @@ type Config struct {
 	// default); ReadDataSubset the share of the data it reads ("5%", ""
 	// for none).
 	CheckSchedule, ReadDataSubset string
+	// OnFailure is the unit started when a backup, check, drill or copy
+	// run fails: the alerts' check run (site.NotifyUnit) when the site has
+	// notify, else "".
+	OnFailure string
 }
 
 // Copy is one off-site copy of the repository.
@@ -126,6 +130,9 @@ func FromSite(s *site.Site) (Config, bool) {
 			c.CheckSchedule = v.Schedule
 		}
 		c.ReadDataSubset = v.ReadDataSubset
+	}
+	if s.Notify != nil {
+		c.OnFailure = site.NotifyUnit
 	}
 	set := map[string]bool{host.DefaultStateDir: true}
 	for _, p := range ConfigPaths {
@@ -197,14 +204,6 @@ func ExistingPaths(env *host.Env, c Config) []string {
 	return out
 }
 
-// PossectlPath returns where possectl is installed on the box: the first of
-// /usr/bin, /usr/local/bin and /usr/sbin that holds it (sandbox boxes mount
-// it at /usr/local/bin), else /usr/bin/possectl.
-func PossectlPath(env *host.Env) string {
-	for _, d := range []string{"/usr/bin", "/usr/local/bin", "/usr/sbin"} {
-		if st, err := os.Stat(env.Path(d + "/possectl")); err == nil && !st.IsDir() {
-			return d + "/possectl"
-		}
-	}
-	return "/usr/bin/possectl"
-}
+// PossectlPath returns where possectl is installed on the box
+// (host.PossectlPath).
+func PossectlPath(env *host.Env) string { return host.PossectlPath(env) }

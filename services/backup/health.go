@@ -31,7 +31,7 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 		return "", fmt.Errorf("cannot read the backup run log: %w", err)
 	}
 	period := SchedulePeriod(ctx, env, c.Schedule)
-	d, err := Judge(runs, period, setupTime(env), time.Now())
+	d, err := Judge(runs, period, SetupTime(env), time.Now())
 	if err != nil {
 		return d, err
 	}
@@ -80,9 +80,9 @@ func Judge(runs []RunRecord, period time.Duration, setup, now time.Time) (string
 	return d, nil
 }
 
-// setupTime is when the backup was set up on this box: the password
+// SetupTime is when the backup was set up on this box: the password
 // file's modification time.
-func setupTime(env *host.Env) time.Time {
+func SetupTime(env *host.Env) time.Time {
 	if st, err := os.Stat(env.Path(PasswordFile)); err == nil {
 		return st.ModTime()
 	}

@@ -82,6 +82,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		}
 		timers = append(timers, CopyTimerUnit(cp.Name))
 	}
+	if err := units.onFailure(c.OnFailure); err != nil {
+		return nil, nil, err
+	}
 	stale, err := staleCopyUnits(env, units)
 	if err != nil {
 		return nil, nil, err

@@ -55,6 +55,37 @@ func RenderUnits(possectl, schedule, checkSchedule string) (UnitFiles, error) {
 	return out, nil
 }
 
+// onFailure adds OnFailure=unit to every service of u, so that a failed
+// run starts unit at once (the alerts' check run); "" leaves u alone.
+func (u UnitFiles) onFailure(target string) error {
+	if target == "" {
+		return nil
+	}
+	if strings.ContainsAny(target, " \t\n%$\"'\\") {
+		return fmt.Errorf("unit name %q holds characters systemd does not accept", target)
+	}
+	for name, text := range u {
+		if !strings.HasSuffix(name, ".service") {
+			continue
+		}
+		opts, err := unit.Deserialize(strings.NewReader(text))
+		if err != nil {
+			return err
+		}
+		var out []*unit.UnitOption
+		for i, o := range opts {
+			out = append(out, o)
+			if o.Section == "Unit" && (i+1 == len(opts) || opts[i+1].Section != "Unit") {
+				out = append(out, unit.NewUnitOption("Unit", "OnFailure", target))
+			}
+		}
+		if err := u.add(name, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (u UnitFiles) add(name string, opts []*unit.UnitOption) error {
 	b, err := io.ReadAll(unit.Serialize(opts))
 	if err != nil {

@@ -73,3 +73,34 @@ func TestRenderUnitsSchedule(t *testing.T) {
 		t.Errorf("service lacks ExecStart:\n%s", units[ServiceUnit])
 	}
 }
+
+func TestUnitsOnFailure(t *testing.T) {
+	units, err := RenderUnits("/usr/bin/possectl", "daily", CheckSchedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu, err := RenderCopyUnits("/usr/bin/possectl", Copy{Name: "nas", Repository: "sftp:b@nas:/r", Schedule: "daily"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range cu {
+		units[k] = v
+	}
+	before := units[TimerUnit]
+	if err := units.onFailure("posse-notify.service"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ServiceUnit, CheckServiceUnit, DrillServiceUnit, CopyServiceUnit("nas")} {
+		u := units[name]
+		head, _, _ := strings.Cut(u, "[Service]")
+		if !strings.Contains(head, "\nOnFailure=posse-notify.service\n") || !strings.Contains(u, "ExecStart=") {
+			t.Errorf("%s:\n%s", name, u)
+		}
+	}
+	if units[TimerUnit] != before {
+		t.Errorf("the timer changed:\n%s", units[TimerUnit])
+	}
+	if err := units.onFailure("x y"); err == nil {
+		t.Error("a unit name with a space was accepted")
+	}
+}

@@ -44,8 +44,10 @@ type ldapDir struct {
 	addr string
 }
 
-// ErrUnreachable marks an address where nothing answers LDAP.
-var ErrUnreachable = errors.New("unreachable")
+// UnreachableError is an address where no LDAP server answers, in words.
+type UnreachableError struct{ Msg string }
+
+func (e *UnreachableError) Error() string { return e.Msg }
 
 // DialLDAP connects to the old DC over LDAPS (636), or LDAP with StartTLS
 // (389) when nothing listens on 636. It never sends anything in clear
@@ -135,15 +137,18 @@ func certRefusal(addr string, err error) error {
 
 func dialRefusal(addr string, timeout time.Duration, err error) error {
 	var ne net.Error
+	var msg string
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("nothing answers LDAP at %s (ports 636 and 389 refuse): it is %w as a domain controller; give the old domain controller's address", addr, ErrUnreachable)
+		msg = fmt.Sprintf("nothing answers LDAP at %s (ports 636 and 389 refuse the connection): no domain controller runs there; give the old domain controller's address", addr)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return fmt.Errorf("%s did not answer within %s: it is %w; check the address and that the old server is on and in this network", addr, timeout, ErrUnreachable)
+		msg = fmt.Sprintf("%s did not answer within %s: check the address and that the old domain controller is on and in this network", addr, timeout)
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return fmt.Errorf("%s is %w (no route to the host): check the address and the network", addr, ErrUnreachable)
+		msg = fmt.Sprintf("%s cannot be reached (no route to the host): check the address and the network", addr)
+	default:
+		msg = fmt.Sprintf("cannot connect to %s: %v", addr, err)
 	}
-	return fmt.Errorf("cannot connect to %s: %v (%w)", addr, err, ErrUnreachable)
+	return &UnreachableError{Msg: msg}
 }
 
 // ldapMessage is an LDAP error without any request data.

@@ -10,16 +10,20 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/migrate"
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/rules"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 // Secrets of the old domain's admin account in the secrets file.
@@ -152,6 +156,10 @@ func runMigratePlan(c *cobra.Command, opt migrateOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	// An interrupt cancels the commands, so the authentication file is
+	// removed on the way out.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := noSiteApplied(ctx); err != nil {
 		return err
 	}
@@ -179,7 +187,8 @@ func runMigratePlan(c *cobra.Command, opt migrateOptions) error {
 			return migrate.NewFiles(execx.New(), opt.from, workgroup, user, password, 0)
 		},
 	}
-	r, err := migrate.Run(ctx, src, migrate.Options{From: opt.from, User: user, Password: password})
+	free, where := sharesFree()
+	r, err := migrate.Run(ctx, src, migrate.Options{From: opt.from, User: user, Password: password, FreeBytes: free, FreeWhere: where})
 	if err != nil {
 		return err
 	}
@@ -202,4 +211,18 @@ func runMigratePlan(c *cobra.Command, opt migrateOptions) error {
 		return fmt.Errorf("the old domain is not ready to be taken over: %s failed", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// sharesFree is the free space where the copied shares will live: /srv,
+// or / while there is no /srv yet (0 when it cannot be read).
+func sharesFree() (int64, string) {
+	where := site.SharesRoot
+	if _, err := os.Stat(where); err != nil {
+		where = "/"
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(where, &st); err != nil {
+		return 0, where
+	}
+	return int64(st.Bavail) * int64(st.Bsize), where
 }

@@ -28,6 +28,7 @@ const (
 	CheckShares      = "shares"
 	CheckNames       = "names"
 	CheckReplication = "replication"
+	CheckDisk        = "disk-space"
 )
 
 // DomainOf turns a naming context DN ("DC=ad,DC=example,DC=com") into its
@@ -68,6 +69,8 @@ func Build(f Facts) *Report {
 		Schema:    f.Schema,
 		FSMO:      f.FSMO,
 		Shares:    f.Shares,
+		DCs:       f.DCs,
+		FreeBytes: f.FreeBytes,
 	}
 	r.Realm = strings.ToUpper(r.Domain)
 	r.DomainLevel, _ = strconv.Atoi(f.Root.DomainLevel)
@@ -149,7 +152,16 @@ func Build(f Facts) *Report {
 	r.shareChecks(f, add)
 	r.accountChecks(f, add)
 
-	add(CheckReplication, StatusNotChecked, "replication health of the old DCs is not checked from here (samba-tool drs showrepl does not work against Windows remotely): run 'repadmin /replsummary' on the old DC and fix any error before the join")
+	switch {
+	case f.DCsErr != "":
+		add(CheckReplication, StatusNotChecked, "cannot list the domain controllers (%s); replication health is not checked from here: run 'repadmin /replsummary' on the old DC", f.DCsErr)
+	case len(f.DCs) == 1:
+		add(CheckReplication, StatusOK, "%s is the only domain controller: it has no replication partner", f.DCs[0])
+	default:
+		add(CheckReplication, StatusNotChecked, "%d domain controllers (%s); their replication health is not checked from here (samba-tool drs showrepl does not work against Windows remotely): run 'repadmin /replsummary' on the old DC and fix any error before the join; every one of them is demoted at the cut-over",
+			len(f.DCs), strings.Join(f.DCs, ", "))
+	}
+	r.diskCheck(f, add)
 
 	r.Phases = Phases(r)
 	r.Ready = true
@@ -248,9 +260,9 @@ func (r *Report) shareChecks(f Facts, add addFunc) {
 	n := len(CopyShares(r.Shares))
 	switch {
 	case len(walkErrs) > 0:
-		add(CheckShares, StatusWarn, "%d shares to copy, %s could not be counted: %s", n, plural(len(walkErrs), "share", "shares"), strings.Join(walkErrs, ", "))
+		add(CheckShares, StatusWarn, "%s to copy, %s could not be counted: %s", plural(n, "share", "shares"), plural(len(walkErrs), "share", "shares"), strings.Join(walkErrs, ", "))
 	default:
-		add(CheckShares, StatusOK, "%d shares to copy: %d files, %s", n, r.CopyFiles, Bytes(r.CopyBytes))
+		add(CheckShares, StatusOK, "%s to copy: %s, %s", plural(n, "share", "shares"), plural(int(r.CopyFiles), "file", "files"), Bytes(r.CopyBytes))
 	}
 }
 
@@ -298,4 +310,25 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// diskCheck compares the estimated bytes to copy with the free space
+// where the shares will live on this box.
+func (r *Report) diskCheck(f Facts, add addFunc) {
+	where := f.FreeWhere
+	if where == "" {
+		where = "this box"
+	}
+	switch {
+	case f.SharesErr != "":
+		return
+	case f.FreeBytes <= 0:
+		add(CheckDisk, StatusNotChecked, "the free space on %s is not known", where)
+	case r.CopyBytes > f.FreeBytes:
+		add(CheckDisk, StatusFail, "the shares to copy hold %s but %s has %s free: add a disk (possectl storage prepare) or copy fewer shares", Bytes(r.CopyBytes), where, Bytes(f.FreeBytes))
+	case r.CopyBytes > f.FreeBytes/10*9:
+		add(CheckDisk, StatusWarn, "the shares to copy hold %s and %s has %s free: little room is left", Bytes(r.CopyBytes), where, Bytes(f.FreeBytes))
+	default:
+		add(CheckDisk, StatusOK, "the shares to copy hold %s; %s has %s free", Bytes(r.CopyBytes), where, Bytes(f.FreeBytes))
+	}
 }

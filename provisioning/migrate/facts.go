@@ -70,6 +70,9 @@ type Directory interface {
 	FSMO(ctx context.Context, root RootDSE) ([]Role, error)
 	// Accounts lists the users, groups and computers of the domain.
 	Accounts(ctx context.Context, baseDN string) ([]Account, error)
+	// DCs lists the DNS host names of the forest's domain controllers
+	// (their NTDS Settings objects).
+	DCs(ctx context.Context, root RootDSE) ([]string, error)
 	Close() error
 }
 
@@ -107,4 +110,10 @@ type Facts struct {
 	DNS         DNSFacts
 	Shares      []Share
 	SharesErr   string
+	DCs         []string
+	DCsErr      string
+	// FreeBytes is the free space where the shares will live on this
+	// box (FreeWhere), 0 when unknown.
+	FreeBytes int64
+	FreeWhere string
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -346,4 +347,26 @@ func WellKnownRID(sid []byte) bool {
 	}
 	rid := binary.LittleEndian.Uint32(sid[8+4*(n-1):])
 	return rid < 1000
+}
+
+func (l *ldapDir) DCs(ctx context.Context, root RootDSE) ([]string, error) {
+	res, err := l.conn.Search(ldap.NewSearchRequest("CN=Sites,"+root.ConfigNC, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(objectClass=nTDSDSA)", []string{"objectClass"}, nil))
+	if err != nil {
+		return nil, errors.New(ldapMessage(err))
+	}
+	var out []string
+	for _, e := range res.Entries {
+		name := strings.ToLower(ServerOf(e.DN))
+		if _, server, ok := strings.Cut(e.DN, ","); ok {
+			if se, err := l.base(server, "(objectClass=*)", []string{"dNSHostName"}); err == nil {
+				if h := se.GetAttributeValue("dNSHostName"); h != "" {
+					name = strings.ToLower(h)
+				}
+			}
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
 }

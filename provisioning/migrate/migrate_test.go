@@ -143,11 +143,14 @@ func TestSuggestNameAvoidsTaken(t *testing.T) {
 
 func goodFacts() Facts {
 	return Facts{
-		From:    "10.0.0.1",
-		Root:    goodRoot(),
-		Now:     now,
-		NetBIOS: "OLD",
-		Schema:  69,
+		From:      "10.0.0.1",
+		Root:      goodRoot(),
+		DCs:       []string{"dc1.old.example"},
+		FreeBytes: 1e9,
+		FreeWhere: "/srv",
+		Now:       now,
+		NetBIOS:   "OLD",
+		Schema:    69,
 		FSMO: []Role{
 			{Role: "pdc", Owner: "dc1.old.example"}, {Role: "rid", Owner: "dc1.old.example"},
 			{Role: "infrastructure", Owner: "dc1.old.example"}, {Role: "schema", Owner: "dc1.old.example"},
@@ -201,8 +204,11 @@ func TestBuild(t *testing.T) {
 	if c := check(t, r, CheckShares); c.Status != StatusWarn || !strings.Contains(c.Detail, "Scans") {
 		t.Errorf("shares: %+v", c)
 	}
-	if c := check(t, r, CheckReplication); c.Status != StatusNotChecked {
-		t.Errorf("replication: %+v", c)
+	if c := check(t, r, CheckReplication); c.Status != StatusOK || !strings.Contains(c.Detail, "only domain controller") {
+		t.Errorf("replication with one DC: %+v", c)
+	}
+	if c := check(t, r, CheckDisk); c.Status != StatusOK || !strings.Contains(c.Detail, "/srv has 1.0 GB free") {
+		t.Errorf("disk: %+v", c)
 	}
 	if r.CopyBytes != 1500 || r.CopyFiles != 12 {
 		t.Errorf("estimate %d bytes %d files", r.CopyBytes, r.CopyFiles)
@@ -226,9 +232,16 @@ func TestBuildFailures(t *testing.T) {
 	f := goodFacts()
 	f.Root.CurrentTime = "20261207131000.0Z" // 10 minutes ahead
 	f.DNS = DNSFacts{DomainErr: "the DNS server did not answer", LDAPErr: "no such record", KerberosErr: "no such record", DCHostErr: "no such record"}
-	f.Shares = []Share{{Name: "Daten", Type: "Disk"}}
 	f.FSMO[4].Owner = "dc2.old.example"
+	f.DCs = []string{"dc1.old.example", "dc2.old.example"}
+	f.Shares = []Share{{Name: "Daten", Type: "Disk", Walked: true, Files: 1, Bytes: 2e9}}
 	r := Build(f)
+	if c := check(t, r, CheckReplication); c.Status != StatusNotChecked || !strings.Contains(c.Detail, "repadmin") {
+		t.Errorf("replication with two DCs: %+v", c)
+	}
+	if c := check(t, r, CheckDisk); c.Status != StatusFail || !strings.Contains(c.Detail, "hold 2.0 GB but /srv has 1.0 GB free") {
+		t.Errorf("disk: %+v", c)
+	}
 	for _, name := range []string{CheckClock, CheckDNSDomain, CheckDNSLDAP, CheckDNSKerberos, CheckDNSDC, CheckSYSVOL} {
 		if c := check(t, r, name); c.Status != StatusFail {
 			t.Errorf("%s: %+v", name, c)
@@ -361,6 +374,9 @@ func (d *fakeDir) FSMO(context.Context, RootDSE) ([]Role, error) {
 }
 func (d *fakeDir) Accounts(context.Context, string) ([]Account, error) {
 	return goodFacts().Accounts, d.need()
+}
+func (d *fakeDir) DCs(context.Context, RootDSE) ([]string, error) {
+	return []string{"dc1.old.example"}, d.need()
 }
 func (d *fakeDir) Close() error { return nil }
 

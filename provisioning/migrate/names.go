@@ -56,13 +56,19 @@ func RefusedNames(accounts []Account) []Refused {
 			continue
 		}
 		r := Refused{Kind: a.Kind, Name: a.Name, Problem: problem, Suggest: suggest}
+		stays := "the SID and the members stay"
+		if a.Kind == "user" {
+			stays = "the SID, the password and the memberships stay"
+		}
 		switch {
 		case suggest == "":
-			r.Fix = "rename the " + a.Kind + " on the old domain controller to a name Posse accepts before the join"
+			r.Fix = "rename the " + a.Kind + " on the old domain controller to a name Posse accepts before the join (" + stays + ")"
 		case strings.EqualFold(suggest, a.Name):
-			r.Fix = "rename the " + a.Kind + " to " + suggest + " (only the case changes; the SID, password and memberships stay)"
+			r.Fix = "rename the " + a.Kind + " to " + suggest + " on the old domain controller before the join (only the case changes; " + stays + ")"
+		case a.Kind == "user":
+			r.Fix = "rename the user to " + suggest + " on the old domain controller before the join (" + stays + "; the user logs in with the new name from then on)"
 		default:
-			r.Fix = "rename the " + a.Kind + " to " + suggest + " on the old domain controller before the join (the SID, password and memberships stay; the old name stops working for logins)"
+			r.Fix = "rename the group to " + suggest + " on the old domain controller before the join (" + stays + ")"
 		}
 		out = append(out, r)
 	}

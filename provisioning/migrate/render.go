@@ -29,7 +29,8 @@ func Bytes(n int64) string {
 func Phases(r *Report) []Phase {
 	join := Phase{Name: "join", Steps: []string{
 		fmt.Sprintf("join %s as an additional domain controller (Samba's DC join, DRS replication)", r.Domain),
-		fmt.Sprintf("replicate %d users (%d disabled), %d groups and %d computers with their SIDs and password hashes; nothing is re-created", r.Users, r.Disabled, r.Groups, r.Computers),
+		fmt.Sprintf("replicate %s (%d disabled), %s and %s with their SIDs and password hashes; nothing is re-created",
+			plural(r.Users, "user", "users"), r.Disabled, plural(r.Groups, "group", "groups"), plural(r.Computers, "computer", "computers")),
 		"replicate the domain's DNS zones",
 		"copy SYSVOL with its ACLs (samba-tool ntacl sysvolreset)",
 	}}
@@ -84,7 +85,12 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "  realm %s, NetBIOS %s, base %s\n", p(r.Realm), p(r.NetBIOS), p(r.BaseDN))
 	fmt.Fprintf(&b, "  domain level %s (%d), forest level %s (%d), schema %d (%s)\n",
 		r.DomainLevelName, r.DomainLevel, r.ForestLevelName, r.ForestLevel, r.Schema, r.SchemaName)
-	fmt.Fprintf(&b, "  %d users (%d disabled), %d groups, %d computers\n\n", r.Users, r.Disabled, r.Groups, r.Computers)
+	fmt.Fprintf(&b, "  %s (%d disabled), %s, %s (the domain's own accounts included)\n",
+		plural(r.Users, "user", "users"), r.Disabled, plural(r.Groups, "group", "groups"), plural(r.Computers, "computer", "computers"))
+	if len(r.DCs) > 0 {
+		fmt.Fprintf(&b, "  domain controllers: %s\n", p(strings.Join(r.DCs, ", ")))
+	}
+	b.WriteString("\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tRESULT\tDETAIL")

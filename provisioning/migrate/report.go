@@ -99,8 +99,12 @@ type Report struct {
 	Schema          int    `json:"schema_version"`
 	SchemaName      string `json:"schema_name"`
 	// ClockSkew is the DC's clock minus this box's, in seconds.
-	ClockSkew float64   `json:"clock_skew_seconds"`
-	FSMO      []Role    `json:"fsmo"`
+	ClockSkew float64 `json:"clock_skew_seconds"`
+	FSMO      []Role  `json:"fsmo"`
+	// DCs are the domain controllers of the old forest.
+	DCs []string `json:"dcs"`
+	// FreeBytes is the free space for the shares on this box (0: unknown).
+	FreeBytes int64     `json:"free_bytes,omitempty"`
 	Users     int       `json:"users"`
 	Disabled  int       `json:"disabled_users"`
 	Groups    int       `json:"groups"`

@@ -17,6 +17,10 @@ type Options struct {
 	Password string
 	// Now is this box's clock; nil means time.Now.
 	Now func() time.Time
+	// FreeBytes is the free space where the shares will live on this box
+	// (FreeWhere); 0 when unknown.
+	FreeBytes int64
+	FreeWhere string
 }
 
 // Source is how Run reaches the old server: its LDAP server (connected,
@@ -44,7 +48,7 @@ func Run(ctx context.Context, src Source, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := Facts{From: opt.From, Root: root, Now: now()}
+	f := Facts{From: opt.From, Root: root, Now: now(), FreeBytes: opt.FreeBytes, FreeWhere: opt.FreeWhere}
 	if err := Refuse(opt.From, root); err != nil {
 		return nil, err
 	}
@@ -69,6 +73,11 @@ func Run(ctx context.Context, src Source, opt Options) (*Report, error) {
 		f.AccountsErr = err.Error()
 	} else {
 		f.Accounts = accts
+	}
+	if dcs, err := d.DCs(ctx, root); err != nil {
+		f.DCsErr = err.Error()
+	} else {
+		f.DCs = dcs
 	}
 	domain := DomainOf(root.DefaultNC)
 	f.DNS = src.Resolver.Check(ctx, domain, strings.ToLower(root.DNSHostName))

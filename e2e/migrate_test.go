@@ -238,6 +238,23 @@ func TestMigratePlan(t *testing.T) {
 		t.Errorf("an untrusted certificate: exit %d\n%s%s", code, o, e)
 	}
 
+	// With the old DC's own CA (Samba made it at the first start) the
+	// certificate is trusted without --insecure-tls.
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	legacy.CopyOut(t, "/var/lib/samba/private/tls/ca.pem", ca)
+	box.CopyIn(t, ca, "/root/legacy-ca.pem", 0o644)
+	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/legacy-ca.pem", "--json")
+	var withCA migrate.Report
+	if err := json.Unmarshal([]byte(o), &withCA); code != 0 || err != nil || withCA.DC != dcHost {
+		t.Errorf("migrate plan --ca: exit %d, %v\n%s%s", code, err, o, e)
+	}
+	// Another CA's certificate is refused.
+	box.MustRun(t, "cp", "/etc/ssl/certs/ca-certificates.crt", "/root/other-ca.pem")
+	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/other-ca.pem")
+	if code == 0 || !strings.Contains(e, "certificate at "+legacy.IP()+" is not trusted") {
+		t.Errorf("migrate plan --ca with another CA: exit %d\n%s%s", code, o, e)
+	}
+
 	// A wrong password is refused in words, and is nowhere in the output.
 	const wrong = "Not-The-Password-9"
 	writeLegacySecrets(t, box, "/root/wrong.yaml", "Administrator", wrong)
@@ -270,6 +287,13 @@ func TestMigratePlan(t *testing.T) {
 	// Nothing changed on the old DC: the users are as they were.
 	if o := legacy.MustRun(t, "samba-tool", "user", "list"); !strings.Contains(o, "KMeier") {
 		t.Errorf("the legacy users changed:\n%s", o)
+	}
+
+	// A box with a site applied is refused before the old DC is asked.
+	box.Apply(t, "../examples/minimal.yaml", "../examples/minimal.secrets.yaml")
+	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")
+	if code == 0 || !strings.Contains(e, "this box already has a site applied") || strings.Contains(o, "Pre-flight") {
+		t.Errorf("a box with a site: exit %d\n%s%s", code, o, e)
 	}
 }
 

@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
+// Samba (and older Windows CAs) make certificates with random serial
+// numbers that are negative about half the time; Go refuses to parse
+// those unless told otherwise, which would turn away a real old domain
+// controller even with --ca or --insecure-tls. A negative serial number
+// weakens nothing: the certificate is still verified against --ca.
+
+//go:debug x509negativeserial=1
+
 package main
 
 import (

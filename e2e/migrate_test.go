@@ -39,6 +39,16 @@ head -c 2000 /dev/zero >/srv/daten/Projekte/Angebot.bin
 head -c 3000 /dev/zero >"/srv/daten/Projekte/Alt/Größe März.txt"
 head -c 400 /dev/zero >/srv/daten/Projekte/Alt/alt.doc
 printf '\n[Daten]\n\tpath = /srv/daten\n\tread only = no\n' >>/etc/samba/smb.conf
+# A self-signed certificate with a negative serial number, as Samba makes
+# about half the time and some old Windows CAs did: Go refuses to parse it
+# unless told otherwise.
+mkdir -p /var/lib/samba/private/tls
+cd /var/lib/samba/private/tls
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 30 -set_serial -4242 \
+	-subj "/CN=$(hostname).` + legacyDomain + `" 2>/dev/null
+chmod 600 key.pem
+cp cert.pem ca.pem
+cd /
 systemctl unmask samba-ad-dc
 systemctl enable samba-ad-dc
 systemctl start samba-ad-dc
@@ -60,8 +70,9 @@ db.setpassword(admin, pw, force_change_at_next_login=False)
 
 // buildLegacyDomain makes box tb the DC of a legacy domain with what
 // offices have: a user with an umlaut in the display name, a disabled
-// user, a user whose name Posse refuses, a group with a space and a share
-// with files in nested folders.
+// user, a user whose name Posse refuses, a group with a space, a share
+// with files in nested folders, and a self-signed LDAPS certificate with
+// a negative serial number.
 func buildLegacyDomain(t *testing.T, tb *harness.TestBox) {
 	t.Helper()
 	start := time.Now()
@@ -123,6 +134,11 @@ func TestMigratePlan(t *testing.T) {
 		}
 		return nil
 	})
+
+	// The old DC serves the certificate with the negative serial number.
+	if o, e, code := runIn(t, box, "", "bash", "-c", "openssl s_client -connect "+legacy.IP()+":636 </dev/null 2>/dev/null | openssl x509 -noout -serial"); code != 0 || strings.TrimSpace(o) != "serial=-1092" {
+		t.Fatalf("the legacy DC's certificate: exit %d, %q %s (want serial=-1092, that is -4242)", code, o, e)
+	}
 
 	writeLegacySecrets(t, box, "/root/legacy.yaml", "Administrator", legacyAdminPW)
 	start := time.Now()

@@ -37,6 +37,9 @@ type DialOptions struct {
 	Addr    string
 	TLS     TLSMode
 	Timeout time.Duration
+
+	// ldapsPort and ldapPort replace 636 and 389 in tests.
+	ldapsPort, ldapPort string
 }
 
 // ldapDir is the Directory of a live AD DC over go-ldap.
@@ -58,12 +61,16 @@ func DialLDAP(ctx context.Context, o DialOptions) (Directory, error) {
 		o.Timeout = 15 * time.Second
 	}
 	tc := tlsConfig(o.TLS)
+	tc.ServerName = o.Addr // checked only without --ca and --insecure-tls
 	d := &net.Dialer{Timeout: o.Timeout}
+	if o.ldapsPort == "" {
+		o.ldapsPort, o.ldapPort = "636", "389"
+	}
 	hp := func(port string) string { return net.JoinHostPort(o.Addr, port) }
 
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	raw, err := (&tls.Dialer{NetDialer: d, Config: tc}).DialContext(ctx, "tcp", hp("636"))
+	raw, err := (&tls.Dialer{NetDialer: d, Config: tc}).DialContext(ctx, "tcp", hp(o.ldapsPort))
 	if err == nil {
 		conn := ldap.NewConn(raw, true)
 		conn.Start()
@@ -76,7 +83,7 @@ func DialLDAP(ctx context.Context, o DialOptions) (Directory, error) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		return nil, dialRefusal(o.Addr, o.Timeout, err)
 	}
-	plain, err2 := d.DialContext(ctx, "tcp", hp("389"))
+	plain, err2 := d.DialContext(ctx, "tcp", hp(o.ldapPort))
 	if err2 != nil {
 		return nil, dialRefusal(o.Addr, o.Timeout, err2)
 	}

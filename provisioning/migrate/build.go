@@ -92,6 +92,9 @@ func Build(f Facts) *Report {
 	} else {
 		skew := dcTime.Sub(f.Now)
 		r.ClockSkew = math.Round(skew.Seconds())
+		if r.ClockSkew == 0 {
+			r.ClockSkew = 0 // not -0 in the JSON
+		}
 		abs := skew.Abs()
 		switch {
 		case abs >= MaxSkew:

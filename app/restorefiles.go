@@ -191,7 +191,9 @@ func (s *RestoreFilesScreen) pick() {
 // Open lists a folder of the chosen share ("" for its top).
 func (s *RestoreFilesScreen) Open(dir string) {
 	snap, share := s.snap, s.shareName
-	call(s.br, func(ctx context.Context, be Backend) ([]api.Entry, error) { return be.BrowseShare(ctx, snap, share, dir) },
+	call(s.br, func(ctx context.Context, be Backend) ([]api.Entry, error) {
+		return be.BrowseShare(ctx, snap, share, dir)
+	},
 		func(r []api.Entry, err error) {
 			if err != nil {
 				showError(s.win, tr("Cannot open the folder in the backup"), err)

@@ -18,7 +18,8 @@ import (
 // share name and share-relative path, next to where it was and in place;
 // content, owner, mode and the Windows ACL (security.NTACL) come back as
 // they were. Paths out of the share, box paths and a link planted in the
-// share are refused, and a plain account is refused by polkit.
+// share are refused, and a plain local account and a domain account
+// outside posse-office are refused by polkit.
 func TestBackupShareRestore(t *testing.T) {
 	tb := harness.Box(t, "shrestore")
 	setUpBackup(t, tb)
@@ -68,6 +69,11 @@ func TestBackupShareRestore(t *testing.T) {
 		}
 		if out, _ := busctlAs(t, tb, "plain1", api.BackupInterface, "ShareSnapshots"); !strings.Contains(out, "not authorized") {
 			t.Errorf("a plain account's ShareSnapshots: %s", out)
+		}
+		// alice is a domain account (the box resolves her through
+		// winbind), not in posse-office.
+		if _, errOut, code := tb.Output(t, "runuser", "-u", "alice", "--", "possectl", "backup", "restore-files", "Akten", "Briefe/offer.txt"); code == 0 || !strings.Contains(errOut, "not allowed to restore files from the backup") {
+			t.Errorf("the domain account alice's restore: exit %d, %s", code, errOut)
 		}
 	})
 	t.Run("the office manager sees shares and backups, no box paths", func(t *testing.T) {

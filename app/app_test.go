@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -131,6 +132,13 @@ func (f *fake) Restore(ctx context.Context, snapshot string, paths []string, tar
 		return api.RestoreResult{}, err
 	}
 	return f.Demo.Restore(ctx, snapshot, paths, target)
+}
+
+func (f *fake) RestoreShareFiles(ctx context.Context, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, error) {
+	if err := f.log(fmt.Sprintf("RestoreShareFiles %s %s alongside=%v", share, strings.Join(paths, ","), alongside)); err != nil {
+		return api.ShareRestored{}, err
+	}
+	return f.Demo.RestoreShareFiles(ctx, snapshot, share, paths, alongside)
 }
 
 // newBridge connects a synchronous bridge to a fake.

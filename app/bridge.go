@@ -55,6 +55,9 @@ type Backend interface {
 	Snapshots(ctx context.Context) ([]api.Snapshot, error)
 	Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, error)
 	Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error)
+	ShareSnapshots(ctx context.Context) (api.ShareBackups, error)
+	BrowseShare(ctx context.Context, snapshot, share, dir string) ([]api.Entry, error)
+	RestoreShareFiles(ctx context.Context, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, error)
 
 	Close() error
 }

@@ -179,7 +179,7 @@ func (d *Dashboard) Reload() {
 			releaseMemory()
 		}
 		if d.br.OfficeManager {
-			d.note.SetText(tr("You see this box as office manager: you can manage users and passwords and bring back earlier versions of files. Ask the administrator for anything else."))
+			d.note.SetText(tr("You see this box as office manager: you can manage users and passwords, bring back earlier versions of files and restore files from the backup. Ask the administrator for anything else."))
 		}
 	})
 }

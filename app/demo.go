@@ -740,13 +740,18 @@ func (d *Demo) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
 	if err := d.site(); err != nil {
 		return nil, err
 	}
+	return demoSnapshots(), nil
+}
+
+// demoSnapshots are the demo's nightly snapshots, newest first.
+func demoSnapshots() []api.Snapshot {
 	base := time.Date(2026, 11, 22, 22, 30, 0, 0, time.UTC)
 	var r []api.Snapshot
 	for i := 0; i < 7; i++ {
 		r = append(r, api.Snapshot{ID: fmt.Sprintf("%08x", 0x3fa2c1d0+i*0x1111), Time: base.AddDate(0, 0, -i).Format(time.RFC3339),
 			Paths: []string{"/srv/posse/shares", "/var/mail"}, Tags: []string{"nightly"}})
 	}
-	return r, nil
+	return r
 }
 
 var demoTree = map[string][]api.Entry{
@@ -770,6 +775,11 @@ func (d *Demo) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry, e
 	if err := d.site(); err != nil {
 		return nil, err
 	}
+	return demoBrowse(dir)
+}
+
+// demoBrowse lists a directory of the demo's backup tree.
+func demoBrowse(dir string) ([]api.Entry, error) {
 	es, ok := demoTree[path.Clean("/"+dir)]
 	if !ok {
 		return nil, notFound("folder " + dir)

@@ -122,18 +122,27 @@ func TestWithPossedAdministrator(t *testing.T) {
 
 func TestWithPossedOfficeManager(t *testing.T) {
 	r := newPossedRig(t)
-	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus, daemon.ActionUsers, daemon.ActionVersions))
+	br, w := connectTo(t, r.dialer(t, daemon.ActionStatus, daemon.ActionUsers, daemon.ActionVersions, daemon.ActionRestore))
 	if !br.OfficeManager {
 		t.Fatal("polkit refused site reads, but the app did not switch to office-manager mode")
 	}
 	sh := NewShell(w, br, Options{})
-	if got := strings.Join(sh.Items(), ","); got != "dashboard,users,versions" {
+	if got := strings.Join(sh.Items(), ","); got != "dashboard,users,versions,restore" {
 		t.Errorf("office manager sees %s", got)
 	}
 	w.SetContent(sh.Content())
 	sh.Open("users")
 	if hasText(w.Canvas(), "Cannot") {
 		t.Error("the users screen shows an error for an office manager")
+	}
+	sh.Open("restore")
+	if hasText(w.Canvas(), "Cannot") {
+		t.Error("the restore screen shows an error for an office manager")
+	}
+	rs := sh.screens["restore"].(*RestoreFilesScreen)
+	rs.share.SetSelected("Office")
+	if len(rs.entries) != 2 || rs.entries[0].Path != "Budget" {
+		t.Errorf("possed's share Office in the backup: %+v", rs.entries)
 	}
 }
 

@@ -29,8 +29,10 @@ type navItem struct {
 
 // Shell is the main window: the connected box's name on top, the
 // navigation on the left and the chosen screen on the right. In
-// office-manager mode only Dashboard (read-only), Users and Previous
-// versions are offered.
+// office-manager mode only Dashboard (read-only), Users, Previous
+// versions and Restore files (their Backup screen: files of the shares
+// by share name, without box paths) are offered; administrators have
+// the full Backup screen instead.
 type Shell struct {
 	win     fyne.Window
 	br      *Bridge
@@ -90,11 +92,15 @@ func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
 		{"mail", tr("Mail"), theme.MailComposeIcon(), func() screen { return NewMailScreen(w, br) }},
 		{"versions", tr("Previous versions"), theme.MediaReplayIcon(), func() screen { return NewVersionsScreen(w, br) }},
 		{"backup", tr("Backup"), theme.HistoryIcon(), func() screen { return NewBackupScreen(w, br) }},
+		{"restore", tr("Restore files"), theme.DownloadIcon(), func() screen { return NewRestoreFilesScreen(w, br) }},
 		{"template", tr("Site template"), theme.DocumentIcon(), func() screen { return NewTemplateScreen(w, br, o.Template) }},
 	}
 	for _, it := range all {
-		if br.OfficeManager && it.id != "dashboard" && it.id != "users" && it.id != "versions" {
+		if br.OfficeManager && it.id != "dashboard" && it.id != "users" && it.id != "versions" && it.id != "restore" {
 			continue
+		}
+		if !br.OfficeManager && it.id == "restore" {
+			continue // the Backup screen restores anything, shares too
 		}
 		s.items = append(s.items, it)
 	}

@@ -28,7 +28,7 @@ func TestShellOfficeManagerSeesUsersAndVersions(t *testing.T) {
 	br.OfficeManager = true
 	w := window(t, nil, 1024, 700)
 	s := NewShell(w, br, Options{})
-	if got, want := s.Items(), []string{"dashboard", "users", "versions"}; !reflect.DeepEqual(got, want) {
+	if got, want := s.Items(), []string{"dashboard", "users", "versions", "restore"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("screens = %q, want %q", got, want)
 	}
 	w.SetContent(s.Content())

@@ -231,6 +231,27 @@ func (c *Client) Browse(ctx context.Context, snapshot, dir string) ([]api.Entry,
 	return r, c.call(ctx, api.BackupInterface, "Browse", []any{&r}, snapshot, dir)
 }
 
+// ShareSnapshots lists the backup snapshots (without box paths) and the
+// shares and home folders files can be restored into.
+func (c *Client) ShareSnapshots(ctx context.Context) (api.ShareBackups, error) {
+	var r api.ShareBackups
+	return r, c.call(ctx, api.BackupInterface, "ShareSnapshots", []any{&r})
+}
+
+// BrowseShare lists a folder of a share (dir relative to the share, "" for
+// its top) in a backup snapshot.
+func (c *Client) BrowseShare(ctx context.Context, snapshot, share, dir string) ([]api.Entry, error) {
+	var r []api.Entry
+	return r, c.call(ctx, api.BackupInterface, "BrowseShare", []any{&r}, snapshot, share, dir)
+}
+
+// RestoreShareFiles brings files and folders of a share (paths relative to
+// it) back from a backup snapshot, in place or next to the current ones.
+func (c *Client) RestoreShareFiles(ctx context.Context, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, error) {
+	var r api.ShareRestored
+	return r, c.call(ctx, api.BackupInterface, "RestoreShareFiles", []any{&r}, snapshot, share, orEmptyList(paths), alongside)
+}
+
 // Restore restores paths of a snapshot into target on the box, or in place
 // when target is "" (changed files are kept, restored ones put beside).
 func (c *Client) Restore(ctx context.Context, snapshot string, paths []string, target string) (api.RestoreResult, error) {

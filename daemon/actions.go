@@ -27,10 +27,15 @@ const (
 	// shares from their snapshots: auth_admin_keep by default, granted
 	// without a password to posse-office and posse-admin.
 	ActionVersions = "org.posse.Posse1.versions"
+	// ActionRestore lists the backup snapshots and browses and restores
+	// files of the shares and home folders from them, by share name and
+	// share-relative path: auth_admin_keep by default, granted without a
+	// password to posse-office and posse-admin.
+	ActionRestore = "org.posse.Posse1.restore"
 )
 
 // Actions lists every action possed checks, for tests and docs.
-var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite, ActionVersions}
+var Actions = []string{ActionStatus, ActionHealth, ActionUsers, ActionSite, ActionVersions, ActionRestore}
 
 // methodActions maps "interface.Method" to the polkit action that guards it.
 // A method missing here is refused (deny by default), and a unit test fails
@@ -92,8 +97,11 @@ var methodActions = map[string]string{
 	// Listing the pending updates reads (and with refresh, updates apt's
 	// lists, as apt's own timer does); installing them is the
 	// administrator's.
-	api.UpdatesInterface + ".List":  ActionHealth,
-	api.UpdatesInterface + ".Apply": ActionSite,
+	api.UpdatesInterface + ".List":             ActionHealth,
+	api.UpdatesInterface + ".Apply":            ActionSite,
+	api.BackupInterface + ".ShareSnapshots":    ActionRestore,
+	api.BackupInterface + ".BrowseShare":       ActionRestore,
+	api.BackupInterface + ".RestoreShareFiles": ActionRestore,
 }
 
 // ActionFor returns the polkit action guarding iface.method, or "" when the

@@ -28,6 +28,7 @@ var actionInfo = map[string]struct{ what, group string }{
 	ActionHealth:   {"check the health of this box's services", "posse-office"},
 	ActionUsers:    {"manage users and passwords", "posse-office"},
 	ActionVersions: {"restore earlier versions of files", "posse-office"},
+	ActionRestore:  {"restore files of the shares from the backup", "posse-office"},
 	ActionSite:     {"manage the site, shares, mail and backup", "posse-admin"},
 }
 

@@ -43,6 +43,7 @@ var matrixRoles = []struct {
 	{"users only", []string{daemon.ActionUsers}},
 	{"site only", []string{daemon.ActionSite}},
 	{"versions only", []string{daemon.ActionVersions}},
+	{"restore only", []string{daemon.ActionRestore}},
 	{"nothing", nil},
 }
 
@@ -135,8 +136,8 @@ func documentedActions(t *testing.T) map[string]string {
 	if end := strings.Index(text[3:], "\n## "); end >= 0 {
 		text = text[:end+3]
 	}
-	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite, "versions": daemon.ActionVersions}
-	methodRE := regexp.MustCompile("`([A-Z][A-Za-z0-9]*)[^`]*`(?: \\((status|health|users|site|versions)\\))?")
+	actions := map[string]string{"status": daemon.ActionStatus, "health": daemon.ActionHealth, "users": daemon.ActionUsers, "site": daemon.ActionSite, "versions": daemon.ActionVersions, "restore": daemon.ActionRestore}
+	methodRE := regexp.MustCompile("`([A-Z][A-Za-z0-9]*)[^`]*`(?: \\((status|health|users|site|versions|restore)\\))?")
 	out := map[string]string{}
 	iface := ""
 	for _, line := range strings.Split(text, "\n") {
@@ -160,7 +161,7 @@ func documentedActions(t *testing.T) map[string]string {
 			}
 			action, ok := actions[word]
 			if !ok {
-				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, health, users, site or versions", iface, m[1], word)
+				t.Errorf("docs/daemon.md: %s.%s has action %q, not status, health, users, site, versions or restore", iface, m[1], word)
 				continue
 			}
 			key := iface + "." + m[1]

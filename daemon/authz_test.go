@@ -19,8 +19,8 @@ import (
 func TestPolkitMatrix(t *testing.T) {
 	r := newRig(t, rigOpts{})
 	roles := map[string][]string{
-		"admin":  {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionSite, daemon.ActionVersions},
-		"office": {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionVersions},
+		"admin":  {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionSite, daemon.ActionVersions, daemon.ActionRestore},
+		"office": {daemon.ActionStatus, daemon.ActionHealth, daemon.ActionUsers, daemon.ActionVersions, daemon.ActionRestore},
 		"plain":  {daemon.ActionStatus},
 		"nobody": nil,
 	}
@@ -40,6 +40,10 @@ func TestPolkitMatrix(t *testing.T) {
 			return c.CreateUser(ctx(t), u, "Sommer2026!x", true)
 		},
 		daemon.ActionSite: func(c *client.Client) error { _, err := c.Apply(ctx(t), []byte("site"), nil, nil); return err },
+		daemon.ActionRestore: func(c *client.Client) error {
+			_, err := c.RestoreShareFiles(ctx(t), "latest", "Office", []string{"Budget/plan.txt"}, true)
+			return err
+		},
 		daemon.ActionVersions: func(c *client.Client) error {
 			_, err := c.RestoreVersion(ctx(t), "Office", "Budget/plan.txt", time.Time{}, true)
 			return err

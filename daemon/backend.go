@@ -89,6 +89,16 @@ type Backend interface {
 	// waits for it. When id is not "" and the pending set's id differs,
 	// it installs nothing and returns an error wrapping ErrInvalid.
 	ApplyUpdates(ctx context.Context, id string) (api.UpdatesApplied, error)
+	// ShareSnapshots lists the backup snapshots without box paths and the
+	// shares and home folders of the applied site.
+	ShareSnapshots(ctx context.Context) (api.ShareBackups, error)
+	// BrowseShare lists a folder of a share (dir relative to it, "" for
+	// the share itself) in a snapshot, with share-relative paths.
+	BrowseShare(ctx context.Context, snapshot, share, dir string) ([]api.Entry, error)
+	// RestoreShareFiles brings files and folders of a share (paths
+	// relative to it) back from a snapshot, in place or alongside, writing
+	// only inside the share.
+	RestoreShareFiles(ctx context.Context, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, error)
 }
 
 // PlanApplier is a Backend that applies exactly a plan it showed: when the

@@ -273,3 +273,68 @@ func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, 
 	r.Restored, r.Beside = nonNil(r.Restored), nonNil(r.Beside)
 	return r, derr
 }
+
+// ShareSnapshots lists the backup snapshots, newest last, without the box
+// paths they hold, and the shares and home folders of the site: what an
+// office manager restores from (ActionRestore).
+func (o *backup) ShareSnapshots(sender dbus.Sender, msg dbus.Message) (api.ShareBackups, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "ShareSnapshots")
+	if derr != nil {
+		return api.ShareBackups{}, derr
+	}
+	defer c.end()
+	r, err := o.s.backend.ShareSnapshots(c.ctx)
+	for i := range r.Snapshots {
+		r.Snapshots[i].Paths, r.Snapshots[i].Host, r.Snapshots[i].Tags = []string{}, "", nonNil(r.Snapshots[i].Tags)
+	}
+	r.Shares, r.Homes, r.Snapshots = nonNil(r.Shares), nonNil(r.Homes), nonNil(r.Snapshots)
+	return r, c.done(err)
+}
+
+// BrowseShare lists one folder of a share (dir relative to the share, ""
+// for its top) in a backup snapshot; the entries' paths are relative to
+// the share.
+func (o *backup) BrowseShare(sender dbus.Sender, msg dbus.Message, snapshot, share, dir string) ([]api.Entry, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "BrowseShare")
+	if derr != nil {
+		return nil, derr
+	}
+	defer c.end()
+	err := firstErr(checkSnapshotID(snapshot), checkVersionShare(share))
+	if err == nil && dir != "" && dir != "/" {
+		err = checkSharePath(dir)
+	}
+	if err != nil {
+		return nil, c.invalid(err)
+	}
+	r, err := o.s.backend.BrowseShare(c.ctx, snapshot, share, dir)
+	return nonNil(r), c.done(err)
+}
+
+// RestoreShareFiles brings files and folders of a share (paths relative
+// to it) back from a backup snapshot: in place, replacing the current
+// ones, or alongside as "NAME (restored DATE).EXT". Office managers may
+// (ActionRestore): possed finds the share's folder in the site and writes
+// only inside it.
+func (o *backup) RestoreShareFiles(sender dbus.Sender, msg dbus.Message, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, "RestoreShareFiles")
+	if derr != nil {
+		return api.ShareRestored{}, derr
+	}
+	defer c.end()
+	err := firstErr(checkSnapshotID(snapshot), checkVersionShare(share), checkList("paths", paths, checkSharePath))
+	if err == nil && len(paths) == 0 {
+		err = fmt.Errorf("no paths to restore")
+	}
+	if err != nil {
+		return api.ShareRestored{}, c.invalid(err)
+	}
+	var r api.ShareRestored
+	derr = c.change(func(ctx context.Context) error {
+		var err error
+		r, err = o.s.backend.RestoreShareFiles(ctx, snapshot, share, paths, alongside)
+		return err
+	})
+	r.Paths = nonNil(r.Paths)
+	return r, derr
+}

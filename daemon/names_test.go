@@ -74,38 +74,41 @@ var namedMethods = map[string][]nameArgs{
 // unnamedMethods take no user or group name, or take one the daemon does
 // not check itself; each says why.
 var unnamedMethods = map[string]string{
-	api.Interface + ".Status":                 "no arguments",
-	api.Interface + ".Health":                 "a service name",
-	api.Interface + ".Validate":               "a template",
-	api.Interface + ".Usage":                  "no arguments",
-	api.Interface + ".Plan":                   "a template",
-	api.Interface + ".Apply":                  "a template",
-	api.Interface + ".ApplyPlan":              "a template",
-	api.Interface + ".JobResult":              "a job id",
-	api.Interface + "." + api.MethodPlan:      "a template",
-	api.Interface + "." + api.MethodApply:     "a template",
-	api.Interface + "." + api.MethodApplyPlan: "a template",
-	api.Interface + "." + api.MethodJobResult: "a job id",
-	api.Interface + ".Export":                 "no arguments",
-	api.UsersInterface + ".List":              "a search text, not a name: the backend escapes it for its filter",
-	api.UsersInterface + ".Import":            "the usernames are inside the CSV: the backend's import parser checks them (services/directory)",
-	api.GroupsInterface + ".List":             "no arguments",
-	api.SharesInterface + ".List":             "no arguments",
-	api.SharesInterface + ".Set":              "group names in Read and Write: TestShareGroupNamesRefused",
-	api.SharesInterface + ".Delete":           "a share name",
-	api.SharesInterface + ".Permissions":      "a share name and a path (\"\" for the root): TestVersionArgumentsRefused",
-	api.SharesInterface + ".Versions":         "a share name (share names allow what user names do not) and a path: TestVersionArgumentsRefused",
-	api.SharesInterface + ".RestoreVersion":   "a share name and a path: TestVersionArgumentsRefused",
-	api.MailInterface + ".ListAliases":        "no arguments",
-	api.MailInterface + ".DeleteAlias":        "a mail address",
-	api.BackupInterface + ".Status":           "no arguments",
-	api.BackupInterface + ".Run":              "no arguments",
-	api.BackupInterface + ".RunCopy":          "a backup copy name: TestInvalidInputIsRefusedBeforeTheBackend",
-	api.BackupInterface + ".Snapshots":        "no arguments",
-	api.BackupInterface + ".Browse":           "a snapshot and a path",
-	api.BackupInterface + ".Restore":          "a snapshot and paths",
-	api.UpdatesInterface + ".List":            "a flag",
-	api.UpdatesInterface + ".Apply":           "an updates id: checked against its hex form",
+	api.Interface + ".Status":                  "no arguments",
+	api.Interface + ".Health":                  "a service name",
+	api.Interface + ".Validate":                "a template",
+	api.Interface + ".Usage":                   "no arguments",
+	api.Interface + ".Plan":                    "a template",
+	api.Interface + ".Apply":                   "a template",
+	api.Interface + ".ApplyPlan":               "a template",
+	api.Interface + ".JobResult":               "a job id",
+	api.Interface + "." + api.MethodPlan:       "a template",
+	api.Interface + "." + api.MethodApply:      "a template",
+	api.Interface + "." + api.MethodApplyPlan:  "a template",
+	api.Interface + "." + api.MethodJobResult:  "a job id",
+	api.Interface + ".Export":                  "no arguments",
+	api.UsersInterface + ".List":               "a search text, not a name: the backend escapes it for its filter",
+	api.UsersInterface + ".Import":             "the usernames are inside the CSV: the backend's import parser checks them (services/directory)",
+	api.GroupsInterface + ".List":              "no arguments",
+	api.SharesInterface + ".List":              "no arguments",
+	api.SharesInterface + ".Set":               "group names in Read and Write: TestShareGroupNamesRefused",
+	api.SharesInterface + ".Delete":            "a share name",
+	api.SharesInterface + ".Permissions":       "a share name and a path (\"\" for the root): TestVersionArgumentsRefused",
+	api.SharesInterface + ".Versions":          "a share name (share names allow what user names do not) and a path: TestVersionArgumentsRefused",
+	api.SharesInterface + ".RestoreVersion":    "a share name and a path: TestVersionArgumentsRefused",
+	api.BackupInterface + ".ShareSnapshots":    "no arguments",
+	api.BackupInterface + ".BrowseShare":       "a snapshot id, a share name and a path: TestShareRestoreArgumentsRefused",
+	api.BackupInterface + ".RestoreShareFiles": "a snapshot id, a share name and paths: TestShareRestoreArgumentsRefused",
+	api.MailInterface + ".ListAliases":         "no arguments",
+	api.MailInterface + ".DeleteAlias":         "a mail address",
+	api.BackupInterface + ".Status":            "no arguments",
+	api.BackupInterface + ".Run":               "no arguments",
+	api.BackupInterface + ".RunCopy":           "a backup copy name: TestInvalidInputIsRefusedBeforeTheBackend",
+	api.BackupInterface + ".Snapshots":         "no arguments",
+	api.BackupInterface + ".Browse":            "a snapshot and a path",
+	api.BackupInterface + ".Restore":           "a snapshot and paths",
+	api.UpdatesInterface + ".List":             "a flag",
+	api.UpdatesInterface + ".Apply":            "an updates id: checked against its hex form",
 }
 
 // TestNamesWithMetacharactersRefused passes each bad name to each method
@@ -212,5 +215,52 @@ func TestVersionArgumentsRefused(t *testing.T) {
 	}
 	if name, msg := call("RestoreVersion", "Office", "Budget/plan.txt", "2026-12-07T11:00:00Z", true); name != "" {
 		t.Errorf("a good call was refused: %s %s", name, msg)
+	}
+}
+
+// TestShareRestoreArgumentsRefused: box paths, paths out of the share,
+// control characters and bad snapshot ids never reach the backend.
+func TestShareRestoreArgumentsRefused(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	c := r.admin(t)
+	obj := c.Conn().Object(api.BusName, api.ObjectPath)
+	call := func(method string, args ...any) (string, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return errorOf(obj.CallWithContext(ctx, api.BackupInterface+"."+method, 0, args...).Err)
+	}
+	for _, p := range []string{"", "/", "../etc/shadow", "../../etc/shadow", "a/../../b", ".snapshots/@GMT-2026.12.07-10.00.00/a", "a\nb"} {
+		if name, msg := call("RestoreShareFiles", "latest", "Office", []string{"Budget/plan.txt", p}, false); name != api.ErrInvalidInput {
+			t.Errorf("RestoreShareFiles of path %q: %s %s", p, name, msg)
+		}
+		if p == "" || p == "/" {
+			continue // the share itself is browsable
+		}
+		if name, msg := call("BrowseShare", "latest", "Office", p); name != api.ErrInvalidInput {
+			t.Errorf("BrowseShare of %q: %s %s", p, name, msg)
+		}
+	}
+	for _, share := range []string{"", "a/b", "../etc", "/etc", "x\ny"} {
+		if name, msg := call("RestoreShareFiles", "latest", share, []string{"a.txt"}, false); name != api.ErrInvalidInput {
+			t.Errorf("RestoreShareFiles of share %q: %s %s", share, name, msg)
+		}
+		if name, msg := call("BrowseShare", "latest", share, ""); name != api.ErrInvalidInput {
+			t.Errorf("BrowseShare of share %q: %s %s", share, name, msg)
+		}
+	}
+	for _, snap := range []string{"", "xyz", "../../x", "latest; rm"} {
+		if name, msg := call("RestoreShareFiles", snap, "Office", []string{"a.txt"}, false); name != api.ErrInvalidInput {
+			t.Errorf("RestoreShareFiles of snapshot %q: %s %s", snap, name, msg)
+		}
+	}
+	if name, msg := call("RestoreShareFiles", "latest", "Office", []string{}, false); name != api.ErrInvalidInput {
+		t.Errorf("RestoreShareFiles of no paths: %s %s", name, msg)
+	}
+	// /etc/shadow as a share path is a path inside the share: "etc/shadow" there.
+	if name, msg := call("RestoreShareFiles", "latest", "Office", []string{"/Budget/plan.txt"}, true); name != "" {
+		t.Errorf("a good call was refused: %s %s", name, msg)
+	}
+	if name, msg := call("BrowseShare", "9f8e7d6c5b4a3f2e", "Office", "Budget"); name != "" {
+		t.Errorf("a good browse was refused: %s %s", name, msg)
 	}
 }

@@ -217,6 +217,21 @@ func (s safe) Browse(ctx context.Context, snap, dir string) (r []api.Entry, err 
 	return s.b.Browse(ctx, snap, dir)
 }
 
+func (s safe) ShareSnapshots(ctx context.Context) (r api.ShareBackups, err error) {
+	defer s.catch(&err)
+	return s.b.ShareSnapshots(ctx)
+}
+
+func (s safe) BrowseShare(ctx context.Context, snap, share, dir string) (r []api.Entry, err error) {
+	defer s.catch(&err)
+	return s.b.BrowseShare(ctx, snap, share, dir)
+}
+
+func (s safe) RestoreShareFiles(ctx context.Context, snap, share string, paths []string, alongside bool) (r api.ShareRestored, err error) {
+	defer s.catch(&err)
+	return s.b.RestoreShareFiles(ctx, snap, share, paths, alongside)
+}
+
 func (s safe) Restore(ctx context.Context, snap string, paths []string, target string) (r api.RestoreResult, err error) {
 	defer s.catch(&err)
 	return s.b.Restore(ctx, snap, paths, target)

@@ -182,6 +182,21 @@ func (Unavailable) Browse(context.Context, string, string) ([]api.Entry, error) 
 	return nil, NotAvailable("backup")
 }
 
+// ShareSnapshots implements Backend.
+func (Unavailable) ShareSnapshots(context.Context) (api.ShareBackups, error) {
+	return api.ShareBackups{}, NotAvailable("backup")
+}
+
+// BrowseShare implements Backend.
+func (Unavailable) BrowseShare(context.Context, string, string, string) ([]api.Entry, error) {
+	return nil, NotAvailable("backup")
+}
+
+// RestoreShareFiles implements Backend.
+func (Unavailable) RestoreShareFiles(context.Context, string, string, []string, bool) (api.ShareRestored, error) {
+	return api.ShareRestored{}, NotAvailable("backup")
+}
+
 // Restore implements Backend.
 func (Unavailable) Restore(context.Context, string, []string, string) (api.RestoreResult, error) {
 	return api.RestoreResult{}, NotAvailable("backup")

@@ -158,9 +158,11 @@ for size in 1280x800 1024x700; do
 	shot "new-box-$size" C.UTF-8 --width "$w" --height "$h" --demo-new --screen dashboard
 	shot "setup-$size" C.UTF-8 --width "$w" --height "$h" --demo-new --screen setup
 	shot "office-manager-$size" C.UTF-8 --width "$w" --height "$h" --demo-office --screen dashboard
+	shot "restore-files-$size" C.UTF-8 --width "$w" --height "$h" --demo-office --screen restore
 done
 
 start_x 1280 800
 for s in dashboard users backup; do
 	shot "$s-1280x800-de" de_DE.UTF-8 --width 1280 --height 800 --screen "$s"
 done
+shot "restore-files-1280x800-de" de_DE.UTF-8 --width 1280 --height 800 --demo-office --screen restore

@@ -35,7 +35,9 @@ func init() {
 		Long: `Back up the site applied to the box (directory, shares, homes, mail, Posse's
 state and configs) into the restic repository of its template, list and
 browse snapshots, restore a file, a home or a mailbox, or rebuild a freshly
-installed box from the repository (restore-site).
+installed box from the repository (restore-site). share-snapshots,
+browse-share and restore-files bring back files of the shares and home
+folders by share name, without box paths: office managers may.
 
 status, run, snapshots, ls and restore ask possed on the box (this one, or
 --host): reading the status is open to posse-office, the others need
@@ -45,7 +47,8 @@ process as root on the box: they configure or rebuild the box itself (or,
 for check, are what the weekly timer runs).`,
 	}
 	c.AddCommand(backupRunCmd(), backupCheckCmd(), backupStatusCmd(), backupSnapshotsCmd(),
-		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd(), backupDrillCmd(), backupCopyCmd())
+		backupLsCmd(), backupRestoreCmd(), backupRestoreSiteCmd(), backupSetupCmd(), backupDrillCmd(), backupCopyCmd(),
+		backupShareSnapshotsCmd(), backupBrowseShareCmd(), backupRestoreFilesCmd())
 	rootCmd.AddCommand(c)
 }
 

@@ -261,6 +261,30 @@ type Entry struct {
 	ModTime string // RFC 3339
 }
 
+// ShareBackups is what an office manager restores from: the backup
+// snapshots (their box paths and host left out) and the names of the
+// shares and home folders (by user name) the site has.
+type ShareBackups struct {
+	Shares    []string
+	Homes     []string
+	Snapshots []Snapshot
+}
+
+// ShareRestored says what a restore of share files from a backup did, in
+// share-relative paths only.
+type ShareRestored struct {
+	Share string
+	// Snapshot is the full id of the snapshot restored from, Time when it
+	// was taken (RFC 3339).
+	Snapshot string
+	Time     string
+	// Paths are the share-relative paths written, one per path asked for:
+	// the same path (in place) or "NAME (restored DATE).EXT" (alongside).
+	Paths []string
+	Files int32
+	Bytes uint64
+}
+
 // RestoreResult says what a restore did, as box paths.
 type RestoreResult struct {
 	// Snapshot is the full id of the snapshot restored from.

@@ -366,3 +366,49 @@ func (b *Backend) RestoreVersion(_ context.Context, share, p string, _ time.Time
 	}
 	return api.VersionRestored{Share: share, Snapshot: "@GMT-2026.12.07-10.00.00", Time: "2026-12-07T10:00:00Z", Path: out, Files: 1, Bytes: 11}, nil
 }
+
+// ShareSnapshots implements daemon.Backend: two snapshots (2026-12-06 and
+// 2026-12-07 22:00 UTC) of share "Office" and bob's home folder.
+func (b *Backend) ShareSnapshots(context.Context) (api.ShareBackups, error) {
+	return api.ShareBackups{Shares: []string{"Office"}, Homes: []string{"bob"}, Snapshots: []api.Snapshot{
+		{ID: "1a2b3c4d5e6f7a8b", Time: "2026-12-06T22:00:00Z"},
+		{ID: "9f8e7d6c5b4a3f2e", Time: "2026-12-07T22:00:00Z"},
+	}}, nil
+}
+
+// BrowseShare implements daemon.Backend: share "Office" holds folder
+// "Budget" with "plan.txt" (11 bytes) and "Letters" with "offer.docx".
+func (b *Backend) BrowseShare(_ context.Context, snapshot, share, dir string) ([]api.Entry, error) {
+	if share != "Office" {
+		return nil, fmt.Errorf("no share %q in the backup: %w", share, daemon.ErrNotFound)
+	}
+	const mod = "2026-12-06T09:58:00Z"
+	switch strings.Trim(dir, "/") {
+	case "":
+		return []api.Entry{{Path: "Budget", Type: "dir", ModTime: mod}, {Path: "Letters", Type: "dir", ModTime: mod}}, nil
+	case "Budget":
+		return []api.Entry{{Path: "Budget/plan.txt", Type: "file", Size: 11, ModTime: mod}}, nil
+	case "Letters":
+		return []api.Entry{{Path: "Letters/offer.docx", Type: "file", Size: 2048, ModTime: mod}}, nil
+	}
+	return nil, fmt.Errorf("%s is not in snapshot %s: %w", dir, snapshot, daemon.ErrNotFound)
+}
+
+// RestoreShareFiles implements daemon.Backend for the files BrowseShare
+// lists; it changes nothing.
+func (b *Backend) RestoreShareFiles(_ context.Context, snapshot, share string, paths []string, alongside bool) (api.ShareRestored, error) {
+	defer b.enter()()
+	if share != "Office" {
+		return api.ShareRestored{}, fmt.Errorf("no share %q in the backup: %w", share, daemon.ErrNotFound)
+	}
+	r := api.ShareRestored{Share: share, Snapshot: "9f8e7d6c5b4a3f2e", Time: "2026-12-07T22:00:00Z"}
+	for _, p := range paths {
+		if alongside {
+			p = strings.TrimSuffix(p, ".txt") + " (restored 2026-12-07 23.00).txt"
+		}
+		r.Paths = append(r.Paths, p)
+		r.Files++
+		r.Bytes += 11
+	}
+	return r, nil
+}

@@ -217,7 +217,7 @@ func TestFleet(t *testing.T) {
 		// template.
 		grown := filepath.Join(dir, "shop.yaml")
 		base, _ := os.ReadFile(template)
-		os.WriteFile(grown, append(base, []byte("shares:\n  - name: Akten\n    write: [office]\nbackup:\n  repository: /srv/posse/backup\n  password: ${secret:backup}\n  schedule: \"*-*-* 03:00\"\n")...), 0o600)
+		os.WriteFile(grown, append(base, []byte("shares:\n  - name: Akten\n    write: [office]\nbackup:\n  repository: /srv/posse/backup\n  password: ${secret:backup}\n  schedule: \"*-*-* 03:00\"\n  keep: {daily: 7}\n  include: [directory, shares]\n")...), 0o600)
 		sec, _ := os.ReadFile(secrets)
 		grownSecrets := filepath.Join(dir, "shop.secrets.yaml")
 		os.WriteFile(grownSecrets, append(sec, []byte("backup: \"Fleet-Backup-Pw-2026!\"\n")...), 0o600)

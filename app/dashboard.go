@@ -254,6 +254,10 @@ func (d *Dashboard) showBackup(b api.BackupStatus, err error) {
 		text, ok = tr("No backup is set up. Add a backup repository to the site template."), false
 	case b.Running:
 		text = tr("A backup is running now.")
+	case b.LastRun == "" && b.NextRun != "":
+		// A new box: possed's backup check says OK until the first run is
+		// due, and so does the card.
+		text = tr("No backup yet: the first runs %s. To make one now, use the Backup screen.", localTime(b.NextRun))
 	case b.LastRun == "":
 		text, ok = tr("The backup has never run. Start it on the Backup screen."), false
 	default:

@@ -68,6 +68,29 @@ func TestDashboardWarnsAboutOldOrFailedBackup(t *testing.T) {
 	}
 }
 
+// TestDashboardBackupNotYetRun: on a new box the backup card agrees with
+// possed's backup check: no backup yet is fine while the first one is
+// scheduled, and wrong when nothing is.
+func TestDashboardBackupNotYetRun(t *testing.T) {
+	f := newFake(3)
+	f.backup.LastRun, f.backup.LastResult = "", ""
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	if !hasText(w.Canvas(), "No backup yet: the first runs "+localTime(f.backup.NextRun)+". To make one now, use the Backup screen.") {
+		t.Error("a new box's backup card does not say when the first backup runs")
+	}
+	f.backup.NextRun = ""
+	d := NewDashboard(w, newBridge(f))
+	w.SetContent(d.Content())
+	d.Reload()
+	if !hasText(w.Canvas(), "The backup has never run.") {
+		t.Error("a backup that never ran and is not scheduled is not called out")
+	}
+}
+
 func TestDashboardUsageWarnings(t *testing.T) {
 	f := newFake(3)
 	u := &usageFake{fake: f, u: api.Usage{

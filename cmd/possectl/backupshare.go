@@ -37,24 +37,7 @@ var (
 // withShareRestore calls fn with possed's client, or with --direct with
 // possed's backend in this process.
 func withShareRestore(c *cobra.Command, fn func(shareRestoreBackend) error) error {
-	isDirect, err := direct()
-	if err != nil {
-		return err
-	}
-	if !isDirect {
-		cl, err := dial(c.Context())
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		return possedError(fn(cl), "restore files from the backup", groupOffice, "see 'possectl backup share-snapshots'")
-	}
-	b, closeBox, err := localBox("")
-	if err != nil {
-		return err
-	}
-	defer closeBox()
-	return fn(b)
+	return withPossedOrBox(c, "restore files from the backup", "see 'possectl backup share-snapshots'", fn)
 }
 
 // shareBackupsJSON is the --json form of backup share-snapshots.

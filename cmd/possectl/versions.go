@@ -28,6 +28,15 @@ var (
 // withVersions calls fn with possed's client, or with --direct with
 // possed's backend in this process.
 func withVersions(c *cobra.Command, fn func(versionsBackend) error) error {
+	return withPossedOrBox(c, "restore earlier versions", "see 'possectl shares list'", fn)
+}
+
+// withPossedOrBox calls fn with possed's client, or with --direct with
+// possed's backend in this process (root on the box); B is the part of the
+// backend a command uses, which both implement (each command's file says
+// so at compile time). what and next word possed's refusals of an office
+// manager's action.
+func withPossedOrBox[B any](c *cobra.Command, what, next string, fn func(B) error) error {
 	isDirect, err := direct()
 	if err != nil {
 		return err
@@ -38,14 +47,14 @@ func withVersions(c *cobra.Command, fn func(versionsBackend) error) error {
 			return err
 		}
 		defer cl.Close()
-		return possedError(fn(cl), "restore earlier versions", groupOffice, "see 'possectl shares list'")
+		return possedError(fn(any(cl).(B)), what, groupOffice, next)
 	}
 	b, closeBox, err := localBox("")
 	if err != nil {
 		return err
 	}
 	defer closeBox()
-	return fn(b)
+	return fn(any(b).(B))
 }
 
 // fromAPIVersions reads possed's list of versions of share's path.

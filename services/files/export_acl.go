@@ -58,13 +58,9 @@ func ExportACLs(ctx context.Context, env *host.Env, shares []site.Share) ([]stri
 	}
 	var sids []string
 	for _, c := range cur {
-		for _, a := range Explicit(c.SD.ACEs) {
-			if wellKnownSIDs[a.Trustee] == "" && !slices.Contains(sids, a.Trustee) {
-				sids = append(sids, a.Trustee)
-			}
-		}
+		sids = append(sids, trustees(Explicit(c.SD.ACEs))...)
 	}
-	names, err := searchSIDNames(ctx, LDAPISocket, sids)
+	names, err := searchSIDNames(ctx, LDAPISocket, unnamedSIDs(nil, sids...))
 	if err != nil {
 		return nil, fmt.Errorf("name the accounts in the Windows permissions: %w", err)
 	}
@@ -181,21 +177,14 @@ func templatePerms(explicit []ACE, names map[string]string) (perms, []string) {
 	var p perms
 	var bad []string
 	for _, a := range explicit {
-		name := names[a.Trustee]
-		if n, ok := wellKnownSIDs[a.Trustee]; ok {
-			name = n
-		}
+		name := accountName(names, a.Trustee)
 		isBase := slices.ContainsFunc(baseACEs(), func(b ACE) bool {
 			return b.Trustee == name && b.Mask == a.Mask && b.Flags == a.Flags && b.Deny == a.Deny
 		})
 		switch {
 		case isBase:
-		case name == "" || wellKnownSIDs[a.Trustee] != "" || strings.EqualFold(name, AdminsGroup):
-			who := name
-			if who == "" {
-				who = a.Trustee
-			}
-			bad = append(bad, fmt.Sprintf("the entry %q for %s", describeACE(a), who))
+		case name == a.Trustee || wellKnownSIDs[a.Trustee] != "" || strings.EqualFold(name, AdminsGroup):
+			bad = append(bad, fmt.Sprintf("the entry %q for %s", describeACE(a), name))
 		case a.Flags != inheritAll:
 			bad = append(bad, fmt.Sprintf("the entry %q for %s", describeACE(a), name))
 		case a.Deny && a.Mask == RightsFull:

@@ -312,15 +312,7 @@ func aceKeys(acl []ACE) []string {
 // them: owner, group, inheritance, and one change per account whose
 // entries differ.
 func DiffSD(cur, want SD, names map[string]string) []plan.Change {
-	name := func(sid string) string {
-		if n, ok := names[sid]; ok {
-			return n
-		}
-		if n, ok := wellKnownSIDs[sid]; ok {
-			return n
-		}
-		return sid
-	}
+	name := func(sid string) string { return accountName(names, sid) }
 	var ch []plan.Change
 	if cur.Owner != want.Owner {
 		ch = append(ch, plan.Change{Field: "owner", Before: name(cur.Owner), After: name(want.Owner)})

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"os"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/posse-project/posse/provisioning/host"
@@ -194,15 +193,12 @@ func namedSDChanges(sd SD) []plan.Change {
 // shows "access carol" rather than a SID; SIDs the directory does not
 // know stay as they are.
 func nameUnknownSIDs(ctx context.Context, names map[string]string, cur []current) {
-	var unknown []string
+	var sids []string
 	for _, c := range cur {
-		for _, s := range append([]string{c.SD.Owner, c.SD.Group}, trustees(c.SD.ACEs)...) {
-			if _, ok := names[s]; ok || s == "" || wellKnownSIDs[s] != "" || slices.Contains(unknown, s) {
-				continue
-			}
-			unknown = append(unknown, s)
-		}
+		sids = append(sids, c.SD.Owner, c.SD.Group)
+		sids = append(sids, trustees(c.SD.ACEs)...)
 	}
+	unknown := unnamedSIDs(names, sids...)
 	if len(unknown) == 0 {
 		return
 	}

@@ -75,25 +75,11 @@ func ReadPermissions(ctx context.Context, env *host.Env, s *site.Site, share, re
 		return Permissions{}, err
 	}
 	sd := cur[0].SD
-	var sids []string
-	for _, x := range append([]string{sd.Owner}, trustees(sd.ACEs)...) {
-		if x != "" && wellKnownSIDs[x] == "" && !slices.Contains(sids, x) {
-			sids = append(sids, x)
-		}
-	}
-	names, err := searchSIDNames(ctx, LDAPISocket, sids)
+	names, err := searchSIDNames(ctx, LDAPISocket, unnamedSIDs(nil, append([]string{sd.Owner}, trustees(sd.ACEs)...)...))
 	if err != nil {
 		return Permissions{}, fmt.Errorf("name the accounts in the Windows permissions: %w", err)
 	}
-	name := func(sid string) string {
-		if n, ok := wellKnownSIDs[sid]; ok {
-			return n
-		}
-		if n, ok := names[sid]; ok {
-			return n
-		}
-		return sid
-	}
+	name := func(sid string) string { return accountName(names, sid) }
 	out := Permissions{Share: sh.Name, Path: rel, Owner: name(sd.Owner), Inherits: !sd.Protected, Entries: []Permission{}}
 	for _, a := range sd.ACEs {
 		out.Entries = append(out.Entries, Permission{Account: name(a.Trustee), Deny: a.Deny, Rights: rightsWord(a.Mask),

@@ -27,6 +27,9 @@ type decoder struct {
 	pos     map[string]Pos
 	probs   Problems
 	refused []string // paths of values that could not be decoded
+	// unexpanded holds values whose ${…} references could not be
+	// expanded: already reported, they are refused silently.
+	unexpanded map[*yaml.Node]bool
 }
 
 func (d *decoder) add(n *yaml.Node, path, msg, hint string) {
@@ -56,6 +59,10 @@ var secretRefType = reflect.TypeOf(SecretRef(""))
 // decode fills v from n. path is v's model path.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	d.pos[path] = Pos{n.Line, n.Column}
+	if d.unexpanded[n] {
+		d.refused = append(d.refused, path)
+		return
+	}
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
 		d.refuse(n, path, msgAnchor(), hintNoAnchors)
 		return

@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(minimalYAML))
+	f.Add([]byte(refsTemplate("  realm: AD.${site.workgroup}.EXAMPLE\n", "mail:\n  domains: [${site.domain}]\n")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("f.yaml", data)
 		if err != nil {

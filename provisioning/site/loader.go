@@ -68,6 +68,7 @@ func Parse(file string, data []byte) (*Site, error) {
 			Message: msgWrongType("a mapping of keys to values", describe(root)), Hint: hintStartVersion + hintSeeDocs}}
 	}
 	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(data)}}
+	d.unexpanded, d.probs = expandRefs(file, root)
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
 	s.pos = d.pos
 	if _, ok := d.pos["directory.password_policy.complexity"]; !ok {

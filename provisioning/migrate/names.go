@@ -81,25 +81,17 @@ func RefusedNames(accounts []Account) []Refused {
 	return out
 }
 
-var translit = map[rune]string{
-	'ä': "ae", 'ö': "oe", 'ü': "ue", 'ß': "ss", 'é': "e", 'è': "e", 'ê': "e",
-	'á': "a", 'à': "a", 'â': "a", 'å': "a", 'ó': "o", 'ò': "o", 'ô': "o", 'ø': "o",
-	'í': "i", 'ì': "i", 'î': "i", 'ú': "u", 'ù': "u", 'û': "u", 'ç': "c", 'ñ': "n",
-}
-
 // suggestName makes a name of at most max characters that Posse accepts
 // for the kind whose limit max is (20: user, else group) and that no
 // other account has: lower case, umlauts spelt out, other characters
-// replaced by '-', starting with a letter; a digit is appended to a
+// replaced by '-' (see rules.Transliterate), starting with a letter; a digit is appended to a
 // reserved or taken name. It returns "" when no such name can be made.
 func suggestName(name string, max int, taken map[string]bool) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
+	for _, r := range rules.Transliterate(name) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
 			b.WriteRune(r)
-		case translit[r] != "":
-			b.WriteString(translit[r])
 		default:
 			b.WriteByte('-')
 		}

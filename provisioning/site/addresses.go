@@ -5,6 +5,7 @@ package site
 import (
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"strings"
 )
 
@@ -32,15 +33,29 @@ func IsServiceAddress(addr string) bool {
 func UserAddressError(what, addr string) error {
 	switch {
 	case !ValidEmail(addr):
-		hint := hintAddress
-		if strings.ToLower(addr) != addr && ValidEmail(strings.ToLower(addr)) {
-			hint = hintLowerCase
-		}
-		return nameErr(fmt.Sprintf(errAddressInvalid, what, clipName(addr)), hint)
+		return nameErr(fmt.Sprintf(errAddressInvalid, what, clipName(addr)), addressHint(addr))
 	case IsServiceAddress(addr):
 		return nameErr(fmt.Sprintf(errServiceAddress, what, addr), hintServiceAddress)
 	}
 	return nil
+}
+
+// addressHint says how to mend an address ValidEmail refused: write it in
+// lower case, or spell its umlauts and accents in ASCII (büro@ → buero@),
+// or the general rule.
+func addressHint(addr string) string {
+	if lower := strings.ToLower(addr); lower != addr && ValidEmail(lower) {
+		return hintLowerCase
+	}
+	for _, r := range addr {
+		if r >= 0x80 {
+			if ascii := rules.Transliterate(addr); ValidEmail(ascii) {
+				return fmt.Sprintf(hintASCIIAddress, ascii)
+			}
+			return hintAddress
+		}
+	}
+	return hintAddress
 }
 
 // Addresses records who holds each mail address, so that every address has

@@ -230,6 +230,7 @@ const (
 	hintUserAliasesNeedMail   = "add mail: with domains, or remove the aliases"
 	hintAddress               = "use a lower-case address such as anna@example.com"
 	hintLowerCase             = "write it in lower case"
+	hintASCIIAddress          = "mail addresses hold only ASCII letters here: write umlauts and accents out, as in %s"
 	errAddressInvalid         = "%s %q is not a valid mail address"
 	errNotInMailDomain        = "%s %q is not in a mail domain"
 	hintNotInMailDomain       = "add %s to mail.domains or use an address in %s"

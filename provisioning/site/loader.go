@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -138,7 +139,7 @@ func parseYAML(file string, data []byte) (root *yaml.Node, p *Problem) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Problem{File: file, Line: 1, Col: 1, Message: msgEmpty(), Hint: hintStartVersion + hintSeeDocs}
 		}
-		return nil, yamlProblem(file, err)
+		return nil, yamlProblem(file, data, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
@@ -160,8 +161,11 @@ func parseYAML(file string, data []byte) (root *yaml.Node, p *Problem) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlProblem turns a yaml.v3 syntax error into a problem.
-func yamlProblem(file string, err error) *Problem {
+// yamlProblem turns a yaml.v3 syntax error into a problem. Where the
+// text shows a tab, a broken indentation or an unclosed quote at or after
+// the line the library names, the problem points there instead (see
+// syntaxAt) and quotes the library in the hint.
+func yamlProblem(file string, data []byte, err error) *Problem {
 	msg := err.Error()
 	line := 1
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
@@ -170,8 +174,26 @@ func yamlProblem(file string, err error) *Problem {
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}
+	if l, c, what, ok := syntaxAt(data, line); ok && explains(msg, line, l) {
+		return &Problem{File: file, Line: l, Col: c, Message: errInvalidYAML + what,
+			Hint: fmt.Sprintf("the YAML reader stopped at line %d: %s", line, msg)}
+	}
 	return &Problem{File: file, Line: line, Message: errInvalidYAML + msg,
 		Hint: hintInvalidYAML}
+}
+
+// explains reports whether a mistake found at line found may be what the
+// library's message msg, given at line, is about.
+func explains(msg string, line, found int) bool {
+	switch {
+	case strings.Contains(msg, "cannot start any token"):
+		return found == line
+	case strings.Contains(msg, "did not find expected"), strings.Contains(msg, "unexpected end of stream"),
+		strings.Contains(msg, "could not find expected ':'"), strings.Contains(msg, "mapping values are not allowed"),
+		strings.Contains(msg, "found a tab character"):
+		return true
+	}
+	return false
 }
 
 func secondDocLine(data []byte) int {

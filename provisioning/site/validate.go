@@ -319,11 +319,7 @@ func secretSuggestion(username string) string {
 // address checks a mail address written in the template.
 func (v *validator) address(path, addr, what string) bool {
 	if !ValidEmail(addr) {
-		hint := hintAddress
-		if strings.ToLower(addr) != addr && ValidEmail(strings.ToLower(addr)) {
-			hint = hintLowerCase
-		}
-		v.add(path, fmt.Sprintf(errAddressInvalid, what, addr), hint)
+		v.add(path, fmt.Sprintf(errAddressInvalid, what, addr), addressHint(addr))
 		return false
 	}
 	v.inMailDomain(path, addr, what)

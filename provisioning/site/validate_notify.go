@@ -4,7 +4,6 @@ package site
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Notify sends alerts by mail (notify): a failed backup, copy, check or
@@ -72,10 +71,6 @@ func (v *validator) plainAddress(path, addr, what string) bool {
 	if ValidEmail(addr) {
 		return true
 	}
-	hint := hintAddress
-	if lower := strings.ToLower(addr); lower != addr && ValidEmail(lower) {
-		hint = hintLowerCase
-	}
-	v.add(path, fmt.Sprintf(errAddressInvalid, what, clipName(addr)), hint)
+	v.add(path, fmt.Sprintf(errAddressInvalid, what, clipName(addr)), addressHint(addr))
 	return false
 }

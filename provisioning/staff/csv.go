@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"io"
 	"strings"
 	"unicode"
@@ -70,7 +71,7 @@ var headerNames = map[string]Field{
 // "firstname").
 func headerKey(s string) string {
 	var b strings.Builder
-	for _, r := range Transliterate(s) {
+	for _, r := range rules.Transliterate(s) {
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			b.WriteRune(r)
 		}

@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"html"
 	"io/fs"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/daemon/api"
+	"github.com/posse-project/posse/internal/sheet"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/rules"
 )
@@ -134,35 +134,28 @@ func (in siteInfo) unc(name string) string {
 }
 
 // sharesOf lists the shares u's groups reach, with what they may do there.
-func (s *UsersScreen) sharesOf(u api.User) [][2]string {
-	var r [][2]string
+func (s *UsersScreen) sharesOf(u api.User) []sheet.Folder {
+	var r []sheet.Folder
 	if lg, ok := s.logons[u.Username]; ok && len(s.shares) == 0 { // an office manager: possed says
 		for _, sh := range lg.Shares {
-			how := tr("read only")
-			if sh.Write {
-				how = tr("read and write")
-			}
-			r = append(r, [2]string{s.info.unc(sh.Name), how})
+			r = append(r, sheet.Folder{Path: s.info.unc(sh.Name), Write: sh.Write})
 		}
 		return r
 	}
 	for _, sh := range s.shares {
 		switch rules.ShareAccess(u.Groups, sh.Write, sh.Read) {
 		case rules.WriteAccess:
-			r = append(r, [2]string{s.info.unc(sh.Name), tr("read and write")})
+			r = append(r, sheet.Folder{Path: s.info.unc(sh.Name), Write: true})
 		case rules.ReadAccess:
-			r = append(r, [2]string{s.info.unc(sh.Name), tr("read only")})
+			r = append(r, sheet.Folder{Path: s.info.unc(sh.Name)})
 		}
 	}
 	return r
 }
 
-// sheetWidth is where the sheet's sentences wrap, in characters.
-const sheetWidth = 72
-
 // OnboardingSheet is the text handed to the person: how to log on, the
 // folders they can open, mail on a phone, and what to do at the first
-// logon when they must choose their own password.
+// logon when they must choose their own password (see package sheet).
 func (s *UsersScreen) OnboardingSheet(u api.User, password string, mustChange bool) string {
 	in := s.info
 	if lg, ok := s.logons[u.Username]; ok { // what the site export did not tell
@@ -176,108 +169,23 @@ func (s *UsersScreen) OnboardingSheet(u api.User, password string, mustChange bo
 			in.homes, in.homesKnown = lg.HomeDrive != "", true
 		}
 	}
-	var b strings.Builder
 	name := u.DisplayName
 	if name == "" {
 		name = u.Username
 	}
-	fmt.Fprintf(&b, "%s\n", tr("Your account, %s", name))
-	cell := func(k, v string) { fmt.Fprintf(&b, "  %-22s %s\n", k, v) }
-	row := func(k, v string) { cell(k+":", v) }
-	para := func(indent, text string) {
-		for _, l := range wrapText(text, sheetWidth-len([]rune(indent))) {
-			b.WriteString(strings.TrimRight(indent+l, " ") + "\n")
-		}
+	sh := sheet.Input{Name: name, Logon: in.logonName(u.Username), Password: password, MustChange: mustChange,
+		Server: in.host, Folders: s.sharesOf(u), AskAdmin: s.br.OfficeManager}
+	if in.policyKnown {
+		p := in.policy
+		sh.Policy = &p
 	}
-	step := func(n int, text string) {
-		lines := wrapText(text, sheetWidth-5)
-		for i, l := range lines {
-			if i == 0 {
-				fmt.Fprintf(&b, "  %d. %s\n", n, l)
-			} else {
-				fmt.Fprintf(&b, "     %s\n", l)
-			}
-		}
+	if in.homes && in.host != "" {
+		sh.Home = in.unc(u.Username)
 	}
-	logon := in.logonName(u.Username)
-
-	fmt.Fprintf(&b, "\n%s\n", tr("Logging on to an office computer"))
-	row(tr("Username"), logon)
-	if mustChange {
-		row(tr("Initial password"), password)
-	} else {
-		row(tr("Password"), password)
-	}
-	if in.host != "" {
-		row(tr("Server"), in.host)
-	}
-	b.WriteString("\n")
-	if !mustChange {
-		para("  ", tr("Press Ctrl+Alt+Del and log on as %s with the password above.", logon))
-	} else {
-		step(1, tr("Press Ctrl+Alt+Del and log on as %s with the password above.", logon))
-		switch {
-		case !in.policyKnown:
-			step(2, tr("Windows asks for a new password: choose your own, one nobody else knows, and type it twice."))
-		case in.policy.Complexity:
-			step(2, tr("Windows asks for a new password: choose your own, at least %d characters with three of capitals, small letters, digits and other characters, without your user name. Type it twice.", in.policy.MinLength))
-		default:
-			step(2, tr("Windows asks for a new password: choose your own, at least %d characters, and type it twice.", in.policy.MinLength))
-		}
-		step(3, tr("From then on use your own password, also for mail. The password on this sheet no longer works."))
-	}
-
-	shares := s.sharesOf(u)
-	homes := in.homes && in.host != ""
-	if len(shares) > 0 || homes || s.br.OfficeManager {
-		fmt.Fprintf(&b, "\n%s\n", tr("Your folders on the server"))
-		for _, sh := range shares {
-			cell(sh[0], sh[1])
-		}
-		if homes {
-			cell("H:", tr("your own folder (%s)", in.unc(u.Username)))
-		}
-		if len(shares) == 0 && s.br.OfficeManager {
-			para("  ", tr("Ask the administrator which shared folders you can use."))
-		}
-	}
-
 	if u.Email != "" && (in.mail || !in.mailKnown) {
-		host := in.mailHost
-		fmt.Fprintf(&b, "\n%s\n", tr("Mail on your phone or laptop"))
-		row(tr("Mail address"), u.Email)
-		if host != "" {
-			row(tr("Incoming (IMAP)"), tr("%s, port 993, SSL/TLS", host))
-			row(tr("Outgoing (SMTP)"), tr("%s, port 587, STARTTLS", host))
-		}
-		row(tr("Username"), u.Email)
-		row(tr("Password"), tr("the same as for the computer"))
-		if mustChange {
-			para("  ", tr("Set up mail after the first logon: mail works only once you chose your own password."))
-		}
+		sh.Email, sh.MailHost = u.Email, in.mailHost
 	}
-	return b.String()
-}
-
-// wrapText breaks text into lines of at most width characters at spaces.
-func wrapText(text string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		switch {
-		case line == "":
-			line = w
-		case len([]rune(line))+1+len([]rune(w)) <= width:
-			line += " " + w
-		default:
-			lines = append(lines, line)
-			line = w
-		}
-	}
-	if line != "" || len(lines) == 0 {
-		lines = append(lines, line)
-	}
-	return lines
+	return sheet.Build(sh, tr).Text()
 }
 
 // showSheet shows the password once, with buttons to copy it or the

@@ -54,3 +54,12 @@ func TestIsServiceAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestServerNameError(t *testing.T) {
+	for name, ok := range map[string]bool{"dc1": true, "posse-box": true, "a": true, "abcdefghijklmno": true,
+		"abcdefghijklmnop": false, "-dc": false, "dc-": false, "DC1": false, "dc1.example": false, "": false, "dc 1": false} {
+		if err := ServerNameError(name); (err == nil) != ok {
+			t.Errorf("ServerNameError(%q) = %v, want ok %v", name, err, ok)
+		}
+	}
+}

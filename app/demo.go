@@ -396,6 +396,7 @@ func (d *Demo) CreateUser(ctx context.Context, u api.User, password string, must
 	if u.DisplayName == "" {
 		u.DisplayName = strings.TrimSpace(u.GivenName + " " + u.Surname)
 	}
+	u.MustChangePassword = mustChange
 	c := copyUser(&u)
 	d.users[u.Username] = &c
 	for _, g := range u.Groups {
@@ -424,13 +425,22 @@ func (d *Demo) UpdateUser(ctx context.Context, username string, up client.UserUp
 	if up.Aliases != nil {
 		u.Aliases = append([]string(nil), (*up.Aliases)...)
 	}
+	if up.MustChangePassword != nil {
+		u.MustChangePassword = *up.MustChangePassword
+	}
 	return nil
 }
 
 // SetPassword accepts any password of the default policy.
 func (d *Demo) SetPassword(ctx context.Context, username, password string, mustChange bool) error {
-	_, err := d.User(ctx, username)
-	return err
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	u, ok := d.users[username]
+	if !ok {
+		return notFound("user " + username)
+	}
+	u.MustChangePassword = mustChange
+	return nil
 }
 
 func (d *Demo) setDisabled(username string, v bool) error {

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 )
 
@@ -285,8 +286,11 @@ func (s *UsersScreen) showDetail() {
 		return
 	}
 	status := tr("active")
-	if u.Disabled {
+	switch {
+	case u.Disabled:
 		status = tr("disabled: cannot log in")
+	case u.MustChangePassword:
+		status = tr("active; has not chosen their own password yet (mail says \"Login denied\" until then)")
 	}
 	groups := strings.Join(u.Groups, ", ")
 	if groups == "" {
@@ -323,6 +327,10 @@ func (s *UsersScreen) showDetail() {
 	s.detail.Add(heading(u.DisplayName))
 	s.detail.Add(fields)
 	s.detail.Add(container.NewGridWithColumns(2, edit, grp, pw, lock))
+	if u.MustChangePassword && !u.Disabled {
+		keep := widget.NewButtonWithIcon(tr("Let the initial password stand"), theme.ConfirmIcon(), func() { s.keepPassword(user) })
+		s.detail.Add(keep)
+	}
 	s.detail.Add(widget.NewSeparator())
 	s.detail.Add(container.NewHBox(del))
 	s.detail.Refresh()
@@ -349,6 +357,20 @@ func (s *UsersScreen) setEnabled(u api.User, on bool) {
 		tr("%s can no longer log in or read mail until you enable the account again. Files and mail are kept.", u.DisplayName),
 		tr("Disable"), func() {
 			s.change(tr("Cannot disable %s", u.Username), func(ctx context.Context, be Backend) error { return be.DisableUser(ctx, u.Username) }, nil)
+		})
+}
+
+// keepPassword asks, then turns "must choose a new password at the next
+// logon" off, so the initial password works for mail and everything else
+// without a Windows logon first.
+func (s *UsersScreen) keepPassword(u api.User) {
+	confirm(s.win, tr("Let %s keep the initial password?", u.DisplayName),
+		tr("%s will not be asked for a new password at the next logon, and mail works with the initial password right away. Only do this if nobody else has seen that password.", u.DisplayName),
+		tr("Keep password"), func() {
+			off := false
+			s.change(tr("Cannot change %s", u.Username), func(ctx context.Context, be Backend) error {
+				return be.UpdateUser(ctx, u.Username, client.UserUpdate{MustChangePassword: &off})
+			}, nil)
 		})
 }
 

@@ -73,6 +73,9 @@ type UserUpdate struct {
 	DisplayName *string
 	Email       *string
 	Aliases     *[]string
+	// MustChangePassword turns "must choose a new password at the next
+	// logon" on or off.
+	MustChangePassword *bool
 }
 
 // UpdateUser changes the attributes set in up.
@@ -85,6 +88,9 @@ func (c *Client) UpdateUser(ctx context.Context, username string, up UserUpdate)
 	}
 	if up.Aliases != nil {
 		m["Aliases"] = dbus.MakeVariant(orEmptyList(*up.Aliases))
+	}
+	if up.MustChangePassword != nil {
+		m["MustChangePassword"] = dbus.MakeVariant(*up.MustChangePassword)
 	}
 	return c.call(ctx, api.UsersInterface, "Update", nil, username, m)
 }

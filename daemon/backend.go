@@ -122,6 +122,9 @@ type UserUpdate struct {
 	DisplayName *string
 	Email       *string
 	Aliases     *[]string
+	// MustChangePassword turns "must choose a new password at the next
+	// logon" on or off without changing the password.
+	MustChangePassword *bool
 }
 
 // Sentinel errors a Backend wraps to choose the D-Bus error name.

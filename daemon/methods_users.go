@@ -132,6 +132,12 @@ func decodeUpdate(username string, changes map[string]dbus.Variant) (UserUpdate,
 			case "Email":
 				up.Email = &s
 			}
+		case "MustChangePassword":
+			b, ok := v.Value().(bool)
+			if !ok {
+				return up, fmt.Errorf("MustChangePassword must be a boolean (b), not %s", v.Signature())
+			}
+			up.MustChangePassword = &b
 		case "Aliases":
 			a, ok := v.Value().([]string)
 			if !ok {
@@ -142,7 +148,7 @@ func decodeUpdate(username string, changes map[string]dbus.Variant) (UserUpdate,
 			}
 			up.Aliases = &a
 		default:
-			return up, fmt.Errorf("unknown attribute %q: use GivenName, Surname, DisplayName, Email or Aliases", clip(k))
+			return up, fmt.Errorf("unknown attribute %q: use GivenName, Surname, DisplayName, Email, Aliases or MustChangePassword", clip(k))
 		}
 	}
 	return up, nil

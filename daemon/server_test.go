@@ -34,8 +34,17 @@ func TestUsersRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, anna) {
-		t.Errorf("User(anna) = %+v, want %+v", got, anna)
+	want := anna
+	want.MustChangePassword = true // created so
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("User(anna) = %+v, want %+v", got, want)
+	}
+	off := false
+	if err := c.UpdateUser(x, "anna", client.UserUpdate{MustChangePassword: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.User(x, "anna"); err != nil || got.MustChangePassword {
+		t.Errorf("after turning must-change off: %+v, %v", got, err)
 	}
 	if r.backend.Password("anna") != "Sommer2026!x" {
 		t.Error("password did not reach the backend intact")

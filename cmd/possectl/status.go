@@ -47,10 +47,11 @@ With --direct (root on the box) every service's own probe runs in process.`,
 			var hs []serviceHealth
 			var usage *api.Usage
 			var upd *api.Updates
+			var firstLogon []string
 			if isDirect {
 				hs, upd, err = directStatus(c, asJSON)
 			} else {
-				hs, usage, upd, err = daemonStatus(c, asJSON)
+				hs, usage, upd, firstLogon, err = daemonStatus(c, asJSON)
 			}
 			if err != nil {
 				return err
@@ -72,6 +73,9 @@ With --direct (root on the box) every service's own probe runs in process.`,
 				}
 				if upd != nil {
 					fmt.Fprintf(out, "\n%s\n", pendingLine(*upd, time.Now()))
+				}
+				if len(firstLogon) > 0 {
+					fmt.Fprintf(out, "\n%s\n", firstLogonLine(firstLogon))
 				}
 			}
 			for _, h := range hs {
@@ -107,29 +111,32 @@ func printHealth(w io.Writer, hs []serviceHealth) {
 
 // daemonStatus asks possed for the box and its services' health; the text
 // form starts with the box, its site and possed's version.
-func daemonStatus(c *cobra.Command, asJSON bool) ([]serviceHealth, *api.Usage, *api.Updates, error) {
+// firstLogon lists the users who have not chosen their own password yet.
+func daemonStatus(c *cobra.Command, asJSON bool) (hs []serviceHealth, usage *api.Usage, upd *api.Updates, firstLogon []string, err error) {
 	hs, cl, err := daemonHealth(c, asJSON)
 	if err != nil || asJSON {
 		if cl != nil {
 			cl.Close()
 		}
-		return hs, nil, nil, err
+		return hs, nil, nil, nil, err
 	}
 	defer cl.Close()
 	// The pending updates, as apt's lists know them (not read again); a
 	// possed without Updates (older Posse) or a caller not allowed leaves
 	// them out.
-	var upd *api.Updates
 	if u, err := cl.Updates(c.Context(), false); err == nil {
 		upd = &u
 	}
+	// Who still has to choose a password; a caller who may not list
+	// users leaves it out.
+	firstLogon = pendingFirstLogon(c.Context(), cl)
 	// The shares' disk use and the mail queue; a possed without Usage
 	// (older Posse) leaves them out.
 	u, err := cl.Usage(c.Context())
 	if err != nil {
-		return hs, nil, upd, nil
+		return hs, nil, upd, firstLogon, nil
 	}
-	return hs, &u, upd, nil
+	return hs, &u, upd, firstLogon, nil
 }
 
 // daemonHealth reads the status and health; the caller closes cl.

@@ -313,7 +313,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if showJSON {
 					return printJSON(out, u)
 				}
-				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false}, nil)
+				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false, u.MustChangePassword}, nil)
 			})
 		},
 	}
@@ -551,7 +551,13 @@ type userFields struct {
 	username, displayName, given, surname, email string
 	aliases, groups                              []string
 	disabled, builtin                            bool
+	// mustChange: the user has not chosen their own password yet.
+	mustChange bool
 }
+
+// mustChangeState is how users list and show say that a user has not
+// chosen their own password yet.
+const mustChangeState = "new password due at first logon"
 
 // printUser prints one user as aligned "field: value" lines, then extra,
 // with control characters in values escaped.
@@ -566,6 +572,9 @@ func printUser(out io.Writer, u userFields, extra [][2]string) error {
 	}
 	if u.builtin {
 		state += ", built-in"
+	}
+	if u.mustChange {
+		state += ", " + mustChangeState
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, kv := range append([][2]string{
@@ -598,6 +607,9 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 		state := "enabled"
 		if u.Disabled {
 			state = "disabled"
+		}
+		if u.MustChangePassword {
+			state += ", " + mustChangeState
 		}
 		name := u.DisplayName
 		if name == "" {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,16 +32,22 @@ func usersSetCmd() *cobra.Command {
 	var (
 		given, surname, display, email string
 		aliases                        []string
-		asJSON                         bool
+		asJSON, mustChange             bool
 	)
 	c := &cobra.Command{
 		Use:   "set USERNAME",
-		Short: "Change a user's names, mail address or aliases (only the flags given)",
-		Long: `Change the given name, surname, display name, mail address or aliases of a
+		Short: "Change a user's names, mail address, aliases or first-logon password change (only the flags given)",
+		Long: `Change the given name, surname, display name, mail address, aliases or
+first-logon password change of a
 user through possed (posse-office or posse-admin), as the app's user sheet
 does. Only the flags given change; --aliases replaces the list (an empty
 --aliases "" removes them all). possed checks every value by the site
 template's rules: an address another user or alias already has is refused.
+--must-change-password=false lets the password the user has stand, without
+a change at the next logon (a scanner; a person who reads mail on a phone
+before logging on to Windows, since until then IMAP says only "Login
+denied"); =true asks for a new one at the next logon. 'users list' shows
+who has not chosen their own password yet.
 --json prints the user as 'users show --json' does.`,
 		Args: exactArgs(1, "a username"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -71,8 +78,12 @@ template's rules: an address another user or alias already has is refused.
 				up.Aliases = &list
 				changed = append(changed, "aliases")
 			}
+			if c.Flags().Changed("must-change-password") {
+				up.MustChangePassword = &mustChange
+				changed = append(changed, "must-change-password="+strconv.FormatBool(mustChange))
+			}
 			if len(changed) == 0 {
-				return usageError{errors.New("nothing to change: give at least one of --given-name, --surname, --display-name, --email, --aliases")}
+				return usageError{errors.New("nothing to change: give at least one of --given-name, --surname, --display-name, --email, --aliases, --must-change-password")}
 			}
 			return theUsersFlags.run(c, func(be usersBackend) error {
 				if err := be.UpdateUser(c.Context(), name, up); err != nil {
@@ -95,6 +106,7 @@ template's rules: an address another user or alias already has is refused.
 	c.Flags().StringVar(&display, "display-name", "", "the name shown in lists and mail")
 	c.Flags().StringVar(&email, "email", "", "the mail address")
 	c.Flags().StringSliceVar(&aliases, "aliases", nil, "the mail aliases, comma-separated (replaces the list)")
+	c.Flags().BoolVar(&mustChange, "must-change-password", true, "true: the next logon must choose a new password; false: the current password stands (a scanner, or a person who must read mail before logging on to Windows)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the changed user as JSON")
 	return c
 }

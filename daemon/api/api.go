@@ -91,6 +91,9 @@ type User struct {
 	Aliases     []string
 	Groups      []string
 	Disabled    bool
+	// MustChangePassword: the user has not chosen their own password yet
+	// and must at the next logon.
+	MustChangePassword bool
 }
 
 // Group is a directory group.

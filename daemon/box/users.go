@@ -85,7 +85,7 @@ func (b *Box) withDir(ctx context.Context, fn func(d ad.Directory, s *site.Site)
 
 func toAPI(u ad.User) api.User {
 	return api.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
-		Email: u.Email, Aliases: u.Aliases, Groups: u.Groups, Disabled: u.Disabled}
+		Email: u.Email, Aliases: u.Aliases, Groups: u.Groups, Disabled: u.Disabled, MustChangePassword: u.MustChangePassword}
 }
 
 // Users implements daemon.Backend: non-built-in users whose username,
@@ -213,7 +213,7 @@ func (b *Box) UpdateUser(ctx context.Context, name string, up daemon.UserUpdate)
 			}
 		}
 		return d.UpdateUser(ctx, name, ad.UserUpdate{GivenName: up.GivenName, Surname: up.Surname,
-			DisplayName: up.DisplayName, Email: up.Email, Aliases: up.Aliases})
+			DisplayName: up.DisplayName, Email: up.Email, Aliases: up.Aliases, MustChangePassword: up.MustChangePassword})
 	})
 }
 

@@ -226,13 +226,14 @@ func (b *Backend) Logon(ctx context.Context, name string) (api.LogonInfo, error)
 }
 
 // CreateUser implements daemon.Backend.
-func (b *Backend) CreateUser(_ context.Context, u api.User, pw string, _ bool) error {
+func (b *Backend) CreateUser(_ context.Context, u api.User, pw string, mustChange bool) error {
 	defer b.enter()()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.users[u.Username]; ok {
 		return fmt.Errorf("user %s already exists", u.Username)
 	}
+	u.MustChangePassword = mustChange
 	b.users[u.Username] = u
 	b.passwords[u.Username] = pw
 	return nil
@@ -259,18 +260,24 @@ func (b *Backend) UpdateUser(_ context.Context, name string, up daemon.UserUpdat
 	if up.Aliases != nil {
 		u.Aliases = *up.Aliases
 	}
+	if up.MustChangePassword != nil {
+		u.MustChangePassword = *up.MustChangePassword
+	}
 	b.users[name] = u
 	return nil
 }
 
 // SetPassword implements daemon.Backend.
-func (b *Backend) SetPassword(_ context.Context, name, pw string, _ bool) error {
+func (b *Backend) SetPassword(_ context.Context, name, pw string, mustChange bool) error {
 	defer b.enter()()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.users[name]; !ok {
+	u, ok := b.users[name]
+	if !ok {
 		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
 	}
+	u.MustChangePassword = mustChange
+	b.users[name] = u
 	b.passwords[name] = pw
 	return nil
 }

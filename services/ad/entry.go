@@ -161,6 +161,13 @@ func userModifyRequest(dn string, up UserUpdate, uac int) *ldap.ModifyRequest {
 	if up.Aliases != nil {
 		req.Replace("proxyAddresses", proxyAddresses(*up.Aliases))
 	}
+	if up.MustChangePassword != nil {
+		if *up.MustChangePassword {
+			req.Replace("pwdLastSet", []string{"0"})
+		} else {
+			req.Replace("pwdLastSet", []string{"-1"})
+		}
+	}
 	if up.Disabled != nil {
 		if *up.Disabled {
 			uac |= uacDisabled

@@ -121,7 +121,7 @@ func (l *LDAP) EnsureOU(ctx context.Context) error {
 }
 
 var userAttrs = []string{"sAMAccountName", "givenName", "sn", "displayName", "mail", "proxyAddresses",
-	"userAccountControl", "memberOf", "isCriticalSystemObject", "objectSid", "homeDirectory", "homeDrive", OriginAttr}
+	"userAccountControl", "memberOf", "isCriticalSystemObject", "objectSid", "homeDirectory", "homeDrive", "pwdLastSet", OriginAttr}
 
 // search runs a paged subtree search under the base DN.
 func (l *LDAP) search(filter string, attrs []string) ([]*ldap.Entry, error) {
@@ -202,19 +202,21 @@ func (l *LDAP) userFrom(e *ldap.Entry, groups map[string]string) User {
 	name := e.GetAttributeValue("sAMAccountName")
 	uac, _ := strconv.Atoi(e.GetAttributeValue("userAccountControl"))
 	u := User{
-		DN:            e.DN,
-		Username:      name,
-		GivenName:     e.GetAttributeValue("givenName"),
-		Surname:       e.GetAttributeValue("sn"),
-		DisplayName:   e.GetAttributeValue("displayName"),
-		Email:         e.GetAttributeValue("mail"),
-		Aliases:       aliasesFrom(e.GetAttributeValues("proxyAddresses")),
-		Disabled:      uac&uacDisabled != 0,
-		HomeDirectory: e.GetAttributeValue("homeDirectory"),
-		HomeDrive:     e.GetAttributeValue("homeDrive"),
-		Builtin:       isBuiltin(name, e.GetAttributeValue("isCriticalSystemObject") == "TRUE", e.GetRawAttributeValue("objectSid"), e.DN),
-		Managed:       inOU(e.DN, l.base),
-		Origin:        originFrom(e.GetAttributeValue(OriginAttr)),
+		DN:          e.DN,
+		Username:    name,
+		GivenName:   e.GetAttributeValue("givenName"),
+		Surname:     e.GetAttributeValue("sn"),
+		DisplayName: e.GetAttributeValue("displayName"),
+		Email:       e.GetAttributeValue("mail"),
+		Aliases:     aliasesFrom(e.GetAttributeValues("proxyAddresses")),
+		Disabled:    uac&uacDisabled != 0,
+		// pwdLastSet 0: the password must be changed at the next logon.
+		MustChangePassword: e.GetAttributeValue("pwdLastSet") == "0",
+		HomeDirectory:      e.GetAttributeValue("homeDirectory"),
+		HomeDrive:          e.GetAttributeValue("homeDrive"),
+		Builtin:            isBuiltin(name, e.GetAttributeValue("isCriticalSystemObject") == "TRUE", e.GetRawAttributeValue("objectSid"), e.DN),
+		Managed:            inOU(e.DN, l.base),
+		Origin:             originFrom(e.GetAttributeValue(OriginAttr)),
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
 		if n, ok := groups[strings.ToLower(g)]; ok {

@@ -17,6 +17,11 @@ type User struct {
 	// of proxyAddresses.
 	Aliases  []string
 	Disabled bool // userAccountControl bit 2 (ACCOUNTDISABLE)
+	// MustChangePassword says the user has not chosen their own password
+	// yet: pwdLastSet is 0, so the next logon must change it (SMB logons
+	// are refused with NT_STATUS_PASSWORD_MUST_CHANGE, IMAP with "Login
+	// denied" until then).
+	MustChangePassword bool
 	// HomeDirectory (\\HOST\user) and HomeDrive (H:) map the user's home
 	// share at logon; set when the site enables homes.
 	HomeDirectory string
@@ -82,6 +87,10 @@ type UserUpdate struct {
 	HomeDrive     *string
 	// Origin replaces the creation mark (OriginTemplate, OriginAPI).
 	Origin *string
+	// MustChangePassword true makes the next logon change the password
+	// (pwdLastSet 0); false lets the current password stand (pwdLastSet
+	// -1, "now"), as for a scanner or a person who reads mail first.
+	MustChangePassword *bool
 }
 
 // Directory is what Posse needs from the domain's LDAP server. The LDAP

@@ -129,6 +129,7 @@ func (f *Fake) EnsureOU(context.Context) error {
 
 func (f *Fake) userLocked(e *entry) ad.User {
 	u := e.u
+	u.MustChangePassword = e.mustChange
 	u.Aliases = slices.Clone(u.Aliases)
 	u.Groups = nil
 	key := strings.ToLower(u.Username)
@@ -248,6 +249,10 @@ func (f *Fake) UpdateUser(_ context.Context, username string, up ad.UserUpdate) 
 	if up.Disabled != nil {
 		e.u.Disabled = *up.Disabled
 		fields = append(fields, "disabled")
+	}
+	if up.MustChangePassword != nil {
+		e.mustChange = *up.MustChangePassword
+		fields = append(fields, "must_change_password")
 	}
 	set("origin", &e.u.Origin, up.Origin)
 	f.record("update-user %s %s", username, strings.Join(fields, ","))

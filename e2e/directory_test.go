@@ -139,6 +139,46 @@ func TestDirectory(t *testing.T) {
 		}
 	})
 
+	t.Run("first logon: who must still choose a password, and letting it stand", func(t *testing.T) {
+		const hbeckerPW = "Example-Hannes-1st" // examples/small-office.secrets.yaml
+		o, e, code := possectlIn(t, tb, "", "users", "list", "--json")
+		if code != 0 {
+			t.Fatalf("users list: %d %s", code, e)
+		}
+		var us []struct {
+			Username           string
+			MustChangePassword bool
+		}
+		if err := json.Unmarshal([]byte(o), &us); err != nil {
+			t.Fatalf("users list --json: %v\n%s", err, o)
+		}
+		must := map[string]bool{}
+		for _, u := range us {
+			must[u.Username] = u.MustChangePassword
+		}
+		if !must["hbecker"] || must["scanner"] || must["efischer"] {
+			t.Errorf("must change: hbecker %v (want true), scanner %v and efischer %v (want false: the template and the reset said so)",
+				must["hbecker"], must["scanner"], must["efischer"])
+		}
+		if o, _, _ := possectlIn(t, tb, "", "status"); !strings.Contains(o, "not chosen their own password yet:") || !strings.Contains(o, "hbecker") {
+			t.Errorf("status does not name hbecker as still to choose a password:\n%s", o)
+		}
+		auth := filepath.Join(dir, "auth-hbecker")
+		os.WriteFile(auth, []byte("username = hbecker\npassword = "+hbeckerPW+"\ndomain = MUELLER\n"), 0o600)
+		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
+			t.Fatalf("logon with the initial password before: %v\n%s", err, out)
+		}
+		if o, e, code := possectlIn(t, tb, "", "users", "set", "hbecker", "--must-change-password=false"); code != 0 || !strings.Contains(o, "must-change-password=false") {
+			t.Fatalf("users set --must-change-password=false: %d %s %s", code, o, e)
+		}
+		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+			t.Errorf("logon with the initial password after letting it stand: %v\n%s", err, out)
+		}
+		if o, _, _ := possectlIn(t, tb, "", "users", "show", "hbecker"); strings.Contains(o, "new password due") {
+			t.Errorf("users show still says a new password is due:\n%s", o)
+		}
+	})
+
 	t.Run("disable blocks logon", func(t *testing.T) {
 		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "disable", "scanner"}, secrets...)...); code != 0 {
 			t.Fatalf("disable: %s", e)

@@ -372,7 +372,7 @@ func (d *Demo) Logon(ctx context.Context, username string) (api.LogonInfo, error
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	in := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: "mueller-partner.lan", HomeDrive: "H:", MinPasswordLength: 10}
+	in := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: "mueller-partner.lan", HomeDrive: "H:", MinPasswordLength: 10, PasswordComplexity: true}
 	for _, sh := range d.shares {
 		if a := rules.ShareAccess(u.Groups, sh.Write, sh.Read); a != rules.NoAccess {
 			in.Shares = append(in.Shares, api.ShareAccess{Name: sh.Name, Write: a == rules.WriteAccess})

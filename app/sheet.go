@@ -168,6 +168,10 @@ func (s *UsersScreen) OnboardingSheet(u api.User, password string, mustChange bo
 		if !in.homesKnown {
 			in.homes, in.homesKnown = lg.HomeDrive != "", true
 		}
+		if !in.policyKnown && lg.MinPasswordLength > 0 {
+			in.policy = rules.PasswordPolicy{MinLength: int(lg.MinPasswordLength), Complexity: lg.PasswordComplexity}
+			in.policyKnown = true
+		}
 	}
 	name := u.DisplayName
 	if name == "" {

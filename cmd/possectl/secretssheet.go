@@ -5,10 +5,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
-	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/internal/sheet"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/rules"
@@ -60,22 +58,7 @@ an existing file or through a link. Print it, hand the pages out, delete it.`,
 			if err != nil {
 				return err
 			}
-			f, _, err := fsutil.OpenPrivate(out, false)
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s exists: give a new file name, or delete the old sheets first", out)
-			}
-			if err != nil {
-				return fmt.Errorf("cannot write the password sheets: %w", err)
-			}
-			if _, err := f.Write(data); err != nil {
-				f.Close()
-				return fmt.Errorf("cannot write the password sheets to %s: %w", out, err)
-			}
-			if err := f.Sync(); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
+			if err := writePrivatePDF(out, data); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "wrote %s (mode 0600): %d %s, one page each; it holds their passwords\n",

@@ -53,6 +53,7 @@ type usersBackend interface {
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)
 	Logon(ctx context.Context, username string) (api.LogonInfo, error)
+	Status(ctx context.Context) (api.Status, error)
 	CreateUser(ctx context.Context, u api.User, password string, mustChange bool) error
 	SetPassword(ctx context.Context, username, password string, mustChange bool) error
 	SetDisabled(ctx context.Context, username string, disabled bool) error
@@ -162,7 +163,7 @@ func (p *passwordsFile) Close() error {
 // regular file of the caller's with mode 0600.
 func openPasswordsFile(path string, appendOK bool) (*passwordsFile, error) {
 	if path == "" {
-		return nil, usageError{errors.New("generated passwords need --passwords-out FILE (they are never printed)")}
+		return nil, usageError{errors.New("generated passwords need --passwords-out FILE or --sheet FILE.pdf (they are never printed)")}
 	}
 	f, created, err := fsutil.OpenPrivate(path, appendOK)
 	var npe *fsutil.NotPrivateError
@@ -199,14 +200,22 @@ func (o *passwordsOut) flags(c *cobra.Command, what string) {
 }
 
 // newPassword takes a password from stdin or generates one into the
-// passwords file; minLength says how long it must be at least. The file is
+// passwords file, or, with a --sheet and no --passwords-out, for the
+// sheet alone; minLength says how long it must be at least. The file is
 // opened first, so a refused file stops the command before anything
 // changes. done writes the password once it is set; abort closes the file
 // otherwise (removing it if this run created it) and does nothing after
 // done.
-func newPassword(c *cobra.Command, username string, fromStdin bool, out passwordsOut, minLength func(context.Context) (int, error)) (pw string, done func() error, abort func(), err error) {
+func newPassword(c *cobra.Command, username string, fromStdin bool, out passwordsOut, sheet string, minLength func(context.Context) (int, error)) (pw string, done func() error, abort func(), err error) {
 	if fromStdin {
 		pw, err := readPassword(c.InOrStdin())
+		return pw, func() error { return nil }, func() {}, err
+	}
+	if out.path == "" && sheet != "" {
+		n, err := minLength(c.Context())
+		if err == nil {
+			pw, err = site.GeneratePassword(site.PasswordPolicy{MinLength: n, Complexity: true}, username)
+		}
 		return pw, func() error { return nil }, func() {}, err
 	}
 	f, err := openPasswordsFile(out.path, out.append)
@@ -325,6 +334,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 		groups, aliases       []string
 		stdin, keep, disabled bool
 		passwordsOut          passwordsOut
+		sheet                 string
 	}
 	addCmd := &cobra.Command{
 		Use:   "add USERNAME",
@@ -362,8 +372,11 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				fmt.Fprintf(c.OutOrStdout(), "created user %s\n", name)
 				return done()
 			}
+			if err := checkSheetPath(add.sheet); err != nil {
+				return err
+			}
 			return f.run(c, func(be usersBackend) error {
-				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, fixedLength)
+				pw, done, abort, err := newPassword(c, name, add.stdin, add.passwordsOut, add.sheet, fixedLength)
 				if err != nil {
 					return err
 				}
@@ -373,7 +386,10 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if err := be.CreateUser(c.Context(), u, pw, !add.keep); err != nil {
 					return usersError(err)
 				}
-				return created(done)
+				if err := created(done); err != nil || add.sheet == "" {
+					return err
+				}
+				return sheetWritten(c, writeUserSheet(c.Context(), be, add.sheet, name, pw, !add.keep), add.sheet)
 			})
 		},
 	}
@@ -386,10 +402,12 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 	add.passwordsOut.flags(addCmd, "write the generated password")
 	addCmd.Flags().BoolVar(&add.keep, "no-must-change", false, "do not force a password change at first logon")
 	addCmd.Flags().BoolVar(&add.disabled, "disabled", false, "create the account disabled")
+	addCmd.Flags().StringVar(&add.sheet, "sheet", "", "also write the person's password sheet as a PDF `FILE` (created 0600)")
 
 	var setpw struct {
 		stdin, keep  bool
 		passwordsOut passwordsOut
+		sheet        string
 	}
 	setPassword := &cobra.Command{
 		Use:   "set-password USERNAME",
@@ -400,28 +418,30 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 			if err != nil {
 				return err
 			}
-			reset := func(minLength func(context.Context) (int, error), set func(pw string) error) error {
-				pw, done, abort, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, minLength)
+			if err := checkSheetPath(setpw.sheet); err != nil {
+				return err
+			}
+			return f.run(c, func(be usersBackend) error {
+				pw, done, abort, err := newPassword(c, name, setpw.stdin, setpw.passwordsOut, setpw.sheet, fixedLength)
 				if err != nil {
 					return err
 				}
 				defer abort()
-				if err := set(pw); err != nil {
+				if err := usersError(be.SetPassword(c.Context(), name, pw, !setpw.keep)); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.OutOrStdout(), "password of %s reset\n", name)
-				return done()
-			}
-			return f.run(c, func(be usersBackend) error {
-				return reset(fixedLength, func(pw string) error {
-					return usersError(be.SetPassword(c.Context(), name, pw, !setpw.keep))
-				})
+				if err := done(); err != nil || setpw.sheet == "" {
+					return err
+				}
+				return sheetWritten(c, writeUserSheet(c.Context(), be, setpw.sheet, name, pw, !setpw.keep), setpw.sheet)
 			})
 		},
 	}
 	setPassword.Flags().BoolVar(&setpw.stdin, "password-stdin", false, "read the new password from the first line of stdin")
 	setpw.passwordsOut.flags(setPassword, "write the generated password")
 	setPassword.Flags().BoolVar(&setpw.keep, "no-must-change", false, "do not force a password change at next logon")
+	setPassword.Flags().StringVar(&setpw.sheet, "sheet", "", "also write the person's password sheet as a PDF `FILE` (created 0600)")
 
 	toggle := func(use, short string, disabled bool) *cobra.Command {
 		return &cobra.Command{

@@ -118,6 +118,9 @@ type LogonInfo struct {
 	Shares []ShareAccess
 	// MinPasswordLength is the site's password policy's minimum.
 	MinPasswordLength int32
+	// PasswordComplexity: the policy asks for three of capitals, small
+	// letters, digits and other characters.
+	PasswordComplexity bool
 }
 
 // ShareAccess is a share a person reaches and whether they may write.

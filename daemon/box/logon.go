@@ -30,7 +30,8 @@ func (b *Box) Logon(ctx context.Context, username string) (api.LogonInfo, error)
 
 // logonInfo is Logon's answer for user u of site s.
 func logonInfo(s *site.Site, u ad.User) api.LogonInfo {
-	in := api.LogonInfo{Workgroup: s.Site.Workgroup, DNSDomain: s.DNSDomain(), MinPasswordLength: int32(s.Policy().MinLength)}
+	in := api.LogonInfo{Workgroup: s.Site.Workgroup, DNSDomain: s.DNSDomain(), MinPasswordLength: int32(s.Policy().MinLength),
+		PasswordComplexity: s.Policy().Complexity}
 	if s.Homes.Enabled && u.HomeDirectory != "" {
 		in.HomeDrive = u.HomeDrive
 		if in.HomeDrive == "" {

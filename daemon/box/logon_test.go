@@ -23,7 +23,7 @@ func TestLogonInfo(t *testing.T) {
 	}
 	u := ad.User{Username: "efischer", Groups: []string{"alle", "partner"}, HomeDirectory: `\\server\efischer`}
 	got := logonInfo(s, u)
-	want := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: s.DNSDomain(), HomeDrive: "H:", MinPasswordLength: int32(s.Policy().MinLength),
+	want := api.LogonInfo{Workgroup: "MUELLER", DNSDomain: s.DNSDomain(), HomeDrive: "H:", MinPasswordLength: int32(s.Policy().MinLength), PasswordComplexity: s.Policy().Complexity,
 		Shares: []api.ShareAccess{{Name: "Akten", Write: true}, {Name: "Scans"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("logon info\n%+v\nwant\n%+v", got, want)

@@ -222,7 +222,7 @@ func (b *Backend) Logon(ctx context.Context, name string) (api.LogonInfo, error)
 	if _, err := b.User(ctx, name); err != nil {
 		return api.LogonInfo{}, err
 	}
-	return api.LogonInfo{Workgroup: "TEST", DNSDomain: "test.example", HomeDrive: "H:", Shares: []api.ShareAccess{{Name: "Office", Write: true}}, MinPasswordLength: 12}, nil
+	return api.LogonInfo{Workgroup: "TEST", DNSDomain: "test.example", HomeDrive: "H:", Shares: []api.ShareAccess{{Name: "Office", Write: true}}, MinPasswordLength: 12, PasswordComplexity: true}, nil
 }
 
 // CreateUser implements daemon.Backend.

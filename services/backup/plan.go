@@ -180,36 +180,14 @@ func timerActive(ctx context.Context, env *host.Env, t string) bool {
 }
 
 func (s *Service) planRemove(ctx context.Context, env *host.Env) ([]plan.Step, []plan.Note, error) {
-	var steps, files []plan.Step
 	copies, err := staleCopyUnits(env, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	all := append(append([]string{}, Units...), copies...)
-	timers := append([]string{}, Timers...)
-	for _, name := range copies {
-		if strings.HasSuffix(name, ".timer") {
-			timers = append(timers, name)
-		}
-	}
-	for _, name := range all {
-		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+name)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			files = append(files, step)
-		}
-	}
-	if len(files) == 0 {
-		return nil, nil, nil
-	}
-	steps = append(steps, files...)
-	steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
-	for _, t := range timers {
-		if timerActive(ctx, env, t) {
-			steps = append([]plan.Step{plan.UnitStep(Name, t, "disable-now")}, steps...)
-		}
+	steps, err := plan.RemoveUnitsSteps(Name, env, SystemdDir, all, func(t string) bool { return timerActive(ctx, env, t) })
+	if err != nil || len(steps) == 0 {
+		return nil, nil, err
 	}
 	notes := []plan.Note{{Service: Name, Target: StateDir, Message: "scheduled backups stop; the repository and its password file are kept"}}
 	return steps, notes, nil

@@ -327,24 +327,8 @@ func purgeSteps(env *host.Env, cfg Config) ([]plan.Step, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var steps []plan.Step
-	for _, f := range []struct{ name, content string }{{PurgeService, svc}, {PurgeTimer, tmr}} {
-		p := path.Join(UnitDir, f.name)
-		var st plan.Step
-		var changed bool
-		if ok {
-			st, changed, err = plan.FileStep(Name, env, plan.FileSpec{Path: p, Content: f.content, Mode: 0o644, Owner: "root", Group: "root"})
-		} else {
-			st, changed, err = plan.DeleteFileStep(Name, env, p)
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if changed {
-			steps = append(steps, st)
-		}
-	}
-	return steps, len(steps) > 0, nil
+	steps, err := plan.UnitFileSteps(Name, env, UnitDir, ok, plan.UnitFile{Name: PurgeService, Content: svc}, plan.UnitFile{Name: PurgeTimer, Content: tmr})
+	return steps, len(steps) > 0, err
 }
 
 // aclSteps resolves every name once and returns a KindACL step for each

@@ -5,7 +5,6 @@ package files
 import (
 	"fmt"
 	"os"
-	"path"
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -76,21 +75,6 @@ func snapshotUnitSteps(env *host.Env, cfg Config) (steps []plan.Step, on bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	for _, f := range []struct{ name, content string }{{SnapshotService, svc}, {SnapshotTimer, tmr}} {
-		p := path.Join(UnitDir, f.name)
-		var st plan.Step
-		var changed bool
-		if on {
-			st, changed, err = plan.FileStep(Name, env, plan.FileSpec{Path: p, Content: f.content, Mode: 0o644, Owner: "root", Group: "root"})
-		} else {
-			st, changed, err = plan.DeleteFileStep(Name, env, p)
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if changed {
-			steps = append(steps, st)
-		}
-	}
-	return steps, on, nil
+	steps, err = plan.UnitFileSteps(Name, env, UnitDir, on, plan.UnitFile{Name: SnapshotService, Content: svc}, plan.UnitFile{Name: SnapshotTimer, Content: tmr})
+	return steps, on, err
 }

@@ -69,25 +69,10 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 }
 
 func planRemove(ctx context.Context, env *host.Env) ([]plan.Step, []plan.Note, error) {
-	var files []plan.Step
-	for _, n := range Units {
-		step, ok, err := plan.DeleteFileStep(Name, env, SystemdDir+"/"+n)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			files = append(files, step)
-		}
+	steps, err := plan.RemoveUnitsSteps(Name, env, SystemdDir, Units, func(string) bool { return timerActive(ctx, env) })
+	if err != nil || len(steps) == 0 {
+		return nil, nil, err
 	}
-	if len(files) == 0 {
-		return nil, nil, nil
-	}
-	var steps []plan.Step
-	if timerActive(ctx, env) {
-		steps = append(steps, plan.UnitStep(Name, TimerUnit, "disable-now"))
-	}
-	steps = append(steps, files...)
-	steps = append(steps, plan.UnitStep(Name, "", "daemon-reload"))
 	return steps, []plan.Note{{Service: Name, Target: TimerUnit, Message: "alerts by mail stop; their state file is kept"}}, nil
 }
 

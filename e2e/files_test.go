@@ -64,6 +64,9 @@ func writeFilesSite(t *testing.T, dir, staff string) (template, secrets string) 
 		if staff == "write" {
 			share = strings.Replace(filesShare, "STAFF: [staff]\n    write: [partners]", "write: [partners, staff]", 1)
 		}
+		if staff == "everyone" { // the built-in group: every user
+			share = strings.Replace(filesShare, "STAFF: [staff]", "read: [everyone]", 1)
+		}
 	}
 	template = filepath.Join(dir, "files-"+staff+".yaml")
 	if err := os.WriteFile(template, []byte(strings.Replace(filesSite, "SHARES\n", share, 1)), 0o600); err != nil {
@@ -189,6 +192,28 @@ func TestFiles(t *testing.T) {
 		_, _, steps := planUnits(t, tb, filepath.Join(dir, "files-write.yaml"), secrets)
 		if steps != 0 {
 			t.Errorf("plan after apply has %d steps", steps)
+		}
+	})
+	t.Run("read for everyone lets a user in no group read", func(t *testing.T) {
+		if out, err := smb(t, dir, ip, "Akten", "carol", "ls"); err == nil {
+			t.Fatalf("carol, in no group, reads the share before it is everyone's:\n%s", out)
+		}
+		te, _ := writeFilesSite(t, dir, "everyone")
+		tb.Apply(t, te, secrets)
+		harness.Eventually(t, 30*time.Second, func() error {
+			if out, err := smb(t, dir, ip, "Akten", "carol", "get sub/b.txt "+filepath.Join(dir, "carol.txt")); err != nil {
+				return fmt.Errorf("carol cannot read a share of everyone: %v: %s", err, out)
+			}
+			return nil
+		})
+		if out, err := smb(t, dir, ip, "Akten", "carol", "put "+up+" carol.txt"); err == nil {
+			t.Errorf("carol wrote to a share everyone may only read:\n%s", out)
+		}
+		if _, _, steps := planUnits(t, tb, te, secrets); steps != 0 {
+			t.Errorf("plan after applying everyone has %d steps", steps)
+		}
+		if out, _, code := possectlIn(t, tb, "", "export"); code != 0 || !strings.Contains(out, "read: [everyone]") && !strings.Contains(out, "- everyone") {
+			t.Errorf("export does not call Domain Users everyone:\n%s", out)
 		}
 	})
 	t.Run("removing the share keeps its data", func(t *testing.T) {

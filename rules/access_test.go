@@ -19,3 +19,12 @@ func TestShareAccess(t *testing.T) {
 		}
 	}
 }
+
+func TestShareAccessEveryone(t *testing.T) {
+	if got := ShareAccess(nil, []string{"partner"}, []string{"everyone"}); got != ReadAccess {
+		t.Errorf("read: everyone = %v, want read for a person in no group", got)
+	}
+	if got := ShareAccess([]string{"partner"}, []string{"Domain Users"}, nil); got != WriteAccess {
+		t.Errorf("write: Domain Users = %v, want write", got)
+	}
+}

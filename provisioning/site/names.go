@@ -85,7 +85,7 @@ func TimezoneNameOK(name string) bool {
 // reservedGroups are AD built-in groups and privileged local groups,
 // compared case-insensitively.
 var reservedGroups = setOf(
-	"domain admins", "domain users", "domain guests", "domain computers",
+	rules.EveryoneGroup, "domain admins", "domain users", "domain guests", "domain computers",
 	"domain controllers", "schema admins", "enterprise admins",
 	"group policy creator owners", "administrators", "users", "guests",
 	"account operators", "server operators", "print operators",
@@ -220,6 +220,8 @@ func groupNameProblem(name string) (msg, hint string) {
 	switch {
 	case name == "":
 		return errGroupEmpty, hintGroupName
+	case lower == rules.EveryoneGroup:
+		return errGroupEveryone, hintGroupEveryone
 	case reservedGroups[lower]:
 		return fmt.Sprintf(errGroupReserved, clipName(name)), hintGroupReserved
 	case !groupRE.MatchString(name):

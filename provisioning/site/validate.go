@@ -246,6 +246,10 @@ func (v *validator) groupRefs(path string, refs []string, groups map[string]bool
 	inList := seen{}
 	for j, name := range refs {
 		rp := joinIndex(path, j)
+		if name == rules.EveryoneGroup && !groups[name] {
+			v.add(rp, errEveryoneMember, hintEveryoneMember)
+			continue
+		}
 		if !groups[name] {
 			hint := hintDefineGroup
 			if s := suggestName(name, v.s.Groups); s != "" {

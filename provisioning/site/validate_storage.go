@@ -96,7 +96,9 @@ func inside(p, dir string) bool {
 }
 
 func (v *validator) shares() {
+	// Shares and folders may name the built-in everyone group.
 	groups := v.groupIndex()
+	groups[rules.EveryoneGroup] = true
 	names := seen{}
 	paths := make([]string, len(v.s.Shares))
 	for i, sh := range v.s.Shares {
@@ -206,6 +208,8 @@ func (v *validator) denyRefs(p string, deny, read, write []string, groups map[st
 	for j, name := range deny {
 		rp := joinIndex(p+".deny", j)
 		switch {
+		case name == rules.EveryoneGroup:
+			v.add(rp, errDenyEveryone, hintDenyEveryone)
 		case !groups[name] && !users[name]:
 			v.add(rp, fmt.Sprintf(errDenyUnknown, name), hintDenyUnknown)
 		case slices.Contains(read, name):

@@ -12,6 +12,7 @@ package files
 
 import (
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"slices"
 	"strings"
 
@@ -87,6 +88,31 @@ type Config struct {
 	Snapshots *site.Snapshots `json:"snapshots,omitempty"`
 }
 
+// adGroups is a template's list of groups (and users) as the directory
+// names them: the built-in everyone group is Domain Users.
+func adGroups(names []string) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = rules.ADGroup(n)
+	}
+	return out
+}
+
+// templateGroups is the reverse of adGroups, for exports.
+func templateGroups(names []string) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = rules.TemplateGroup(n)
+	}
+	return out
+}
+
 // FromSite builds the Config of a site, in template order, and checks
 // every value that reaches the include file (see Validate).
 func FromSite(s *site.Site) (Config, error) {
@@ -95,15 +121,15 @@ func FromSite(s *site.Site) (Config, error) {
 		p := s.SharePath(sh)
 		var folders []Folder
 		for _, f := range sh.Folders {
-			folders = append(folders, Folder{Rel: f.Path, Path: p + "/" + f.Path, Read: slices.Clone(f.Read), Write: slices.Clone(f.Write), Deny: slices.Clone(f.Deny), Inherit: f.Inherits()})
+			folders = append(folders, Folder{Rel: f.Path, Path: p + "/" + f.Path, Read: adGroups(f.Read), Write: adGroups(f.Write), Deny: adGroups(f.Deny), Inherit: f.Inherits()})
 		}
 		c.Shares = append(c.Shares, Share{
 			Name:        sh.Name,
 			Path:        p,
 			Comment:     sh.Description,
-			Read:        slices.Clone(sh.Read),
-			Write:       slices.Clone(sh.Write),
-			Deny:        slices.Clone(sh.Deny),
+			Read:        adGroups(sh.Read),
+			Write:       adGroups(sh.Write),
+			Deny:        adGroups(sh.Deny),
 			Browseable:  true,
 			RecycleBin:  sh.RecycleBin,
 			RecycleDays: recycleDays(sh),

@@ -36,7 +36,7 @@ func Export(env *host.Env) ([]site.Share, site.Homes, error) {
 func ToSite(c Config) ([]site.Share, site.Homes) {
 	var out []site.Share
 	for _, sh := range c.Shares {
-		s := site.Share{Name: sh.Name, Path: sh.Path, Description: sh.Comment, Write: sh.Write, Read: sh.ReadOnly(), RecycleBin: sh.RecycleBin}
+		s := site.Share{Name: sh.Name, Path: sh.Path, Description: sh.Comment, Write: templateGroups(sh.Write), Read: templateGroups(sh.ReadOnly()), RecycleBin: sh.RecycleBin}
 		if sh.Path == site.DefaultSharesDir+"/"+strings.ToLower(sh.Name) {
 			s.Path = ""
 		}

@@ -5,6 +5,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -177,7 +178,7 @@ func templatePerms(explicit []ACE, names map[string]string) (perms, []string) {
 	var p perms
 	var bad []string
 	for _, a := range explicit {
-		name := accountName(names, a.Trustee)
+		name := rules.TemplateGroup(accountName(names, a.Trustee))
 		isBase := slices.ContainsFunc(baseACEs(), func(b ACE) bool {
 			return b.Trustee == name && b.Mask == a.Mask && b.Flags == a.Flags && b.Deny == a.Deny
 		})

@@ -5,6 +5,7 @@ package files
 import (
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"os"
 	"path"
 	"path/filepath"
@@ -54,6 +55,7 @@ func (c Config) Validate(groups map[string]bool) error {
 		}
 		for _, g := range sh.Groups() {
 			switch {
+			case g == rules.DomainUsersGroup: // the template's everyone
 			case !groupRE.MatchString(g):
 				add("share %s: group %s is not a valid group name", quote(sh.Name), quote(g))
 			case groups != nil && !groups[g]:

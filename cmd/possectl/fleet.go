@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/posse-project/posse/internal/fleet"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/internal/printable"
 	"github.com/spf13/cobra"
 )
@@ -232,7 +232,7 @@ or failed, a share's disk 90% full). --json: see docs/fleet.md.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			p := sshProber{knownHosts: connFlags.knownHosts, identities: connFlags.identities}
+			p := fleet.SSHProber{KnownHosts: connFlags.knownHosts, Identities: connFlags.identities, ReadTemplate: readTemplate}
 			rs := fleet.Check(ctx, f.Boxes, p, fleet.Options{Parallel: parallel, Timeout: timeout})
 			now := time.Now()
 			if statusJSON {

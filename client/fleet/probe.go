@@ -146,7 +146,7 @@ func (p SSHProber) drift(ctx context.Context, cl Conn, e Entry) *Drift {
 	pl, err := cl.Plan(ctx, raw, secrets)
 	switch {
 	case err != nil:
-		d.Error = oneLine(err)
+		d.Error = namedLine(e.Template, oneLine(err))
 	case len(pl.Problems) > 0:
 		d.Error = strings.TrimSpace(firstLine(client.ProblemLines(e.Template, pl.Problems)))
 	default:
@@ -204,6 +204,15 @@ func Unreachable(ctx context.Context, err error) Box {
 		}
 	}
 	return b
+}
+
+// namedLine puts the template's file name where possed says "template"
+// ("template:4:3: …" becomes "FILE:4:3: …").
+func namedLine(file, line string) string {
+	if rest, ok := strings.CutPrefix(line, "template:"); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+		return file + ":" + rest
+	}
+	return line
 }
 
 // oneLine keeps the first line of an error, for a table cell.

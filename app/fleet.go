@@ -203,8 +203,14 @@ func (f *FleetScreen) row(r fleet.Report) fyne.CanvasObject {
 			reason.Importance = widget.MediumImportance
 		}
 	}
-	facts := container.NewGridWithColumns(2, widget.NewLabel(f.backupText(r)), widget.NewLabel(f.copyText(r)),
-		widget.NewLabel(f.drillText(r)), widget.NewLabel(f.certText(r)), widget.NewLabel(diskText(r)))
+	facts := container.NewGridWithColumns(2)
+	for _, t := range []string{f.backupText(r), f.copyText(r), f.drillText(r), f.certText(r), diskText(r)} {
+		// A long translation ends in an ellipsis rather than running
+		// into the next column; the reason says it in full.
+		l := widget.NewLabel(t)
+		l.Truncation = fyne.TextTruncateEllipsis
+		facts.Add(l)
+	}
 	right := sized(facts, 480, 115)
 	body := container.NewBorder(nil, nil, left, right, reason)
 	open := widget.NewButton("", func() {

@@ -19,7 +19,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/posse-project/posse/client"
-	"github.com/posse-project/posse/internal/fleet"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/packaging/icon"
 )
 
@@ -203,7 +203,7 @@ func openFleet(w fyne.Window, c *ConnectScreen) *FleetScreen {
 	if len(f.Boxes) < 2 {
 		return nil
 	}
-	fl := NewFleetScreen(w, f.Boxes, fleetProber{})
+	fl := NewFleetScreen(w, f.Boxes, newFleetProber())
 	fl.OnOpen = func(host string) {
 		c.where.SetSelected(tr(whereRemote))
 		c.host.SetText(host)

@@ -16,13 +16,15 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/posse-project/posse/internal/fleet"
+	"github.com/posse-project/posse/client/fleet"
 )
 
 // FleetScreen is the integrator's morning view: every box of the fleet
 // file (the one possectl fleet add and remove keep) in one list, asked
-// with the same rules as possectl fleet status (fleet.Check), one row per
-// box with a traffic light and the reason, worst first. A click on a row
+// with the prober and rules of possectl fleet status (fleet.SSHProber,
+// fleet.Check: health, backup and its copies, restore drill, certificates,
+// disk, updates, drift from the box's template), one row per box with a
+// traffic light and the reason, worst first. A click on a row
 // opens the box through the connect screen.
 type FleetScreen struct {
 	win    fyne.Window
@@ -86,9 +88,7 @@ func (f *FleetScreen) Content() fyne.CanvasObject {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, buttons, heading(tr("Your boxes"))),
 		f.summary, f.progress, widget.NewSeparator())
-	note := wrapped(tr("Drift from the site templates is not checked here; possectl fleet status checks it."))
-	note.Importance = widget.LowImportance
-	return container.NewPadded(container.NewBorder(top, note, nil, nil, container.NewVScroll(f.rows)))
+	return container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(f.rows)))
 }
 
 // SetSync runs the check on the caller's goroutine (tests).
@@ -186,8 +186,8 @@ func (f *FleetScreen) fill() {
 	f.rows.Refresh()
 }
 
-// row is one box: light, name and host, reason, last backup and disk; a
-// click opens the box.
+// row is one box: light, name and host, reason, last backup and its
+// copies, last drill and certificates, disk; a click opens the box.
 func (f *FleetScreen) row(r fleet.Report) fyne.CanvasObject {
 	light := canvas.NewCircle(fleetColor(r))
 	name := bold(r.Name)
@@ -195,7 +195,7 @@ func (f *FleetScreen) row(r fleet.Report) fyne.CanvasObject {
 	host := widget.NewLabel(r.Host)
 	host.Truncation = fyne.TextTruncateEllipsis
 	left := container.NewHBox(container.NewCenter(sized(light, 16, 16)),
-		sized(container.NewVBox(name, host), 240, 70))
+		sized(container.NewVBox(name, host), 220, 115))
 	reason := wrapped(fleetReason(r))
 	if r.NeedsAttention() {
 		reason.Importance = widget.DangerImportance
@@ -203,8 +203,15 @@ func (f *FleetScreen) row(r fleet.Report) fyne.CanvasObject {
 			reason.Importance = widget.MediumImportance
 		}
 	}
-	facts := container.NewVBox(widget.NewLabel(f.backupText(r)), widget.NewLabel(diskText(r)))
-	right := sized(facts, 260, 70)
+	facts := container.NewGridWithColumns(2)
+	for _, t := range []string{f.backupText(r), f.copyText(r), f.drillText(r), f.certText(r), diskText(r)} {
+		// A long translation ends in an ellipsis rather than running
+		// into the next column; the reason says it in full.
+		l := widget.NewLabel(t)
+		l.Truncation = fyne.TextTruncateEllipsis
+		facts.Add(l)
+	}
+	right := sized(facts, 480, 115)
 	body := container.NewBorder(nil, nil, left, right, reason)
 	open := widget.NewButton("", func() {
 		if f.OnOpen != nil {
@@ -250,6 +257,57 @@ func (f *FleetScreen) backupText(r fleet.Report) string {
 	return tr("Backup %s", age(f.Now(), r.Backup.LastRun))
 }
 
+// copyText says when the oldest off-site copy last succeeded.
+func (f *FleetScreen) copyText(r fleet.Report) string {
+	b := r.Backup
+	switch {
+	case r.Severity < 0 || !r.Reachable:
+		return tr("Copy: –")
+	case b == nil || !b.Configured:
+		return tr("Copy: unknown")
+	case len(b.Copies) == 0:
+		return tr("Copy: none")
+	}
+	c, _ := b.OldestCopy()
+	if c.LastSuccess.IsZero() {
+		return tr("Copy: never succeeded")
+	}
+	return tr("Copy %s", age(f.Now(), c.LastSuccess))
+}
+
+// drillText says when the last restore drill ran and whether it failed.
+func (f *FleetScreen) drillText(r fleet.Report) string {
+	b := r.Backup
+	switch {
+	case r.Severity < 0 || !r.Reachable:
+		return tr("Restore drill: –")
+	case b == nil || !b.Configured:
+		return tr("Restore drill: unknown")
+	case b.LastDrill.IsZero():
+		return tr("Restore drill: never")
+	case b.DrillResult == "failed":
+		return tr("Restore drill failed %s", age(f.Now(), b.LastDrill))
+	}
+	return tr("Restore drill %s", age(f.Now(), b.LastDrill))
+}
+
+// certText says how many days the soonest ending certificate has left.
+func (f *FleetScreen) certText(r fleet.Report) string {
+	c, ok := r.SoonestCert()
+	switch {
+	case r.Severity < 0 || !r.Reachable:
+		return tr("Certificates: –")
+	case r.Certs == nil:
+		return tr("Certificates: unknown")
+	case !ok:
+		return tr("Certificates: none")
+	}
+	if d := c.DaysLeft(f.Now()); d >= 0 {
+		return tr("Certificates: %d days left", d)
+	}
+	return tr("Certificate expired")
+}
+
 // diskText names the fullest share's filesystem.
 func diskText(r fleet.Report) string {
 	if r.Severity < 0 || !r.Reachable {
@@ -286,9 +344,39 @@ var reasonRules = []struct {
 		return tr("The last backup is older than %s hours.", m[2])
 	}},
 	{regexp.MustCompile(`^the last backup failed$`), func(fleet.Report, []string) string { return tr("The last backup failed.") }},
+	{regexp.MustCompile(`^copy (\S+) never succeeded$`), func(_ fleet.Report, m []string) string {
+		return tr("The off-site copy %s has never succeeded.", m[1])
+	}},
+	{regexp.MustCompile(`^last copy to (\S+) (\S+) ago \(more than (\d+)h\)$`), func(_ fleet.Report, m []string) string {
+		return tr("The off-site copy %s is older than %s hours.", m[1], m[3])
+	}},
+	{regexp.MustCompile(`^the last copy to (\S+) failed$`), func(_ fleet.Report, m []string) string {
+		return tr("The last off-site copy to %s failed.", m[1])
+	}},
+	{regexp.MustCompile(`^the last restore drill failed$`), func(fleet.Report, []string) string { return tr("The last restore drill failed.") }},
+	{regexp.MustCompile(`^certificate (.+) has expired$`), func(_ fleet.Report, m []string) string {
+		return tr("The certificate %s has expired.", certLabel(m[1]))
+	}},
+	{regexp.MustCompile(`^certificate (.+) expires in (\d+) days?$`), func(_ fleet.Report, m []string) string {
+		return tr("The certificate %s expires in %s days.", certLabel(m[1]), m[2])
+	}},
 	{regexp.MustCompile(`^the disk of share (\S+) is (\d+)% full$`), func(_ fleet.Report, m []string) string {
 		return tr("The disk of %s is %s%% full.", shareLabel(m[1]), m[2])
 	}},
+}
+
+// certLabel names a certificate as possed does (api.Certificate.Name)
+// in the reader's language.
+func certLabel(name string) string {
+	switch name {
+	case "site CA":
+		return tr("of the site CA")
+	case "directory (LDAPS)":
+		return tr("of the directory (LDAPS)")
+	case "mail":
+		return tr("of the mail server")
+	}
+	return name
 }
 
 // fleetReason is why the box needs attention, in plain words, worst

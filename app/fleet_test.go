@@ -13,8 +13,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/daemon"
-	"github.com/posse-project/posse/internal/fleet"
 )
 
 // threeBoxes is a fleet of a healthy box, one whose backup failed and
@@ -33,13 +33,20 @@ func fakeFleetProber() fleet.Prober {
 		case "mueller":
 			return fleet.Box{Reachable: true, Site: "Müller & Partner", Hostname: "server",
 				Services: []fleet.Service{{Name: "directory", OK: true}, {Name: "files", OK: true}},
-				Backup:   &fleet.Backup{Configured: true, LastRun: testNow.Add(-10 * time.Hour), LastResult: "success"},
-				Disk:     []fleet.Disk{{Share: "Ablage", SizeBytes: 1000 * gb, FreeBytes: 600 * gb}}}
+				Backup: &fleet.Backup{Configured: true, LastRun: testNow.Add(-10 * time.Hour), LastResult: "success",
+					Copies:    []fleet.Copy{{Name: "offsite", LastRun: testNow.Add(-7 * time.Hour), LastResult: "success", LastSuccess: testNow.Add(-7 * time.Hour)}},
+					LastDrill: testNow.Add(-16 * 24 * time.Hour), DrillResult: "success"},
+				Certs: []fleet.Cert{{Name: "site CA", NotAfter: testNow.AddDate(9, 0, 0)}, {Name: "directory (LDAPS)", NotAfter: testNow.Add(300*24*time.Hour + time.Hour)}},
+				Disk:  []fleet.Disk{{Share: "Ablage", SizeBytes: 1000 * gb, FreeBytes: 600 * gb}}}
 		case "schmidt":
 			return fleet.Box{Reachable: true, Site: "Schmidt GmbH", Hostname: "schmidt",
 				Services: []fleet.Service{{Name: "directory", OK: true}, {Name: "mail", OK: true}},
-				Backup:   &fleet.Backup{Configured: true, LastRun: testNow.Add(-3 * time.Hour), LastResult: "failed"},
-				Disk:     []fleet.Disk{{Share: "homes", SizeBytes: 500 * gb, FreeBytes: 35 * gb}, {Share: "Daten", SizeBytes: 1000 * gb, FreeBytes: 500 * gb}}}
+				Backup: &fleet.Backup{Configured: true, LastRun: testNow.Add(-3 * time.Hour), LastResult: "failed",
+					Copies:    []fleet.Copy{{Name: "nas", LastRun: testNow.Add(-40 * time.Hour), LastResult: "success", LastSuccess: testNow.Add(-40 * time.Hour)}},
+					LastDrill: testNow.Add(-50 * time.Hour), DrillResult: "failed"},
+				Certs: []fleet.Cert{{Name: "site CA", NotAfter: testNow.AddDate(9, 0, 0)}, {Name: "directory (LDAPS)", NotAfter: testNow.Add(10*24*time.Hour + time.Hour)}},
+				Disk:  []fleet.Disk{{Share: "homes", SizeBytes: 500 * gb, FreeBytes: 35 * gb}, {Share: "Daten", SizeBytes: 1000 * gb, FreeBytes: 500 * gb}},
+				Drift: &fleet.Drift{Template: "schmidt.yaml", Steps: 2}}
 		}
 		<-ctx.Done()
 		return fleet.Box{Problem: fleet.ProblemTimeout}
@@ -82,9 +89,12 @@ func TestFleetScreenWorstFirst(t *testing.T) {
 	for _, want := range []string{
 		"2 of 3 boxes need attention (asked at 09:00).",
 		"No answer in time: the box may be switched off or offline.",
-		"The last backup failed. The disk of Home folders is 93% full.",
+		"Changed since its template was applied (2 steps to undo). The last backup failed. The off-site copy nas is older than 36 hours. " +
+			"The last restore drill failed. The certificate of the directory (LDAPS) expires in 10 days. The disk of Home folders is 93% full.",
 		"Everything is fine.",
 		"Backup 10 hours ago", "Backup failed 3 hours ago", "Backup: –",
+		"Copy 7 hours ago", "Copy 40 hours ago", "Restore drill 16 days ago", "Restore drill failed 2 days ago",
+		"Certificates: 300 days left", "Certificates: 10 days left",
 		"Disk 40% full", "Disk 93% full",
 		"admin@schmidt.example:2222",
 	} {
@@ -144,7 +154,7 @@ func TestFleetRefreshNeverBlocks(t *testing.T) {
 
 func TestFleetProberReadsTheBox(t *testing.T) {
 	fk := newFake(3)
-	p := fleetProber{dial: func(ctx context.Context, host string) (fleetBackend, error) { return fk, nil }}
+	p := fleet.SSHProber{Dial: func(ctx context.Context, e fleet.Entry) (fleet.Conn, error) { return fk, nil }}
 	b := p.Probe(context.Background(), threeBoxes[0])
 	if !b.Reachable || b.Site == "" || len(b.Services) == 0 || b.Backup == nil || !b.Backup.Configured || len(b.Disk) == 0 {
 		t.Fatalf("box = %+v", b)
@@ -152,8 +162,27 @@ func TestFleetProberReadsTheBox(t *testing.T) {
 	if !b.Backup.LastRun.Equal(time.Date(2026, 11, 22, 22, 30, 0, 0, time.UTC)) {
 		t.Errorf("last backup %v", b.Backup.LastRun)
 	}
+	if len(b.Backup.Copies) != 1 || !b.Backup.Copies[0].LastSuccess.Equal(time.Date(2026, 11, 23, 1, 30, 0, 0, time.UTC)) ||
+		!b.Backup.LastDrill.Equal(time.Date(2026, 11, 7, 5, 10, 0, 0, time.UTC)) {
+		t.Errorf("copies %+v, drill %v", b.Backup.Copies, b.Backup.LastDrill)
+	}
+	if len(b.Certs) != 2 || b.Updates == nil {
+		t.Errorf("certificates %+v, updates %+v", b.Certs, b.Updates)
+	}
 	if b.Drift != nil {
-		t.Error("the app claims to have checked drift")
+		t.Error("drift checked without a template")
+	}
+
+	// With a template, the app plans it against the box as possectl
+	// fleet status does.
+	tmpl := filepath.Join(t.TempDir(), "shop.yaml")
+	if err := os.WriteFile(tmpl, []byte("site:\n  name: Shop\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.ReadTemplate = readFleetTemplate
+	b = p.Probe(context.Background(), fleet.Entry{Name: "shop", Host: "root@shop", Template: tmpl})
+	if b.Drift == nil || b.Drift.Template != tmpl {
+		t.Errorf("drift %+v", b.Drift)
 	}
 }
 
@@ -168,7 +197,7 @@ func TestFleetProberNamesWhyABoxCannotBeAsked(t *testing.T) {
 		{errors.New("ssh: handshake failed: ssh: unable to authenticate"), fleet.ProblemAuthFailed},
 		{context.DeadlineExceeded, fleet.ProblemTimeout},
 	} {
-		p := fleetProber{dial: func(ctx context.Context, host string) (fleetBackend, error) { return nil, c.err }}
+		p := fleet.SSHProber{Dial: func(ctx context.Context, e fleet.Entry) (fleet.Conn, error) { return nil, c.err }}
 		b := p.Probe(context.Background(), threeBoxes[0])
 		if b.Reachable || b.Problem != c.want {
 			t.Errorf("%v: problem %q, want %q", c.err, b.Problem, c.want)
@@ -179,7 +208,7 @@ func TestFleetProberNamesWhyABoxCannotBeAsked(t *testing.T) {
 func TestFleetUnknownHostKeyOffersToConnect(t *testing.T) {
 	test.NewTempApp(t)
 	f := newTestFleet(t, fleet.ProberFunc(func(ctx context.Context, e fleet.Entry) fleet.Box {
-		return unreachableBox(ctx, &client.HostKeyError{Host: "box:22", Fingerprint: "SHA256:abc", KeyType: "ssh-ed25519"})
+		return fleet.Unreachable(ctx, &client.HostKeyError{Host: "box:22", Fingerprint: "SHA256:abc", KeyType: "ssh-ed25519"})
 	}))
 	w := window(t, f.Content(), 1100, 560)
 	f.win = w
@@ -201,6 +230,10 @@ func TestFleetReasonsAreAllPlainWords(t *testing.T) {
 		{Box: fleet.Box{Reachable: true, Site: "s", Backup: &fleet.Backup{Configured: true, LastRun: now.Add(-72 * time.Hour)}}},
 		{Box: fleet.Box{Reachable: true, Site: "s", Backup: &fleet.Backup{Configured: true, LastRun: now, LastResult: "failed"},
 			Disk: []fleet.Disk{{Share: "Daten", SizeBytes: 100, FreeBytes: 5}}}},
+		{Box: fleet.Box{Reachable: true, Site: "s", Backup: &fleet.Backup{Configured: true, LastRun: now, LastDrill: now, DrillResult: "failed",
+			Copies: []fleet.Copy{{Name: "a"}, {Name: "b", LastSuccess: now.Add(-72 * time.Hour)}, {Name: "c", LastSuccess: now, LastResult: "failed"}}},
+			Certs: []fleet.Cert{{Name: "mail", NotAfter: now.Add(-time.Hour)}}}},
+		{Box: fleet.Box{Reachable: true, Site: "s", Certs: []fleet.Cert{{Name: "site CA", NotAfter: now.Add(24*time.Hour + time.Minute)}}}},
 	}
 	seen := 0
 	for _, r := range reports {
@@ -299,7 +332,13 @@ func TestFleetUnknownKeyGoesThroughTheConnectScreen(t *testing.T) {
 func TestFleetProberWithPossed(t *testing.T) {
 	r := newPossedRig(t)
 	dial := r.dialer(t, daemon.Actions...)
-	p := fleetProber{dial: func(ctx context.Context, host string) (fleetBackend, error) { return dial(ctx, host, "") }}
+	p := fleet.SSHProber{Dial: func(ctx context.Context, e fleet.Entry) (fleet.Conn, error) {
+		be, err := dial(ctx, e.Host, "")
+		if err != nil {
+			return nil, err
+		}
+		return be.(fleet.Conn), nil
+	}}
 	b := p.Probe(context.Background(), threeBoxes[0])
 	if !b.Reachable || b.Site != "Test Site" || b.Hostname != "box" {
 		t.Fatalf("box = %+v", b)

@@ -4,111 +4,62 @@ package app
 
 import (
 	"context"
-	"errors"
-	"strings"
+	"os"
+	"regexp"
 	"time"
 
-	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/daemon/api"
-	"github.com/posse-project/posse/internal/fleet"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
-// fleetBackend is what the fleet screen reads from each box: a part of
-// Backend, so that the tests' fake serves it too.
-type fleetBackend interface {
-	Status(ctx context.Context) (api.Status, error)
-	Health(ctx context.Context, service string) ([]api.ServiceStatus, error)
-	BackupStatus(ctx context.Context) (api.BackupStatus, error)
-	Usage(ctx context.Context) (api.Usage, error)
-	Close() error
+// newFleetProber is the prober of possectl fleet status (fleet.SSHProber):
+// the same known_hosts, SSH agent and keys as the connect screen, and
+// drift planned from each box's template and secrets as possectl reads
+// them. It never prompts: no host key is accepted (a box whose key is
+// unknown is reported, and opening it goes through the connect screen,
+// which asks) and polkit asks for no password.
+func newFleetProber() fleet.Prober {
+	return fleet.SSHProber{ReadTemplate: readFleetTemplate}
 }
 
-// fleetProber asks possed on each box of the fleet over SSH as the connect
-// screen does (the same known_hosts, SSH agent and keys), and reads what
-// possectl fleet status reads: status, health, backup state and disk use.
-// It never prompts: no host key is accepted (a box whose key is unknown is
-// reported, and opening it goes through the connect screen, which asks)
-// and polkit asks for no password. Drift is not checked: that needs the
-// box's template and secrets, which possectl fleet status reads.
-type fleetProber struct {
-	// dial connects to host; nil means over SSH with client.Dial.
-	dial func(ctx context.Context, host string) (fleetBackend, error)
-}
+var fleetSecretRef = regexp.MustCompile(`\$\{secret:([A-Za-z0-9_.-]+)\}`)
 
-// dialFleetBox connects to possed on host over SSH without prompting.
-func dialFleetBox(ctx context.Context, host string) (fleetBackend, error) {
-	return client.Dial(ctx, client.Options{Host: host})
-}
-
-// Probe asks one box; when ctx ends the connection is closed.
-func (p fleetProber) Probe(ctx context.Context, e fleet.Entry) fleet.Box {
-	dial := p.dial
-	if dial == nil {
-		dial = dialFleetBox
-	}
-	be, err := dial(ctx, e.Host)
+// readFleetTemplate reads a box's template and the values of the secrets
+// it references from its secrets file (mode 0600) or POSSE_SECRET_<NAME>;
+// secrets found in neither are left to possed, which keeps them from the
+// last apply.
+func readFleetTemplate(file, secrets string) ([]byte, map[string]string, error) {
+	raw, err := os.ReadFile(file)
 	if err != nil {
-		return unreachableBox(ctx, err)
+		return nil, nil, err
 	}
-	defer be.Close()
-	stop := context.AfterFunc(ctx, func() { be.Close() })
-	defer stop()
-	return probeBox(ctx, be)
-}
-
-// probeBox reads a connected box as possectl's prober does.
-func probeBox(ctx context.Context, be fleetBackend) fleet.Box {
-	st, err := be.Status(ctx)
-	if err != nil {
-		return unreachableBox(ctx, err)
-	}
-	b := fleet.Box{Reachable: true, Hostname: st.Hostname, Site: st.Site, Version: st.Version}
-	if st.Site == "" {
-		b.Backup = &fleet.Backup{}
-		return b
-	}
-	if svcs, err := be.Health(ctx, ""); err != nil {
-		b.Services = []fleet.Service{{Name: "possed", Detail: "cannot read the health: " + firstLine(err)}}
-	} else {
-		for _, s := range svcs {
-			detail := s.Detail
-			if detail == "" && !s.Healthy {
-				detail = s.State
-			}
-			b.Services = append(b.Services, fleet.Service{Name: s.Name, OK: s.Healthy, Detail: detail})
+	store := site.EnvSecrets()
+	if secrets != "" {
+		if store, err = site.LoadSecrets(secrets); err != nil {
+			return nil, nil, err
 		}
 	}
-	if bs, err := be.BackupStatus(ctx); err != nil {
-		b.BackupError = firstLine(err)
-	} else {
-		b.Backup = &fleet.Backup{Configured: bs.Configured, LastResult: bs.LastResult}
-		if t, err := time.Parse(time.RFC3339, bs.LastRun); err == nil {
-			b.Backup.LastRun = t
+	out := map[string]string{}
+	for _, m := range fleetSecretRef.FindAllSubmatch(raw, -1) {
+		if v, ok := store.Lookup(string(m[1])); ok {
+			out[string(m[1])] = v
 		}
 	}
-	if u, err := be.Usage(ctx); err != nil {
-		b.DiskError = firstLine(err)
-	} else {
-		for _, s := range u.Shares {
-			b.Disk = append(b.Disk, fleet.Disk{Share: s.Name, Path: s.Path, UsedBytes: s.UsedBytes, FreeBytes: s.FreeBytes, SizeBytes: s.SizeBytes})
-		}
-	}
-	return b
+	return raw, out, nil
 }
 
-// unreachableBox names why a box could not be asked, with the problems
-// possectl fleet status uses (client.Unreachable).
-func unreachableBox(ctx context.Context, err error) fleet.Box {
-	b := fleet.Box{Problem: client.Unreachable(ctx, err), Detail: firstLine(err)}
-	var hke *client.HostKeyError
-	if errors.As(err, &hke) {
-		b.Detail = hke.Fingerprint
-	}
-	return b
+// Updates implements fleet.Conn for the demo: nothing pending.
+func (d *Demo) Updates(context.Context, bool) (api.Updates, error) {
+	return api.Updates{Pending: []api.PendingUpdate{}}, nil
 }
 
-// firstLine keeps an error's first line, for a row.
-func firstLine(err error) string {
-	s, _, _ := strings.Cut(err.Error(), "\n")
-	return s
+// Certificates implements fleet.Conn for the demo: the site CA and the
+// LDAPS certificate.
+func (d *Demo) Certificates(context.Context) ([]api.Certificate, error) {
+	now := d.Now()
+	return []api.Certificate{
+		{Name: "site CA", Path: "/var/lib/posse/tls/ca.crt", NotAfter: now.AddDate(9, 0, 0).UTC().Format(time.RFC3339)},
+		{Name: "directory (LDAPS)", Path: "/var/lib/posse/tls/server.crt", NotAfter: now.AddDate(0, 0, 300).UTC().Format(time.RFC3339)},
+	}, nil
 }

@@ -22,6 +22,13 @@ func (c *Client) Usage(ctx context.Context) (api.Usage, error) {
 	return u, c.call(ctx, api.Interface, "Usage", []any{&u})
 }
 
+// Certificates lists the TLS certificates Posse manages on the box and
+// when they end.
+func (c *Client) Certificates(ctx context.Context) ([]api.Certificate, error) {
+	var r []api.Certificate
+	return r, c.call(ctx, api.Interface, "Certificates", []any{&r})
+}
+
 // Health probes one service ("" = all).
 func (c *Client) Health(ctx context.Context, service string) ([]api.ServiceStatus, error) {
 	var r []api.ServiceStatus

@@ -35,6 +35,9 @@ type Backend interface {
 	// answer quickly however big the shares are: share sizes may be as of
 	// an earlier walk (api.ShareUsage.MeasuredAt says when).
 	Usage(ctx context.Context) (api.Usage, error)
+	// Certificates lists the TLS certificates Posse manages on the box
+	// and when they end; none before a site is applied.
+	Certificates(ctx context.Context) ([]api.Certificate, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

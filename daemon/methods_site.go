@@ -48,6 +48,18 @@ func (o *root) Usage(sender dbus.Sender, msg dbus.Message) (api.Usage, *dbus.Err
 	return u, c.done(err)
 }
 
+// Certificates lists the TLS certificates Posse manages on the box and
+// when they end.
+func (o *root) Certificates(sender dbus.Sender, msg dbus.Message) ([]api.Certificate, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Certificates")
+	if derr != nil {
+		return []api.Certificate{}, derr
+	}
+	defer c.end()
+	cs, err := o.s.backend.Certificates(c.ctx)
+	return nonNil(cs), c.done(err)
+}
+
 // Health probes one service, or all with "".
 func (o *root) Health(sender dbus.Sender, msg dbus.Message, service string) ([]api.ServiceStatus, *dbus.Error) {
 	c, derr := o.s.begin(sender, msg, api.Interface, "Health")

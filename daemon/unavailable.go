@@ -53,6 +53,11 @@ func (Unavailable) Usage(context.Context) (api.Usage, error) {
 	return api.Usage{}, NotAvailable("disk and mail queue usage")
 }
 
+// Certificates implements Backend.
+func (Unavailable) Certificates(context.Context) ([]api.Certificate, error) {
+	return nil, NotAvailable("certificates")
+}
+
 // Users implements Backend.
 func (Unavailable) Users(context.Context, string) ([]api.User, error) {
 	return nil, NotAvailable("user management")

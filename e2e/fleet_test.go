@@ -34,7 +34,28 @@ type fleetStatus struct {
 		} `json:"services"`
 		Backup *struct {
 			Configured bool `json:"configured"`
+			Copies     []struct {
+				Name        string  `json:"name"`
+				LastResult  string  `json:"last_result"`
+				LastSuccess string  `json:"last_success"`
+				AgeHours    float64 `json:"age_hours"`
+			} `json:"copies"`
+			CopyAgeHours *float64 `json:"copy_age_hours"`
+			Drill        *struct {
+				LastRun  string  `json:"last_run"`
+				Result   string  `json:"result"`
+				AgeHours float64 `json:"age_hours"`
+			} `json:"drill"`
 		} `json:"backup"`
+		Certificates *struct {
+			DaysLeft *int `json:"days_left"`
+			Certs    []struct {
+				Name     string `json:"name"`
+				NotAfter string `json:"not_after"`
+				DaysLeft int    `json:"days_left"`
+			} `json:"certs"`
+			Error string `json:"error"`
+		} `json:"certificates"`
 		Drift *struct {
 			Empty bool   `json:"empty"`
 			Steps int    `json:"steps"`
@@ -186,8 +207,25 @@ func TestFleet(t *testing.T) {
 		if r.Drift == nil || !r.Drift.Empty || r.Drift.Steps != 0 || r.Drift.Error != "" {
 			t.Errorf("shop's drift: %+v", r.Drift)
 		}
-		if r.Backup == nil || r.Backup.Configured {
+		if r.Backup == nil || r.Backup.Configured || len(r.Backup.Copies) != 0 || r.Backup.CopyAgeHours != nil || r.Backup.Drill != nil {
 			t.Errorf("shop's backup (none in the site): %+v", r.Backup)
+		}
+		// The site CA and the LDAPS certificate Samba serves, with the
+		// days they have left: a new box's are far from ending.
+		c := r.Certificates
+		if c == nil || c.Error != "" || c.DaysLeft == nil || *c.DaysLeft <= 14 {
+			t.Fatalf("shop's certificates: %+v", c)
+		}
+		ldaps := false
+		for _, x := range c.Certs {
+			end, err := time.Parse(time.RFC3339, x.NotAfter)
+			if err != nil || x.DaysLeft < *c.DaysLeft || x.DaysLeft != int(time.Until(end).Hours()/24) {
+				t.Errorf("certificate %+v (soonest %d days)", x, *c.DaysLeft)
+			}
+			ldaps = ldaps || x.Name == "directory (LDAPS)"
+		}
+		if !ldaps {
+			t.Errorf("no LDAPS certificate: %+v", c.Certs)
 		}
 		// possed read the pending updates (apt's simulation); the box
 		// has none from a security suite, or it would need attention.
@@ -217,7 +255,10 @@ func TestFleet(t *testing.T) {
 		// template.
 		grown := filepath.Join(dir, "shop.yaml")
 		base, _ := os.ReadFile(template)
-		os.WriteFile(grown, append(base, []byte("shares:\n  - name: Akten\n    write: [office]\nbackup:\n  repository: /srv/posse/backup\n  password: ${secret:backup}\n  schedule: \"*-*-* 03:00\"\n  keep: {daily: 7}\n  include: [directory, shares]\n")...), 0o600)
+		// Its off-site copy goes over sftp to the box itself.
+		selfCopyTarget(t, healthy)
+		os.WriteFile(grown, append(base, []byte("shares:\n  - name: Akten\n    write: [office]\nbackup:\n  repository: /srv/posse/backup\n  password: ${secret:backup}\n  schedule: \"*-*-* 03:00\"\n  keep: {daily: 7}\n  include: [directory, shares]\n"+
+			"  copies:\n    - name: nas\n      repository: sftp:root@"+healthy.IP()+":/srv/copy\n      schedule: \"*-*-* 04:00\"\n")...), 0o600)
 		sec, _ := os.ReadFile(secrets)
 		grownSecrets := filepath.Join(dir, "shop.secrets.yaml")
 		os.WriteFile(grownSecrets, append(sec, []byte("backup: \"Fleet-Backup-Pw-2026!\"\n")...), 0o600)
@@ -228,11 +269,16 @@ func TestFleet(t *testing.T) {
 			}
 		}
 		healthy.MustRun(t, "possectl", "backup", "run")
+		healthy.MustRun(t, "possectl", "backup", "copy", "nas")
+		healthy.MustRun(t, "possectl", "backup", "drill")
 		// The repository goes away: the next backup fails, as on a dead
-		// disk.
+		// disk, and so does the next restore drill.
 		healthy.MustRun(t, "mv", "/srv/posse/backup", "/srv/posse/backup.gone")
 		if _, _, code := healthy.Output(t, "possectl", "backup", "run"); code == 0 {
 			t.Fatal("a backup without its repository succeeded")
+		}
+		if _, _, code := healthy.Output(t, "possectl", "backup", "drill"); code == 0 {
+			t.Fatal("a restore drill without its repository succeeded")
 		}
 		// A permission changed by hand on the share (Samba then ignores its
 		// stored Windows ACL).
@@ -242,12 +288,41 @@ func TestFleet(t *testing.T) {
 		if r.Drift == nil || r.Drift.Steps < 1 || !r.NeedsAttention {
 			t.Errorf("shop's drift after the hand change: %+v", r.Drift)
 		}
-		var backupFailed bool
+		var backupFailed, drillFailed bool
 		for _, a := range r.Attention {
 			backupFailed = backupFailed || a == "the last backup failed"
+			drillFailed = drillFailed || a == "the last restore drill failed"
 		}
 		if r.Backup == nil || !r.Backup.Configured || !backupFailed {
-			t.Errorf("shop's backup after a failed run: %+v, attention %q", r.Backup, r.Attention)
+			t.Fatalf("shop's backup after a failed run: %+v, attention %q", r.Backup, r.Attention)
+		}
+		// The copy made minutes ago is young; the drill that failed is
+		// reported with its age.
+		b := r.Backup
+		if len(b.Copies) != 1 || b.Copies[0].Name != "nas" || b.Copies[0].LastResult != "success" || b.Copies[0].LastSuccess == "" ||
+			b.Copies[0].AgeHours < 0 || b.Copies[0].AgeHours > 1 || b.CopyAgeHours == nil || *b.CopyAgeHours != b.Copies[0].AgeHours {
+			t.Errorf("shop's copies: %+v (oldest %v)", b.Copies, b.CopyAgeHours)
+		}
+		if b.Drill == nil || b.Drill.Result != "failed" || b.Drill.AgeHours < 0 || b.Drill.AgeHours > 1 || !drillFailed {
+			t.Errorf("shop's drill: %+v, attention %q", b.Drill, r.Attention)
+		}
+		if c := r.Certificates; c == nil || c.DaysLeft == nil || *c.DaysLeft <= 14 {
+			t.Errorf("shop's certificates: %+v", c)
 		}
 	})
+}
+
+// selfCopyTarget lets box's root reach itself over SSH with a key of its
+// own (added to root's authorized_keys, next to the test's key), for an
+// sftp backup copy to the box itself.
+func selfCopyTarget(t *testing.T, box *harness.TestBox) {
+	t.Helper()
+	box.MustRun(t, "sh", "-ec", `
+install -d -m 0700 /root/.ssh
+test -f /root/.ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N "" -C "root@posse copy" -f /root/.ssh/id_ed25519
+cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys
+ssh-keyscan -t ed25519 `+box.IP()+` > /root/.ssh/known_hosts`)
+	if o, e, code := box.Output(t, "ssh", "-o", "BatchMode=yes", "root@"+box.IP(), "echo", "ok"); code != 0 || strings.TrimSpace(o) != "ok" {
+		t.Fatalf("ssh root@%s as root: exit %d: %s%s", box.IP(), code, o, e)
+	}
 }

@@ -13,7 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/posse-project/posse/internal/fleet"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/internal/printable"
 	"github.com/spf13/cobra"
 )
@@ -79,7 +79,8 @@ func init() {
 		Long: `Keep a list of boxes (name, user@host[:port], optionally the site template each
 should match) in $XDG_CONFIG_HOME/posse/fleet.yaml (default ~/.config/posse),
 and ask them all over SSH at once with 'possectl fleet status': reachable or
-why not, services' health, last backup, disk use, and drift from the template.
+why not, services' health, last backup and off-site copy, last restore drill,
+certificates' days left, disk use, updates, and drift from the template.
 See docs/fleet.md.`,
 	}
 
@@ -208,12 +209,15 @@ the box kept from its last apply may be left out.`,
 for at most --timeout: one line per box with whether it could be reached (or
 why not: timeout, host-key-unknown, host-key-changed, connection-refused,
 no-route, auth-failed, no-possed), its services' health, the age of its last
-backup, the disk use of its shares, and drift: how many steps planning its
-template against it gives (none is good). Boxes that need attention come
-first. Keys are checked against --known-hosts and never accepted here; keys
-come from the SSH agent and --identity. Exits 1 when a box needs attention
-(unreachable, unhealthy, no site, drifted, last backup older than 36 hours
-or failed, a share's disk 90% full). --json: see docs/fleet.md.`,
+backup and of its off-site copies, its last restore drill, the days its
+certificates have left, the disk use of its shares, pending updates, and
+drift: how many steps planning its template against it gives (none is good).
+Boxes that need attention come first. Keys are checked against --known-hosts
+and never accepted here; keys come from the SSH agent and --identity. Exits 1
+when a box needs attention (unreachable, unhealthy, no site, drifted, last
+backup or an off-site copy older than 36 hours or failed, the last restore
+drill failed, a certificate ending within 14 days, a share's disk 90% full,
+security updates pending). --json: see docs/fleet.md.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := noFleetConn(c); err != nil {
@@ -232,7 +236,7 @@ or failed, a share's disk 90% full). --json: see docs/fleet.md.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			p := sshProber{knownHosts: connFlags.knownHosts, identities: connFlags.identities}
+			p := fleet.SSHProber{KnownHosts: connFlags.knownHosts, Identities: connFlags.identities, ReadTemplate: readTemplate}
 			rs := fleet.Check(ctx, f.Boxes, p, fleet.Options{Parallel: parallel, Timeout: timeout})
 			now := time.Now()
 			if statusJSON {

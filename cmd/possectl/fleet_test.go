@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,10 +17,10 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/client"
+	"github.com/posse-project/posse/client/fleet"
 	"github.com/posse-project/posse/daemon"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/daemon/daemontest"
-	"github.com/posse-project/posse/internal/fleet"
 )
 
 // fleetFake is a box that ran a backup two hours ago; with slow set its
@@ -67,10 +66,10 @@ func fleetBus(t *testing.T, slow bool) string {
 // the prober, each entry's host standing for one of the private buses.
 func TestFleetProber(t *testing.T) {
 	buses := map[string]string{"root@good": fleetBus(t, false), "root@slow": fleetBus(t, true)}
-	p := sshProber{dial: func(ctx context.Context, o client.Options) (*client.Client, error) {
-		addr, ok := buses[o.Host]
+	p := fleet.SSHProber{ReadTemplate: readTemplate, Dial: func(ctx context.Context, e fleet.Entry) (fleet.Conn, error) {
+		addr, ok := buses[e.Host]
 		if !ok {
-			return nil, fmt.Errorf("ssh %s: %w", o.Host, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
+			return nil, fmt.Errorf("ssh %s: %w", e.Host, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
 		}
 		return client.Dial(ctx, client.Options{BusAddress: addr})
 	}}
@@ -116,35 +115,6 @@ func TestFleetProber(t *testing.T) {
 	}
 	if rs[len(rs)-1].NeedsAttention() || !rs[0].NeedsAttention() {
 		t.Errorf("not worst first: %v", rs)
-	}
-}
-
-func TestFleetUnreachableReasons(t *testing.T) {
-	op := func(errno syscall.Errno) error {
-		return fmt.Errorf("ssh root@x:22: %w", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)})
-	}
-	for _, tc := range []struct {
-		err  error
-		want string
-	}{
-		{&client.HostKeyError{Host: "x:22", Fingerprint: "SHA256:abc", KeyType: "ssh-ed25519", KnownHosts: "/k"}, fleet.ProblemHostKeyUnknown},
-		{fmt.Errorf("wrapped: %w", &client.HostKeyError{Host: "x:22", Changed: true, Line: 3}), fleet.ProblemHostKeyChanged},
-		{op(syscall.ECONNREFUSED), fleet.ProblemRefused},
-		{op(syscall.EHOSTUNREACH), fleet.ProblemNoRoute},
-		{op(syscall.ENETUNREACH), fleet.ProblemNoRoute},
-		{fmt.Errorf("ssh: %w", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}), fleet.ProblemNoRoute},
-		{fmt.Errorf("ssh root@x:22: %w", os.ErrDeadlineExceeded), fleet.ProblemTimeout},
-		{errors.New("ssh root@x:22: ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey]"), fleet.ProblemAuthFailed},
-		{errors.New("ssh x:22: D-Bus over systemd-stdio-bridge failed: EOF"), fleet.ProblemNoPossed},
-		{errors.New("something else"), fleet.ProblemError},
-	} {
-		if b := unreachable(context.Background(), tc.err); b.Reachable || b.Problem != tc.want {
-			t.Errorf("%v: %s, want %s", tc.err, b.Problem, tc.want)
-		}
-	}
-	b := unreachable(context.Background(), &client.HostKeyError{Host: "x:22", Fingerprint: "SHA256:abc", KeyType: "ssh-ed25519", KnownHosts: "/k"})
-	if !strings.Contains(b.Detail, "SHA256:abc") || !strings.Contains(b.Detail, "--accept-host-key") {
-		t.Errorf("host key detail: %s", b.Detail)
 	}
 }
 

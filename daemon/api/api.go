@@ -345,6 +345,20 @@ type Problem struct {
 	Hint    string
 }
 
+// Certificate is one TLS certificate Posse manages on the box (the site
+// CA, the directory's LDAPS certificate, the one mail serves) and when it
+// ends: the answer of Interface's Certificates, read with the health
+// action.
+type Certificate struct {
+	// Name says what the certificate is for: "site CA", "directory
+	// (LDAPS)", "mail".
+	Name string
+	// Path is the certificate's file on the box.
+	Path string
+	// NotAfter is when it ends (RFC 3339).
+	NotAfter string
+}
+
 // Usage is what the box's disks and mail queue hold: the Usage method on
 // Interface, read with the status action. Share sizes come from a walk
 // possed runs in the background, so they are as of MeasuredAt; the free

@@ -98,6 +98,15 @@ func (b *Backend) Status(context.Context) (api.Status, error) {
 	}}, nil
 }
 
+// Certificates implements daemon.Backend: the site CA and the LDAPS
+// certificate, ending at fixed times.
+func (b *Backend) Certificates(context.Context) ([]api.Certificate, error) {
+	return []api.Certificate{
+		{Name: "site CA", Path: "/var/lib/posse/tls/ca.crt", NotAfter: "2036-11-20T08:00:00Z"},
+		{Name: "directory (LDAPS)", Path: "/var/lib/posse/tls/server.crt", NotAfter: "2027-11-22T08:00:00Z"},
+	}, nil
+}
+
 // Usage implements daemon.Backend: one share of 3 MB measured at a fixed
 // time, on a filesystem with 1 GB free of 4, and two queued messages.
 func (b *Backend) Usage(context.Context) (api.Usage, error) {

@@ -52,12 +52,10 @@ var rules = []rule{
 			if p == "" { // main.go: the app only
 				return imp != "app" && !under(imp, "internal/version")
 			}
-			// internal/fleet is the fleet file and the rules of a fleet
-			// check, shared with possectl fleet status: a leaf package
-			// with no engine logic (it asks no box itself). internal/sheet
-			// is the password sheet's content, shared with possectl
-			// secrets sheet: a leaf that lays out what it is given.
-			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "internal/fleet", "internal/sheet", "packaging/icon", "rules"} {
+			// internal/sheet is the password sheet's content, shared with
+			// possectl users --sheet and secrets sheet: a leaf that lays
+			// out what it is given.
+			for _, ok := range []string{"app", "client", "daemon/api", "api", "internal/version", "internal/sheet", "packaging/icon", "rules"} {
 				if under(imp, ok) {
 					return false
 				}
@@ -113,10 +111,22 @@ var rules = []rule{
 		forbidden: func(p, imp string) bool { return true },
 	},
 	{
-		name:    "the client imports only the API types",
+		name:    "the client imports only the API types and leaf helpers",
 		applies: func(p string) bool { return under(p, "client") },
 		forbidden: func(p, imp string) bool {
-			return !under(imp, "daemon/api") && !under(imp, "api") && !under(imp, "internal/version")
+			// client/fleet builds on the client; the leaf helpers import
+			// nothing of the module (the internal rule keeps them so):
+			// printable escapes text for a terminal, fsutil writes the
+			// fleet file atomically.
+			if under(p, "client/fleet") && imp == "client" {
+				return false
+			}
+			for _, ok := range []string{"daemon/api", "api", "internal/version", "internal/printable", "internal/fsutil"} {
+				if under(imp, ok) {
+					return false
+				}
+			}
+			return true
 		},
 	},
 }

@@ -20,10 +20,14 @@ func healthy() Box {
 	return Box{
 		Reachable: true, Hostname: "dc1", Site: "Shop", Version: "1.0",
 		Services: []Service{{Name: "directory", OK: true}, {Name: "files", OK: true}},
-		Backup:   &Backup{Configured: true, LastRun: now.Add(-3 * time.Hour), LastResult: "success"},
-		Disk:     []Disk{{Share: "data", Path: "/srv/data", UsedBytes: 3 << 30, FreeBytes: 60 << 30, SizeBytes: 100 << 30}},
-		Drift:    &Drift{Template: "/t/shop.yaml"},
-		Updates:  &Updates{},
+		Backup: &Backup{Configured: true, LastRun: now.Add(-3 * time.Hour), LastResult: "success",
+			Copies:    []Copy{{Name: "nas", LastRun: now.Add(-5 * time.Hour), LastResult: "success", LastSuccess: now.Add(-5 * time.Hour)}},
+			LastDrill: now.Add(-6 * 24 * time.Hour), DrillResult: "success"},
+		Certs: []Cert{{Name: "site CA", Path: "/var/lib/posse/tls/ca.crt", NotAfter: now.AddDate(9, 0, 0)},
+			{Name: "directory (LDAPS)", Path: "/var/lib/posse/tls/server.crt", NotAfter: now.Add(89*24*time.Hour + time.Hour)}},
+		Disk:    []Disk{{Share: "data", Path: "/srv/data", UsedBytes: 3 << 30, FreeBytes: 60 << 30, SizeBytes: 100 << 30}},
+		Drift:   &Drift{Template: "/t/shop.yaml"},
+		Updates: &Updates{},
 	}
 }
 
@@ -81,6 +85,16 @@ func TestEvaluate(t *testing.T) {
 		{"backup never", func(b *Box) { b.Backup.LastRun = time.Time{} }, SevBackup, "no backup ran yet"},
 		{"backup failed", func(b *Box) { b.Backup.LastResult = "failed" }, SevBackup, "the last backup failed"},
 		{"backup unknown", func(b *Box) { b.Backup, b.BackupError = nil, "not allowed" }, SevBackup, "backup status unknown: not allowed"},
+		{"old copy", func(b *Box) { b.Backup.Copies[0].LastSuccess = now.Add(-40 * time.Hour) }, SevBackup, "last copy to nas 40h ago (more than 36h)"},
+		{"copy never", func(b *Box) { b.Backup.Copies[0].LastSuccess = time.Time{} }, SevBackup, "copy nas never succeeded"},
+		{"copy failed", func(b *Box) { b.Backup.Copies[0].LastResult = "failed" }, SevBackup, "the last copy to nas failed"},
+		{"copy of no backup", func(b *Box) { b.Backup.Configured, b.Backup.Copies[0].LastSuccess = false, time.Time{} }, SevOK, ""},
+		{"drill failed", func(b *Box) { b.Backup.DrillResult = "failed" }, SevBackup, "the last restore drill failed"},
+		{"drill never", func(b *Box) { b.Backup.LastDrill, b.Backup.DrillResult = time.Time{}, "" }, SevOK, ""},
+		{"cert ends soon", func(b *Box) { b.Certs[1].NotAfter = now.Add(13*24*time.Hour + time.Hour) }, SevCert, "certificate directory (LDAPS) expires in 13 days"},
+		{"cert in 15 days", func(b *Box) { b.Certs[1].NotAfter = now.Add(15 * 24 * time.Hour) }, SevOK, ""},
+		{"cert expired", func(b *Box) { b.Certs[0].NotAfter = now.Add(-time.Hour) }, SevCert, "certificate site CA has expired"},
+		{"certs unknown", func(b *Box) { b.Certs, b.CertsError = nil, "unknown method" }, SevOK, ""},
 		{"disk full", func(b *Box) { b.Disk[0].FreeBytes = 5 << 30 }, SevDisk, "the disk of share data is 95% full"},
 		{"updates pending", func(b *Box) { b.Updates.Pending = 4 }, SevOK, ""},
 		{"updates unknown", func(b *Box) { b.Updates, b.UpdatesError = nil, "not allowed" }, SevOK, ""},
@@ -151,13 +165,13 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("text:\n%s", text)
 	}
 	for i, want := range []string{
-		"deaf UNREACHABLE - - - - - timeout: no answer within 300ms",
-		"refused UNREACHABLE - - - - - connection-refused: connection refused",
+		"deaf UNREACHABLE - - - - - - - - timeout: no answer within 300ms",
+		"refused UNREACHABLE - - - - - - - - connection-refused: connection refused",
 		"silent UNREACHABLE",
-		"sick ATTENTION 1/2 ok (directory failed) 3h ago 3.0 GiB in shares, 40% full none none directory is not healthy",
-		"drifted ATTENTION 2/2 ok 3h ago 3.0 GiB in shares, 40% full 2 steps none drifted from its template: 2 steps",
+		"sick ATTENTION 1/2 ok (directory failed) 3h ago 5h ago 6d0h ago 89 days left 3.0 GiB in shares, 40% full none none directory is not healthy",
+		"drifted ATTENTION 2/2 ok 3h ago 5h ago 6d0h ago 89 days left 3.0 GiB in shares, 40% full 2 steps none drifted from its template: 2 steps",
 		"stale ATTENTION 2/2 ok 3d0h ago",
-		"a-ok ok 2/2 ok 3h ago 3.0 GiB in shares, 40% full none",
+		"a-ok ok 2/2 ok 3h ago 5h ago 6d0h ago 89 days left 3.0 GiB in shares, 40% full none",
 	} {
 		if got := strings.Join(strings.Fields(lines[i+1]), " "); !strings.HasPrefix(got, want) {
 			t.Errorf("line %d: %q, want %q…", i+1, got, want)
@@ -194,11 +208,19 @@ func TestCheck(t *testing.T) {
 	if b := byName["a-ok"]; b.Updates == nil || b.Updates.Pending != 0 || b.Updates.Error != "" {
 		t.Errorf("a-ok updates: %+v", b.Updates)
 	}
-	if b := byName["refused"]; b.Updates != nil {
+	if b := byName["a-ok"]; len(b.Backup.Copies) != 1 || b.Backup.Copies[0].Name != "nas" || b.Backup.Copies[0].AgeHours != 5 ||
+		b.Backup.CopyAgeHours == nil || *b.Backup.CopyAgeHours != 5 || b.Backup.Drill == nil || b.Backup.Drill.Result != "success" || b.Backup.Drill.AgeHours != 144 {
+		t.Errorf("a-ok copies and drill: %+v", b.Backup)
+	}
+	if c := byName["a-ok"].Certificates; c == nil || c.DaysLeft == nil || *c.DaysLeft != 89 || len(c.Certs) != 2 || c.Certs[1].NotAfter != "2027-03-06T11:00:00Z" {
+		t.Errorf("a-ok certificates: %+v", c)
+	}
+	if b := byName["refused"]; b.Updates != nil || b.Certificates != nil {
 		t.Errorf("refused has updates: %+v", b.Updates)
 	}
 	// The keys stay as documented.
-	for _, key := range []string{`"updates"`, `"security"`, `"reachable"`, `"problem"`, `"healthy"`, `"services"`, `"backup"`, `"age_hours"`, `"disk"`, `"drift"`, `"steps"`, `"empty"`, `"needs_attention"`, `"attention"`} {
+	for _, key := range []string{`"updates"`, `"security"`, `"reachable"`, `"problem"`, `"healthy"`, `"services"`, `"backup"`, `"age_hours"`, `"disk"`, `"drift"`, `"steps"`, `"empty"`, `"needs_attention"`, `"attention"`,
+		`"copies"`, `"copy_age_hours"`, `"drill"`, `"certificates"`, `"days_left"`, `"not_after"`} {
 		if !strings.Contains(buf.String(), key) {
 			t.Errorf("JSON lacks %s", key)
 		}

@@ -27,6 +27,9 @@ const (
 	BackupMaxAge = 36 * time.Hour
 	// DiskFullPercent is how full a share's filesystem may get.
 	DiskFullPercent = 90
+	// CertWarnBefore is how long before it ends a certificate needs
+	// attention.
+	CertWarnBefore = 14 * 24 * time.Hour
 )
 
 // Box is what a Prober found out about one box.
@@ -57,6 +60,39 @@ type Box struct {
 	// not be read (UpdatesError says why).
 	Updates      *Updates
 	UpdatesError string
+	// Certs are the TLS certificates Posse manages on the box (the site
+	// CA, LDAPS, mail); nil when they could not be read (CertsError says
+	// why, e.g. a possed older than the Certificates method).
+	Certs      []Cert
+	CertsError string
+}
+
+// Cert is one certificate of a box and when it ends.
+type Cert struct {
+	Name     string
+	Path     string
+	NotAfter time.Time
+}
+
+// DaysLeft is how many whole days the certificate is still valid at now;
+// negative once it has ended.
+func (c Cert) DaysLeft(now time.Time) int {
+	d := c.NotAfter.Sub(now)
+	if d < 0 {
+		return -1 - int(-d.Hours()/24)
+	}
+	return int(d.Hours() / 24)
+}
+
+// SoonestCert is the certificate that ends first; ok is false when there
+// is none.
+func (b Box) SoonestCert() (c Cert, ok bool) {
+	for i, x := range b.Certs {
+		if i == 0 || x.NotAfter.Before(c.NotAfter) {
+			c, ok = x, true
+		}
+	}
+	return c, ok
 }
 
 // Updates counts a box's pending Debian updates.
@@ -86,6 +122,35 @@ type Backup struct {
 	LastRun time.Time
 	// LastResult is "success", "failed" or "".
 	LastResult string
+	// Copies are the off-site copies of the repository.
+	Copies []Copy
+	// LastDrill is when the last restore drill ran (zero: never),
+	// DrillResult how it ended ("success", "failed") and DrillDetail
+	// what it restored or why it failed.
+	LastDrill   time.Time
+	DrillResult string
+	DrillDetail string
+}
+
+// Copy is one off-site copy of a box's backup repository.
+type Copy struct {
+	Name string
+	// LastRun is when the copy last ran (zero: never) and LastResult how
+	// it ended; LastSuccess is when it last succeeded (zero: never).
+	LastRun     time.Time
+	LastResult  string
+	LastSuccess time.Time
+}
+
+// OldestCopy is the copy whose last success is the oldest (one that never
+// succeeded first); ok is false when the backup has no copies.
+func (b Backup) OldestCopy() (c Copy, ok bool) {
+	for i, x := range b.Copies {
+		if i == 0 || x.LastSuccess.Before(c.LastSuccess) {
+			c, ok = x, true
+		}
+	}
+	return c, ok
 }
 
 // Disk is the disk use of one share and of the filesystem it is on.
@@ -124,6 +189,7 @@ const (
 	SevUnhealthy
 	SevDrift
 	SevBackup
+	SevCert
 	SevDisk
 	SevUpdates
 	SevOK
@@ -148,9 +214,10 @@ func (r Report) NeedsAttention() bool { return len(r.Attention) > 0 }
 // Evaluate fills in Attention and Severity by the rules: a box needs
 // attention when it cannot be asked, has no site or an unhealthy service,
 // has drifted from its template (or its template could not be planned),
-// when its last backup is older than BackupMaxAge, failed or never ran,
-// a share's filesystem is DiskFullPercent full, or security updates are
-// pending or the last upgrade Posse ran failed.
+// when its last backup or an off-site copy is older than BackupMaxAge,
+// failed or never ran, the last restore drill failed, a certificate ends
+// within CertWarnBefore, a share's filesystem is DiskFullPercent full, or
+// security updates are pending or the last upgrade Posse ran failed.
 func (r *Report) Evaluate(now time.Time) {
 	r.Attention, r.Severity = nil, SevOK
 	add := func(s Severity, format string, a ...any) {
@@ -188,6 +255,28 @@ func (r *Report) Evaluate(now time.Time) {
 	case b.LastResult == "failed":
 		add(SevBackup, "the last backup failed")
 	}
+	if b := r.Backup; b != nil && b.Configured {
+		for _, c := range b.Copies {
+			switch {
+			case c.LastSuccess.IsZero():
+				add(SevBackup, "copy %s never succeeded", c.Name)
+			case now.Sub(c.LastSuccess) > BackupMaxAge:
+				add(SevBackup, "last copy to %s %s ago (more than %dh)", c.Name, age(now.Sub(c.LastSuccess)), int(BackupMaxAge.Hours()))
+			case c.LastResult == "failed":
+				add(SevBackup, "the last copy to %s failed", c.Name)
+			}
+		}
+		if b.DrillResult == "failed" {
+			add(SevBackup, "the last restore drill failed")
+		}
+	}
+	if c, ok := r.SoonestCert(); ok && c.NotAfter.Sub(now) <= CertWarnBefore {
+		if d := c.DaysLeft(now); d < 0 {
+			add(SevCert, "certificate %s has expired", c.Name)
+		} else {
+			add(SevCert, "certificate %s expires in %s", c.Name, days(d))
+		}
+	}
 	for _, d := range r.Disk {
 		if p := d.FullPercent(); p >= DiskFullPercent {
 			add(SevDisk, "the disk of share %s is %d%% full", d.Share, p)
@@ -221,6 +310,14 @@ func steps(n int) string {
 		return "1 step"
 	}
 	return fmt.Sprintf("%d steps", n)
+}
+
+// days says "1 day" or "N days".
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // age prints a duration the way people read a backup's age: 45m, 3h, 2d5h.

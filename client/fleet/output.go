@@ -43,6 +43,7 @@ type BoxJSON struct {
 	Disk           []Disk       `json:"disk"`
 	Drift          *DriftJSON   `json:"drift"`
 	Updates        *UpdatesJSON `json:"updates"`
+	Certificates   *CertsJSON   `json:"certificates"`
 	NeedsAttention bool         `json:"needs_attention"`
 	Attention      []string     `json:"attention"`
 	Seconds        float64      `json:"seconds"`
@@ -56,7 +57,51 @@ type BackupJSON struct {
 	LastResult string `json:"last_result,omitempty"`
 	// AgeHours is the last run's age, -1 when no backup ran.
 	AgeHours float64 `json:"age_hours"`
-	Error    string  `json:"error,omitempty"`
+	// Copies are the off-site copies; CopyAgeHours is the age of the
+	// oldest copy's last success (-1 when a copy never succeeded), absent
+	// when there are no copies.
+	Copies       []CopyJSON `json:"copies"`
+	CopyAgeHours *float64   `json:"copy_age_hours,omitempty"`
+	// Drill is the last restore drill, null when none ran.
+	Drill *DrillJSON `json:"drill"`
+	Error string     `json:"error,omitempty"`
+}
+
+// CopyJSON is one off-site copy of a box's backup.
+type CopyJSON struct {
+	Name        string `json:"name"`
+	LastRun     string `json:"last_run,omitempty"`
+	LastResult  string `json:"last_result,omitempty"`
+	LastSuccess string `json:"last_success,omitempty"`
+	// AgeHours is the last success's age, -1 when the copy never
+	// succeeded.
+	AgeHours float64 `json:"age_hours"`
+}
+
+// DrillJSON is a box's last restore drill.
+type DrillJSON struct {
+	LastRun  string  `json:"last_run"`
+	Result   string  `json:"result"`
+	Detail   string  `json:"detail,omitempty"`
+	AgeHours float64 `json:"age_hours"`
+}
+
+// CertsJSON are a box's TLS certificates; Error is set instead when they
+// could not be read.
+type CertsJSON struct {
+	// DaysLeft is the days the soonest ending certificate has left
+	// (negative: ended), null when the box has none.
+	DaysLeft *int       `json:"days_left"`
+	Certs    []CertJSON `json:"certs"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// CertJSON is one certificate of a box.
+type CertJSON struct {
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	NotAfter string `json:"not_after"`
+	DaysLeft int    `json:"days_left"`
 }
 
 // UpdatesJSON is a box's pending Debian updates; Error is set instead
@@ -111,9 +156,19 @@ func JSON(rs []Report, now time.Time) StatusJSON {
 				b.Backup.Configured, b.Backup.LastResult = bk.Configured, bk.LastResult
 				if !bk.LastRun.IsZero() {
 					b.Backup.LastRun = bk.LastRun.UTC().Format(time.RFC3339)
-					b.Backup.AgeHours = math.Round(now.Sub(bk.LastRun).Hours()*10) / 10
+					b.Backup.AgeHours = hours(now, bk.LastRun)
+				}
+				b.Backup.Copies, b.Backup.CopyAgeHours = copiesJSON(bk, now)
+				if !bk.LastDrill.IsZero() {
+					b.Backup.Drill = &DrillJSON{LastRun: rfc3339(bk.LastDrill), Result: bk.DrillResult, Detail: bk.DrillDetail, AgeHours: hours(now, bk.LastDrill)}
 				}
 			}
+			if b.Backup.Copies == nil {
+				b.Backup.Copies = []CopyJSON{}
+			}
+		}
+		if r.Reachable && (r.Certs != nil || r.CertsError != "") {
+			b.Certificates = certsJSON(r.Box, now)
 		}
 		if r.Reachable && (r.Updates != nil || r.UpdatesError != "") {
 			b.Updates = &UpdatesJSON{Error: r.UpdatesError}
@@ -139,6 +194,49 @@ func JSON(rs []Report, now time.Time) StatusJSON {
 	return s
 }
 
+// hours is the age of t at now in hours, to a tenth.
+func hours(now, t time.Time) float64 { return math.Round(now.Sub(t).Hours()*10) / 10 }
+
+// rfc3339 prints t in UTC, "" when it is zero.
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func copiesJSON(bk *Backup, now time.Time) ([]CopyJSON, *float64) {
+	out := []CopyJSON{}
+	for _, c := range bk.Copies {
+		j := CopyJSON{Name: c.Name, LastRun: rfc3339(c.LastRun), LastResult: c.LastResult, LastSuccess: rfc3339(c.LastSuccess), AgeHours: -1}
+		if !c.LastSuccess.IsZero() {
+			j.AgeHours = hours(now, c.LastSuccess)
+		}
+		out = append(out, j)
+	}
+	c, ok := bk.OldestCopy()
+	if !ok {
+		return out, nil
+	}
+	a := -1.0
+	if !c.LastSuccess.IsZero() {
+		a = hours(now, c.LastSuccess)
+	}
+	return out, &a
+}
+
+func certsJSON(b Box, now time.Time) *CertsJSON {
+	j := &CertsJSON{Certs: []CertJSON{}, Error: b.CertsError}
+	for _, c := range b.Certs {
+		j.Certs = append(j.Certs, CertJSON{Name: c.Name, Path: c.Path, NotAfter: rfc3339(c.NotAfter), DaysLeft: c.DaysLeft(now)})
+	}
+	if c, ok := b.SoonestCert(); ok {
+		d := c.DaysLeft(now)
+		j.DaysLeft = &d
+	}
+	return j
+}
+
 // WriteJSON prints reports as StatusJSON, indented.
 func WriteJSON(w io.Writer, rs []Report, now time.Time) error {
 	enc := json.NewEncoder(w)
@@ -147,10 +245,12 @@ func WriteJSON(w io.Writer, rs []Report, now time.Time) error {
 }
 
 // WriteText prints one line per box, in the order given: its state,
-// services, last backup, disk use, drift, and why it needs attention.
+// services, last backup, its copies' age, last restore drill, the days the
+// soonest ending certificate has left, disk use, drift, pending updates,
+// and why it needs attention.
 func WriteText(w io.Writer, rs []Report, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "BOX\tSTATE\tSERVICES\tBACKUP\tDISK\tDRIFT\tUPDATES\tNOTE\n")
+	fmt.Fprintf(tw, "BOX\tSTATE\tSERVICES\tBACKUP\tCOPIES\tDRILL\tCERTS\tDISK\tDRIFT\tUPDATES\tNOTE\n")
 	for _, r := range rs {
 		note := strings.Join(r.Attention, "; ")
 		if !r.Reachable {
@@ -159,8 +259,9 @@ func WriteText(w io.Writer, rs []Report, now time.Time) error {
 				note += ": " + r.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable.String(r.Name), state(r), services(r),
-			backupText(r, now), diskText(r), driftText(r), updatesText(r), printable.String(note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable.String(r.Name), state(r), services(r),
+			backupText(r, now), copiesText(r, now), drillText(r, now), certsText(r, now),
+			diskText(r), driftText(r), updatesText(r), printable.String(note))
 	}
 	return tw.Flush()
 }
@@ -215,6 +316,66 @@ func backupText(r Report, now time.Time) string {
 		t += ", failed"
 	}
 	return t
+}
+
+// copiesText is the age of the oldest off-site copy's last success.
+func copiesText(r Report, now time.Time) string {
+	b := r.Backup
+	switch {
+	case !r.Reachable:
+		return "-"
+	case b == nil:
+		return "unknown"
+	case len(b.Copies) == 0:
+		return "none"
+	}
+	c, _ := b.OldestCopy()
+	t := "never"
+	if !c.LastSuccess.IsZero() {
+		t = age(now.Sub(c.LastSuccess)) + " ago"
+	}
+	for _, c := range b.Copies {
+		if c.LastResult == "failed" {
+			return t + ", failed"
+		}
+	}
+	return t
+}
+
+// drillText is the last restore drill's age and result.
+func drillText(r Report, now time.Time) string {
+	b := r.Backup
+	switch {
+	case !r.Reachable:
+		return "-"
+	case b == nil:
+		return "unknown"
+	case b.LastDrill.IsZero():
+		return "never"
+	}
+	t := age(now.Sub(b.LastDrill)) + " ago"
+	if b.DrillResult == "failed" {
+		t += ", failed"
+	}
+	return t
+}
+
+// certsText is the days the soonest ending certificate has left.
+func certsText(r Report, now time.Time) string {
+	c, ok := r.SoonestCert()
+	switch {
+	case !r.Reachable:
+		return "-"
+	case r.Certs == nil:
+		return "unknown"
+	case !ok:
+		return "none"
+	}
+	d := c.DaysLeft(now)
+	if d < 0 {
+		return "expired"
+	}
+	return days(d) + " left"
 }
 
 func diskText(r Report) string {

@@ -13,7 +13,8 @@ import (
 
 // Health probes the domain controller of the applied site for
 // `possectl status`: samba-ad-dc active, LDAPS bind as the admin, DNS and
-// Kerberos answering.
+// Kerberos answering, and in a site with more than one domain controller
+// the replication with the others (samba-tool drs showrepl).
 func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
 	in, err := newSiteInfo(st, env)
 	if err != nil {
@@ -22,7 +23,15 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 	if err := Probe(ctx, env, in.conn); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("domain %s: samba-ad-dc active, LDAPS, DNS and Kerberos answer", in.realm), nil
+	msg := fmt.Sprintf("domain %s: samba-ad-dc active, LDAPS, DNS and Kerberos answer", in.realm)
+	repl, err := replicationHealth(ctx, st, env)
+	if err != nil {
+		return "", err
+	}
+	if repl != "" {
+		msg += "; " + repl
+	}
+	return msg, nil
 }
 
 // ConnFor says how to reach the domain controller of site st on this box

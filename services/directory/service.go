@@ -32,6 +32,8 @@ const Name = "directory"
 const (
 	KindTLS       = "directory.tls"
 	KindProvision = "directory.provision"
+	KindJoin      = "directory.join"
+	KindSites     = "directory.sites"
 	KindPolicy    = "directory.policy"
 	KindGroup     = "directory.group"
 	KindUser      = "directory.user"

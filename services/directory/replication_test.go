@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package directory_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posse-project/posse/services/directory"
+)
+
+// TestParseShowreplFailing reads output in the form samba-tool 4.17's
+// drs.py writes it (constructed from its source): one naming context
+// failing from DC1, and outbound links that never succeeded (Samba leaves
+// repsTo times at NTTIME(0)).
+func TestParseShowreplFailing(t *testing.T) {
+	raw, err := os.ReadFile("testdata/showrepl/constructed-4.17-failing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := directory.ParseShowrepl(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Server != "DC2" || r.Site != "Hauptsitz" || len(r.Inbound) != 1 || len(r.Outbound) != 1 {
+		t.Fatalf("%+v", r)
+	}
+	in := r.Inbound[0]
+	if in.Partner != "DC1" || in.Site != "Hauptsitz" || in.Contexts != 5 || in.Failures != 3 ||
+		!strings.Contains(in.LastError, "WERR_BADFILE") || !strings.HasPrefix(in.LastError, "DC=ad,DC=example,DC=com: ") {
+		t.Errorf("inbound %+v", in)
+	}
+	if in.LastSuccess == nil || !in.LastSuccess.Equal(time.Date(2026, 12, 7, 16, 30, 0, 0, time.UTC)) {
+		t.Errorf("last success %v, want the oldest of the contexts", in.LastSuccess)
+	}
+	if in.LastAttempt == nil || !in.LastAttempt.Equal(time.Date(2026, 12, 7, 16, 41, 0, 0, time.UTC)) {
+		t.Errorf("last attempt %v, want the newest", in.LastAttempt)
+	}
+	if out := r.Outbound[0]; out.LastSuccess != nil || out.Failures != 0 {
+		t.Errorf("outbound %+v", out)
+	}
+	p := r.Problems(1)
+	if len(p) != 1 || !strings.Contains(p[0], "3 failed replications from DC1 in a row") {
+		t.Errorf("problems %q", p)
+	}
+}
+
+// TestParseShowreplCaptured reads outputs captured from real domain
+// controllers (TestSecondDC logs them): every one names its server and
+// an inbound partner that replicated without failures.
+func TestParseShowreplCaptured(t *testing.T) {
+	files, _ := filepath.Glob("testdata/showrepl/samba-*.json")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := directory.ParseShowrepl(raw)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if r.Server == "" || r.Site == "" || len(r.Inbound) == 0 {
+			t.Errorf("%s: %+v", f, r)
+		}
+		for _, l := range r.Inbound {
+			if l.LastSuccess == nil || l.Contexts < 3 || l.Failures != 0 {
+				t.Errorf("%s: inbound %+v", f, l)
+			}
+		}
+		if p := r.Problems(1); len(p) != 0 {
+			t.Errorf("%s: problems %q", f, p)
+		}
+	}
+}
+
+func TestParseShowreplProblems(t *testing.T) {
+	if _, err := directory.ParseShowrepl([]byte("ERROR: not a DC")); err == nil {
+		t.Error("garbage parsed")
+	}
+	if _, err := directory.ParseShowrepl([]byte(`{"repsFrom": []}`)); err == nil {
+		t.Error("output without a server parsed")
+	}
+	r, err := directory.ParseShowrepl([]byte(`{"server": "DC1", "site": "Default-First-Site-Name", "repsFrom": [], "repsTo": []}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Problems(0); len(p) != 0 {
+		t.Errorf("a lone DC has problems %q", p)
+	}
+	if p := r.Problems(1); len(p) != 1 || !strings.Contains(p[0], "replicates from no other domain controller") {
+		t.Errorf("problems %q", p)
+	}
+	// A neighbour without DSA falls back to its NTDS DN; a deleted one is a problem.
+	r, err = directory.ParseShowrepl([]byte(`{"server": "DC1", "site": "S", "repsFrom": [{"NC dn": "DC=x", "NTDS DN": "CN=NTDS Settings,CN=OLD,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x", "last success": "NTTIME(0)", "is deleted": true}]}`))
+	if err != nil || len(r.Inbound) != 1 || r.Inbound[0].Partner != "OLD" || r.Inbound[0].Site != "S" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if p := r.Problems(1); len(p) != 1 || !strings.Contains(p[0], "removed from the domain") {
+		t.Errorf("problems %q", p)
+	}
+}

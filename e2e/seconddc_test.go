@@ -22,9 +22,9 @@ const (
 	sdcRealm     = "AD.ZWEI.EXAMPLE"
 	sdcWorkgroup = "ZWEI"
 	sdcAdminPW   = "Zwei-Admin-Pw-2026!"
-	sdcNinaPW    = "Nina-Second-DC-2026"
-	sdcNinaPW2   = "Nina-Changed-On-DC2-7"
-	sdcOttoPW    = "Otto-Made-On-DC2-2026"
+	sdcNinaPW    = "Blauer-Wal-Second-26"
+	sdcNinaPW2   = "Gruener-Baum-Changed-7"
+	sdcOttoPW    = "Roter-Fuchs-DC2-2026"
 )
 
 // secondDCTemplate is one site with two domain controllers in AD site
@@ -55,7 +55,7 @@ func showrepl(t *testing.T, tb *harness.TestBox) directory.Replication {
 		t.Fatalf("samba-tool drs showrepl --json in %s: exit %d\n%s%s", tb.Name(), code, o, e)
 	}
 	t.Logf("samba-tool drs showrepl --json in %s:\n%s", tb.Name(), o)
-	r, err := directory.ParseShowrepl([]byte(o))
+	r, err := directory.ParseShowrepl(tb.Name(), []byte(o))
 	if err != nil {
 		t.Fatal(err)
 	}

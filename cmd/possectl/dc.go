@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,6 +38,7 @@ type dcReport struct {
 	// site without servers).
 	Name    string `json:"name,omitempty"`
 	Address string `json:"address,omitempty"`
+	ADSite  string `json:"ad_site,omitempty"`
 	// Replication is what samba-tool drs showrepl said; nil on error.
 	Replication *directory.Replication `json:"replication,omitempty"`
 	Problems    []string               `json:"problems,omitempty"`
@@ -46,16 +46,16 @@ type dcReport struct {
 }
 
 func dcStatusCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Replication partners, last success and failures of each domain controller",
-		Long: `Ask this box's domain controller, and each other domain controller of the
-applied template's servers, for its replication state (samba-tool drs
-showrepl, as this DC's machine account): the partners it replicates from
-(inbound) and notifies (outbound), the oldest last success over the naming
-contexts, and consecutive failures. Exits 1 when a DC cannot be asked or
-has a problem.`,
+		Long: `Ask this box's domain controller (with --all also each other domain
+controller of the applied template's servers, at its address) for its
+replication state (samba-tool drs showrepl, as this DC's machine account):
+the partners it replicates from (inbound) and notifies (outbound), the
+oldest last success over the naming contexts, and consecutive failures.
+Exits 1 when a DC cannot be asked or has a problem.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := localOnly(c); err != nil {
@@ -64,7 +64,7 @@ has a problem.`,
 			if os.Geteuid() != 0 {
 				return errors.New("dc status needs root on a domain controller (samba-tool reads the machine account): run with sudo")
 			}
-			reps := dcStatus(c.Context(), &host.Env{Root: "/", StateDir: host.DefaultStateDir, Runner: execx.New()})
+			reps := dcStatus(c.Context(), &host.Env{Root: "/", StateDir: host.DefaultStateDir, Runner: execx.New()}, all)
 			out := c.OutOrStdout()
 			if asJSON {
 				if err := printJSON(out, reps); err != nil {
@@ -82,11 +82,13 @@ has a problem.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print each domain controller's replication state as JSON")
+	c.Flags().BoolVar(&all, "all", false, "ask every domain controller of the template's servers too, not only this box's")
 	return c
 }
 
-// dcStatus asks the local DC, then every other DC of the applied site.
-func dcStatus(ctx context.Context, env *host.Env) []dcReport {
+// dcStatus asks the local DC and, with all, every other DC of the applied
+// site; others counts the site's other DCs for the problems either way.
+func dcStatus(ctx context.Context, env *host.Env, all bool) []dcReport {
 	hostname, _ := os.Hostname()
 	ip := host.PrimaryIP()
 	var dcs []dcReport
@@ -96,7 +98,7 @@ func dcStatus(ctx context.Context, env *host.Env) []dcReport {
 			if sv.Role != site.RoleDC {
 				continue
 			}
-			r := dcReport{Name: sv.Name, Address: sv.Address}
+			r := dcReport{Name: sv.Name, Address: sv.Address, ADSite: sv.SiteOf()}
 			if i == self {
 				r.Address = ""
 				dcs = append([]dcReport{r}, dcs...)
@@ -110,6 +112,10 @@ func dcStatus(ctx context.Context, env *host.Env) []dcReport {
 	} else {
 		dcs = []dcReport{{}}
 	}
+	others := len(dcs) - 1
+	if !all {
+		dcs = dcs[:1]
+	}
 	for i := range dcs {
 		rep, err := directory.ReadReplication(ctx, env, dcs[i].Address)
 		if err != nil {
@@ -117,9 +123,9 @@ func dcStatus(ctx context.Context, env *host.Env) []dcReport {
 			continue
 		}
 		dcs[i].Replication = &rep
-		dcs[i].Problems = rep.Problems(len(dcs) - 1)
+		dcs[i].Problems = rep.Problems(others)
 		if dcs[i].Name == "" {
-			dcs[i].Name = strings.ToLower(rep.Server)
+			dcs[i].Name = rep.Server
 		}
 	}
 	return dcs
@@ -145,7 +151,11 @@ func printDCStatus(w io.Writer, reps []dcReport, now time.Time) {
 			continue
 		}
 		rep := r.Replication
-		fmt.Fprintf(w, "%s (AD site %s)\n", dcLabel(r), printable.String(rep.Site))
+		if r.ADSite != "" {
+			fmt.Fprintf(w, "%s (AD site %s)\n", printable.String(dcLabel(r)), printable.String(r.ADSite))
+		} else {
+			fmt.Fprintf(w, "%s\n", printable.String(dcLabel(r)))
+		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  DIRECTION\tPARTNER\tSITE\tCONTEXTS\tLAST SUCCESS\tFAILURES\n")
 		for _, dir := range []struct {
@@ -153,7 +163,7 @@ func printDCStatus(w io.Writer, reps []dcReport, now time.Time) {
 			links []directory.Link
 		}{{"from", rep.Inbound}, {"to", rep.Outbound}} {
 			for _, l := range dir.links {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%d\n", dir.name, printable.String(strings.ToLower(l.Partner)), printable.String(l.Site), l.Contexts, sinceText(l.LastSuccess, now), l.Failures)
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%d\n", dir.name, printable.String(l.Partner), printable.String(l.Site), l.Contexts, sinceText(l.LastSuccess, now), l.Failures)
 			}
 		}
 		tw.Flush()

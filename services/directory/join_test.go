@@ -239,3 +239,31 @@ func TestPlanFirstDCWithServers(t *testing.T) {
 		t.Errorf("notes %+v", notes)
 	}
 }
+
+// TestForwarderIsNotTheFirstDC: on an additional DC whose original
+// resolver was the box itself, the second nameserver Posse wrote (the
+// first DC) does not become the DNS forwarder on the next plan.
+func TestForwarderIsNotTheFirstDC(t *testing.T) {
+	b := newBox(t)
+	s := loadSite(t, withServers("dc1"))
+	b.write(t, directory.ResolvPath+".posse-orig", "nameserver 127.0.0.1\n")
+	b.write(t, directory.ResolvPath, directory.RenderDCResolvConf("AD.EXAMPLE.COM", "10.0.0.1"))
+	off := *b.env
+	off.Offline = true
+	steps, _, err := b.svc.Plan(context.Background(), s, &off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, st := range steps {
+		if st.Target == directory.SMBConfPath {
+			found = true
+			if strings.Contains(string(st.Spec), "dns forwarder") {
+				t.Errorf("smb.conf forwards DNS: %s", st.Spec)
+			}
+		}
+	}
+	if !found {
+		t.Error("no smb.conf step")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,9 +22,8 @@ var ShowreplArgv = []string{"samba-tool", "drs", "showrepl", "--json"}
 // Replication is one domain controller's replication state, from
 // samba-tool drs showrepl --json.
 type Replication struct {
-	// Server is the DC's NetBIOS name, Site its AD site.
+	// Server is the name of the DC that was asked.
 	Server string `json:"server"`
-	Site   string `json:"site"`
 	// Inbound are the partners this DC replicates from (repsFrom),
 	// Outbound those it notifies of changes (repsTo).
 	Inbound  []Link `json:"inbound"`
@@ -33,7 +33,8 @@ type Replication struct {
 // Link is the replication with one partner in one direction, over all
 // naming contexts.
 type Link struct {
-	// Partner is the partner's NetBIOS name, Site its AD site.
+	// Partner is the partner's NetBIOS name in lower case (its host
+	// name), Site its AD site.
 	Partner string `json:"partner"`
 	Site    string `json:"site,omitempty"`
 	// Contexts counts the naming contexts replicated.
@@ -52,10 +53,12 @@ type Link struct {
 }
 
 // showrepl is the part of samba-tool drs showrepl --json that Posse reads
-// (the same keys in Samba 4.17 and 4.22).
+// (the same keys in Samba 4.17 and 4.22; neither prints the DC's own
+// name or site).
 type showrepl struct {
-	Site     string         `json:"site"`
-	Server   string         `json:"server"`
+	DSA *struct {
+		ObjectGUID string `json:"objectGUID"`
+	} `json:"dsa"`
 	RepsFrom []showreplNeig `json:"repsFrom"`
 	RepsTo   []showreplNeig `json:"repsTo"`
 }
@@ -71,16 +74,17 @@ type showreplNeig struct {
 	Deleted     bool   `json:"is deleted"`
 }
 
-// ParseShowrepl reads the output of ShowreplArgv.
-func ParseShowrepl(out []byte) (Replication, error) {
+// ParseShowrepl reads the output of ShowreplArgv for the DC named server
+// (the output does not name it).
+func ParseShowrepl(server string, out []byte) (Replication, error) {
 	var raw showrepl
 	if err := json.Unmarshal(out, &raw); err != nil {
 		return Replication{}, fmt.Errorf("reading samba-tool drs showrepl --json: %w", err)
 	}
-	if raw.Server == "" {
-		return Replication{}, fmt.Errorf("samba-tool drs showrepl --json names no server")
+	if raw.DSA == nil || raw.DSA.ObjectGUID == "" {
+		return Replication{}, fmt.Errorf("samba-tool drs showrepl --json describes no domain controller")
 	}
-	return Replication{Server: raw.Server, Site: raw.Site, Inbound: links(raw.RepsFrom), Outbound: links(raw.RepsTo)}, nil
+	return Replication{Server: server, Inbound: links(raw.RepsFrom), Outbound: links(raw.RepsTo)}, nil
 }
 
 func links(ns []showreplNeig) []Link {
@@ -93,7 +97,7 @@ func links(ns []showreplNeig) []Link {
 		if !ok {
 			i = len(out)
 			idx[key] = i
-			l := Link{Partner: server, Site: site}
+			l := Link{Partner: strings.ToLower(server), Site: site}
 			if t, ok := parseNTTime(n.LastSuccess); ok {
 				l.LastSuccess = &t
 			}
@@ -202,7 +206,18 @@ func ReadReplication(ctx context.Context, env *host.Env, server string) (Replica
 		}
 		return Replication{}, fmt.Errorf("samba-tool drs showrepl on %s failed: %s (is samba-ad-dc running? see journalctl -u %s)", where, scrub(append(res.Stderr, []byte(err.Error())...)), Unit)
 	}
-	return ParseShowrepl(res.Stdout)
+	name := server
+	if name == "" {
+		name = localName()
+	}
+	return ParseShowrepl(name, res.Stdout)
+}
+
+// localName is this box's short host name.
+func localName() string {
+	h, _ := os.Hostname()
+	h, _, _ = strings.Cut(strings.ToLower(h), ".")
+	return h
 }
 
 // replicationHealth checks the local DC's replication in a site with more

@@ -21,15 +21,15 @@ func TestParseShowreplFailing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := directory.ParseShowrepl(raw)
+	r, err := directory.ParseShowrepl("dc2", raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Server != "DC2" || r.Site != "Hauptsitz" || len(r.Inbound) != 1 || len(r.Outbound) != 1 {
+	if r.Server != "dc2" || len(r.Inbound) != 1 || len(r.Outbound) != 1 {
 		t.Fatalf("%+v", r)
 	}
 	in := r.Inbound[0]
-	if in.Partner != "DC1" || in.Site != "Hauptsitz" || in.Contexts != 5 || in.Failures != 3 ||
+	if in.Partner != "dc1" || in.Site != "Hauptsitz" || in.Contexts != 5 || in.Failures != 3 ||
 		!strings.Contains(in.LastError, "WERR_BADFILE") || !strings.HasPrefix(in.LastError, "DC=ad,DC=example,DC=com: ") {
 		t.Errorf("inbound %+v", in)
 	}
@@ -43,7 +43,7 @@ func TestParseShowreplFailing(t *testing.T) {
 		t.Errorf("outbound %+v", out)
 	}
 	p := r.Problems(1)
-	if len(p) != 1 || !strings.Contains(p[0], "3 failed replications from DC1 in a row") {
+	if len(p) != 1 || !strings.Contains(p[0], "dc2: 3 failed replications from dc1 in a row") {
 		t.Errorf("problems %q", p)
 	}
 }
@@ -52,18 +52,18 @@ func TestParseShowreplFailing(t *testing.T) {
 // controllers (TestSecondDC logs them): every one names its server and
 // an inbound partner that replicated without failures.
 func TestParseShowreplCaptured(t *testing.T) {
-	files, _ := filepath.Glob("testdata/showrepl/samba-*.json")
+	files, _ := filepath.Glob("testdata/showrepl/samba-*-replicated.json")
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := directory.ParseShowrepl(raw)
+		r, err := directory.ParseShowrepl("dc", raw)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if r.Server == "" || r.Site == "" || len(r.Inbound) == 0 {
+		if len(r.Inbound) == 0 {
 			t.Errorf("%s: %+v", f, r)
 		}
 		for _, l := range r.Inbound {
@@ -78,13 +78,13 @@ func TestParseShowreplCaptured(t *testing.T) {
 }
 
 func TestParseShowreplProblems(t *testing.T) {
-	if _, err := directory.ParseShowrepl([]byte("ERROR: not a DC")); err == nil {
+	if _, err := directory.ParseShowrepl("dc1", []byte("ERROR: not a DC")); err == nil {
 		t.Error("garbage parsed")
 	}
-	if _, err := directory.ParseShowrepl([]byte(`{"repsFrom": []}`)); err == nil {
-		t.Error("output without a server parsed")
+	if _, err := directory.ParseShowrepl("dc1", []byte(`{"repsFrom": []}`)); err == nil {
+		t.Error("output without a dsa parsed")
 	}
-	r, err := directory.ParseShowrepl([]byte(`{"server": "DC1", "site": "Default-First-Site-Name", "repsFrom": [], "repsTo": []}`))
+	r, err := directory.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [], "repsTo": []}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +95,31 @@ func TestParseShowreplProblems(t *testing.T) {
 		t.Errorf("problems %q", p)
 	}
 	// A neighbour without DSA falls back to its NTDS DN; a deleted one is a problem.
-	r, err = directory.ParseShowrepl([]byte(`{"server": "DC1", "site": "S", "repsFrom": [{"NC dn": "DC=x", "NTDS DN": "CN=NTDS Settings,CN=OLD,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x", "last success": "NTTIME(0)", "is deleted": true}]}`))
-	if err != nil || len(r.Inbound) != 1 || r.Inbound[0].Partner != "OLD" || r.Inbound[0].Site != "S" {
+	r, err = directory.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [{"NC dn": "DC=x", "NTDS DN": "CN=NTDS Settings,CN=OLD,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x", "last success": "NTTIME(0)", "is deleted": true}]}`))
+	if err != nil || len(r.Inbound) != 1 || r.Inbound[0].Partner != "old" || r.Inbound[0].Site != "S" {
 		t.Fatalf("%+v %v", r, err)
 	}
 	if p := r.Problems(1); len(p) != 1 || !strings.Contains(p[0], "removed from the domain") {
+		t.Errorf("problems %q", p)
+	}
+}
+
+// TestParseShowreplBeforeFirstPull reads what Samba 4.22 said on the
+// first DC right after the second joined: the KCC had made the
+// connection from the new DC, but no naming context had replicated yet.
+func TestParseShowreplBeforeFirstPull(t *testing.T) {
+	raw, err := os.ReadFile("testdata/showrepl/samba-4.22-dc1-before-first-pull.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := directory.ParseShowrepl("t-dc1-ne8kl", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Inbound) != 1 || r.Inbound[0].Partner != "t-dc2-7yhc3" || r.Inbound[0].Site != "Hauptsitz" || r.Inbound[0].Contexts != 5 || r.Inbound[0].LastSuccess != nil {
+		t.Errorf("inbound %+v", r.Inbound)
+	}
+	if p := r.Problems(1); len(p) != 1 || !strings.Contains(p[0], "t-dc1-ne8kl has not replicated every naming context from t-dc2-7yhc3 yet") {
 		t.Errorf("problems %q", p)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/posse-project/posse/e2e/harness"
 	"github.com/posse-project/posse/provisioning/plan"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 const (
@@ -48,21 +48,21 @@ servers:
 
 // showrepl reads samba-tool drs showrepl --json in box tb and logs the raw
 // output (the parser's test data comes from such runs).
-func showrepl(t *testing.T, tb *harness.TestBox) directory.Replication {
+func showrepl(t *testing.T, tb *harness.TestBox) ad.Replication {
 	t.Helper()
-	o, e, code := runIn(t, tb, "", directory.ShowreplArgv...)
+	o, e, code := runIn(t, tb, "", ad.ShowreplArgv...)
 	if code != 0 {
 		t.Fatalf("samba-tool drs showrepl --json in %s: exit %d\n%s%s", tb.Name(), code, o, e)
 	}
 	t.Logf("samba-tool drs showrepl --json in %s:\n%s", tb.Name(), o)
-	r, err := directory.ParseShowrepl(tb.Name(), []byte(o))
+	r, err := ad.ParseShowrepl(tb.Name(), []byte(o))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func hasInbound(r directory.Replication, partner string) bool {
+func hasInbound(r ad.Replication, partner string) bool {
 	for _, l := range r.Inbound {
 		if strings.EqualFold(l.Partner, partner) {
 			return true
@@ -223,10 +223,10 @@ print("own", db.get_serverName())`)
 
 	t.Run("dc status and possectl status show the replication", func(t *testing.T) {
 		var reps []struct {
-			Name        string                 `json:"name"`
-			Replication *directory.Replication `json:"replication"`
-			Problems    []string               `json:"problems"`
-			Error       string                 `json:"error"`
+			Name        string          `json:"name"`
+			Replication *ad.Replication `json:"replication"`
+			Problems    []string        `json:"problems"`
+			Error       string          `json:"error"`
 		}
 		o, e, code := possectlIn(t, dc2, "", "dc", "status", "--json")
 		t.Logf("possectl dc status --json on dc2: exit %d\n%s%s", code, o, e)

@@ -18,7 +18,7 @@ import (
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 func init() {
@@ -40,9 +40,9 @@ type dcReport struct {
 	Address string `json:"address,omitempty"`
 	ADSite  string `json:"ad_site,omitempty"`
 	// Replication is what samba-tool drs showrepl said; nil on error.
-	Replication *directory.Replication `json:"replication,omitempty"`
-	Problems    []string               `json:"problems,omitempty"`
-	Error       string                 `json:"error,omitempty"`
+	Replication *ad.Replication `json:"replication,omitempty"`
+	Problems    []string        `json:"problems,omitempty"`
+	Error       string          `json:"error,omitempty"`
 }
 
 func dcStatusCmd() *cobra.Command {
@@ -117,7 +117,7 @@ func dcStatus(ctx context.Context, env *host.Env, all bool) []dcReport {
 		dcs = dcs[:1]
 	}
 	for i := range dcs {
-		rep, err := directory.ReadReplication(ctx, env, dcs[i].Address)
+		rep, err := ad.ReadReplication(ctx, env, dcs[i].Address)
 		if err != nil {
 			dcs[i].Error = err.Error()
 			continue
@@ -160,7 +160,7 @@ func printDCStatus(w io.Writer, reps []dcReport, now time.Time) {
 		fmt.Fprintf(tw, "  DIRECTION\tPARTNER\tSITE\tCONTEXTS\tLAST SUCCESS\tFAILURES\n")
 		for _, dir := range []struct {
 			name  string
-			links []directory.Link
+			links []ad.Link
 		}{{"from", rep.Inbound}, {"to", rep.Outbound}} {
 			for _, l := range dir.links {
 				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%d\n", dir.name, printable.String(l.Partner), printable.String(l.Site), l.Contexts, sinceText(l.LastSuccess, now), l.Failures)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package directory
+package ad
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/provisioning/site"
 )
 
 // ShowreplArgv asks the local domain controller for its replication
@@ -204,7 +203,7 @@ func ReadReplication(ctx context.Context, env *host.Env, server string) (Replica
 		if server != "" {
 			where = server
 		}
-		return Replication{}, fmt.Errorf("samba-tool drs showrepl on %s failed: %s (is samba-ad-dc running? see journalctl -u %s)", where, scrub(append(res.Stderr, []byte(err.Error())...)), Unit)
+		return Replication{}, fmt.Errorf("samba-tool drs showrepl on %s failed: %s (is samba-ad-dc running? see journalctl -u %s)", where, lastLines(res.Stderr, err), DCUnit)
 	}
 	name := server
 	if name == "" {
@@ -220,23 +219,20 @@ func localName() string {
 	return h
 }
 
-// replicationHealth checks the local DC's replication in a site with more
-// than one domain controller; it returns "" for a site with one.
-func replicationHealth(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
-	dcs := st.DCs()
-	if len(dcs) < 2 {
-		return "", nil
+// lastLines returns the last lines of a command's stderr (or err when it
+// printed nothing), without any line that mentions a password.
+func lastLines(stderr []byte, err error) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(string(stderr)), "\n") {
+		if l != "" && !strings.Contains(strings.ToLower(l), "pass") {
+			keep = append(keep, l)
+		}
 	}
-	r, err := ReadReplication(ctx, env, "")
-	if err != nil {
-		return "", err
+	if len(keep) > 4 {
+		keep = keep[len(keep)-4:]
 	}
-	if p := r.Problems(len(dcs) - 1); len(p) > 0 {
-		return "", fmt.Errorf("replication: %s (possectl dc status shows every partner)", strings.Join(p, "; "))
+	if len(keep) == 0 {
+		return err.Error()
 	}
-	var parts []string
-	for _, l := range r.Inbound {
-		parts = append(parts, strings.ToLower(l.Partner))
-	}
-	return "replicates from " + strings.Join(parts, ", "), nil
+	return strings.Join(keep, "\n")
 }

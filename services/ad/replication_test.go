@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package directory_test
+package ad_test
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/posse-project/posse/services/directory"
+	"github.com/posse-project/posse/services/ad"
 )
 
 // TestParseShowreplFailing reads output in the form samba-tool 4.17's
@@ -21,7 +21,7 @@ func TestParseShowreplFailing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := directory.ParseShowrepl("dc2", raw)
+	r, err := ad.ParseShowrepl("dc2", raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestParseShowreplCaptured(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := directory.ParseShowrepl("dc", raw)
+		r, err := ad.ParseShowrepl("dc", raw)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
@@ -78,13 +78,13 @@ func TestParseShowreplCaptured(t *testing.T) {
 }
 
 func TestParseShowreplProblems(t *testing.T) {
-	if _, err := directory.ParseShowrepl("dc1", []byte("ERROR: not a DC")); err == nil {
+	if _, err := ad.ParseShowrepl("dc1", []byte("ERROR: not a DC")); err == nil {
 		t.Error("garbage parsed")
 	}
-	if _, err := directory.ParseShowrepl("dc1", []byte(`{"repsFrom": []}`)); err == nil {
+	if _, err := ad.ParseShowrepl("dc1", []byte(`{"repsFrom": []}`)); err == nil {
 		t.Error("output without a dsa parsed")
 	}
-	r, err := directory.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [], "repsTo": []}`))
+	r, err := ad.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [], "repsTo": []}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestParseShowreplProblems(t *testing.T) {
 		t.Errorf("problems %q", p)
 	}
 	// A neighbour without DSA falls back to its NTDS DN; a deleted one is a problem.
-	r, err = directory.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [{"NC dn": "DC=x", "NTDS DN": "CN=NTDS Settings,CN=OLD,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x", "last success": "NTTIME(0)", "is deleted": true}]}`))
+	r, err = ad.ParseShowrepl("dc1", []byte(`{"dsa": {"objectGUID": "x"}, "repsFrom": [{"NC dn": "DC=x", "NTDS DN": "CN=NTDS Settings,CN=OLD,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x", "last success": "NTTIME(0)", "is deleted": true}]}`))
 	if err != nil || len(r.Inbound) != 1 || r.Inbound[0].Partner != "old" || r.Inbound[0].Site != "S" {
 		t.Fatalf("%+v %v", r, err)
 	}
@@ -112,7 +112,7 @@ func TestParseShowreplBeforeFirstPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := directory.ParseShowrepl("t-dc1-ne8kl", raw)
+	r, err := ad.ParseShowrepl("t-dc1-ne8kl", raw)
 	if err != nil {
 		t.Fatal(err)
 	}

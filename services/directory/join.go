@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/services/ad"
@@ -75,10 +76,44 @@ func (s *Service) join(ctx context.Context, env *host.Env, spec JoinSpec) error 
 		return err
 	}
 	// The first DC's KCC adds its connection from this DC now rather than
-	// on its next run (up to 15 minutes), so that changes made here reach
-	// it at once. Best effort: the KCC runs on its own anyway.
-	_, _ = env.Runner.Run(ctx, host.Cmd{Argv: KCCArgv(spec.First, spec.Workgroup), Env: JoinEnv, Stdin: []byte(adminPW + "\n")})
+	// on its next run (up to 15 minutes), and the first DC pulls from this
+	// DC now rather than on its next periodic run (up to 5 minutes), which
+	// also makes this DC notify it of every change from then on. Best
+	// effort: Samba does both on its own, only later.
+	pw := []byte(adminPW + "\n")
+	_, _ = env.Runner.Run(ctx, host.Cmd{Argv: KCCArgv(spec.First, spec.Workgroup), Env: JoinEnv, Stdin: pw})
+	s.pullFromHere(ctx, env, spec, pw)
 	return nil
+}
+
+// pullFromHere asks the first DC to replicate every naming context from
+// this DC with ADD_REF, retrying while samba-ad-dc here starts up.
+func (s *Service) pullFromHere(ctx context.Context, env *host.Env, spec JoinSpec, pw []byte) {
+	deadline := time.Now().Add(s.LDAPWait)
+	for _, nc := range NamingContexts(spec.Conn.Realm) {
+		for {
+			_, err := env.Runner.Run(ctx, host.Cmd{Argv: ReplicateArgv(spec.First, strings.ToUpper(spec.Hostname), nc, spec.Workgroup), Env: JoinEnv, Stdin: pw})
+			if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(2 * time.Second)
+		}
+	}
+}
+
+// NamingContexts are the naming contexts a Samba domain replicates.
+func NamingContexts(realm string) []string {
+	base := ad.BaseDN(realm)
+	return []string{base, "CN=Configuration," + base, "CN=Schema,CN=Configuration," + base,
+		"DC=DomainDnsZones," + base, "DC=ForestDnsZones," + base}
+}
+
+// ReplicateArgv asks the DC at dest to replicate naming context nc from
+// the DC named source now, and source to notify dest of changes from
+// then on (--add-ref); as the domain Administrator, password on stdin
+// (JoinEnv).
+func ReplicateArgv(dest, source, nc, workgroup string) []string {
+	return []string{"samba-tool", "drs", "replicate", dest, source, nc, "--add-ref", "--username=Administrator", "--workgroup=" + workgroup}
 }
 
 // KCCArgv runs the knowledge consistency checker on the DC at server,

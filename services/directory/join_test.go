@@ -121,6 +121,13 @@ func TestPlanJoin(t *testing.T) {
 		return host.Result{}, nil
 	})
 	b.run.On([]string{"samba-tool", "drs", "kcc"}, host.Result{ExitCode: 1, Stderr: []byte("not yet")})
+	replicates := 0
+	b.run.OnFunc([]string{"samba-tool", "drs", "replicate"}, func(host.Cmd) (host.Result, error) {
+		if replicates++; replicates == 1 {
+			return host.Result{ExitCode: 1, Stderr: []byte("DsReplicaSync failed: samba-ad-dc is starting")}, nil
+		}
+		return host.Result{}, nil
+	})
 	b.write(t, directory.ResolvPath, "nameserver 192.0.2.53\n")
 	b.write(t, directory.SMBConfPath, "[global]\n\tworkgroup = WORKGROUP\n")
 	for _, st := range steps[:2] {
@@ -129,8 +136,14 @@ func TestPlanJoin(t *testing.T) {
 		}
 	}
 	cmds := b.run.Cmds()
-	if len(cmds) != 2 {
+	if len(cmds) != 8 { // join, kcc, a replicate that failed and its retry, four more
 		t.Fatalf("commands %q", b.run.Argvs())
+	}
+	for i, nc := range directory.NamingContexts("AD.EXAMPLE.COM") {
+		want := "samba-tool drs replicate 10.0.0.1 DC " + nc + " --add-ref --username=Administrator --workgroup=EXAMPLE"
+		if got := strings.Join(cmds[3+i].Argv, " "); got != want || string(cmds[3+i].Stdin) != secrets["domain_admin"]+"\n" {
+			t.Errorf("replicate %q, want %q", got, want)
+		}
 	}
 	join := strings.Join(cmds[0].Argv, " ")
 	if join != "samba-tool domain join ad.example.com DC --server=10.0.0.1 --username=Administrator --workgroup=EXAMPLE --dns-backend=SAMBA_INTERNAL --option=idmap_ldb:use rfc2307 = yes --site=Hauptsitz" {
@@ -159,7 +172,7 @@ func TestPlanJoin(t *testing.T) {
 		t.Errorf("smb.conf:\n%s", conf)
 	}
 	// A second run of the same step does not join again.
-	if err := b.svc.Execute(context.Background(), steps[1], b.env); err != nil || len(b.run.Cmds()) != 2 {
+	if err := b.svc.Execute(context.Background(), steps[1], b.env); err != nil || len(b.run.Cmds()) != 8 {
 		t.Errorf("second join: %v, %q", err, b.run.Argvs())
 	}
 

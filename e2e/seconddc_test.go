@@ -71,8 +71,9 @@ func hasInbound(r ad.Replication, partner string) bool {
 	return false
 }
 
-// smbLogon logs on as user with pw to the netlogon share of the DC at ip,
-// from box tb; the password is in a 0600 file, never in argv.
+// smbLogon logs on as user with pw to the DC at ip (a session on IPC$:
+// SYSVOL and with it netlogon are not replicated yet), from box tb; the
+// password is in a 0600 file, never in argv.
 func smbLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 	t.Helper()
 	auth := "/root/auth-" + user
@@ -80,7 +81,7 @@ func smbLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 		"bash", "-c", "umask 077 && cat >"+auth); code != 0 {
 		t.Fatalf("writing %s: %s%s", auth, o, e)
 	}
-	o, e, code := runIn(t, tb, "", "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls")
+	o, e, code := runIn(t, tb, "", "smbclient", "//"+ip+"/IPC$", "-A", auth, "-c", "exit")
 	if code != 0 {
 		return fmt.Errorf("smbclient as %s against %s: exit %d: %s%s", user, ip, code, o, e)
 	}

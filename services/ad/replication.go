@@ -169,7 +169,7 @@ func parseNTTime(s string) (time.Time, bool) {
 func (r Replication) Problems(others int) []string {
 	var out []string
 	if others > 0 && len(r.Inbound) == 0 {
-		out = append(out, fmt.Sprintf("%s replicates from no other domain controller yet: run samba-tool drs kcc on it, or wait up to 15 minutes", r.Server))
+		out = append(out, fmt.Sprintf("%s replicates from no other domain controller yet: apply the template on the other domain controllers of its servers; once they are joined, the KCC connects them within 15 minutes (samba-tool drs kcc at once)", r.Server))
 	}
 	for _, l := range r.Inbound {
 		switch {

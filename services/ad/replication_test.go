@@ -53,6 +53,9 @@ func TestParseShowreplFailing(t *testing.T) {
 // an inbound partner that replicated without failures.
 func TestParseShowreplCaptured(t *testing.T) {
 	files, _ := filepath.Glob("testdata/showrepl/samba-*-replicated.json")
+	if len(files) < 2 {
+		t.Fatalf("captured outputs: %v", files)
+	}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {

@@ -36,6 +36,10 @@ func MakePlan(ctx context.Context, s *site.Site, env *host.Env, services []Servi
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if skip, notes := skipOnThisBox(s, env, name); skip {
+			p.Notes = append(p.Notes, notes...)
+			continue
+		}
 		steps, notes, err := svc.Plan(ctx, s, env)
 		if err != nil {
 			return nil, fmt.Errorf("plan %s: %w", name, err)

@@ -36,6 +36,9 @@ func Status(ctx context.Context, s *site.Site, env *host.Env, services []Service
 		if !ok {
 			continue
 		}
+		if skip, _ := skipOnThisBox(s, env, svc.Name()); skip {
+			continue // the first domain controller runs it
+		}
 		t0 := time.Now()
 		detail, err := hc.Health(ctx, s, env)
 		h := ServiceHealth{Service: svc.Name(), OK: err == nil, Detail: detail, Seconds: time.Since(t0).Seconds()}

@@ -30,6 +30,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.version":   {desc: "Template format version; must be 1.", required: true},
 	"Site.site":      {desc: "The site's name, DNS domain, realm, workgroup and time zone.", required: true},
 	"Site.directory": {desc: "The Samba AD domain controller.", required: true},
+	"Site.servers":   {desc: "The site's boxes. Leave out for one box, the first domain controller; with servers, the first server with role dc provisions the domain and every other one joins it as an additional domain controller."},
 	"Site.groups":    {desc: "Directory groups. Names are unique."},
 	"Site.users":     {desc: "Directory users, each with an optional mailbox. Usernames are unique."},
 	"Site.shares":    {desc: "SMB file shares. Names are unique, case-insensitively."},
@@ -54,6 +55,12 @@ var schemaFields = map[string]schemaMeta{
 	"PasswordPolicy.min_length":   {desc: "Minimum password length.", min: intp(7), max: intp(128), def: DefaultMinPasswordLength},
 	"PasswordPolicy.complexity":   {desc: "Require three of upper case, lower case, digits and symbols, and no username.", def: true},
 	"PasswordPolicy.max_age_days": {desc: "Maximum password age in days; 0 means passwords never expire.", min: intp(0), max: intp(999), def: 0},
+
+	"Server.name":    {desc: "The box's host name, which a box applying the template is matched by (or by its address): 1 to 15 of a-z, 0-9 and -; unique.", pattern: ServerNamePattern, required: true},
+	"Server.address": {desc: "The box's IPv4 address; unique.", required: true},
+	"Server.role":    {desc: "dc: a Samba AD domain controller, the only role so far.", enum: []string{RoleDC}, required: true},
+	"Server.ad_site": {desc: "The AD site the server is in; created by the first domain controller. Default Default-First-Site-Name.", pattern: ADSitePattern, maxLength: 63},
+	"Server.subnet":  {desc: "The IPv4 network of the server's AD site in CIDR form, holding its address; created by the first domain controller. A subnet belongs to one AD site."},
 
 	"Group.name":        {desc: "Group name: a-z, 0-9, '.', '_' and '-', starting with a letter; not a built-in group, not posse-admin, posse-office or another name starting with posse and a separator, and no look-alike of these (differing only in case, separators or a plural s).", pattern: GroupPattern, required: true},
 	"Group.description": {desc: "Free text without line breaks.", maxLength: MaxDescriptionLen, pattern: `^[^\x00-\x1f\x7f]*$`},

@@ -25,7 +25,9 @@ type Site struct {
 	Storage   *Storage   `yaml:"storage" json:"storage,omitempty"`
 	Updates   *Updates   `yaml:"updates" json:"updates,omitempty"`
 	Notify    *Notify    `yaml:"notify" json:"notify,omitempty"`
-	Source    SourceInfo `yaml:"-" json:"-"`
+	// Servers lists the site's boxes (servers.go); nil means one box.
+	Servers []Server   `yaml:"servers" json:"servers,omitempty"`
+	Source  SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;
 	// nil for a Site built in memory.

@@ -34,6 +34,7 @@ func (s *Site) Validate() Problems {
 	v := &validator{s: s, file: s.Source.File, pos: s.pos}
 	v.site()
 	v.directory()
+	v.servers()
 	v.groups()
 	v.users()
 	v.shares()

@@ -33,6 +33,16 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = s.provision(ctx, env, spec)
 		}
+	case KindJoin:
+		var spec JoinSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.join(ctx, env, spec)
+		}
+	case KindSites:
+		var spec SitesSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = s.ensureSites(ctx, env, spec)
+		}
 	case KindPolicy:
 		var spec PolicySpec
 		if err = step.DecodeSpec(&spec); err == nil {

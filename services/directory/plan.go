@@ -29,6 +29,8 @@ type ProvisionSpec struct {
 	Workgroup string      `json:"workgroup"`
 	Hostname  string      `json:"hostname"`
 	IP        string      `json:"ip"`
+	// ADSite is the AD site of the first DC; "" for Samba's default.
+	ADSite string `json:"ad_site,omitempty"`
 	// SMBConf, KRB5Conf and ResolvConf are written after samba-tool ran.
 	SMBConf    string `json:"smb_conf"`
 	KRB5Conf   string `json:"krb5_conf"`
@@ -97,8 +99,15 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if err != nil {
 		return nil, nil, err
 	}
+	part, err := PartOf(st, env.Hostname, env.IP)
+	if err != nil {
+		return nil, nil, err
+	}
 	gcfg := GlobalConfig{Hostname: in.hostname, Realm: in.realm, Workgroup: in.workgroup, Forwarder: forwarder(env), TLSDir: in.tlsDir}
 	smb, krb, resolv := RenderSMBConf(gcfg), RenderKRB5Conf(in.realm, in.hostname), RenderResolvConf(in.realm)
+	if part.Join {
+		resolv = RenderDCResolvConf(in.realm, part.First.Address)
+	}
 	if env.Offline {
 		steps, err := fileSteps(env, smb, krb, resolv)
 		return steps, nil, err
@@ -130,6 +139,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		step.Changes = []plan.Change{{Field: "subject_alt_names", After: strings.Join(append(names.DNSNames(), names.IPs...), ", ")}}
 		steps = append(steps, step)
 	}
+	if part.Join {
+		return s.planJoined(env, in, part, have, steps, smb, krb, resolv)
+	}
 	desired, err := desiredState(st, in)
 	if err != nil {
 		return nil, nil, err
@@ -144,12 +156,19 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		if _, ok := env.Secrets.Lookup(in.conn.AdminSecret); !ok {
 			return nil, nil, fmt.Errorf("secret %s (the domain admin password) is missing: add it to the secrets file or set POSSE_SECRET_%s", in.conn.AdminSecret, strings.ToUpper(in.conn.AdminSecret))
 		}
-		ps := ProvisionSpec{Conn: in.conn, Workgroup: in.workgroup, Hostname: in.hostname, IP: env.IP, SMBConf: smb, KRB5Conf: krb, ResolvConf: resolv}
+		ps := ProvisionSpec{Conn: in.conn, Workgroup: in.workgroup, Hostname: in.hostname, IP: env.IP, ADSite: part.ADSite(), SMBConf: smb, KRB5Conf: krb, ResolvConf: resolv}
 		step := plan.NewStep(Name, plan.Create, KindProvision, in.realm,
 			"provision the Samba AD domain "+in.realm+" ("+in.workgroup+") and start "+Unit, ps)
 		step.Changes = []plan.Change{{Field: "realm", After: in.realm}, {Field: "workgroup", After: in.workgroup},
 			{Field: "host", After: in.fqdn + " " + env.IP}, {Field: "admin_password", After: "${secret:" + in.conn.AdminSecret + "}"}}
+		if ps.ADSite != "" {
+			step.Changes = append(step.Changes, plan.Change{Field: "ad_site", After: ps.ADSite})
+		}
 		steps = append(steps, step)
+		wantSites, wantNets := st.ADSites()
+		if sp := DiffSites(wantSites, wantNets, ADState{Sites: []string{part.ADSite()}}); !sp.Empty() {
+			steps = append(steps, sitesStep(sp))
+		}
 		dsteps, notes := diffDirectory(in.conn, desired, nil, nil, st.Directory.Prune, applied{})
 		if p, ok := desired.policy(); ok {
 			steps = append(steps, policyStep(in.conn, nil, p))
@@ -171,6 +190,17 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if smbChanged || tlsState.NewServer {
 		steps = append(steps, plan.UnitStep(Name, Unit, "restart"))
 	}
+	var notes []plan.Note
+	if len(st.Servers) > 0 {
+		sp, n, err := planSites(ctx, env, st, part)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !sp.Empty() {
+			steps = append(steps, sitesStep(sp))
+		}
+		notes = append(notes, n...)
+	}
 	d, err := s.directory(ctx, env, in.conn, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the directory: %w", err)
@@ -186,7 +216,8 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 				steps = append(steps, policyStep(in.conn, &cur, p))
 			}
 			if err == nil {
-				dsteps, notes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, lastApplied(env))
+				dsteps, dnotes := diffDirectory(in.conn, desired, users, groups, st.Directory.Prune, lastApplied(env))
+				notes = append(notes, dnotes...)
 				if err := addressClashes(st, users, dsteps); err != nil {
 					return nil, nil, err
 				}

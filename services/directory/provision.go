@@ -39,12 +39,17 @@ db.setpassword(admin, pw, force_change_at_next_login=False)
 db.setexpiry(admin, 0, no_expiry_req=True)
 `
 
-// ProvisionArgv is the samba-tool command line for a new domain. It holds
-// no password: samba-tool sets a random one, replaced right after.
-func ProvisionArgv(realm, workgroup, ip string) []string {
-	return []string{"samba-tool", "domain", "provision", "--use-rfc2307",
+// ProvisionArgv is the samba-tool command line for a new domain, with
+// the first DC in adSite ("" for Samba's default site). It holds no
+// password: samba-tool sets a random one, replaced right after.
+func ProvisionArgv(realm, workgroup, ip, adSite string) []string {
+	argv := []string{"samba-tool", "domain", "provision", "--use-rfc2307",
 		"--realm=" + realm, "--domain=" + workgroup, "--server-role=dc",
 		"--dns-backend=SAMBA_INTERNAL", "--host-ip=" + ip}
+	if adSite != "" {
+		argv = append(argv, "--site="+adSite)
+	}
+	return argv
 }
 
 // provision turns the box into the domain controller of spec's realm.
@@ -67,6 +72,31 @@ func (s *Service) provision(ctx context.Context, env *host.Env, spec ProvisionSp
 	if !ok {
 		return fmt.Errorf("secret %s (the domain admin password) is missing", spec.Conn.AdminSecret)
 	}
+	if err := prepareDC(ctx, env); err != nil {
+		return err
+	}
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ProvisionArgv(spec.Conn.Realm, spec.Workgroup, spec.IP, spec.ADSite)})
+	if err != nil {
+		why := scrub(append(res.Stderr, res.Stdout...))
+		if len(res.Stderr) == 0 && len(res.Stdout) == 0 {
+			why = err.Error() + " (is the samba-ad-dc package installed?)"
+		}
+		return fmt.Errorf("samba-tool domain provision failed: %s\nthe original configuration is in %s%s and %s%s", why, SMBConfPath, origSuffix, KRB5ConfPath, origSuffix)
+	}
+	res, err = env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", setAdminPasswordPy}, Stdin: []byte(adminPW + "\n")})
+	if err != nil {
+		return fmt.Errorf("setting the domain admin password failed (does it meet Samba's default policy: 7+ characters, 3 of 4 character classes?): %s", scrub(res.Stderr))
+	}
+	if err := startDC(ctx, env, spec.SMBConf, spec.KRB5Conf, spec.ResolvConf); err != nil {
+		return err
+	}
+	return s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.ensureOU(ctx, d) })
+}
+
+// prepareDC readies a box for samba-tool provision or join: the plain
+// file-server daemons stopped and masked, samba-ad-dc unmasked, the old
+// smb.conf and krb5.conf moved aside and resolv.conf kept.
+func prepareDC(ctx context.Context, env *host.Env) error {
 	for _, u := range plainSambaUnits {
 		st, err := env.Units.Status(ctx, u)
 		if err == nil && st.LoadState == "not-found" {
@@ -99,20 +129,15 @@ func (s *Service) provision(ctx context.Context, env *host.Env, spec ProvisionSp
 	for _, f := range stale {
 		os.Remove(f)
 	}
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ProvisionArgv(spec.Conn.Realm, spec.Workgroup, spec.IP)})
-	if err != nil {
-		why := scrub(append(res.Stderr, res.Stdout...))
-		if len(res.Stderr) == 0 && len(res.Stdout) == 0 {
-			why = err.Error() + " (is the samba-ad-dc package installed?)"
-		}
-		return fmt.Errorf("samba-tool domain provision failed: %s\nthe original configuration is in %s%s and %s%s", why, SMBConfPath, origSuffix, KRB5ConfPath, origSuffix)
-	}
-	res, err = env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", setAdminPasswordPy}, Stdin: []byte(adminPW + "\n")})
-	if err != nil {
-		return fmt.Errorf("setting the domain admin password failed (does it meet Samba's default policy: 7+ characters, 3 of 4 character classes?): %s", scrub(res.Stderr))
-	}
+	return nil
+}
+
+// startDC writes Posse's smb.conf, krb5.conf and resolv.conf over what
+// samba-tool left, makes sure the shares include exists, and enables and
+// starts samba-ad-dc.
+func startDC(ctx context.Context, env *host.Env, smb, krb, resolv string) error {
 	for _, f := range []struct{ path, content string }{
-		{SMBConfPath, spec.SMBConf}, {KRB5ConfPath, spec.KRB5Conf}, {ResolvPath, spec.ResolvConf},
+		{SMBConfPath, smb}, {KRB5ConfPath, krb}, {ResolvPath, resolv},
 	} {
 		if err := writeFileAtomic(env.Path(f.path), []byte(f.content), 0o644); err != nil {
 			return err
@@ -127,7 +152,7 @@ func (s *Service) provision(ctx context.Context, env *host.Env, spec ProvisionSp
 	if err := env.Units.Restart(ctx, Unit); err != nil {
 		return fmt.Errorf("starting %s: %w (see journalctl -u %s)", Unit, err, Unit)
 	}
-	return s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.ensureOU(ctx, d) })
+	return nil
 }
 
 // moveAside renames p to p.posse-orig, unless an original is already kept,

@@ -32,6 +32,8 @@ const Name = "directory"
 const (
 	KindTLS       = "directory.tls"
 	KindProvision = "directory.provision"
+	KindJoin      = "directory.join"
+	KindSites     = "directory.sites"
 	KindPolicy    = "directory.policy"
 	KindGroup     = "directory.group"
 	KindUser      = "directory.user"
@@ -149,14 +151,15 @@ func newSiteInfo(st *site.Site, env *host.Env) (siteInfo, error) {
 }
 
 // forwarder finds the upstream DNS server: the box's resolver before Posse
-// pointed it at itself.
+// pointed it at itself. Once that original is kept, only it counts: the
+// resolver Posse wrote names no upstream server, and on an additional DC
+// its second nameserver is the first DC.
 func forwarder(env *host.Env) string {
-	for _, p := range []string{ResolvPath + origSuffix, ResolvPath} {
-		if b, err := os.ReadFile(env.Path(p)); err == nil {
-			if f := Forwarder(b); f != "" {
-				return f
-			}
-		}
+	if b, err := os.ReadFile(env.Path(ResolvPath + origSuffix)); err == nil {
+		return Forwarder(b)
+	}
+	if b, err := os.ReadFile(env.Path(ResolvPath)); err == nil {
+		return Forwarder(b)
 	}
 	return ""
 }

@@ -4,6 +4,7 @@ package site
 
 import (
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -39,7 +40,7 @@ const DefaultADSite = "Default-First-Site-Name"
 // Patterns of the servers keys.
 const (
 	// ServerNamePattern is a host name that can be a NetBIOS name.
-	ServerNamePattern = `^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`
+	ServerNamePattern = rules.ServerNamePattern
 	// ADSitePattern is an AD site name: a DNS label (it becomes one in
 	// _ldap._tcp.SITE._sites).
 	ADSitePattern = `^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`

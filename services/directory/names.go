@@ -17,7 +17,6 @@ import (
 var (
 	realmRE     = regexp.MustCompile(site.RealmPattern)
 	workgroupRE = regexp.MustCompile(site.WorkgroupPattern)
-	hostnameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
 )
 
 // quote prints a possibly hostile name safely in messages.

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"os"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func newSiteInfo(st *site.Site, env *host.Env) (siteInfo, error) {
 	}
 	h := strings.ToLower(env.Hostname)
 	h, _, _ = strings.Cut(h, ".")
-	if !hostnameRE.MatchString(h) {
+	if rules.ServerNameError(h) != nil {
 		return in, fmt.Errorf("host name %s cannot be a domain controller name: use 1–15 of [a-z0-9-] (it becomes the NetBIOS name)", quote(env.Hostname))
 	}
 	in.hostname = h

@@ -11,6 +11,7 @@ package mail
 
 import (
 	"fmt"
+	"github.com/posse-project/posse/rules"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,8 +47,6 @@ const (
 
 // disabledFilter matches accounts whose ACCOUNTDISABLE bit (2) is set.
 const disabledFilter = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
-
-var hostRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
 
 // Alias is one site alias with its fully expanded delivery addresses.
 type Alias struct {
@@ -124,7 +123,7 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 			c.Relay.PasswordSecret = name
 		}
 	}
-	if !hostRE.MatchString(h) {
+	if rules.ServerNameError(h) != nil {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
 	}
 	p, err := env.Platform()

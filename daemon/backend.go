@@ -35,6 +35,9 @@ type Backend interface {
 	// answer quickly however big the shares are: share sizes may be as of
 	// an earlier walk (api.ShareUsage.MeasuredAt says when).
 	Usage(ctx context.Context) (api.Usage, error)
+	// Alerts reports the alerts' recipients and the open problems as the
+	// last check run of the alerts left them; it reads, never checks.
+	Alerts(ctx context.Context) (api.Alerts, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

@@ -78,6 +78,7 @@ var unnamedMethods = map[string]string{
 	api.Interface + ".Health":                  "a service name",
 	api.Interface + ".Validate":                "a template",
 	api.Interface + ".Usage":                   "no arguments",
+	api.Interface + ".Alerts":                  "no arguments",
 	api.Interface + ".Plan":                    "a template",
 	api.Interface + ".Apply":                   "a template",
 	api.Interface + ".ApplyPlan":               "a template",

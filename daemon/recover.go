@@ -81,6 +81,11 @@ func (s safe) Usage(ctx context.Context) (r api.Usage, err error) {
 	return s.b.Usage(ctx)
 }
 
+func (s safe) Alerts(ctx context.Context) (r api.Alerts, err error) {
+	defer s.catch(&err)
+	return s.b.Alerts(ctx)
+}
+
 func (s safe) Users(ctx context.Context, q string) (r []api.User, err error) {
 	defer s.catch(&err)
 	return s.b.Users(ctx, q)

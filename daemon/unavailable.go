@@ -53,6 +53,11 @@ func (Unavailable) Usage(context.Context) (api.Usage, error) {
 	return api.Usage{}, NotAvailable("disk and mail queue usage")
 }
 
+// Alerts implements Backend.
+func (Unavailable) Alerts(context.Context) (api.Alerts, error) {
+	return api.Alerts{}, NotAvailable("the alerts")
+}
+
 // Users implements Backend.
 func (Unavailable) Users(context.Context, string) ([]api.User, error) {
 	return nil, NotAvailable("user management")

@@ -252,11 +252,11 @@ func TestBackupCopies(t *testing.T) {
 
 // TestBackupCopyCorrupt damages one pack file in the off-site copy's
 // repository on the target box: the check (its unit, as the weekly timer
-// starts it) fails and names the copy and its repository while the main
-// repository passes, backup status shows the failed check, and the
-// check's OnFailure mails one alert, read over IMAPS, that names the
-// copy's repository; the pack put back, the next check passes and a
-// resolved mail follows.
+// starts it) fails and names the copy, its repository and the damaged
+// pack while the main repository passes, backup status shows the failed
+// check, and the check's OnFailure mails one alert, read over IMAPS, that
+// names the copy's repository; the pack put back, the next check passes
+// and a resolved mail follows.
 func TestBackupCopyCorrupt(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
@@ -296,7 +296,7 @@ func TestBackupCopyCorrupt(t *testing.T) {
 		CopiesChecked int `json:"copies_checked"`
 	}
 	if err := json.Unmarshal([]byte(tb.MustRun(t, "tail", "-n1", "/var/lib/posse/backup/runs.jsonl")), &rec); err != nil || rec.Kind != "check" ||
-		!strings.Contains(rec.Error, "copy "+copyName+" ("+copyRepo+")") || rec.CopiesChecked != 0 || strings.Contains(rec.Error, "/srv/posse/backup") {
+		!strings.Contains(rec.Error, "copy "+copyName+" ("+copyRepo+")") || !strings.Contains(rec.Error, filepath.Base(pack)) || rec.CopiesChecked != 0 || strings.Contains(rec.Error, "/srv/posse/backup") {
 		t.Errorf("the check record: %+v %v", rec, err)
 	}
 	t.Logf("check error: %s", rec.Error)

@@ -333,6 +333,10 @@ type BackupStatus struct {
 	NextRun    *time.Time `json:"next_run,omitempty"`
 	Healthy    bool       `json:"healthy"`
 	Detail     string     `json:"detail"`
+	// SizeBytes is what the repository stores, measured after the last
+	// successful backup (restic stats --mode raw-data); absent when
+	// unknown.
+	SizeBytes int64 `json:"size_bytes,omitempty"`
 
 	LastRun   *backup.RunRecord  `json:"last_run,omitempty"`
 	LastOK    *backup.RunRecord  `json:"last_success,omitempty"`
@@ -396,7 +400,7 @@ not healthy.`,
 // daemonBackupStatus completes possed's backup status with the backup's
 // health.
 func daemonBackupStatus(ctx context.Context, cl *client.Client, raw api.BackupStatus) (BackupStatus, error) {
-	st := BackupStatus{Repository: raw.Repository, Schedule: raw.Schedule, LastResult: raw.LastResult, Running: raw.Running}
+	st := BackupStatus{Repository: raw.Repository, Schedule: raw.Schedule, LastResult: raw.LastResult, Running: raw.Running, SizeBytes: int64(raw.SizeBytes)}
 	for _, cp := range raw.Copies {
 		st.Copies = append(st.Copies, copyFromAPI(cp))
 	}
@@ -436,6 +440,7 @@ func directBackupStatus(c *cobra.Command) (BackupStatus, error) {
 		return BackupStatus{}, err
 	}
 	st := BackupStatus{Repository: cfg.Repository, Schedule: cfg.Schedule}
+	st.SizeBytes, _ = backup.LastSize(runs, backup.KindBackup, "")
 	if last, ok := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
 		st.LastRun = &last
 		t := last.Start
@@ -498,6 +503,9 @@ func printBackupStatus(out io.Writer, st BackupStatus) {
 	}
 	if st.Running {
 		fmt.Fprintf(tw, "running\tyes, a backup is running now\n")
+	}
+	if st.SizeBytes > 0 {
+		fmt.Fprintf(tw, "size\t%s in the repository\n", backup.Bytes(st.SizeBytes))
 	}
 	if r := st.LastOK; r != nil {
 		fmt.Fprintf(tw, "last success\t%s, snapshot %s, %d new, %d changed files, %s added\n", r.Start.Local().Format("2006-01-02 15:04"), r.SnapshotID, r.FilesNew, r.FilesChanged, backup.Bytes(r.BytesAdded))

@@ -63,7 +63,7 @@ func (f *backupFake) RunCopy(_ context.Context, name string) error {
 			c.LastResult, c.LastError = "failed", "cannot open the copy's repository "+c.Repository+": ssh: connect to host port 22: Connection refused"
 			return
 		}
-		c.LastSuccess, c.Snapshots = c.LastRun, c.Snapshots+1
+		c.LastSuccess, c.Snapshots, c.SizeBytes = c.LastRun, c.Snapshots+1, uint64(c.Snapshots+1)<<20
 	}()
 	return nil
 }
@@ -72,7 +72,7 @@ func (f *backupFake) BackupStatus(context.Context) (api.BackupStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := api.BackupStatus{Configured: !f.unconfigured, Repository: "sftp:backup@nas.example.lan:/backups/office", Schedule: "*-*-* 03:00",
-		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result, Copies: slices.Clone(f.copies)}
+		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result, Copies: slices.Clone(f.copies), SizeBytes: 3 << 20}
 	if !f.lastRun.IsZero() {
 		st.LastRun = f.lastRun.UTC().Format(time.RFC3339)
 	}
@@ -366,12 +366,12 @@ func TestBackupCopyThroughPossed(t *testing.T) {
 	}
 	code, out, _ = r.run(t, "", "backup", "status")
 	if !regexp.MustCompile(`copy offsite +sftp:copy@offsite.example:/copies/office \(\*-\*-\* 23:00\): last run .*: FAILED: .*Connection refused`).MatchString(out) ||
-		!strings.Contains(out, "last success") || !strings.Contains(out, "2 snapshots") {
+		!strings.Contains(out, "last success") || !strings.Contains(out, "2 snapshots, 2.0 MiB") || !regexp.MustCompile(`size +3.0 MiB in the repository`).MatchString(out) {
 		t.Errorf("status after a failed copy: exit %d\n%s", code, out)
 	}
 	var st BackupStatus
 	_, out, _ = r.run(t, "", "backup", "status", "--json")
-	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Copies) != 2 || st.Copies[0].LastResult != "failed" || st.Copies[0].Snapshots != 2 || st.Copies[1].Name != "posse1" {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Copies) != 2 || st.Copies[0].LastResult != "failed" || st.Copies[0].Snapshots != 2 || st.Copies[0].SizeBytes != 2<<20 || st.SizeBytes != 3<<20 || st.Copies[1].Name != "posse1" {
 		t.Errorf("status --json: %v\n%s", err, out)
 	}
 

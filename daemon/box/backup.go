@@ -72,6 +72,9 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 			st.LastDrillDetail = dr.Summary()
 		}
 	}
+	if n, _ := backup.LastSize(runs, backup.KindBackup, ""); n > 0 {
+		st.SizeBytes = uint64(n)
+	}
 	if next, ok := backup.NextRun(ctx, env); ok {
 		st.NextRun = next.UTC().Format(time.RFC3339)
 	}
@@ -97,6 +100,9 @@ func copyStatus(ctx context.Context, env *host.Env, runs []backup.RunRecord, cp 
 	}
 	if !ok.Start.IsZero() {
 		cs.LastSuccess, cs.Snapshots = ok.Start.UTC().Format(time.RFC3339), int32(ok.Snapshots)
+	}
+	if n, _ := backup.LastSize(runs, backup.KindCopy, cp.Name); n > 0 {
+		cs.SizeBytes = uint64(n)
 	}
 	if next, found := backup.NextElapse(ctx, env, backup.CopyTimerUnit(cp.Name)); found {
 		cs.NextRun = next.UTC().Format(time.RFC3339)

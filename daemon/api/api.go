@@ -205,6 +205,9 @@ type BackupStatus struct {
 	LastRun string
 	// LastResult is "success", "failed" or "".
 	LastResult string
+	// LastSuccess is when the last successful backup started (RFC 3339,
+	// "" when none succeeded yet).
+	LastSuccess string
 	// NextRun is RFC 3339, "" when nothing is scheduled.
 	NextRun string
 	Running bool

@@ -56,11 +56,14 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	if last, _ := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
+	if last, ok := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
 		st.LastRun = last.Start.UTC().Format(time.RFC3339)
 		st.LastResult = "success"
 		if !last.OK() {
 			st.LastResult = "failed"
+		}
+		if !ok.Start.IsZero() {
+			st.LastSuccess = ok.Start.UTC().Format(time.RFC3339)
 		}
 	}
 	if chk, _ := backup.Last(runs, backup.KindCheck); !chk.Start.IsZero() {

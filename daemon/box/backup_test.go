@@ -192,7 +192,7 @@ func TestBackupStatusCopies(t *testing.T) {
 		!strings.Contains(c.LastError, "connection refused") || c.LastSuccess != "2026-11-20T03:00:00Z" || c.Snapshots != 4 || c.SizeBytes != 4000 {
 		t.Errorf("first copy = %+v", c)
 	}
-	if st.SizeBytes != 6000 {
+	if st.SizeBytes != 6000 || st.LastSuccess != "2026-11-21T02:00:00Z" {
 		t.Errorf("the repository's size = %d, want the last backup's 6000", st.SizeBytes)
 	}
 	if c := st.Copies[1]; c.Name != "posse1" || c.LastRun != "" || c.LastResult != "" || c.Schedule != "weekly" || c.SizeBytes != 0 {

@@ -273,6 +273,18 @@ func TestBackupCopyCorrupt(t *testing.T) {
 	if o := tb.MustRun(t, "possectl", "backup", "check"); !strings.Contains(o, "is fine") {
 		t.Fatalf("the check before any damage:\n%s", o)
 	}
+	// Each run measured its repository; status reports the sizes.
+	var sizes struct {
+		SizeBytes int64 `json:"size_bytes"`
+		Copies    []struct {
+			SizeBytes int64 `json:"size_bytes"`
+		} `json:"copies"`
+	}
+	o := tb.MustRun(t, "possectl", "backup", "status", "--json")
+	if err := json.Unmarshal([]byte(o), &sizes); err != nil || sizes.SizeBytes < 3000000 || len(sizes.Copies) != 1 || sizes.Copies[0].SizeBytes < 3000000 {
+		t.Errorf("backup status --json lacks the sizes: %v\n%s", err, o)
+	}
+	t.Logf("sizes: main %d, copy %d bytes", sizes.SizeBytes, sizes.Copies[0].SizeBytes)
 
 	// One pack of the copy damaged in the middle, its size kept (so only
 	// reading the data finds it).
@@ -301,7 +313,7 @@ func TestBackupCopyCorrupt(t *testing.T) {
 	}
 	t.Logf("check error: %s", rec.Error)
 	o, e, code := tb.Output(t, "possectl", "backup", "check")
-	if code == 0 || !strings.Contains(e, "copy "+copyName+" ("+copyRepo+")") {
+	if code == 0 || !strings.Contains(e, "copy "+copyName+" ("+copyRepo+")") || !strings.Contains(e, filepath.Base(pack)) {
 		t.Errorf("possectl backup check with the damaged copy: exit %d\n%s%s", code, o, e)
 	}
 	o, e, code = tb.Output(t, "possectl", "backup", "status")
@@ -318,8 +330,13 @@ func TestBackupCopyCorrupt(t *testing.T) {
 	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "notify", "status", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := st.State.Open["check"]; !ok {
+	// notify status asks possed's Alerts: the open problem with since
+	// when and what to do.
+	if o, ok := st.State.Open["check"]; !ok || o.FirstSeen.IsZero() || o.LastSent.IsZero() {
 		t.Errorf("notify status has no open check problem: %+v", st)
+	}
+	if o := tb.MustRun(t, "possectl", "notify", "status"); !strings.Contains(o, "check") || !strings.Contains(o, "the backup check failed") {
+		t.Errorf("notify status:\n%s", o)
 	}
 
 	// The pack put back: the check passes, the alert resolves.

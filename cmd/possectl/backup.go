@@ -182,10 +182,13 @@ process, no progress, the run marked as the timer's.`,
 }
 
 // Timing of daemonRun: how often it asks possed, how long the unit may
-// take to start (a queued start waits for network-online.target).
+// take to start (a queued start waits for network-online.target), and how
+// long a unit that looks stopped may take to show its run's record (a
+// state read that failed under load shows a running unit as stopped).
 var (
-	runPoll       = time.Second
-	runStartGrace = 3 * time.Minute
+	runPoll        = time.Second
+	runStartGrace  = 3 * time.Minute
+	runRecordGrace = 15 * time.Second
 )
 
 // daemonRun asks possed to start a backup and waits until the run is
@@ -212,6 +215,7 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 	spin := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 	frame := 0
 	sawRunning := before.Running
+	var stopped time.Time // when the unit was first seen stopped without a new record
 	tick := time.NewTicker(runPoll)
 	defer tick.Stop()
 	var st api.BackupStatus
@@ -243,10 +247,20 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 			frame++
 		}
 		if st.Running {
+			stopped = time.Time{}
 			continue
 		}
-		if st.LastRun != before.LastRun || sawRunning {
+		if st.LastRun != before.LastRun {
 			break
+		}
+		if sawRunning {
+			if stopped.IsZero() {
+				stopped = time.Now()
+			}
+			if time.Since(stopped) > runRecordGrace {
+				break
+			}
+			continue
 		}
 		if time.Since(start) > runStartGrace {
 			if tty {
@@ -258,7 +272,7 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 	if tty {
 		fmt.Fprint(out, "\r\033[K")
 	}
-	if st.LastRun == "" {
+	if st.LastRun == "" || st.LastRun == before.LastRun {
 		return fmt.Errorf("posse-backup.service ended without recording a run on %s: see 'journalctl -u posse-backup.service'", box())
 	}
 	res, herr := daemonBackupStatus(ctx, cl, st)

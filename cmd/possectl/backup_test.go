@@ -39,6 +39,10 @@ type backupFake struct {
 	// after, failing while copyFail is set.
 	copies   []api.CopyStatus
 	copyFail bool
+	// flicker makes the next status reads while a backup runs report it
+	// stopped, as a failed read of the unit's state does.
+	flicker    int
+	sawRunning bool
 }
 
 func (f *backupFake) RunCopy(_ context.Context, name string) error {
@@ -71,8 +75,14 @@ func (f *backupFake) RunCopy(_ context.Context, name string) error {
 func (f *backupFake) BackupStatus(context.Context) (api.BackupStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	running := f.running
+	if running && f.flicker > 0 && f.sawRunning {
+		f.flicker--
+		running = false
+	}
+	f.sawRunning = f.sawRunning || f.running
 	st := api.BackupStatus{Configured: !f.unconfigured, Repository: "sftp:backup@nas.example.lan:/backups/office", Schedule: "*-*-* 03:00",
-		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result, Copies: slices.Clone(f.copies), SizeBytes: 3 << 20}
+		NextRun: "2030-01-02T03:00:00Z", Running: running, LastResult: f.result, Copies: slices.Clone(f.copies), SizeBytes: 3 << 20}
 	if !f.lastRun.IsZero() {
 		st.LastRun = f.lastRun.UTC().Format(time.RFC3339)
 	}
@@ -179,6 +189,16 @@ func TestBackupThroughPossed(t *testing.T) {
 	t.Run("status before a run", func(t *testing.T) {
 		code, out, errs := r.run(t, "", "backup", "status")
 		if code != 0 || !strings.Contains(out, "sftp:backup@nas.example.lan:/backups/office") || !regexp.MustCompile(`last run +never`).MatchString(out) {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+
+	t.Run("run waits for the record when the unit looks stopped too early", func(t *testing.T) {
+		fb.mu.Lock()
+		fb.flicker, fb.sawRunning = 2, false
+		fb.mu.Unlock()
+		code, out, errs := r.run(t, "", "backup", "run")
+		if code != 0 || !strings.Contains(out, "backup done in") {
 			t.Errorf("exit %d\n%s%s", code, out, errs)
 		}
 	})

@@ -302,6 +302,7 @@ func daemonCopyOne(c *cobra.Command, cl *client.Client, name string, asJSON bool
 		}
 	}
 	sawRunning := before.Running
+	var stopped time.Time // when the unit was first seen stopped without a new record
 	tick := time.NewTicker(runPoll)
 	defer tick.Stop()
 	for {
@@ -328,7 +329,17 @@ func daemonCopyOne(c *cobra.Command, cl *client.Client, name string, asJSON bool
 			fmt.Fprintf(out, "\r\033[Kcopying to %s on %s  %s", name, box(), time.Since(start).Round(time.Second))
 		}
 		if now.Running {
+			stopped = time.Time{}
 			continue
+		}
+		if now.LastRun == before.LastRun && sawRunning {
+			// Looks stopped but not recorded yet: wait a little (runRecordGrace).
+			if stopped.IsZero() {
+				stopped = time.Now()
+			}
+			if time.Since(stopped) <= runRecordGrace {
+				continue
+			}
 		}
 		if now.LastRun != before.LastRun || sawRunning {
 			clear()

@@ -52,12 +52,14 @@ func newFake(users int) *fake {
 	d := NewDemo(users)
 	d.Now = func() time.Time { return testNow }
 	d.backup.LastRun = "2026-11-22T22:30:00Z"
+	d.backup.LastSuccess = "2026-11-22T22:30:00Z"
 	d.backup.NextRun = "2026-11-23T22:30:00Z"
 	d.backup.LastCheck = "2026-11-22T04:05:00Z"
 	d.backup.LastDrill = "2026-11-07T05:10:00Z"
 	d.backup.LastDrillDetail = "20 of 20 sampled files came back whole"
 	d.backup.Copies = []api.CopyStatus{{Name: "offsite", Repository: "sftp:posse@backup.example:/mueller", LastRun: "2026-11-23T01:30:00Z", LastResult: "success",
-		LastSuccess: "2026-11-23T01:30:00Z", Snapshots: 41}}
+		LastSuccess: "2026-11-23T01:30:00Z", Snapshots: 41, SizeBytes: 186 << 30}}
+	d.alerts.LastCheck, d.alerts.Open[0].Since, d.alerts.Open[0].LastMail = "2026-11-23T08:55:00Z", "2026-11-23T06:50:00Z", "2026-11-23T06:51:00Z"
 	return &fake{Demo: d, fail: map[string]error{}, pwLen: map[string]int{}, mustChange: map[string]bool{}}
 }
 

@@ -27,19 +27,21 @@ type BackupScreen struct {
 	br        *Bridge
 	status    *widget.Label
 	statusDot *fyne.Container
-	run       *widget.Button
-	progress  *widget.ProgressBarInfinite
-	snaps     []api.Snapshot
-	snapList  *widget.List
-	noSnaps   *widget.Label
-	snap      string // selected snapshot id
-	dir       string
-	entries   []api.Entry
-	files     *widget.List
-	where     *widget.Label
-	up        *widget.Button
-	restore   *widget.Button
-	chosen    int
+	// repos lists the main repository and each copy.
+	repos    *fyne.Container
+	run      *widget.Button
+	progress *widget.ProgressBarInfinite
+	snaps    []api.Snapshot
+	snapList *widget.List
+	noSnaps  *widget.Label
+	snap     string // selected snapshot id
+	dir      string
+	entries  []api.Entry
+	files    *widget.List
+	where    *widget.Label
+	up       *widget.Button
+	restore  *widget.Button
+	chosen   int
 	// lastRestore is the last restore's result, for tests.
 	lastRestore *api.RestoreResult
 	content     fyne.CanvasObject
@@ -51,7 +53,7 @@ type BackupScreen struct {
 
 // NewBackupScreen builds the screen.
 func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
-	s := &BackupScreen{win: w, br: br, status: wrapped(""), statusDot: container.NewStack(), dir: "/", chosen: -1,
+	s := &BackupScreen{win: w, br: br, status: wrapped(""), statusDot: container.NewStack(), repos: container.NewVBox(), dir: "/", chosen: -1,
 		Poll: 2 * time.Second, Now: time.Now, where: bold("/")}
 	s.run = widget.NewButtonWithIcon(tr("Back up now"), theme.MediaPlayIcon(), s.RunNow)
 	s.run.Importance = widget.HighImportance
@@ -121,6 +123,7 @@ func (s *BackupScreen) Content() fyne.CanvasObject {
 	}
 	statusCard := card("", container.NewVBox(
 		container.NewBorder(nil, nil, s.statusDot, nil, s.status),
+		s.repos,
 		container.NewBorder(nil, nil, nil, s.run, s.progress)))
 	browser := container.NewBorder(
 		container.NewBorder(nil, nil, s.up, s.restore, s.where),
@@ -162,6 +165,7 @@ func (s *BackupScreen) loadStatus() {
 func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 	ok := err == nil && b.Configured && b.LastRun != "" && b.LastResult != "failed"
 	var text string
+	var repos []fyne.CanvasObject
 	switch {
 	case err != nil:
 		text = tr("Cannot read the backup status: %v", err)
@@ -182,37 +186,24 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 		if t, perr := time.Parse(time.RFC3339, b.NextRun); perr == nil {
 			next = t.Local().Format("02.01.2006 15:04")
 		}
-		text = tr("Schedule: %s · Repository: %s\nLast backup: %s, %s · Next: %s", scheduleLabel(b.Schedule), b.Repository, last, result, next)
+		text = tr("Schedule: %s · Last backup: %s, %s · Next: %s", scheduleLabel(b.Schedule), last, result, next)
 		if b.LastRun == "" {
-			text = tr("Schedule: %s · Repository: %s\nNo backup has run yet: Back up now makes the first one. · Next: %s", scheduleLabel(b.Schedule), b.Repository, next)
+			text = tr("Schedule: %s · No backup has run yet: Back up now makes the first one. · Next: %s", scheduleLabel(b.Schedule), next)
 		}
-		text += "\n" + tr("Last check: %s · Last restore drill: %s", s.checkLine(b.LastCheck, b.LastCheckResult, ""), s.checkLine(b.LastDrill, b.LastDrillResult, b.LastDrillDetail))
 		ok = ok && b.LastCheckResult != "failed" && b.LastDrillResult != "failed"
 		for _, c := range b.Copies {
-			text += "\n" + s.copyLine(c)
 			ok = ok && c.LastResult != "failed"
 		}
+		repos = s.repoRows(b)
 	}
 	s.status.SetText(text)
+	s.repos.Objects = repos
+	s.repos.Refresh()
 	s.statusDot.Objects = []fyne.CanvasObject{container.NewCenter(sized(dot(ok), 14, 14))}
 	s.statusDot.Refresh()
 	if b.Running {
 		s.running(true)
 	}
-}
-
-// copyLine is one off-site copy: where it goes, its last success and
-// snapshots, and why its last run failed.
-func (s *BackupScreen) copyLine(c api.CopyStatus) string {
-	last := tr("never")
-	if t, err := time.Parse(time.RFC3339, c.LastSuccess); err == nil {
-		last = tr("%s (%s), %d snapshots", t.Local().Format("02.01.2006 15:04"), age(s.Now(), t), c.Snapshots)
-	}
-	line := tr("Copy %s: last success %s", c.Name, last)
-	if c.LastResult == "failed" {
-		line += " · " + tr("LAST RUN FAILED: %s", c.LastError)
-	}
-	return line
 }
 
 // checkLine is when a check or drill last ran and how it went.

@@ -22,6 +22,7 @@ type Backend interface {
 	ApplyPlan(ctx context.Context, template []byte, secrets map[string]string, plan api.PlanResult, onStep func(client.Event)) (api.ApplyResult, error)
 	Export(ctx context.Context) ([]byte, error)
 	Usage(ctx context.Context) (api.Usage, error)
+	Alerts(ctx context.Context) (api.Alerts, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

@@ -30,8 +30,11 @@ type Dashboard struct {
 	mailq    *widget.Label
 	mailOK   *fyne.Container
 	mailCard *fyne.Container
-	note     *widget.Label
-	setup    *fyne.Container
+	// alertCard shows alertList, the alerts' open problems.
+	alertCard *fyne.Container
+	alertList *fyne.Container
+	note      *widget.Label
+	setup     *fyne.Container
 	// OnSetup, when set, is offered on a box without a site.
 	OnSetup func()
 	// Now is the clock for backup ages.
@@ -44,7 +47,7 @@ func NewDashboard(w fyne.Window, br *Bridge) *Dashboard {
 		site: widget.NewLabel(""), services: container.NewVBox(),
 		backup: wrapped(""), backupOK: container.NewStack(), users: widget.NewLabel("–"), note: wrapped(""),
 		storage: container.NewVBox(), mailq: wrapped(""), mailOK: container.NewStack(),
-		mailCard: container.NewVBox(), setup: container.NewVBox()}
+		mailCard: container.NewVBox(), alertCard: container.NewVBox(), alertList: container.NewVBox(), setup: container.NewVBox()}
 }
 
 // Content returns the screen's widget tree.
@@ -57,7 +60,9 @@ func (d *Dashboard) Content() fyne.CanvasObject {
 	storage := card(tr("Disk use"), d.storage)
 	d.mailCard.Objects = []fyne.CanvasObject{card(tr("Mail queue"), container.NewBorder(nil, nil, d.mailOK, nil, d.mailq))}
 	d.mailCard.Hide()
-	right := container.NewVBox(backup, storage, d.mailCard)
+	d.alertCard.Objects = []fyne.CanvasObject{card(tr("Open problems"), d.alertList)}
+	d.alertCard.Hide()
+	right := container.NewVBox(d.alertCard, backup, storage, d.mailCard)
 	return container.NewBorder(top, nil, nil, nil,
 		container.NewVScroll(container.NewGridWithColumns(2, container.NewVBox(svc, users, d.note), right)))
 }
@@ -163,8 +168,10 @@ func (d *Dashboard) Reload() {
 		if r.st.Site != "" {
 			d.probe()
 			d.usage()
+			d.alerts()
 		} else {
 			d.showUsage(api.Usage{}, nil)
+			d.showAlerts(api.Alerts{}, nil)
 		}
 		d.showBackup(r.bk, r.bkErr)
 		if r.usrErr != nil {

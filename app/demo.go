@@ -32,6 +32,7 @@ type Demo struct {
 	shares   []api.Share
 	aliases  []api.Alias
 	backup   api.BackupStatus
+	alerts   api.Alerts
 	services []api.ServiceStatus
 	// Step is the delay of one demo apply step or backup tick.
 	Step time.Duration
@@ -116,17 +117,23 @@ func NewDemo(n int) *Demo {
 		last = last.AddDate(0, 0, -1)
 	}
 	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "daily 22:30",
-		LastRun: last.Format(time.RFC3339), LastResult: "success",
+		LastRun: last.Format(time.RFC3339), LastResult: "success", LastSuccess: last.Format(time.RFC3339), SizeBytes: 187 << 30,
 		NextRun:   last.AddDate(0, 0, 1).Format(time.RFC3339),
 		LastCheck: last.AddDate(0, 0, -2).Add(-18*time.Hour - 30*time.Minute).Format(time.RFC3339), LastCheckResult: "success",
 		LastDrill: last.AddDate(0, 0, -3).Add(-17*time.Hour - 30*time.Minute).Format(time.RFC3339), LastDrillResult: "success",
 		LastDrillDetail: "20 of 20 sampled files came back whole, the directory's dump reads whole, a mailbox with 412 messages came back",
 		Copies: []api.CopyStatus{
 			{Name: "offsite", Repository: "sftp:posse@backup.it-partner.example:/kunden/mueller", Schedule: "*-*-* 02:00", LastRun: last.Add(3 * time.Hour).Format(time.RFC3339), LastResult: "success",
-				LastSuccess: last.Add(3 * time.Hour).Format(time.RFC3339), Snapshots: 41},
+				LastSuccess: last.Add(3 * time.Hour).Format(time.RFC3339), Snapshots: 41, SizeBytes: 186 << 30},
 			{Name: "usb-a", Repository: "usb:POSSE-A", Schedule: "Fri *-*-* 12:00", LastRun: last.AddDate(0, 0, -2).Format(time.RFC3339), LastResult: "success",
-				LastSuccess: last.AddDate(0, 0, -2).Format(time.RFC3339), Snapshots: 39},
+				LastSuccess: last.AddDate(0, 0, -2).Format(time.RFC3339), Snapshots: 39, SizeBytes: 181 << 30},
 		}}
+	failed := now.Add(-2*time.Hour - 10*time.Minute).Truncate(time.Minute)
+	d.alerts = api.Alerts{Configured: true, To: []string{"it@mueller-partner.de"}, From: "posse@mueller-partner.de", LastCheck: now.Add(-5 * time.Minute).Format(time.RFC3339),
+		Open: []api.Alert{{Key: "unit:dovecot.service", Subject: "service dovecot.service is failed",
+			What:  "The unit dovecot.service of the site is failed, not running.",
+			Next:  "See why with 'journalctl -u dovecot.service', then start it with 'systemctl start dovecot.service' or apply the site again; 'possectl status' shows every service.",
+			Since: failed.Format(time.RFC3339), LastMail: failed.Add(time.Minute).Format(time.RFC3339)}}}
 	d.services = []api.ServiceStatus{
 		{Name: "directory", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
 		{Name: "files", Unit: "samba-ad-dc.service", State: "active", Healthy: true},
@@ -706,6 +713,17 @@ func (d *Demo) DeleteAlias(ctx context.Context, address string) error {
 		}
 	}
 	return notFound("alias " + address)
+}
+
+// Alerts returns the alerts' open problems: the mailbox service that
+// failed since the morning.
+func (d *Demo) Alerts(ctx context.Context) (api.Alerts, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.NoSite {
+		return api.Alerts{To: []string{}, Open: []api.Alert{}}, nil
+	}
+	return d.alerts, nil
 }
 
 // BackupStatus returns the backup state.

@@ -47,6 +47,33 @@ func TestDashboardShowsHealthAndWhatToDo(t *testing.T) {
 	golden(t, "dashboard.xml", w.Canvas())
 }
 
+// TestDashboardShowsOpenAlerts: the alerts' open problems, from possed's
+// Alerts, each with since when and what to do; none open says who gets
+// the mails; a site without alerts has no card.
+func TestDashboardShowsOpenAlerts(t *testing.T) {
+	f := newFake(3)
+	d, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	for _, want := range []string{"Open problems", "service dovecot.service is failed", "Since 23.11.2026 " + time.Date(2026, 11, 23, 6, 50, 0, 0, time.UTC).Local().Format("15:04") + " (2 hours ago)",
+		"See why with 'journalctl -u dovecot.service'"} {
+		if !hasText(w.Canvas(), want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	dash := d.(*Dashboard)
+	dash.showAlerts(api.Alerts{Configured: true, To: []string{"it@example.org"}}, nil)
+	if !hasText(w.Canvas(), "No open problems. Alerts go by mail to it@example.org.") || hasText(w.Canvas(), "service dovecot.service is failed") {
+		t.Error("no open problems is not said")
+	}
+	dash.showAlerts(api.Alerts{}, nil)
+	if dash.alertCard.Visible() {
+		t.Error("a site without alerts shows the alerts' card")
+	}
+}
+
 func TestDashboardWarnsAboutOldOrFailedBackup(t *testing.T) {
 	f := newFake(3)
 	f.backup.LastRun = "2026-11-19T22:30:00Z"
@@ -481,11 +508,15 @@ func TestBackupScreenShowsCopies(t *testing.T) {
 	f.backup.Copies = append(f.backup.Copies, api.CopyStatus{Name: "usb-a", Repository: "usb:POSSE-A", LastResult: "failed",
 		LastError: "no disk labelled POSSE-A is plugged in", LastSuccess: "2026-11-20T12:00:00Z", Snapshots: 35})
 	_, w := backupScreen(t, f)
-	if !hasText(w.Canvas(), "Copy offsite: last success 23.11.2026") || !hasText(w.Canvas(), "41 snapshots") {
-		t.Error("the copy that worked is not shown")
+	if !hasText(w.Canvas(), "Copy offsite: sftp:posse@backup.example:/mueller") || !hasText(w.Canvas(), "Last success: 23.11.2026 01:30") || !hasText(w.Canvas(), "41 snapshots · Size: 186.0 GB") {
+		t.Error("the copy that worked is not shown with its size")
 	}
-	if !hasText(w.Canvas(), "Copy usb-a: last success 20.11.2026") || !hasText(w.Canvas(), "LAST RUN FAILED: no disk labelled POSSE-A is plugged in") {
+	if !hasText(w.Canvas(), "Copy usb-a: usb:POSSE-A") || !hasText(w.Canvas(), "Last success: 20.11.2026") || !hasText(w.Canvas(), "not checked (a USB disk)") ||
+		!hasText(w.Canvas(), "LAST RUN FAILED: no disk labelled POSSE-A is plugged in") {
 		t.Error("the failed copy does not say why")
+	}
+	if !hasText(w.Canvas(), "Main repository: sftp:backup@nas.mueller-partner.lan:/posse") || !hasText(w.Canvas(), "Size: 187.0 GB") {
+		t.Error("the main repository is not shown with its size")
 	}
 	var red bool
 	for _, o := range all(w.Canvas()) {

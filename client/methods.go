@@ -216,6 +216,14 @@ func (c *Client) DeleteAlias(ctx context.Context, address string) error {
 	return c.call(ctx, api.MailInterface, "DeleteAlias", nil, address)
 }
 
+// Alerts reports the alerts' recipients and the problems the last check
+// run of the alerts left open (Configured is false without a notify
+// section).
+func (c *Client) Alerts(ctx context.Context) (api.Alerts, error) {
+	var r api.Alerts
+	return r, c.call(ctx, api.Interface, "Alerts", []any{&r})
+}
+
 // BackupStatus reports the backup schedule and last run.
 func (c *Client) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	var r api.BackupStatus

@@ -130,7 +130,7 @@ func needs(iface, method string) string {
 		switch method {
 		case "Status", "Validate":
 			return "any local account may call " + method
-		case "Health", "Usage":
+		case "Health", "Usage", "Alerts":
 			return "this needs group posse-office or posse-admin; ask an administrator to add you"
 		}
 		return "this needs group posse-admin; ask an administrator to add you"

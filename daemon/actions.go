@@ -46,6 +46,7 @@ var methodActions = map[string]string{
 	api.Interface + ".Validate":               ActionStatus,
 	api.Interface + ".Usage":                  ActionHealth,
 	api.Interface + ".Certificates":           ActionHealth,
+	api.Interface + ".Alerts":                 ActionHealth,
 	api.Interface + "." + api.MethodPlan:      ActionSite,
 	api.Interface + "." + api.MethodApply:     ActionSite,
 	api.Interface + "." + api.MethodApplyPlan: ActionSite,

@@ -38,6 +38,9 @@ type Backend interface {
 	// Certificates lists the TLS certificates Posse manages on the box
 	// and when they end; none before a site is applied.
 	Certificates(ctx context.Context) ([]api.Certificate, error)
+	// Alerts reports the alerts' recipients and the open problems as the
+	// last check run of the alerts left them; it reads, never checks.
+	Alerts(ctx context.Context) (api.Alerts, error)
 
 	Users(ctx context.Context, query string) ([]api.User, error)
 	User(ctx context.Context, username string) (api.User, error)

@@ -60,6 +60,19 @@ func (o *root) Certificates(sender dbus.Sender, msg dbus.Message) ([]api.Certifi
 	return nonNil(cs), c.done(err)
 }
 
+// Alerts reports the alerts' recipients and the problems the last check
+// run of the alerts left open.
+func (o *root) Alerts(sender dbus.Sender, msg dbus.Message) (api.Alerts, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.Interface, "Alerts")
+	if derr != nil {
+		return api.Alerts{To: []string{}, Open: []api.Alert{}}, derr
+	}
+	defer c.end()
+	a, err := o.s.backend.Alerts(c.ctx)
+	a.To, a.Open = nonNil(a.To), nonNil(a.Open)
+	return a, c.done(err)
+}
+
 // Health probes one service, or all with "".
 func (o *root) Health(sender dbus.Sender, msg dbus.Message, service string) ([]api.ServiceStatus, *dbus.Error) {
 	c, derr := o.s.begin(sender, msg, api.Interface, "Health")

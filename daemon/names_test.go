@@ -79,6 +79,7 @@ var unnamedMethods = map[string]string{
 	api.Interface + ".Validate":                "a template",
 	api.Interface + ".Usage":                   "no arguments",
 	api.Interface + ".Certificates":            "no arguments",
+	api.Interface + ".Alerts":                  "no arguments",
 	api.Interface + ".Plan":                    "a template",
 	api.Interface + ".Apply":                   "a template",
 	api.Interface + ".ApplyPlan":               "a template",

@@ -86,6 +86,11 @@ func (s safe) Certificates(ctx context.Context) (r []api.Certificate, err error)
 	return s.b.Certificates(ctx)
 }
 
+func (s safe) Alerts(ctx context.Context) (r api.Alerts, err error) {
+	defer s.catch(&err)
+	return s.b.Alerts(ctx)
+}
+
 func (s safe) Users(ctx context.Context, q string) (r []api.User, err error) {
 	defer s.catch(&err)
 	return s.b.Users(ctx, q)

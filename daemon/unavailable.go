@@ -58,6 +58,11 @@ func (Unavailable) Certificates(context.Context) ([]api.Certificate, error) {
 	return nil, NotAvailable("certificates")
 }
 
+// Alerts implements Backend.
+func (Unavailable) Alerts(context.Context) (api.Alerts, error) {
+	return api.Alerts{}, NotAvailable("the alerts")
+}
+
 // Users implements Backend.
 func (Unavailable) Users(context.Context, string) ([]api.User, error) {
 	return nil, NotAvailable("user management")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -246,5 +247,104 @@ func TestBackupCopies(t *testing.T) {
 	}
 	if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, backupPassword) {
 		t.Error("the repository password is in the journal")
+	}
+}
+
+// TestBackupCopyCorrupt damages one pack file in the off-site copy's
+// repository on the target box: the check (its unit, as the weekly timer
+// starts it) fails and names the copy, its repository and the damaged
+// pack while the main repository passes, backup status shows the failed
+// check, and the check's OnFailure mails one alert, read over IMAPS, that
+// names the copy's repository; the pack put back, the next check passes
+// and a resolved mail follows.
+func TestBackupCopyCorrupt(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
+	}
+	network := harness.UniqueName("copybad")
+	tb := harness.Box(t, "cbad", harness.Options{Network: network})
+	target := harness.Box(t, "cbadtgt", harness.Options{Network: network})
+	_, _, m := setUpNotifyBox(t, tb, target)
+	copyRepo := "sftp:posse@" + target.IP() + ":" + copyRepoDir
+
+	tb.MustRun(t, "sh", "-c", "head -c 3000000 /dev/urandom > "+backupShare+"/Bilanz.bin")
+	tb.MustRun(t, "possectl", "backup", "run")
+	tb.MustRun(t, "possectl", "backup", "copy", copyName)
+	if o := tb.MustRun(t, "possectl", "backup", "check"); !strings.Contains(o, "is fine") {
+		t.Fatalf("the check before any damage:\n%s", o)
+	}
+	// Each run measured its repository; status reports the sizes.
+	var sizes struct {
+		SizeBytes int64 `json:"size_bytes"`
+		Copies    []struct {
+			SizeBytes int64 `json:"size_bytes"`
+		} `json:"copies"`
+	}
+	o := tb.MustRun(t, "possectl", "backup", "status", "--json")
+	if err := json.Unmarshal([]byte(o), &sizes); err != nil || sizes.SizeBytes < 3000000 || len(sizes.Copies) != 1 || sizes.Copies[0].SizeBytes < 3000000 {
+		t.Errorf("backup status --json lacks the sizes: %v\n%s", err, o)
+	}
+	t.Logf("sizes: main %d, copy %d bytes", sizes.SizeBytes, sizes.Copies[0].SizeBytes)
+
+	// One pack of the copy damaged in the middle, its size kept (so only
+	// reading the data finds it).
+	packs := strings.Fields(target.MustRun(t, "sh", "-c", "find "+copyRepoDir+"/data -type f -size +100k | sort"))
+	if len(packs) == 0 {
+		t.Fatalf("no pack file in %s on the target", copyRepoDir)
+	}
+	pack := packs[0]
+	target.MustRun(t, "cp", "-a", pack, "/root/pack.orig")
+	target.MustRun(t, "sh", "-ec", `printf XXXXXXXX | dd of="$1" bs=1 seek=$(( $(stat -c %s "$1") / 2 )) conv=notrunc status=none`, "sh", pack)
+	t.Logf("damaged pack %s of %d", filepath.Base(pack), len(packs))
+
+	start := time.Now()
+	if _, _, code := tb.Output(t, "systemctl", "start", "posse-backup-check.service"); code == 0 {
+		t.Fatal("the check's unit passed with a damaged pack in the copy")
+	}
+	t.Logf("check with the damaged copy failed in %.1fs", time.Since(start).Seconds())
+	var rec struct {
+		Kind          string
+		Error         string
+		CopiesChecked int `json:"copies_checked"`
+	}
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "tail", "-n1", "/var/lib/posse/backup/runs.jsonl")), &rec); err != nil || rec.Kind != "check" ||
+		!strings.Contains(rec.Error, "copy "+copyName+" ("+copyRepo+")") || !strings.Contains(rec.Error, filepath.Base(pack)) || rec.CopiesChecked != 0 || strings.Contains(rec.Error, "/srv/posse/backup") {
+		t.Errorf("the check record: %+v %v", rec, err)
+	}
+	t.Logf("check error: %s", rec.Error)
+	o, e, code := tb.Output(t, "possectl", "backup", "check")
+	if code == 0 || !strings.Contains(e, "copy "+copyName+" ("+copyRepo+")") || !strings.Contains(e, filepath.Base(pack)) {
+		t.Errorf("possectl backup check with the damaged copy: exit %d\n%s%s", code, o, e)
+	}
+	o, e, code = tb.Output(t, "possectl", "backup", "status")
+	if code != 1 || !strings.Contains(o, "FAILED") || !strings.Contains(o, "repository check") || !strings.Contains(o, copyRepo) {
+		t.Errorf("backup status after the failed check: exit %d\n%s%s", code, o, e)
+	}
+
+	alert := "PROBLEM: the backup check failed"
+	m.waitFor(t, alert, 1)
+	if msg := m.body(t, alert); !strings.Contains(msg, copyRepo) || !strings.Contains(msg, "copy "+copyName) || !strings.Contains(msg, "What to do:") {
+		t.Errorf("the check's alert does not name the copy's repository:\n%s", msg)
+	}
+	var st notifyStatus
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "notify", "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	// notify status asks possed's Alerts: the open problem with since
+	// when and what to do.
+	if o, ok := st.State.Open["check"]; !ok || o.FirstSeen.IsZero() || o.LastSent.IsZero() {
+		t.Errorf("notify status has no open check problem: %+v", st)
+	}
+	if o := tb.MustRun(t, "possectl", "notify", "status"); !strings.Contains(o, "check") || !strings.Contains(o, "the backup check failed") {
+		t.Errorf("notify status:\n%s", o)
+	}
+
+	// The pack put back: the check passes, the alert resolves.
+	target.MustRun(t, "cp", "-a", "/root/pack.orig", pack)
+	tb.MustRun(t, "systemctl", "start", "posse-backup-check.service")
+	tb.MustRun(t, "possectl", "notify", "run")
+	m.waitFor(t, "RESOLVED: the backup check failed", 1)
+	if n, err := m.count(alert); err != nil || n != 1 {
+		t.Errorf("%d alerts for the failed check (%v), want 1", n, err)
 	}
 }

@@ -96,6 +96,36 @@ func (m inbox) waitFor(t *testing.T, subject string, n int) {
 	})
 }
 
+// setUpNotifyBox makes target the off-site copy server of tb and applies
+// the alerts' site on tb: mail, a local backup copied over sftp to target,
+// and alerts to the mailbox of the user "it". It returns the site and
+// secrets files applied and that mailbox.
+func setUpNotifyBox(t *testing.T, tb, target *harness.TestBox) (site, secrets string, m inbox) {
+	t.Helper()
+	setUpCopyTarget(t, tb, target)
+	dir := t.TempDir()
+	raw, err := os.ReadFile(notifySite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site = filepath.Join(dir, "notify-site.yaml")
+	if err := os.WriteFile(site, bytes.ReplaceAll(raw, []byte("TARGET"), []byte(target.IP())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := os.ReadFile(notifySecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets = filepath.Join(dir, "secrets.yaml")
+	if err := os.WriteFile(secrets, sec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb.Apply(t, site, secrets)
+	ca := filepath.Join(dir, "ca.crt")
+	tb.CopyOut(t, "/var/lib/posse/tls/ca.crt", ca)
+	return site, secrets, inbox{ip: tb.IP(), fqdn: tb.Name() + ".ad.notify.example", ca: ca}
+}
+
 // TestNotify applies a site with mail, a backup copied over sftp to a
 // second box, and alerts to a user's mailbox: the check's timer runs; the
 // target's sshd stopped makes the copy fail, and the failed unit's
@@ -111,26 +141,7 @@ func TestNotify(t *testing.T) {
 	network := harness.UniqueName("notify")
 	tb := harness.Box(t, "notify", harness.Options{Network: network})
 	target := harness.Box(t, "ntgt", harness.Options{Network: network})
-	setUpCopyTarget(t, tb, target)
-
-	dir := t.TempDir()
-	raw, err := os.ReadFile(notifySite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	site := filepath.Join(dir, "notify-site.yaml")
-	if err := os.WriteFile(site, bytes.ReplaceAll(raw, []byte("TARGET"), []byte(target.IP())), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sec, err := os.ReadFile(notifySecrets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets := filepath.Join(dir, "secrets.yaml")
-	if err := os.WriteFile(secrets, sec, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tb.Apply(t, site, secrets)
+	site, secrets, m := setUpNotifyBox(t, tb, target)
 	tb.MustRun(t, "systemctl", "is-enabled", "--quiet", "posse-notify.timer")
 	tb.MustRun(t, "systemctl", "is-active", "--quiet", "posse-notify.timer")
 	if s := tb.MustRun(t, "systemctl", "cat", "posse-notify.service"); !strings.Contains(s, "notify run --scheduled") {
@@ -144,10 +155,6 @@ func TestNotify(t *testing.T) {
 	if again := tb.Apply(t, site, secrets); !strings.Contains(again, "No changes") {
 		t.Errorf("a second apply changed something:\n%s", again)
 	}
-
-	ca := filepath.Join(dir, "ca.crt")
-	tb.CopyOut(t, "/var/lib/posse/tls/ca.crt", ca)
-	m := inbox{ip: tb.IP(), fqdn: tb.Name() + ".ad.notify.example", ca: ca}
 
 	// A good backup and copy: the check finds nothing; the test mail
 	// arrives.
@@ -256,7 +263,7 @@ func TestNotify(t *testing.T) {
 
 	// notify taken out of the template: the units go, the backup's
 	// units no longer start the check.
-	noNotify := filepath.Join(dir, "no-notify.yaml")
+	noNotify := filepath.Join(t.TempDir(), "no-notify.yaml")
 	b, _ := os.ReadFile(site)
 	b, _, _ = bytes.Cut(b, []byte("notify:\n  to:"))
 	if err := os.WriteFile(noNotify, b, 0o644); err != nil {

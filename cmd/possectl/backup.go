@@ -182,10 +182,13 @@ process, no progress, the run marked as the timer's.`,
 }
 
 // Timing of daemonRun: how often it asks possed, how long the unit may
-// take to start (a queued start waits for network-online.target).
+// take to start (a queued start waits for network-online.target), and how
+// long a unit that looks stopped may take to show its run's record (a
+// state read that failed under load shows a running unit as stopped).
 var (
-	runPoll       = time.Second
-	runStartGrace = 3 * time.Minute
+	runPoll        = time.Second
+	runStartGrace  = 3 * time.Minute
+	runRecordGrace = 15 * time.Second
 )
 
 // daemonRun asks possed to start a backup and waits until the run is
@@ -212,6 +215,7 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 	spin := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 	frame := 0
 	sawRunning := before.Running
+	var stopped time.Time // when the unit was first seen stopped without a new record
 	tick := time.NewTicker(runPoll)
 	defer tick.Stop()
 	var st api.BackupStatus
@@ -243,10 +247,20 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 			frame++
 		}
 		if st.Running {
+			stopped = time.Time{}
 			continue
 		}
-		if st.LastRun != before.LastRun || sawRunning {
+		if st.LastRun != before.LastRun {
 			break
+		}
+		if sawRunning {
+			if stopped.IsZero() {
+				stopped = time.Now()
+			}
+			if time.Since(stopped) > runRecordGrace {
+				break
+			}
+			continue
 		}
 		if time.Since(start) > runStartGrace {
 			if tty {
@@ -258,7 +272,7 @@ func daemonRun(c *cobra.Command, cl *client.Client, asJSON bool) error {
 	if tty {
 		fmt.Fprint(out, "\r\033[K")
 	}
-	if st.LastRun == "" {
+	if st.LastRun == "" || st.LastRun == before.LastRun {
 		return fmt.Errorf("posse-backup.service ended without recording a run on %s: see 'journalctl -u posse-backup.service'", box())
 	}
 	res, herr := daemonBackupStatus(ctx, cl, st)
@@ -333,6 +347,10 @@ type BackupStatus struct {
 	NextRun    *time.Time `json:"next_run,omitempty"`
 	Healthy    bool       `json:"healthy"`
 	Detail     string     `json:"detail"`
+	// SizeBytes is what the repository stores, measured after the last
+	// successful backup (restic stats --mode raw-data); absent when
+	// unknown.
+	SizeBytes int64 `json:"size_bytes,omitempty"`
 
 	LastRun   *backup.RunRecord  `json:"last_run,omitempty"`
 	LastOK    *backup.RunRecord  `json:"last_success,omitempty"`
@@ -396,7 +414,7 @@ not healthy.`,
 // daemonBackupStatus completes possed's backup status with the backup's
 // health.
 func daemonBackupStatus(ctx context.Context, cl *client.Client, raw api.BackupStatus) (BackupStatus, error) {
-	st := BackupStatus{Repository: raw.Repository, Schedule: raw.Schedule, LastResult: raw.LastResult, Running: raw.Running}
+	st := BackupStatus{Repository: raw.Repository, Schedule: raw.Schedule, LastResult: raw.LastResult, Running: raw.Running, SizeBytes: int64(raw.SizeBytes)}
 	for _, cp := range raw.Copies {
 		st.Copies = append(st.Copies, copyFromAPI(cp))
 	}
@@ -436,6 +454,7 @@ func directBackupStatus(c *cobra.Command) (BackupStatus, error) {
 		return BackupStatus{}, err
 	}
 	st := BackupStatus{Repository: cfg.Repository, Schedule: cfg.Schedule}
+	st.SizeBytes, _ = backup.LastSize(runs, backup.KindBackup, "")
 	if last, ok := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
 		st.LastRun = &last
 		t := last.Start
@@ -498,6 +517,9 @@ func printBackupStatus(out io.Writer, st BackupStatus) {
 	}
 	if st.Running {
 		fmt.Fprintf(tw, "running\tyes, a backup is running now\n")
+	}
+	if st.SizeBytes > 0 {
+		fmt.Fprintf(tw, "size\t%s in the repository\n", backup.Bytes(st.SizeBytes))
 	}
 	if r := st.LastOK; r != nil {
 		fmt.Fprintf(tw, "last success\t%s, snapshot %s, %d new, %d changed files, %s added\n", r.Start.Local().Format("2006-01-02 15:04"), r.SnapshotID, r.FilesNew, r.FilesChanged, backup.Bytes(r.BytesAdded))

@@ -39,6 +39,10 @@ type backupFake struct {
 	// after, failing while copyFail is set.
 	copies   []api.CopyStatus
 	copyFail bool
+	// flicker makes the next status reads while a backup runs report it
+	// stopped, as a failed read of the unit's state does.
+	flicker    int
+	sawRunning bool
 }
 
 func (f *backupFake) RunCopy(_ context.Context, name string) error {
@@ -63,7 +67,7 @@ func (f *backupFake) RunCopy(_ context.Context, name string) error {
 			c.LastResult, c.LastError = "failed", "cannot open the copy's repository "+c.Repository+": ssh: connect to host port 22: Connection refused"
 			return
 		}
-		c.LastSuccess, c.Snapshots = c.LastRun, c.Snapshots+1
+		c.LastSuccess, c.Snapshots, c.SizeBytes = c.LastRun, c.Snapshots+1, uint64(c.Snapshots+1)<<20
 	}()
 	return nil
 }
@@ -71,8 +75,18 @@ func (f *backupFake) RunCopy(_ context.Context, name string) error {
 func (f *backupFake) BackupStatus(context.Context) (api.BackupStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	running, copies := f.running, slices.Clone(f.copies)
+	busy := running || slices.ContainsFunc(copies, func(c api.CopyStatus) bool { return c.Running })
+	if busy && f.flicker > 0 && f.sawRunning {
+		f.flicker--
+		running = false
+		for i := range copies {
+			copies[i].Running = false
+		}
+	}
+	f.sawRunning = f.sawRunning || busy
 	st := api.BackupStatus{Configured: !f.unconfigured, Repository: "sftp:backup@nas.example.lan:/backups/office", Schedule: "*-*-* 03:00",
-		NextRun: "2030-01-02T03:00:00Z", Running: f.running, LastResult: f.result, Copies: slices.Clone(f.copies)}
+		NextRun: "2030-01-02T03:00:00Z", Running: running, LastResult: f.result, Copies: copies, SizeBytes: 3 << 20}
 	if !f.lastRun.IsZero() {
 		st.LastRun = f.lastRun.UTC().Format(time.RFC3339)
 	}
@@ -179,6 +193,16 @@ func TestBackupThroughPossed(t *testing.T) {
 	t.Run("status before a run", func(t *testing.T) {
 		code, out, errs := r.run(t, "", "backup", "status")
 		if code != 0 || !strings.Contains(out, "sftp:backup@nas.example.lan:/backups/office") || !regexp.MustCompile(`last run +never`).MatchString(out) {
+			t.Errorf("exit %d\n%s%s", code, out, errs)
+		}
+	})
+
+	t.Run("run waits for the record when the unit looks stopped too early", func(t *testing.T) {
+		fb.mu.Lock()
+		fb.flicker, fb.sawRunning = 2, false
+		fb.mu.Unlock()
+		code, out, errs := r.run(t, "", "backup", "run")
+		if code != 0 || !strings.Contains(out, "backup done in") {
 			t.Errorf("exit %d\n%s%s", code, out, errs)
 		}
 	})
@@ -347,6 +371,9 @@ func TestBackupCopyThroughPossed(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, `no backup copy "nas"`) {
 		t.Errorf("unknown copy: exit %d: %s", code, errs)
 	}
+	fb.mu.Lock()
+	fb.flicker, fb.sawRunning = 2, false // the unit looks stopped twice before its run is recorded
+	fb.mu.Unlock()
 	code, out, errs := r.run(t, "", "backup", "copy", "offsite")
 	if code != 0 || !strings.Contains(out, "copy offsite done in") || !strings.Contains(out, "1 snapshots in sftp:copy@offsite.example:/copies/office") {
 		t.Errorf("copy offsite: exit %d\n%s%s", code, out, errs)
@@ -366,12 +393,12 @@ func TestBackupCopyThroughPossed(t *testing.T) {
 	}
 	code, out, _ = r.run(t, "", "backup", "status")
 	if !regexp.MustCompile(`copy offsite +sftp:copy@offsite.example:/copies/office \(\*-\*-\* 23:00\): last run .*: FAILED: .*Connection refused`).MatchString(out) ||
-		!strings.Contains(out, "last success") || !strings.Contains(out, "2 snapshots") {
+		!strings.Contains(out, "last success") || !strings.Contains(out, "2 snapshots, 2.0 MiB") || !regexp.MustCompile(`size +3.0 MiB in the repository`).MatchString(out) {
 		t.Errorf("status after a failed copy: exit %d\n%s", code, out)
 	}
 	var st BackupStatus
 	_, out, _ = r.run(t, "", "backup", "status", "--json")
-	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Copies) != 2 || st.Copies[0].LastResult != "failed" || st.Copies[0].Snapshots != 2 || st.Copies[1].Name != "posse1" {
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Copies) != 2 || st.Copies[0].LastResult != "failed" || st.Copies[0].Snapshots != 2 || st.Copies[0].SizeBytes != 2<<20 || st.SizeBytes != 3<<20 || st.Copies[1].Name != "posse1" {
 		t.Errorf("status --json: %v\n%s", err, out)
 	}
 

@@ -33,8 +33,11 @@ type copyJSON struct {
 	// snapshots the copy held after it.
 	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
 	Snapshots     int        `json:"snapshots"`
-	NextRun       *time.Time `json:"next_run,omitempty"`
-	Running       bool       `json:"running"`
+	// SizeBytes is what the copy's repository stores, measured after its
+	// last successful run; absent when unknown.
+	SizeBytes int64      `json:"size_bytes,omitempty"`
+	NextRun   *time.Time `json:"next_run,omitempty"`
+	Running   bool       `json:"running"`
 }
 
 // OK reports whether the copy's last run succeeded (true before the
@@ -52,7 +55,7 @@ func rfc3339(s string) *time.Time {
 // copyFromAPI converts possed's copy status.
 func copyFromAPI(c api.CopyStatus) copyJSON {
 	return copyJSON{Name: c.Name, Repository: c.Repository, Schedule: c.Schedule, LastRunAt: rfc3339(c.LastRun), LastResult: c.LastResult,
-		LastError: c.LastError, LastSuccessAt: rfc3339(c.LastSuccess), Snapshots: int(c.Snapshots), NextRun: rfc3339(c.NextRun), Running: c.Running}
+		LastError: c.LastError, LastSuccessAt: rfc3339(c.LastSuccess), Snapshots: int(c.Snapshots), SizeBytes: int64(c.SizeBytes), NextRun: rfc3339(c.NextRun), Running: c.Running}
 }
 
 // copyFromRuns builds a copy's status from the run log.
@@ -70,6 +73,7 @@ func copyFromRuns(runs []backup.RunRecord, cp backup.Copy) copyJSON {
 		t := ok.Start
 		out.LastSuccessAt, out.Snapshots = &t, ok.Snapshots
 	}
+	out.SizeBytes, _ = backup.LastSize(runs, backup.KindCopy, cp.Name)
 	return out
 }
 
@@ -87,10 +91,14 @@ func printCopies(w io.Writer, copies []copyJSON) {
 			state += "; running now"
 		}
 		fmt.Fprintf(w, "copy %s\t%s (%s): %s\n", c.Name, c.Repository, c.Schedule, state)
+		size := ""
+		if c.SizeBytes > 0 {
+			size = ", " + backup.Bytes(c.SizeBytes)
+		}
 		if c.LastSuccessAt != nil && !(c.LastRunAt != nil && c.LastSuccessAt.Equal(*c.LastRunAt)) {
-			fmt.Fprintf(w, "\tlast success %s, %d snapshots\n", c.LastSuccessAt.Local().Format("2006-01-02 15:04"), c.Snapshots)
+			fmt.Fprintf(w, "\tlast success %s, %d snapshots%s\n", c.LastSuccessAt.Local().Format("2006-01-02 15:04"), c.Snapshots, size)
 		} else if c.LastSuccessAt != nil {
-			fmt.Fprintf(w, "\t%d snapshots in the copy\n", c.Snapshots)
+			fmt.Fprintf(w, "\t%d snapshots in the copy%s\n", c.Snapshots, size)
 		}
 	}
 }
@@ -294,6 +302,7 @@ func daemonCopyOne(c *cobra.Command, cl *client.Client, name string, asJSON bool
 		}
 	}
 	sawRunning := before.Running
+	var stopped time.Time // when the unit was first seen stopped without a new record
 	tick := time.NewTicker(runPoll)
 	defer tick.Stop()
 	for {
@@ -320,7 +329,17 @@ func daemonCopyOne(c *cobra.Command, cl *client.Client, name string, asJSON bool
 			fmt.Fprintf(out, "\r\033[Kcopying to %s on %s  %s", name, box(), time.Since(start).Round(time.Second))
 		}
 		if now.Running {
+			stopped = time.Time{}
 			continue
+		}
+		if now.LastRun == before.LastRun && sawRunning {
+			// Looks stopped but not recorded yet: wait a little (runRecordGrace).
+			if stopped.IsZero() {
+				stopped = time.Now()
+			}
+			if time.Since(stopped) <= runRecordGrace {
+				continue
+			}
 		}
 		if now.LastRun != before.LastRun || sawRunning {
 			clear()

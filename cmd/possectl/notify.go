@@ -21,8 +21,9 @@ func init() {
 		Short: "Alerts by mail: check the box now, list the open problems, send a test mail",
 		Long: `The alerts of the site's notify section (docs/alerts.md). posse-notify.timer
 runs 'notify run --scheduled' every 15 minutes, and a failed backup, check,
-drill or copy starts it at once. These commands run in this process as root
-on the box.`,
+drill or copy starts it at once. run and test run in this process as root on
+the box; status asks possed (or, with --direct, reads the state in this
+process).`,
 	}
 	c.AddCommand(notifyRunCmd(), notifyStatusCmd(), notifyTestCmd())
 	rootCmd.AddCommand(c)
@@ -88,18 +89,11 @@ func notifyStatusCmd() *cobra.Command {
 		Short: "List the open problems and when each was last mailed",
 		Long: `List the recipients of the alerts and the problems the last check run found
 open: when each was first seen and when its last mail went out ("-" when
-none could be sent yet).`,
+none could be sent yet). It asks possed (members of posse-office and
+posse-admin may); with --direct it reads the state in this process as root.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := localOnly(c); err != nil {
-				return err
-			}
-			b, closeBox, err := localBox("")
-			if err != nil {
-				return err
-			}
-			defer closeBox()
-			st, err := b.NotifyStatus(c.Context())
+			st, err := notifyStatus(c)
 			if err != nil {
 				return err
 			}
@@ -133,6 +127,36 @@ none could be sent yet).`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the recipients and the state as JSON")
 	return c
+}
+
+// notifyStatus asks possed for the alerts, or with --direct reads them in
+// this process.
+func notifyStatus(c *cobra.Command) (possed.NotifyStatus, error) {
+	isDirect, err := direct()
+	if err != nil {
+		return possed.NotifyStatus{}, err
+	}
+	if isDirect {
+		b, closeBox, err := localBox("")
+		if err != nil {
+			return possed.NotifyStatus{}, err
+		}
+		defer closeBox()
+		return b.NotifyStatus(c.Context())
+	}
+	cl, err := dial(c.Context())
+	if err != nil {
+		return possed.NotifyStatus{}, err
+	}
+	defer cl.Close()
+	a, err := cl.Alerts(c.Context())
+	if err != nil {
+		return possed.NotifyStatus{}, daemonError(err, "read the alerts", groupOffice)
+	}
+	if !a.Configured {
+		return possed.NotifyStatus{}, fmt.Errorf("the site applied on %s has no alerts: add notify: {to: [ADDRESS]} to the template and apply it", box())
+	}
+	return possed.NotifyStatusOf(a), nil
 }
 
 func notifyTestCmd() *cobra.Command {

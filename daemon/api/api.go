@@ -211,6 +211,9 @@ type BackupStatus struct {
 	LastRun string
 	// LastResult is "success", "failed" or "".
 	LastResult string
+	// LastSuccess is when the last successful backup started (RFC 3339,
+	// "" when none succeeded yet).
+	LastSuccess string
 	// NextRun is RFC 3339, "" when nothing is scheduled.
 	NextRun string
 	Running bool
@@ -224,6 +227,10 @@ type BackupStatus struct {
 	LastDrill       string
 	LastDrillResult string
 	LastDrillDetail string
+	// SizeBytes is what the repository stores (restic stats --mode
+	// raw-data), as measured after the last successful backup that could
+	// measure it; 0 when unknown.
+	SizeBytes uint64
 	// Copies are the off-site copies of the repository, in template
 	// order.
 	Copies []CopyStatus
@@ -245,6 +252,9 @@ type CopyStatus struct {
 	// never) and Snapshots how many snapshots the copy held then.
 	LastSuccess string
 	Snapshots   int32
+	// SizeBytes is what the copy's repository stores, as measured after
+	// its last successful run that could measure it; 0 when unknown.
+	SizeBytes uint64
 	// NextRun is RFC 3339, "" when nothing is scheduled.
 	NextRun string
 	Running bool

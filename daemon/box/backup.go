@@ -56,11 +56,14 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	if last, _ := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
+	if last, ok := backup.Last(runs, backup.KindBackup); !last.Start.IsZero() {
 		st.LastRun = last.Start.UTC().Format(time.RFC3339)
 		st.LastResult = "success"
 		if !last.OK() {
 			st.LastResult = "failed"
+		}
+		if !ok.Start.IsZero() {
+			st.LastSuccess = ok.Start.UTC().Format(time.RFC3339)
 		}
 	}
 	if chk, _ := backup.Last(runs, backup.KindCheck); !chk.Start.IsZero() {
@@ -71,6 +74,9 @@ func (b *Box) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 		if dr, ok, _ := backup.ReadDrill(env); ok && d.OK() && dr.Start.Equal(d.Start) {
 			st.LastDrillDetail = dr.Summary()
 		}
+	}
+	if n, _ := backup.LastSize(runs, backup.KindBackup, ""); n > 0 {
+		st.SizeBytes = uint64(n)
 	}
 	if next, ok := backup.NextRun(ctx, env); ok {
 		st.NextRun = next.UTC().Format(time.RFC3339)
@@ -97,6 +103,9 @@ func copyStatus(ctx context.Context, env *host.Env, runs []backup.RunRecord, cp 
 	}
 	if !ok.Start.IsZero() {
 		cs.LastSuccess, cs.Snapshots = ok.Start.UTC().Format(time.RFC3339), int32(ok.Snapshots)
+	}
+	if n, _ := backup.LastSize(runs, backup.KindCopy, cp.Name); n > 0 {
+		cs.SizeBytes = uint64(n)
 	}
 	if next, found := backup.NextElapse(ctx, env, backup.CopyTimerUnit(cp.Name)); found {
 		cs.NextRun = next.UTC().Format(time.RFC3339)

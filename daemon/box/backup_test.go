@@ -177,9 +177,10 @@ func TestBackupStatusCopies(t *testing.T) {
 	os.WriteFile(filepath.Join(state, "site.yaml"), []byte(withCopies), 0o600)
 	runs := filepath.Join(b.Root, backup.RunsFile)
 	os.MkdirAll(filepath.Dir(runs), 0o700)
-	os.WriteFile(runs, []byte(`{"kind":"copy","copy":"offsite-example","start":"2026-11-20T03:00:00Z","seconds":3,"snapshots":4}
+	os.WriteFile(runs, []byte(`{"kind":"backup","start":"2026-11-20T02:00:00Z","seconds":1,"repo_bytes":5000}
+{"kind":"copy","copy":"offsite-example","start":"2026-11-20T03:00:00Z","seconds":3,"snapshots":4,"repo_bytes":4000}
 {"kind":"copy","copy":"offsite-example","start":"2026-11-21T03:00:00Z","seconds":1,"error":"cannot open the copy's repository: ssh: connection refused"}
-{"kind":"backup","start":"2026-11-21T02:00:00Z","seconds":1}
+{"kind":"backup","start":"2026-11-21T02:00:00Z","seconds":1,"repo_bytes":6000}
 `), 0o600)
 	b.Runner = failingRunner{}
 	st, err := b.BackupStatus(context.Background())
@@ -188,10 +189,13 @@ func TestBackupStatusCopies(t *testing.T) {
 	}
 	c := st.Copies[0]
 	if c.Name != "offsite-example" || c.Repository != "sftp:copy@offsite.example:/copies/office" || c.LastRun != "2026-11-21T03:00:00Z" || c.LastResult != "failed" ||
-		!strings.Contains(c.LastError, "connection refused") || c.LastSuccess != "2026-11-20T03:00:00Z" || c.Snapshots != 4 {
+		!strings.Contains(c.LastError, "connection refused") || c.LastSuccess != "2026-11-20T03:00:00Z" || c.Snapshots != 4 || c.SizeBytes != 4000 {
 		t.Errorf("first copy = %+v", c)
 	}
-	if c := st.Copies[1]; c.Name != "posse1" || c.LastRun != "" || c.LastResult != "" || c.Schedule != "weekly" {
+	if st.SizeBytes != 6000 || st.LastSuccess != "2026-11-21T02:00:00Z" {
+		t.Errorf("the repository's size = %d, want the last backup's 6000", st.SizeBytes)
+	}
+	if c := st.Copies[1]; c.Name != "posse1" || c.LastRun != "" || c.LastResult != "" || c.Schedule != "weekly" || c.SizeBytes != 0 {
 		t.Errorf("second copy = %+v", c)
 	}
 	if err := b.RunCopy(context.Background(), "nas"); !errors.Is(err, daemon.ErrNotFound) || !strings.Contains(err.Error(), "offsite-example, posse1") {

@@ -53,6 +53,9 @@ func TestNotifyRun(t *testing.T) {
 	if _, err := b.NotifyRun(ctx); !errors.Is(err, daemon.ErrNotAvailable) || !strings.Contains(err.Error(), "add notify:") {
 		t.Fatalf("NotifyRun without notify: %v", err)
 	}
+	if a, err := b.Alerts(ctx); err != nil || a.Configured || a.Open == nil || len(a.Open) != 0 {
+		t.Fatalf("Alerts without notify: %+v %v", a, err)
+	}
 	state := filepath.Join(b.Root, host.DefaultStateDir)
 	site := testSite + `backup:
   repository: /srv/posse/backup
@@ -126,6 +129,21 @@ notify:
 	st, err := b.NotifyStatus(ctx)
 	if err != nil || len(st.State.Open) != len(rep.Problems) || st.From != "posse@example.com" || st.State.Open["copy:nas"].LastSent.IsZero() {
 		t.Errorf("status: %+v %v", st, err)
+	}
+	// possed's Alerts reads the same state; possectl turns it back.
+	a, err := b.Alerts(ctx)
+	if err != nil || !a.Configured || len(a.Open) != len(st.State.Open) || a.From != "posse@example.com" || a.LastCheck == "" {
+		t.Fatalf("Alerts: %+v %v", a, err)
+	}
+	for _, o := range a.Open {
+		if o.Key == "copy:nas" && (o.Subject != "the backup copy to nas failed" || !strings.Contains(o.What, "connection refused") ||
+			!strings.Contains(o.Next, "possectl backup copy nas") || o.Since == "" || o.LastMail == "") {
+			t.Errorf("the copy's alert: %+v", o)
+		}
+	}
+	back := NotifyStatusOf(a)
+	if got := back.State.Open["copy:nas"]; got == nil || !got.FirstSeen.Equal(st.State.Open["copy:nas"].FirstSeen.Truncate(time.Second)) || got.Next != st.State.Open["copy:nas"].Next {
+		t.Errorf("NotifyStatusOf(Alerts) = %+v, want %+v", back, st)
 	}
 	if fi, err := os.Stat(filepath.Join(b.Root, "/var/lib/posse/notify/state.json")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state file: %v %v", fi, err)

@@ -117,6 +117,15 @@ func (b *Backend) Usage(context.Context) (api.Usage, error) {
 	}, nil
 }
 
+// Alerts implements daemon.Backend: alerts to one address and one open
+// problem, the off-site copy failing since a fixed time.
+func (b *Backend) Alerts(context.Context) (api.Alerts, error) {
+	return api.Alerts{Configured: true, To: []string{"it@example.org"}, From: "posse@example.org", LastCheck: "2026-11-23T09:00:00Z",
+		Open: []api.Alert{{Key: "copy:offsite", Subject: "the backup copy to offsite failed", What: "The copy failed: connection refused",
+			Next: "Make the target reachable, then run 'possectl backup copy offsite'.", Since: "2026-11-23T04:00:00Z", LastMail: "2026-11-23T04:00:10Z"}},
+	}, nil
+}
+
 // Validate implements daemon.Backend: a template containing "bad" has one
 // problem.
 func (b *Backend) Validate(_ context.Context, t []byte, _ map[string]string) ([]api.Problem, error) {

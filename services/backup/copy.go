@@ -154,6 +154,7 @@ func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunReco
 	if len(snaps) > 0 {
 		rec.SnapshotID = snaps[len(snaps)-1].ShortID
 	}
+	rec.RepoBytes = measure(ctx, dst)
 	return nil
 }
 

@@ -117,6 +117,7 @@ func TestRunCopyInitialisesAndCopies(t *testing.T) {
 	dst := NewRestic(env, copyRepo)
 	r.On(dst.Argv("cat", "config"), host.Result{ExitCode: 10, Stderr: []byte("Fatal: repository does not exist")})
 	r.On(dst.Argv("snapshots", "--json"), host.Result{Stdout: []byte(`[{"time":"2026-11-23T22:00:00Z","paths":["/srv"],"hostname":"dc1","id":"aaaaaaaa11","short_id":"aaaaaaaa"},{"time":"2026-11-24T22:00:00Z","paths":["/srv"],"hostname":"dc1","id":"bbbbbbbb22","short_id":"bbbbbbbb"}]`)})
+	r.On(dst.Argv("stats"), host.Result{Stdout: []byte(`{"total_size":7340032,"snapshots_count":2}`)})
 	rec, err := RunCopy(t.Context(), env, c, cp, CopyOptions{Scheduled: true})
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +131,7 @@ func TestRunCopyInitialisesAndCopies(t *testing.T) {
 		strings.Join(dst.Argv("copy"), " ") + " " + from,
 		strings.Join(dst.Argv("forget", "--tag", "posse", "--group-by", "tags", "--keep-daily", "7", "--keep-weekly", "4", "--keep-monthly", "12", "--prune"), " "),
 		strings.Join(dst.Argv("snapshots", "--json"), " "),
+		strings.Join(dst.Argv("stats", "--mode", "raw-data", "--json"), " "),
 	}
 	if strings.Join(argvs, "\n") != strings.Join(want, "\n") {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(argvs, "\n"), strings.Join(want, "\n"))
@@ -141,6 +143,12 @@ func TestRunCopyInitialisesAndCopies(t *testing.T) {
 	last, ok := LastCopy(runs, "offsite-example")
 	if last.Start.IsZero() || ok.Start.IsZero() || ok.Snapshots != 2 {
 		t.Errorf("run log: %+v", runs)
+	}
+	if n, _ := LastSize(runs, KindCopy, "offsite-example"); n != 7340032 {
+		t.Errorf("the copy's size = %d, want 7340032", n)
+	}
+	if n, _ := LastSize(runs, KindBackup, ""); n != 0 {
+		t.Errorf("a copy's size counts as the main repository's: %d", n)
 	}
 	if b, _ := Last(runs, KindBackup); !b.Start.IsZero() {
 		t.Error("a copy counts as a backup run")

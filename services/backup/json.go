@@ -134,3 +134,14 @@ func ParseLs(out []byte) (Snapshot, []Node, error) {
 	}
 	return snap, nodes, nil
 }
+
+// ParseStats reads the total size from restic stats --json.
+func ParseStats(out []byte) (int64, error) {
+	var st struct {
+		TotalSize *int64 `json:"total_size"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &st); err != nil || st.TotalSize == nil {
+		return 0, errors.New("restic stats printed no total size; is restic 0.12 or newer installed?")
+	}
+	return *st.TotalSize, nil
+}

@@ -4,6 +4,7 @@ package backup
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -97,4 +98,15 @@ func FuzzParseLs(f *testing.F) {
 	raw, _ := os.ReadFile("testdata/ls.jsonl")
 	f.Add(string(raw))
 	f.Fuzz(func(t *testing.T, s string) { _, _, _ = ParseLs([]byte(s)) })
+}
+
+func TestParseStats(t *testing.T) {
+	if n, err := ParseStats([]byte(`{"total_size":1234,"total_uncompressed_size":2000,"snapshots_count":3}` + "\n")); err != nil || n != 1234 {
+		t.Errorf("ParseStats = %d, %v", n, err)
+	}
+	for _, bad := range []string{"", "{}", "not json", `{"total_file_count":3}`} {
+		if _, err := ParseStats([]byte(bad)); err == nil || !strings.Contains(err.Error(), "no total size") {
+			t.Errorf("ParseStats(%q) = %v", bad, err)
+		}
+	}
 }

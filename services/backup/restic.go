@@ -170,6 +170,17 @@ func (r *Restic) Check(ctx context.Context, readDataSubset string) error {
 	return err
 }
 
+// Stats returns the bytes the repository stores: restic stats --mode
+// raw-data, its blobs as they are stored (after deduplication and
+// compression). It reads the index only, not the data.
+func (r *Restic) Stats(ctx context.Context) (int64, error) {
+	res, err := r.run(ctx, "stats", "--mode", "raw-data", "--json")
+	if err != nil {
+		return 0, err
+	}
+	return ParseStats(res.Stdout)
+}
+
 // Snapshots lists the snapshots, oldest first.
 func (r *Restic) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	res, err := r.run(ctx, "snapshots", "--json")

@@ -121,7 +121,19 @@ func runBackup(ctx context.Context, env *host.Env, c Config, opt RunOptions, rec
 		}
 		rec.Warning = w
 	}
+	rec.RepoBytes = measure(ctx, r)
 	return nil
+}
+
+// measure returns the repository's size, 0 when restic stats fails: the
+// size is for people to see, and an unknown one is shown as unknown
+// rather than failing a run that has done its job.
+func measure(ctx context.Context, r *Restic) int64 {
+	n, err := r.Stats(ctx)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // RunCheck runs restic check and logs the result.

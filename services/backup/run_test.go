@@ -84,6 +84,7 @@ func TestRunBackup(t *testing.T) {
 		return host.Result{}, nil
 	})
 	r.On(rs.Argv("backup"), host.Result{Stdout: out})
+	r.On(rs.Argv("stats"), host.Result{Stdout: []byte(`{"total_size":5242880,"total_uncompressed_size":9000000,"compression_ratio":1.7,"total_blob_count":12,"snapshots_count":1}`)})
 	var progress []Status
 	clock := time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
 	now := func() time.Time { clock = clock.Add(time.Second); return clock }
@@ -99,7 +100,7 @@ func TestRunBackup(t *testing.T) {
 		t.Error("the staging directory was left behind")
 	}
 	argvs := r.Argvs()
-	if len(argvs) != 3 || !strings.HasPrefix(argvs[0], "samba-tool domain backup offline --targetdir="+ADDumpDir) {
+	if len(argvs) != 4 || !strings.HasPrefix(argvs[0], "samba-tool domain backup offline --targetdir="+ADDumpDir) {
 		t.Fatalf("commands = %q", argvs)
 	}
 	wantBackup := "restic -r /srv/posse/backup --password-file " + PasswordFile + " --cache-dir " + CacheDir +
@@ -110,15 +111,21 @@ func TestRunBackup(t *testing.T) {
 	if !strings.HasSuffix(argvs[2], "forget --tag posse --group-by tags --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --prune") {
 		t.Errorf("forget argv = %s", argvs[2])
 	}
+	if !strings.HasSuffix(argvs[3], "stats --mode raw-data --json") {
+		t.Errorf("stats argv = %s", argvs[3])
+	}
 	if len(progress) != 4 {
 		t.Errorf("got %d progress lines, want 4", len(progress))
 	}
-	if rec.SnapshotID != "7c7ef710" || rec.FilesNew != 3 || rec.BytesAdded != 3001830 || rec.Seconds != 1 || !rec.OK() {
+	if rec.SnapshotID != "7c7ef710" || rec.FilesNew != 3 || rec.BytesAdded != 3001830 || rec.Seconds != 1 || !rec.OK() || rec.RepoBytes != 5242880 {
 		t.Errorf("record = %+v", rec)
 	}
 	runs, err := ReadRuns(env)
 	if err != nil || len(runs) != 1 || runs[0].SnapshotID != "7c7ef710" || !runs[0].Scheduled {
 		t.Errorf("run log = %+v, %v", runs, err)
+	}
+	if n, at := LastSize(runs, KindBackup, ""); n != 5242880 || !at.Equal(runs[0].Start) {
+		t.Errorf("LastSize = %d at %v", n, at)
 	}
 }
 

@@ -47,6 +47,10 @@ type RunRecord struct {
 	Copy      string `json:"copy,omitempty"`
 	Target    string `json:"target,omitempty"`
 	Snapshots int    `json:"snapshots,omitempty"`
+	// RepoBytes is what the repository (the main one for a backup, the
+	// copy's for a copy) stores after a successful run: restic stats
+	// --mode raw-data. 0 when it could not be measured.
+	RepoBytes int64 `json:"repo_bytes,omitempty"`
 	// Warning is a problem that did not stop the run (unreadable files, a
 	// failed retention step).
 	Warning string `json:"warning,omitempty"`
@@ -114,4 +118,17 @@ func Last(runs []RunRecord, kind string) (last, lastOK RunRecord) {
 		}
 	}
 	return last, lastOK
+}
+
+// LastSize returns the repository size the last successful run of kind
+// (and, for copies, of the copy named copy) measured, and when that run
+// started; 0 and the zero time when none did.
+func LastSize(runs []RunRecord, kind, copy string) (int64, time.Time) {
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.Kind == kind && r.Copy == copy && r.OK() && r.RepoBytes > 0 {
+			return r.RepoBytes, r.Start
+		}
+	}
+	return 0, time.Time{}
 }

@@ -162,8 +162,8 @@ func backupProblems(b *Backup, now time.Time) []Problem {
 	}
 	if c := b.Check; !c.Start.IsZero() && c.Error != "" {
 		out = append(out, Problem{Key: "check", Subject: "the backup check failed",
-			What: fmt.Sprintf("The check of the backup repository (restic check) at %s failed: %s", stamp(c.Start), c.Error),
-			Next: "Run 'possectl backup check' to see it again; a damaged repository needs 'restic repair' or a new repository (see docs/backup.md#verification)."})
+			What: fmt.Sprintf("The check of the backup repositories (restic check of the main one and of each sftp copy) at %s failed: %s", stamp(c.Start), c.Error),
+			Next: "Run 'possectl backup check' to see it again. The error names the repository (\"copy NAME (...)\" for a copy) and the damaged pack: repair it as restic says ('restic repair packs'), or for a copy move its repository aside on the target and run 'possectl backup copy NAME' for a fresh one (see docs/backup.md#verification)."})
 	}
 	if d := b.Drill; !d.Start.IsZero() && d.Error != "" {
 		out = append(out, Problem{Key: "drill", Subject: "the restore drill failed",

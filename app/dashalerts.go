@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// alerts asks possed for the problems the alerts' last check run left
+// open (possed only reads them; posse-notify.timer checks).
+func (d *Dashboard) alerts() {
+	call(d.br, func(ctx context.Context, be Backend) (api.Alerts, error) { return be.Alerts(ctx) }, d.showAlerts)
+}
+
+// showAlerts fills the alerts' card: each open problem with since when and
+// what to do (for office managers: to tell the administrator), or that
+// there is none and who gets the mails. The card is
+// hidden without alerts in the site, and when possed cannot say.
+func (d *Dashboard) showAlerts(a api.Alerts, err error) {
+	d.alertList.RemoveAll()
+	if err != nil || !a.Configured {
+		d.alertCard.Hide()
+		return
+	}
+	d.alertCard.Show()
+	if len(a.Open) == 0 {
+		d.alertList.Add(wrapped(tr("No open problems. Alerts go by mail to %s.", strings.Join(a.To, ", "))))
+	}
+	for _, o := range a.Open {
+		since := o.Since
+		if t, perr := time.Parse(time.RFC3339, o.Since); perr == nil {
+			since = t.Local().Format("02.01.2006 15:04") + " (" + age(d.Now(), t) + ")"
+		}
+		what := wrapped(tr("Since %s: %s", since, o.What))
+		what.Importance = widget.DangerImportance
+		todo := o.Next
+		if d.br.OfficeManager {
+			todo = tr("Tell the administrator: they get this alert by mail too.")
+		}
+		next := wrapped(todo)
+		next.TextStyle = fyne.TextStyle{Italic: true}
+		d.alertList.Add(container.NewVBox(
+			container.NewBorder(nil, nil, container.NewCenter(sized(dot(false), 14, 14)), nil, bold(o.Subject)),
+			container.NewPadded(container.NewVBox(what, next))))
+	}
+	d.alertList.Refresh()
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spf13/cobra"
 	"os"
 
 	"github.com/godbus/dbus/v5"
@@ -29,6 +30,20 @@ func localBox(root string) (b *possed.Box, close func(), err error) {
 		return nil, nil, fmt.Errorf("cannot reach systemd on the system bus: %w\nis this box running systemd? use --root DIR to render files only", err)
 	}
 	return possed.New(conn), func() { conn.Close() }, nil
+}
+
+// withLocalBox runs fn with possed's backend in this process, for the
+// commands that only run as root on the box (not with --host).
+func withLocalBox(c *cobra.Command, fn func(b *possed.Box) error) error {
+	if err := localOnly(c); err != nil {
+		return err
+	}
+	b, closeBox, err := localBox("")
+	if err != nil {
+		return err
+	}
+	defer closeBox()
+	return fn(b)
 }
 
 // boxEnv is the environment of possed's backend in this process, for the

@@ -42,24 +42,18 @@ resolved mail. Exits non-zero when a mail could not be sent (it is tried
 again on the next run).`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := localOnly(c); err != nil {
-				return err
-			}
-			b, closeBox, err := localBox("")
-			if err != nil {
-				return err
-			}
-			defer closeBox()
-			rep, err := b.NotifyRun(c.Context())
-			out := c.OutOrStdout()
-			if asJSON {
-				if perr := printJSON(out, rep); perr != nil {
-					return perr
+			return withLocalBox(c, func(b *possed.Box) error {
+				rep, err := b.NotifyRun(c.Context())
+				out := c.OutOrStdout()
+				if asJSON {
+					if perr := printJSON(out, rep); perr != nil {
+						return perr
+					}
+				} else {
+					printReport(out, rep)
 				}
-			} else {
-				printReport(out, rep)
-			}
-			return err
+				return err
+			})
 		},
 	}
 	c.Flags().BoolVar(&scheduled, "scheduled", false, "run as the timer's unit does (the output goes to the journal)")
@@ -169,23 +163,17 @@ func notifyTestCmd() *cobra.Command {
 succeeds; 'possectl mail queue' shows it if it is not delivered.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := localOnly(c); err != nil {
-				return err
-			}
-			b, closeBox, err := localBox("")
-			if err != nil {
-				return err
-			}
-			defer closeBox()
-			subj, env, err := b.NotifyTest(c.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(c.OutOrStdout(), map[string]any{"subject": subj, "from": env.From, "to": env.To})
-			}
-			fmt.Fprintf(c.OutOrStdout(), "sent %q to %s\n", subj, printable.String(strings.Join(env.To, ", ")))
-			return nil
+			return withLocalBox(c, func(b *possed.Box) error {
+				subj, env, err := b.NotifyTest(c.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(c.OutOrStdout(), map[string]any{"subject": subj, "from": env.From, "to": env.To})
+				}
+				fmt.Fprintf(c.OutOrStdout(), "sent %q to %s\n", subj, printable.String(strings.Join(env.To, ", ")))
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the subject and recipients as JSON")

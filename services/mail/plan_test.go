@@ -86,7 +86,7 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"run check rspamadm configtest",
 		"run check postfix check",
 		"run check doveconf -n",
-		"run check sievec /etc/dovecot/sieve",
+		"run check sievec /etc/dovecot/sieve/spam-to-junk.sieve",
 		"reload unit rspamd.service",
 		"restart unit " + postfixInstance(b.env),
 		"restart unit dovecot.service",

@@ -58,10 +58,12 @@ var spamPackages = []struct{ path, pkg string }{
 	{"/usr/bin/redis-server", "redis-server"},
 }
 
-// sievec compiles the global scripts (Dovecot's processes, running as
-// vmail, cannot write the compiled files next to them) and so checks
-// them, after dovecot.conf names the plugins they need.
-var sievec = []string{"sievec", SieveDir}
+// sievec compiles the delivery script (Dovecot's processes, running as
+// vmail, cannot write the compiled file next to it) and so checks it.
+// The learn scripts need the IMAPSieve extensions, which exist only in
+// Dovecot's IMAP processes (sievec does not know them): IMAP compiles
+// them when a user first moves a message.
+var sievec = []string{"sievec", SpamToJunkPath}
 
 // checkSpamPackages names the packages spam filing needs when one is
 // missing.

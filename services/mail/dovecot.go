@@ -104,12 +104,13 @@ userdb {
 	b.WriteString(`
 protocol lmtp {
   postmaster_address = postmaster@` + c.Domain + `
-  mail_plugins = $mail_plugins
-}
-protocol imap {
-  mail_plugins = $mail_plugins imap_quota
-}
-lmtp_rcpt_check_quota = yes
+`)
+	if c.Spam() {
+		b.WriteString("  mail_plugins = $mail_plugins sieve\n}\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota imap_sieve\n}\n")
+	} else {
+		b.WriteString("  mail_plugins = $mail_plugins\n}\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n")
+	}
+	b.WriteString(`lmtp_rcpt_check_quota = yes
 
 plugin {
   quota = maildir:User quota
@@ -122,10 +123,31 @@ plugin {
   quota_status_success = DUNNO
   quota_status_nouser = DUNNO
   quota_status_overquota = "552 5.2.2 Mailbox is full"
-}
 `)
+	if c.Spam() {
+		b.WriteString(sieve23)
+	}
+	b.WriteString("}\n")
 	return b.String()
 }
+
+// sieve23 are Dovecot 2.3's plugin settings of spam filing and learning
+// (see spam.go): the global script before the user's in LMTP, and
+// IMAPSieve scripts on moves into and out of Junk.
+const sieve23 = `
+  # Spam into Junk; moves into and out of Junk teach Rspamd (see spam.go).
+  sieve_before = ` + SpamToJunkPath + `
+  sieve_plugins = sieve_imapsieve sieve_extprograms
+  sieve_global_extensions = +vnd.dovecot.pipe
+  sieve_pipe_bin_dir = ` + SievePipeDir + `
+  imapsieve_mailbox1_name = ` + JunkMailbox + `
+  imapsieve_mailbox1_causes = COPY APPEND
+  imapsieve_mailbox1_before = file:` + LearnSpamPath + `
+  imapsieve_mailbox2_name = *
+  imapsieve_mailbox2_from = ` + JunkMailbox + `
+  imapsieve_mailbox2_causes = COPY
+  imapsieve_mailbox2_before = file:` + LearnHamPath + `
+`
 
 // renderDovecot23LDAP renders Dovecot 2.3's LDAP settings: the service
 // account finds a user by mail address or username (auth_bind then checks

@@ -104,11 +104,19 @@ userdb ldap {
 	b.WriteString(`
 protocol lmtp {
   postmaster_address = postmaster@` + c.Domain + `
-}
+`)
+	if c.Spam() {
+		b.WriteString("  mail_plugins {\n    sieve = yes\n  }\n")
+	}
+	b.WriteString(`}
 protocol imap {
   mail_plugins {
     imap_quota = yes
-  }
+`)
+	if c.Spam() {
+		b.WriteString("    imap_sieve = yes\n")
+	}
+	b.WriteString(`  }
 }
 lmtp_rcpt_check_quota = yes
 
@@ -129,8 +137,44 @@ quota_status_nouser = DUNNO
 quota_status_overquota = "552 5.2.2 Mailbox is full"
 quota_status_toolarge = "552 5.2.2 Mailbox is full"
 `)
+	if c.Spam() {
+		b.WriteString(sieve24)
+	}
 	return b.String()
 }
+
+// sieve24 are Dovecot 2.4's settings of spam filing and learning (see
+// spam.go): the global script before the user's in LMTP, and IMAPSieve
+// scripts on moves into and out of Junk.
+const sieve24 = `
+# Spam into Junk; moves into and out of Junk teach Rspamd (see spam.go).
+sieve_plugins {
+  sieve_imapsieve = yes
+  sieve_extprograms = yes
+}
+sieve_global_extensions {
+  vnd.dovecot.pipe = yes
+}
+sieve_pipe_bin_dir = ` + SievePipeDir + `
+sieve_script spam_to_junk {
+  type = before
+  path = ` + SpamToJunkPath + `
+}
+mailbox ` + JunkMailbox + ` {
+  sieve_script learn_spam {
+    type = before
+    cause = copy append
+    path = ` + LearnSpamPath + `
+  }
+}
+imapsieve_from ` + JunkMailbox + ` {
+  sieve_script learn_ham {
+    type = before
+    cause = copy
+    path = ` + LearnHamPath + `
+  }
+}
+`
 
 // dovecotServices renders the listeners; they are the same in 2.4 as in
 // 2.3.

@@ -85,6 +85,10 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 	writeFile(t, filepath.Join(root, "etc/passwd"), fmt.Sprintf("root:x:%d:%d::/root:/bin/sh\npostfix:x:%d:%d::/var/spool/postfix:/usr/sbin/nologin\n_rspamd:x:%d:%d::/var/lib/rspamd:/usr/sbin/nologin\n", uid, gid, uid, gid, uid, gid))
 	writeFile(t, filepath.Join(root, "etc/group"), fmt.Sprintf("root:x:%d:\npostfix:x:%d:\n_rspamd:x:%d:\n", gid, gid, gid))
 	writeFile(t, filepath.Join(root, rspamdBinary), "")
+	for _, f := range spamPackages {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, f.path)), 0o755)
+		writeFile(t, filepath.Join(root, f.path), "")
+	}
 	writeFile(t, filepath.Join(root, MainCfPath), "# Debian's main.cf\n")
 	for _, f := range requiredFiles {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, f.path)), 0o755)
@@ -102,6 +106,7 @@ func newFakeBoxOn(t *testing.T, r release) *fakeBox {
 	}
 	b.units.Add(DovecotUnit, true, true)
 	b.units.Add(RspamdUnit, true, true) // the package starts and enables it
+	b.units.Add(RedisUnit, true, true)
 	b.env = &host.Env{Root: root, StateDir: host.DefaultStateDir, Units: b.units, Runner: b.run,
 		Secrets: hosttest.MapSecrets{"domain_admin": "Admin-Pw-2026!"}, Hostname: "dc", IP: "10.0.0.2"}
 	b.run.OnFunc([]string{"useradd"}, func(c host.Cmd) (host.Result, error) {

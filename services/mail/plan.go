@@ -84,6 +84,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 	if ch.postfix || ch.dovecot {
 		steps = append(steps, plan.CheckStep(Name, postfixCheck...), plan.CheckStep(Name, doveconfN...))
 	}
+	if ch.sieve {
+		steps = append(steps, plan.CheckStep(Name, sievec...))
+	}
 	if c.DKIM {
 		// Rspamd first: Postfix's new milter should find it listening.
 		ru, err := rspamdUnitSteps(ctx, env, rspamdChanged)
@@ -120,6 +123,9 @@ type changed struct {
 	listeners bool
 	// relay is set when the relay's login table changed.
 	relay bool
+	// sieve is set when a global Sieve script changed: sievec compiles
+	// them after doveconf -n.
+	sieve bool
 }
 
 // boxSteps plans the vmail user and the directory account (checking the
@@ -128,6 +134,11 @@ type changed struct {
 func (s *Service) boxSteps(ctx context.Context, st *site.Site, env *host.Env, c Config) ([]plan.Step, string, error) {
 	if err := checkPackages(env); err != nil {
 		return nil, "", err
+	}
+	if c.Spam() {
+		if err := checkSpamPackages(env); err != nil {
+			return nil, "", err
+		}
 	}
 	if c.Relay != nil && c.Relay.Username != "" {
 		if err := checkSASLModules(env); err != nil {
@@ -193,6 +204,14 @@ func fileSteps(env *host.Env, c Config) ([]plan.Step, changed, error) {
 	if diff {
 		steps = append(steps, step)
 		ch.postfix, ch.relay = true, true
+	}
+	spam, sieve, err := spamSteps(env, c)
+	if err != nil {
+		return nil, ch, err
+	}
+	if len(spam) > 0 {
+		steps = append(steps, spam...)
+		ch.dovecot, ch.sieve = true, sieve
 	}
 	return steps, ch, nil
 }

@@ -61,6 +61,11 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"create file /etc/postfix/master.cf",
 		"create file /etc/postfix/posse-aliases",
 		"create file /etc/dovecot/dovecot.conf",
+		"create file /etc/dovecot/sieve/spam-to-junk.sieve",
+		"create file /etc/dovecot/sieve/learn-spam.sieve",
+		"create file /etc/dovecot/sieve/learn-ham.sieve",
+		"create file /etc/dovecot/sieve-pipe/rspamd-learn-spam.sh",
+		"create file /etc/dovecot/sieve-pipe/rspamd-learn-ham.sh",
 		"create mail.tls-file /etc/postfix/posse-ca.crt",
 		"create mail.tls-file /etc/postfix/posse-server.crt",
 		"create mail.tls-file /etc/postfix/posse-server.key",
@@ -77,9 +82,11 @@ func testPlanFreshBox(t *testing.T, r release, goldenFile string) {
 		"create file /etc/rspamd/local.d/worker-proxy.inc",
 		"create file /etc/rspamd/local.d/greylist.conf",
 		"create file /etc/rspamd/local.d/fuzzy_check.conf",
+		"create file /etc/rspamd/local.d/classifier-bayes.conf",
 		"run check rspamadm configtest",
 		"run check postfix check",
 		"run check doveconf -n",
+		"run check sievec /etc/dovecot/sieve/spam-to-junk.sieve",
 		"reload unit rspamd.service",
 		"restart unit " + postfixInstance(b.env),
 		"restart unit dovecot.service",
@@ -317,7 +324,7 @@ func TestPlanOffline(t *testing.T) {
 			t.Errorf("offline plan has a %s step", s.Kind)
 		}
 	}
-	if len(steps) != 9 || len(notes) != 1 || !strings.Contains(notes[0].Message, "password") {
+	if len(steps) != 15 || len(notes) != 1 || !strings.Contains(notes[0].Message, "password") {
 		t.Errorf("offline: %q, notes %+v", stepLines(steps), notes)
 	}
 }

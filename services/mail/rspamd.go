@@ -101,6 +101,7 @@ func rspamdFiles(c Config) []plan.FileSpec {
 		{Path: RspamdWorkerProxyPath, Content: RenderWorkerProxy(), Mode: 0o644, Owner: "root", Group: "root"},
 		{Path: RspamdGreylistPath, Content: RenderDisabled(greylistOff), Mode: 0o644, Owner: "root", Group: "root"},
 		{Path: RspamdFuzzyCheckPath, Content: RenderDisabled(fuzzyCheckOff), Mode: 0o644, Owner: "root", Group: "root"},
+		{Path: RspamdBayesPath, Content: RenderBayes(), Mode: 0o644, Owner: "root", Group: "root"},
 	}
 }
 
@@ -174,22 +175,28 @@ func rspamdSteps(env *host.Env, c Config) ([]plan.Step, rspamdChange, error) {
 	return steps, ch, nil
 }
 
-// rspamdUnitSteps restarts Rspamd when it is not running, reloads it
-// when its files or keys changed, and enables it.
+// rspamdUnitSteps starts Redis (the Bayes filter's store) and Rspamd
+// when they are not running, reloads Rspamd when its files or keys
+// changed, and enables both.
 func rspamdUnitSteps(ctx context.Context, env *host.Env, ch rspamdChange) ([]plan.Step, error) {
-	st, err := env.Units.Status(ctx, RspamdUnit)
-	if err != nil {
-		return nil, fmt.Errorf("reading the state of %s: %w", RspamdUnit, err)
-	}
 	var steps []plan.Step
-	switch {
-	case st.ActiveState != "active":
-		steps = append(steps, plan.UnitStep(Name, RspamdUnit, "restart"))
-	case ch.reload:
-		steps = append(steps, plan.UnitStep(Name, RspamdUnit, "reload"))
-	}
-	if st.UnitFileState != "enabled" {
-		steps = append(steps, plan.UnitStep(Name, RspamdUnit, "enable"))
+	for _, u := range []struct {
+		unit   string
+		reload bool
+	}{{RedisUnit, false}, {RspamdUnit, ch.reload}} {
+		st, err := env.Units.Status(ctx, u.unit)
+		if err != nil {
+			return nil, fmt.Errorf("reading the state of %s: %w", u.unit, err)
+		}
+		switch {
+		case st.ActiveState != "active":
+			steps = append(steps, plan.UnitStep(Name, u.unit, "restart"))
+		case u.reload:
+			steps = append(steps, plan.UnitStep(Name, u.unit, "reload"))
+		}
+		if st.UnitFileState != "enabled" {
+			steps = append(steps, plan.UnitStep(Name, u.unit, "enable"))
+		}
 	}
 	return steps, nil
 }

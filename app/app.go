@@ -101,6 +101,7 @@ func Run(o Options) {
 	loadTranslations()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("posse.png", icon.PNG))
+	applyLanguagePreference(a.Preferences())
 	w := a.NewWindow("Posse")
 	w.Resize(fyne.NewSize(o.Width, o.Height))
 	c := NewConnectScreen(w, a.Preferences(), dialer(o.Bus))
@@ -132,6 +133,7 @@ func Run(o Options) {
 		}
 		w.SetCloseIntercept(func() { leave(w.Close) })
 		w.SetContent(s.Content())
+		s.LearnZone()
 		s.Open(o.Screen)
 		s.StartRefresh()
 	}

@@ -66,7 +66,7 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 			sn := s.snaps[i]
 			t := sn.Time
 			if tt, err := time.Parse(time.RFC3339, sn.Time); err == nil {
-				t = weekday(tt.Local()) + " " + tt.Local().Format("02.01.2006 15:04")
+				t = weekday(inBox(tt)) + " " + dateTime(tt)
 			}
 			o.(*widget.Label).SetText(t)
 		})
@@ -96,7 +96,7 @@ func NewBackupScreen(w fyne.Window, br *Bridge) *BackupScreen {
 			right.Objects[0].(*widget.Label).SetText(size)
 			when := ""
 			if t, err := time.Parse(time.RFC3339, e.ModTime); err == nil {
-				when = t.Local().Format("02.01.2006 15:04")
+				when = dateTime(t)
 			}
 			right.Objects[1].(*widget.Label).SetText(when)
 		})
@@ -174,7 +174,7 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 	default:
 		last := tr("never")
 		if t, perr := time.Parse(time.RFC3339, b.LastRun); perr == nil {
-			last = t.Local().Format("02.01.2006 15:04") + " (" + age(s.Now(), t) + ")"
+			last = dateTime(t) + " (" + age(s.Now(), t) + ")"
 		}
 		result := tr("succeeded")
 		if b.LastResult == "failed" {
@@ -184,7 +184,7 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 		}
 		next := "–"
 		if t, perr := time.Parse(time.RFC3339, b.NextRun); perr == nil {
-			next = t.Local().Format("02.01.2006 15:04")
+			next = dateTime(t)
 		}
 		text = tr("Schedule: %s · Last backup: %s, %s · Next: %s", scheduleLabel(b.Schedule), last, result, next)
 		if b.LastRun == "" {
@@ -212,7 +212,7 @@ func (s *BackupScreen) checkLine(when, result, detail string) string {
 	if err != nil {
 		return tr("never")
 	}
-	line := t.Local().Format("02.01.2006") + " (" + age(s.Now(), t) + "), "
+	line := dateOnly(t) + " (" + age(s.Now(), t) + "), "
 	switch result {
 	case "failed":
 		line += tr("FAILED: %s", detail)
@@ -316,7 +316,7 @@ func (s *BackupScreen) snapTime() string {
 	for _, sn := range s.snaps {
 		if sn.ID == s.snap {
 			if t, err := time.Parse(time.RFC3339, sn.Time); err == nil {
-				return t.Local().Format("02.01.2006 15:04")
+				return dateTime(t)
 			}
 		}
 	}

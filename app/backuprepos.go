@@ -25,7 +25,7 @@ func (s *BackupScreen) repoRows(b api.BackupStatus) []fyne.CanvasObject {
 	for _, c := range b.Copies {
 		last := tr("never")
 		if t, err := time.Parse(time.RFC3339, c.LastSuccess); err == nil {
-			last = tr("%s (%s), %d snapshots", t.Local().Format("02.01.2006 15:04"), age(s.Now(), t), c.Snapshots)
+			last = tr("%s (%s), %d snapshots", dateTime(t), age(s.Now(), t), c.Snapshots)
 		}
 		// The weekly check reads sftp copies with the main repository; a
 		// USB disk is plugged in for its copies only and not checked.
@@ -63,7 +63,7 @@ func (s *BackupScreen) when(v string) string {
 	if err != nil {
 		return tr("never")
 	}
-	return t.Local().Format("02.01.2006 15:04") + " (" + age(s.Now(), t) + ")"
+	return dateTime(t) + " (" + age(s.Now(), t) + ")"
 }
 
 // size is a repository's size, "–" when it was not measured.

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/posse-project/posse/daemon/api"
 )
@@ -36,19 +37,37 @@ func (d *Dashboard) showAlerts(a api.Alerts, err error) {
 	for _, o := range a.Open {
 		since := o.Since
 		if t, perr := time.Parse(time.RFC3339, o.Since); perr == nil {
-			since = t.Local().Format("02.01.2006 15:04") + " (" + age(d.Now(), t) + ")"
+			since = dateTime(t) + " (" + age(d.Now(), t) + ")"
 		}
-		what := wrapped(tr("Since %s: %s", since, o.What))
-		what.Importance = widget.DangerImportance
-		todo := o.Next
+		title := alertTitle(o)
+		var body []fyne.CanvasObject
 		if d.br.OfficeManager {
-			todo = tr("Tell the administrator: they get this alert by mail too.")
+			// Plain words only: when, and whether the administrator knows.
+			told := tr("Tell the administrator: they get this alert by mail too.")
+			if o.LastMail != "" {
+				told = tr("The administrator has been told by mail.")
+			}
+			when := wrapped(tr("Since %s.", since))
+			when.Importance = widget.DangerImportance
+			next := wrapped(told)
+			next.TextStyle = fyne.TextStyle{Italic: true}
+			body = []fyne.CanvasObject{when, next}
+		} else {
+			// possed's technical words (English) under the plain headline.
+			what := wrapped(tr("Since %s: %s", since, o.What))
+			what.Importance = widget.DangerImportance
+			next := wrapped(o.Next)
+			next.TextStyle = fyne.TextStyle{Italic: true}
+			body = []fyne.CanvasObject{what, next}
+			if alertKnown(o) {
+				subject := wrapped(o.Subject)
+				subject.SizeName = theme.SizeNameCaptionText
+				body = append([]fyne.CanvasObject{subject}, body...)
+			}
 		}
-		next := wrapped(todo)
-		next.TextStyle = fyne.TextStyle{Italic: true}
 		d.alertList.Add(container.NewVBox(
-			container.NewBorder(nil, nil, container.NewCenter(sized(dot(false), 14, 14)), nil, bold(o.Subject)),
-			container.NewPadded(container.NewVBox(what, next))))
+			container.NewBorder(nil, nil, container.NewCenter(sized(dot(false), 14, 14)), nil, bold(title)),
+			container.NewPadded(container.NewVBox(body...))))
 	}
 	d.alertList.Refresh()
 }

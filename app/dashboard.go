@@ -230,7 +230,7 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		d.services.Add(row)
 		said := s.Detail == shown[s.Name]
 		shown[s.Name] = s.Detail
-		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" && !said {
+		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" && !said && !d.br.OfficeManager {
 			// What the probe checked ("3 shares, 9 home folders: …").
 			what := wrapped(s.Detail)
 			what.SizeName = theme.SizeNameCaptionText
@@ -241,11 +241,19 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 			d.services.Add(container.NewPadded(what))
 		}
 		if !s.Healthy {
-			why := wrapped(s.Detail)
+			// Plain words for everyone; integrators also read possed's
+			// technical detail (English, with unit names).
+			why := wrapped(serviceProblem(s))
 			why.Importance = widget.DangerImportance
+			lines := []fyne.CanvasObject{why}
+			if !d.br.OfficeManager && s.Detail != "" && s.Detail != why.Text {
+				detail := wrapped(s.Detail)
+				detail.SizeName = theme.SizeNameCaptionText
+				lines = append(lines, detail)
+			}
 			what := wrapped(serviceHint(s, d.br.OfficeManager))
 			what.TextStyle = fyne.TextStyle{Italic: true}
-			d.services.Add(container.NewPadded(container.NewVBox(why, what)))
+			d.services.Add(container.NewPadded(container.NewVBox(append(lines, what)...)))
 		}
 	}
 	d.services.Refresh()

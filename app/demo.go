@@ -715,6 +715,9 @@ func (d *Demo) DeleteAlias(ctx context.Context, address string) error {
 	return notFound("alias " + address)
 }
 
+// TimeZone implements zoner: the demo office is in Germany.
+func (d *Demo) TimeZone(context.Context) (string, error) { return "Europe/Berlin", nil }
+
 // Alerts returns the alerts' open problems: the mailbox service that
 // failed since the morning.
 func (d *Demo) Alerts(ctx context.Context) (api.Alerts, error) {

@@ -171,7 +171,7 @@ func (s *RestoreFilesScreen) dateLabel(sn api.Snapshot) string {
 	if err != nil {
 		return sn.Time
 	}
-	return weekday(t.Local()) + " " + t.Local().Format("2006-01-02 15:04")
+	return weekday(inBox(t)) + " " + dateTime(t)
 }
 
 // pick opens the chosen share in the chosen backup.

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -84,6 +85,29 @@ func (s *Shell) Stop() {
 // NewShell builds the main window's content for a connected box.
 func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
 	s := &Shell{win: w, br: br, opts: o, screens: map[string]screen{}, body: container.NewStack()}
+	s.buildNav()
+	w.SetTitle(s.Title())
+	return s
+}
+
+// LearnZone asks the box for its time zone, in which every date and time
+// is shown from then on, and shows the open screen again with it.
+func (s *Shell) LearnZone() {
+	call(s.br, func(ctx context.Context, be Backend) (struct{}, error) {
+		learnZone(ctx, be)
+		return struct{}{}, nil
+	}, func(struct{}, error) {
+		if sc, ok := s.screens[s.current]; ok {
+			sc.Reload()
+		}
+	})
+}
+
+// buildNav makes the navigation in the current language: the screens
+// this role is offered.
+func (s *Shell) buildNav() {
+	w, br, o := s.win, s.br, s.opts
+	s.items = nil
 	all := []navItem{
 		{"dashboard", tr("Dashboard"), theme.HomeIcon(), func() screen { return NewDashboard(w, br) }},
 		{"users", tr("Users"), theme.AccountIcon(), func() screen { return NewUsersScreen(w, br) }},
@@ -122,8 +146,6 @@ func NewShell(w fyne.Window, br *Bridge, o Options) *Shell {
 			row.Objects[1].(*widget.Label).SetText(s.items[i].title)
 		})
 	s.nav.OnSelected = func(i widget.ListItemID) { s.show(s.items[i].id) }
-	w.SetTitle(s.Title())
-	return s
 }
 
 // Title is the window title: the app, the box and, for the demo, a note.
@@ -149,7 +171,7 @@ func (s *Shell) Content() fyne.CanvasObject {
 		demo.Importance = widget.WarningImportance
 		parts = append(parts, demo)
 	}
-	header := container.NewBorder(nil, nil, container.NewHBox(parts...), container.NewHBox(s.aboutButton(), s.switchButton()))
+	header := container.NewBorder(nil, nil, container.NewHBox(parts...), container.NewHBox(s.languageSelect(), s.aboutButton(), s.switchButton()))
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), s.nav)
 	split := container.NewBorder(nil, nil, left, nil, container.NewPadded(s.body))
 	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, split)

@@ -71,15 +71,6 @@ func NewVersionsScreen(w fyne.Window, br *Bridge) *VersionsScreen {
 	return s
 }
 
-// localTime prints an RFC 3339 time of possed in this computer's zone.
-func localTime(s string) string {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return s
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
-
 // Content returns the screen's widget tree.
 func (s *VersionsScreen) Content() fyne.CanvasObject {
 	if s.content == nil {

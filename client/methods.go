@@ -22,6 +22,13 @@ func (c *Client) Usage(ctx context.Context) (api.Usage, error) {
 	return u, c.call(ctx, api.Interface, "Usage", []any{&u})
 }
 
+// TimeZone returns the box's time zone (IANA name, such as
+// Europe/Berlin), the zone its schedules are meant in.
+func (c *Client) TimeZone(ctx context.Context) (string, error) {
+	var z string
+	return z, c.call(ctx, api.Interface, "TimeZone", []any{&z})
+}
+
 // Certificates lists the TLS certificates Posse manages on the box and
 // when they end.
 func (c *Client) Certificates(ctx context.Context) ([]api.Certificate, error) {

@@ -44,6 +44,7 @@ var methodActions = map[string]string{
 	api.Interface + ".Status":                 ActionStatus,
 	api.Interface + ".Health":                 ActionHealth,
 	api.Interface + ".Validate":               ActionStatus,
+	api.Interface + ".TimeZone":               ActionStatus,
 	api.Interface + ".Usage":                  ActionHealth,
 	api.Interface + ".Certificates":           ActionHealth,
 	api.Interface + ".Alerts":                 ActionHealth,

@@ -75,6 +75,7 @@ var namedMethods = map[string][]nameArgs{
 // not check itself; each says why.
 var unnamedMethods = map[string]string{
 	api.Interface + ".Status":                  "no arguments",
+	api.Interface + ".TimeZone":                "no arguments",
 	api.Interface + ".Health":                  "a service name",
 	api.Interface + ".Validate":                "a template",
 	api.Interface + ".Usage":                   "no arguments",

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+package app
+
+import (
+	"strings"
+
+	"github.com/posse-project/posse/daemon/api"
+)
+
+// Possed's alerts and health results carry stable codes next to their
+// English sentences: an alert's Key ("unit:dovecot.service",
+// "disk:/srv", "backup", "check", "drill", "copy:offsite",
+// "cert:PATH"), a service's Name, Unit and State. The app says what they
+// mean in the UI's language and in plain words for office managers;
+// integrators also see possed's technical text. A code the app does not
+// know keeps possed's English text.
+
+// unitMeaning says in plain words what does not work when the unit
+// (or, without one, the service) is down; "" when the app does not know.
+func unitMeaning(service, unit string) string {
+	switch {
+	case strings.HasPrefix(unit, "dovecot"):
+		return tr("Mail cannot be read on phones and in mail programs right now.")
+	case strings.HasPrefix(unit, "postfix"), service == "mail":
+		return tr("Mail is not sent or received right now.")
+	case strings.HasPrefix(unit, "samba"), service == "directory":
+		return tr("Logging on to the office computers may not work right now.")
+	case service == "files":
+		return tr("The shared folders may not open right now.")
+	case service == "backup":
+		return tr("The backup is not working right now.")
+	}
+	return ""
+}
+
+// serviceProblem is an unhealthy service in plain words; unknown services
+// keep possed's detail.
+func serviceProblem(s api.ServiceStatus) string {
+	if m := unitMeaning(s.Name, s.Unit); m != "" {
+		return m
+	}
+	if s.Detail != "" {
+		return s.Detail
+	}
+	return tr("This service is not working right now.")
+}
+
+// alertTitle is an open problem's headline in plain words, from its key;
+// an unknown key keeps possed's subject.
+func alertTitle(a api.Alert) string {
+	kind, param, _ := strings.Cut(a.Key, ":")
+	switch kind {
+	case "unit":
+		if m := unitMeaning("", param); m != "" {
+			return m
+		}
+		return tr("A service of the server is not running.")
+	case "disk":
+		return tr("The server's disk is almost full.")
+	case "cert":
+		return tr("A security certificate of the server runs out soon or has run out.")
+	case "backup":
+		return tr("The backup needs attention: the last one failed or is too old.")
+	case "check":
+		return tr("The check of the backup found a problem.")
+	case "drill":
+		return tr("The test restore of the backup failed.")
+	case "copy":
+		return tr("The copy of the backup to %s failed.", param)
+	}
+	return a.Subject
+}
+
+// alertKnown reports whether the app has plain words for the alert.
+func alertKnown(a api.Alert) bool {
+	return alertTitle(a) != a.Subject
+}

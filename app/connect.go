@@ -85,7 +85,8 @@ func (c *ConnectScreen) Content() fyne.CanvasObject {
 	title.SizeName = theme.SizeNameSubHeadingText
 	intro := widget.NewLabel(tr("Choose the server you want to manage. For a remote box, enter the account you log in with over SSH."))
 	intro.Wrapping = fyne.TextWrapWord
-	form := container.NewVBox(title, intro, c.where, c.host,
+	top := container.NewBorder(nil, nil, nil, languageSelect(c.SwitchLanguage), title)
+	form := container.NewVBox(top, intro, c.where, c.host,
 		container.NewHBox(layout.NewSpacer(), c.connect), c.progress, c.status,
 		widget.NewSeparator(), widget.NewLabelWithStyle(tr("Recent boxes"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), c.recent)
 	if c.OnDemo != nil {

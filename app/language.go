@@ -8,9 +8,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// languageSelect is the header's language switch: English or Deutsch,
-// saved in the app's preferences.
-func (s *Shell) languageSelect() fyne.CanvasObject {
+// languageSelect is the language switch: English or Deutsch, showing the
+// current one; choose is called with the code of another.
+func languageSelect(choose func(code string)) *widget.Select {
 	names := make([]string, len(languages))
 	for i, l := range languages {
 		names[i] = l.name
@@ -25,11 +25,29 @@ func (s *Shell) languageSelect() fyne.CanvasObject {
 	sel.OnChanged = func(name string) {
 		for _, l := range languages {
 			if l.name == name && l.code != currentLanguage() {
-				s.SwitchLanguage(l.code)
+				choose(l.code)
 			}
 		}
 	}
 	return sel
+}
+
+// chooseLanguage makes tr answer in code and saves the choice in prefs;
+// false (after telling the person) when the app has no such texts.
+func chooseLanguage(w fyne.Window, prefs fyne.Preferences, code string) bool {
+	if err := setLanguage(code); err != nil {
+		showError(w, tr("Cannot switch the language"), err)
+		return false
+	}
+	if prefs != nil {
+		prefs.SetString(prefLanguage, code)
+	}
+	return true
+}
+
+// languageSelect is the header's language switch.
+func (s *Shell) languageSelect() fyne.CanvasObject {
+	return languageSelect(s.SwitchLanguage)
 }
 
 // SwitchLanguage shows the app in the language code ("en", "de") and
@@ -37,12 +55,12 @@ func (s *Shell) languageSelect() fyne.CanvasObject {
 // with the open screen shown again; while an apply runs the template
 // screen must not be rebuilt, so the switch then waits for a restart.
 func (s *Shell) SwitchLanguage(code string) {
-	if err := setLanguage(code); err != nil {
-		showError(s.win, tr("Cannot switch the language"), err)
-		return
-	}
+	var prefs fyne.Preferences
 	if a := fyne.CurrentApp(); a != nil {
-		a.Preferences().SetString(prefLanguage, code)
+		prefs = a.Preferences()
+	}
+	if !chooseLanguage(s.win, prefs, code) {
+		return
 	}
 	if s.Busy() {
 		showDialog(s.win, dialog.NewInformation(tr("Language"),
@@ -55,4 +73,22 @@ func (s *Shell) SwitchLanguage(code string) {
 	s.win.SetTitle(s.Title())
 	s.win.SetContent(s.Content())
 	s.Open(cur)
+}
+
+// SwitchLanguage shows the connect screen in the language code ("en",
+// "de") and remembers the choice; what was typed and chosen stays.
+func (c *ConnectScreen) SwitchLanguage(code string) {
+	remote := c.where.Selected == tr(whereRemote)
+	if !chooseLanguage(c.win, c.prefs, code) {
+		return
+	}
+	c.where.Options = []string{tr(whereLocal), tr(whereRemote)}
+	if remote {
+		c.where.SetSelected(tr(whereRemote))
+	} else {
+		c.where.SetSelected(tr(whereLocal))
+	}
+	c.connect.SetText(tr("Connect"))
+	c.fillRecent()
+	c.win.SetContent(c.Content())
 }

@@ -162,3 +162,29 @@ func TestAlertsInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectScreenSwitchesLanguage: the connect screen has the switch
+// too (an office manager picks German before connecting), and keeps
+// what was chosen.
+func TestConnectScreenSwitchesLanguage(t *testing.T) {
+	english(t)
+	a := test.NewTempApp(t)
+	c := NewConnectScreen(nil, a.Preferences(), nil)
+	w := window(t, c.Content(), 1024, 700)
+	c.win = w
+	c.where.SetSelected(tr(whereRemote))
+	c.host.SetText("office@server")
+	c.SwitchLanguage("de")
+	if !hasText(w.Canvas(), "Verbinden") || !hasText(w.Canvas(), tr("Connect to a Posse box")) || hasText(w.Canvas(), "Connect to a Posse box") {
+		t.Error("the connect screen is not in German after the switch")
+	}
+	if got := c.where.Options; len(got) != 2 || got[1] != "Anderer Server über SSH" {
+		t.Errorf("the choices are %q after switching to German", got)
+	}
+	if c.where.Selected != tr(whereRemote) || c.host.Text != "office@server" || c.host.Disabled() {
+		t.Errorf("the switch lost the choice: %q, %q", c.where.Selected, c.host.Text)
+	}
+	if got := a.Preferences().String(prefLanguage); got != "de" {
+		t.Errorf("saved language = %q", got)
+	}
+}

@@ -66,7 +66,7 @@ func (d *Dashboard) showAlerts(a api.Alerts, err error) {
 			}
 		}
 		d.alertList.Add(container.NewVBox(
-			container.NewBorder(nil, nil, container.NewCenter(sized(dot(false), 14, 14)), nil, bold(title)),
+			container.NewBorder(nil, nil, container.NewCenter(sized(dot(false), 14, 14)), nil, boldWrapped(title)),
 			container.NewPadded(container.NewVBox(body...))))
 	}
 	d.alertList.Refresh()

@@ -112,11 +112,17 @@ func NewDemo(n int) *Demo {
 		{Address: "postmaster@mueller-partner.de", To: []string{"admin"}},
 	}
 	now := time.Now()
-	last := time.Date(now.Year(), now.Month(), now.Day(), 22, 30, 0, 0, time.Local)
+	// The demo office is in Germany: its backup runs at 22:30 there.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		berlin = time.Local
+	}
+	now = now.In(berlin)
+	last := time.Date(now.Year(), now.Month(), now.Day(), 22, 30, 0, 0, berlin)
 	if last.After(now) {
 		last = last.AddDate(0, 0, -1)
 	}
-	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "daily 22:30",
+	d.backup = api.BackupStatus{Configured: true, Repository: "sftp:backup@nas.mueller-partner.lan:/posse", Schedule: "*-*-* 22:30",
 		LastRun: last.Format(time.RFC3339), LastResult: "success", LastSuccess: last.Format(time.RFC3339), SizeBytes: 187 << 30,
 		NextRun:   last.AddDate(0, 0, 1).Format(time.RFC3339),
 		LastCheck: last.AddDate(0, 0, -2).Add(-18*time.Hour - 30*time.Minute).Format(time.RFC3339), LastCheckResult: "success",
@@ -776,7 +782,7 @@ func (d *Demo) Snapshots(ctx context.Context) ([]api.Snapshot, error) {
 
 // demoSnapshots are the demo's nightly snapshots, newest first.
 func demoSnapshots() []api.Snapshot {
-	base := time.Date(2026, 11, 22, 22, 30, 0, 0, time.UTC)
+	base := time.Date(2026, 11, 22, 21, 30, 0, 0, time.UTC) // 22:30 in Berlin
 	var r []api.Snapshot
 	for i := 0; i < 7; i++ {
 		r = append(r, api.Snapshot{ID: fmt.Sprintf("%08x", 0x3fa2c1d0+i*0x1111), Time: base.AddDate(0, 0, -i).Format(time.RFC3339),

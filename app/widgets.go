@@ -70,6 +70,14 @@ func bold(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
 
+// boldWrapped is a word-wrapped bold label, for a heading that may be a
+// sentence.
+func boldWrapped(s string) *widget.Label {
+	l := bold(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
 // wrapped is a word-wrapped label.
 func wrapped(s string) *widget.Label {
 	l := widget.NewLabel(s)

@@ -213,6 +213,12 @@ func TestDaemon(t *testing.T) {
 		if err != nil || st.Site == "" || len(st.Services) == 0 || st.Services[0].Unit != "samba-ad-dc.service" || !st.Services[0].Healthy {
 			t.Errorf("Status() = %+v, %v", st, err)
 		}
+		// The app shows every time in the box's zone.
+		if z, err := c.TimeZone(ctx); err != nil || z == "" {
+			t.Errorf("TimeZone() = %q, %v", z, err)
+		} else if _, err := time.LoadLocation(z); err != nil {
+			t.Errorf("TimeZone() = %q, which is no zone: %v", z, err)
+		}
 	})
 
 	t.Run("shares through possed", func(t *testing.T) {

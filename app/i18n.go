@@ -83,11 +83,21 @@ func currentLanguage() string {
 	if code != "" {
 		return code
 	}
-	if strings.HasPrefix(lang.SystemLocale().LanguageString(), "de") {
-		return "de"
-	}
-	return "en"
+	systemLanguageOnce.Do(func() {
+		systemLanguage = "en"
+		if strings.HasPrefix(lang.SystemLocale().LanguageString(), "de") {
+			systemLanguage = "de"
+		}
+	})
+	return systemLanguage
 }
+
+// systemLanguage is the language the system's locale asks for, "de" or
+// "en", read once: list rows format dates on every redraw.
+var (
+	systemLanguage     string
+	systemLanguageOnce sync.Once
+)
 
 // tr translates an English text (the key) and fills in printf verbs.
 // A text without a translation stays English.

@@ -22,9 +22,9 @@ func init() {
 	c := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Throwaway boxes with their own systemd, for rehearsals and tests",
-		Long: `A sandbox box is a Debian 12 system with its own systemd as PID 1, running in
-Linux namespaces on this host: its root is an overlay on an image built once
-with mmdebstrap, it has its own network (reachable from the host only), and
+		Long: `A sandbox box is a Debian system (13 by default, 12 with --release bookworm)
+with its own systemd as PID 1, running in Linux namespaces on this host: its
+root is an overlay on an image built once per release with mmdebstrap, it has its own network (reachable from the host only), and
 the Posse binaries are mounted read-only at /usr/local/bin inside. The host's
 /etc, packages and services are not changed. Needs root.`,
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/site"
 )
 
 // captured reads a restic stderr captured from a real run (testdata/restic,
@@ -184,5 +185,27 @@ func TestRunCopyWrongPassword(t *testing.T) {
 				t.Errorf("run log: %+v", runs)
 			}
 		})
+	}
+}
+
+func TestRunCopyUSBFull(t *testing.T) {
+	env, r := fakeBox(t)
+	s := testSite()
+	s.Backup.Copies = []site.BackupCopy{{Repository: "usb:POSSE1", Schedule: "weekly"}}
+	c, _ := FromSite(s)
+	cp := c.Copies[0]
+	writeFile(t, env.Path("/dev/disk/by-label/POSSE1"), "", 0o600)
+	repo := CopyMountDir + "/posse1/" + USBRepoDir
+	stderr := strings.ReplaceAll(string(captured(t, "018-full-copy")), "/mnt/full/repo", repo)
+	r.On(NewRestic(env, repo).Argv("copy"), host.Result{ExitCode: 1, Stderr: []byte(stderr)})
+	rec, err := RunCopy(t.Context(), env, c, cp, CopyOptions{})
+	if !IsReason(err, ReasonTargetFull) || !strings.Contains(err.Error(), "the disk of the repository usb:POSSE1 is full") || !strings.Contains(err.Error(), " free of ") {
+		t.Fatalf("err = %v", err)
+	}
+	if rec.OK() || rec.Reason != ReasonTargetFull || rec.Snapshots != 0 {
+		t.Errorf("record: %+v", rec)
+	}
+	if argvs := r.Argvs(); argvs[len(argvs)-1] != "umount -- "+CopyMountDir+"/posse1" {
+		t.Errorf("the disk was not unmounted: %q", argvs)
 	}
 }

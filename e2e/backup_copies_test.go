@@ -389,16 +389,22 @@ func readBackupState(t *testing.T, tb *harness.TestBox, direct bool) backupState
 	return st
 }
 
-// resticSnapshots counts the main repository's snapshots with restic
-// itself.
-func resticSnapshots(t *testing.T, tb *harness.TestBox) int {
+// resticSnapshots lists the main repository's snapshots' short IDs,
+// oldest first, with restic itself.
+func resticSnapshots(t *testing.T, tb *harness.TestBox) []string {
 	t.Helper()
-	var snaps []json.RawMessage
+	var snaps []struct {
+		ShortID string `json:"short_id"`
+	}
 	o := tb.MustRun(t, "restic", "-r", "/srv/posse/backup", "--password-file", resticPW, "--no-cache", "snapshots", "--json")
-	if err := json.Unmarshal([]byte(o), &snaps); err != nil {
+	if err := json.Unmarshal([]byte(o), &snaps); err != nil || len(snaps) == 0 {
 		t.Fatalf("restic snapshots: %v\n%s", err, o)
 	}
-	return len(snaps)
+	var ids []string
+	for _, s := range snaps {
+		ids = append(ids, s.ShortID)
+	}
+	return ids
 }
 
 // badInputBackup checks a backup run that must fail: exit non-zero with
@@ -502,7 +508,7 @@ func testWrongPassword(t *testing.T, tb *harness.TestBox, m inbox, copyRepo stri
 // deleted, the next run succeeds and restic check passes. The tmpfs
 // unmounted, the repository as it was before is back.
 func testTargetFull(t *testing.T, tb *harness.TestBox) {
-	n := resticSnapshots(t, tb)
+	ids := resticSnapshots(t, tb)
 	tb.MustRun(t, "sh", "-ec", `
 used=$(du -sk /srv/posse/backup | cut -f1)
 rm -rf /root/repo.full && cp -a /srv/posse/backup /root/repo.full
@@ -515,13 +521,16 @@ cp -a /root/repo.full/. /srv/posse/backup/`)
 	tb.MustRun(t, "sh", "-c", "head -c 4000000 /dev/urandom > "+backupShare+"/Jahresabschluss.bin")
 	t.Logf("repository disk: %s", strings.TrimSpace(lastLines(tb.MustRun(t, "df", "-k", "/srv/posse/backup"), 1)))
 	badInputBackup(t, tb, "target_full", "the disk of the repository /srv/posse/backup is full", " free of ", "no new snapshot was saved")
-	if got := resticSnapshots(t, tb); got != n {
-		t.Errorf("restic lists %d snapshots after the failed run, want %d", got, n)
+	if got := resticSnapshots(t, tb); strings.Join(got, " ") != strings.Join(ids, " ") {
+		t.Errorf("restic lists snapshots %v after the failed run, want %v", got, ids)
 	}
 	tb.MustRun(t, "rm", "/srv/posse/backup/fill")
 	badInputResolved(t, tb)
-	if got := resticSnapshots(t, tb); got != n+1 {
-		t.Errorf("restic lists %d snapshots after the good run, want %d", got, n+1)
+	// Retention keeps one snapshot a day: the newest is the good run's.
+	got := resticSnapshots(t, tb)
+	st := readBackupState(t, tb, true)
+	if newest := got[len(got)-1]; newest == ids[len(ids)-1] || st.LastOK == nil || !strings.HasPrefix(st.LastOK.SnapshotID, newest) {
+		t.Errorf("after the good run restic lists %v (before %v), status's last success %+v", got, ids, st.LastOK)
 	}
 	if o, e, code := tb.Output(t, "restic", "-r", "/srv/posse/backup", "--password-file", resticPW, "--no-cache", "check"); code != 0 || !strings.Contains(o, "no errors were found") {
 		t.Errorf("restic check after the full disk: exit %d\n%s%s", code, o, e)

@@ -256,7 +256,9 @@ func TestBackupCopies(t *testing.T) {
 // pack while the main repository passes, backup status shows the failed
 // check, and the check's OnFailure mails one alert, read over IMAPS, that
 // names the copy's repository; the pack put back, the next check passes
-// and a resolved mail follows.
+// and a resolved mail follows. Subtests then feed the same box bad input:
+// a wrong repository password (testWrongPassword) and a full repository
+// disk (testTargetFull).
 func TestBackupCopyCorrupt(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed on the host (scripts/deps.sh installs it for CI)")
@@ -346,5 +348,191 @@ func TestBackupCopyCorrupt(t *testing.T) {
 	m.waitFor(t, "RESOLVED: the backup check failed", 1)
 	if n, err := m.count(alert); err != nil || n != 1 {
 		t.Errorf("%d alerts for the failed check (%v), want 1", n, err)
+	}
+
+	// Bad input on the same box (issue 22): each subtest puts the state
+	// back.
+	t.Run("WrongPassword", func(t *testing.T) { testWrongPassword(t, tb, m, copyRepo) })
+	t.Run("TargetFull", func(t *testing.T) { testTargetFull(t, tb) })
+}
+
+// resticPW is the box's repository password file.
+const resticPW = "/var/lib/posse/backup/restic.pw"
+
+// backupState is what the bad-input subtests read of possectl backup
+// status --json (through possed) and --direct (the run records).
+type backupState struct {
+	LastResult string `json:"last_result"`
+	Healthy    bool   `json:"healthy"`
+	Detail     string `json:"detail"`
+	LastRun    *struct {
+		Error  string `json:"error"`
+		Reason string `json:"reason"`
+	} `json:"last_run"`
+	LastOK *struct {
+		Start      time.Time `json:"start"`
+		SnapshotID string    `json:"snapshot_id"`
+	} `json:"last_success"`
+}
+
+func readBackupState(t *testing.T, tb *harness.TestBox, direct bool) backupState {
+	t.Helper()
+	args := []string{"possectl", "backup", "status", "--json"}
+	if direct {
+		args = append(args, "--direct")
+	}
+	o, e, _ := tb.Output(t, args...)
+	var st backupState
+	if err := json.Unmarshal([]byte(o), &st); err != nil {
+		t.Fatalf("%s: %v\n%s%s", strings.Join(args, " "), err, o, e)
+	}
+	return st
+}
+
+// resticSnapshots lists the main repository's snapshots' short IDs,
+// oldest first, with restic itself.
+func resticSnapshots(t *testing.T, tb *harness.TestBox) []string {
+	t.Helper()
+	var snaps []struct {
+		ShortID string `json:"short_id"`
+	}
+	o := tb.MustRun(t, "restic", "-r", "/srv/posse/backup", "--password-file", resticPW, "--no-cache", "snapshots", "--json")
+	if err := json.Unmarshal([]byte(o), &snaps); err != nil || len(snaps) == 0 {
+		t.Fatalf("restic snapshots: %v\n%s", err, o)
+	}
+	var ids []string
+	for _, s := range snaps {
+		ids = append(ids, s.ShortID)
+	}
+	return ids
+}
+
+// badInputBackup checks a backup run that must fail: exit non-zero with
+// each of want in its message, the run record and status failed with
+// reason, the last success unchanged, and the backup an open problem in
+// notify status (possed's Alerts).
+func badInputBackup(t *testing.T, tb *harness.TestBox, reason string, want ...string) {
+	t.Helper()
+	before := readBackupState(t, tb, true)
+	o, e, code := tb.Output(t, "possectl", "backup", "run")
+	if code == 0 {
+		t.Fatalf("possectl backup run passed:\n%s%s", o, e)
+	}
+	for _, w := range want {
+		if !strings.Contains(o+e, w) {
+			t.Errorf("possectl backup run: exit %d, no %q in\n%s%s", code, w, o, e)
+		}
+	}
+	t.Logf("backup run: %s", strings.TrimSpace(lastLines(e, 1)))
+	st := readBackupState(t, tb, false)
+	if st.Healthy || st.LastResult != "failed" || !strings.Contains(st.Detail, want[0]) {
+		t.Errorf("backup status --json: %+v", st)
+	}
+	d := readBackupState(t, tb, true)
+	if d.LastRun == nil || d.LastRun.Reason != reason || !strings.Contains(d.LastRun.Error, want[0]) {
+		t.Errorf("backup status --json --direct, last run: %+v", d.LastRun)
+	}
+	if d.LastOK == nil || before.LastOK == nil || !d.LastOK.Start.Equal(before.LastOK.Start) || d.LastOK.SnapshotID != before.LastOK.SnapshotID {
+		t.Errorf("the last success moved: before %+v, after %+v", before.LastOK, d.LastOK)
+	}
+	if o, e, _ := tb.Output(t, "possectl", "notify", "run"); !strings.Contains(o, "problem backup: the backup failed") {
+		t.Errorf("notify run:\n%s%s", o, e)
+	}
+	var ns notifyStatus
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "notify", "status", "--json")), &ns); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ns.State.Open["backup"]; !ok {
+		t.Errorf("notify status has no open backup problem: %+v", ns.State.Open)
+	}
+}
+
+// badInputResolved runs a good backup and lets notify resolve the alert.
+func badInputResolved(t *testing.T, tb *harness.TestBox) {
+	t.Helper()
+	tb.MustRun(t, "possectl", "backup", "run")
+	tb.MustRun(t, "possectl", "notify", "run")
+	var ns notifyStatus
+	if err := json.Unmarshal([]byte(tb.MustRun(t, "possectl", "notify", "status", "--json")), &ns); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ns.State.Open["backup"]; ok {
+		t.Errorf("the backup problem is still open after a good run: %+v", ns.State.Open)
+	}
+}
+
+// testWrongPassword replaces the box's password file (the main
+// repository no longer opens) and then re-keys the copy's repository (it
+// no longer opens with the box's password): each run fails saying which
+// repository refused the password and what to do, the failure is
+// recorded and alerted, no success is claimed; the password and key put
+// back, the runs pass again.
+func testWrongPassword(t *testing.T, tb *harness.TestBox, m inbox, copyRepo string) {
+	tb.MustRun(t, "cp", "-a", resticPW, "/root/restic.pw.orig")
+	restore := func() { tb.MustRun(t, "cp", "-a", "/root/restic.pw.orig", resticPW) }
+	defer restore()
+	tb.MustRun(t, "sh", "-c", "printf %s Not-The-Backup-Password-1 > "+resticPW)
+	badInputBackup(t, tb, "wrong_password", "the backup password does not open the repository /srv/posse/backup", "backup.password", "restic key add")
+	m.waitFor(t, "PROBLEM: the backup failed", 1)
+	if msg := m.body(t, "PROBLEM: the backup failed"); !strings.Contains(msg, "does not open the repository") {
+		t.Errorf("the backup's alert does not say the password is wrong:\n%s", msg)
+	}
+	restore()
+	badInputResolved(t, tb)
+
+	// The copy's repository re-keyed on the target's side.
+	copyBefore := readCopyStatus(t, tb).Copies[0]
+	tb.MustRun(t, "sh", "-c", "printf %s Another-Copy-Password-2 > /root/other.pw && chmod 600 /root/other.pw")
+	tb.MustRun(t, "restic", "-r", copyRepo, "--password-file", resticPW, "--no-cache", "key", "passwd", "--new-password-file", "/root/other.pw")
+	defer tb.Output(t, "restic", "-r", copyRepo, "--password-file", "/root/other.pw", "--no-cache", "key", "passwd", "--new-password-file", resticPW)
+	o, e, code := tb.Output(t, "possectl", "backup", "copy", copyName)
+	if code == 0 || !strings.Contains(o+e, "the backup password does not open the repository "+copyRepo) {
+		t.Errorf("copy to a re-keyed repository: exit %d\n%s%s", code, o, e)
+	}
+	t.Logf("copy: %s", strings.TrimSpace(lastLines(e, 1)))
+	c := readCopyStatus(t, tb).Copies[0]
+	if c.LastResult != "failed" || !strings.Contains(c.LastError, "does not open the repository "+copyRepo) || c.LastSuccessAt == nil || copyBefore.LastSuccessAt == nil || !c.LastSuccessAt.Equal(*copyBefore.LastSuccessAt) {
+		t.Errorf("copy status: %+v", c)
+	}
+	if o, e, _ := tb.Output(t, "possectl", "notify", "run"); !strings.Contains(o, "problem copy:"+copyName) {
+		t.Errorf("notify run with the copy refused:\n%s%s", o, e)
+	}
+	tb.MustRun(t, "restic", "-r", copyRepo, "--password-file", "/root/other.pw", "--no-cache", "key", "passwd", "--new-password-file", resticPW)
+	tb.MustRun(t, "possectl", "backup", "copy", copyName)
+	tb.MustRun(t, "possectl", "notify", "run")
+}
+
+// testTargetFull puts the main repository on a small tmpfs and fills it:
+// the backup fails saying the repository's disk is full and how much is
+// free, restic lists no new snapshot, the failure is alerted; the filler
+// deleted, the next run succeeds and restic check passes. The tmpfs
+// unmounted, the repository as it was before is back.
+func testTargetFull(t *testing.T, tb *harness.TestBox) {
+	ids := resticSnapshots(t, tb)
+	tb.MustRun(t, "sh", "-ec", `
+used=$(du -sk /srv/posse/backup | cut -f1)
+rm -rf /root/repo.full && cp -a /srv/posse/backup /root/repo.full
+mount -t tmpfs -o size=$((used + 8192))k,mode=0700 posse-full /srv/posse/backup
+cp -a /root/repo.full/. /srv/posse/backup/`)
+	defer tb.Output(t, "sh", "-c", "umount /srv/posse/backup; rm -rf /root/repo.full "+backupShare+"/Jahresabschluss.bin")
+	// Full but for 1 MiB: restic can still take its lock, not save the
+	// new file's data.
+	tb.MustRun(t, "sh", "-c", "dd if=/dev/zero of=/srv/posse/backup/fill bs=64k 2>/dev/null; truncate -s -1M /srv/posse/backup/fill")
+	tb.MustRun(t, "sh", "-c", "head -c 4000000 /dev/urandom > "+backupShare+"/Jahresabschluss.bin")
+	t.Logf("repository disk: %s", strings.TrimSpace(lastLines(tb.MustRun(t, "df", "-k", "/srv/posse/backup"), 1)))
+	badInputBackup(t, tb, "target_full", "the disk of the repository /srv/posse/backup is full", " free of ", "no new snapshot was saved")
+	if got := resticSnapshots(t, tb); strings.Join(got, " ") != strings.Join(ids, " ") {
+		t.Errorf("restic lists snapshots %v after the failed run, want %v", got, ids)
+	}
+	tb.MustRun(t, "rm", "/srv/posse/backup/fill")
+	badInputResolved(t, tb)
+	// Retention keeps one snapshot a day: the newest is the good run's.
+	got := resticSnapshots(t, tb)
+	st := readBackupState(t, tb, true)
+	if newest := got[len(got)-1]; newest == ids[len(ids)-1] || st.LastOK == nil || !strings.HasPrefix(st.LastOK.SnapshotID, newest) {
+		t.Errorf("after the good run restic lists %v (before %v), status's last success %+v", got, ids, st.LastOK)
+	}
+	if o, e, code := tb.Output(t, "restic", "-r", "/srv/posse/backup", "--password-file", resticPW, "--no-cache", "check"); code != 0 || !strings.Contains(o, "no errors were found") {
+		t.Errorf("restic check after the full disk: exit %d\n%s%s", code, o, e)
 	}
 }

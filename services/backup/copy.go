@@ -128,6 +128,9 @@ func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunReco
 	from := []string{"--from-repo", c.Repository, "--from-password-file", PasswordFile}
 	ok, err := dst.Exists(ctx)
 	if err != nil {
+		if IsReason(err, ReasonWrongPassword) {
+			return nameTarget(err, repo, cp.Repository)
+		}
 		if target.Kind == site.CopyKindSFTP {
 			if why := sshUnreachable(ctx, env, target.SFTP); why != "" {
 				return fmt.Errorf("cannot open the copy's repository %s: %s; %w", cp.Repository, why, err)
@@ -141,7 +144,7 @@ func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunReco
 		}
 	}
 	if _, err := dst.run(ctx, "copy", from...); err != nil {
-		return err
+		return nameTarget(err, repo, cp.Repository)
 	}
 	if err := dst.Forget(ctx, c.Keep); err != nil {
 		rec.Warning = "retention (forget --prune) on the copy failed, old snapshots were kept: " + err.Error()
@@ -156,6 +159,16 @@ func runCopy(ctx context.Context, env *host.Env, c Config, cp Copy, rec *RunReco
 	}
 	rec.RepoBytes = measure(ctx, dst)
 	return nil
+}
+
+// nameTarget makes a recognised failure about the repository repo (a usb
+// copy's mount point) name the copy's target as the template does.
+func nameTarget(err error, repo, target string) error {
+	var re *ResticError
+	if errors.As(err, &re) && re.Repo == repo {
+		re.Repo = target
+	}
+	return err
 }
 
 // mountUSB mounts the disk labelled label at CopyMountDir/name and returns

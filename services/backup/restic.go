@@ -23,12 +23,16 @@ type Restic struct {
 	PasswordFile string
 	CacheDir     string
 	Runner       host.Runner
+	// Root is the file system root the repository's path lies under
+	// (the box's, "" for /), for measuring free space when restic
+	// reports a full disk.
+	Root string
 }
 
 // NewRestic returns a Restic for repo using the box's password file and
 // cache.
 func NewRestic(env *host.Env, repo string) *Restic {
-	return &Restic{Repo: repo, PasswordFile: PasswordFile, CacheDir: CacheDir, Runner: env.Runner}
+	return &Restic{Repo: repo, PasswordFile: PasswordFile, CacheDir: CacheDir, Runner: env.Runner, Root: env.Root}
 }
 
 // Argv returns the full argv of restic subcommand sub with args.
@@ -47,9 +51,21 @@ func (r *Restic) run(ctx context.Context, sub string, args ...string) (host.Resu
 	}
 	res, err := r.Runner.Run(ctx, host.Cmd{Argv: r.Argv(sub, args...)})
 	if err != nil {
-		return res, fmt.Errorf("restic %s: %w", sub, err)
+		return res, explain(res, fmt.Errorf("restic %s: %w", sub, err), r.Repo, passwordRepo(r.Repo, args), r.Root)
 	}
 	return res, nil
+}
+
+// passwordRepo is the repository a wrong password is blamed on: the
+// source (--from-repo) of a command that reads one, since Posse opens the
+// destination first; else repo.
+func passwordRepo(repo string, args []string) string {
+	for i, a := range args {
+		if a == "--from-repo" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return repo
 }
 
 // Exists reports whether the repository exists and opens with the
@@ -139,7 +155,7 @@ func (r *Restic) Backup(ctx context.Context, paths, exclude []string, progress f
 	}
 	// Exit 3: the snapshot was made but some files could not be read.
 	if err != nil && !(res.ExitCode == 3 && got) {
-		return sum, fmt.Errorf("restic backup: %w", err)
+		return sum, explain(res, fmt.Errorf("restic backup: %w", err), r.Repo, r.Repo, r.Root)
 	}
 	if !got {
 		return sum, errors.New("restic backup printed no summary; is restic 0.12 or newer installed?")

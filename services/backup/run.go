@@ -54,6 +54,10 @@ func logRun(env *host.Env, rec RunRecord, now func() time.Time, fn func(*RunReco
 	rec.Seconds = now().Sub(rec.Start).Seconds()
 	if err != nil {
 		rec.Error = err.Error()
+		var re *ResticError
+		if errors.As(err, &re) {
+			rec.Reason = re.Reason
+		}
 	}
 	if lerr := AppendRun(env, rec); lerr != nil && err == nil {
 		err = lerr

@@ -56,6 +56,9 @@ type RunRecord struct {
 	Warning string `json:"warning,omitempty"`
 	// Error is why the run failed; empty on success.
 	Error string `json:"error,omitempty"`
+	// Reason names a failure Posse recognised (ReasonWrongPassword,
+	// ReasonTargetFull); empty for other failures.
+	Reason string `json:"reason,omitempty"`
 }
 
 // OK reports whether the run succeeded.

@@ -76,7 +76,7 @@ func CheckSecrets(s *Site, secrets host.Secrets) Problems {
 	}
 	if s.Mail != nil {
 		for i, c := range s.Mail.Collect {
-			check(joinIndex("mail.collect", i)+".password", c.Password, "collect password of "+c.Username, CheckRelayPassword)
+			check(joinIndex("mail.collect", i)+".password", c.Password, "collect password of "+c.Username, CheckCollectPassword)
 		}
 	}
 	if s.Backup != nil {

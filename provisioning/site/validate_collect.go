@@ -3,6 +3,7 @@
 package site
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -49,6 +50,19 @@ const (
 	hintCollectProtoAdd    = "add protocol: pop3 or protocol: imap"
 	hintCollectUsernameAdd = "add the login your provider gave you, such as username: \"anna@provider.example\""
 )
+
+// CheckCollectPassword checks a collect password's value: one line of
+// fetchmail's configuration, in double quotes. The error never holds the
+// value.
+func CheckCollectPassword(pw string) error {
+	if err := CheckRelayPassword(pw); err != nil {
+		return err
+	}
+	if strings.ContainsAny(pw, `"\`) {
+		return errors.New(`it holds " or \, which fetchmail's configuration cannot take safely: choose another password at the provider`)
+	}
+	return nil
+}
 
 // collect checks mail.collect.
 func (v *validator) collect() {

@@ -87,6 +87,8 @@ type Config struct {
 	// Relay is the smarthost all outgoing mail goes through; nil means
 	// Postfix delivers directly.
 	Relay *Relay
+	// Collect are the mailboxes fetchmail collects from the provider.
+	Collect []Collect
 }
 
 // LDAPURI is the LDAPS URI of the domain controller, by the name its
@@ -131,6 +133,11 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 			c.Relay.PasswordSecret = name
 		}
 	}
+	cs, err := collectConfig(s)
+	if err != nil {
+		return c, err
+	}
+	c.Collect = cs
 	if rules.ServerNameError(h) != nil {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
 	}

@@ -235,6 +235,8 @@ func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmp
 		t.Errorf("mail dns after activate:\n%s", dnsJSON)
 	}
 	os.WriteFile(filepath.Join(dir, "dns.json"), []byte(dnsJSON), 0o644)
+	// Rspamd's reload replaces its workers after systemctl returns.
+	time.Sleep(5 * time.Second)
 
 	m.send(t, 587, "bob@mailtest.example", "signed with the new key", "250 2.0.0", "--tls", "--auth", "PLAIN",
 		"--auth-user", "anna@mailtest.example", "--auth-password", annaPW, "--from", "anna@mailtest.example",

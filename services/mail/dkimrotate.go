@@ -260,10 +260,15 @@ func ActivateDKIM(ctx context.Context, st *site.Site, env *host.Env, d string, n
 	if _, err := DKIMPublicKey(env, d, ds.Next); err != nil {
 		return DKIMRotationResult{}, err
 	}
+	// Keeps the key; gives it back to _rspamd, whose id may differ after
+	// a restore onto another box.
+	if err := ensureDKIMKey(env, DKIMKeySpec{Path: DKIMKeyPath(d, ds.Next), Domain: d, Selector: ds.Next}); err != nil {
+		return DKIMRotationResult{}, err
+	}
 	if !slices.Contains(ds.Retiring, ds.Signing) {
 		ds.Retiring = append(ds.Retiring, ds.Signing)
 	}
-	ds.Signing, ds.Next, ds.ActivatedAt = ds.Next, "", now.UTC()
+	ds.Signing, ds.Next, ds.ActivatedAt = ds.Next, "", now.UTC().Truncate(time.Second)
 	if err := writeDKIMRotation(env, r); err != nil {
 		return DKIMRotationResult{}, err
 	}

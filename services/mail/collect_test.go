@@ -3,6 +3,7 @@
 package mail
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -124,5 +125,12 @@ func TestCollectApply(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(b.env.Root, "etc/posse")); err != nil {
 		t.Error(err)
+	}
+	// A failed run shows in status.
+	b.units.FailNext("start", CollectService, 1)
+	b.units.Start(context.Background(), CollectService)
+	got, err := b.svc.Health(context.Background(), collectSite(false), b.env)
+	if err != nil || !strings.Contains(got, "collecting from the provider failed: see journalctl -u "+CollectService) {
+		t.Errorf("health after a failed collection: %q %v", got, err)
 	}
 }

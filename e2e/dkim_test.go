@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
+	"github.com/posse-project/posse/sandbox"
 )
 
 // dkimSite is the mail test's users with a DKIM selector of their own.
@@ -159,5 +161,116 @@ func TestDKIM(t *testing.T) {
 	}
 	if after := tb.MustRun(t, "sha256sum", key); after != keyBefore {
 		t.Error("the DKIM key changed on the second apply")
+	}
+	testDKIMRotation(t, tb, m, dir, tmpl, secrets, verify)
+}
+
+// dkimRotated is possectl mail dkim rotate, activate and retire --json.
+type dkimRotated struct {
+	Domain, Signing, Next, Record string
+	Retiring, Retired             []string
+}
+
+// testDKIMRotation rotates mailtest.example's key: the new selector is
+// listed by mail dns beside the signing one; activate is refused while
+// DNS lacks the record, then (--force) a new message carries s=NEW and
+// verifies with python3-dkim; the old record stays listed across an
+// apply that changes nothing until retire (--force within the grace)
+// removes its key.
+func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmpl, secrets string, verify func(name, msg string) (string, error)) {
+	dkimCmd := func(args ...string) dkimRotated {
+		t.Helper()
+		out, errOut, code := mailPossectl(t, tb, "", append([]string{"mail", "dkim"}, append(args, "--json")...)...)
+		if code != 0 {
+			t.Fatalf("possectl mail dkim %v: exit %d: %s", args, code, errOut)
+		}
+		var r dkimRotated
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("mail dkim %v --json: %v\n%s", args, err, out)
+		}
+		return r
+	}
+	dkimRoles := func() (map[string]string, string) {
+		t.Helper()
+		out, errOut, code := mailPossectl(t, tb, "", "mail", "dns", "--json")
+		if code != 0 {
+			t.Fatalf("possectl mail dns --json: exit %d: %s", code, errOut)
+		}
+		var recs []struct{ Purpose, Selector, Role string }
+		if err := json.Unmarshal([]byte(out), &recs); err != nil {
+			t.Fatalf("mail dns --json: %v\n%s", err, out)
+		}
+		roles := map[string]string{}
+		for _, r := range recs {
+			if r.Purpose == "dkim" {
+				roles[r.Selector] = r.Role
+			}
+		}
+		return roles, out
+	}
+	d := "mailtest.example"
+	rot := dkimCmd("rotate", d)
+	next := rot.Next
+	if !strings.HasPrefix(next, "posse20") || rot.Signing != "posse2026" || !strings.Contains(rot.Record, next+"._domainkey."+d) {
+		t.Fatalf("rotate: %+v", rot)
+	}
+	newKey := "/var/lib/rspamd/dkim/" + d + "." + next + ".key"
+	if got := strings.TrimSpace(tb.MustRun(t, "stat", "-c", "%a %U:%G", newKey)); got != "600 _rspamd:_rspamd" {
+		t.Errorf("%s is %q, want 600 _rspamd:_rspamd", newKey, got)
+	}
+	if roles, out := dkimRoles(); len(roles) != 2 || roles["posse2026"] != "signing" || roles[next] != "next" {
+		t.Errorf("mail dns after rotate:\n%s", out)
+	}
+	if _, errOut, code := mailPossectl(t, tb, "", "mail", "dkim", "activate", d); code == 0 || !strings.Contains(errOut, "missing") {
+		t.Errorf("activate without the record in DNS: exit %d: %s", code, errOut)
+	}
+	start := time.Now()
+	act := dkimCmd("activate", d, "--force")
+	t.Logf("activated selector %s in %.1fs", next, time.Since(start).Seconds())
+	if act.Signing != next || len(act.Retiring) != 1 || act.Retiring[0] != "posse2026" {
+		t.Fatalf("activate: %+v", act)
+	}
+	roles, dnsJSON := dkimRoles()
+	if len(roles) != 2 || roles[next] != "signing" || roles["posse2026"] != "retiring" {
+		t.Errorf("mail dns after activate:\n%s", dnsJSON)
+	}
+	os.WriteFile(filepath.Join(dir, "dns.json"), []byte(dnsJSON), 0o644)
+	// Rspamd's reload replaces its workers after systemctl returns.
+	time.Sleep(5 * time.Second)
+
+	m.send(t, 587, "bob@mailtest.example", "signed with the new key", "250 2.0.0", "--tls", "--auth", "PLAIN",
+		"--auth-user", "anna@mailtest.example", "--auth-password", annaPW, "--from", "anna@mailtest.example",
+		"--body", "Dear Bob,\nthe key was rotated.\n")
+	m.eventuallySubjects(t, "bob@mailtest.example", bobPW, "signed with the new key")
+	raw, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+		"imaps://"+m.fqdn+"/INBOX;UID=2", "-u", "bob@mailtest.example:"+bobPW)
+	if err != nil {
+		t.Fatalf("fetching the message: %v\n%s", err, raw)
+	}
+	if !strings.Contains(raw, "s="+next) {
+		t.Fatalf("the message after activation is not signed with s=%s:\n%s", next, raw)
+	}
+	if out, err := verify("rotated.eml", raw); err != nil || out != "pass" {
+		t.Errorf("python3-dkim does not verify the signature of the new key: %v %s\n%s", err, out, raw)
+	}
+
+	if out := tb.Apply(t, tmpl, secrets); !strings.Contains(out, "No changes") {
+		t.Errorf("apply after the rotation changed something:\n%s", out)
+	}
+	if conf := tb.MustRun(t, "cat", "/etc/rspamd/local.d/dkim_signing.conf"); !strings.Contains(conf, `selector = "`+next+`";`) {
+		t.Errorf("dkim_signing.conf after an apply:\n%s", conf)
+	}
+	if _, errOut, code := mailPossectl(t, tb, "", "mail", "dkim", "retire", d); code == 0 || !strings.Contains(errOut, "--force") {
+		t.Errorf("retire within the grace period: exit %d: %s", code, errOut)
+	}
+	ret := dkimCmd("retire", d, "--force")
+	if len(ret.Retired) != 1 || ret.Retired[0] != "posse2026" || ret.Signing != next {
+		t.Errorf("retire: %+v", ret)
+	}
+	if code, err := tb.Run(context.Background(), sandbox.RunOptions{}, "test", "-e", "/var/lib/rspamd/dkim/"+d+".posse2026.key"); err != nil || code == 0 {
+		t.Errorf("the retired key is still on the box (%v)", err)
+	}
+	if roles, out := dkimRoles(); len(roles) != 1 || roles[next] != "signing" {
+		t.Errorf("mail dns after retire:\n%s", out)
 	}
 }

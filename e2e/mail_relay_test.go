@@ -29,6 +29,11 @@ const (
 	relayMailbox  = "boss"
 	relayOutside  = "outside.example"
 	relayUsersTbl = "/etc/dovecot/relay-users"
+	// collectMailbox is anna's mailbox at the provider, collected over
+	// IMAPS into her Posse INBOX with collectPW.
+	collectMailbox = "anna-provider"
+	collectPW      = "Provider-Collect-Pw-2026"
+	collectServer  = "smarthost." + relayOutside
 )
 
 // relaySite is the mail test's users with every outgoing message going
@@ -54,6 +59,13 @@ mail:
     port: 587
     username: ` + relayUser + `
     password: ${secret:mail_relay}
+  collect:
+    - user: anna
+      server: ` + collectServer + `
+      protocol: imap
+      username: ` + collectMailbox + `
+      password: ${secret:collect_anna}
+      keep: false
 `
 
 // smarthostMainCf is a provider's submission server: plain Postfix that
@@ -116,15 +128,22 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 `
 
 // smarthostDovecot23 and smarthostDovecot24 make Dovecot the smarthost's
-// SASL server only: logins from a passwd-file, IMAP on loopback alone.
+// SASL server and the provider's IMAPS server (993, the smarthost's
+// certificate) for the system users' Maildirs: logins from a passwd-file.
 const smarthostDovecot23 = `protocols = imap
-listen = 127.0.0.1
-ssl = no
+listen = *
+ssl = yes
+ssl_cert = </etc/postfix/smarthost.crt
+ssl_key = </etc/postfix/smarthost.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
 passdb {
   driver = passwd-file
   args = ` + relayUsersTbl + `
+}
+userdb {
+  driver = passwd
 }
 userdb {
   driver = static
@@ -137,17 +156,29 @@ service auth {
     group = postfix
   }
 }
+service imap-login {
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
 `
 
 const smarthostDovecot24 = `dovecot_config_version = 2.4.0
 dovecot_storage_version = 2.4.0
 protocols = imap
-listen = 127.0.0.1
-ssl = no
+listen = *
+ssl = yes
+ssl_server_cert_file = /etc/postfix/smarthost.crt
+ssl_server_key_file = /etc/postfix/smarthost.key
 auth_allow_cleartext = yes
 auth_mechanisms = plain login
+mail_driver = maildir
+mail_path = ~/Maildir
 passdb passwd-file {
   passwd_file_path = ` + relayUsersTbl + `
+}
+userdb passwd {
 }
 userdb static {
   fields {
@@ -161,6 +192,12 @@ service auth {
     mode = 0660
     user = postfix
     group = postfix
+  }
+}
+service imap-login {
+  inet_listener imaps {
+    port = 993
+    ssl = yes
   }
 }
 `
@@ -178,8 +215,11 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string) {
 		DNSNames:     []string{name},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		// its own CA: the Posse box trusts it as the provider's.
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -198,8 +238,9 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string) {
 // setUpSmarthost turns sh into the provider's mail server: Postfix with
 // submission on 587 (TLS and a login required) taking mail for
 // outside.example into boss's Maildir, Dovecot checking relayUser's
-// password.
-func setUpSmarthost(t *testing.T, sh *harness.TestBox) {
+// password, and Dovecot serving the system users' Maildirs over IMAPS. It
+// returns the server's certificate (on the host).
+func setUpSmarthost(t *testing.T, sh *harness.TestBox) string {
 	t.Helper()
 	dir := t.TempDir()
 	crt, key := selfSigned(t, dir, "smarthost."+relayOutside)
@@ -213,7 +254,7 @@ func setUpSmarthost(t *testing.T, sh *harness.TestBox) {
 		"/etc/postfix/main.cf":      smarthostMainCf,
 		"/etc/postfix/master.cf":    smarthostMasterCf,
 		"/etc/dovecot/dovecot.conf": dovecot,
-		relayUsersTbl:               relayUser + ":{PLAIN}" + relayGoodPW + "\n",
+		relayUsersTbl:               relayUser + ":{PLAIN}" + relayGoodPW + "\n" + collectMailbox + ":{PLAIN}" + collectPW + "\n",
 	} {
 		f := filepath.Join(dir, filepath.Base(path))
 		if err := os.WriteFile(f, []byte(content), 0o644); err != nil {
@@ -224,6 +265,7 @@ func setUpSmarthost(t *testing.T, sh *harness.TestBox) {
 	sh.MustRun(t, "chmod", "0640", relayUsersTbl)
 	sh.MustRun(t, "chgrp", "dovecot", relayUsersTbl)
 	sh.MustRun(t, "useradd", "-m", relayMailbox)
+	sh.MustRun(t, "useradd", "-m", collectMailbox)
 	sh.MustRun(t, "postfix", "check")
 	sh.MustRun(t, "systemctl", "restart", "dovecot.service")
 	sh.MustRun(t, "systemctl", "restart", sh.PostfixUnit())
@@ -234,6 +276,7 @@ func setUpSmarthost(t *testing.T, sh *harness.TestBox) {
 		}
 		return nil
 	})
+	return crt
 }
 
 // relayQueue is one message of postqueue -j on the Posse box.
@@ -262,17 +305,21 @@ func TestMailRelay(t *testing.T) {
 	network := harness.UniqueName("relay")
 	tb := harness.Box(t, "relay", harness.Options{Network: network})
 	sh := harness.Box(t, "smarth", harness.Options{Network: network})
-	setUpSmarthost(t, sh)
+	providerCrt := setUpSmarthost(t, sh)
 
 	dir := t.TempDir()
 	tmpl, secrets := filepath.Join(dir, "site.yaml"), filepath.Join(dir, "secrets.yaml")
 	writeSecrets := func(relayPW string) {
 		t.Helper()
-		if err := os.WriteFile(secrets, []byte(fmt.Sprintf("domain_admin: %q\nanna: %q\nmail_relay: %q\n", mailAdminPW, annaPW, relayPW)), 0o600); err != nil {
+		if err := os.WriteFile(secrets, []byte(fmt.Sprintf("domain_admin: %q\nanna: %q\nmail_relay: %q\ncollect_anna: %q\n", mailAdminPW, annaPW, relayPW, collectPW)), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	os.WriteFile(tmpl, []byte(fmt.Sprintf(relaySite, sh.IP())), 0o644)
+	// The provider's IMAPS certificate is trusted on the Posse box, as a
+	// public CA's would be.
+	tb.CopyIn(t, providerCrt, "/usr/local/share/ca-certificates/posse-test-provider.crt", 0o644)
+	tb.MustRun(t, "update-ca-certificates")
 	writeSecrets(relayGoodPW)
 	start := time.Now()
 	out := tb.Apply(t, tmpl, secrets)
@@ -330,6 +377,10 @@ func TestMailRelay(t *testing.T) {
 		if !strings.Contains(j, "client="+strings.ToLower(tb.Name())) && !strings.Contains(j, "["+tb.IP()+"]") {
 			t.Errorf("the smarthost's log shows no connection from the Posse box %s:\n%s", tb.IP(), lastLines(j, 20))
 		}
+	})
+
+	t.Run("fetchmail collects the provider mailbox into the INBOX", func(t *testing.T) {
+		testCollect(t, tb, sh, m)
 	})
 
 	t.Run("a second apply changes nothing", func(t *testing.T) {
@@ -400,6 +451,48 @@ func TestMailRelay(t *testing.T) {
 	for _, pw := range []string{relayGoodPW, relayWrongPW} {
 		if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, pw) {
 			t.Error("a relay password is in the Posse box's journal")
+		}
+	}
+}
+
+// testCollect: a message delivered to anna's mailbox at the provider
+// arrives in her Posse INBOX (read over IMAPS) once posse-collect.service
+// ran, and is gone at the provider (keep: false). fetchmailrc is 0600
+// fetchmail and the password is in no unit, command line or journal.
+func testCollect(t *testing.T, tb, sh *harness.TestBox, m *mailClient) {
+	if got := strings.TrimSpace(tb.MustRun(t, "stat", "-c", "%a %U", "/etc/posse/fetchmailrc")); got != "600 fetchmail" {
+		t.Errorf("fetchmailrc is %q, want 600 fetchmail", got)
+	}
+	if !strings.Contains(tb.MustRun(t, "systemctl", "is-enabled", "posse-collect.timer"), "enabled") {
+		t.Error("posse-collect.timer is not enabled")
+	}
+	// The Posse box finds the provider by the name on its certificate.
+	tb.MustRun(t, "sh", "-c", "grep -q ' "+collectServer+"$' /etc/hosts || echo '"+sh.IP()+" "+collectServer+"' >> /etc/hosts")
+	providerBox := "/home/" + collectMailbox + "/Maildir"
+	sh.MustRun(t, "sh", "-c", "printf 'From: friend@"+relayOutside+"\\nTo: "+collectMailbox+"@"+relayOutside+"\\nSubject: collected from the provider\\n\\nHello Anna.\\n' | /usr/sbin/sendmail -f friend@"+relayOutside+" "+collectMailbox+"@"+relayOutside)
+	harness.Eventually(t, 30*time.Second, func() error {
+		o, _, _ := sh.Output(t, "sh", "-c", "grep -rl 'Subject: collected from the provider' "+providerBox+" 2>/dev/null")
+		if strings.TrimSpace(o) == "" {
+			return fmt.Errorf("the message is not in %s at the provider yet", providerBox)
+		}
+		return nil
+	})
+	start := time.Now()
+	if o, e, code := tb.Output(t, "systemctl", "start", "posse-collect.service"); code != 0 {
+		j, _, _ := tb.Output(t, "journalctl", "--no-pager", "-o", "cat", "-u", "posse-collect.service")
+		t.Fatalf("posse-collect.service failed: %s%s\n%s", o, e, lastLines(j, 30))
+	}
+	t.Logf("fetchmail ran in %.1fs", time.Since(start).Seconds())
+	m.eventuallySubjects(t, "anna@mailtest.example", annaPW, "collected from the provider")
+	if o, _, _ := sh.Output(t, "sh", "-c", "grep -rl 'Subject: collected from the provider' "+providerBox+" 2>/dev/null"); strings.TrimSpace(o) != "" {
+		t.Errorf("the collected message is still at the provider (keep: false): %s", o)
+	}
+	if j := tb.MustRun(t, "journalctl", "--no-pager", "-o", "cat"); strings.Contains(j, collectPW) {
+		t.Error("the collect password is in the Posse box's journal")
+	}
+	for _, f := range []string{"/etc/systemd/system/posse-collect.service", "/etc/systemd/system/posse-collect.timer"} {
+		if strings.Contains(tb.MustRun(t, "cat", f), collectPW) {
+			t.Errorf("%s holds the collect password", f)
 		}
 	}
 }

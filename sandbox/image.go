@@ -28,7 +28,7 @@ var Packages = []string{
 	"systemd", "systemd-sysv", "dbus", "iproute2", "util-linux", "ca-certificates",
 	"samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "samba-vfs-modules",
 	"winbind", "libnss-winbind", "libpam-winbind", "krb5-user", "smbclient", "ldap-utils",
-	"postfix", "postfix-ldap", "libsasl2-modules", "dovecot-imapd", "dovecot-lmtpd", "dovecot-ldap", "dovecot-sieve", "rspamd", "redis-server",
+	"postfix", "postfix-ldap", "libsasl2-modules", "dovecot-imapd", "dovecot-lmtpd", "dovecot-ldap", "dovecot-sieve", "rspamd", "redis-server", "fetchmail",
 	"restic", "tdb-tools", "attr", "acl", "polkitd", "pkexec", "openssh-server",
 	"bind9-dnsutils", "procps", "less", "btrfs-progs", "unattended-upgrades",
 }

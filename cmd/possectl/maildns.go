@@ -28,14 +28,18 @@ type mailDNSService interface {
 
 // mailDNSRecord is one record as possectl mail dns prints it.
 type mailDNSRecord struct {
-	Domain  string   `json:"domain"`
-	Purpose string   `json:"purpose"`
-	Name    string   `json:"name"`
-	Type    string   `json:"type"`
-	Value   string   `json:"value"`
-	Status  string   `json:"status"`
-	Found   []string `json:"found,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	Domain  string `json:"domain"`
+	Purpose string `json:"purpose"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+	// Selector and Role name a DKIM record's key: signing, next or
+	// retiring (see possectl mail dkim).
+	Selector string   `json:"selector,omitempty"`
+	Role     string   `json:"role,omitempty"`
+	Status   string   `json:"status"`
+	Found    []string `json:"found,omitempty"`
+	Error    string   `json:"error,omitempty"`
 }
 
 func init() {
@@ -146,6 +150,9 @@ func printMailDNS(w io.Writer, recs []mailDNSRecord) error {
 			fmt.Fprintf(tw, "%s\nSTATUS\tNAME\tTYPE\tVALUE\n", printable.String(domain))
 		}
 		fmt.Fprintf(tw, "%s\t%s.\t%s\t%s\n", r.Status, printable.String(r.Name), r.Type, printable.String(quoteTXT(r)))
+		if r.Role != "" && r.Role != "signing" {
+			fmt.Fprintf(tw, "\t\t\t(%s: %s)\n", r.Role, dkimRoleNote(r.Role))
+		}
 		for _, f := range r.Found {
 			fmt.Fprintf(tw, "\t\t\tfound: %s\n", printable.String(f))
 		}
@@ -162,4 +169,15 @@ func quoteTXT(r mailDNSRecord) string {
 		return r.Value
 	}
 	return `"` + strings.ReplaceAll(r.Value, `"`, `\"`) + `"`
+}
+
+// dkimRoleNote says what to do with a rotated or retiring DKIM record.
+func dkimRoleNote(role string) string {
+	switch role {
+	case "next":
+		return "publish it, then possectl mail dkim activate"
+	case "retiring":
+		return "keep it until possectl mail dkim retire"
+	}
+	return role
 }

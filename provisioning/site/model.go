@@ -131,6 +131,13 @@ func (s *Site) SecretRefs() []NamedRef {
 	if s.Mail != nil && s.Mail.Relay != nil && s.Mail.Relay.Password != "" {
 		out = append(out, NamedRef{"mail.relay.password", s.Mail.Relay.Password})
 	}
+	if s.Mail != nil {
+		for i, c := range s.Mail.Collect {
+			if c.Password != "" {
+				out = append(out, NamedRef{joinIndex("mail.collect", i) + ".password", c.Password})
+			}
+		}
+	}
 	if s.Backup != nil && s.Backup.Password != "" {
 		out = append(out, NamedRef{"backup.password", s.Backup.Password})
 	}

@@ -74,6 +74,11 @@ func CheckSecrets(s *Site, secrets host.Secrets) Problems {
 	if s.Mail != nil && s.Mail.Relay != nil {
 		check("mail.relay.password", s.Mail.Relay.Password, "mail relay password", CheckRelayPassword)
 	}
+	if s.Mail != nil {
+		for i, c := range s.Mail.Collect {
+			check(joinIndex("mail.collect", i)+".password", c.Password, "collect password of "+c.Username, CheckCollectPassword)
+		}
+	}
 	if s.Backup != nil {
 		check("backup.password", s.Backup.Password, "backup password", func(pw string) error {
 			return CheckPassword(PasswordPolicy{MinLength: MinBackupPasswordLength}, "", pw)

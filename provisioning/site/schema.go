@@ -107,6 +107,15 @@ var schemaFields = map[string]schemaMeta{
 	"Relay.username": {desc: "Login at the provider: printable ASCII without spaces or ':'; needs password.", maxLength: MaxRelayUsernameLen, pattern: RelayUsernamePattern},
 	"Relay.password": {desc: "Password of the login as ${secret:NAME}; needs username.", pattern: SecretRefPattern},
 
+	"Mail.collect": {desc: "Mailboxes at the provider whose mail fetchmail collects into users' INBOXes, always over TLS."},
+
+	"Collect.user":     {desc: "The Posse user the collected mail is delivered to.", required: true},
+	"Collect.server":   {desc: "The provider's POP3 or IMAP server: a lower-case DNS name or an IPv4 address.", maxLength: 253, required: true},
+	"Collect.protocol": {desc: "pop3 (port 995) or imap (port 993), both over TLS.", enum: []string{CollectPOP3, CollectIMAP}, required: true},
+	"Collect.username": {desc: "Login at the provider: printable ASCII without spaces or ':'.", maxLength: MaxRelayUsernameLen, pattern: RelayUsernamePattern, required: true},
+	"Collect.password": {desc: "Password of the login as ${secret:NAME}.", pattern: SecretRefPattern, required: true},
+	"Collect.keep":     {desc: "true leaves collected messages at the provider; false deletes them once delivered.", def: false},
+
 	"DKIM.enabled":  {desc: "false turns DKIM signing off.", def: true},
 	"DKIM.selector": {desc: "Selector of the signing key in DNS (SELECTOR._domainkey.DOMAIN): one lower-case DNS label.", pattern: DKIMSelectorPattern, maxLength: 63, def: DefaultDKIMSelector},
 

@@ -146,6 +146,9 @@ type Mail struct {
 	// Relay sends all outgoing mail through the provider's server
 	// (see validate_relay.go); absent means Postfix delivers directly.
 	Relay *Relay `yaml:"relay" json:"relay,omitempty"`
+	// Collect fetches mailboxes at the provider into users' INBOXes
+	// (see validate_collect.go).
+	Collect []Collect `yaml:"collect" json:"collect,omitempty"`
 }
 
 // Alias delivers mail for Address to local users or other addresses.

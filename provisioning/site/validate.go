@@ -41,6 +41,7 @@ func (s *Site) Validate() Problems {
 	v.mail()
 	v.dkim()
 	v.relay()
+	v.collect()
 	v.addresses()
 	v.backup()
 	v.copies()

@@ -81,9 +81,14 @@ type Config struct {
 	DKIM bool
 	// DKIMSelector names the signing keys (one per domain) in DNS.
 	DKIMSelector string
+	// DKIMSelectors are the selectors of the domains whose keys were
+	// rotated (see dkimrotate.go); the others sign with DKIMSelector.
+	DKIMSelectors map[string]string
 	// Relay is the smarthost all outgoing mail goes through; nil means
 	// Postfix delivers directly.
 	Relay *Relay
+	// Collect are the mailboxes fetchmail collects from the provider.
+	Collect []Collect
 }
 
 // LDAPURI is the LDAPS URI of the domain controller, by the name its
@@ -112,6 +117,11 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 	}
 	if s.Mail.DKIMOn() {
 		c.DKIM, c.DKIMSelector = true, s.Mail.DKIMSelector()
+		r, err := readDKIMRotation(env)
+		if err != nil {
+			return c, err
+		}
+		c.applyRotation(r)
 	}
 	if r := s.Mail.Relay; r != nil {
 		c.Relay = &Relay{Host: r.Host, Port: r.RelayPort(), Implicit: r.RelayTLS() == site.RelayTLSImplicit, Username: r.Username}
@@ -123,6 +133,11 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 			c.Relay.PasswordSecret = name
 		}
 	}
+	cs, err := collectConfig(s)
+	if err != nil {
+		return c, err
+	}
+	c.Collect = cs
 	if rules.ServerNameError(h) != nil {
 		return c, fmt.Errorf("host name %q cannot name the mail server: use 1–15 of [a-z0-9-]", env.Hostname)
 	}
@@ -186,6 +201,11 @@ func (c Config) Validate() error {
 	}
 	if c.DKIM && !site.ValidDKIMSelector(c.DKIMSelector) {
 		return fmt.Errorf("DKIM selector %q is not one lower-case DNS label", c.DKIMSelector)
+	}
+	for d, sel := range c.DKIMSelectors {
+		if !site.ValidDKIMSelector(sel) {
+			return fmt.Errorf("DKIM selector %q of %s is not one lower-case DNS label", sel, d)
+		}
 	}
 	if err := c.Relay.validate(); err != nil {
 		return err

@@ -46,6 +46,10 @@ type DNSRecord struct {
 	// Value is the record's data: "10 HOST." for MX, the whole text
 	// (not split into strings) for TXT.
 	Value string `json:"value"`
+	// Selector and Role name a DKIM record's key: signing, next (rotated,
+	// publish it before activating) or retiring (kept until retired).
+	Selector string `json:"selector,omitempty"`
+	Role     string `json:"role,omitempty"`
 	// Status is ok, missing or different.
 	Status string `json:"status"`
 	// Found are the values DNS answered when they differ.
@@ -68,22 +72,47 @@ func DNSRecords(st *site.Site, env *host.Env) ([]DNSRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	rot, err := readDKIMRotation(env)
+	if err != nil {
+		return nil, err
+	}
 	var out []DNSRecord
 	for _, d := range c.Domains {
 		out = append(out,
 			DNSRecord{Domain: d, Purpose: PurposeMX, Name: d, Type: "MX", Value: "10 " + c.FQDN + "."},
 			DNSRecord{Domain: d, Purpose: PurposeSPF, Name: d, Type: "TXT", Value: SPFValue})
 		if c.DKIM {
-			pub, err := DKIMPublicKey(env, d, c.DKIMSelector)
-			if err != nil {
-				return nil, err
+			for _, k := range dkimKeys(rot, d, c.DKIMSelector) {
+				pub, err := DKIMPublicKey(env, d, k.sel)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, DNSRecord{Domain: d, Purpose: PurposeDKIM, Name: k.sel + "._domainkey." + d, Type: "TXT",
+					Value: "v=DKIM1; k=rsa; p=" + pub, Selector: k.sel, Role: k.role})
 			}
-			out = append(out, DNSRecord{Domain: d, Purpose: PurposeDKIM, Name: c.DKIMSelector + "._domainkey." + d, Type: "TXT",
-				Value: "v=DKIM1; k=rsa; p=" + pub})
 		}
 		out = append(out, DNSRecord{Domain: d, Purpose: PurposeDMARC, Name: "_dmarc." + d, Type: "TXT", Value: DMARCValue})
 	}
 	return out, nil
+}
+
+type dkimKey struct{ sel, role string }
+
+// dkimKeys lists the published keys of domain d: the signing one, a
+// rotated one waiting, the retiring ones.
+func dkimKeys(r DKIMRotation, d, sel string) []dkimKey {
+	st := r.current(d, sel)
+	if st == nil {
+		return []dkimKey{{sel, DKIMSigning}}
+	}
+	keys := []dkimKey{{st.Signing, DKIMSigning}}
+	if st.Next != "" {
+		keys = append(keys, dkimKey{st.Next, DKIMNext})
+	}
+	for _, o := range st.Retiring {
+		keys = append(keys, dkimKey{o, DKIMRetiring})
+	}
+	return keys
 }
 
 // CheckDNS sets each record's status from what r answers.

@@ -13,7 +13,8 @@ import (
 )
 
 // Health probes Postfix and Dovecot for `possectl status`: the daemons, the
-// queue, the relay and why mail was last deferred; a site without a mail
+// queue, the relay, why mail was last deferred and a failed collection
+// from the provider; a site without a mail
 // section reports nothing.
 func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (string, error) {
 	if st.Mail == nil {
@@ -38,6 +39,12 @@ func (s *Service) Health(ctx context.Context, st *site.Site, env *host.Env) (str
 	}
 	if why := deferReason(r.DeferReason, c.Relay != nil); why != "" {
 		out += "; deferred: " + why
+	}
+	if len(c.Collect) > 0 && env.Units != nil {
+		// A password changed at the provider fails every run after.
+		if u, err := env.Units.Status(ctx, CollectService); err == nil && u.ActiveState == "failed" {
+			out += "; collecting from the provider failed: see journalctl -u " + CollectService
+		}
 	}
 	return out, nil
 }

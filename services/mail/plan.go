@@ -51,6 +51,11 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			return nil, nil, err
 		}
 		steps = append(steps, rs...)
+		cs, err := collectSteps(ctx, env, c.Collect)
+		if err != nil {
+			return nil, nil, err
+		}
+		steps = append(steps, cs...)
 		note := plan.Note{Service: Name, Target: strings.Join([]string{LDAPMailboxesPath, LDAPAliasesPath, LDAPSendersPath, DovecotLDAPPath}, ", "),
 			Message: "hold the mail service account's password; written only on the box, like the copies of the site certificate and key"}
 		return steps, []plan.Note{note}, nil
@@ -100,6 +105,12 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 		return nil, nil, err
 	}
 	steps = append(steps, units...)
+	// Postfix takes the collected mail: its units first.
+	cs, err := collectSteps(ctx, env, c.Collect)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps = append(steps, cs...)
 	if ch.relay && c.Relay != nil {
 		// Mail the relay refused waits for Postfix's next retry, up to
 		// about an hour: send it now with the new login.

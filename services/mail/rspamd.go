@@ -59,8 +59,8 @@ func RenderDKIMSigning(c Config) string {
 	b.WriteString("domain {\n")
 	for _, d := range c.Domains {
 		fmt.Fprintf(&b, "  %q {\n", d)
-		fmt.Fprintf(&b, "    path = %q;\n", DKIMKeyPath(d, c.DKIMSelector))
-		fmt.Fprintf(&b, "    selector = %q;\n", c.DKIMSelector)
+		fmt.Fprintf(&b, "    path = %q;\n", DKIMKeyPath(d, c.SelectorOf(d)))
+		fmt.Fprintf(&b, "    selector = %q;\n", c.SelectorOf(d))
 		b.WriteString("  }\n")
 	}
 	b.WriteString("}\n")
@@ -150,7 +150,7 @@ func rspamdSteps(env *host.Env, c Config) ([]plan.Step, rspamdChange, error) {
 			}
 		}
 		for _, d := range c.Domains {
-			step, ok, err := dkimKeyStep(env, d, c.DKIMSelector)
+			step, ok, err := dkimKeyStep(env, d, c.SelectorOf(d))
 			if err != nil {
 				return nil, ch, err
 			}

@@ -59,7 +59,8 @@ type UserSpec struct {
 	Conn ad.ConnSpec `json:"conn"`
 	User UserData    `json:"user"`
 	// Set names the fields an update replaces: given_name, surname,
-	// display_name, email, aliases, disabled, home_directory, home_drive.
+	// display_name, email, aliases, disabled, home_directory, home_drive,
+	// origin, password_never_expires, admin (Domain Admins).
 	Set          []string `json:"set,omitempty"`
 	AddGroups    []string `json:"add_groups,omitempty"`
 	RemoveGroups []string `json:"remove_groups,omitempty"`
@@ -81,7 +82,12 @@ type UserData struct {
 	Email       string   `json:"email,omitempty"`
 	Aliases     []string `json:"aliases,omitempty"`
 	Disabled    bool     `json:"disabled,omitempty"`
-	Groups      []string `json:"groups,omitempty"`
+	// Service marks a service account (kind: service): no mail address,
+	// no home, the password never expires.
+	Service bool `json:"service,omitempty"`
+	// Admin makes the user a member of Domain Admins (admins:).
+	Admin  bool     `json:"admin,omitempty"`
+	Groups []string `json:"groups,omitempty"`
 	// HomeDirectory and HomeDrive are set when the site enables homes.
 	HomeDirectory string `json:"home_directory,omitempty"`
 	HomeDrive     string `json:"home_drive,omitempty"`
@@ -89,7 +95,7 @@ type UserData struct {
 
 func (d UserData) user() ad.User {
 	return ad.User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
-		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups,
+		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups, PasswordNeverExpires: d.Service,
 		HomeDirectory: d.HomeDirectory, HomeDrive: d.HomeDrive}
 }
 
@@ -174,6 +180,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			steps = append(steps, policyStep(in.conn, nil, p))
 		}
 		steps = append(steps, dsteps...)
+		asteps, anotes := posseAdminStep(env, st, in.workgroup)
+		steps = append(steps, asteps...)
+		notes = append(notes, anotes...)
 		steps = append(steps, probeStep(in.conn))
 		return steps, notes, nil
 	}
@@ -222,6 +231,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 					return nil, nil, err
 				}
 				steps = append(steps, dsteps...)
+				asteps, anotes := posseAdminStep(env, st, in.workgroup)
+				steps = append(steps, asteps...)
+				notes = append(notes, anotes...)
 				if len(steps) > 0 {
 					steps = append(steps, probeStep(in.conn))
 				}

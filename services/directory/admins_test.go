@@ -5,6 +5,7 @@ package directory_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -137,6 +138,20 @@ func TestAdminsAndServiceAccounts(t *testing.T) {
 		t.Fatalf("second plan: %v", kinds(steps))
 	}
 
+	// The engine keeps the template it applied; Posse takes away only the
+	// rights that one gave.
+	data, err := os.ReadFile("testdata/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.write(t, filepath.Join(host.DefaultStateDir, "site.yaml"), string(data)+"admins: [amueller]\n")
+	// bweber was made a domain admin by hand, and added to posse-admin.
+	yes := true
+	if err := b.dir.UpdateUser(ctx, "bweber", ad.UserUpdate{DomainAdmin: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	b.write(t, "/etc/group", "root:x:0:\nposse-admin:x:990:localadmin,EXAMPLE\\amueller,EXAMPLE\\bweber\n")
+
 	s.Admins = nil
 	steps = mustPlan(t, b, s)
 	if got := kinds(steps); !slices.Equal(got, []string{"update directory.user user amueller", "update directory.posse-admin group posse-admin", "run probe samba-ad-dc.service"}) {
@@ -145,14 +160,17 @@ func TestAdminsAndServiceAccounts(t *testing.T) {
 	if c, ok := changeOf(steps[0], "admin"); !ok || c.Before != "true" || c.After != "false" {
 		t.Errorf("amueller's update: %+v", steps[0].Changes)
 	}
-	if c, _ := changeOf(steps[1], "domain members"); c.Before != `EXAMPLE\amueller` || c.After != "" {
+	if c, _ := changeOf(steps[1], "domain members"); c.Before != `EXAMPLE\amueller, EXAMPLE\bweber` || c.After != `EXAMPLE\bweber` {
 		t.Errorf("posse-admin update: %+v", steps[1].Changes)
 	}
 	b.apply(t, steps)
 	if u, _, _ := b.dir.User(ctx, "amueller"); u.DomainAdmin {
 		t.Error("amueller is still a domain admin")
 	}
-	if got := groupLine(t, b); !slices.Equal(got, []string{"localadmin"}) {
+	if u, _, _ := b.dir.User(ctx, "bweber"); !u.DomainAdmin {
+		t.Error("the hand-made domain admin bweber lost the rights")
+	}
+	if got := groupLine(t, b); !slices.Equal(got, []string{"localadmin", `EXAMPLE\bweber`}) {
 		t.Errorf("posse-admin members %v", got)
 	}
 	if steps := mustPlan(t, b, s); len(steps) != 0 {

@@ -143,7 +143,7 @@ func diffDirectory(c ad.ConnSpec, want desired, users []ad.User, groups []ad.Gro
 		case cur.Builtin:
 			notes = append(notes, plan.Note{Service: Name, Target: "user " + cur.Username, Message: "built-in account; Posse leaves it alone"})
 		default:
-			if st, ok := updateUserStep(u, cur, wantG); ok {
+			if st, ok := updateUserStep(u, cur, wantG, last.admins[strings.ToLower(cur.Username)]); ok {
 				steps = append(steps, st)
 			}
 		}
@@ -321,8 +321,11 @@ func createUserStep(u UserSpec) plan.Step {
 }
 
 // updateUserStep compares one user; managed lists the template's groups
-// (lower case), the only memberships Posse changes.
-func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool) (plan.Step, bool) {
+// (lower case), the only memberships Posse changes. wasAdmin says the
+// template last applied listed the user under admins: Posse takes Domain
+// Admins away only from such users, never from one an administrator made
+// a domain admin by hand.
+func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool, wasAdmin bool) (plan.Step, bool) {
 	d := u.User
 	var ch []plan.Change
 	var set []string
@@ -339,7 +342,9 @@ func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool) (plan.Step
 	cmp("aliases", strings.Join(sortedUnique(cur.Aliases), ", "), strings.Join(d.Aliases, ", "))
 	cmp("disabled", strconv.FormatBool(cur.Disabled), strconv.FormatBool(d.Disabled))
 	cmp("password_never_expires", strconv.FormatBool(cur.PasswordNeverExpires), strconv.FormatBool(d.Service))
-	cmp("admin", strconv.FormatBool(cur.DomainAdmin), strconv.FormatBool(d.Admin))
+	if d.Admin != cur.DomainAdmin && (d.Admin || wasAdmin) {
+		cmp("admin", strconv.FormatBool(cur.DomainAdmin), strconv.FormatBool(d.Admin))
+	}
 	// Home attributes: set when homes are on; when off, only values Posse
 	// would have set are cleared (hand-made mappings stay).
 	if d.HomeDirectory != "" || (cur.HomeDirectory != "" && strings.EqualFold(cur.HomeDirectory, u.posseHome)) {

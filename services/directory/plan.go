@@ -180,7 +180,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			steps = append(steps, policyStep(in.conn, nil, p))
 		}
 		steps = append(steps, dsteps...)
-		asteps, anotes := posseAdminStep(env, st, in.workgroup)
+		asteps, anotes := posseAdminStep(env, st, in.workgroup, applied{})
 		steps = append(steps, asteps...)
 		notes = append(notes, anotes...)
 		steps = append(steps, probeStep(in.conn))
@@ -231,7 +231,7 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 					return nil, nil, err
 				}
 				steps = append(steps, dsteps...)
-				asteps, anotes := posseAdminStep(env, st, in.workgroup)
+				asteps, anotes := posseAdminStep(env, st, in.workgroup, lastApplied(env))
 				steps = append(steps, asteps...)
 				notes = append(notes, anotes...)
 				if len(steps) > 0 {
@@ -355,10 +355,10 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 // package).
 const appliedSiteFile = "site.yaml"
 
-// applied holds the lower-cased user and group names of the template last
-// applied to the box; both are nil when there is none.
+// applied holds the lower-cased user and group names and admins of the
+// template last applied to the box; all are nil when there is none.
 type applied struct {
-	users, groups map[string]bool
+	users, groups, admins map[string]bool
 }
 
 // lastApplied reads the names of the template last applied to the box;
@@ -374,6 +374,10 @@ func lastApplied(env *host.Env) applied {
 	}
 	for _, g := range s.Groups {
 		a.groups[strings.ToLower(g.Name)] = true
+	}
+	a.admins = make(map[string]bool, len(s.Admins))
+	for _, n := range s.Admins {
+		a.admins[strings.ToLower(n)] = true
 	}
 	return a
 }

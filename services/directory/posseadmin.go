@@ -41,10 +41,11 @@ type PosseAdminSpec struct {
 
 // posseAdminStep compares the template's admins with the domain users in
 // posse-admin's member list. A domain user's name on the box is
-// WORKGROUP\name (winbind on a DC); a member in that form, or one named
-// like a user of the template, is Posse's to manage, other members (local
-// accounts) are left alone. No step when the group does not exist.
-func posseAdminStep(env *host.Env, st *site.Site, workgroup string) ([]plan.Step, []plan.Note) {
+// WORKGROUP\name (winbind on a DC). Posse removes only members it added:
+// admins of the template last applied (last) that this one does not list;
+// local accounts and domain users added by hand stay. No step when the
+// group does not exist.
+func posseAdminStep(env *host.Env, st *site.Site, workgroup string, last applied) ([]plan.Step, []plan.Note) {
 	data, err := os.ReadFile(env.Path(groupFile))
 	if err != nil {
 		if len(st.Admins) == 0 {
@@ -59,10 +60,6 @@ func posseAdminStep(env *host.Env, st *site.Site, workgroup string) ([]plan.Step
 		}
 		return nil, []plan.Note{{Service: Name, Target: "group " + PosseAdminGroup, Message: "the box has no local group posse-admin, so admins get Domain Admins only: reinstall the posse package, which creates it"}}
 	}
-	templateUser := map[string]bool{}
-	for _, u := range st.Users {
-		templateUser[strings.ToLower(u.Username)] = true
-	}
 	prefix := strings.ToLower(workgroup) + `\`
 	have := map[string]bool{}
 	var spec PosseAdminSpec
@@ -71,12 +68,12 @@ func posseAdminStep(env *host.Env, st *site.Site, workgroup string) ([]plan.Step
 	for _, m := range members {
 		lm := strings.ToLower(m)
 		name, domain := strings.CutPrefix(lm, prefix)
-		if !domain && !templateUser[lm] {
+		if !domain && !last.admins[lm] {
 			continue // a local account
 		}
 		before = append(before, m)
 		have[name] = true
-		if !slices.ContainsFunc(st.Admins, func(a string) bool { return strings.EqualFold(a, name) }) {
+		if last.admins[name] && !slices.ContainsFunc(st.Admins, func(a string) bool { return strings.EqualFold(a, name) }) {
 			spec.Remove = append(spec.Remove, m)
 		}
 	}

@@ -102,6 +102,12 @@ func checkUser(u api.User) error {
 	if err := checkList("aliases", u.Aliases, checkUserAlias); err != nil {
 		return err
 	}
+	if u.Kind != "" && u.Kind != site.KindPerson {
+		return fmt.Errorf("kind %s: service accounts are made by the site template (users[].kind: service); leave Kind empty", clip(u.Kind))
+	}
+	if u.Admin {
+		return fmt.Errorf("admin rights are given by the site template (admins:), not with Create; leave Admin false")
+	}
 	return checkList("groups", u.Groups, checkGroupName)
 }
 

@@ -85,3 +85,16 @@ func FuzzCheckUser(f *testing.F) {
 		}
 	})
 }
+
+// TestCreateRefusesTemplateOnlyFields: service accounts and admin rights
+// come from the site template, never from Users.Create.
+func TestCreateRefusesTemplateOnlyFields(t *testing.T) {
+	for _, u := range []api.User{{Username: "scanner", Kind: "service"}, {Username: "anna", Admin: true}, {Username: "bob", Kind: "robot"}} {
+		if checkUser(u) == nil {
+			t.Errorf("checkUser accepted %+v", u)
+		}
+	}
+	if err := checkUser(api.User{Username: "anna", Kind: "person"}); err != nil {
+		t.Error(err)
+	}
+}

@@ -165,8 +165,8 @@ func TestDaemon(t *testing.T) {
 	t.Logf("applied the example site in %.1fs", time.Since(start).Seconds())
 
 	t.Run("office manager manages users, nothing else", func(t *testing.T) {
-		user := `(sssssasasbb)`
-		out, code := busctlAs(t, tb, "office1", api.UsersInterface, "Create", user+"sb", "newhire", "New", "Hire", "", "", "0", "0", "false", "false", "Welcome-2026-Hire", "true")
+		user := `(sssssasasbbsb)`
+		out, code := busctlAs(t, tb, "office1", api.UsersInterface, "Create", user+"sb", "newhire", "New", "Hire", "", "", "0", "0", "false", "false", "", "false", "Welcome-2026-Hire", "true")
 		if code != 0 {
 			t.Fatalf("office1 could not create a user: %s", out)
 		}

@@ -289,6 +289,148 @@ func TestDirectory(t *testing.T) {
 			return nil
 		})
 	})
+
+	checkAdminsAndServiceAccounts(t, tb, dir, ca)
+}
+
+// checkAdminsAndServiceAccounts applies the example site with admins:
+// [amueller] and a service account, checks both with the standard
+// clients, applies it again (nothing changes), then without admins:.
+func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca string) {
+	const scanboxPW = "Device-Pass-2026-xy"
+	ip := tb.IP()
+	base, err := os.ReadFile("../examples/small-office.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := os.ReadFile("../examples/small-office.secrets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := "\n  - username: scanbox\n    kind: service\n    groups: [staff]\n    password: ${secret:scanbox}\n"
+	withAdmin := strings.Replace(string(base), "\nshares:\n", service+"admins: [amueller]\nshares:\n", 1)
+	withoutAdmin := strings.Replace(string(base), "\nshares:\n", service+"shares:\n", 1)
+	if withAdmin == string(base) {
+		t.Fatal("the example site has no shares: key to insert before")
+	}
+	tmplAdmin, tmplNoAdmin, secrets := filepath.Join(dir, "admins.yaml"), filepath.Join(dir, "noadmins.yaml"), filepath.Join(dir, "admins.secrets.yaml")
+	for f, c := range map[string]string{tmplAdmin: withAdmin, tmplNoAdmin: withoutAdmin, secrets: string(sec) + "scanbox: \"" + scanboxPW + "\"\n"} {
+		if err := os.WriteFile(f, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The package's postinst makes posse-admin; the test box has no package.
+	tb.MustRun(t, "sh", "-c", "getent group posse-admin >/dev/null || groupadd --system posse-admin")
+	ldap := func(filter string, attrs ...string) string {
+		t.Helper()
+		out, err := hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+			append([]string{"ldapsearch", "-x", "-H", "ldaps://" + ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
+				"-b", baseDN, filter}, attrs...)...)
+		if err != nil {
+			t.Fatalf("ldapsearch %s: %v\n%s", filter, err, out)
+		}
+		return out
+	}
+	domainAdmins := "memberOf: CN=Domain Admins,CN=Users," + baseDN
+	asAnna := func() (string, int) {
+		_, e, code := tb.Output(t, "runuser", "-u", "amueller", "--", "possectl", "shares", "list")
+		return e, code
+	}
+	start := time.Now()
+	tb.Apply(t, tmplAdmin, secrets)
+	t.Logf("applied admins and a service account in %.1fs", time.Since(start).Seconds())
+
+	t.Run("an admin is in Domain Admins and may run integrator commands", func(t *testing.T) {
+		if out := ldap("(sAMAccountName=amueller)", "memberOf"); !strings.Contains(out, domainAdmins) {
+			t.Errorf("amueller is not in Domain Admins:\n%s", out)
+		}
+		if out := tb.MustRun(t, "getent", "group", "posse-admin"); !strings.Contains(strings.ToLower(out), `mueller\amueller`) {
+			t.Errorf("posse-admin: %s", out)
+		}
+		if e, code := asAnna(); code != 0 {
+			t.Errorf("amueller's possectl shares list over the bus: exit %d: %s", code, e)
+		}
+		if o, _, _ := possectlIn(t, tb, "", "users", "show", "amueller"); !strings.Contains(o, "member of Domain Admins") {
+			t.Errorf("users show amueller:\n%s", o)
+		}
+	})
+
+	t.Run("a service account: no mailbox, no home, password never expires, SMB works", func(t *testing.T) {
+		out := ldap("(sAMAccountName=scanbox)", "userAccountControl", "mail", "homeDirectory", "pwdLastSet")
+		var uac int
+		for _, l := range strings.Split(out, "\n") {
+			if v, ok := strings.CutPrefix(l, "userAccountControl: "); ok {
+				fmt.Sscan(v, &uac)
+			}
+		}
+		if uac&0x10000 == 0 || strings.Contains(out, "mail:") || strings.Contains(out, "homeDirectory:") || strings.Contains(out, "pwdLastSet: 0") {
+			t.Errorf("scanbox over LDAP (userAccountControl %#x):\n%s", uac, out)
+		}
+		if _, _, code := tb.Output(t, "test", "-e", "/srv/posse/homes/scanbox"); code == 0 {
+			t.Error("scanbox has a home folder")
+		}
+		if o, _, code := tb.Output(t, "postmap", "-q", "scanbox@mueller-partner.example", "ldap:/etc/postfix/posse-ldap-mailboxes.cf"); code == 0 || o != "" {
+			t.Errorf("postfix finds a mailbox for scanbox: %d %s", code, o)
+		}
+		if o, _, code := tb.Output(t, "postmap", "-q", "anna.mueller@mueller-partner.example", "ldap:/etc/postfix/posse-ldap-mailboxes.cf"); code != 0 || o == "" {
+			t.Errorf("postfix lookup of a person's mailbox (control): %d %s", code, o)
+		}
+		for _, u := range []string{"scanbox", "scanbox@mueller-partner.example"} {
+			if o, _, code := tb.Output(t, "doveadm", "user", u); code == 0 {
+				t.Errorf("dovecot knows %s:\n%s", u, o)
+			}
+		}
+		if o, e, code := tb.Output(t, "doveadm", "user", "anna.mueller@mueller-partner.example"); code != 0 {
+			t.Errorf("dovecot lookup of a person (control): %d %s %s", code, o, e)
+		}
+		auth := filepath.Join(dir, "auth-scanbox")
+		os.WriteFile(auth, []byte("username = scanbox\npassword = "+scanboxPW+"\ndomain = MUELLER\n"), 0o600)
+		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+			t.Errorf("smbclient as scanbox: %v\n%s", err, out)
+		}
+		if o, _, _ := possectlIn(t, tb, "", "users", "show", "scanbox"); !strings.Contains(o, "service account") {
+			t.Errorf("users show scanbox:\n%s", o)
+		}
+	})
+
+	t.Run("a second apply changes nothing in the directory", func(t *testing.T) {
+		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/admins")
+		tb.CopyIn(t, tmplAdmin, "/root/admins/site.yaml", 0o600)
+		tb.CopyIn(t, secrets, "/root/admins/secrets.yaml", 0o600)
+		out := tb.MustRun(t, "possectl", "plan", "/root/admins/site.yaml", "--secrets", "/root/admins/secrets.yaml", "--json")
+		var p struct {
+			Steps []struct {
+				Service string `json:"service"`
+			} `json:"steps"`
+		}
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("possectl plan --json: %v\n%s", err, out)
+		}
+		for _, s := range p.Steps {
+			if s.Service == "directory" {
+				t.Errorf("the re-plan has directory steps: %s", out)
+				break
+			}
+		}
+	})
+
+	t.Run("removed from admins: no Domain Admins, no integrator commands", func(t *testing.T) {
+		tb.CopyIn(t, tmplNoAdmin, "/root/admins/site.yaml", 0o600)
+		out := tb.MustRun(t, "possectl", "plan", "/root/admins/site.yaml", "--secrets", "/root/admins/secrets.yaml")
+		if !strings.Contains(out, "posse-admin") || !strings.Contains(out, "admin") {
+			t.Errorf("the plan does not show the admin rights going:\n%s", out)
+		}
+		tb.Apply(t, tmplNoAdmin, secrets)
+		if out := ldap("(sAMAccountName=amueller)", "memberOf"); strings.Contains(out, domainAdmins) {
+			t.Errorf("amueller is still in Domain Admins:\n%s", out)
+		}
+		if out := tb.MustRun(t, "getent", "group", "posse-admin"); strings.Contains(strings.ToLower(out), "amueller") {
+			t.Errorf("posse-admin: %s", out)
+		}
+		if e, code := asAnna(); code == 0 || !strings.Contains(e, "not allowed") {
+			t.Errorf("amueller's possectl shares list after the removal: exit %d: %s", code, e)
+		}
+	})
 }
 
 // TestDirectoryImportBenchmark measures a CSV import of N users over LDAPS

@@ -23,11 +23,27 @@ name:      Alice Example
 email:     alice@example.org
 aliases:   -
 groups:    partners, staff
+kind:      person
+admin:     no
 state:     disabled
 home:      H: \\DC\alice
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := printUser(&b, userFields{username: "scanner", kind: "service", admin: false}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "kind:      service account (no mailbox") {
+		t.Errorf("service account:\n%s", b.String())
+	}
+	b.Reset()
+	if err := printUsers(&b, []api.User{{Username: "anna", Admin: true}, {Username: "scanner", Kind: "service"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "enabled, admin") || !strings.Contains(out, "enabled, service account") {
+		t.Errorf("users list:\n%s", out)
 	}
 }
 

@@ -322,7 +322,7 @@ POSSE_SECRET_DOMAIN_ADMIN); --secrets, --site, --admin-secret, --addr and
 				if showJSON {
 					return printJSON(out, u)
 				}
-				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false, u.MustChangePassword}, nil)
+				return printUser(out, userFields{u.Username, u.DisplayName, u.GivenName, u.Surname, u.Email, u.Aliases, u.Groups, u.Disabled, false, u.MustChangePassword, u.Kind, u.Admin}, nil)
 			})
 		},
 	}
@@ -573,6 +573,9 @@ type userFields struct {
 	disabled, builtin                            bool
 	// mustChange: the user has not chosen their own password yet.
 	mustChange bool
+	// kind is person or service; admin: a member of Domain Admins.
+	kind  string
+	admin bool
 }
 
 // mustChangeState is how users list and show say that a user has not
@@ -603,6 +606,8 @@ func printUser(out io.Writer, u userFields, extra [][2]string) error {
 		{"email", u.email},
 		{"aliases", strings.Join(u.aliases, ", ")},
 		{"groups", strings.Join(u.groups, ", ")},
+		{"kind", kindText(u.kind)},
+		{"admin", adminText(u.admin)},
 		{"state", state},
 	}, extra...) {
 		if kv[1] == "" {
@@ -630,6 +635,12 @@ func printUsers(w io.Writer, us []api.User, asJSON bool) error {
 		}
 		if u.MustChangePassword {
 			state += ", " + mustChangeState
+		}
+		if u.Kind == site.KindService {
+			state += ", service account"
+		}
+		if u.Admin {
+			state += ", admin"
 		}
 		name := u.DisplayName
 		if name == "" {
@@ -716,4 +727,20 @@ func daemonImport(c *cobra.Command, be usersBackend, file string, in io.Reader, 
 		return fmt.Errorf("%d rows were rejected: fix them and run the import again (existing users are skipped)", len(total.Problems))
 	}
 	return nil
+}
+
+// kindText says what kind of account a user is, for users show.
+func kindText(kind string) string {
+	if kind == site.KindService {
+		return "service account (no mailbox, no home folder, password never expires)"
+	}
+	return site.KindPerson
+}
+
+// adminText says whether a user has admin rights, for users show.
+func adminText(admin bool) string {
+	if admin {
+		return "yes (member of Domain Admins)"
+	}
+	return "no"
 }

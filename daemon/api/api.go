@@ -94,6 +94,14 @@ type User struct {
 	// MustChangePassword: the user has not chosen their own password yet
 	// and must at the next logon.
 	MustChangePassword bool
+	// Kind is "service" for a service account (a password that never
+	// expires: the template's kind: service), "person" otherwise. Read
+	// only: Create takes "" or "person"; service accounts come from the
+	// site template.
+	Kind string
+	// Admin says the user is a member of Domain Admins (the template's
+	// admins:). Read only: Create refuses true.
+	Admin bool
 }
 
 // Group is a directory group.

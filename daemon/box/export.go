@@ -30,6 +30,13 @@ func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Dir
 			return nil, nil, fmt.Errorf("cannot read the directory: %w", err)
 		}
 		out.Groups, out.Users = ex.Groups, ex.Users
+		// admins: the applied site's, for the users still there (Domain
+		// Admins alone does not say posse-admin was meant).
+		for _, a := range applied.Admins {
+			if _, ok := out.FindUser(a); ok {
+				out.Admins = append(out.Admins, a)
+			}
+		}
 	}
 	if parts["shares"] {
 		shares, homes, err := files.Export(env)

@@ -84,8 +84,13 @@ func (b *Box) withDir(ctx context.Context, fn func(d ad.Directory, s *site.Site)
 }
 
 func toAPI(u ad.User) api.User {
-	return api.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
-		Email: u.Email, Aliases: u.Aliases, Groups: u.Groups, Disabled: u.Disabled, MustChangePassword: u.MustChangePassword}
+	out := api.User{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, DisplayName: u.DisplayName,
+		Email: u.Email, Aliases: u.Aliases, Groups: u.Groups, Disabled: u.Disabled, MustChangePassword: u.MustChangePassword,
+		Kind: site.KindPerson, Admin: u.DomainAdmin}
+	if u.PasswordNeverExpires {
+		out.Kind = site.KindService
+	}
+	return out
 }
 
 // Users implements daemon.Backend: non-built-in users whose username,

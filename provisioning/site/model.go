@@ -34,8 +34,12 @@ func (s *Site) BaseDN() string {
 	return strings.Join(labels, ",")
 }
 
-// UserEmail returns the user's address: email, or username@domain.
+// UserEmail returns the user's address: email, or username@domain; ""
+// for a service account, which has no mailbox.
 func (s *Site) UserEmail(u User) string {
+	if u.IsService() {
+		return ""
+	}
 	if u.Email != "" {
 		return u.Email
 	}
@@ -43,8 +47,12 @@ func (s *Site) UserEmail(u User) string {
 }
 
 // MustChange reports whether the user must set a new password at first
-// logon; true unless must_change_password is false.
+// logon; true unless must_change_password is false or the user is a
+// service account.
 func (u User) MustChange() bool {
+	if u.IsService() {
+		return false
+	}
 	return u.MustChangePassword == nil || *u.MustChangePassword
 }
 

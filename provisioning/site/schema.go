@@ -33,6 +33,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.servers":   {desc: "The site's boxes. Leave out for one box, the first domain controller; with servers, the first server with role dc provisions the domain and every other one joins it as an additional domain controller."},
 	"Site.groups":    {desc: "Directory groups. Names are unique."},
 	"Site.users":     {desc: "Directory users, each with an optional mailbox. Usernames are unique."},
+	"Site.admins":    {desc: "Usernames (defined under users, people, not service accounts) who get domain-admin rights (member of Domain Admins) and Posse's admin rights on the box (posse-admin); removing a name takes both away at the next apply."},
 	"Site.shares":    {desc: "SMB file shares. Names are unique, case-insensitively."},
 	"Site.homes":     {desc: "Per-user home folders."},
 	"Site.mail":      {desc: "Mail (Postfix and Dovecot). Leave out for no mail."},
@@ -74,6 +75,7 @@ var schemaFields = map[string]schemaMeta{
 	"User.must_change_password": {desc: "The user sets their own password at first logon.", def: true},
 	"User.aliases":              {desc: "Further mail addresses delivered to this user; need mail; no service addresses (postmaster@, abuse@, …)."},
 	"User.disabled":             {desc: "The account exists but cannot log on.", def: false},
+	"User.kind":                 {desc: "person, or service for a scanner or backup software: no mailbox (no email, no aliases), no home folder, the password never expires and is not changed at first logon.", enum: []string{KindPerson, KindService}, def: KindPerson},
 
 	"Share.name":         {desc: `SMB share name: 1 to 80 characters, none of \/:*?"<>|[]=;,+%, not a Samba name (homes, netlogon, sysvol, IPC$, ADMIN$, print$, printers, global), not ending in $ and not starting with #.`, maxLength: MaxShareNameLen, pattern: `^[^\x00-\x1f\x7f\\/:*?"<>|\[\]=;,+%]+$`, required: true},
 	"Share.path":         {desc: "Absolute clean path inside /srv/; default /srv/posse/shares/<lower-cased name>. Shares must not nest.", pattern: `^/srv/[^\x00-\x1f\x7f]+$`},

@@ -26,8 +26,12 @@ type Site struct {
 	Updates   *Updates   `yaml:"updates" json:"updates,omitempty"`
 	Notify    *Notify    `yaml:"notify" json:"notify,omitempty"`
 	// Servers lists the site's boxes (servers.go); nil means one box.
-	Servers []Server   `yaml:"servers" json:"servers,omitempty"`
-	Source  SourceInfo `yaml:"-" json:"-"`
+	Servers []Server `yaml:"servers" json:"servers,omitempty"`
+	// Admins names users of the template who get domain-admin rights
+	// (member of Domain Admins) and Posse's admin rights on the box
+	// (posse-admin, see admins.go).
+	Admins []string   `yaml:"admins" json:"admins,omitempty"`
+	Source SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;
 	// nil for a Site built in memory.
@@ -89,6 +93,10 @@ type User struct {
 	MustChangePassword *bool    `yaml:"must_change_password" json:"must_change_password,omitempty"`
 	Aliases            []string `yaml:"aliases" json:"aliases,omitempty"`
 	Disabled           bool     `yaml:"disabled" json:"disabled,omitempty"`
+	// Kind is KindPerson (default) or KindService: an account for a
+	// scanner or backup software, without mailbox or home folder, whose
+	// password never expires (see admins.go).
+	Kind string `yaml:"kind" json:"kind,omitempty"`
 }
 
 // Share is an SMB share.

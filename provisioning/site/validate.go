@@ -37,6 +37,8 @@ func (s *Site) Validate() Problems {
 	v.servers()
 	v.groups()
 	v.users()
+	v.kinds()
+	v.admins()
 	v.shares()
 	v.mail()
 	v.dkim()
@@ -415,7 +417,7 @@ func (v *validator) addresses() {
 		p := joinIndex("users", i)
 		dupUser := users[u.Username]
 		users[u.Username] = true
-		if u.Username != "" && usernameRE.MatchString(u.Username) && !dupUser && (u.Email != "" || domainOK) {
+		if u.Username != "" && usernameRE.MatchString(u.Username) && !dupUser && !u.IsService() && (u.Email != "" || domainOK) {
 			ep := p + ".email"
 			addr := v.s.UserEmail(u)
 			if u.Email == "" {

@@ -18,6 +18,7 @@ import (
 const (
 	uacDisabled      = 0x2
 	uacNormalAccount = 0x200
+	uacDontExpire    = 0x10000
 )
 
 // Group types: a global security group.
@@ -97,6 +98,9 @@ func userAddRequest(base, realm string, u User, password string, mustChange bool
 	if u.Disabled {
 		uac |= uacDisabled
 	}
+	if u.PasswordNeverExpires {
+		uac |= uacDontExpire
+	}
 	req := ldap.NewAddRequest(dn, nil)
 	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
 	req.Attribute("sAMAccountName", []string{u.Username})
@@ -168,12 +172,9 @@ func userModifyRequest(dn string, up UserUpdate, uac int) *ldap.ModifyRequest {
 			req.Replace("pwdLastSet", []string{"-1"})
 		}
 	}
-	if up.Disabled != nil {
-		if *up.Disabled {
-			uac |= uacDisabled
-		} else {
-			uac &^= uacDisabled
-		}
+	if up.Disabled != nil || up.PasswordNeverExpires != nil {
+		uac = setBit(uac, uacDisabled, up.Disabled)
+		uac = setBit(uac, uacDontExpire, up.PasswordNeverExpires)
 		req.Replace("userAccountControl", []string{strconv.Itoa(uac)})
 	}
 	return req
@@ -250,4 +251,15 @@ func isBuiltin(name string, critical bool, sid []byte, dn string) bool {
 		return true
 	}
 	return strings.Contains(strings.ToLower(dn), ",cn=builtin,")
+}
+
+// setBit sets or clears bit in uac as on says; nil leaves it.
+func setBit(uac, bit int, on *bool) int {
+	switch {
+	case on == nil:
+		return uac
+	case *on:
+		return uac | bit
+	}
+	return uac &^ bit
 }

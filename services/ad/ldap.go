@@ -210,6 +210,8 @@ func (l *LDAP) userFrom(e *ldap.Entry, groups map[string]string) User {
 		Email:       e.GetAttributeValue("mail"),
 		Aliases:     aliasesFrom(e.GetAttributeValues("proxyAddresses")),
 		Disabled:    uac&uacDisabled != 0,
+		// DONT_EXPIRE_PASSWORD: a service account's password.
+		PasswordNeverExpires: uac&uacDontExpire != 0,
 		// pwdLastSet 0: the password must be changed at the next logon.
 		MustChangePassword: e.GetAttributeValue("pwdLastSet") == "0",
 		HomeDirectory:      e.GetAttributeValue("homeDirectory"),
@@ -224,6 +226,7 @@ func (l *LDAP) userFrom(e *ldap.Entry, groups map[string]string) User {
 		}
 	}
 	slices.Sort(u.Groups)
+	u.DomainAdmin = slices.Contains(u.Groups, DomainAdminsGroup)
 	return u
 }
 

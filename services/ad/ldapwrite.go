@@ -42,6 +42,11 @@ func (l *LDAP) UpdateUser(ctx context.Context, username string, up UserUpdate) e
 	if err != nil {
 		return err
 	}
+	if up.DomainAdmin != nil {
+		if err := l.domainAdmin(dn, username, *up.DomainAdmin); err != nil {
+			return err
+		}
+	}
 	req := userModifyRequest(dn, up, uac)
 	if len(req.Changes) == 0 {
 		return nil
@@ -225,4 +230,32 @@ func (l *LDAP) AddMember(ctx context.Context, group, username string) error {
 // RemoveMember implements Directory.
 func (l *LDAP) RemoveMember(ctx context.Context, group, username string) error {
 	return l.member(group, username, false)
+}
+
+// domainAdmin adds the user with DN udn to Domain Admins or removes them;
+// the group is found by its fixed name (no user input reaches the filter).
+func (l *LDAP) domainAdmin(udn, username string, add bool) error {
+	e, ok, err := l.entry(groupFilter(DomainAdminsGroup), []string{"sAMAccountName"})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("the directory has no group %s: check the domain with samba-tool group list", DomainAdminsGroup)
+	}
+	req := ldap.NewModifyRequest(e.DN, nil)
+	if add {
+		req.Add("member", []string{udn})
+	} else {
+		req.Delete("member", []string{udn})
+	}
+	err = l.conn.Modify(req)
+	switch {
+	case err == nil,
+		add && ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists),
+		add && ldap.IsErrorWithCode(err, ldap.LDAPResultAttributeOrValueExists),
+		!add && ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchAttribute),
+		!add && ldap.IsErrorWithCode(err, ldap.LDAPResultUnwillingToPerform):
+		return nil
+	}
+	return fmt.Errorf("changing the Domain Admins membership of %s: %v", username, ldapMessage(err))
 }

@@ -17,6 +17,12 @@ type User struct {
 	// of proxyAddresses.
 	Aliases  []string
 	Disabled bool // userAccountControl bit 2 (ACCOUNTDISABLE)
+	// PasswordNeverExpires is userAccountControl DONT_EXPIRE_PASSWORD
+	// (0x10000), set for service accounts.
+	PasswordNeverExpires bool
+	// DomainAdmin says the user is a direct member of Domain Admins
+	// (DomainAdminsGroup); set by the directory when reading.
+	DomainAdmin bool
 	// MustChangePassword says the user has not chosen their own password
 	// yet: pwdLastSet is 0, so the next logon must change it (SMB logons
 	// are refused with NT_STATUS_PASSWORD_MUST_CHANGE, IMAP with "Login
@@ -41,6 +47,10 @@ type User struct {
 	// template users; see docs/directory.md.
 	Origin string
 }
+
+// DomainAdminsGroup is the sAMAccountName of the domain's built-in
+// administrators group (RID 512), which Samba always names in English.
+const DomainAdminsGroup = "Domain Admins"
 
 // Origins of users and groups, stored in adminDescription with OriginPrefix.
 const (
@@ -87,6 +97,10 @@ type UserUpdate struct {
 	HomeDrive     *string
 	// Origin replaces the creation mark (OriginTemplate, OriginAPI).
 	Origin *string
+	// PasswordNeverExpires flips userAccountControl DONT_EXPIRE_PASSWORD.
+	PasswordNeverExpires *bool
+	// DomainAdmin adds the user to Domain Admins (true) or removes them.
+	DomainAdmin *bool
 	// MustChangePassword true makes the next logon change the password
 	// (pwdLastSet 0); false lets the current password stand (pwdLastSet
 	// -1, "now"), as for a scanner or a person who reads mail first.

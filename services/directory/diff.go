@@ -50,10 +50,11 @@ func desiredState(st *site.Site, in siteInfo) (desired, error) {
 		if err := site.UsernameError(u.Username); err != nil {
 			return d, err
 		}
-		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled}
+		data := UserData{Username: u.Username, GivenName: u.GivenName, Surname: u.Surname, Email: st.UserEmail(u), Disabled: u.Disabled,
+			Service: u.IsService(), Admin: st.IsAdmin(u.Username)}
 		data.DisplayName = ad.DisplayName(data.user())
 		home := ad.HomeDirectory(in.hostname, u.Username)
-		if st.Homes.Enabled {
+		if st.Homes.Enabled && !u.IsService() {
 			data.HomeDirectory, data.HomeDrive = home, ad.HomeDrive
 		}
 		data.Aliases = sortedUnique(u.Aliases)
@@ -142,7 +143,7 @@ func diffDirectory(c ad.ConnSpec, want desired, users []ad.User, groups []ad.Gro
 		case cur.Builtin:
 			notes = append(notes, plan.Note{Service: Name, Target: "user " + cur.Username, Message: "built-in account; Posse leaves it alone"})
 		default:
-			if st, ok := updateUserStep(u, cur, wantG); ok {
+			if st, ok := updateUserStep(u, cur, wantG, last.admins[strings.ToLower(cur.Username)]); ok {
 				steps = append(steps, st)
 			}
 		}
@@ -303,6 +304,13 @@ func createUserStep(u UserSpec) plan.Step {
 	if d.Disabled {
 		add("disabled", "true")
 	}
+	if d.Service {
+		add("kind", site.KindService)
+		add("password_never_expires", "true")
+	}
+	if d.Admin {
+		add("admin", "true")
+	}
 	if u.PasswordSecret != "" {
 		add("password", "${secret:"+u.PasswordSecret+"}")
 		add("must_change_password", strconv.FormatBool(u.MustChange))
@@ -313,8 +321,11 @@ func createUserStep(u UserSpec) plan.Step {
 }
 
 // updateUserStep compares one user; managed lists the template's groups
-// (lower case), the only memberships Posse changes.
-func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool) (plan.Step, bool) {
+// (lower case), the only memberships Posse changes. wasAdmin says the
+// template last applied listed the user under admins: Posse takes Domain
+// Admins away only from such users, never from one an administrator made
+// a domain admin by hand.
+func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool, wasAdmin bool) (plan.Step, bool) {
 	d := u.User
 	var ch []plan.Change
 	var set []string
@@ -330,6 +341,10 @@ func updateUserStep(u UserSpec, cur ad.User, managed map[string]bool) (plan.Step
 	cmp("email", cur.Email, d.Email)
 	cmp("aliases", strings.Join(sortedUnique(cur.Aliases), ", "), strings.Join(d.Aliases, ", "))
 	cmp("disabled", strconv.FormatBool(cur.Disabled), strconv.FormatBool(d.Disabled))
+	cmp("password_never_expires", strconv.FormatBool(cur.PasswordNeverExpires), strconv.FormatBool(d.Service))
+	if d.Admin != cur.DomainAdmin && (d.Admin || wasAdmin) {
+		cmp("admin", strconv.FormatBool(cur.DomainAdmin), strconv.FormatBool(d.Admin))
+	}
 	// Home attributes: set when homes are on; when off, only values Posse
 	// would have set are cleared (hand-made mappings stay).
 	if d.HomeDirectory != "" || (cur.HomeDirectory != "" && strings.EqualFold(cur.HomeDirectory, u.posseHome)) {

@@ -58,6 +58,11 @@ func (s *Service) Execute(ctx context.Context, step plan.Step, env *host.Env) er
 		if err = step.DecodeSpec(&spec); err == nil {
 			err = s.withDirectory(ctx, env, spec.Conn, func(d ad.Directory) error { return s.applyUser(ctx, env, d, step.Action, spec) })
 		}
+	case KindPosseAdmin:
+		var spec PosseAdminSpec
+		if err = step.DecodeSpec(&spec); err == nil {
+			err = applyPosseAdmin(ctx, env, spec)
+		}
 	case plan.KindProbe:
 		var in ad.ConnSpec
 		in, err = connFromStep(step)
@@ -167,12 +172,16 @@ func (s *Service) applyUser(ctx context.Context, env *host.Env, d ad.Directory, 
 		err = d.CreateUser(ctx, nu, pw, u.MustChange)
 		if errors.Is(err, ad.ErrExists) {
 			// A crash after the add: converge the attributes, keep the password.
-			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive", "origin"}
+			u.Set = []string{"given_name", "surname", "display_name", "email", "aliases", "disabled", "home_directory", "home_drive", "origin", "password_never_expires", "admin"}
 			if err := d.UpdateUser(ctx, u.User.Username, updateFor(u)); err != nil {
 				return err
 			}
 		} else if err != nil {
 			return err
+		} else if u.User.Admin {
+			if err := d.UpdateUser(ctx, u.User.Username, ad.UserUpdate{DomainAdmin: &u.User.Admin}); err != nil {
+				return err
+			}
 		}
 		for _, g := range u.User.Groups {
 			if err := d.AddMember(ctx, g, u.User.Username); err != nil {
@@ -247,6 +256,12 @@ func updateFor(u UserSpec) ad.UserUpdate {
 	}
 	if has("home_drive") {
 		up.HomeDrive = &d.HomeDrive
+	}
+	if has("password_never_expires") {
+		up.PasswordNeverExpires = &d.Service
+	}
+	if has("admin") {
+		up.DomainAdmin = &d.Admin
 	}
 	if has("origin") {
 		o := ad.OriginTemplate

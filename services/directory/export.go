@@ -25,7 +25,8 @@ type Exported struct {
 // password only counts when the user is created), so the export plans on
 // its own box without any secret; on a new box such users get a random
 // password that possectl users set-password (or the app) replaces.
-// Memberships only name exported groups.
+// Memberships only name exported groups. A user whose password never
+// expires and who has no address is exported as kind: service.
 // domain is the site's mail domain: an email equal to username@domain is
 // left out, as the template's default.
 func Export(ctx context.Context, d ad.Directory, domain string) (Exported, error) {
@@ -68,6 +69,11 @@ func Export(ctx context.Context, d ad.Directory, domain string) (Exported, error
 		}
 		if strings.EqualFold(su.Email, u.Username+"@"+domain) {
 			su.Email = ""
+		}
+		// A service account: the password never expires and there is
+		// no address (a person's default address would be written).
+		if u.PasswordNeverExpires && u.Email == "" && len(u.Aliases) == 0 {
+			su.Kind = site.KindService
 		}
 		for _, g := range u.Groups {
 			if exported[g] {

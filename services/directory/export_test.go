@@ -40,3 +40,23 @@ func TestExport(t *testing.T) {
 		t.Errorf("skipped %v", ex.Skipped)
 	}
 }
+
+// TestExportServiceAccount: a user without an address whose password
+// never expires is exported as kind: service; one with an address stays a
+// person.
+func TestExportServiceAccount(t *testing.T) {
+	d := importDir()
+	d.SeedUser(ad.User{Username: "scanner", PasswordNeverExpires: true}, "")
+	d.SeedUser(ad.User{Username: "boss", Email: "boss@example.com", PasswordNeverExpires: true}, "")
+	ex, err := directory.Export(context.Background(), d, "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, u := range ex.Users {
+		kinds[u.Username] = u.Kind
+	}
+	if kinds["scanner"] != "service" || kinds["boss"] != "" {
+		t.Errorf("kinds %v", kinds)
+	}
+}

@@ -59,7 +59,8 @@ type UserSpec struct {
 	Conn ad.ConnSpec `json:"conn"`
 	User UserData    `json:"user"`
 	// Set names the fields an update replaces: given_name, surname,
-	// display_name, email, aliases, disabled, home_directory, home_drive.
+	// display_name, email, aliases, disabled, home_directory, home_drive,
+	// origin, password_never_expires, admin (Domain Admins).
 	Set          []string `json:"set,omitempty"`
 	AddGroups    []string `json:"add_groups,omitempty"`
 	RemoveGroups []string `json:"remove_groups,omitempty"`
@@ -81,7 +82,12 @@ type UserData struct {
 	Email       string   `json:"email,omitempty"`
 	Aliases     []string `json:"aliases,omitempty"`
 	Disabled    bool     `json:"disabled,omitempty"`
-	Groups      []string `json:"groups,omitempty"`
+	// Service marks a service account (kind: service): no mail address,
+	// no home, the password never expires.
+	Service bool `json:"service,omitempty"`
+	// Admin makes the user a member of Domain Admins (admins:).
+	Admin  bool     `json:"admin,omitempty"`
+	Groups []string `json:"groups,omitempty"`
 	// HomeDirectory and HomeDrive are set when the site enables homes.
 	HomeDirectory string `json:"home_directory,omitempty"`
 	HomeDrive     string `json:"home_drive,omitempty"`
@@ -89,7 +95,7 @@ type UserData struct {
 
 func (d UserData) user() ad.User {
 	return ad.User{Username: d.Username, GivenName: d.GivenName, Surname: d.Surname, DisplayName: d.DisplayName,
-		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups,
+		Email: d.Email, Aliases: d.Aliases, Disabled: d.Disabled, Groups: d.Groups, PasswordNeverExpires: d.Service,
 		HomeDirectory: d.HomeDirectory, HomeDrive: d.HomeDrive}
 }
 
@@ -174,6 +180,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 			steps = append(steps, policyStep(in.conn, nil, p))
 		}
 		steps = append(steps, dsteps...)
+		asteps, anotes := posseAdminStep(env, st, in.workgroup, applied{})
+		steps = append(steps, asteps...)
+		notes = append(notes, anotes...)
 		steps = append(steps, probeStep(in.conn))
 		return steps, notes, nil
 	}
@@ -222,6 +231,9 @@ func (s *Service) Plan(ctx context.Context, st *site.Site, env *host.Env) ([]pla
 					return nil, nil, err
 				}
 				steps = append(steps, dsteps...)
+				asteps, anotes := posseAdminStep(env, st, in.workgroup, lastApplied(env))
+				steps = append(steps, asteps...)
+				notes = append(notes, anotes...)
 				if len(steps) > 0 {
 					steps = append(steps, probeStep(in.conn))
 				}
@@ -343,10 +355,10 @@ func checkIdentity(env *host.Env, in siteInfo) error {
 // package).
 const appliedSiteFile = "site.yaml"
 
-// applied holds the lower-cased user and group names of the template last
-// applied to the box; both are nil when there is none.
+// applied holds the lower-cased user and group names and admins of the
+// template last applied to the box; all are nil when there is none.
 type applied struct {
-	users, groups map[string]bool
+	users, groups, admins map[string]bool
 }
 
 // lastApplied reads the names of the template last applied to the box;
@@ -362,6 +374,10 @@ func lastApplied(env *host.Env) applied {
 	}
 	for _, g := range s.Groups {
 		a.groups[strings.ToLower(g.Name)] = true
+	}
+	a.admins = make(map[string]bool, len(s.Admins))
+	for _, n := range s.Admins {
+		a.admins[strings.ToLower(n)] = true
 	}
 	return a
 }

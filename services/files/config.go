@@ -144,6 +144,9 @@ func FromSite(s *site.Site) (Config, error) {
 	}
 	if s.Homes.Enabled {
 		for _, u := range s.Users {
+			if u.IsService() {
+				continue // a service account has no home folder
+			}
 			c.HomeUsers = append(c.HomeUsers, Home{User: u.Username, Path: HomePath(u.Username), Snapshots: s.Snapshots != nil})
 		}
 	}
@@ -187,6 +190,9 @@ func UserHomeAttrs(s *site.Site, hostname string) []HomeAttrs {
 	}
 	out := make([]HomeAttrs, 0, len(s.Users))
 	for _, u := range s.Users {
+		if u.IsService() {
+			continue
+		}
 		out = append(out, HomeAttrs{Username: u.Username, HomeDirectory: ad.HomeDirectory(hostname, u.Username), HomeDrive: ad.HomeDrive})
 	}
 	return out

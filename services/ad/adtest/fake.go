@@ -254,6 +254,14 @@ func (f *Fake) UpdateUser(_ context.Context, username string, up ad.UserUpdate) 
 		e.mustChange = *up.MustChangePassword
 		fields = append(fields, "must_change_password")
 	}
+	if up.PasswordNeverExpires != nil {
+		e.u.PasswordNeverExpires = *up.PasswordNeverExpires
+		fields = append(fields, "password_never_expires")
+	}
+	if up.DomainAdmin != nil {
+		e.u.DomainAdmin = *up.DomainAdmin
+		fields = append(fields, "domain_admin")
+	}
 	set("origin", &e.u.Origin, up.Origin)
 	f.record("update-user %s %s", username, strings.Join(fields, ","))
 	return nil

@@ -231,8 +231,9 @@ func (fx *faultsBox) converged(t *testing.T, after string) {
 // POSSE_PROOF_ALL=1 adds the before-step points equivalent to an after-step
 // one (see faultPoints); POSSE_PROOF_POINTS limits it to a comma-separated
 // list of step indexes; POSSE_PROOF_MODES to "error" or "crash".
-// POSSE_PROOF_SHARD=K/N runs every N-th fault from the K-th, in a box of
-// its own, so that N test runs side by side sweep all of them.
+// POSSE_PROOF_SHARD=K/N runs the faults of part K of N (point number plus
+// mode number modulo N is K-1), in a box of its own, so that N test runs
+// side by side sweep all of them.
 func TestProofFaults(t *testing.T) {
 	fx := newFaultsBox(t, "pfault")
 	tb, secrets, files, newHash, change := fx.tb, fx.secrets, fx.files, fx.newHash, fx.change
@@ -280,10 +281,11 @@ func TestProofFaults(t *testing.T) {
 	}
 	var results []result
 	start := time.Now()
-	i := -1
-	for _, pt := range points {
-		for _, mode := range modes {
-			if i++; i%shards != shard {
+	for pi, pt := range points {
+		for mi, mode := range modes {
+			// Point and mode both turn the part over, so each part gets
+			// errors and crashes alike.
+			if (pi+mi)%shards != shard {
 				continue
 			}
 			name := fmt.Sprintf("%s=%s", pt, mode)
@@ -374,8 +376,8 @@ func TestProofFaults(t *testing.T) {
 		passed, len(results), len(points), len(modes), part, len(files), len(change), time.Since(start).Seconds(), kb.String(), b.String())
 }
 
-// proofShard reads POSSE_PROOF_SHARD ("K/N", 1 <= K <= N): the sweep runs
-// the faults whose index modulo N is K-1. Unset, it runs all of them.
+// proofShard reads POSSE_PROOF_SHARD ("K/N", 1 <= K <= N) and returns K-1
+// and N. Unset, it is part 1 of 1: all of them.
 func proofShard(t *testing.T) (shard, shards int) {
 	v := os.Getenv("POSSE_PROOF_SHARD")
 	if v == "" {

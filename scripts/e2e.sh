@@ -6,7 +6,7 @@
 # checks of the two apart.
 #
 # The fault sweep (TestProofFaults) is split between the two: each runs
-# every second fault in a box of its own (POSSE_PROOF_SHARD). The other long
+# half of the faults in a box of its own (POSSE_PROOF_SHARD). The other long
 # tests are in the first part, the rest in the second, about even by the
 # times of the last run.
 #   E2E_PARTS=1 ./scripts/e2e.sh    one process, everything in turn

@@ -19,7 +19,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 ## test: everything CI runs: formatting, vet, unit tests, fuzzing (each
-## target FUZZTIME, 30 s), end-to-end tests.
+## target FUZZTIME, 10 s), end-to-end tests.
 test: deps lint unit fuzz e2e
 
 lint:
@@ -31,9 +31,10 @@ unit:
 	$(GO) test ./...
 	$(GO) test -tags failpoints ./provisioning/apply/...
 
-## e2e: real services in sandboxes (root).
+## e2e: real services in sandboxes (root), in two test processes side by
+## side (scripts/e2e.sh; E2E_PARTS=1 for one, E2E_RUN=REGEXP for some tests).
 e2e: build
-	POSSE_E2E=1 POSSE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 80m -v ./e2e/...
+	./scripts/e2e.sh
 
 gui:
 	mkdir -p $(BIN)
@@ -53,7 +54,7 @@ bench: deps build
 	./scripts/bench.sh
 
 ## fuzz: every fuzz target for FUZZTIME each (a duration, or a count like 200000x)
-FUZZTIME ?= 30s
+FUZZTIME ?= 10s
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 

@@ -231,6 +231,9 @@ func (fx *faultsBox) converged(t *testing.T, after string) {
 // POSSE_PROOF_ALL=1 adds the before-step points equivalent to an after-step
 // one (see faultPoints); POSSE_PROOF_POINTS limits it to a comma-separated
 // list of step indexes; POSSE_PROOF_MODES to "error" or "crash".
+// POSSE_PROOF_SHARD=K/N runs the faults of part K of N (point number plus
+// mode number modulo N is K-1), in a box of its own, so that N test runs
+// side by side sweep all of them.
 func TestProofFaults(t *testing.T) {
 	fx := newFaultsBox(t, "pfault")
 	tb, secrets, files, newHash, change := fx.tb, fx.secrets, fx.files, fx.newHash, fx.change
@@ -264,6 +267,7 @@ func TestProofFaults(t *testing.T) {
 	if v := os.Getenv("POSSE_PROOF_MODES"); v != "" {
 		modes = strings.Split(v, ",")
 	}
+	shard, shards := proofShard(t)
 
 	type result struct {
 		point          faultPoint
@@ -277,8 +281,13 @@ func TestProofFaults(t *testing.T) {
 	}
 	var results []result
 	start := time.Now()
-	for _, pt := range points {
-		for _, mode := range modes {
+	for pi, pt := range points {
+		for mi, mode := range modes {
+			// Point and mode both turn the part over, so each part gets
+			// errors and crashes alike.
+			if (pi+mi)%shards != shard {
+				continue
+			}
 			name := fmt.Sprintf("%s=%s", pt, mode)
 			r := result{point: pt, mode: mode}
 			r.ok = t.Run(name, func(t *testing.T) {
@@ -359,6 +368,26 @@ func TestProofFaults(t *testing.T) {
 	for _, k := range sortedKeys(byKind) {
 		fmt.Fprintf(&kb, "  %s: %d of %d\n", k, byKind[k][0], byKind[k][1])
 	}
-	t.Logf("fault injection: %d of %d faults converged (%d points × %d modes), %d managed files, %d steps, %.0fs\n%s| point | step | fault | exit | files after the fault | converged | recovery apply | says interrupted |\n|---|---|---|---|---|---|---|---|\n%s",
-		passed, len(results), len(points), len(modes), len(files), len(change), time.Since(start).Seconds(), kb.String(), b.String())
+	part := ""
+	if shards > 1 {
+		part = fmt.Sprintf(", part %d of %d of the sweep", shard+1, shards)
+	}
+	t.Logf("fault injection: %d of %d faults converged (%d points × %d modes%s), %d managed files, %d steps, %.0fs\n%s| point | step | fault | exit | files after the fault | converged | recovery apply | says interrupted |\n|---|---|---|---|---|---|---|---|\n%s",
+		passed, len(results), len(points), len(modes), part, len(files), len(change), time.Since(start).Seconds(), kb.String(), b.String())
+}
+
+// proofShard reads POSSE_PROOF_SHARD ("K/N", 1 <= K <= N) and returns K-1
+// and N. Unset, it is part 1 of 1: all of them.
+func proofShard(t *testing.T) (shard, shards int) {
+	v := os.Getenv("POSSE_PROOF_SHARD")
+	if v == "" {
+		return 0, 1
+	}
+	k, n, ok := strings.Cut(v, "/")
+	kk, err1 := strconv.Atoi(k)
+	nn, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || nn < 1 || kk < 1 || kk > nn {
+		t.Fatalf("POSSE_PROOF_SHARD=%q: want K/N with 1 <= K <= N, such as 1/2", v)
+	}
+	return kk - 1, nn
 }

@@ -49,3 +49,15 @@ func (l *fileLock) unlock() {
 		l.f.Close()
 	}
 }
+
+// LockRun takes the lock that box creation, Down and lab network pruning
+// hold while they change the host, and returns its release. A caller that
+// looks at boxes of other processes (a leak check while another test run
+// goes on) holds it to see every box either fully there or fully gone.
+func LockRun(ctx context.Context) (unlock func(), err error) {
+	l, err := lockFile(ctx, filepath.Join(RunDir, ".lock"))
+	if err != nil {
+		return nil, err
+	}
+	return l.unlock, nil
+}

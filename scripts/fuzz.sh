@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs every fuzz target in the module for a while each (default 30s) and
+# Runs every fuzz target in the module for a while each (default 10s) and
 # fails if any target found a failing input:
 #   make fuzz FUZZTIME=2m      (or a count: FUZZTIME=200000x)
 #   FUZZ_ONLY=REGEXP ./scripts/fuzz.sh 10s   (only targets whose name matches)
@@ -14,7 +14,7 @@
 # bin/fuzz-logs/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-t=${1:-30s}
+t=${1:-10s}
 # go test's own -timeout must outlast the fuzzing (its default, 10m, ending
 # at the same moment as -fuzztime 10m fails the target): fuzz time + 10m for
 # a duration, FUZZ_TIMEOUT (default 1h) for a count.

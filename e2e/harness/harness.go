@@ -324,6 +324,16 @@ func Cleanup() error {
 // other test runs still going on. Call it from TestMain after the tests.
 func Leaks() []string {
 	var out []string
+	// Another test run going on may be creating or removing a box: with
+	// the run lock held, each of its boxes is either fully there (and
+	// skipped) or fully gone.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if unlock, err := sandbox.LockRun(ctx); err == nil {
+		defer unlock()
+	} else {
+		out = append(out, "cannot take the sandbox run lock: "+err.Error())
+	}
 	others := map[string]bool{}
 	boxes, _ := sandbox.List()
 	for _, b := range boxes {

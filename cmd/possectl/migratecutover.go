@@ -14,7 +14,6 @@ import (
 
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/migrate"
-	"github.com/posse-project/posse/services/directory"
 	"github.com/spf13/cobra"
 )
 
@@ -71,7 +70,7 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 		return err
 	}
 	env := newMigrateEnv()
-	have, err := directory.ProvisionedRealm(env)
+	have, err := dcRealm()
 	if err != nil {
 		return err
 	}

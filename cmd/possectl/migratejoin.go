@@ -12,14 +12,11 @@ import (
 	"strings"
 	"time"
 
+	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/migrate"
-	"github.com/posse-project/posse/provisioning/plan"
 	"github.com/posse-project/posse/rules"
-	"github.com/posse-project/posse/services/ad"
-	"github.com/posse-project/posse/services/directory"
-	"github.com/posse-project/posse/services/systemd"
 	"github.com/spf13/cobra"
 )
 
@@ -97,7 +94,7 @@ func newMigrateEnv() *host.Env {
 // the domain controllers.
 func migrateProgress(ctx context.Context, env *host.Env, st migrate.State) migrate.Progress {
 	p := migrate.Progress{State: st, Next: migrate.NextStep(st.Phase)}
-	if have, _ := directory.ProvisionedRealm(env); have == "" || os.Geteuid() != 0 {
+	if have, _ := dcRealm(); have == "" || os.Geteuid() != 0 {
 		return p
 	}
 	roles, err := fsmoRoles(ctx, env)
@@ -151,7 +148,7 @@ func runMigrateJoin(c *cobra.Command, opt migrateOptions, yes bool) error {
 		return err
 	}
 	env := newMigrateEnv()
-	have, err := directory.ProvisionedRealm(env)
+	have, err := dcRealm()
 	if err != nil {
 		return err
 	}
@@ -187,7 +184,7 @@ func runMigrateJoin(c *cobra.Command, opt migrateOptions, yes bool) error {
 	if st.Realm != "" && st.Realm != r.Realm {
 		return fmt.Errorf("an earlier migrate join on this box was for %s, but %s serves %s: finish that one, or start on a fresh box", st.Realm, opt.from, r.Realm)
 	}
-	tlsDir := host.DefaultStateDir + "/" + ad.TLSDir
+	tlsDir := (&possed.Box{}).LegacyTLSDir()
 	jp := migrate.NewJoinPlan(r, env.Hostname, env.IP, tlsDir)
 	if err := migrate.WriteJoinPlan(c.ErrOrStderr(), jp); err != nil {
 		return err
@@ -204,27 +201,13 @@ func runMigrateJoin(c *cobra.Command, opt migrateOptions, yes bool) error {
 	if err := migrate.SaveState(statePath, st); err != nil {
 		return err
 	}
-	units, err := systemd.New(ctx)
+	b, closeBox, err := localBox("")
 	if err != nil {
-		return fmt.Errorf("cannot reach systemd on the system bus: %w", err)
-	}
-	defer units.Close()
-	env.Units = units
-	env.Secrets = secretMap{secretLegacyPassword: password}
-	svc := directory.New()
-	defer svc.Close()
-
-	progressf(c, "site CA and LDAPS certificate in %s", tlsDir)
-	names := ad.TLSNames{Hostname: env.Hostname, FQDN: jp.Host, IPs: []string{env.IP}}
-	tlsStep := plan.NewStep(directory.Name, plan.Create, directory.KindTLS, tlsDir, "site CA and LDAPS certificate", directory.TLSSpec{Dir: tlsDir, Names: names})
-	if err := svc.Execute(ctx, tlsStep, env); err != nil {
 		return err
 	}
-
-	progressf(c, "joining %s as a domain controller, replicating from %s (samba-tool domain join; the whole directory comes across)", r.Domain, r.DC)
-	js := joinSpec(env, r, user, tlsDir)
-	joinStep := plan.NewStep(directory.Name, plan.Create, directory.KindJoin, r.Realm, "join "+r.Realm, js)
-	if err := svc.Execute(ctx, joinStep, env); err != nil {
+	defer closeBox()
+	j := possed.LegacyJoin{Report: r, User: user, Password: password, Hostname: env.Hostname, IP: env.IP, Secret: secretLegacyPassword}
+	if err := b.JoinLegacy(ctx, j, func(line string) { progressf(c, "%s", line) }); err != nil {
 		return err
 	}
 	progressf(c, "joined after %.0fs", time.Since(start).Seconds())
@@ -256,30 +239,8 @@ func runMigrateJoin(c *cobra.Command, opt migrateOptions, yes bool) error {
 	return nil
 }
 
-// joinSpec is the directory service's join of the old domain, with
-// Posse's smb.conf, krb5.conf and resolv.conf (its own DNS first, the old
-// DC's second).
-func joinSpec(env *host.Env, r *migrate.Report, user, tlsDir string) directory.JoinSpec {
-	fwd := ""
-	for _, p := range []string{directory.ResolvPath + ".posse-orig", directory.ResolvPath} {
-		if b, err := os.ReadFile(env.Path(p)); err == nil {
-			fwd = directory.Forwarder(b)
-			break
-		}
-	}
-	if fwd == r.From {
-		fwd = ""
-	}
-	g := directory.GlobalConfig{Hostname: env.Hostname, Realm: r.Realm, Workgroup: r.NetBIOS, Forwarder: fwd, TLSDir: tlsDir}
-	return directory.JoinSpec{
-		Conn:      ad.ConnSpec{Realm: r.Realm, FQDN: strings.ToLower(env.Hostname) + "." + r.Domain, AdminSecret: secretLegacyPassword},
-		Workgroup: r.NetBIOS, Hostname: env.Hostname, IP: env.IP,
-		First: r.From, FirstName: r.DC, User: user,
-		SMBConf:    directory.RenderSMBConf(g),
-		KRB5Conf:   directory.RenderKRB5Conf(r.Realm, env.Hostname),
-		ResolvConf: directory.RenderDCResolvConf(r.Realm, r.From),
-	}
-}
+// dcRealm is the realm this box is a domain controller of, or "".
+func dcRealm() (string, error) { return (&possed.Box{}).DCRealm() }
 
 // countFiles counts the regular files under dir.
 func countFiles(dir string) int {
@@ -291,13 +252,4 @@ func countFiles(dir string) int {
 		return nil
 	})
 	return n
-}
-
-// secretMap is a host.Secrets of a few values held in memory.
-type secretMap map[string]string
-
-// Lookup implements host.Secrets.
-func (m secretMap) Lookup(name string) (string, bool) {
-	v, ok := m[name]
-	return v, ok
 }

@@ -107,8 +107,16 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 		if err != nil {
 			return fmt.Errorf("samba-tool fsmo transfer failed: %v: %s\ncheck that the old DC %s is up (a transfer needs it) and run possectl migrate cutover again", err, scrubLines(res.Stderr, res.Stdout), st.OldDC)
 		}
-		if roles, err = fsmoRoles(ctx, env); err != nil {
-			return err
+		// The DNS zones' roles change on the old DC and replicate here.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if roles, err = fsmoRoles(ctx, env); err != nil {
+				return err
+			}
+			if len(migrate.RolesElsewhere(roles, me)) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(2 * time.Second)
 		}
 		if away := migrate.RolesElsewhere(roles, me); len(away) > 0 {
 			return fmt.Errorf("after samba-tool fsmo transfer %d roles are still elsewhere (%s on %s): run possectl migrate cutover again", len(away), away[0].Role, away[0].Server)

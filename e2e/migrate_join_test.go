@@ -121,6 +121,13 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	if err := legacyLogon(t, box, legacy.IP(), "anna", annaOldPW); err != nil {
 		t.Fatalf("anna on the old DC: %v", err)
 	}
+	// The old DC's DNS answers (it drops queries now and then under load).
+	harness.Eventually(t, 60*time.Second, func() error {
+		if o, e, code := runIn(t, box, "", "host", "-t", "SRV", "_ldap._tcp."+legacyDomain, legacy.IP()); code != 0 {
+			return fmt.Errorf("dns on the legacy DC: %d %s%s", code, o, e)
+		}
+		return nil
+	})
 	if p := migrateStatus(t, box); p.Phase != migrate.PhaseNone {
 		t.Errorf("status before the join: %+v", p)
 	}

@@ -143,3 +143,28 @@ func TestJoinPlan(t *testing.T) {
 		t.Error("ShortName")
 	}
 }
+
+func TestDNSRetry(t *testing.T) {
+	ctx := t.Context()
+	n := 0
+	out, why := retry(ctx, func() ([]string, string) {
+		n++
+		if n < 2 {
+			return nil, msgTimeout
+		}
+		return []string{"10.0.0.2"}, ""
+	})
+	if n != 2 || why != "" || len(out) != 1 {
+		t.Errorf("retry after a timeout: %d calls, %q %q", n, out, why)
+	}
+	n = 0
+	_, why = retry(ctx, func() ([]string, string) { n++; return nil, msgTimeout })
+	if n != 3 || why != msgTimeout {
+		t.Errorf("a server that never answers: %d calls, %q", n, why)
+	}
+	n = 0
+	_, why = retry(ctx, func() ([]string, string) { n++; return nil, "no such record" })
+	if n != 1 || why != "no such record" {
+		t.Errorf("no such record is not retried: %d calls", n)
+	}
+}

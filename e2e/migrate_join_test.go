@@ -69,7 +69,8 @@ func legacyKinit(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 	}
 	o, e, code = runIn(t, tb, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+ip,
 		"-D", user+"@"+legacyDomain, "-y", "/root/pw-"+user, "-b", "DC=old,DC=example", "(sAMAccountName="+user+")", "dn")
-	if code != 0 || !strings.Contains(o, "dn: CN=") {
+	// Anna's DN holds an umlaut: ldapsearch prints it base64 (dn::).
+	if code != 0 || !strings.Contains(o, "# numEntries: 1") {
 		return fmt.Errorf("ldapsearch as %s against %s: exit %d: %s%s", user, ip, code, o, e)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
+	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/migrate"
 )
 
@@ -305,12 +306,20 @@ func TestMigratePlan(t *testing.T) {
 		t.Errorf("the legacy users changed:\n%s", o)
 	}
 
-	// A box with a site applied is refused before the old DC is asked.
-	box.Apply(t, "../examples/minimal.yaml", "../examples/minimal.secrets.yaml")
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")
-	if code == 0 || !strings.Contains(e, "this box already has a site applied") || strings.Contains(o, "Pre-flight") {
-		t.Errorf("a box with a site: exit %d\n%s%s", code, o, e)
+	// A box with a site applied is refused before the old DC is asked
+	// (the file apply leaves; a real apply would make the box a DC of
+	// another domain, and the join comes next).
+	applied := "/var/lib/posse/" + provisioning.AppliedSiteFile
+	box.MustRun(t, "bash", "-c", "mkdir -p /var/lib/posse && echo 'site: {name: x}' >"+applied)
+	for _, cmd := range [][]string{{"plan"}, {"join", "--yes"}} {
+		o, e, code = possectlIn(t, box, "", append(append([]string{"migrate"}, cmd...), "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")...)
+		if code == 0 || !strings.Contains(e, "this box already has a site applied") || strings.Contains(o+e, "Pre-flight") || strings.Contains(e, "Join plan") {
+			t.Errorf("migrate %s on a box with a site: exit %d\n%s%s", cmd, code, o, e)
+		}
 	}
+	box.MustRun(t, "rm", applied)
+
+	testMigrateJoin(t, legacy, box)
 }
 
 // unusedAddress is an address on the lab network of ip that no box has.

@@ -52,7 +52,7 @@ type migrateOptions struct {
 func init() {
 	migrateCmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Take over an existing Windows domain (pre-flight: migrate plan)",
+		Short: "Take over an existing Windows domain: plan, join, cutover, status",
 		Args:  noArgs,
 	}
 	var opt migrateOptions
@@ -84,17 +84,22 @@ Exits 1 when a check fails. See docs/migration.md.`,
 			return runMigratePlan(c, opt)
 		},
 	}
-	f := planCmd.Flags()
+	addMigrateFlags(planCmd, &opt)
+	migrateCmd.AddCommand(planCmd, migrateJoinCmd(), migrateStatusCmd(), migrateCutoverCmd())
+	rootCmd.AddCommand(migrateCmd)
+}
+
+// addMigrateFlags adds the flags that reach the old DC.
+func addMigrateFlags(cmd *cobra.Command, opt *migrateOptions) {
+	f := cmd.Flags()
 	f.StringVar(&opt.from, "from", "", "the old domain controller's `ADDRESS` (IP or host name)")
 	f.StringVar(&opt.secrets, "secrets", "", "secrets `FILE` with legacy_admin_user and legacy_admin (mode 0600)")
 	f.StringVar(&opt.ca, "ca", "", "trust the old DC's certificate if this CA `FILE` (PEM) signed it")
 	f.BoolVar(&opt.insecureTLS, "insecure-tls", false, "accept any certificate of the old DC (self-signed); the connection is still encrypted")
 	f.DurationVar(&opt.timeout, "timeout", 15*time.Second, "how long to wait for the old DC to answer")
 	f.BoolVar(&opt.asJSON, "json", false, "print the report as JSON")
-	planCmd.MarkFlagRequired("from")
-	planCmd.MarkFlagRequired("secrets")
-	migrateCmd.AddCommand(planCmd)
-	rootCmd.AddCommand(migrateCmd)
+	cmd.MarkFlagRequired("from")
+	cmd.MarkFlagRequired("secrets")
 }
 
 // checkAddress accepts an IP address or a DNS name, without a port.
@@ -140,63 +145,16 @@ func noSiteApplied(ctx context.Context) error {
 }
 
 func runMigratePlan(c *cobra.Command, opt migrateOptions) error {
-	if err := checkAddress(opt.from); err != nil {
-		return usageError{err}
-	}
-	if opt.insecureTLS && opt.ca != "" {
-		return usageError{errors.New("--ca and --insecure-tls do not go together: --ca checks the certificate, --insecure-tls accepts any")}
-	}
-	store, err := loadSecrets(opt.secrets)
+	user, password, err := migrateLogin(opt)
 	if err != nil {
 		return err
 	}
-	user, _ := store.Lookup(secretLegacyUser)
-	password, ok := store.Lookup(secretLegacyPassword)
-	switch {
-	case user == "":
-		return fmt.Errorf("%s has no %s: add the old domain's admin account (e.g. %s: Administrator)", opt.secrets, secretLegacyUser, secretLegacyUser)
-	case !ok || password == "":
-		return fmt.Errorf("%s has no %s: add the password of %s", opt.secrets, secretLegacyPassword, rules.ClipName(user))
-	case rules.HasControl(user) || len(user) > 256:
-		return fmt.Errorf("%s in %s is not a user name", secretLegacyUser, opt.secrets)
-	}
-	ctx := c.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	// An interrupt cancels the commands, so the authentication file is
-	// removed on the way out.
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := migrateContext(c)
 	defer stop()
 	if err := noSiteApplied(ctx); err != nil {
 		return err
 	}
-	mode := migrate.TLSMode{Insecure: opt.insecureTLS}
-	if opt.ca != "" {
-		pem, err := os.ReadFile(opt.ca)
-		if err != nil {
-			return fmt.Errorf("--ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("--ca %s holds no PEM certificate", opt.ca)
-		}
-		mode.CA = pool
-	}
-	dir, err := migrate.DialLDAP(ctx, migrate.DialOptions{Addr: opt.from, TLS: mode, Timeout: opt.timeout})
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	src := migrate.Source{
-		Directory: dir,
-		Resolver:  migrate.NewResolver(opt.from, opt.timeout),
-		Files: func(workgroup, _ string) (migrate.Files, error) {
-			return migrate.NewFiles(execx.New(), opt.from, workgroup, user, password, 0)
-		},
-	}
-	free, where := sharesFree()
-	r, err := migrate.Run(ctx, src, migrate.Options{From: opt.from, User: user, Password: password, FreeBytes: free, FreeWhere: where})
+	r, err := preflight(ctx, opt, user, password)
 	if err != nil {
 		return err
 	}
@@ -209,16 +167,88 @@ func runMigratePlan(c *cobra.Command, opt migrateOptions) error {
 	if err != nil {
 		return err
 	}
-	if !r.Ready {
-		var failed []string
-		for _, ch := range r.Checks {
-			if ch.Status == migrate.StatusFail {
-				failed = append(failed, ch.Name)
-			}
-		}
-		return fmt.Errorf("the old domain is not ready to be taken over: %s failed", strings.Join(failed, ", "))
+	return notReady(r)
+}
+
+// migrateContext is the command's context, cancelled by an interrupt, so
+// that the commands stop and the authentication file is removed on the
+// way out.
+func migrateContext(c *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := c.Context()
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return nil
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// migrateLogin checks the options and reads the old domain's admin
+// account and password from the secrets file.
+func migrateLogin(opt migrateOptions) (user, password string, err error) {
+	if err := checkAddress(opt.from); err != nil {
+		return "", "", usageError{err}
+	}
+	if opt.insecureTLS && opt.ca != "" {
+		return "", "", usageError{errors.New("--ca and --insecure-tls do not go together: --ca checks the certificate, --insecure-tls accepts any")}
+	}
+	store, err := loadSecrets(opt.secrets)
+	if err != nil {
+		return "", "", err
+	}
+	user, _ = store.Lookup(secretLegacyUser)
+	password, ok := store.Lookup(secretLegacyPassword)
+	switch {
+	case user == "":
+		return "", "", fmt.Errorf("%s has no %s: add the old domain's admin account (e.g. %s: Administrator)", opt.secrets, secretLegacyUser, secretLegacyUser)
+	case !ok || password == "":
+		return "", "", fmt.Errorf("%s has no %s: add the password of %s", opt.secrets, secretLegacyPassword, rules.ClipName(user))
+	case rules.HasControl(user) || len(user) > 256:
+		return "", "", fmt.Errorf("%s in %s is not a user name", secretLegacyUser, opt.secrets)
+	}
+	return user, password, nil
+}
+
+// preflight runs the pre-flight against the old DC: it changes nothing.
+func preflight(ctx context.Context, opt migrateOptions, user, password string) (*migrate.Report, error) {
+	mode := migrate.TLSMode{Insecure: opt.insecureTLS}
+	if opt.ca != "" {
+		pem, err := os.ReadFile(opt.ca)
+		if err != nil {
+			return nil, fmt.Errorf("--ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--ca %s holds no PEM certificate", opt.ca)
+		}
+		mode.CA = pool
+	}
+	dir, err := migrate.DialLDAP(ctx, migrate.DialOptions{Addr: opt.from, TLS: mode, Timeout: opt.timeout})
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	src := migrate.Source{
+		Directory: dir,
+		Resolver:  migrate.NewResolver(opt.from, opt.timeout),
+		Files: func(workgroup, _ string) (migrate.Files, error) {
+			return migrate.NewFiles(execx.New(), opt.from, workgroup, user, password, 0)
+		},
+	}
+	free, where := sharesFree()
+	return migrate.Run(ctx, src, migrate.Options{From: opt.from, User: user, Password: password, FreeBytes: free, FreeWhere: where})
+}
+
+// notReady is the error of a report with a failed check.
+func notReady(r *migrate.Report) error {
+	if r.Ready {
+		return nil
+	}
+	var failed []string
+	for _, ch := range r.Checks {
+		if ch.Status == migrate.StatusFail {
+			failed = append(failed, ch.Name)
+		}
+	}
+	return fmt.Errorf("the old domain is not ready to be taken over: %s failed (possectl migrate plan shows why)", strings.Join(failed, ", "))
 }
 
 // sharesFree is the free space where the copied shares will live: /srv,

@@ -34,18 +34,32 @@ func NewResolver(addr string, timeout time.Duration) Resolver {
 
 func (d dnsResolver) Check(ctx context.Context, domain, dcHost string) DNSFacts {
 	var f DNSFacts
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	f.Domain, f.DomainErr = d.hosts(ctx, domain)
-	f.LDAP, f.LDAPErr = d.srv(ctx, "ldap", domain)
-	f.Kerberos, f.KerberosErr = d.srv(ctx, "kerberos", domain)
+	f.Domain, f.DomainErr = retry(ctx, func() ([]string, string) { return d.hosts(ctx, domain) })
+	f.LDAP, f.LDAPErr = retry(ctx, func() ([]string, string) { return d.srv(ctx, "ldap", domain) })
+	f.Kerberos, f.KerberosErr = retry(ctx, func() ([]string, string) { return d.srv(ctx, "kerberos", domain) })
 	if dcHost != "" {
-		f.DCHost, f.DCHostErr = d.hosts(ctx, dcHost)
+		f.DCHost, f.DCHostErr = retry(ctx, func() ([]string, string) { return d.hosts(ctx, dcHost) })
 	} else {
 		f.DCHostErr = "the DC sends no host name"
 	}
 	return f
 }
+
+// retry asks again, up to three times in all, while the DNS server does
+// not answer: a busy old DC drops a query now and then.
+func retry(ctx context.Context, lookup func() ([]string, string)) ([]string, string) {
+	for i := 0; ; i++ {
+		out, why := lookup()
+		if why != msgTimeout || i == 2 || ctx.Err() != nil {
+			return out, why
+		}
+	}
+}
+
+// msgTimeout is dnsMessage's words for a lookup that timed out.
+const msgTimeout = "the DNS server did not answer"
 
 func (d dnsResolver) hosts(ctx context.Context, name string) ([]string, string) {
 	addrs, err := d.r.LookupHost(ctx, name)
@@ -77,7 +91,7 @@ func dnsMessage(err error) string {
 		case de.IsNotFound:
 			return "no such record"
 		case de.IsTimeout:
-			return "the DNS server did not answer"
+			return msgTimeout
 		}
 		return de.Err
 	}

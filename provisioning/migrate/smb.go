@@ -186,3 +186,34 @@ func ParseACL(out []byte) (owner string, aces int) {
 	}
 	return owner, aces
 }
+
+// CopyShare copies every file and folder of share on the old server at
+// addr into dest (which must exist) with smbclient, logging in as user
+// through an authentication file like NewFiles. It copies contents, not
+// ACLs.
+func CopyShare(ctx context.Context, run host.Runner, addr, workgroup, user, password, share, dest string) error {
+	if strings.ContainsAny(dest, `;"`+"\n") || strings.ContainsAny(share, `/\;"`+"\n") {
+		return fmt.Errorf("cannot copy share %q into %q: the names hold characters smbclient's commands cannot carry", share, dest)
+	}
+	f, err := NewFiles(run, addr, workgroup, user, password, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	s := f.(*smbFiles)
+	argv := append([]string{"smbclient", "//" + addr + "/" + share}, s.common()...)
+	argv = append(argv, "-c", CopyCommands(dest))
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	res, err := s.run.Run(ctx, host.Cmd{Argv: argv})
+	if err != nil {
+		return fmt.Errorf("copying \\\\%s\\%s: %v: %s", addr, share, err, clip(strings.TrimSpace(string(res.Stderr)+string(res.Stdout)), 400))
+	}
+	return nil
+}
+
+// CopyCommands are smbclient's commands that copy a whole share into the
+// local folder dest.
+func CopyCommands(dest string) string {
+	return `prompt OFF; recurse ON; lcd "` + dest + `"; mget *`
+}

@@ -23,8 +23,12 @@ type JoinSpec struct {
 	// replication source; FirstName its name in the template.
 	First     string `json:"first"`
 	FirstName string `json:"first_name"`
-	// ADSite is the AD site the box joins.
+	// ADSite is the AD site the box joins ("": the one the domain
+	// assigns by the box's address).
 	ADSite string `json:"ad_site"`
+	// User is the admin account samba-tool logs in as ("" means
+	// Administrator); taking over a domain uses the old domain's.
+	User string `json:"user,omitempty"`
 	// SMBConf, KRB5Conf and ResolvConf are written after samba-tool ran.
 	SMBConf    string `json:"smb_conf"`
 	KRB5Conf   string `json:"krb5_conf"`
@@ -62,7 +66,7 @@ func (s *Service) join(ctx context.Context, env *host.Env, spec JoinSpec) error 
 	if err := writeFileAtomic(env.Path(KRB5ConfPath), []byte(spec.KRB5Conf), 0o644); err != nil {
 		return err
 	}
-	argv := JoinArgv(ad.DNSDomain(spec.Conn.Realm), spec.Workgroup, spec.First, spec.ADSite)
+	argv := AsUser(JoinArgv(ad.DNSDomain(spec.Conn.Realm), spec.Workgroup, spec.First, spec.ADSite), spec.User)
 	res, err := env.Runner.Run(ctx, host.Cmd{Argv: argv, Env: JoinEnv, Stdin: []byte(adminPW + "\n")})
 	if err != nil {
 		why := scrub(append(res.Stderr, res.Stdout...))
@@ -81,7 +85,7 @@ func (s *Service) join(ctx context.Context, env *host.Env, spec JoinSpec) error 
 	// also makes this DC notify it of every change from then on. Best
 	// effort: Samba does both on its own, only later.
 	pw := []byte(adminPW + "\n")
-	_, _ = env.Runner.Run(ctx, host.Cmd{Argv: KCCArgv(spec.First, spec.Workgroup), Env: JoinEnv, Stdin: pw})
+	_, _ = env.Runner.Run(ctx, host.Cmd{Argv: AsUser(KCCArgv(spec.First, spec.Workgroup), spec.User), Env: JoinEnv, Stdin: pw})
 	s.pullFromHere(ctx, env, spec, pw)
 	return nil
 }
@@ -92,7 +96,8 @@ func (s *Service) pullFromHere(ctx context.Context, env *host.Env, spec JoinSpec
 	deadline := time.Now().Add(s.LDAPWait)
 	for _, nc := range NamingContexts(spec.Conn.Realm) {
 		for {
-			_, err := env.Runner.Run(ctx, host.Cmd{Argv: ReplicateArgv(spec.First, strings.ToUpper(spec.Hostname), nc, spec.Workgroup), Env: JoinEnv, Stdin: pw})
+			argv := AsUser(ReplicateArgv(spec.First, strings.ToUpper(spec.Hostname), nc, spec.Workgroup), spec.User)
+			_, err := env.Runner.Run(ctx, host.Cmd{Argv: argv, Env: JoinEnv, Stdin: pw})
 			if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 				break
 			}
@@ -114,6 +119,22 @@ func NamingContexts(realm string) []string {
 // (JoinEnv).
 func ReplicateArgv(dest, source, nc, workgroup string) []string {
 	return []string{"samba-tool", "drs", "replicate", dest, source, nc, "--add-ref", "--username=Administrator", "--workgroup=" + workgroup}
+}
+
+// AsUser replaces the --username=Administrator of a samba-tool command
+// line with user; "" keeps Administrator.
+func AsUser(argv []string, user string) []string {
+	if user == "" {
+		return argv
+	}
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "--username=Administrator" {
+			a = "--username=" + user
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // KCCArgv runs the knowledge consistency checker on the DC at server,

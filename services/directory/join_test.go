@@ -280,3 +280,17 @@ func TestForwarderIsNotTheFirstDC(t *testing.T) {
 		t.Error("no smb.conf step")
 	}
 }
+
+func TestAsUser(t *testing.T) {
+	argv := directory.JoinArgv("old.example", "OLD", "10.0.0.2", "")
+	got := directory.AsUser(argv, `OLD\admin`)
+	if !slices.Contains(got, `--username=OLD\admin`) || slices.Contains(got, "--username=Administrator") {
+		t.Errorf("AsUser: %q", got)
+	}
+	if !slices.Contains(argv, "--username=Administrator") {
+		t.Errorf("AsUser changed its argument: %q", argv)
+	}
+	if got := directory.AsUser(argv, ""); !slices.Equal(got, argv) {
+		t.Errorf("AsUser with no user: %q", got)
+	}
+}

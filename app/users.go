@@ -312,6 +312,12 @@ func (s *UsersScreen) showDetail() {
 	}
 	field(tr("Groups"), groups)
 	field(tr("Status"), status)
+	if u.Kind == "service" {
+		field(tr("Kind"), tr("Service account (a scanner or a program): no mailbox and no home folder; its password never expires"))
+	}
+	if u.Admin {
+		field(tr("Rights"), tr("Administrator: domain admin, and manages this server with Posse (set in the site template)"))
+	}
 	user := *u
 	edit := widget.NewButtonWithIcon(tr("Edit…"), theme.DocumentCreateIcon(), func() { s.EditUser(user) })
 	grp := widget.NewButtonWithIcon(tr("Groups…"), theme.ListIcon(), func() { s.EditGroups(user) })

@@ -732,3 +732,25 @@ func TestImportInBatches(t *testing.T) {
 		t.Errorf("after a failing second batch: %d created, %d passwords, want the first batch's %d", len(r.Created), len(r.Passwords), client.ImportBatchSize)
 	}
 }
+
+func TestUserDetailNamesServiceAccountsAndAdmins(t *testing.T) {
+	f := newFake(12)
+	f.users["anna.mueller"].Admin = true
+	svc := &api.User{Username: "kopierer", DisplayName: "Kopierer Flur", Kind: "service", Groups: []string{"alle"}}
+	f.users[svc.Username] = svc
+	s, w := usersScreen(t, f)
+	s.Select("anna.mueller")
+	if !hasText(w.Canvas(), tr("Administrator: domain admin, and manages this server with Posse (set in the site template)")) {
+		t.Error("an admin's detail does not say they are an administrator")
+	}
+	if hasText(w.Canvas(), tr("Service account (a scanner or a program): no mailbox and no home folder; its password never expires")) {
+		t.Error("a person's detail says service account")
+	}
+	s.Select("kopierer")
+	if !hasText(w.Canvas(), tr("Service account (a scanner or a program): no mailbox and no home folder; its password never expires")) {
+		t.Error("a service account's detail does not say what it is")
+	}
+	if hasText(w.Canvas(), tr("Administrator: domain admin, and manages this server with Posse (set in the site template)")) {
+		t.Error("a service account's detail says administrator")
+	}
+}

@@ -64,13 +64,7 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 	}
 	ctx, stop := migrateContext(c)
 	defer stop()
-	statePath := migrateStatePath()
-	st, err := migrate.LoadState(statePath)
-	if err != nil {
-		return err
-	}
-	env := newMigrateEnv()
-	have, err := dcRealm()
+	statePath, st, env, have, err := migrateStart()
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,20 @@ func migrateStatusCmd() *cobra.Command {
 	return c
 }
 
+// migrateStart reads what join and cutover start from: the migration's
+// state file and the state it holds, the box's environment, and the realm
+// this box is a domain controller of ("" if none).
+func migrateStart() (statePath string, st migrate.State, env *host.Env, realm string, err error) {
+	statePath = migrateStatePath()
+	if st, err = migrate.LoadState(statePath); err != nil {
+		return "", st, nil, "", err
+	}
+	if realm, err = dcRealm(); err != nil {
+		return "", st, nil, "", err
+	}
+	return statePath, st, newMigrateEnv(), realm, nil
+}
+
 func migrateStatePath() string {
 	return filepath.Join(host.DefaultStateDir, migrate.StateFile)
 }
@@ -142,13 +156,7 @@ func runMigrateJoin(c *cobra.Command, opt migrateOptions, yes bool) error {
 	}
 	ctx, stop := migrateContext(c)
 	defer stop()
-	statePath := migrateStatePath()
-	st, err := migrate.LoadState(statePath)
-	if err != nil {
-		return err
-	}
-	env := newMigrateEnv()
-	have, err := dcRealm()
+	statePath, st, env, have, err := migrateStart()
 	if err != nil {
 		return err
 	}

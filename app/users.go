@@ -306,7 +306,11 @@ func (s *UsersScreen) showDetail() {
 		fields.Add(container.New(layout.NewCustomPaddedVBoxLayout(0), c, v))
 	}
 	field(tr("Username"), u.Username)
-	field(tr("Mail"), u.Email)
+	mail := u.Email
+	if mail == "" {
+		mail = tr("none")
+	}
+	field(tr("Mail"), mail)
 	if len(u.Aliases) > 0 {
 		field(tr("Also receives"), strings.Join(u.Aliases, ", "))
 	}

@@ -753,4 +753,7 @@ func TestUserDetailNamesServiceAccountsAndAdmins(t *testing.T) {
 	if hasText(w.Canvas(), tr("Administrator: domain admin, and manages this server with Posse (set in the site template)")) {
 		t.Error("a service account's detail says administrator")
 	}
+	if !hasText(w.Canvas(), tr("none")) {
+		t.Error("a service account's detail leaves its mail blank instead of saying none")
+	}
 }

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 )
 
@@ -174,9 +174,8 @@ func freeSpace(root, path string) (free, total uint64, ok bool) {
 		root = "/"
 	}
 	for p := path; ; p = filepath.Dir(p) {
-		var st syscall.Statfs_t
-		if syscall.Statfs(filepath.Join(root, p), &st) == nil {
-			return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), true
+		if free, total, err := fsutil.Space(filepath.Join(root, p)); err == nil {
+			return free, total, true
 		}
 		if p == "/" || p == "." {
 			return 0, 0, false

@@ -14,7 +14,6 @@ import (
 
 	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
-	"golang.org/x/sys/unix"
 )
 
 // MinFreePercent is the free space, in percent of the file system, below
@@ -32,13 +31,7 @@ type DiskSpace func(path string) (free, size uint64, err error)
 
 // Statfs is the DiskSpace of the box: the bytes an unprivileged writer
 // may still use.
-func Statfs(p string) (free, size uint64, err error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(p, &st); err != nil {
-		return 0, 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), nil
-}
+func Statfs(p string) (free, size uint64, err error) { return fsutil.Space(p) }
 
 // lowOnSpace reports whether the file system of p has less than
 // MinFreePercent free, and the free percentage.

@@ -101,7 +101,7 @@ func smbSnapShare(t *testing.T, dir, ip, share, user, cmds string) (string, erro
 	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+snapshotsPasswords[user]+"\ndomain = SNAP\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-m", "SMB3", "-A", auth, "-c", cmds)
+	return harness.HostWith("", nil, "smbclient", "//"+ip+"/"+share, "-m", "SMB3", "-A", auth, "-c", cmds)
 }
 
 type boxSnapshot struct {

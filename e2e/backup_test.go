@@ -323,7 +323,7 @@ func TestBackupDisasterRecovery(t *testing.T) {
 	})
 	got := filepath.Join(dir, "got.bin")
 	harness.Eventually(t, time.Minute, func() error {
-		out, err := harness.HostWith("", nil, "smbclient", "//"+ip+"/akten", "-U", "BACKUP\\alice%Kanzlei-Akten-71!", "-c", "get akte.bin "+got)
+		out, err := harness.Host("smbclient", "//"+ip+"/akten", "-U", "BACKUP\\alice%Kanzlei-Akten-71!", "-c", "get akte.bin "+got)
 		if err != nil {
 			return fmt.Errorf("smbclient as alice: %v: %s", err, out)
 		}

@@ -89,7 +89,7 @@ func TestDirectory(t *testing.T) {
 	t.Run("smbclient netlogon", func(t *testing.T) {
 		auth := filepath.Join(dir, "auth")
 		os.WriteFile(auth, []byte("username = scanner\npassword = "+scannerPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := harness.HostWith("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("smbclient: %v\n%s", err, out)
 		}
 	})
@@ -139,13 +139,13 @@ func TestDirectory(t *testing.T) {
 		}
 		auth := filepath.Join(dir, "auth-hbecker")
 		os.WriteFile(auth, []byte("username = hbecker\npassword = "+hbeckerPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := harness.HostWith("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
 			t.Fatalf("logon with the initial password before: %v\n%s", err, out)
 		}
 		if o, e, code := tb.Possectl(t, "", "users", "set", "hbecker", "--must-change-password=false"); code != 0 || !strings.Contains(o, "must-change-password=false") {
 			t.Fatalf("users set --must-change-password=false: %d %s %s", code, o, e)
 		}
-		if out, err := harness.HostWith("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("logon with the initial password after letting it stand: %v\n%s", err, out)
 		}
 		if o, _, _ := tb.Possectl(t, "", "users", "show", "hbecker"); strings.Contains(o, "new password due") {
@@ -347,7 +347,7 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 		}
 		auth := filepath.Join(dir, "auth-scanbox")
 		os.WriteFile(auth, []byte("username = scanbox\npassword = "+scanboxPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := harness.HostWith("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("smbclient as scanbox: %v\n%s", err, out)
 		}
 		if o, _, _ := tb.Possectl(t, "", "users", "show", "scanbox"); !strings.Contains(o, "service account") {

@@ -144,11 +144,11 @@ func TestFiles(t *testing.T) {
 			t.Skip("smbcacls is not installed on the host (scripts/deps.sh installs it for CI with smbclient)")
 		}
 		auth := filepath.Join(dir, "auth-alice")
-		out, err := harness.HostWith("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
+		out, err := harness.Host("smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
 		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
 			t.Errorf("a writer changed the share root's ACL: %v: %s", err, out)
 		}
-		if out, _ := harness.HostWith("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth); strings.Contains(out, "carol") {
+		if out, _ := harness.Host("smbcacls", "//"+ip+"/Akten", "/", "-A", auth); strings.Contains(out, "carol") {
 			t.Errorf("share root ACL changed from Windows:\n%s", out)
 		}
 	})

@@ -86,13 +86,13 @@ func winAuth(t *testing.T, dir, user string) string {
 // smbWin runs smbclient commands on //ip/Akten as user.
 func smbWin(t *testing.T, dir, ip, user, cmds string) (string, error) {
 	t.Helper()
-	return harness.HostWith("", nil, "smbclient", "//"+ip+"/Akten", "-A", winAuth(t, dir, user), "-c", cmds)
+	return harness.Host("smbclient", "//"+ip+"/Akten", "-A", winAuth(t, dir, user), "-c", cmds)
 }
 
 // smbcacls runs smbcacls on a path of //ip/Akten as user.
 func smbcacls(t *testing.T, dir, ip, user, p string, args ...string) (string, error) {
 	t.Helper()
-	return harness.HostWith("", nil, append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
+	return harness.Host(append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
 }
 
 // smb2SecurityMode sends an SMB2 NEGOTIATE (dialects 2.0.2 to 3.0.2) to
@@ -186,7 +186,7 @@ func TestFilesWindows(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{{"-N"}, {"-U", "guest%"}, {"-U", "nobody%x"}} {
-			out, err := harness.HostWith("", nil, append([]string{"smbclient", "//" + ip + "/Akten", "-c", "ls"}, args...)...)
+			out, err := harness.Host(append([]string{"smbclient", "//" + ip + "/Akten", "-c", "ls"}, args...)...)
 			if err == nil || !(strings.Contains(out, "NT_STATUS_ACCESS_DENIED") || strings.Contains(out, "NT_STATUS_LOGON_FAILURE")) {
 				t.Errorf("smbclient %v: %v: %s", args, err, out)
 			}

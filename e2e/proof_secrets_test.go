@@ -86,10 +86,8 @@ func TestProofSecrets(t *testing.T) {
 	// the new user and the reset password log on over SMB.
 	if _, err := exec.LookPath("smbclient"); err == nil {
 		for _, c := range []struct{ user, pw string }{{"dave", newUser.Value}, {"bob", reset.Value}, {"alice", ms[1].Value}} {
-			auth := filepath.Join(dir, "auth-"+c.user)
-			os.WriteFile(auth, []byte("username = "+c.user+"\npassword = "+c.pw+"\ndomain = AUDIT\n"), 0o600)
 			harness.Eventually(t, 30*time.Second, func() error {
-				out, err := harness.HostWith("", nil, "smbclient", "//"+tb.IP()+"/Akten", "-A", auth, "-c", "ls")
+				out, err := harness.SMB(t, dir, tb.IP(), "Akten", "AUDIT", c.user, c.pw, "ls")
 				if err != nil {
 					return fmt.Errorf("smbclient as %s: %v\n%s", c.user, err, out)
 				}

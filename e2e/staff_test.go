@@ -102,7 +102,7 @@ func TestStaffList(t *testing.T) {
 		if err := os.WriteFile(auth, []byte("username = juergen.gross\npassword = "+pw+"\ndomain = PRAXIS\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return harness.HostWith("", nil, "smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
+		return harness.Host("smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
 	}
 
 	t.Run("the initial password must be changed first", func(t *testing.T) {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -13,29 +12,12 @@ import (
 	"github.com/posse-project/posse/sandbox"
 )
 
-// planUnits runs `possectl plan --json` inside the box and returns the units
-// the plan starts or probes (they must be active afterwards), the units it
-// stops, and how many steps change something (all but probes).
+// planUnits plans a template in the box and returns the units the plan
+// starts or probes (they must be active afterwards), the units it stops,
+// and how many steps change something (all but probes).
 func planUnits(t *testing.T, tb *harness.TestBox, template, secrets string) (active, inactive []string, changes int) {
 	t.Helper()
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/plan")
-	tb.CopyIn(t, template, "/root/plan/site.yaml", 0o600)
-	tb.CopyIn(t, secrets, "/root/plan/secrets.yaml", 0o600)
-	defer tb.MustRun(t, "rm", "-rf", "/root/plan")
-	out := tb.MustRun(t, "possectl", "plan", "/root/plan/site.yaml", "--secrets", "/root/plan/secrets.yaml", "--json")
-	var p struct {
-		Steps []struct {
-			Kind   string `json:"kind"`
-			Target string `json:"target"`
-			Spec   struct {
-				Unit string `json:"unit"`
-				Op   string `json:"op"`
-			} `json:"spec"`
-		} `json:"steps"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("possectl plan --json: %v\n%s", err, out)
-	}
+	p := tb.PlanOf(t, template, secrets)
 	for _, s := range p.Steps {
 		if s.Kind == "probe" {
 			if isUnitName(s.Target) {

@@ -32,32 +32,10 @@ func setUpCopyTarget(t *testing.T, box, target *harness.TestBox) {
 	t.Helper()
 	target.MustRun(t, "sh", "-ec", `
 id posse >/dev/null 2>&1 || useradd -m -s /bin/sh posse
-install -d -m 0700 -o posse -g posse /home/posse/.ssh
 systemctl start ssh.service`)
-	box.MustRun(t, "sh", "-ec", `
-install -d -m 0700 /root/.ssh
-rm -f /root/.ssh/id_ed25519 /root/.ssh/id_ed25519.pub
-ssh-keygen -q -t ed25519 -N "" -C "root@posse copies" -f /root/.ssh/id_ed25519`)
-	dir := t.TempDir()
-	pub := filepath.Join(dir, "id.pub")
-	box.CopyOut(t, "/root/.ssh/id_ed25519.pub", pub)
-	target.CopyIn(t, pub, "/home/posse/.ssh/authorized_keys", 0o600)
-	target.MustRun(t, "chown", "posse:posse", "/home/posse/.ssh/authorized_keys")
-	harness.Eventually(t, 30*time.Second, func() error {
-		o, e, code := box.Output(t, "ssh-keyscan", "-t", "ed25519", target.IP())
-		if code != 0 || !strings.Contains(o, "ssh-ed25519") {
-			return fmt.Errorf("ssh-keyscan %s: exit %d: %s%s", target.IP(), code, o, e)
-		}
-		f := filepath.Join(dir, "known_hosts")
-		if err := os.WriteFile(f, []byte(o), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		box.CopyIn(t, f, "/root/.ssh/known_hosts", 0o644)
-		return nil
-	})
-	if o, e, code := box.Output(t, "ssh", "-o", "BatchMode=yes", "posse@"+target.IP(), "echo", "ok"); code != 0 || strings.TrimSpace(o) != "ok" {
-		t.Fatalf("ssh posse@%s as root: exit %d: %s%s", target.IP(), code, o, e)
-	}
+	target.AuthorizeKey(t, "posse", box.RootKey(t))
+	box.TrustHost(t, target.IP())
+	box.CheckSSH(t, "posse@"+target.IP())
 }
 
 // copyStatus is what the test reads of possectl backup status --json.

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,30 +37,12 @@ if id backup >/dev/null 2>&1; then usermod -d /home/backup -s /bin/sh backup; el
 # posse-ssh is the one for accounts like this.
 groupadd -f posse-ssh
 usermod -aG posse-ssh backup
-g=$(id -gn backup)
-install -d -m 0755 -o backup -g "$g" /home/backup
-install -d -m 0700 -o backup -g "$g" /home/backup/.ssh
-install -d -m 0700 /root/.ssh
-rm -f /root/.ssh/id_ed25519 /root/.ssh/id_ed25519.pub
-ssh-keygen -q -t ed25519 -N "" -C "root@posse backup" -f /root/.ssh/id_ed25519
-install -m 0600 -o backup -g "$g" /root/.ssh/id_ed25519.pub /home/backup/.ssh/authorized_keys
+install -d -m 0755 -o backup -g "$(id -gn backup)" /home/backup
 systemctl start ssh.service`)
-	harness.Eventually(t, 20*time.Second, func() error {
-		o, e, code := tb.Output(t, "ssh-keyscan", "-t", "ed25519", "127.0.0.1")
-		if code != 0 || !strings.Contains(o, "ssh-ed25519") {
-			return fmt.Errorf("ssh-keyscan 127.0.0.1: exit %d: %s%s", code, o, e)
-		}
-		f := filepath.Join(t.TempDir(), "known_hosts")
-		if err := os.WriteFile(f, []byte(o), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tb.CopyIn(t, f, "/root/.ssh/known_hosts", 0o644)
-		return nil
-	})
+	tb.AuthorizeKey(t, "backup", tb.RootKey(t))
+	tb.TrustHost(t, "127.0.0.1")
 	// What restic will do: ssh without a terminal, key only.
-	if o, e, code := tb.Output(t, "ssh", "-o", "BatchMode=yes", "backup@127.0.0.1", "echo", "ok"); code != 0 || strings.TrimSpace(o) != "ok" {
-		t.Fatalf("ssh backup@127.0.0.1 as root: exit %d: %s%s", code, o, e)
-	}
+	tb.CheckSSH(t, "backup@127.0.0.1")
 }
 
 // TestBackupSFTP backs up to an sftp repository: the timer's service runs

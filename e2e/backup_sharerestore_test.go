@@ -40,7 +40,7 @@ func TestBackupShareRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	smb := func(cmds string) (string, error) {
-		return hostCmd("", nil, "smbclient", "//"+ip+"/Akten", "-m", "SMB3", "-A", auth, "-c", cmds)
+		return harness.Host("smbclient", "//"+ip+"/Akten", "-m", "SMB3", "-A", auth, "-c", cmds)
 	}
 	local := filepath.Join(dir, "offer.txt")
 	const content = "Angebot 2026, Fassung eins\n"

@@ -78,7 +78,7 @@ func setUpBackupSite(t *testing.T, tb *harness.TestBox, backupSite, backupSecret
 // sendMail delivers a message to the box's port 25 with swaks.
 func sendMail(t *testing.T, ip, to, subject string) {
 	t.Helper()
-	out, err := mailHost("swaks", "--server", ip, "--port", "25", "--to", to, "--from", "ext@outside.example", "--header", "Subject: "+subject)
+	out, err := harness.Host("swaks", "--server", ip, "--port", "25", "--to", to, "--from", "ext@outside.example", "--header", "Subject: "+subject)
 	if err != nil || !strings.Contains(out, "250 2.0.0") {
 		t.Fatalf("swaks to %s: %v\n%s", to, err, out)
 	}
@@ -87,7 +87,7 @@ func sendMail(t *testing.T, ip, to, subject string) {
 // imapHas reports whether user's INBOX holds a message with subject (IMAPS,
 // certificate not checked: the mail tests check it).
 func imapHas(ip, user, pw, subject string) error {
-	out, err := mailHost("curl", "-sS", "-k", "imaps://"+ip+"/INBOX", "-u", user+":"+pw, "-X", `SEARCH SUBJECT "`+subject+`"`)
+	out, err := harness.Host("curl", "-sS", "-k", "imaps://"+ip+"/INBOX", "-u", user+":"+pw, "-X", `SEARCH SUBJECT "`+subject+`"`)
 	if err != nil {
 		return fmt.Errorf("curl imaps as %s: %v %s", user, err, out)
 	}
@@ -314,7 +314,7 @@ func TestBackupDisasterRecovery(t *testing.T) {
 
 	ip := b.IP()
 	harness.Eventually(t, time.Minute, func() error {
-		out, err := hostCmd("", []string{"LDAPTLS_REQCERT=never"}, "ldapsearch", "-x", "-H", "ldaps://"+ip,
+		out, err := harness.HostWith("", []string{"LDAPTLS_REQCERT=never"}, "ldapsearch", "-x", "-H", "ldaps://"+ip,
 			"-D", "alice@ad.backup.example", "-w", "Kanzlei-Akten-71!", "-b", "DC=ad,DC=backup,DC=example", "(sAMAccountName=alice)", "dn")
 		if err != nil || !strings.Contains(out, "dn: CN=alice,") {
 			return fmt.Errorf("ldaps bind as alice: %v: %s", err, out)
@@ -323,7 +323,7 @@ func TestBackupDisasterRecovery(t *testing.T) {
 	})
 	got := filepath.Join(dir, "got.bin")
 	harness.Eventually(t, time.Minute, func() error {
-		out, err := hostCmd("", nil, "smbclient", "//"+ip+"/akten", "-U", "BACKUP\\alice%Kanzlei-Akten-71!", "-c", "get akte.bin "+got)
+		out, err := harness.Host("smbclient", "//"+ip+"/akten", "-U", "BACKUP\\alice%Kanzlei-Akten-71!", "-c", "get akte.bin "+got)
 		if err != nil {
 			return fmt.Errorf("smbclient as alice: %v: %s", err, out)
 		}

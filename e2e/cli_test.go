@@ -3,11 +3,8 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,24 +13,6 @@ import (
 
 	"github.com/posse-project/posse/e2e/harness"
 )
-
-// hostPossectl runs the possectl of POSSE_BIN on the host with env added
-// and returns stdout, stderr and the exit code.
-func hostPossectl(t *testing.T, env []string, args ...string) (string, string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(os.Getenv("POSSE_BIN"), "possectl"), args...)
-	cmd.Env = append(os.Environ(), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		t.Fatalf("possectl %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
-}
 
 var fingerprintRE = regexp.MustCompile(`SHA256:[A-Za-z0-9+/]+`)
 
@@ -71,7 +50,7 @@ func TestCLIOverSSH(t *testing.T) {
 	var fp string
 	t.Run("unknown host key is refused with its fingerprint", func(t *testing.T) {
 		harness.Eventually(t, 20*time.Second, func() error {
-			_, e, code := hostPossectl(t, env, append(remote, "status")...)
+			_, e, code := harness.HostPossectl(t, env, append(remote, "status")...)
 			if code != 1 || !strings.Contains(e, "is not known") {
 				return fmt.Errorf("exit %d: %s", code, e)
 			}
@@ -93,7 +72,7 @@ func TestCLIOverSSH(t *testing.T) {
 	}
 
 	t.Run("accepted host key", func(t *testing.T) {
-		_, e, code := hostPossectl(t, env, append(remote, "--accept-host-key", fp, "status")...)
+		_, e, code := harness.HostPossectl(t, env, append(remote, "--accept-host-key", fp, "status")...)
 		if code != 1 || !strings.Contains(e, "no site is applied on root@"+tb.IP()) {
 			t.Errorf("status before a site, with the accepted key: exit %d: %s", code, e)
 		}
@@ -104,7 +83,7 @@ func TestCLIOverSSH(t *testing.T) {
 
 	t.Run("apply over SSH", func(t *testing.T) {
 		start := time.Now()
-		o, e, code := hostPossectl(t, env, append(remote, "apply", template, "--secrets", secrets, "--yes")...)
+		o, e, code := harness.HostPossectl(t, env, append(remote, "apply", template, "--secrets", secrets, "--yes")...)
 		if code != 0 {
 			t.Fatalf("apply over SSH: exit %d\n%s\n%s", code, o, e)
 		}
@@ -125,14 +104,14 @@ func TestCLIOverSSH(t *testing.T) {
 	})
 
 	t.Run("second apply changes nothing", func(t *testing.T) {
-		o, e, code := hostPossectl(t, env, append(remote, "apply", template, "--secrets", secrets, "--yes")...)
+		o, e, code := harness.HostPossectl(t, env, append(remote, "apply", template, "--secrets", secrets, "--yes")...)
 		if code != 0 || !strings.Contains(o, "No changes") {
 			t.Errorf("second apply: exit %d\n%s\n%s", code, o, e)
 		}
 	})
 
 	t.Run("status over SSH and on the box", func(t *testing.T) {
-		o, e, code := hostPossectl(t, env, append(remote, "status")...)
+		o, e, code := harness.HostPossectl(t, env, append(remote, "status")...)
 		if code != 0 || !strings.Contains(o, "Beispiel GmbH") || !strings.Contains(o, "samba-ad-dc.service") {
 			t.Errorf("status over SSH: exit %d\n%s\n%s", code, o, e)
 		}
@@ -156,7 +135,7 @@ func TestCLIOverSSH(t *testing.T) {
 		var ds []time.Duration
 		for range n {
 			s := time.Now()
-			if o, e, code := hostPossectl(t, env, append(remote, "status")...); code != 0 {
+			if o, e, code := harness.HostPossectl(t, env, append(remote, "status")...); code != 0 {
 				t.Fatalf("status over SSH: %d %s %s", code, o, e)
 			}
 			ds = append(ds, time.Since(s))

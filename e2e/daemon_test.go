@@ -4,9 +4,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -20,7 +17,6 @@ import (
 	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/e2e/harness"
-	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 )
 
@@ -354,20 +350,9 @@ func TestDaemon(t *testing.T) {
 // the box decides by the SSH user's groups, and admin1 applies the site.
 func testRemote(t *testing.T, tb *harness.TestBox) {
 	dir := t.TempDir()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := ssh.NewSignerFromKey(priv)
-	block, _ := ssh.MarshalPrivateKey(priv, "")
-	idFile := filepath.Join(dir, "id_ed25519")
-	os.WriteFile(idFile, pem.EncodeToMemory(block), 0o600)
-	pub := filepath.Join(dir, "authorized_keys")
-	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
+	idFile, pub := harness.HostKey(t, dir)
 	for _, u := range []string{"office1", "admin1"} {
-		tb.MustRun(t, "install", "-d", "-m", "0700", "-o", u, "-g", u, "/home/"+u+"/.ssh")
-		tb.CopyIn(t, pub, "/home/"+u+"/.ssh/authorized_keys", 0o600)
-		tb.MustRun(t, "chown", u+":"+u, "/home/"+u+"/.ssh/authorized_keys")
+		tb.AuthorizeKey(t, u, pub)
 	}
 	tb.MustRun(t, "systemctl", "start", "ssh.service")
 	var fps []string
@@ -380,7 +365,6 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 	defer cancel()
 
 	var hke *client.HostKeyError
-	var c *client.Client
 	harness.Eventually(t, 20*time.Second, func() error {
 		_, err := client.Dial(ctx, opts)
 		if errors.As(err, &hke) {
@@ -395,7 +379,7 @@ func testRemote(t *testing.T, tb *harness.TestBox) {
 		t.Errorf("fingerprint %s is not one of the box's host keys %v", hke.Fingerprint, fps)
 	}
 	opts.AcceptHostKey = hke.Fingerprint
-	c, err = client.Dial(ctx, opts)
+	c, err := client.Dial(ctx, opts)
 	if err != nil {
 		t.Fatalf("with the accepted key: %v", err)
 	}

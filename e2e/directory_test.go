@@ -25,18 +25,6 @@ const (
 	baseDN    = "DC=ad,DC=mueller-partner,DC=example"
 )
 
-// hostCmd runs a client tool on the host (outside the box) with extra
-// environment and stdin, returning combined output and the error.
-func hostCmd(stdin string, env []string, argv ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	c.Env = append(os.Environ(), env...)
-	c.Stdin = strings.NewReader(stdin)
-	out, err := c.CombinedOutput()
-	return string(out), err
-}
-
 // kinit asks the box's KDC for a ticket for user with pw, using a krb5.conf
 // that names the box directly.
 func kinit(t *testing.T, dir, ip, user, pw string) error {
@@ -45,26 +33,12 @@ func kinit(t *testing.T, dir, ip, user, pw string) error {
 		t.Fatal(err)
 	}
 	cc := "FILE:" + filepath.Join(dir, "cc-"+user)
-	out, err := hostCmd(pw+"\n", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kinit", user+"@"+realm)
+	out, err := harness.HostWith(pw+"\n", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kinit", user+"@"+realm)
 	if err != nil {
 		return fmt.Errorf("kinit %s: %v: %s", user, err, out)
 	}
-	hostCmd("", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kdestroy")
+	harness.HostWith("", []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=" + cc}, "kdestroy")
 	return nil
-}
-
-// possectlIn runs possectl inside the box with stdin, returning stdout,
-// stderr and the exit code.
-func possectlIn(t *testing.T, tb *harness.TestBox, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var o, e bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	code, err := tb.Run(ctx, sandbox.RunOptions{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e}, append([]string{"possectl"}, args...)...)
-	if err != nil {
-		t.Fatalf("possectl %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
 }
 
 // TestDirectory provisions the example site's domain controller and checks
@@ -87,7 +61,7 @@ func TestDirectory(t *testing.T) {
 
 	ca := filepath.Join(dir, "ca.crt")
 	tb.CopyOut(t, "/var/lib/posse/tls/ca.crt", ca)
-	if out, _, code := possectlIn(t, tb, "", "users", "ca"); code != 0 || !strings.Contains(out, "BEGIN CERTIFICATE") {
+	if out, _, code := tb.Possectl(t, "", "users", "ca"); code != 0 || !strings.Contains(out, "BEGIN CERTIFICATE") {
 		t.Errorf("possectl users ca: %d %s", code, out)
 	}
 
@@ -95,7 +69,7 @@ func TestDirectory(t *testing.T) {
 		var out string
 		harness.Eventually(t, 30*time.Second, func() error {
 			var err error
-			out, err = hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+			out, err = harness.HostWith("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
 				"ldapsearch", "-x", "-H", "ldaps://"+ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
 				"-b", baseDN, "(sAMAccountName=amueller)", "memberOf", "mail", "proxyAddresses")
 			return err
@@ -115,7 +89,7 @@ func TestDirectory(t *testing.T) {
 	t.Run("smbclient netlogon", func(t *testing.T) {
 		auth := filepath.Join(dir, "auth")
 		os.WriteFile(auth, []byte("username = scanner\npassword = "+scannerPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("smbclient: %v\n%s", err, out)
 		}
 	})
@@ -131,7 +105,7 @@ func TestDirectory(t *testing.T) {
 
 	t.Run("reset password", func(t *testing.T) {
 		const pw = "Brand-New-Pass-77"
-		if out, errOut, code := possectlIn(t, tb, pw+"\n", append([]string{"users", "set-password", "efischer", "--password-stdin", "--no-must-change"}, secrets...)...); code != 0 {
+		if out, errOut, code := tb.Possectl(t, pw+"\n", append([]string{"users", "set-password", "efischer", "--password-stdin", "--no-must-change"}, secrets...)...); code != 0 {
 			t.Fatalf("set-password: %d %s %s", code, out, errOut)
 		}
 		if err := kinit(t, dir, ip, "efischer", pw); err != nil {
@@ -141,7 +115,7 @@ func TestDirectory(t *testing.T) {
 
 	t.Run("first logon: who must still choose a password, and letting it stand", func(t *testing.T) {
 		const hbeckerPW = "Example-Hannes-1st" // examples/small-office.secrets.yaml
-		o, e, code := possectlIn(t, tb, "", "users", "list", "--json")
+		o, e, code := tb.Possectl(t, "", "users", "list", "--json")
 		if code != 0 {
 			t.Fatalf("users list: %d %s", code, e)
 		}
@@ -160,33 +134,33 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("must change: hbecker %v (want true), scanner %v and efischer %v (want false: the template and the reset said so)",
 				must["hbecker"], must["scanner"], must["efischer"])
 		}
-		if o, _, _ := possectlIn(t, tb, "", "status"); !strings.Contains(o, "not chosen their own password yet:") || !strings.Contains(o, "hbecker") {
+		if o, _, _ := tb.Possectl(t, "", "status"); !strings.Contains(o, "not chosen their own password yet:") || !strings.Contains(o, "hbecker") {
 			t.Errorf("status does not name hbecker as still to choose a password:\n%s", o)
 		}
 		auth := filepath.Join(dir, "auth-hbecker")
 		os.WriteFile(auth, []byte("username = hbecker\npassword = "+hbeckerPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
 			t.Fatalf("logon with the initial password before: %v\n%s", err, out)
 		}
-		if o, e, code := possectlIn(t, tb, "", "users", "set", "hbecker", "--must-change-password=false"); code != 0 || !strings.Contains(o, "must-change-password=false") {
+		if o, e, code := tb.Possectl(t, "", "users", "set", "hbecker", "--must-change-password=false"); code != 0 || !strings.Contains(o, "must-change-password=false") {
 			t.Fatalf("users set --must-change-password=false: %d %s %s", code, o, e)
 		}
-		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("logon with the initial password after letting it stand: %v\n%s", err, out)
 		}
-		if o, _, _ := possectlIn(t, tb, "", "users", "show", "hbecker"); strings.Contains(o, "new password due") {
+		if o, _, _ := tb.Possectl(t, "", "users", "show", "hbecker"); strings.Contains(o, "new password due") {
 			t.Errorf("users show still says a new password is due:\n%s", o)
 		}
 	})
 
 	t.Run("disable blocks logon", func(t *testing.T) {
-		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "disable", "scanner"}, secrets...)...); code != 0 {
+		if _, e, code := tb.Possectl(t, "", append([]string{"users", "disable", "scanner"}, secrets...)...); code != 0 {
 			t.Fatalf("disable: %s", e)
 		}
 		if err := kinit(t, dir, ip, "scanner", scannerPW); err == nil {
 			t.Error("a disabled user got a ticket")
 		}
-		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "enable", "scanner"}, secrets...)...); code != 0 {
+		if _, e, code := tb.Possectl(t, "", append([]string{"users", "enable", "scanner"}, secrets...)...); code != 0 {
 			t.Fatalf("enable: %s", e)
 		}
 		if err := kinit(t, dir, ip, "scanner", scannerPW); err != nil {
@@ -205,7 +179,7 @@ func TestDirectory(t *testing.T) {
 		os.WriteFile(f, []byte(csv.String()), 0o600)
 		tb.CopyIn(t, f, "/root/dir/users.csv", 0o600)
 		start := time.Now()
-		out, errOut, code := possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv", "--domain", "mueller-partner.example"}, secrets...)...)
+		out, errOut, code := tb.Possectl(t, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw.csv", "--domain", "mueller-partner.example"}, secrets...)...)
 		t.Logf("imported in %.1fs: %s", time.Since(start).Seconds(), out)
 		if code != 1 || !strings.Contains(out, "created 200 users") || strings.Count(errOut, "users.csv:line ") != 4 {
 			t.Errorf("import: exit %d\n%s\n%s", code, out, errOut)
@@ -217,7 +191,7 @@ func TestDirectory(t *testing.T) {
 		if !strings.HasPrefix(mode, "600 ") {
 			t.Errorf("passwords file: %s", mode)
 		}
-		list, _, _ := possectlIn(t, tb, "", append([]string{"users", "list", "--json"}, secrets...)...)
+		list, _, _ := tb.Possectl(t, "", append([]string{"users", "list", "--json"}, secrets...)...)
 		var us []struct{ Username string }
 		if err := json.Unmarshal([]byte(list), &us); err != nil {
 			t.Fatal(err)
@@ -232,17 +206,17 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("%d imported users in the directory, want 200", n)
 		}
 		// Resumable: a second run creates nobody.
-		out, _, _ = possectlIn(t, tb, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw2.csv"}, secrets...)...)
+		out, _, _ = tb.Possectl(t, "", append([]string{"users", "import", "/root/dir/users.csv", "--passwords-out", "/root/dir/pw2.csv"}, secrets...)...)
 		if !strings.Contains(out, "created 0 users, skipped 200 existing") {
 			t.Errorf("second import: %s", out)
 		}
 	})
 
 	t.Run("users set changes names and addresses, seen over LDAPS", func(t *testing.T) {
-		if out, e, code := possectlIn(t, tb, "", append([]string{"users", "set", "imp000", "--display-name", "Ida Import", "--email", "ida.import@mueller-partner.example", "--aliases", "ida@mueller-partner.example"}, secrets...)...); code != 0 || !strings.Contains(out, "updated user imp000") {
+		if out, e, code := tb.Possectl(t, "", append([]string{"users", "set", "imp000", "--display-name", "Ida Import", "--email", "ida.import@mueller-partner.example", "--aliases", "ida@mueller-partner.example"}, secrets...)...); code != 0 || !strings.Contains(out, "updated user imp000") {
 			t.Fatalf("users set: exit %d %s %s", code, out, e)
 		}
-		out, err := hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+		out, err := harness.HostWith("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
 			"ldapsearch", "-x", "-H", "ldaps://"+ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
 			"-b", baseDN, "(sAMAccountName=imp000)", "displayName", "mail", "proxyAddresses")
 		if err != nil {
@@ -254,7 +228,7 @@ func TestDirectory(t *testing.T) {
 			}
 		}
 		// An address another user has is refused, and nothing changes.
-		if _, e, code := possectlIn(t, tb, "", append([]string{"users", "set", "imp001", "--email", "anna.mueller@mueller-partner.example"}, secrets...)...); code == 0 || !strings.Contains(e, "anna.mueller@mueller-partner.example") {
+		if _, e, code := tb.Possectl(t, "", append([]string{"users", "set", "imp001", "--email", "anna.mueller@mueller-partner.example"}, secrets...)...); code == 0 || !strings.Contains(e, "anna.mueller@mueller-partner.example") {
 			t.Errorf("users set with anna's address: exit %d %s", code, e)
 		}
 	})
@@ -267,20 +241,8 @@ func TestDirectory(t *testing.T) {
 		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/replan")
 		tb.CopyIn(t, "../examples/small-office.yaml", "/root/replan/site.yaml", 0o600)
 		tb.CopyIn(t, "../examples/small-office.secrets.yaml", "/root/replan/secrets.yaml", 0o600)
-		var p struct {
-			Steps []struct {
-				Service string `json:"service"`
-			} `json:"steps"`
-		}
-		out := tb.MustRun(t, "possectl", "plan", "/root/replan/site.yaml", "--secrets", "/root/replan/secrets.yaml", "--json")
-		if err := json.Unmarshal([]byte(out), &p); err != nil {
-			t.Fatalf("possectl plan --json: %v\n%s", err, out)
-		}
-		for _, s := range p.Steps {
-			if s.Service == "directory" {
-				t.Errorf("the re-plan has directory steps: %s", out)
-				break
-			}
+		if p := tb.PlanIn(t, "/root/replan/site.yaml", "/root/replan/secrets.yaml"); p.Has("directory") {
+			t.Errorf("the re-plan has directory steps: %+v", p.Changes())
 		}
 		harness.Eventually(t, 3*time.Minute, func() error {
 			if _, _, steps := planUnits(t, tb, "../examples/small-office.yaml", "../examples/small-office.secrets.yaml"); steps != 0 {
@@ -323,7 +285,7 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 	tb.MustRun(t, "sh", "-c", "getent group posse-admin >/dev/null || groupadd --system posse-admin")
 	ldap := func(filter string, attrs ...string) string {
 		t.Helper()
-		out, err := hostCmd("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
+		out, err := harness.HostWith("", []string{"LDAPTLS_CACERT=" + ca, "LDAPTLS_REQCERT=demand"},
 			append([]string{"ldapsearch", "-x", "-H", "ldaps://" + ip, "-D", "scanner@ad.mueller-partner.example", "-w", scannerPW,
 				"-b", baseDN, filter}, attrs...)...)
 		if err != nil {
@@ -350,7 +312,7 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 		if e, code := asAnna(); code != 0 {
 			t.Errorf("amueller's possectl shares list over the bus: exit %d: %s", code, e)
 		}
-		if o, _, _ := possectlIn(t, tb, "", "users", "show", "amueller"); !strings.Contains(o, "member of Domain Admins") {
+		if o, _, _ := tb.Possectl(t, "", "users", "show", "amueller"); !strings.Contains(o, "member of Domain Admins") {
 			t.Errorf("users show amueller:\n%s", o)
 		}
 	})
@@ -385,10 +347,10 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 		}
 		auth := filepath.Join(dir, "auth-scanbox")
 		os.WriteFile(auth, []byte("username = scanbox\npassword = "+scanboxPW+"\ndomain = MUELLER\n"), 0o600)
-		if out, err := hostCmd("", nil, "smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
+		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("smbclient as scanbox: %v\n%s", err, out)
 		}
-		if o, _, _ := possectlIn(t, tb, "", "users", "show", "scanbox"); !strings.Contains(o, "service account") {
+		if o, _, _ := tb.Possectl(t, "", "users", "show", "scanbox"); !strings.Contains(o, "service account") {
 			t.Errorf("users show scanbox:\n%s", o)
 		}
 	})
@@ -397,20 +359,8 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/admins")
 		tb.CopyIn(t, tmplAdmin, "/root/admins/site.yaml", 0o600)
 		tb.CopyIn(t, secrets, "/root/admins/secrets.yaml", 0o600)
-		out := tb.MustRun(t, "possectl", "plan", "/root/admins/site.yaml", "--secrets", "/root/admins/secrets.yaml", "--json")
-		var p struct {
-			Steps []struct {
-				Service string `json:"service"`
-			} `json:"steps"`
-		}
-		if err := json.Unmarshal([]byte(out), &p); err != nil {
-			t.Fatalf("possectl plan --json: %v\n%s", err, out)
-		}
-		for _, s := range p.Steps {
-			if s.Service == "directory" {
-				t.Errorf("the re-plan has directory steps: %s", out)
-				break
-			}
+		if p := tb.PlanIn(t, "/root/admins/site.yaml", "/root/admins/secrets.yaml"); p.Has("directory") {
+			t.Errorf("the re-plan has directory steps: %+v", p.Changes())
 		}
 	})
 
@@ -467,7 +417,7 @@ func TestDirectoryImportBenchmark(t *testing.T) {
 
 	samba0, box0 := cgroupCPU(t, tb, "system.slice/samba-ad-dc.service"), cgroupCPU(t, tb, "")
 	start := time.Now()
-	out, errOut, code := possectlIn(t, tb, "", "users", "import", "/root/dir/bench.csv", "--passwords-out", "/root/dir/pw-bench.csv")
+	out, errOut, code := tb.Possectl(t, "", "users", "import", "/root/dir/bench.csv", "--passwords-out", "/root/dir/pw-bench.csv")
 	posse := time.Since(start)
 	if code != 0 {
 		t.Fatalf("import: %s %s", out, errOut)

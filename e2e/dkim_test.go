@@ -98,7 +98,7 @@ func TestDKIM(t *testing.T) {
 	}
 	keyBefore := tb.MustRun(t, "sha256sum", key)
 
-	dnsJSON, errOut, code := mailPossectl(t, tb, "", "mail", "dns", "--json")
+	dnsJSON, errOut, code := tb.Possectl(t, "", "mail", "dns", "--json")
 	if code != 0 {
 		t.Fatalf("possectl mail dns --json: exit %d: %s", code, errOut)
 	}
@@ -130,7 +130,7 @@ func TestDKIM(t *testing.T) {
 		"--auth-user", "anna@mailtest.example", "--auth-password", annaPW, "--from", "anna@mailtest.example",
 		"--body", "Dear Bob,\nthe contract is attached.\n")
 	m.eventuallySubjects(t, "bob@mailtest.example", bobPW, "signed by rspamd")
-	raw, err := mailHost("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
+	raw, err := harness.Host("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
 		"imaps://"+fqdn+"/INBOX;UID=1", "-u", "bob@mailtest.example:"+bobPW)
 	if err != nil {
 		t.Fatalf("fetching the message: %v\n%s", err, raw)
@@ -180,7 +180,7 @@ type dkimRotated struct {
 func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmpl, secrets string, verify func(name, msg string) (string, error)) {
 	dkimCmd := func(args ...string) dkimRotated {
 		t.Helper()
-		out, errOut, code := mailPossectl(t, tb, "", append([]string{"mail", "dkim"}, append(args, "--json")...)...)
+		out, errOut, code := tb.Possectl(t, "", append([]string{"mail", "dkim"}, append(args, "--json")...)...)
 		if code != 0 {
 			t.Fatalf("possectl mail dkim %v: exit %d: %s", args, code, errOut)
 		}
@@ -192,7 +192,7 @@ func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmp
 	}
 	dkimRoles := func() (map[string]string, string) {
 		t.Helper()
-		out, errOut, code := mailPossectl(t, tb, "", "mail", "dns", "--json")
+		out, errOut, code := tb.Possectl(t, "", "mail", "dns", "--json")
 		if code != 0 {
 			t.Fatalf("possectl mail dns --json: exit %d: %s", code, errOut)
 		}
@@ -221,7 +221,7 @@ func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmp
 	if roles, out := dkimRoles(); len(roles) != 2 || roles["posse2026"] != "signing" || roles[next] != "next" {
 		t.Errorf("mail dns after rotate:\n%s", out)
 	}
-	if _, errOut, code := mailPossectl(t, tb, "", "mail", "dkim", "activate", d); code == 0 || !strings.Contains(errOut, "missing") {
+	if _, errOut, code := tb.Possectl(t, "", "mail", "dkim", "activate", d); code == 0 || !strings.Contains(errOut, "missing") {
 		t.Errorf("activate without the record in DNS: exit %d: %s", code, errOut)
 	}
 	start := time.Now()
@@ -242,7 +242,7 @@ func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmp
 		"--auth-user", "anna@mailtest.example", "--auth-password", annaPW, "--from", "anna@mailtest.example",
 		"--body", "Dear Bob,\nthe key was rotated.\n")
 	m.eventuallySubjects(t, "bob@mailtest.example", bobPW, "signed with the new key")
-	raw, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+	raw, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 		"imaps://"+m.fqdn+"/INBOX;UID=2", "-u", "bob@mailtest.example:"+bobPW)
 	if err != nil {
 		t.Fatalf("fetching the message: %v\n%s", err, raw)
@@ -260,7 +260,7 @@ func testDKIMRotation(t *testing.T, tb *harness.TestBox, m *mailClient, dir, tmp
 	if conf := tb.MustRun(t, "cat", "/etc/rspamd/local.d/dkim_signing.conf"); !strings.Contains(conf, `selector = "`+next+`";`) {
 		t.Errorf("dkim_signing.conf after an apply:\n%s", conf)
 	}
-	if _, errOut, code := mailPossectl(t, tb, "", "mail", "dkim", "retire", d); code == 0 || !strings.Contains(errOut, "--force") {
+	if _, errOut, code := tb.Possectl(t, "", "mail", "dkim", "retire", d); code == 0 || !strings.Contains(errOut, "--force") {
 		t.Errorf("retire within the grace period: exit %d: %s", code, errOut)
 	}
 	ret := dkimCmd("retire", d, "--force")

@@ -29,20 +29,6 @@ const (
 	joinJdoePW    = "Jane-Joined-Domain-7" // set by the test, no change at next logon
 )
 
-// runIn runs argv inside box tb with stdin and returns stdout, stderr and
-// the exit code. Passwords go in on stdin, never in argv.
-func runIn(t *testing.T, tb *harness.TestBox, stdin string, argv ...string) (string, string, int) {
-	t.Helper()
-	var o, e bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	code, err := tb.Run(ctx, sandbox.RunOptions{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e}, argv...)
-	if err != nil {
-		t.Fatalf("run %q in box %s: %v", argv, tb.Name(), err)
-	}
-	return o.String(), e.String(), code
-}
-
 // memberFiles are the files that make a fresh box a domain member: DNS from
 // the DC, the member's FQDN in the AD domain, a minimal member smb.conf
 // (rid idmap for the domain, tdb for the rest) and krb5.conf finding the KDC
@@ -90,14 +76,14 @@ func TestDomainJoin(t *testing.T) {
 	}
 
 	// The member reaches the DC directly (the same segment, no routing).
-	if o, e, code := runIn(t, member, "", "bash", "-c", "timeout 5 bash -c '</dev/tcp/"+dc.IP()+"/22'"); code != 0 {
+	if o, e, code := member.Exec(t, "", "bash", "-c", "timeout 5 bash -c '</dev/tcp/"+dc.IP()+"/22'"); code != 0 {
 		t.Fatalf("member cannot reach the DC at %s: %s%s", dc.IP(), o, e)
 	}
 
 	start = time.Now()
 	dc.Apply(t, "../examples/minimal.yaml", "../examples/minimal.secrets.yaml")
 	t.Logf("DC provisioned in %.1fs", time.Since(start).Seconds())
-	if o, e, code := possectlIn(t, dc, joinJdoePW+"\n", "users", "set-password", "jdoe", "--password-stdin", "--no-must-change"); code != 0 {
+	if o, e, code := dc.Possectl(t, joinJdoePW+"\n", "users", "set-password", "jdoe", "--password-stdin", "--no-must-change"); code != 0 {
 		t.Fatalf("possectl users set-password jdoe: %d\n%s%s", code, o, e)
 	}
 
@@ -112,7 +98,7 @@ func TestDomainJoin(t *testing.T) {
 	member.MustRun(t, "sed", "-i", "-E", `s/^(passwd|group):.*/\1: files winbind/`, "/etc/nsswitch.conf")
 	srv := "_ldap._tcp." + joinDNSDomain
 	harness.Eventually(t, 30*time.Second, func() error {
-		o, e, code := runIn(t, member, "", "host", "-t", "SRV", srv)
+		o, e, code := member.Exec(t, "", "host", "-t", "SRV", srv)
 		if code != 0 || !strings.Contains(o, strings.ToLower(dc.Name())+"."+joinDNSDomain) {
 			return fmt.Errorf("the DC's DNS does not answer %s for the member: %s%s", srv, o, e)
 		}
@@ -120,7 +106,7 @@ func TestDomainJoin(t *testing.T) {
 	})
 
 	start = time.Now()
-	o, e, code := runIn(t, member, joinAdminPW+"\n", "net", "ads", "join", "-U", "Administrator")
+	o, e, code := member.Exec(t, joinAdminPW+"\n", "net", "ads", "join", "-U", "Administrator")
 	joinTime := time.Since(start)
 	if code != 0 || !strings.Contains(o+e, "Joined '"+strings.ToUpper(member.Name())+"'") {
 		t.Fatalf("net ads join exited with %d:\n%s%s", code, o, e)
@@ -146,7 +132,7 @@ func TestDomainJoin(t *testing.T) {
 	member.MustRun(t, "systemctl", "unmask", "--runtime", "winbind.service")
 	member.MustRun(t, "systemctl", "start", "winbind.service")
 	harness.Eventually(t, 60*time.Second, func() error {
-		if o, e, code := runIn(t, member, "", "wbinfo", "-t"); code != 0 {
+		if o, e, code := member.Exec(t, "", "wbinfo", "-t"); code != 0 {
 			return fmt.Errorf("wbinfo -t: %s%s", o, e)
 		}
 		return nil
@@ -181,15 +167,15 @@ func TestDomainJoin(t *testing.T) {
 	t.Run("wbinfo authenticates jdoe", func(t *testing.T) {
 		// wbinfo asks twice: for the plaintext and the challenge/response logon.
 		pw := joinJdoePW + "\n" + joinJdoePW + "\n"
-		if o, e, code := runIn(t, member, pw, "wbinfo", "--authenticate=jdoe"); code != 0 ||
+		if o, e, code := member.Exec(t, pw, "wbinfo", "--authenticate=jdoe"); code != 0 ||
 			!strings.Contains(o, "plaintext password authentication succeeded") ||
 			!strings.Contains(o, "challenge/response password authentication succeeded") {
 			t.Errorf("wbinfo --authenticate=jdoe with the right password: %d\n%s%s", code, o, e)
 		}
-		if o, e, code := runIn(t, member, strings.ReplaceAll(pw, "Jane", "June"), "wbinfo", "--authenticate=jdoe"); code == 0 {
+		if o, e, code := member.Exec(t, strings.ReplaceAll(pw, "Jane", "June"), "wbinfo", "--authenticate=jdoe"); code == 0 {
 			t.Errorf("wbinfo --authenticate=jdoe with a wrong password succeeded:\n%s%s", o, e)
 		}
-		if o, e, code := runIn(t, member, joinJdoePW+"\n", "wbinfo", "--krb5auth=jdoe"); code != 0 || !strings.Contains(o, "succeeded") {
+		if o, e, code := member.Exec(t, joinJdoePW+"\n", "wbinfo", "--krb5auth=jdoe"); code != 0 || !strings.Contains(o, "succeeded") {
 			t.Errorf("wbinfo --krb5auth=jdoe: %d\n%s%s", code, o, e)
 		}
 	})
@@ -246,7 +232,7 @@ func TestSandboxLabNetwork(t *testing.T) {
 	// reached, a timeout not.
 	reach := func(from *harness.TestBox, ip string) bool {
 		t.Helper()
-		_, _, code := runIn(t, from, "", "timeout", "3", "bash", "-c", "</dev/tcp/"+ip+"/22")
+		_, _, code := from.Exec(t, "", "timeout", "3", "bash", "-c", "</dev/tcp/"+ip+"/22")
 		return code == 0
 	}
 	fromHost := func(ip string) bool {

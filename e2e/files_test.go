@@ -87,11 +87,7 @@ func writeFilesSite(t *testing.T, dir, staff string) (template, secrets string) 
 // password in an auth file (never in argv), and returns its output.
 func smb(t *testing.T, dir, ip, share, user string, cmds string) (string, error) {
 	t.Helper()
-	auth := filepath.Join(dir, "auth-"+user)
-	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+filesPasswords[user]+"\ndomain = FILES\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
+	return harness.SMB(t, dir, ip, share, "FILES", user, filesPasswords[user], cmds)
 }
 
 func dcPID(t *testing.T, tb *harness.TestBox) string {
@@ -148,11 +144,11 @@ func TestFiles(t *testing.T) {
 			t.Skip("smbcacls is not installed on the host (scripts/deps.sh installs it for CI with smbclient)")
 		}
 		auth := filepath.Join(dir, "auth-alice")
-		out, err := hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
+		out, err := harness.Host("smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
 		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
 			t.Errorf("a writer changed the share root's ACL: %v: %s", err, out)
 		}
-		if out, _ := hostCmd("", nil, "smbcacls", "//"+ip+"/Akten", "/", "-A", auth); strings.Contains(out, "carol") {
+		if out, _ := harness.Host("smbcacls", "//"+ip+"/Akten", "/", "-A", auth); strings.Contains(out, "carol") {
 			t.Errorf("share root ACL changed from Windows:\n%s", out)
 		}
 	})
@@ -212,7 +208,7 @@ func TestFiles(t *testing.T) {
 		if _, _, steps := planUnits(t, tb, te, secrets); steps != 0 {
 			t.Errorf("plan after applying everyone has %d steps", steps)
 		}
-		if out, _, code := possectlIn(t, tb, "", "export"); code != 0 || !strings.Contains(out, "read: [everyone]") && !strings.Contains(out, "- everyone") {
+		if out, _, code := tb.Possectl(t, "", "export"); code != 0 || !strings.Contains(out, "read: [everyone]") && !strings.Contains(out, "- everyone") {
 			t.Errorf("export does not call Domain Users everyone:\n%s", out)
 		}
 	})

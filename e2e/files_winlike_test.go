@@ -80,23 +80,19 @@ func winFiles(t *testing.T, dir string) (template, secrets string) {
 // winAuth writes an smbclient auth file for user of the FENSTER domain.
 func winAuth(t *testing.T, dir, user string) string {
 	t.Helper()
-	auth := filepath.Join(dir, "auth-"+user)
-	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+winPasswords[user]+"\ndomain = FENSTER\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return auth
+	return harness.SMBAuth(t, dir, "FENSTER", user, winPasswords[user])
 }
 
 // smbWin runs smbclient commands on //ip/Akten as user.
 func smbWin(t *testing.T, dir, ip, user, cmds string) (string, error) {
 	t.Helper()
-	return hostCmd("", nil, "smbclient", "//"+ip+"/Akten", "-A", winAuth(t, dir, user), "-c", cmds)
+	return harness.Host("smbclient", "//"+ip+"/Akten", "-A", winAuth(t, dir, user), "-c", cmds)
 }
 
 // smbcacls runs smbcacls on a path of //ip/Akten as user.
 func smbcacls(t *testing.T, dir, ip, user, p string, args ...string) (string, error) {
 	t.Helper()
-	return hostCmd("", nil, append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
+	return harness.Host(append([]string{"smbcacls", "//" + ip + "/Akten", p, "-A", winAuth(t, dir, user)}, args...)...)
 }
 
 // smb2SecurityMode sends an SMB2 NEGOTIATE (dialects 2.0.2 to 3.0.2) to
@@ -190,7 +186,7 @@ func TestFilesWindows(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{{"-N"}, {"-U", "guest%"}, {"-U", "nobody%x"}} {
-			out, err := hostCmd("", nil, append([]string{"smbclient", "//" + ip + "/Akten", "-c", "ls"}, args...)...)
+			out, err := harness.Host(append([]string{"smbclient", "//" + ip + "/Akten", "-c", "ls"}, args...)...)
 			if err == nil || !(strings.Contains(out, "NT_STATUS_ACCESS_DENIED") || strings.Contains(out, "NT_STATUS_LOGON_FAILURE")) {
 				t.Errorf("smbclient %v: %v: %s", args, err, out)
 			}
@@ -299,7 +295,7 @@ func TestFilesWindows(t *testing.T) {
 		if out, _ := smbcacls(t, dir, ip, "alice", "/"); !strings.Contains(out, `FENSTER\carol`) {
 			t.Fatalf("carol's entry is not there:\n%s", out)
 		}
-		steps := boxPlan(t, tb, template, secrets)
+		steps := tb.PlanOf(t, template, secrets).Changes()
 		found := false
 		for _, s := range steps {
 			for _, c := range s.Changes {
@@ -318,7 +314,7 @@ func TestFilesWindows(t *testing.T) {
 		// A change by hand in the POSIX ACL makes Samba ignore the stored
 		// Windows ACL: also drift.
 		tb.MustRun(t, "setfacl", "-m", "o::rx", "/srv/posse/shares/akten")
-		steps = boxPlan(t, tb, template, secrets)
+		steps = tb.PlanOf(t, template, secrets).Changes()
 		found = false
 		for _, s := range steps {
 			found = found || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten"
@@ -329,7 +325,7 @@ func TestFilesWindows(t *testing.T) {
 		tb.Apply(t, template, secrets)
 	})
 	t.Run("re-apply changes nothing", func(t *testing.T) {
-		if steps := boxPlan(t, tb, template, secrets); len(steps) != 0 {
+		if steps := tb.PlanOf(t, template, secrets).Changes(); len(steps) != 0 {
 			t.Errorf("plan after apply: %+v", steps)
 		}
 	})
@@ -345,7 +341,7 @@ func TestFilesWindows(t *testing.T) {
 			t.Errorf("bob lists Vorlagen despite the deny entry: %v: %s", err, out)
 		}
 		found := false
-		for _, s := range boxPlan(t, tb, template, secrets) {
+		for _, s := range tb.PlanOf(t, template, secrets).Changes() {
 			for _, c := range s.Changes {
 				found = found || s.Kind == "files.ntacl" && s.Target == "/srv/posse/shares/akten/Vorlagen" && c.Field == "access bob" && strings.HasPrefix(c.Before, "deny full control")
 			}
@@ -353,7 +349,7 @@ func TestFilesWindows(t *testing.T) {
 		if !found {
 			t.Fatalf("the plan does not show bob's deny entry on Vorlagen as drift")
 		}
-		o, e, code := possectlIn(t, tb, "", "shares", "permissions", "Akten", "Vorlagen", "--json")
+		o, e, code := tb.Possectl(t, "", "shares", "permissions", "Akten", "Vorlagen", "--json")
 		var perm struct {
 			Template string `json:"template"`
 			Inherits bool   `json:"inherits"`
@@ -374,7 +370,7 @@ func TestFilesWindows(t *testing.T) {
 		if !denied || perm.Template != "folder" || !perm.Inherits {
 			t.Errorf("possectl shares permissions Akten Vorlagen: %s", o)
 		}
-		exported, e, code := possectlIn(t, tb, "", "export")
+		exported, e, code := tb.Possectl(t, "", "export")
 		if code != 0 {
 			t.Fatalf("possectl export: exit %d\n%s", code, e)
 		}
@@ -403,13 +399,13 @@ func TestFilesWindows(t *testing.T) {
 		os.WriteFile(adopted, []byte(exported), 0o600)
 		if out, code := tb.TryApply(t, adopted, secrets); code != 0 {
 			tb.CopyIn(t, adopted, "/root/exported.yaml", 0o600)
-			o, e, _ := possectlIn(t, tb, "", "validate", "/root/exported.yaml")
+			o, e, _ := tb.Possectl(t, "", "validate", "/root/exported.yaml")
 			t.Fatalf("apply of the exported template: exit %d\n%s\nvalidate: %s%s\n%s", code, out, o, e, exported)
 		}
 		if out, _ := smbcacls(t, dir, ip, "Administrator", "Vorlagen"); !strings.Contains(out, `ACL:FENSTER\bob:DENIED/OI|CI/FULL`) {
 			t.Errorf("bob's deny entry is gone after applying the exported template:\n%s", out)
 		}
-		if steps := boxPlan(t, tb, adopted, secrets); len(steps) != 0 {
+		if steps := tb.PlanOf(t, adopted, secrets).Changes(); len(steps) != 0 {
 			t.Errorf("plan of the exported template: %+v", steps)
 		}
 		// The first template does not deny bob: applying it undoes the entry.
@@ -442,7 +438,7 @@ smbcontrol all reload-config`)
 			t.Fatal("the share root still holds a stored Windows ACL")
 		}
 		var conf, root bool
-		for _, s := range boxPlan(t, tb, template, secrets) {
+		for _, s := range tb.PlanOf(t, template, secrets).Changes() {
 			for _, c := range s.Changes {
 				conf = conf || s.Target == "/etc/samba/posse-shares.conf" && c.Field == "Akten: streams, Mac metadata and Windows ACLs" && c.Before == "false" && c.After == "true"
 			}
@@ -455,7 +451,7 @@ smbcontrol all reload-config`)
 			t.Fatal("plan stored a Windows ACL")
 		}
 		tb.Apply(t, template, secrets)
-		if steps := boxPlan(t, tb, template, secrets); len(steps) != 0 {
+		if steps := tb.PlanOf(t, template, secrets).Changes(); len(steps) != 0 {
 			t.Errorf("plan after the move: %+v", steps)
 		}
 		if out, _ := smbcacls(t, dir, ip, "alice", "Alt/brief.txt"); !strings.Contains(out, `ACL:FENSTER\partners:ALLOWED/I/RWXD`) {

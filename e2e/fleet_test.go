@@ -124,7 +124,7 @@ func TestFleet(t *testing.T) {
 		{"tarpit", "root@" + unknown.IP() + ":2222"},
 		{"stranger", "nobody@" + healthy.IP()},
 	} {
-		if o, e, code := hostPossectl(t, env, append([]string{"fleet", "add"}, add...)...); code != 0 {
+		if o, e, code := harness.HostPossectl(t, env, append([]string{"fleet", "add"}, add...)...); code != 0 {
 			t.Fatalf("fleet add %v: exit %d\n%s\n%s", add, code, o, e)
 		}
 	}
@@ -136,7 +136,7 @@ func TestFleet(t *testing.T) {
 	status := func(t *testing.T) fleetStatus {
 		t.Helper()
 		start := time.Now()
-		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--json", "--timeout", timeout.String())...)
+		o, e, code := harness.HostPossectl(t, env, append(keys, "fleet", "status", "--json", "--timeout", timeout.String())...)
 		took := time.Since(start)
 		if code != 1 || !strings.Contains(e, "need attention") {
 			t.Errorf("fleet status: exit %d, want 1\n%s", code, e)
@@ -242,7 +242,7 @@ func TestFleet(t *testing.T) {
 			t.Errorf("shop after the change: %+v %+v", r, r.Drift)
 		}
 		// The text form: one line per box, worst first.
-		o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--timeout", timeout.String())...)
+		o, e, code := harness.HostPossectl(t, env, append(keys, "fleet", "status", "--timeout", timeout.String())...)
 		t.Logf("fleet status:\n%s%s", o, e)
 		lines := strings.Split(strings.TrimSpace(o), "\n")
 		if code != 1 || len(lines) != 6 || !strings.HasPrefix(lines[0], "BOX") || !strings.Contains(lines[5], "shop") ||
@@ -264,7 +264,7 @@ func TestFleet(t *testing.T) {
 		os.WriteFile(grownSecrets, append(sec, []byte("backup: \"Fleet-Backup-Pw-2026!\"\n")...), 0o600)
 		healthy.Apply(t, grown, grownSecrets)
 		for _, args := range [][]string{{"fleet", "remove", "shop"}, {"fleet", "add", "shop", "root@" + healthy.IP(), "--template", grown, "--secrets", grownSecrets}} {
-			if o, e, code := hostPossectl(t, env, args...); code != 0 {
+			if o, e, code := harness.HostPossectl(t, env, args...); code != 0 {
 				t.Fatalf("%v: exit %d\n%s%s", args, code, o, e)
 			}
 		}
@@ -317,12 +317,7 @@ func TestFleet(t *testing.T) {
 // sftp backup copy to the box itself.
 func selfCopyTarget(t *testing.T, box *harness.TestBox) {
 	t.Helper()
-	box.MustRun(t, "sh", "-ec", `
-install -d -m 0700 /root/.ssh
-test -f /root/.ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N "" -C "root@posse copy" -f /root/.ssh/id_ed25519
-cat /root/.ssh/id_ed25519.pub >> /root/.ssh/authorized_keys
-ssh-keyscan -t ed25519 `+box.IP()+` > /root/.ssh/known_hosts`)
-	if o, e, code := box.Output(t, "ssh", "-o", "BatchMode=yes", "root@"+box.IP(), "echo", "ok"); code != 0 || strings.TrimSpace(o) != "ok" {
-		t.Fatalf("ssh root@%s as root: exit %d: %s%s", box.IP(), code, o, e)
-	}
+	box.AuthorizeKey(t, "root", box.RootKey(t))
+	box.TrustHost(t, box.IP())
+	box.CheckSSH(t, "root@"+box.IP())
 }

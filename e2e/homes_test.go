@@ -24,11 +24,7 @@ const newhirePW = "Neu-Im-Team-2026!"
 // MUELLER domain, the password in an auth file (never in argv).
 func smbAs(t *testing.T, dir, ip, share, user, pw, cmds string) (string, error) {
 	t.Helper()
-	auth := filepath.Join(dir, "auth-"+user)
-	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+pw+"\ndomain = MUELLER\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
+	return harness.SMB(t, dir, ip, share, "MUELLER", user, pw, cmds)
 }
 
 // TestHomes applies examples/small-office.yaml (homes enabled), adds a
@@ -48,7 +44,7 @@ func TestHomes(t *testing.T) {
 	up := filepath.Join(dir, "cv.txt")
 	os.WriteFile(up, []byte("private\n"), 0o644)
 
-	if o, e, code := possectlIn(t, tb, newhirePW+"\n", "users", "add", "newhire", "--given-name", "Nina", "--surname", "Neu",
+	if o, e, code := tb.Possectl(t, newhirePW+"\n", "users", "add", "newhire", "--given-name", "Nina", "--surname", "Neu",
 		"--group", "staff", "--password-stdin", "--no-must-change"); code != 0 {
 		t.Fatalf("possectl users add: exit %d\n%s%s", code, o, e)
 	}
@@ -90,17 +86,17 @@ func TestHomes(t *testing.T) {
 		}
 	})
 	t.Run("an exported template plans on its own box without secrets", func(t *testing.T) {
-		exported, e, code := possectlIn(t, tb, "", "export")
+		exported, e, code := tb.Possectl(t, "", "export")
 		if code != 0 {
 			t.Fatalf("possectl export: exit %d\n%s", code, e)
 		}
 		f := filepath.Join(dir, "exported.yaml")
 		os.WriteFile(f, []byte(exported), 0o600)
 		tb.CopyIn(t, f, "/root/exported.yaml", 0o600)
-		if o, e, code := possectlIn(t, tb, "", "validate", "/root/exported.yaml"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "validate", "/root/exported.yaml"); code != 0 {
 			t.Errorf("validate the exported template: exit %d\n%s%s", code, o, e)
 		}
-		if o, e, code := possectlIn(t, tb, "", "plan", "/root/exported.yaml"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "plan", "/root/exported.yaml"); code != 0 {
 			t.Errorf("plan the exported template without --secrets: exit %d\n%s%s", code, o, e)
 		}
 	})
@@ -108,12 +104,12 @@ func TestHomes(t *testing.T) {
 		checkSSHLogins(t, tb, "newhire", newhirePW)
 	})
 	t.Run("status is healthy", func(t *testing.T) {
-		if o, e, code := possectlIn(t, tb, "", "status"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "status"); code != 0 {
 			t.Errorf("possectl status: exit %d\n%s%s", code, o, e)
 		}
 	})
 	t.Run("deleting the user keeps the data", func(t *testing.T) {
-		if o, e, code := possectlIn(t, tb, "", "users", "delete", "newhire", "--yes"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "users", "delete", "newhire", "--yes"); code != 0 {
 			t.Fatalf("possectl users delete: exit %d\n%s%s", code, o, e)
 		}
 		harness.Eventually(t, 90*time.Second, func() error {

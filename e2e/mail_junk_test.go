@@ -107,14 +107,14 @@ func TestMailJunk(t *testing.T) {
 	script := filepath.Join(dir, "move.py")
 	os.WriteFile(script, []byte(imapMove), 0o644)
 	move := func(user, pw, subject, from, to string) error {
-		out, err := mailHost("python3", script, fqdn, ip, ca, user, pw, subject, from, to)
+		out, err := harness.Host("python3", script, fqdn, ip, ca, user, pw, subject, from, to)
 		if err != nil {
 			return fmt.Errorf("moving %q from %s to %s: %v\n%s", subject, from, to, err, out)
 		}
 		return nil
 	}
 	search := func(user, pw, folder, subject string) (bool, error) {
-		out, err := mailHost("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
+		out, err := harness.Host("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
 			"imaps://"+fqdn+"/"+folder, "-u", user+":"+pw, "-X", `SEARCH SUBJECT "`+subject+`"`)
 		if err != nil {
 			return false, fmt.Errorf("curl imaps %s of %s: %v %s", folder, user, err, out)
@@ -123,7 +123,7 @@ func TestMailJunk(t *testing.T) {
 	}
 
 	t.Run("Junk exists and is subscribed", func(t *testing.T) {
-		out, err := mailHost("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
+		out, err := harness.Host("curl", "-sS", "--cacert", ca, "--resolve", fqdn+":993:"+ip,
 			"imaps://"+fqdn+"/", "-u", "anna@mailtest.example:"+annaPW, "-X", `LSUB "" "*"`)
 		if err != nil || !strings.Contains(out, `\Junk`) || !strings.Contains(out, "Junk") {
 			t.Errorf("LSUB: %v\n%s", err, out)
@@ -132,7 +132,7 @@ func TestMailJunk(t *testing.T) {
 	t.Run("GTUBE is rejected or filed into Junk", func(t *testing.T) {
 		argv := []string{"swaks", "--server", ip, "--port", "25", "--to", "anna@mailtest.example", "--from", "ext@outside.example",
 			"--header", "Subject: gtube standard", "--body", "Buy now.\n" + gtubeReject + "\n"}
-		out, _ := mailHost(argv...)
+		out, _ := harness.Host(argv...)
 		if strings.Contains(out, "<** 5") {
 			t.Logf("GTUBE rejected: %s", lineWith(out, "<** 5"))
 			return
@@ -158,7 +158,7 @@ func TestMailJunk(t *testing.T) {
 			harness.Eventually(t, 90*time.Second, func() error {
 				n++
 				subject = fmt.Sprintf("%s n%03d", prefix, n)
-				out, _ := mailHost("swaks", "--server", ip, "--port", "25", "--to", "anna@mailtest.example", "--from", "ext@outside.example",
+				out, _ := harness.Host("swaks", "--server", ip, "--port", "25", "--to", "anna@mailtest.example", "--from", "ext@outside.example",
 					"--header", "Subject: "+subject, "--body", "Cheap watches, only today.\n")
 				if !strings.Contains(out, "250 2.0.0") {
 					return fmt.Errorf("not accepted:\n%s", out)

@@ -420,7 +420,7 @@ func TestMailRelay(t *testing.T) {
 		if o, _, _ := sh.Output(t, "sh", "-c", "grep -l 'Subject: refused by the relay' /home/"+relayMailbox+"/Maildir/new/* 2>/dev/null"); strings.TrimSpace(o) != "" {
 			t.Error("the message arrived although the login was refused")
 		}
-		st, errOut, code := mailPossectl(t, tb, "", "status")
+		st, errOut, code := tb.Possectl(t, "", "status")
 		if !strings.Contains(st, "relay refused login: SASL authentication failed") || !strings.Contains(st, "relay ["+sh.IP()+"]:587") {
 			t.Errorf("possectl status: exit %d\n%s%s", code, st, errOut)
 		}

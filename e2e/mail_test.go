@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
-	"github.com/posse-project/posse/sandbox"
 )
 
 // mailSite is a small site for the mail tests: two users who need not
@@ -122,10 +119,10 @@ func TestMail(t *testing.T) {
 		}
 	})
 	t.Run("no plaintext IMAP login", func(t *testing.T) {
-		if out, err := mailHost("curl", "-sS", "imap://"+ip+"/INBOX", "-u", "anna@mailtest.example:"+annaPW, "-X", "SEARCH ALL"); err == nil {
+		if out, err := harness.Host("curl", "-sS", "imap://"+ip+"/INBOX", "-u", "anna@mailtest.example:"+annaPW, "-X", "SEARCH ALL"); err == nil {
 			t.Errorf("plaintext IMAP login worked: %s", out)
 		}
-		if out, err := mailHost("curl", "-sS", "--ssl-reqd", "--cacert", ca, "--resolve", fqdn+":143:"+ip,
+		if out, err := harness.Host("curl", "-sS", "--ssl-reqd", "--cacert", ca, "--resolve", fqdn+":143:"+ip,
 			"imap://"+fqdn+"/INBOX", "-u", "anna@mailtest.example:"+annaPW, "-X", "SEARCH ALL"); err != nil {
 			t.Errorf("IMAP with STARTTLS: %v %s", err, out)
 		}
@@ -133,7 +130,7 @@ func TestMail(t *testing.T) {
 	t.Run("a user added later receives mail right away", func(t *testing.T) {
 		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/mail")
 		tb.CopyIn(t, secrets, "/root/mail/secrets.yaml", 0o600)
-		if out, errOut, code := mailPossectl(t, tb, carolPW+"\n", "users", "add", "carol", "--email", "carol@mailtest.example",
+		if out, errOut, code := tb.Possectl(t, carolPW+"\n", "users", "add", "carol", "--email", "carol@mailtest.example",
 			"--password-stdin", "--no-must-change", "--secrets", "/root/mail/secrets.yaml"); code != 0 {
 			t.Fatalf("users add: %d %s %s", code, out, errOut)
 		}
@@ -169,28 +166,6 @@ func TestMail(t *testing.T) {
 	})
 }
 
-// mailHost runs a client tool on the host (outside the box) and returns
-// its combined output.
-func mailHost(argv ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
-	return string(out), err
-}
-
-// mailPossectl runs possectl inside the box with stdin.
-func mailPossectl(t *testing.T, tb *harness.TestBox, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var o, e bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	code, err := tb.Run(ctx, sandbox.RunOptions{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e}, append([]string{"possectl"}, args...)...)
-	if err != nil {
-		t.Fatalf("possectl %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
-}
-
 type mailClient struct {
 	t            *testing.T
 	ip, fqdn, ca string
@@ -201,7 +176,7 @@ func (m *mailClient) send(t *testing.T, port int, to, subject, want string, extr
 	t.Helper()
 	argv := []string{"swaks", "--server", m.ip, "--port", fmt.Sprint(port), "--to", to, "--from", "ext@outside.example",
 		"--header", "Subject: " + subject, "--tls-verify", "--tls-ca-path", m.ca}
-	out, _ := mailHost(append(argv, extra...)...)
+	out, _ := harness.Host(append(argv, extra...)...)
 	if !strings.Contains(out, want) {
 		t.Errorf("swaks to %s on %d: want %q in:\n%s", to, port, want, out)
 	}
@@ -211,7 +186,7 @@ func (m *mailClient) send(t *testing.T, port int, to, subject, want string, extr
 func (m *mailClient) eventuallySubjects(t *testing.T, user, pw, subject string) {
 	t.Helper()
 	harness.Eventually(t, 20*time.Second, func() error {
-		out, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+		out, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 			"imaps://"+m.fqdn+"/INBOX", "-u", user+":"+pw, "-X", `SEARCH SUBJECT "`+subject+`"`)
 		if err != nil {
 			return fmt.Errorf("curl imaps as %s: %v %s", user, err, out)

@@ -40,11 +40,11 @@ db.setpassword("(sAMAccountName=%s)" % user, pw, force_change_at_next_login=Fals
 func legacyLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 	t.Helper()
 	auth := "/root/auth-" + user
-	if o, e, code := runIn(t, tb, fmt.Sprintf("username = %s\npassword = %s\ndomain = %s\n", user, pw, legacyNetBIOS),
+	if o, e, code := tb.Exec(t, fmt.Sprintf("username = %s\npassword = %s\ndomain = %s\n", user, pw, legacyNetBIOS),
 		"bash", "-c", "umask 077 && cat >"+auth); code != 0 {
 		t.Fatalf("writing %s: %s%s", auth, o, e)
 	}
-	o, e, code := runIn(t, tb, "", "smbclient", "//"+ip+"/IPC$", "-A", auth, "--use-kerberos=off", "-c", "exit")
+	o, e, code := tb.Exec(t, "", "smbclient", "//"+ip+"/IPC$", "-A", auth, "--use-kerberos=off", "-c", "exit")
 	if code != 0 {
 		return fmt.Errorf("smbclient as %s against %s: exit %d: %s%s", user, ip, code, o, e)
 	}
@@ -57,17 +57,17 @@ func legacyLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 func legacyKinit(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 	t.Helper()
 	conf := fmt.Sprintf("[libdefaults]\n\tdefault_realm = %s\n\tdns_lookup_kdc = false\n[realms]\n%s = {\n\tkdc = %s\n}\n", legacyRealm, legacyRealm, ip)
-	if o, e, code := runIn(t, tb, conf, "bash", "-c", "cat >/root/krb5-"+ip+".conf"); code != 0 {
+	if o, e, code := tb.Exec(t, conf, "bash", "-c", "cat >/root/krb5-"+ip+".conf"); code != 0 {
 		t.Fatalf("writing krb5.conf: %s%s", o, e)
 	}
-	o, e, code := runIn(t, tb, pw+"\n", "env", "KRB5_CONFIG=/root/krb5-"+ip+".conf", "KRB5CCNAME=/tmp/cc-"+user, "kinit", user+"@"+legacyRealm)
+	o, e, code := tb.Exec(t, pw+"\n", "env", "KRB5_CONFIG=/root/krb5-"+ip+".conf", "KRB5CCNAME=/tmp/cc-"+user, "kinit", user+"@"+legacyRealm)
 	if code != 0 {
 		return fmt.Errorf("kinit %s against %s: exit %d: %s%s", user, ip, code, o, e)
 	}
-	if o, e, code := runIn(t, tb, pw, "bash", "-c", "umask 077 && cat >/root/pw-"+user); code != 0 {
+	if o, e, code := tb.Exec(t, pw, "bash", "-c", "umask 077 && cat >/root/pw-"+user); code != 0 {
 		t.Fatalf("writing the password file: %s%s", o, e)
 	}
-	o, e, code = runIn(t, tb, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+ip,
+	o, e, code = tb.Exec(t, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+ip,
 		"-D", user+"@"+legacyDomain, "-y", "/root/pw-"+user, "-b", "DC=old,DC=example", "(sAMAccountName="+user+")", "dn")
 	// Anna's DN holds an umlaut: ldapsearch prints it base64 (dn::).
 	if code != 0 || !strings.Contains(o, "# numEntries: 1") {
@@ -93,7 +93,7 @@ func accountSID(t *testing.T, tb *harness.TestBox, kind, name string) string {
 // migrateStatus reads possectl migrate status --json in box tb.
 func migrateStatus(t *testing.T, tb *harness.TestBox) migrate.Progress {
 	t.Helper()
-	o, e, code := possectlIn(t, tb, "", "migrate", "status", "--json")
+	o, e, code := tb.Possectl(t, "", "migrate", "status", "--json")
 	var p migrate.Progress
 	if err := json.Unmarshal([]byte(o), &p); code != 0 || err != nil {
 		t.Fatalf("migrate status --json: exit %d, %v\n%s%s", code, err, o, e)
@@ -116,7 +116,7 @@ func fsmoOwners(t *testing.T, tb *harness.TestBox) []migrate.RoleOwner {
 func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	from := []string{"--from", legacy.IP(), "--secrets", "/root/legacy.yaml"}
 	boxName, oldName := strings.ToUpper(box.Name()), strings.ToUpper(legacy.Name())
-	if o, e, code := runIn(t, legacy, "anna\n"+annaOldPW+"\n", "python3", "-c", legacyUserPy); code != 0 {
+	if o, e, code := legacy.Exec(t, "anna\n"+annaOldPW+"\n", "python3", "-c", legacyUserPy); code != 0 {
 		t.Fatalf("setting anna's old password: %d\n%s%s", code, o, e)
 	}
 	if err := legacyLogon(t, box, legacy.IP(), "anna", annaOldPW); err != nil {
@@ -124,7 +124,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	}
 	// The old DC's DNS answers (it drops queries now and then under load).
 	harness.Eventually(t, 60*time.Second, func() error {
-		if o, e, code := runIn(t, box, "", "host", "-t", "SRV", "_ldap._tcp."+legacyDomain, legacy.IP()); code != 0 {
+		if o, e, code := box.Exec(t, "", "host", "-t", "SRV", "_ldap._tcp."+legacyDomain, legacy.IP()); code != 0 {
 			return fmt.Errorf("dns on the legacy DC: %d %s%s", code, o, e)
 		}
 		return nil
@@ -135,7 +135,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 
 	// Without a terminal and without --yes the join shows its plan and
 	// refuses.
-	o, e, code := possectlIn(t, box, "", append([]string{"migrate", "join", "--insecure-tls"}, from...)...)
+	o, e, code := box.Possectl(t, "", append([]string{"migrate", "join", "--insecure-tls"}, from...)...)
 	if code == 0 || !strings.Contains(e, "Join plan: this box becomes an additional domain controller of "+legacyDomain) || !strings.Contains(e, "pass --yes") {
 		t.Fatalf("join without --yes: exit %d\n%s%s", code, o, e)
 	}
@@ -144,7 +144,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	}
 
 	start := time.Now()
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "join", "--insecure-tls", "--yes"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "join", "--insecure-tls", "--yes"}, from...)...)
 	joinTook := time.Since(start)
 	t.Logf("migrate join took %.1fs, exit %d\nstdout:\n%s\nstderr:\n%s", joinTook.Seconds(), code, o, e)
 	if code != 0 {
@@ -163,7 +163,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	}
 
 	// Again: nothing changes.
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "join", "--insecure-tls", "--yes"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "join", "--insecure-tls", "--yes"}, from...)...)
 	if code != 0 || !strings.Contains(o, "nothing changed") || strings.Contains(e, "joining") {
 		t.Errorf("second join: exit %d\n%s%s", code, o, e)
 	}
@@ -198,7 +198,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 	}
 	// Replication both ways, DNS replicated, SYSVOL there with its ACLs.
 	harness.Eventually(t, 60*time.Second, func() error {
-		o, e, code := runIn(t, box, "", ad.ShowreplArgv...)
+		o, e, code := box.Exec(t, "", ad.ShowreplArgv...)
 		r, err := ad.ParseShowrepl(box.Name(), []byte(o))
 		if code != 0 || err != nil || !hasInbound(r, legacy.Name()) {
 			return fmt.Errorf("showrepl on the new DC: exit %d %v %s", code, err, e)
@@ -210,23 +210,23 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 		}
 		return nil
 	})
-	if o, e, code := runIn(t, legacy, "", "host", "-t", "A", strings.ToLower(legacy.Name())+"."+legacyDomain, box.IP()); code != 0 || !strings.Contains(o, legacy.IP()) {
+	if o, e, code := legacy.Exec(t, "", "host", "-t", "A", strings.ToLower(legacy.Name())+"."+legacyDomain, box.IP()); code != 0 || !strings.Contains(o, legacy.IP()) {
 		t.Errorf("the new DC's DNS does not know the old DC: %d %s%s", code, o, e)
 	}
-	if o, e, code := runIn(t, box, "", "bash", "-c", "ls /var/lib/samba/sysvol/"+legacyDomain+"/Policies/*/GPT.INI"); code != 0 {
+	if o, e, code := box.Exec(t, "", "bash", "-c", "ls /var/lib/samba/sysvol/"+legacyDomain+"/Policies/*/GPT.INI"); code != 0 {
 		t.Errorf("no group policies in the new DC's SYSVOL: %d %s%s", code, o, e)
 	}
-	if o, e, code := runIn(t, box, "", "samba-tool", "ntacl", "sysvolcheck"); code != 0 {
+	if o, e, code := box.Exec(t, "", "samba-tool", "ntacl", "sysvolcheck"); code != 0 {
 		t.Errorf("sysvolcheck on the new DC: %d %s%s", code, o, e)
 	}
 
 	// Phase 4: the roles move, then the old DC goes.
-	o, e, code = possectlIn(t, box, "", "migrate", "cutover", "--secrets", "/root/legacy.yaml")
+	o, e, code = box.Possectl(t, "", "migrate", "cutover", "--secrets", "/root/legacy.yaml")
 	if code == 0 || !strings.Contains(e, "Cut-over plan: move 7 FSMO roles") || !strings.Contains(e, "pass --yes") {
 		t.Errorf("cutover without --yes: exit %d\n%s%s", code, o, e)
 	}
 	start = time.Now()
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "cutover", "--yes"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "cutover", "--yes"}, from...)...)
 	t.Logf("migrate cutover took %.1fs, exit %d\n%s%s", time.Since(start).Seconds(), code, o, e)
 	if code != 0 || strings.Contains(o+e, legacyAdminPW) {
 		t.Fatalf("migrate cutover: exit %d", code)
@@ -237,12 +237,12 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 		}
 	}
 	// The old DC still runs: it is not removed.
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
 	if code == 0 || !strings.Contains(e, "still answers at "+legacy.IP()) {
 		t.Errorf("removing an old DC that answers: exit %d\n%s%s", code, o, e)
 	}
 	legacy.MustRun(t, "systemctl", "stop", "samba-ad-dc")
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
 	t.Logf("migrate cutover --remove-old: exit %d\n%s%s", code, o, e)
 	if code != 0 || !strings.Contains(o, "Removed the old DC "+oldName) {
 		t.Fatalf("removing the old DC: exit %d", code)
@@ -259,7 +259,7 @@ func testMigrateJoin(t *testing.T, legacy, box *harness.TestBox) {
 		t.Error(err)
 	}
 	// Running the cut-over again changes nothing.
-	o, e, code = possectlIn(t, box, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
+	o, e, code = box.Possectl(t, "", append([]string{"migrate", "cutover", "--yes", "--remove-old"}, from...)...)
 	if code != 0 || !strings.Contains(o, "already") || !strings.Contains(o, "nothing to remove") {
 		t.Errorf("cutover again: exit %d\n%s%s", code, o, e)
 	}

@@ -84,7 +84,7 @@ func buildLegacyDomain(t *testing.T, tb *harness.TestBox) {
 	}
 	tb.CopyIn(t, script, "/root/legacy.sh", 0o700)
 	tb.MustRun(t, "bash", "/root/legacy.sh", tb.IP())
-	if o, e, code := runIn(t, tb, legacyAdminPW+"\n", "python3", "-c", legacyAdminPy); code != 0 {
+	if o, e, code := tb.Exec(t, legacyAdminPW+"\n", "python3", "-c", legacyAdminPy); code != 0 {
 		t.Fatalf("setting the legacy admin password: %d\n%s%s", code, o, e)
 	}
 	for _, argv := range [][]string{
@@ -125,11 +125,11 @@ func TestMigratePlan(t *testing.T) {
 
 	// The old DC answers LDAPS and DNS for the new box before the test asks.
 	harness.Eventually(t, 90*time.Second, func() error {
-		o, e, code := runIn(t, box, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+legacy.IP(), "-b", "", "-s", "base", "dnsHostName")
+		o, e, code := box.Exec(t, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+legacy.IP(), "-b", "", "-s", "base", "dnsHostName")
 		if code != 0 || !strings.Contains(strings.ToLower(o), dcHost) {
 			return fmt.Errorf("ldaps on the legacy DC: %d %s%s", code, o, e)
 		}
-		o, e, code = runIn(t, box, "", "host", "-t", "SRV", "_ldap._tcp."+legacyDomain, legacy.IP())
+		o, e, code = box.Exec(t, "", "host", "-t", "SRV", "_ldap._tcp."+legacyDomain, legacy.IP())
 		if code != 0 || !strings.Contains(strings.ToLower(o), dcHost) {
 			return fmt.Errorf("dns on the legacy DC: %d %s%s", code, o, e)
 		}
@@ -137,13 +137,13 @@ func TestMigratePlan(t *testing.T) {
 	})
 
 	// The old DC serves the certificate with the negative serial number.
-	if o, e, code := runIn(t, box, "", "bash", "-c", "openssl s_client -connect "+legacy.IP()+":636 </dev/null 2>/dev/null | openssl x509 -noout -serial"); code != 0 || strings.TrimSpace(o) != "serial=-1092" {
+	if o, e, code := box.Exec(t, "", "bash", "-c", "openssl s_client -connect "+legacy.IP()+":636 </dev/null 2>/dev/null | openssl x509 -noout -serial"); code != 0 || strings.TrimSpace(o) != "serial=-1092" {
 		t.Fatalf("the legacy DC's certificate: exit %d, %q %s (want serial=-1092, that is -4242)", code, o, e)
 	}
 
 	writeLegacySecrets(t, box, "/root/legacy.yaml", "Administrator", legacyAdminPW)
 	start := time.Now()
-	o, e, code := possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls", "--json")
+	o, e, code := box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls", "--json")
 	t.Logf("migrate plan --json took %.1fs, exit %d", time.Since(start).Seconds(), code)
 	if strings.Contains(o+e, legacyAdminPW) {
 		t.Fatal("the legacy admin password was printed")
@@ -241,7 +241,7 @@ func TestMigratePlan(t *testing.T) {
 	}
 
 	// The text report says the same in words.
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")
+	o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")
 	t.Logf("migrate plan (text), exit %d:\n%s", code, o)
 	for _, want := range []string{"Pre-flight of taking over " + legacyDomain, "Daten", "KMeier", "fix: rename the user to kmeier", "3. files", "copy share Daten (4 files, 5.5 kB)", "Nothing was changed"} {
 		if !strings.Contains(o, want) {
@@ -250,7 +250,7 @@ func TestMigratePlan(t *testing.T) {
 	}
 
 	// Without --insecure-tls or --ca the self-signed certificate is refused.
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml")
+	o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml")
 	if code == 0 || !strings.Contains(e, "--insecure-tls") || !strings.Contains(e, "--ca FILE") {
 		t.Errorf("an untrusted certificate: exit %d\n%s%s", code, o, e)
 	}
@@ -260,14 +260,14 @@ func TestMigratePlan(t *testing.T) {
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	legacy.CopyOut(t, "/var/lib/samba/private/tls/ca.pem", ca)
 	box.CopyIn(t, ca, "/root/legacy-ca.pem", 0o644)
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/legacy-ca.pem", "--json")
+	o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/legacy-ca.pem", "--json")
 	var withCA migrate.Report
 	if err := json.Unmarshal([]byte(o), &withCA); code != 0 || err != nil || withCA.DC != dcHost {
 		t.Errorf("migrate plan --ca: exit %d, %v\n%s%s", code, err, o, e)
 	}
 	// Another CA's certificate is refused.
 	box.MustRun(t, "cp", "/etc/ssl/certs/ca-certificates.crt", "/root/other-ca.pem")
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/other-ca.pem")
+	o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--ca", "/root/other-ca.pem")
 	if code == 0 || !strings.Contains(e, "certificate at "+legacy.IP()+" is not trusted") {
 		t.Errorf("migrate plan --ca with another CA: exit %d\n%s%s", code, o, e)
 	}
@@ -275,7 +275,7 @@ func TestMigratePlan(t *testing.T) {
 	// A wrong password is refused in words, and is nowhere in the output.
 	const wrong = "Not-The-Password-9"
 	writeLegacySecrets(t, box, "/root/wrong.yaml", "Administrator", wrong)
-	o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/wrong.yaml", "--insecure-tls", "--json")
+	o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", legacy.IP(), "--secrets", "/root/wrong.yaml", "--insecure-tls", "--json")
 	if code == 0 || !strings.Contains(e, "refused the login of Administrator@"+legacyDomain) || !strings.Contains(e, "wrong user name or password") {
 		t.Errorf("wrong password: exit %d\nstdout:\n%s\nstderr:\n%s", code, o, e)
 	}
@@ -290,7 +290,7 @@ func TestMigratePlan(t *testing.T) {
 	// nothing answers at all are refused in words, within the timeout.
 	for _, addr := range []string{box.IP(), unusedAddress(legacy.IP())} {
 		start := time.Now()
-		o, e, code = possectlIn(t, box, "", "migrate", "plan", "--from", addr, "--secrets", "/root/legacy.yaml", "--insecure-tls", "--timeout", "5s")
+		o, e, code = box.Possectl(t, "", "migrate", "plan", "--from", addr, "--secrets", "/root/legacy.yaml", "--insecure-tls", "--timeout", "5s")
 		took := time.Since(start)
 		if code == 0 || !(strings.Contains(e, "nothing answers LDAP at "+addr) || strings.Contains(e, addr+" did not answer within 5s") || strings.Contains(e, addr+" cannot be reached")) {
 			t.Errorf("no DC at %s: exit %d\n%s%s", addr, code, o, e)
@@ -312,7 +312,7 @@ func TestMigratePlan(t *testing.T) {
 	applied := "/var/lib/posse/" + provisioning.AppliedSiteFile
 	box.MustRun(t, "bash", "-c", "mkdir -p /var/lib/posse && echo 'site: {name: x}' >"+applied)
 	for _, cmd := range [][]string{{"plan"}, {"join", "--yes"}} {
-		o, e, code = possectlIn(t, box, "", append(append([]string{"migrate"}, cmd...), "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")...)
+		o, e, code = box.Possectl(t, "", append(append([]string{"migrate"}, cmd...), "--from", legacy.IP(), "--secrets", "/root/legacy.yaml", "--insecure-tls")...)
 		if code == 0 || !strings.Contains(e, "this box already has a site applied") || strings.Contains(o+e, "Pre-flight") || strings.Contains(e, "Join plan") {
 			t.Errorf("migrate %s on a box with a site: exit %d\n%s%s", cmd, code, o, e)
 		}

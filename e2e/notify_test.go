@@ -46,7 +46,7 @@ type inbox struct {
 
 // count returns how many messages in the INBOX have subject in theirs.
 func (m inbox) count(subject string) (int, error) {
-	out, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+	out, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 		"imaps://"+m.fqdn+"/INBOX", "-u", notifyUser+":"+notifyPW, "-X", `SEARCH SUBJECT "`+subject+`"`)
 	if err != nil {
 		return 0, fmt.Errorf("curl imaps: %v %s", err, out)
@@ -62,13 +62,13 @@ func (m inbox) count(subject string) (int, error) {
 // body returns the decoded text of the first message with subject.
 func (m inbox) body(t *testing.T, subject string) string {
 	t.Helper()
-	out, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+	out, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 		"imaps://"+m.fqdn+"/INBOX", "-u", notifyUser+":"+notifyPW, "-X", `SEARCH SUBJECT "`+subject+`"`)
 	f := strings.Fields(out)
 	if err != nil || len(f) < 3 {
 		t.Fatalf("search %q: %v %s", subject, err, out)
 	}
-	msg, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+	msg, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 		"imaps://"+m.fqdn+"/INBOX;MAILINDEX="+f[2], "-u", notifyUser+":"+notifyPW)
 	if err != nil {
 		t.Fatalf("fetch message %s: %v %s", f[2], err, msg)

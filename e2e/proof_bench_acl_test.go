@@ -47,7 +47,7 @@ chown -R root:root .`)
 	tb.Apply(t, changed, secrets)
 	wall := time.Since(start)
 	var step time.Duration
-	for _, s := range lastRecord(t, tb).Steps {
+	for _, s := range tb.LastJournal(t).Steps {
 		if s.Kind == "files.ntacl" {
 			step += time.Duration(s.DurationMS) * time.Millisecond
 		}

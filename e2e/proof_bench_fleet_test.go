@@ -40,7 +40,7 @@ func TestProofBenchFleet(t *testing.T) {
 	for i, tb := range boxes {
 		tb.Apply(t, template, secrets)
 		acceptHostKey(t, env, keys, "root@"+tb.IP())
-		if o, e, code := hostPossectl(t, env, "fleet", "add", fmt.Sprintf("office%d", i), "root@"+tb.IP()); code != 0 {
+		if o, e, code := harness.HostPossectl(t, env, "fleet", "add", fmt.Sprintf("office%d", i), "root@"+tb.IP()); code != 0 {
 			t.Fatalf("fleet add: exit %d\n%s%s", code, o, e)
 		}
 	}
@@ -50,14 +50,14 @@ func TestProofBenchFleet(t *testing.T) {
 		var sum time.Duration
 		for _, tb := range boxes {
 			start := time.Now()
-			if o, e, code := hostPossectl(t, env, append(keys, "--host", "root@"+tb.IP(), "status")...); code != 0 {
+			if o, e, code := harness.HostPossectl(t, env, append(keys, "--host", "root@"+tb.IP(), "status")...); code != 0 {
 				t.Fatalf("status of %s: exit %d\n%s%s", tb.Name(), code, o, e)
 			}
 			sum += time.Since(start)
 		}
 		singles = append(singles, sum)
 		start := time.Now()
-		if o, e, code := hostPossectl(t, env, append(keys, "fleet", "status", "--json")...); code != 0 {
+		if o, e, code := harness.HostPossectl(t, env, append(keys, "fleet", "status", "--json")...); code != 0 {
 			t.Fatalf("fleet status: exit %d\n%s%s", code, o, e)
 		}
 		fleets = append(fleets, time.Since(start))

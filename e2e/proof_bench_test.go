@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,28 +32,6 @@ func benchEnabled(t *testing.T) {
 	if os.Getenv("POSSE_E2E_BENCH") != "1" {
 		t.Skip("set POSSE_E2E_BENCH=1 to run the benchmarks (make bench)")
 	}
-}
-
-// journalRecord is the part of an apply journal record the benchmarks read.
-type journalRecord struct {
-	Result     string `json:"result"`
-	DurationMS int64  `json:"duration_ms"`
-	Steps      []struct {
-		Service    string `json:"service"`
-		Kind       string `json:"kind"`
-		Status     string `json:"status"`
-		DurationMS int64  `json:"duration_ms"`
-	} `json:"steps"`
-}
-
-func lastRecord(t *testing.T, tb *harness.TestBox) journalRecord {
-	t.Helper()
-	var r journalRecord
-	l := strings.TrimSpace(tb.MustRun(t, "tail", "-n1", "/var/lib/posse/journal.jsonl"))
-	if err := json.Unmarshal([]byte(l), &r); err != nil {
-		t.Fatalf("journal line %q: %v", l, err)
-	}
-	return r
 }
 
 // timedInBox runs a shell command inside the box and returns its wall
@@ -93,7 +70,7 @@ func TestProofBenchOffice25(t *testing.T) {
 	start := time.Now()
 	tb.Apply(t, benchSite, secrets)
 	full := time.Since(start)
-	r := lastRecord(t, tb)
+	r := tb.LastJournal(t)
 	benchLine(t, "posse: full apply of office25 (host wall clock, includes copying the template in)", secs(full))
 	benchLine(t, "posse: full apply of office25 (engine, from the apply journal)", fmt.Sprintf("%.2f s, %d steps", float64(r.DurationMS)/1000, len(r.Steps)))
 	per := map[string]int64{}
@@ -153,12 +130,8 @@ func benchAnsible(t *testing.T, posseNoop, posseFull time.Duration) {
 	}
 	tb := harness.Box(t, "pansibl")
 	dir := t.TempDir()
-	key := filepath.Join(dir, "id_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v %s", err, out)
-	}
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/.ssh")
-	tb.CopyIn(t, key+".pub", "/root/.ssh/authorized_keys", 0o600)
+	key, pub := harness.HostKey(t, dir)
+	tb.AuthorizeKey(t, "root", pub)
 	tb.MustRun(t, "systemctl", "start", "ssh.service")
 	playbookDir, _ := filepath.Abs("../bench/ansible")
 	run := func() (time.Duration, string) {

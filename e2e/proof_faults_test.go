@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,26 +38,9 @@ func buildFailpointBinaries(t *testing.T) string {
 // fullPlanSteps returns every step of possectl plan --json for the
 // template in /root/faults inside the box, probes included (failpoints
 // count them).
-func fullPlanSteps(t *testing.T, tb *harness.TestBox, template string) []planStep {
+func fullPlanSteps(t *testing.T, tb *harness.TestBox, template string) []harness.PlanStep {
 	t.Helper()
-	out := tb.MustRun(t, "possectl", "plan", template, "--secrets", "/root/faults/secrets.yaml", "--json")
-	var p struct {
-		Steps []planStep `json:"steps"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("possectl plan --json: %v\n%s", err, out)
-	}
-	return p.Steps
-}
-
-func countChanges(steps []planStep) int {
-	n := 0
-	for _, s := range steps {
-		if s.Kind != "probe" {
-			n++
-		}
-	}
-	return n
+	return tb.PlanIn(t, template, "/root/faults/secrets.yaml").Steps
 }
 
 // faultPoint is one place a fault is injected: PHASE:STEP of
@@ -77,7 +59,7 @@ var jobOps = map[string]bool{"start": true, "stop": true, "restart": true, "relo
 // hasInStep reports whether step s has an in-step failpoint: a file write
 // (temporary file written, not renamed) or a unit job (queued, result not
 // awaited).
-func hasInStep(s planStep) bool {
+func hasInStep(s harness.PlanStep) bool {
 	return (s.Kind == "file" && s.Action != "delete") || (s.Kind == "unit" && jobOps[s.Spec.Op])
 }
 
@@ -88,7 +70,7 @@ func hasInStep(s planStep) bool {
 // the units and the engine's transaction are exactly as after step N-1:
 // only the progress report runs in between, so a crash there is the crash
 // after N-1, and an error there rolls back the same transaction.
-func faultPoints(change []planStep, kinds map[string]bool, all bool) []faultPoint {
+func faultPoints(change []harness.PlanStep, kinds map[string]bool, all bool) []faultPoint {
 	var out []faultPoint
 	for n, s := range change {
 		if kinds["before"] && (all || n == 0 || change[n-1].Service != s.Service) {
@@ -125,8 +107,8 @@ type faultsBox struct {
 	secrets          string
 	files            []string // the managed files
 	oldHash, newHash map[string]string
-	change           []planStep // old to new, probes included
-	units            []string   // must be active on the new site
+	change           []harness.PlanStep // old to new, probes included
+	units            []string           // must be active on the new site
 }
 
 // newFaultsBox builds possectl and possed with failpoints, boots a box
@@ -198,7 +180,7 @@ func (fx *faultsBox) oldOrNew(t *testing.T, after string) (oldF, newF int) {
 // version and no temporary file is left next to one.
 func (fx *faultsBox) converged(t *testing.T, after string) {
 	t.Helper()
-	if left := countChanges(fullPlanSteps(t, fx.tb, "/root/faults/new.yaml")); left != 0 {
+	if left := len(fx.tb.PlanIn(t, "/root/faults/new.yaml", "/root/faults/secrets.yaml").Changes()); left != 0 {
 		t.Errorf("after %s and a normal apply, the plan still has %d changes", after, left)
 	}
 	for _, u := range fx.units {
@@ -341,7 +323,7 @@ func TestProofFaults(t *testing.T) {
 				if mode == "crash" && !r.warned {
 					t.Errorf("after %s, the next apply does not say the last apply was interrupted:\n%s", name, lastLines(out, 8))
 				}
-				if ws, ok := lastJournal(t, tb)["warnings"].([]any); mode == "crash" && (!ok || !strings.Contains(fmt.Sprint(ws...), "was interrupted")) {
+				if ws := tb.LastJournal(t).Warnings; mode == "crash" && !strings.Contains(strings.Join(ws, "\n"), "was interrupted") {
 					t.Errorf("after %s, the next apply's journal record does not say the last apply was interrupted", name)
 				}
 				fx.converged(t, name)

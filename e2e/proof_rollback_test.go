@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,65 +64,12 @@ func buildSquatter(t *testing.T) string {
 	return filepath.Join(dir, "squatter")
 }
 
-// planStep is a step of possectl plan --json.
-type planStep struct {
-	Service string `json:"service"`
-	Kind    string `json:"kind"`
-	Action  string `json:"action"`
-	Target  string `json:"target"`
-	Summary string `json:"summary"`
-	Spec    struct {
-		Unit string `json:"unit"`
-		Op   string `json:"op"`
-	} `json:"spec"`
-	Changes []struct {
-		Field  string `json:"field"`
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"changes"`
-}
-
-// boxPlan returns the steps possectl plan prints for a template inside the
-// box (probes left out).
-func boxPlan(t *testing.T, tb *harness.TestBox, template, secrets string) []planStep {
-	t.Helper()
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/plan")
-	tb.CopyIn(t, template, "/root/plan/site.yaml", 0o600)
-	tb.CopyIn(t, secrets, "/root/plan/secrets.yaml", 0o600)
-	defer tb.MustRun(t, "rm", "-rf", "/root/plan")
-	out := tb.MustRun(t, "possectl", "plan", "/root/plan/site.yaml", "--secrets", "/root/plan/secrets.yaml", "--json")
-	var p struct {
-		Steps []planStep `json:"steps"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("possectl plan --json: %v\n%s", err, out)
-	}
-	var steps []planStep
-	for _, s := range p.Steps {
-		if s.Kind != "probe" {
-			steps = append(steps, s)
-		}
-	}
-	return steps
-}
-
-func stepList(steps []planStep) string {
+func stepList(steps []harness.PlanStep) string {
 	var b strings.Builder
 	for i, s := range steps {
 		fmt.Fprintf(&b, "  %d %s %s %s %s %s\n", i, s.Service, s.Action, s.Kind, s.Target, s.Spec.Op)
 	}
 	return b.String()
-}
-
-// lastJournal returns the last record of the apply journal in the box.
-func lastJournal(t *testing.T, tb *harness.TestBox) map[string]any {
-	t.Helper()
-	l := strings.TrimSpace(tb.MustRun(t, "tail", "-n1", "/var/lib/posse/journal.jsonl"))
-	var r map[string]any
-	if err := json.Unmarshal([]byte(l), &r); err != nil {
-		t.Fatalf("journal line %q: %v", l, err)
-	}
-	return r
 }
 
 // TestProofRollback is the broken-service proof: a change that the native
@@ -143,7 +89,7 @@ func TestProofRollback(t *testing.T) {
 	files := []string{"/etc/dovecot/dovecot.conf", "/etc/postfix/main.cf", "/etc/postfix/master.cf"}
 	before := hashBoxFiles(t, tb, files)
 	imaps := func() error {
-		out, err := mailHost("curl", "-sS", "-k", "imaps://"+tb.IP()+"/INBOX", "-u", "alice:"+rollbackAlicePW, "-X", "NOOP")
+		out, err := harness.Host("curl", "-sS", "-k", "imaps://"+tb.IP()+"/INBOX", "-u", "alice:"+rollbackAlicePW, "-X", "NOOP")
 		if err != nil {
 			return fmt.Errorf("curl imaps: %v %s", err, out)
 		}
@@ -158,7 +104,7 @@ func TestProofRollback(t *testing.T) {
 		harness.Eventually(t, 30*time.Second, imaps)
 	}
 
-	pending := boxPlan(t, tb, rollbackNew, secrets)
+	pending := tb.PlanOf(t, rollbackNew, secrets).Changes()
 	t.Logf("the change:\n%s", stepList(pending))
 	restart := false
 	for _, s := range pending {
@@ -186,11 +132,11 @@ func TestProofRollback(t *testing.T) {
 	if code == 0 {
 		t.Fatal("the apply succeeded although Dovecot cannot listen")
 	}
-	r := lastJournal(t, tb)
-	if r["result"] != "rolled-back" || r["failed_service"] != "mail" {
-		t.Errorf("journal: result %v, failed service %v, want rolled-back in mail; rolled back: %v", r["result"], r["failed_service"], r["rolled_back"])
+	r := tb.LastJournal(t)
+	if r.Outcome != "rolled-back" || r.FailedService != "mail" {
+		t.Errorf("journal: result %v, failed service %v, want rolled-back in mail; rolled back: %v", r.Outcome, r.FailedService, r.RolledBack)
 	}
-	t.Logf("journal: failed step %v (%v), rolled back: %v", r["failed_step"], r["error"], r["rolled_back"])
+	t.Logf("journal: failed step %v (%v), rolled back: %v", r.FailedStep, r.Error, r.RolledBack)
 
 	// The previous configuration runs again.
 	if after := hashBoxFiles(t, tb, files); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -207,7 +153,7 @@ func TestProofRollback(t *testing.T) {
 	if haveCurl {
 		harness.Eventually(t, 30*time.Second, imaps)
 	}
-	if again := boxPlan(t, tb, rollbackNew, secrets); stepList(again) != stepList(pending) {
+	if again := tb.PlanOf(t, rollbackNew, secrets).Changes(); stepList(again) != stepList(pending) {
 		t.Errorf("plan after the rollback:\n%swant the same change as before:\n%s", stepList(again), stepList(pending))
 	}
 
@@ -223,7 +169,7 @@ func TestProofRollback(t *testing.T) {
 	if haveCurl {
 		harness.Eventually(t, 30*time.Second, imaps)
 	}
-	if again := boxPlan(t, tb, rollbackNew, secrets); len(again) != 0 {
+	if again := tb.PlanOf(t, rollbackNew, secrets).Changes(); len(again) != 0 {
 		t.Errorf("plan after the good apply:\n%s", stepList(again))
 	}
 }

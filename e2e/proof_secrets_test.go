@@ -67,10 +67,10 @@ func TestProofSecrets(t *testing.T) {
 	tb.Apply(t, proofSecretsSite, secrets)
 	t.Logf("full apply in %.1fs", time.Since(start).Seconds())
 
-	if o, e, code := possectlIn(t, tb, newUser.Value+"\n", "users", "add", "dave", "--given-name", "Dave", "--surname", "Audit", "--group", "office", "--password-stdin", "--no-must-change"); code != 0 {
+	if o, e, code := tb.Possectl(t, newUser.Value+"\n", "users", "add", "dave", "--given-name", "Dave", "--surname", "Audit", "--group", "office", "--password-stdin", "--no-must-change"); code != 0 {
 		t.Fatalf("users add: exit %d\n%s\n%s", code, o, e)
 	}
-	if o, e, code := possectlIn(t, tb, reset.Value+"\n", "users", "set-password", "bob", "--password-stdin", "--no-must-change"); code != 0 {
+	if o, e, code := tb.Possectl(t, reset.Value+"\n", "users", "set-password", "bob", "--password-stdin", "--no-must-change"); code != 0 {
 		t.Fatalf("users set-password: exit %d\n%s\n%s", code, o, e)
 	}
 	tb.MustRun(t, "systemd-run", "--unit=proof-canary", "-E", "CANARY="+canary.Value, "sleep", "1")
@@ -86,10 +86,8 @@ func TestProofSecrets(t *testing.T) {
 	// the new user and the reset password log on over SMB.
 	if _, err := exec.LookPath("smbclient"); err == nil {
 		for _, c := range []struct{ user, pw string }{{"dave", newUser.Value}, {"bob", reset.Value}, {"alice", ms[1].Value}} {
-			auth := filepath.Join(dir, "auth-"+c.user)
-			os.WriteFile(auth, []byte("username = "+c.user+"\npassword = "+c.pw+"\ndomain = AUDIT\n"), 0o600)
 			harness.Eventually(t, 30*time.Second, func() error {
-				out, err := hostCmd("", nil, "smbclient", "//"+tb.IP()+"/Akten", "-A", auth, "-c", "ls")
+				out, err := harness.SMB(t, dir, tb.IP(), "Akten", "AUDIT", c.user, c.pw, "ls")
 				if err != nil {
 					return fmt.Errorf("smbclient as %s: %v\n%s", c.user, err, out)
 				}

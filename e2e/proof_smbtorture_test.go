@@ -63,7 +63,7 @@ samba-tool ntacl set --use-s3fs --service=stockmodify 'O:LAG:DUD:PAI(A;OICI;FA;;
 		t.Fatal(err)
 	}
 	harness.Eventually(t, 60*time.Second, func() error {
-		out, err := hostCmd("", nil, "smbclient", "//"+tb.IP()+"/stock", "-A", auth, "-c", "ls")
+		out, err := harness.Host("smbclient", "//"+tb.IP()+"/stock", "-A", auth, "-c", "ls")
 		if err != nil {
 			return fmt.Errorf("%v: %s", err, out)
 		}

@@ -50,10 +50,10 @@ func TestBookworm(t *testing.T) {
 	var snapshot string
 
 	t.Run("smoke on Debian 12", func(t *testing.T) {
-		if o, e, code := possectlIn(t, tb, "", "status"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "status"); code != 0 {
 			t.Fatalf("possectl status: exit %d\n%s%s", code, o, e)
 		}
-		if o, e, code := possectlIn(t, tb, upgradePW+"\n", "users", "set-password", "amueller", "--password-stdin", "--no-must-change"); code != 0 {
+		if o, e, code := tb.Possectl(t, upgradePW+"\n", "users", "set-password", "amueller", "--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("set-password: exit %d\n%s%s", code, o, e)
 		}
 		tb.MustRun(t, "sh", "-c", "printf '"+upgradeText+"' > '"+upgradeFile+"'")
@@ -86,7 +86,7 @@ func TestBookworm(t *testing.T) {
 		box := filepath.Join("/tmp", "upgrade-site.yaml")
 		tb.CopyIn(t, exampleSite, box, 0o644)
 		tb.CopyIn(t, secrets, "/root/upgrade.secrets.yaml", 0o600)
-		plan, e, code := possectlIn(t, tb, "", "plan", box, "--secrets", "/root/upgrade.secrets.yaml")
+		plan, e, code := tb.Possectl(t, "", "plan", box, "--secrets", "/root/upgrade.secrets.yaml")
 		if code != 0 && code != 2 {
 			t.Fatalf("plan after the upgrade: exit %d\n%s%s", code, plan, e)
 		}
@@ -95,7 +95,7 @@ func TestBookworm(t *testing.T) {
 			t.Errorf("the plan after the upgrade does not rewrite dovecot.conf for Dovecot 2.4:\n%s", plan)
 		}
 		tb.Apply(t, exampleSite, secrets)
-		if o, e, code := possectlIn(t, tb, "", "status"); code != 0 {
+		if o, e, code := tb.Possectl(t, "", "status"); code != 0 {
 			t.Errorf("possectl status after the upgrade: exit %d\n%s%s", code, o, e)
 		}
 		if _, _, steps := planUnits(t, tb, exampleSite, secrets); steps != 0 {

@@ -50,7 +50,7 @@ servers:
 // output (the parser's test data comes from such runs).
 func showrepl(t *testing.T, tb *harness.TestBox) ad.Replication {
 	t.Helper()
-	o, e, code := runIn(t, tb, "", ad.ShowreplArgv...)
+	o, e, code := tb.Exec(t, "", ad.ShowreplArgv...)
 	if code != 0 {
 		t.Fatalf("samba-tool drs showrepl --json in %s: exit %d\n%s%s", tb.Name(), code, o, e)
 	}
@@ -77,11 +77,11 @@ func hasInbound(r ad.Replication, partner string) bool {
 func smbLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 	t.Helper()
 	auth := "/root/auth-" + user
-	if o, e, code := runIn(t, tb, fmt.Sprintf("username = %s\npassword = %s\ndomain = %s\n", user, pw, sdcWorkgroup),
+	if o, e, code := tb.Exec(t, fmt.Sprintf("username = %s\npassword = %s\ndomain = %s\n", user, pw, sdcWorkgroup),
 		"bash", "-c", "umask 077 && cat >"+auth); code != 0 {
 		t.Fatalf("writing %s: %s%s", auth, o, e)
 	}
-	o, e, code := runIn(t, tb, "", "smbclient", "//"+ip+"/IPC$", "-A", auth, "-c", "exit")
+	o, e, code := tb.Exec(t, "", "smbclient", "//"+ip+"/IPC$", "-A", auth, "-c", "exit")
 	if code != 0 {
 		return fmt.Errorf("smbclient as %s against %s: exit %d: %s%s", user, ip, code, o, e)
 	}
@@ -92,10 +92,10 @@ func smbLogon(t *testing.T, tb *harness.TestBox, ip, user, pw string) error {
 // Administrator with the password from a 0600 file.
 func ldapFind(t *testing.T, tb *harness.TestBox, ip, user string) error {
 	t.Helper()
-	if o, e, code := runIn(t, tb, sdcAdminPW, "bash", "-c", "umask 077 && cat >/root/admin.pw"); code != 0 {
+	if o, e, code := tb.Exec(t, sdcAdminPW, "bash", "-c", "umask 077 && cat >/root/admin.pw"); code != 0 {
 		t.Fatalf("writing the admin password file: %s%s", o, e)
 	}
-	o, e, code := runIn(t, tb, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+ip,
+	o, e, code := tb.Exec(t, "", "env", "LDAPTLS_REQCERT=never", "ldapsearch", "-x", "-H", "ldaps://"+ip,
 		"-D", "Administrator@"+sdcDNSDomain, "-y", "/root/admin.pw", "-b", "DC=ad,DC=zwei,DC=example", "(sAMAccountName="+user+")", "dn")
 	if code != 0 || !strings.Contains(o, "dn: CN=") {
 		return fmt.Errorf("ldapsearch for %s against %s: exit %d: %s%s", user, ip, code, o, e)
@@ -170,7 +170,7 @@ print("own", db.get_serverName())`)
 	})
 
 	t.Run("a user made on dc1 logs on against dc2", func(t *testing.T) {
-		if o, e, code := possectlIn(t, dc1, sdcNinaPW+"\n", "users", "add", "nina", "--given-name", "Nina", "--surname", "Neu",
+		if o, e, code := dc1.Possectl(t, sdcNinaPW+"\n", "users", "add", "nina", "--given-name", "Nina", "--surname", "Neu",
 			"--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("possectl users add on dc1: exit %d\n%s%s", code, o, e)
 		}
@@ -185,7 +185,7 @@ print("own", db.get_serverName())`)
 	})
 
 	t.Run("a user made on dc2 appears on dc1", func(t *testing.T) {
-		if o, e, code := possectlIn(t, dc2, sdcOttoPW+"\n", "users", "add", "otto", "--given-name", "Otto", "--surname", "Zwei",
+		if o, e, code := dc2.Possectl(t, sdcOttoPW+"\n", "users", "add", "otto", "--given-name", "Otto", "--surname", "Zwei",
 			"--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("possectl users add on dc2: exit %d\n%s%s", code, o, e)
 		}
@@ -200,7 +200,7 @@ print("own", db.get_serverName())`)
 	})
 
 	t.Run("a password changed on dc2 works on dc1", func(t *testing.T) {
-		if o, e, code := possectlIn(t, dc2, sdcNinaPW2+"\n", "users", "set-password", "nina", "--password-stdin", "--no-must-change"); code != 0 {
+		if o, e, code := dc2.Possectl(t, sdcNinaPW2+"\n", "users", "set-password", "nina", "--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("possectl users set-password on dc2: exit %d\n%s%s", code, o, e)
 		}
 		changed := time.Now()
@@ -210,11 +210,11 @@ print("own", db.get_serverName())`)
 		t.Logf("the new password worked against dc1 %.1fs after it was set on dc2", time.Since(changed).Seconds())
 		// Kerberos against dc1's KDC only.
 		conf := fmt.Sprintf("[libdefaults]\n\tdefault_realm = %s\n\tdns_lookup_kdc = false\n[realms]\n\t%s = {\n\t\tkdc = %s\n\t}\n", sdcRealm, sdcRealm, dc1.IP())
-		if o, e, code := runIn(t, dc2, conf, "bash", "-c", "cat >/root/krb5-dc1.conf"); code != 0 {
+		if o, e, code := dc2.Exec(t, conf, "bash", "-c", "cat >/root/krb5-dc1.conf"); code != 0 {
 			t.Fatalf("writing krb5-dc1.conf: %s%s", o, e)
 		}
 		harness.Eventually(t, 30*time.Second, func() error {
-			o, e, code := runIn(t, dc2, sdcNinaPW2+"\n", "env", "KRB5_CONFIG=/root/krb5-dc1.conf", "KRB5CCNAME=/tmp/cc-nina", "kinit", "nina@"+sdcRealm)
+			o, e, code := dc2.Exec(t, sdcNinaPW2+"\n", "env", "KRB5_CONFIG=/root/krb5-dc1.conf", "KRB5CCNAME=/tmp/cc-nina", "kinit", "nina@"+sdcRealm)
 			if code != 0 {
 				return fmt.Errorf("kinit nina against dc1: exit %d: %s%s", code, o, e)
 			}
@@ -229,7 +229,7 @@ print("own", db.get_serverName())`)
 			Problems    []string        `json:"problems"`
 			Error       string          `json:"error"`
 		}
-		o, e, code := possectlIn(t, dc2, "", "dc", "status", "--json")
+		o, e, code := dc2.Possectl(t, "", "dc", "status", "--json")
 		t.Logf("possectl dc status --json on dc2: exit %d\n%s%s", code, o, e)
 		if err := json.Unmarshal([]byte(o), &reps); err != nil {
 			t.Fatalf("dc status --json: %v", err)
@@ -237,10 +237,10 @@ print("own", db.get_serverName())`)
 		if len(reps) < 1 || reps[0].Name != dc2.Name() || reps[0].Replication == nil || !hasInbound(*reps[0].Replication, dc1.Name()) {
 			t.Errorf("dc status on dc2 does not show dc1 as its partner: %+v", reps)
 		}
-		if o, e, code := possectlIn(t, dc2, "", "dc", "status"); !strings.Contains(o, strings.ToLower(dc1.Name())) {
+		if o, e, code := dc2.Possectl(t, "", "dc", "status"); !strings.Contains(o, strings.ToLower(dc1.Name())) {
 			t.Errorf("dc status on dc2: exit %d\n%s%s", code, o, e)
 		}
-		if o, e, code := possectlIn(t, dc2, "", "status"); code != 0 || !strings.Contains(o, "replicates from "+strings.ToLower(dc1.Name())) {
+		if o, e, code := dc2.Possectl(t, "", "status"); code != 0 || !strings.Contains(o, "replicates from "+strings.ToLower(dc1.Name())) {
 			t.Errorf("possectl status on dc2: exit %d\n%s%s", code, o, e)
 		}
 	})

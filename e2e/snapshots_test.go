@@ -97,11 +97,8 @@ func smbSnap(t *testing.T, dir, ip, user, cmds string) (string, error) {
 // smbSnapShare is smbSnap on another share (a home folder).
 func smbSnapShare(t *testing.T, dir, ip, share, user, cmds string) (string, error) {
 	t.Helper()
-	auth := filepath.Join(dir, "auth-"+user)
-	if err := os.WriteFile(auth, []byte("username = "+user+"\npassword = "+snapshotsPasswords[user]+"\ndomain = SNAP\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-m", "SMB3", "-A", auth, "-c", cmds)
+	auth := harness.SMBAuth(t, dir, "SNAP", user, snapshotsPasswords[user])
+	return harness.Host("smbclient", "//"+ip+"/"+share, "-m", "SMB3", "-A", auth, "-c", cmds)
 }
 
 type boxSnapshot struct {

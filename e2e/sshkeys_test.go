@@ -3,36 +3,20 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
-	"golang.org/x/crypto/ssh"
 )
 
 // sshKeyInto makes an ed25519 key in dir, authorises it for root on each
 // box and starts their SSH servers; it returns the private key's file.
 func sshKeyInto(t *testing.T, dir string, boxes ...*harness.TestBox) string {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := ssh.NewSignerFromKey(priv)
-	block, _ := ssh.MarshalPrivateKey(priv, "")
-	key := filepath.Join(dir, "id_ed25519")
-	os.WriteFile(key, pem.EncodeToMemory(block), 0o600)
-	pub := filepath.Join(dir, "authorized_keys")
-	os.WriteFile(pub, ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644)
+	key, pub := harness.HostKey(t, dir)
 	for _, tb := range boxes {
-		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/.ssh")
-		tb.CopyIn(t, pub, "/root/.ssh/authorized_keys", 0o600)
+		tb.AuthorizeKey(t, "root", pub)
 		tb.MustRun(t, "systemctl", "start", "ssh.service")
 	}
 	return key
@@ -44,13 +28,13 @@ func acceptHostKey(t *testing.T, env, keys []string, host string) {
 	t.Helper()
 	var fp string
 	harness.Eventually(t, 30*time.Second, func() error {
-		_, e, code := hostPossectl(t, env, append(keys, "--host", host, "status")...)
+		_, e, code := harness.HostPossectl(t, env, append(keys, "--host", host, "status")...)
 		if fp = fingerprintRE.FindString(e); code != 1 || fp == "" {
 			return fmt.Errorf("exit %d: %s", code, e)
 		}
 		return nil
 	})
-	if o, e, code := hostPossectl(t, env, append(keys, "--host", host, "--accept-host-key", fp, "status")...); code != 0 {
+	if o, e, code := harness.HostPossectl(t, env, append(keys, "--host", host, "--accept-host-key", fp, "status")...); code != 0 {
 		t.Fatalf("status of %s with the accepted key: exit %d\n%s\n%s", host, code, o, e)
 	}
 }

@@ -45,7 +45,7 @@ func TestStaffList(t *testing.T) {
 	tmpl, secrets := filepath.Join(out, "site.yaml"), filepath.Join(out, "site.secrets.yaml")
 	run := func(args ...string) string {
 		t.Helper()
-		o, e, code := hostPossectl(t, nil, args...)
+		o, e, code := harness.HostPossectl(t, nil, args...)
 		if code != 0 {
 			t.Fatalf("possectl %s: exit %d\n%s%s", strings.Join(args, " "), code, o, e)
 		}
@@ -102,7 +102,7 @@ func TestStaffList(t *testing.T) {
 		if err := os.WriteFile(auth, []byte("username = juergen.gross\npassword = "+pw+"\ndomain = PRAXIS\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		return hostCmd("", nil, "smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
+		return harness.Host("smbclient", "//"+ip+"/"+share, "-A", auth, "-c", cmds)
 	}
 
 	t.Run("the initial password must be changed first", func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestStaffList(t *testing.T) {
 			t.Fatal(err)
 		}
 		env := []string{"KRB5_CONFIG=" + conf, "KRB5CCNAME=FILE:" + filepath.Join(dir, "cc")}
-		if o, err := hostCmd(initial+"\n"+changed+"\n"+changed+"\n", env, "kpasswd", "juergen.gross@"+realm); err != nil || !strings.Contains(o, "Password changed") {
+		if o, err := harness.HostWith(initial+"\n"+changed+"\n"+changed+"\n", env, "kpasswd", "juergen.gross@"+realm); err != nil || !strings.Contains(o, "Password changed") {
 			t.Fatalf("kpasswd: %v: %s", err, o)
 		}
 		up := filepath.Join(dir, "hallo.txt")

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,47 +17,16 @@ const (
 	officeSecrets = "../examples/small-office.secrets.yaml"
 )
 
-// tzPlanStep is the part of a `possectl plan --json` step these tests read.
-type tzPlanStep struct {
-	Service string `json:"service"`
-	Kind    string `json:"kind"`
-	Target  string `json:"target"`
-	Changes []struct {
-		Field  string `json:"field"`
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"changes"`
-}
-
-// planJSON runs possectl plan --json in the box on a copy of template.
-func planJSON(t *testing.T, tb *harness.TestBox, template, secrets string, extra ...string) ([]tzPlanStep, []string) {
+// planJSON plans a copy of template in the box and returns its steps and
+// the system service's notes.
+func planJSON(t *testing.T, tb *harness.TestBox, template, secrets string, extra ...string) ([]harness.PlanStep, []string) {
 	t.Helper()
-	tb.MustRun(t, "install", "-d", "-m", "0700", "/root/tzplan")
-	tb.CopyIn(t, template, "/root/tzplan/site.yaml", 0o600)
-	tb.CopyIn(t, secrets, "/root/tzplan/secrets.yaml", 0o600)
-	defer tb.MustRun(t, "rm", "-rf", "/root/tzplan")
-	out := tb.MustRun(t, append([]string{"possectl", "plan", "/root/tzplan/site.yaml", "--secrets", "/root/tzplan/secrets.yaml", "--json"}, extra...)...)
-	var p struct {
-		Steps []tzPlanStep `json:"steps"`
-		Notes []struct {
-			Service string `json:"service"`
-			Message string `json:"message"`
-		} `json:"notes"`
-	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil {
-		t.Fatalf("possectl plan --json: %v\n%s", err, out)
-	}
-	var notes []string
-	for _, n := range p.Notes {
-		if n.Service == "system" {
-			notes = append(notes, n.Message)
-		}
-	}
-	return p.Steps, notes
+	p := tb.PlanOf(t, template, secrets, extra...)
+	return p.Steps, p.NotesOf("system")
 }
 
-func systemSteps(steps []tzPlanStep) []tzPlanStep {
-	var out []tzPlanStep
+func systemSteps(steps []harness.PlanStep) []harness.PlanStep {
+	var out []harness.PlanStep
 	for _, s := range steps {
 		if s.Service == "system" {
 			out = append(out, s)

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
@@ -31,7 +33,6 @@ import (
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/rules"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 // Secrets of the old domain's admin account in the secrets file.
@@ -258,9 +259,9 @@ func sharesFree() (int64, string) {
 	if _, err := os.Stat(where); err != nil {
 		where = "/"
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(where, &st); err != nil {
+	free, _, err := fsutil.Space(where)
+	if err != nil {
 		return 0, where
 	}
-	return int64(st.Bavail) * int64(st.Bsize), where
+	return int64(min(free, math.MaxInt64)), where
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/daemon"
+	"github.com/posse-project/posse/internal/fsutil"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/host/execx"
 	"github.com/posse-project/posse/provisioning/site"
@@ -151,16 +152,11 @@ func (b *Box) disks(s *site.Site) []notify.Disk {
 			continue
 		}
 		seen[mp] = true
-		var st syscall.Statfs_t
-		if err := syscall.Statfs(b.boxPath(mp), &st); err != nil || st.Blocks == 0 {
+		fs, err := fsutil.DiskOf(b.boxPath(mp))
+		if err != nil || fs.Size == 0 {
 			continue
 		}
-		used := st.Blocks - st.Bfree
-		d := notify.Disk{Path: mp, Free: st.Bavail * uint64(st.Bsize)}
-		if used+st.Bavail > 0 {
-			d.UsedPercent = float64(used) * 100 / float64(used+st.Bavail)
-		}
-		out = append(out, d)
+		out = append(out, notify.Disk{Path: mp, Free: fs.Free, UsedPercent: fs.UsedPercent()})
 	}
 	return out
 }

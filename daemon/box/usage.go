@@ -123,14 +123,12 @@ func (b *Box) Usage(ctx context.Context) (api.Usage, error) {
 			r.UsedBytes, r.Files, r.Complete, r.Error = w.Used, w.Files, w.Complete, w.Err
 			r.MeasuredAt = w.At.UTC().Format(time.RFC3339)
 		}
-		var st syscall.Statfs_t
-		if err := syscall.Statfs(b.boxPath(d.path), &st); err != nil {
+		if free, size, err := fsutil.Space(b.boxPath(d.path)); err != nil {
 			if r.Error == "" {
 				r.Error = statError(d.path, err)
 			}
 		} else {
-			r.FreeBytes = st.Bavail * uint64(st.Bsize)
-			r.SizeBytes = st.Blocks * uint64(st.Bsize)
+			r.FreeBytes, r.SizeBytes = free, size
 		}
 		u.Shares = append(u.Shares, r)
 	}

@@ -192,14 +192,27 @@ func (tb *TestBox) Run(ctx context.Context, opts sandbox.RunOptions, argv ...str
 // code; it fails the test only if the command could not be run at all.
 func (tb *TestBox) Output(t testing.TB, argv ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return tb.Exec(t, "", argv...)
+}
+
+// Exec is Output with stdin: passwords go in on stdin, never in argv.
+func (tb *TestBox) Exec(t testing.TB, stdin string, argv ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var o, e bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	code, err := tb.b.Run(ctx, sandbox.RunOptions{Stdout: &o, Stderr: &e}, argv...)
+	code, err := tb.b.Run(ctx, sandbox.RunOptions{Stdin: strings.NewReader(stdin), Stdout: &o, Stderr: &e}, argv...)
 	if err != nil {
 		t.Fatalf("run %q in box %s: %v", argv, tb.Name(), err)
 	}
 	return o.String(), e.String(), code
+}
+
+// Possectl runs possectl inside the box as root with stdin and returns
+// its stdout, stderr and exit code.
+func (tb *TestBox) Possectl(t testing.TB, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return tb.Exec(t, stdin, append([]string{"possectl"}, args...)...)
 }
 
 // MustRun runs argv inside the box and returns its stdout; a non-zero exit

@@ -258,7 +258,14 @@ func readTemplateFile(path string) ([]byte, error) {
 // (it sees no fragments), noting the files it was merged from.
 func flatten(root *yaml.Node, files []string) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString("# Merged by Posse from " + strings.Join(files, ", ") + " (include:).\n")
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = filepath.Base(f)
+		if r, err := filepath.Rel(filepath.Dir(files[0]), f); err == nil {
+			names[i] = r
+		}
+	}
+	b.WriteString("# One template merged by Posse from " + commentText(strings.Join(names, ", ")) + ".\n")
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
@@ -268,4 +275,14 @@ func flatten(root *yaml.Node, files []string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// commentText keeps s on one comment line.
+func commentText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
 }

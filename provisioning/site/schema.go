@@ -172,7 +172,6 @@ var schemaItems = map[string]schemaMeta{
 	"Folder.write":   {pattern: GroupPattern},
 	"Mail.domains":   {pattern: DomainPattern, maxLength: 253},
 	"Alias.to":       {pattern: `^([a-z][a-z0-9._-]{0,63}|[^@\s]+@[^@\s]+)$`},
-	"Site.include":   {pattern: `\.ya?ml$`},
 	"Backup.include": {enum: BackupIncludes},
 }
 

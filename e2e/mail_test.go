@@ -217,7 +217,7 @@ func TestMail(t *testing.T) {
 			t.Errorf("second apply with include changed something:\n%s", out)
 		}
 		exported, errOut, code := mailPossectl(t, tb, "", "export")
-		if code != 0 || !strings.Contains(exported, "mail: empfang@mailtest.example") {
+		if code != 0 || !strings.Contains(strings.ReplaceAll(exported, `"`, ""), "mail: empfang@mailtest.example") {
 			t.Errorf("export does not give the group its address (%d):\n%s\n%s", code, exported, errOut)
 		}
 	})

@@ -46,6 +46,24 @@ mail:
     - {address: info@mailtest.example, to: [anna, bob]}
 `
 
+// mailGroupFragment is a fragment the integrator keeps for every site: a
+// reception group with an address and an alias to everyone. mailGroupSite
+// (mailSite with anna and bob in reception) includes it.
+const mailGroupFragment = `groups:
+  - name: reception
+    description: Front desk
+    mail: empfang@${site.domain}
+mail:
+  aliases:
+    - address: alle@${site.domain}
+      to: [everyone]
+`
+
+var mailGroupSite = strings.NewReplacer(
+	"directory:", "include: [common/groups.yaml]\ndirectory:",
+	"    must_change_password: false\n", "    must_change_password: false\n    groups: [reception]\n",
+).Replace(mailSite)
+
 const (
 	mailAdminPW = "Mail-Admin-Pw-2026!"
 	annaPW      = "Sunny-Meadow-2026!"
@@ -162,6 +180,42 @@ func TestMail(t *testing.T) {
 		}
 		if after := pids(); after != before {
 			t.Errorf("main PIDs changed from %q to %q", before, after)
+		}
+	})
+	t.Run("a group address from an included fragment reaches every member", func(t *testing.T) {
+		// possectl on the box reads the fragment next to the template.
+		site, frag := filepath.Join(dir, "group-site.yaml"), filepath.Join(dir, "groups.yaml")
+		os.WriteFile(site, []byte(mailGroupSite), 0o644)
+		os.WriteFile(frag, []byte(mailGroupFragment), 0o644)
+		tb.MustRun(t, "install", "-d", "-m", "0700", "/root/mail/common")
+		tb.CopyIn(t, site, "/root/mail/site.yaml", 0o600)
+		tb.CopyIn(t, frag, "/root/mail/common/groups.yaml", 0o600)
+		tb.CopyIn(t, secrets, "/root/mail/secrets.yaml", 0o600)
+		apply := func() string {
+			t.Helper()
+			start := time.Now()
+			out, errOut, code := mailPossectl(t, tb, "", "apply", "/root/mail/site.yaml", "--secrets", "/root/mail/secrets.yaml", "--yes")
+			if code != 0 {
+				t.Fatalf("apply with include: %d\n%s\n%s", code, out, errOut)
+			}
+			t.Logf("applied the site with include in %.1fs", time.Since(start).Seconds())
+			return out
+		}
+		if out := apply(); !strings.Contains(out, "posse-aliases") {
+			t.Errorf("the plan does not show the alias table changing:\n%s", out)
+		}
+		m.send(t, 25, "empfang@mailtest.example", "to reception", "250 2.0.0")
+		m.eventuallySubjects(t, "anna@mailtest.example", annaPW, "to reception")
+		m.eventuallySubjects(t, "bob@mailtest.example", bobPW, "to reception")
+		m.send(t, 25, "alle@mailtest.example", "to everyone", "250 2.0.0")
+		m.eventuallySubjects(t, "anna@mailtest.example", annaPW, "to everyone")
+		m.eventuallySubjects(t, "bob@mailtest.example", bobPW, "to everyone")
+		if out := apply(); !strings.Contains(out, "No changes") {
+			t.Errorf("second apply with include changed something:\n%s", out)
+		}
+		exported, errOut, code := mailPossectl(t, tb, "", "export")
+		if code != 0 || !strings.Contains(strings.ReplaceAll(exported, `"`, ""), "mail: empfang@mailtest.example") {
+			t.Errorf("export does not give the group its address (%d):\n%s\n%s", code, exported, errOut)
 		}
 	})
 }

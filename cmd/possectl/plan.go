@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
@@ -106,15 +105,14 @@ var secretRefRE = regexp.MustCompile(`\$\{secret:([A-Za-z0-9_.-]+)\}`)
 
 // readTemplate reads and checks a template here (problems with
 // FILE:LINE:COL) and collects the values of the secrets it references from
-// the secrets file or POSSE_SECRET_<NAME>, for possed. Secrets not found
+// the secrets file or POSSE_SECRET_<NAME>, for possed; the template comes
+// back as one document (site.LoadFlat). Secrets not found
 // are left to possed, which may have kept them from the last apply.
 func readTemplate(file, secretsPath string) ([]byte, map[string]string, error) {
-	if _, err := loadSite(file); err != nil {
-		return nil, nil, err
-	}
-	raw, err := os.ReadFile(file)
+	// With include:, possed gets the merged template: it sees no fragments.
+	_, raw, err := site.LoadFlat(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, problemsError(err, "fix the problems above and run 'possectl validate "+file+"' again")
 	}
 	store, err := loadSecrets(secretsPath)
 	if err != nil {

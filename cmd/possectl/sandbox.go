@@ -3,16 +3,19 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/posse-project/posse/provisioning/site"
 	"github.com/posse-project/posse/sandbox"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -262,7 +265,8 @@ func sandboxApplyCmd() *cobra.Command {
 		Short: "Apply a site template inside a running box",
 		Long: `Copy FILE and its secrets into box NAME (mode 0600), run
 'possectl apply FILE --secrets F --yes' inside and remove the copies
-afterwards, also when the apply fails. Apply again after each edit.`,
+afterwards, also when the apply fails. Apply again after each edit. A
+template with include: is sent as one merged template.`,
 		Args: exactArgs(2, "a box NAME and a site template FILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if secrets == "" {
@@ -277,7 +281,12 @@ afterwards, also when the apply fails. Apply again after each edit.`,
 			if err != nil {
 				return err
 			}
-			code, err := b.Apply(c.Context(), args[1], secrets, c.OutOrStdout(), c.ErrOrStderr())
+			template, done, err := mergedTemplate(args[1])
+			if err != nil {
+				return err
+			}
+			defer done()
+			code, err := b.Apply(c.Context(), template, secrets, c.OutOrStdout(), c.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -289,6 +298,30 @@ afterwards, also when the apply fails. Apply again after each edit.`,
 	}
 	c.Flags().StringVar(&secrets, "secrets", "", "secrets file of the site (required)")
 	return c
+}
+
+// mergedTemplate returns file, or, when it includes fragments, a private
+// temporary copy of the merged template under the same base name (the box
+// gets one file); done removes the copy. A template with problems is
+// returned as it is.
+func mergedTemplate(file string) (string, func(), error) {
+	_, flat, err := site.LoadFlat(file)
+	raw, rerr := os.ReadFile(file)
+	if err != nil || rerr != nil || bytes.Equal(raw, flat) {
+		// Problems are reported by possectl in the box, as without include.
+		return file, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "possectl-merged-")
+	if err != nil {
+		return "", nil, err
+	}
+	done := func() { os.RemoveAll(dir) }
+	out := filepath.Join(dir, filepath.Base(file))
+	if err := os.WriteFile(out, flat, 0o600); err != nil {
+		done()
+		return "", nil, err
+	}
+	return out, done, nil
 }
 
 func sandboxImageCmd() *cobra.Command {

@@ -59,6 +59,16 @@ func exportSite(ctx context.Context, applied *site.Site, env *host.Env, d ad.Dir
 			return nil, nil, fmt.Errorf("cannot read the mail setup: %w", err)
 		}
 		out.Mail = m
+		if m != nil && parts["directory"] {
+			// A group's address lives in the alias table.
+			gm, err := mail.ExportGroupMail(env)
+			if err != nil {
+				return nil, nil, fmt.Errorf("cannot read the mail setup: %w", err)
+			}
+			for i, g := range out.Groups {
+				out.Groups[i].Mail = gm[g.Name]
+			}
+		}
 		// The alerts go out through the mail they need.
 		out.Notify = applied.Notify
 	}

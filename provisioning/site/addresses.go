@@ -117,7 +117,8 @@ func (a *Addresses) Check(holder string, addrs ...string) error {
 
 // Addresses returns the addresses the site hands out: each user's email
 // (the default username@domain included), the users' aliases and the site
-// aliases, with their holders (UserHolder, SiteAliasHolder).
+// aliases, the site aliases and the groups' addresses, with their holders
+// (UserHolder, SiteAliasHolder, GroupHolder).
 func (s *Site) Addresses() *Addresses {
 	a := NewAddresses()
 	for _, u := range s.Users {
@@ -128,6 +129,9 @@ func (s *Site) Addresses() *Addresses {
 		for _, al := range s.Mail.Aliases {
 			a.Add(SiteAliasHolder, al.Address)
 		}
+	}
+	for _, g := range s.Groups {
+		a.Add(GroupHolder(g.Name), g.Mail)
 	}
 	return a
 }

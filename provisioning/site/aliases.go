@@ -26,6 +26,7 @@ func (s *Site) aliasIndex() map[string]int {
 func (v *validator) aliasGraph() {
 	aliases := v.s.Mail.Aliases
 	idx := v.s.aliasIndex()
+	groupMail := v.s.groupByMail()
 	next := func(i int) []int {
 		var out []int
 		for _, t := range aliases[i].To {
@@ -92,6 +93,8 @@ func (v *validator) aliasGraph() {
 		for _, t := range aliases[i].To {
 			if j, ok := idx[strings.ToLower(t)]; ok {
 				n += fan(j, depth+1)
+			} else if g := v.s.targetGroup(t, groupMail); g != "" {
+				n += len(v.s.GroupMailTargets(g))
 			} else {
 				n++
 			}
@@ -116,7 +119,9 @@ func (v *validator) aliasGraph() {
 // fully expanded through site aliases and user aliases, without duplicates,
 // in order of first appearance. A username target becomes that user's
 // address; an address that is neither an alias nor a user's is kept (an
-// external forward). It returns nil when addr is not a site alias. Loops are
+// external forward). A group's name or address, or everyone, becomes its
+// members' addresses (GroupMailTargets). It returns nil when addr is not a
+// site alias. Loops are
 // cut, so it always terminates; Validate reports them.
 func (s *Site) AliasTargets(addr string) []string {
 	idx := s.aliasIndex()
@@ -130,6 +135,7 @@ func (s *Site) AliasTargets(addr string) []string {
 			userAlias[strings.ToLower(a)] = s.UserEmail(u)
 		}
 	}
+	groupMail := s.groupByMail()
 	var out []string
 	have := map[string]bool{}
 	visited := map[int]bool{}
@@ -143,6 +149,15 @@ func (s *Site) AliasTargets(addr string) []string {
 			lt := strings.ToLower(t)
 			if j, ok := idx[lt]; ok {
 				walk(j)
+				continue
+			}
+			if g := s.targetGroup(t, groupMail); g != "" {
+				for _, target := range s.GroupMailTargets(g) {
+					if !have[target] {
+						have[target] = true
+						out = append(out, target)
+					}
+				}
 				continue
 			}
 			var target string
@@ -166,4 +181,16 @@ func (s *Site) AliasTargets(addr string) []string {
 	}
 	walk(start)
 	return out
+}
+
+// targetGroup returns the group an alias target names, by name (everyone
+// included) or by its address in groupMail (see groupByMail), or "".
+func (s *Site) targetGroup(t string, groupMail map[string]string) string {
+	if strings.Contains(t, "@") {
+		return groupMail[strings.ToLower(t)]
+	}
+	if s.isGroupTarget(t) {
+		return t
+	}
+	return ""
 }

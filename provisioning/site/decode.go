@@ -15,6 +15,9 @@ import (
 type Pos struct {
 	Line int
 	Col  int
+	// File names the fragment the value was written in (include.go);
+	// empty for the template itself.
+	File string
 }
 
 // decoder maps a yaml.v3 node tree onto the model by reflection, strictly:
@@ -30,10 +33,12 @@ type decoder struct {
 	// unexpanded holds values whose ${…} references could not be
 	// expanded: already reported, they are refused silently.
 	unexpanded map[*yaml.Node]bool
+	// files names the fragment each included node was written in.
+	files map[*yaml.Node]string
 }
 
 func (d *decoder) add(n *yaml.Node, path, msg, hint string) {
-	d.probs = append(d.probs, Problem{File: d.file, Line: n.Line, Col: n.Column, Path: path, Message: msg, Hint: hint})
+	d.probs = append(d.probs, Problem{File: fileOf(d.files, d.file, n), Line: n.Line, Col: n.Column, Path: path, Message: msg, Hint: hint})
 }
 
 // refuse reports a value that could not be decoded; validation rules about
@@ -58,7 +63,7 @@ var secretRefType = reflect.TypeOf(SecretRef(""))
 
 // decode fills v from n. path is v's model path.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
-	d.pos[path] = Pos{n.Line, n.Column}
+	d.pos[path] = Pos{Line: n.Line, Col: n.Column, File: d.files[n]}
 	if d.unexpanded[n] {
 		d.refused = append(d.refused, path)
 		return
@@ -163,7 +168,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
-			d.add(k, joinKey(path, k.Value), msgDuplicateKey(k.Value, formatPos(d.file, first.Line, first.Column, "")), hintRemoveOne)
+			d.add(k, joinKey(path, k.Value), msgDuplicateKey(k.Value, formatPos(fileOf(d.files, d.file, first), first.Line, first.Column, "")), hintRemoveOne)
 			continue
 		}
 		seen[k.Value] = k

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -23,18 +22,23 @@ import (
 // MaxTemplateSize is the largest template Parse accepts, in bytes.
 const MaxTemplateSize = 1 << 20
 
-// Load reads and parses the template at path. See Parse.
+// Load reads and parses the template at path, with the fragments it
+// includes (include.go). See Parse.
 func Load(path string) (*Site, error) {
-	f, err := os.Open(path)
+	s, _, err := LoadFlat(path)
+	return s, err
+}
+
+// LoadFlat is Load that also returns the template as one document, as
+// possed reads it: the file's bytes when it includes nothing, else the
+// merged template (fragments in, include: out). The bytes are returned
+// only when the template could be decoded.
+func LoadFlat(path string) (*Site, []byte, error) {
+	data, err := readTemplateFile(path)
 	if err != nil {
-		return nil, readError(path, err)
+		return nil, nil, readError(path, err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
-	if err != nil {
-		return nil, readError(path, err)
-	}
-	return Parse(path, data)
+	return parse(path, data, readTemplateFile)
 }
 
 // readError keeps *fs.PathError so os.IsNotExist works on Load's error.
@@ -59,17 +63,43 @@ func readError(path string, err error) error {
 // SharePath, RecycleRetention, MustChange, Policy), so a Site built in memory
 // gets the same defaults.
 func Parse(file string, data []byte) (*Site, error) {
+	s, _, err := parse(file, data, nil)
+	return s, err
+}
+
+// parse is Parse and LoadFlat: read reads included fragments, or is nil
+// to refuse include.
+func parse(file string, data []byte, read func(string) ([]byte, error)) (*Site, []byte, error) {
 	d := &decoder{file: file, pos: map[string]Pos{}}
 	root, p := parseYAML(file, data)
 	if p != nil {
-		return nil, Problems{*p}
+		return nil, nil, Problems{*p}
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, Problems{{File: file, Line: root.Line, Col: root.Column,
+		return nil, nil, Problems{{File: file, Line: root.Line, Col: root.Column,
 			Message: msgWrongType("a mapping of keys to values", describe(root)), Hint: hintStartVersion + hintSeeDocs}}
 	}
-	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(data)}}
-	d.unexpanded, d.probs = expandRefs(file, root)
+	flat := data
+	if read == nil {
+		if k := findKey(root, includeKey); k >= 0 {
+			return nil, nil, Problems{{File: file, Line: root.Content[k].Line, Col: root.Content[k].Column, Path: includeKey,
+				Message: errIncludeHere, Hint: hintIncludeHere}}
+		}
+	} else {
+		in := newIncluder(file, len(data), read)
+		if in.include(file, root) {
+			if len(in.probs) > 0 {
+				return nil, nil, in.probs.Err()
+			}
+			var err error
+			if flat, err = flatten(root, in.order); err != nil {
+				return nil, nil, fmt.Errorf("cannot write the merged template: %w", err)
+			}
+			d.files = in.files
+		}
+	}
+	s := &Site{Source: SourceInfo{File: file, Hash: hashOf(flat)}}
+	d.unexpanded, d.probs = expandRefs(file, root, d.files)
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
 	s.pos = d.pos
 	if _, ok := d.pos["directory.password_policy.complexity"]; !ok {
@@ -79,12 +109,12 @@ func Parse(file string, data []byte) (*Site, error) {
 	if vp, ok := d.pos["version"]; !ok {
 		probs = append(probs, Problem{File: file, Line: root.Line, Col: root.Column, Path: "version",
 			Message: msgMissing("version"), Hint: hintAddVersion})
-		return s, probs.Err()
+		return s, flat, probs.Err()
 	} else if s.Version != Version {
 		probs = append(probs, Problem{File: file, Line: vp.Line, Col: vp.Col, Path: "version",
 			Message: fmt.Sprintf(errVersion, s.Version),
 			Hint:    fmt.Sprintf(hintVersion, Version)})
-		return s, probs.Err()
+		return s, flat, probs.Err()
 	}
 	// A value the decoder refused is reported once, not again by a rule
 	// about it, its parts, or the objects holding it.
@@ -101,7 +131,7 @@ func Parse(file string, data []byte) (*Site, error) {
 			probs = append(probs, p)
 		}
 	}
-	return s, probs.Err()
+	return s, flat, probs.Err()
 }
 
 // insideRefused reports whether path or one of its parents was refused.

@@ -44,10 +44,10 @@ func TestParseMinimal(t *testing.T) {
 	if !s.Directory.PasswordPolicy.Complexity {
 		t.Error("complexity should default to true when absent")
 	}
-	if p, ok := s.PositionOf("users[0].groups[0]"); !ok || p != (Pos{12, 14}) {
+	if p, ok := s.PositionOf("users[0].groups[0]"); !ok || p != (Pos{Line: 12, Col: 14}) {
 		t.Errorf("PositionOf(users[0].groups[0]) = %v, %v; want 12:14", p, ok)
 	}
-	if p, ok := s.PositionOf("users[0].email"); !ok || p != (Pos{11, 5}) {
+	if p, ok := s.PositionOf("users[0].email"); !ok || p != (Pos{Line: 11, Col: 5}) {
 		t.Errorf("PositionOf of an absent key should fall back to its parent, got %v, %v", p, ok)
 	}
 }

@@ -41,6 +41,7 @@ var schemaFields = map[string]schemaMeta{
 	"Site.notify":    {desc: "Alerts by mail: a failed backup, copy, check or drill, a full disk, a failed service or an expiring certificate. Leave out for no alerts."},
 	"Site.snapshots": {desc: "Read-only snapshots of the shares and home folders on a schedule, shown in Windows as Previous Versions; needs storage on btrfs. Leave out for none."},
 	"Site.storage":   {desc: "The data file system that holds the shares; plan checks that it is what is written here."},
+	"Site.include":   {desc: "Template fragments merged into this template, as paths relative to this file; fragments may include others. Lists are joined; a value set in two files is a problem."},
 	"Site.updates":   {desc: "Automatic Debian updates with unattended-upgrades and their reboot window. Leave out (or automatic: off) for none."},
 
 	"Info.name":      {desc: "Display name of the site, free text without line breaks.", maxLength: MaxSiteNameLen, pattern: `^[^\x00-\x1f\x7f]+$`, required: true},
@@ -65,6 +66,7 @@ var schemaFields = map[string]schemaMeta{
 
 	"Group.name":        {desc: "Group name: a-z, 0-9, '.', '_' and '-', starting with a letter; not a built-in group, not posse-admin, posse-office or another name starting with posse and a separator, and no look-alike of these (differing only in case, separators or a plural s).", pattern: GroupPattern, required: true},
 	"Group.description": {desc: "Free text without line breaks.", maxLength: MaxDescriptionLen, pattern: `^[^\x00-\x1f\x7f]*$`},
+	"Group.mail":        {desc: "The group's mail address, in a mail domain; mail to it reaches every member with a mailbox (service accounts and disabled users are skipped). Unique across users, aliases and groups; needs mail.", pattern: EmailPattern, maxLength: 254},
 
 	"User.username":             {desc: "Username: 1 to 20 of a-z, 0-9, '.', '_' and '-', starting with a letter; not a reserved name, not a Samba section (global, homes, printers, netlogon, sysvol) and, with home folders, not the name of a share.", pattern: UsernamePattern, required: true},
 	"User.given_name":           {desc: "Given name, without line breaks.", maxLength: MaxNameFieldLen, pattern: `^[^\x00-\x1f\x7f]*$`},
@@ -122,7 +124,7 @@ var schemaFields = map[string]schemaMeta{
 	"DKIM.selector": {desc: "Selector of the signing key in DNS (SELECTOR._domainkey.DOMAIN): one lower-case DNS label.", pattern: DKIMSelectorPattern, maxLength: 63, def: DefaultDKIMSelector},
 
 	"Alias.address": {desc: "The alias address, in a mail domain.", pattern: EmailPattern, maxLength: 254, required: true},
-	"Alias.to":      {desc: "Usernames or addresses to deliver to; aliases may chain but not loop, and expand to at most 1000 targets.", required: true},
+	"Alias.to":      {desc: "Usernames, group names (everyone included: every member with a mailbox) or addresses to deliver to; aliases may chain but not loop, and expand to at most 1000 targets.", required: true},
 
 	"Backup.repository": {desc: "Local absolute path outside every share, or sftp:user@host:/absolute/path.", pattern: `^(/|sftp:[a-z_][a-z0-9._-]{0,31}@[A-Za-z0-9.-]+:/)`, required: true},
 	"Backup.password":   {desc: "Repository password as ${secret:NAME}; the value needs at least 12 characters.", pattern: SecretRefPattern, required: true},
@@ -169,7 +171,7 @@ var schemaItems = map[string]schemaMeta{
 	"Folder.read":    {pattern: GroupPattern},
 	"Folder.write":   {pattern: GroupPattern},
 	"Mail.domains":   {pattern: DomainPattern, maxLength: 253},
-	"Alias.to":       {pattern: `^([a-z][a-z0-9._-]{0,19}|[^@\s]+@[^@\s]+)$`},
+	"Alias.to":       {pattern: `^([a-z][a-z0-9._-]{0,63}|[^@\s]+@[^@\s]+)$`},
 	"Backup.include": {enum: BackupIncludes},
 }
 

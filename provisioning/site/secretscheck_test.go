@@ -251,7 +251,7 @@ func TestIsSecretMissing(t *testing.T) {
 
 func TestSecretsFileNames(t *testing.T) {
 	got := SecretsFileNames([]byte("# c\na: \"1\"\n\nb_2: x\n"))
-	want := []SecretName{{"a", Pos{2, 1}}, {"b_2", Pos{4, 1}}}
+	want := []SecretName{{"a", Pos{Line: 2, Col: 1}}, {"b_2", Pos{Line: 4, Col: 1}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("names %+v, want %+v", got, want)
 	}

@@ -30,8 +30,12 @@ type Site struct {
 	// Admins names users of the template who get domain-admin rights
 	// (member of Domain Admins) and Posse's admin rights on the box
 	// (posse-admin, see admins.go).
-	Admins []string   `yaml:"admins" json:"admins,omitempty"`
-	Source SourceInfo `yaml:"-" json:"-"`
+	Admins []string `yaml:"admins" json:"admins,omitempty"`
+	// Include names template fragments, relative to the including file,
+	// that Load merges in (include.go). It is empty after loading: the
+	// fragments' values are in the other fields.
+	Include []string   `yaml:"include" json:"-"`
+	Source  SourceInfo `yaml:"-" json:"-"`
 
 	// pos maps model paths (users[3].groups[1]) to where they were written;
 	// nil for a Site built in memory.
@@ -77,6 +81,9 @@ type PasswordPolicy = rules.PasswordPolicy
 type Group struct {
 	Name        string `yaml:"name" json:"name"`
 	Description string `yaml:"description" json:"description,omitempty"`
+	// Mail is the group's address: mail to it is delivered to every
+	// member who has a mailbox (see GroupMailTargets); empty for none.
+	Mail string `yaml:"mail" json:"mail,omitempty"`
 }
 
 // User is a directory user with an optional mailbox.

@@ -41,6 +41,7 @@ func (s *Site) Validate() Problems {
 	v.admins()
 	v.shares()
 	v.mail()
+	v.groupMail()
 	v.dkim()
 	v.relay()
 	v.collect()
@@ -87,13 +88,21 @@ func (v *validator) written(path string) bool {
 
 func (v *validator) add(path, msg, hint string) {
 	p := v.at(path)
-	v.probs = append(v.probs, Problem{File: v.file, Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
+	v.probs = append(v.probs, Problem{File: v.fileOf(p), Line: p.Line, Col: p.Col, Path: path, Message: msg, Hint: hint})
 }
 
 // where formats the position of path for "first defined at" messages.
 func (v *validator) where(path string) string {
 	p := v.at(path)
-	return formatPos(v.file, p.Line, p.Col, path)
+	return formatPos(v.fileOf(p), p.Line, p.Col, path)
+}
+
+// fileOf names the file p is in: a fragment's, or the template's.
+func (v *validator) fileOf(p Pos) string {
+	if p.File != "" {
+		return p.File
+	}
+	return v.file
 }
 
 // required reports a missing or empty required value at path.
@@ -389,19 +398,31 @@ func (v *validator) mail() {
 			v.required(p+".to", true, hintAliasTo)
 		}
 		targets := seen{}
+		toGroup, allGood := false, true
 		for j, t := range a.To {
 			_, isUser := users[t]
 			tp := joinIndex(p+".to", j)
 			if strings.Contains(t, "@") {
 				if !ValidEmail(t) {
 					v.add(tp, fmt.Sprintf(errAliasTargetInvalid, t), hintAliasTargetInvalid)
+					allGood = false
 					continue
 				}
+				_, g := v.s.groupByMail()[t]
+				toGroup = toGroup || g
+			} else if v.s.isGroupTarget(t) {
+				toGroup = true
 			} else if !isUser {
-				v.add(tp, fmt.Sprintf(errAliasTargetNotUser, t), hintAliasTargetNotUser)
+				v.add(tp, fmt.Sprintf(errAliasTargetNotUser, t), v.aliasTargetHint(t))
+				allGood = false
 				continue
 			}
 			v.dup(targets, t, tp, "alias target", t)
+		}
+		// A group without a member who receives mail leaves an alias
+		// that names only such groups without anyone to deliver to.
+		if toGroup && allGood && a.Address != "" && len(v.s.AliasTargets(a.Address)) == 0 {
+			v.add(p+".to", fmt.Sprintf(errAliasNobody, a.Address), hintGroupMailNobody)
 		}
 	}
 	v.aliasGraph()
@@ -443,4 +464,25 @@ func (v *validator) addresses() {
 			}
 		}
 	}
+	for i, g := range v.s.Groups {
+		if g.Mail != "" {
+			v.dup(all, strings.ToLower(g.Mail), joinIndex("groups", i)+".mail", "address", g.Mail)
+		}
+	}
+}
+
+// aliasTargetHint suggests the user or group a mistyped alias target
+// may mean.
+func (v *validator) aliasTargetHint(t string) string {
+	names := []string{rules.EveryoneGroup}
+	for _, u := range v.s.Users {
+		names = append(names, u.Username)
+	}
+	for _, g := range v.s.Groups {
+		names = append(names, g.Name)
+	}
+	if s := suggest(t, names); s != "" {
+		return hintDidYouMean(s)
+	}
+	return hintAliasTargetNotUser
 }

@@ -199,7 +199,7 @@ func TestValidateRules(t *testing.T) {
 		{"alias without address", func(s *Site) { s.Mail.Aliases[0].Address = "" }, "mail.aliases[0].address", "missing required key"},
 		{"alias outside domains", func(s *Site) { s.Mail.Aliases[0].Address = "info@other.example" }, "mail.aliases[0].address", "not in a mail domain"},
 		{"alias without targets", func(s *Site) { s.Mail.Aliases[0].To = nil }, "mail.aliases[0].to", "missing required key"},
-		{"alias to unknown user", func(s *Site) { s.Mail.Aliases[0].To = []string{"nobody"} }, "mail.aliases[0].to[0]", "not a user"},
+		{"alias to unknown user", func(s *Site) { s.Mail.Aliases[0].To = []string{"nobody"} }, "mail.aliases[0].to[0]", "neither a user nor a group"},
 		{"alias to bad address", func(s *Site) { s.Mail.Aliases[0].To = []string{"a@b"} }, "mail.aliases[0].to[0]", "not a valid mail address"},
 		{"alias target repeated", func(s *Site) { s.Mail.Aliases[0].To = []string{"amueller", "amueller"} }, "mail.aliases[0].to[1]", "duplicate alias target"},
 		{"alias loop to itself", func(s *Site) { s.Mail.Aliases[0].To = []string{"info@mueller-partner.example"} }, "mail.aliases[0].address", "alias loop"},

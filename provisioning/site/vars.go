@@ -28,6 +28,7 @@ const maxExpanded = 4096
 // expander replaces references in one template's tree.
 type expander struct {
 	file  string
+	files map[*yaml.Node]string // fragment of each included node
 	root  *yaml.Node
 	probs Problems
 	done  map[*yaml.Node]bool // scalars already expanded
@@ -38,8 +39,8 @@ type expander struct {
 // expandRefs replaces every ${path} reference in root's string values and
 // reports references that cannot be expanded; bad holds the values that
 // kept them, which the decoder then refuses without a second problem.
-func expandRefs(file string, root *yaml.Node) (bad map[*yaml.Node]bool, probs Problems) {
-	e := &expander{file: file, root: root, done: map[*yaml.Node]bool{}, bad: map[*yaml.Node]bool{}}
+func expandRefs(file string, root *yaml.Node, files map[*yaml.Node]string) (bad map[*yaml.Node]bool, probs Problems) {
+	e := &expander{file: file, files: files, root: root, done: map[*yaml.Node]bool{}, bad: map[*yaml.Node]bool{}}
 	e.walk(root)
 	return e.bad, e.probs
 }
@@ -183,5 +184,5 @@ func (e *expander) lookup(n *yaml.Node, ref string) (*yaml.Node, bool) {
 }
 
 func (e *expander) add(n *yaml.Node, msg, hint string) {
-	e.probs = append(e.probs, Problem{File: e.file, Line: n.Line, Col: n.Column, Message: msg, Hint: hint})
+	e.probs = append(e.probs, Problem{File: fileOf(e.files, e.file, n), Line: n.Line, Col: n.Column, Message: msg, Hint: hint})
 }

@@ -45,13 +45,21 @@ const (
 	passwordPlaceholder = "${posse:mail_ldap_password}"
 )
 
+// groupNameRE is the grammar of a group name that may follow "# group "
+// in the alias table.
+var groupNameRE = regexp.MustCompile(site.GroupPattern)
+
 // disabledFilter matches accounts whose ACCOUNTDISABLE bit (2) is set.
 const disabledFilter = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
 
-// Alias is one site alias with its fully expanded delivery addresses.
+// Alias is one site alias, or a group's address, with its fully expanded
+// delivery addresses.
 type Alias struct {
 	Address string
 	Targets []string
+	// Group names the group whose address this is (groups[].mail);
+	// empty for a site alias.
+	Group string
 }
 
 // Config is everything the mail configuration is rendered from. Every
@@ -68,6 +76,9 @@ type Config struct {
 	QuotaMB int
 	// Aliases are the site aliases, sorted by address.
 	Aliases []Alias
+	// Groups are the groups' addresses, sorted by address; each
+	// delivers to the group's members with a mailbox.
+	Groups []Alias
 	// SearchBase is where users live (OU=Posse under the base DN).
 	SearchBase string
 	// BindDN is the service account's DN.
@@ -155,6 +166,12 @@ func NewConfig(s *site.Site, env *host.Env) (Config, error) {
 		c.Aliases = append(c.Aliases, Alias{Address: strings.ToLower(a.Address), Targets: s.AliasTargets(a.Address)})
 	}
 	slices.SortFunc(c.Aliases, func(a, b Alias) int { return strings.Compare(a.Address, b.Address) })
+	for _, g := range s.Groups {
+		if g.Mail != "" {
+			c.Groups = append(c.Groups, Alias{Address: strings.ToLower(g.Mail), Targets: s.GroupMailTargets(g.Name), Group: g.Name})
+		}
+	}
+	slices.SortFunc(c.Groups, func(a, b Alias) int { return strings.Compare(a.Address, b.Address) })
 	return c, c.Validate()
 }
 
@@ -178,9 +195,12 @@ func (c Config) Validate() error {
 	if c.QuotaMB < 0 || c.QuotaMB > 1<<30 {
 		return fmt.Errorf("mailbox_quota_mb %d is out of range: use 0 (unlimited) to 1073741824", c.QuotaMB)
 	}
-	for _, a := range c.Aliases {
+	for _, a := range slices.Concat(c.Aliases, c.Groups) {
 		if err := checkAddress(a.Address); err != nil {
 			return fmt.Errorf("alias %w", err)
+		}
+		if a.Group != "" && !groupNameRE.MatchString(a.Group) {
+			return fmt.Errorf("group name %q cannot go into the alias table", a.Group)
 		}
 		if len(a.Targets) == 0 {
 			return fmt.Errorf("alias %s delivers to nobody: give it a user or an address", a.Address)

@@ -71,22 +71,67 @@ func Export(env *host.Env) (*site.Mail, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
-	for _, l := range lines(string(al)) {
+	aliases, _, err := parseAliases(string(al))
+	if err != nil {
+		return nil, err
+	}
+	m.Aliases = aliases
+	return m, nil
+}
+
+// ExportGroupMail reads the groups' addresses back from the alias table:
+// group name → address. It is empty when the box has no Posse mail setup.
+func ExportGroupMail(env *host.Env) (map[string]string, error) {
+	al, err := os.ReadFile(env.Path(AliasesPath))
+	if os.IsNotExist(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, groups, err := parseAliases(string(al))
+	return groups, err
+}
+
+// parseAliases reads the alias table RenderAliases writes: the site
+// aliases, and the groups' addresses (group name → address), each of
+// which follows a "# group NAME" line.
+func parseAliases(table string) ([]site.Alias, map[string]string, error) {
+	var aliases []site.Alias
+	groups := map[string]string{}
+	group := ""
+	sc := bufio.NewScanner(strings.NewReader(table))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if name, ok := strings.CutPrefix(l, groupMarker); ok {
+			if !groupNameRE.MatchString(name) {
+				return nil, nil, fmt.Errorf("%s: %q names no group", AliasesPath, l)
+			}
+			group = name
+			continue
+		}
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
 		addr, rest, ok := strings.Cut(l, " ")
 		if !ok || checkAddress(addr) != nil {
-			return nil, fmt.Errorf("%s: line %q is not an alias", AliasesPath, l)
+			return nil, nil, fmt.Errorf("%s: line %q is not an alias", AliasesPath, l)
 		}
 		a := site.Alias{Address: addr}
 		for _, t := range strings.Split(rest, ",") {
 			t = strings.TrimSpace(t)
 			if checkAddress(t) != nil {
-				return nil, fmt.Errorf("%s: alias %s has a bad target %q", AliasesPath, addr, t)
+				return nil, nil, fmt.Errorf("%s: alias %s has a bad target %q", AliasesPath, addr, t)
 			}
 			a.To = append(a.To, t)
 		}
-		m.Aliases = append(m.Aliases, a)
+		if group != "" {
+			groups[group], group = addr, ""
+			continue
+		}
+		aliases = append(aliases, a)
 	}
-	return m, nil
+	return aliases, groups, sc.Err()
 }
 
 // exportDKIM reads the DKIM settings back: off when main.cf has no

@@ -228,7 +228,9 @@ const (
 
 // RenderAliases renders the site aliases as a Postfix texthash table (read
 // at process start, so a reload picks changes up and no postmap is needed):
-// one "address target, target" line per alias, targets fully expanded.
+// one "address target, target" line per alias, targets fully expanded;
+// then the groups' addresses, each after a "# group NAME" line that
+// Export reads back.
 func RenderAliases(c Config) string {
 	var b strings.Builder
 	b.WriteString(header)
@@ -236,5 +238,15 @@ func RenderAliases(c Config) string {
 	for _, a := range c.Aliases {
 		fmt.Fprintf(&b, "%s %s\n", a.Address, strings.Join(a.Targets, ", "))
 	}
+	if len(c.Groups) > 0 {
+		b.WriteString("\n# Group addresses (groups[].mail): every member with a mailbox.\n")
+		for _, a := range c.Groups {
+			fmt.Fprintf(&b, "%s%s\n%s %s\n", groupMarker, a.Group, a.Address, strings.Join(a.Targets, ", "))
+		}
+	}
 	return b.String()
 }
+
+// groupMarker starts the comment line naming the group of the next line
+// of the alias table.
+const groupMarker = "# group "

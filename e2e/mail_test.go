@@ -194,7 +194,7 @@ func TestMail(t *testing.T) {
 		apply := func() string {
 			t.Helper()
 			start := time.Now()
-			out, errOut, code := mailPossectl(t, tb, "", "apply", "/root/mail/site.yaml", "--secrets", "/root/mail/secrets.yaml", "--yes")
+			out, errOut, code := tb.Possectl(t, "", "apply", "/root/mail/site.yaml", "--secrets", "/root/mail/secrets.yaml", "--yes")
 			if code != 0 {
 				t.Fatalf("apply with include: %d\n%s\n%s", code, out, errOut)
 			}
@@ -213,7 +213,7 @@ func TestMail(t *testing.T) {
 		if out := apply(); !strings.Contains(out, "No changes") {
 			t.Errorf("second apply with include changed something:\n%s", out)
 		}
-		exported, errOut, code := mailPossectl(t, tb, "", "export")
+		exported, errOut, code := tb.Possectl(t, "", "export")
 		if code != 0 || !strings.Contains(strings.ReplaceAll(exported, `"`, ""), "mail: empfang@mailtest.example") {
 			t.Errorf("export does not give the group its address (%d):\n%s\n%s", code, exported, errOut)
 		}

@@ -102,9 +102,9 @@ func migrateStatus(t *testing.T, tb *harness.TestBox) migrate.Progress {
 }
 
 // fsmoOwners reads samba-tool fsmo show in box tb.
-func fsmoOwners(t *testing.T, tb *harness.TestBox) []migrate.RoleOwner {
+func fsmoOwners(t *testing.T, tb *harness.TestBox) []ad.RoleOwner {
 	t.Helper()
-	roles, err := migrate.ParseFSMOShow([]byte(tb.MustRun(t, migrate.FSMOShowArgv...)))
+	roles, err := ad.ParseFSMOShow([]byte(tb.MustRun(t, ad.FSMOShowArgv...)))
 	if err != nil {
 		t.Fatal(err)
 	}

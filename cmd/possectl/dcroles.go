@@ -10,29 +10,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posse-project/posse/provisioning/fsmo"
 	"github.com/posse-project/posse/provisioning/host"
-	"github.com/posse-project/posse/services/ad"
 )
 
 // The FSMO roles and the removal of a dead domain controller, shared by
 // possectl migrate cutover and possectl dc.
 
 // fsmoRoles reads the role owners from the local sam.ldb.
-func fsmoRoles(ctx context.Context, env *host.Env) ([]ad.RoleOwner, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ad.FSMOShowArgv})
+func fsmoRoles(ctx context.Context, env *host.Env) ([]fsmo.RoleOwner, error) {
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: fsmo.ShowArgv})
 	if err != nil {
 		return nil, fmt.Errorf("samba-tool fsmo show: %v: %s", err, strings.TrimSpace(string(res.Stderr)))
 	}
-	return ad.ParseFSMOShow(res.Stdout)
+	return fsmo.ParseShow(res.Stdout)
 }
 
 // domainControllers are the names of the domain's DCs in the local sam.ldb.
 func domainControllers(ctx context.Context, env *host.Env) ([]string, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", ad.DCsPy}})
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", fsmo.DCsPy}})
 	if err != nil {
 		return nil, fmt.Errorf("reading the domain controllers: %v: %s", err, strings.TrimSpace(string(res.Stderr)))
 	}
-	return ad.ParseDCs(res.Stdout), nil
+	return fsmo.ParseDCs(res.Stdout), nil
 }
 
 // isDC says whether name is among the domain's DCs (any case).
@@ -45,8 +45,8 @@ func isDC(dcs []string, name string) bool {
 // for the DNS zones' roles, which change on their owner and replicate here.
 // again is the command to run again after a failure; owner names the DC
 // that must be up.
-func transferRoles(ctx context.Context, env *host.Env, me, user, password, owner, again string) ([]ad.RoleOwner, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ad.FSMOTransferArgv(user), Env: ad.PasswdEnv, Stdin: []byte(password + "\n")})
+func transferRoles(ctx context.Context, env *host.Env, me, user, password, owner, again string) ([]fsmo.RoleOwner, error) {
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: fsmo.TransferArgv(user), Env: fsmo.PasswdEnv, Stdin: []byte(password + "\n")})
 	if err != nil {
 		return nil, fmt.Errorf("samba-tool fsmo transfer failed: %v: %s\ncheck that %s is up (a transfer needs it) and run %s again", err, scrubLines(res.Stderr, res.Stdout), owner, again)
 	}
@@ -56,8 +56,8 @@ func transferRoles(ctx context.Context, env *host.Env, me, user, password, owner
 // seizeRoles takes every FSMO role for this DC (me) without asking their
 // owner, which must be gone: samba-tool fsmo seize --role=all --force on
 // the local sam.ldb.
-func seizeRoles(ctx context.Context, env *host.Env, me, again string) ([]ad.RoleOwner, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ad.FSMOSeizeArgv})
+func seizeRoles(ctx context.Context, env *host.Env, me, again string) ([]fsmo.RoleOwner, error) {
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: fsmo.SeizeArgv})
 	if err != nil {
 		return nil, fmt.Errorf("samba-tool fsmo seize failed: %v: %s\nrun %s again", err, scrubLines(res.Stderr, res.Stdout), again)
 	}
@@ -65,14 +65,14 @@ func seizeRoles(ctx context.Context, env *host.Env, me, again string) ([]ad.Role
 }
 
 // waitRoles reads the role owners until all are on me, for up to 30 s.
-func waitRoles(ctx context.Context, env *host.Env, me, what, again string) ([]ad.RoleOwner, error) {
+func waitRoles(ctx context.Context, env *host.Env, me, what, again string) ([]fsmo.RoleOwner, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		roles, err := fsmoRoles(ctx, env)
 		if err != nil {
 			return nil, err
 		}
-		away := ad.RolesElsewhere(roles, me)
+		away := fsmo.RolesElsewhere(roles, me)
 		if len(away) == 0 {
 			return roles, nil
 		}
@@ -87,7 +87,7 @@ func waitRoles(ctx context.Context, env *host.Env, me, what, again string) ([]ad
 // with samba-tool domain demote --remove-other-dead-server. name has
 // passed rules.ServerNameError or comes from the migration's state.
 func removeDeadDC(ctx context.Context, env *host.Env, name, again string) error {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: ad.RemoveDeadServerArgv(name)})
+	res, err := env.Runner.Run(ctx, host.Cmd{Argv: fsmo.RemoveDeadServerArgv(name)})
 	if err != nil {
 		return fmt.Errorf("samba-tool domain demote --remove-other-dead-server=%s failed: %v: %s\nrun %s again", name, err, scrubLines(res.Stderr, res.Stdout), again)
 	}

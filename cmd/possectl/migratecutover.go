@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posse-project/posse/provisioning/fsmo"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/migrate"
-	"github.com/posse-project/posse/services/ad"
 	"github.com/spf13/cobra"
 )
 
@@ -85,7 +85,7 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 	if err != nil {
 		return err
 	}
-	if away := ad.RolesElsewhere(roles, me); len(away) > 0 {
+	if away := fsmo.RolesElsewhere(roles, me); len(away) > 0 {
 		fmt.Fprintf(c.ErrOrStderr(), "Cut-over plan: move %d FSMO roles to this box (%s):\n", len(away), me)
 		for _, r := range away {
 			fmt.Fprintf(c.ErrOrStderr(), "  ~ %s: %s → %s\n", r.Role, r.Server, me)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/posse-project/posse/services/ad"
+	"github.com/posse-project/posse/provisioning/fsmo"
 )
 
 func TestPhaseArgv(t *testing.T) {
@@ -57,7 +57,7 @@ func TestWriteProgress(t *testing.T) {
 		t.Errorf("nothing done:\n%s", b.String())
 	}
 	b.Reset()
-	roles := []ad.RoleOwner{{Role: "SchemaMasterRole", Server: "LEGACY-1A2B"}, {Role: "PdcEmulationMasterRole", Server: "LEGACY-1A2B"}}
+	roles := []fsmo.RoleOwner{{Role: "SchemaMasterRole", Server: "LEGACY-1A2B"}, {Role: "PdcEmulationMasterRole", Server: "LEGACY-1A2B"}}
 	WriteProgress(&b, Progress{State: State{Phase: PhaseJoined, Domain: "old.example", Realm: "OLD.EXAMPLE", NetBIOS: "OLD",
 		OldDC: "legacy.old.example", OldName: "LEGACY", From: "10.0.0.2", Host: "posse.old.example",
 		Joined: time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC), JoinSeconds: 31, SysvolFiles: 7},

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package ad
+// Package fsmo holds samba-tool's commands for the FSMO roles and for
+// removing a dead domain controller, and the parsing of their output:
+// shared by possectl migrate cutover and possectl dc.
+package fsmo
 
 import (
 	"bufio"
@@ -16,27 +19,27 @@ type RoleOwner struct {
 	Server string `json:"server"`
 }
 
-// FSMOShowArgv lists the FSMO role owners from the local sam.ldb.
-var FSMOShowArgv = []string{"samba-tool", "fsmo", "show"}
+// ShowArgv lists the FSMO role owners from the local sam.ldb.
+var ShowArgv = []string{"samba-tool", "fsmo", "show"}
 
 // PasswdEnv makes samba-tool read the password from its stdin (file
 // descriptor 0), so that it is in neither argv nor the environment.
 var PasswdEnv = []string{"PASSWD_FD=0"}
 
-// FSMOTransferArgv moves every FSMO role (the five of the forest and
+// TransferArgv moves every FSMO role (the five of the forest and
 // domain and the two DNS zones') to the local domain controller. samba-tool
 // logs in as user for the DNS zones' roles, whose owner it asks over LDAP;
 // the password goes on stdin (PasswdEnv). The owner must answer.
-func FSMOTransferArgv(user string) []string {
+func TransferArgv(user string) []string {
 	return []string{"samba-tool", "fsmo", "transfer", "--role=all", "--username=" + user}
 }
 
-// FSMOSeizeArgv takes every FSMO role (the seven of FSMOTransferArgv) for
+// SeizeArgv takes every FSMO role (the seven of TransferArgv) for
 // the local domain controller without asking their owner, which is gone:
 // --force writes the role owners in the local sam.ldb as root, with no
 // login, and never tries a transfer first (which would wait for the dead
 // owner). Samba 4.17 and 4.22 take the same arguments.
-var FSMOSeizeArgv = []string{"samba-tool", "fsmo", "seize", "--role=all", "--force"}
+var SeizeArgv = []string{"samba-tool", "fsmo", "seize", "--role=all", "--force"}
 
 // RemoveDeadServerArgv removes the domain controller named name, which is
 // gone, from the domain: its DC object, computer account, DNS records and
@@ -46,9 +49,9 @@ func RemoveDeadServerArgv(name string) []string {
 	return []string{"samba-tool", "domain", "demote", "--remove-other-dead-server=" + name}
 }
 
-// ParseFSMOShow reads samba-tool fsmo show: lines like
+// ParseShow reads samba-tool fsmo show: lines like
 // "PdcEmulationMasterRole owner: CN=NTDS Settings,CN=DC1,CN=Servers,…".
-func ParseFSMOShow(out []byte) ([]RoleOwner, error) {
+func ParseShow(out []byte) ([]RoleOwner, error) {
 	var roles []RoleOwner
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-package ad
+package fsmo
 
 import (
 	"slices"
@@ -18,8 +18,8 @@ DomainDnsZonesMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=De
 ForestDnsZonesMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
 `
 
-func TestParseFSMOShow(t *testing.T) {
-	roles, err := ParseFSMOShow([]byte("WARNING: something\n" + fsmoShow))
+func TestParseShow(t *testing.T) {
+	roles, err := ParseShow([]byte("WARNING: something\n" + fsmoShow))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,28 +33,28 @@ func TestParseFSMOShow(t *testing.T) {
 	if len(RolesElsewhere(roles[2:3], "POSSE-3C4D")) != 0 {
 		t.Error("a role on the box counted as elsewhere")
 	}
-	if _, err := ParseFSMOShow([]byte("ERROR: no sam.ldb\n")); err == nil {
+	if _, err := ParseShow([]byte("ERROR: no sam.ldb\n")); err == nil {
 		t.Error("output without roles parsed")
 	}
 	// An owner that is no NTDS Settings DN is kept as it is.
-	roles, _ = ParseFSMOShow([]byte("PdcEmulationMasterRole owner: CN=Deleted\n"))
+	roles, _ = ParseShow([]byte("PdcEmulationMasterRole owner: CN=Deleted\n"))
 	if roles[0].Server != "CN=Deleted" {
 		t.Errorf("odd owner: %+v", roles)
 	}
 }
 
-func TestFSMOArgv(t *testing.T) {
-	got := FSMOTransferArgv(`OLD\admin`)
+func TestArgv(t *testing.T) {
+	got := TransferArgv(`OLD\admin`)
 	if !slices.Equal(got, []string{"samba-tool", "fsmo", "transfer", "--role=all", `--username=OLD\admin`}) {
 		t.Errorf("transfer: %q", got)
 	}
 	if got := RemoveDeadServerArgv("LEGACY"); !slices.Equal(got, []string{"samba-tool", "domain", "demote", "--remove-other-dead-server=LEGACY"}) {
 		t.Errorf("remove: %q", got)
 	}
-	if !slices.Equal(FSMOSeizeArgv, []string{"samba-tool", "fsmo", "seize", "--role=all", "--force"}) {
-		t.Errorf("seize: %q", FSMOSeizeArgv)
+	if !slices.Equal(SeizeArgv, []string{"samba-tool", "fsmo", "seize", "--role=all", "--force"}) {
+		t.Errorf("seize: %q", SeizeArgv)
 	}
-	for _, a := range append(append(RemoveDeadServerArgv("LEGACY"), FSMOTransferArgv("Administrator")...), FSMOSeizeArgv...) {
+	for _, a := range append(append(RemoveDeadServerArgv("LEGACY"), TransferArgv("Administrator")...), SeizeArgv...) {
 		if strings.Contains(strings.ToLower(a), "pass") {
 			t.Errorf("a password option in argv: %q", a)
 		}
@@ -68,7 +68,7 @@ func TestFSMOArgv(t *testing.T) {
 }
 
 func TestRoleHolders(t *testing.T) {
-	roles, err := ParseFSMOShow([]byte(fsmoShow))
+	roles, err := ParseShow([]byte(fsmoShow))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,11 @@
 package main
 
 import (
+	"net"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posse-project/posse/provisioning/fsmo"
 )
@@ -82,5 +84,26 @@ func TestSeizeAndRemoveRefusal(t *testing.T) {
 	}
 	if err := removeRefusal("DC3", roles, nil, answers); err != nil {
 		t.Errorf("a gone DC: %v", err)
+	}
+}
+
+func TestAnsweringOn(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, open, _ := net.SplitHostPort(l.Addr().String())
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, shut, _ := net.SplitHostPort(closed.Addr().String())
+	closed.Close()
+	if got := answeringOn("127.0.0.1", []string{shut, open}, time.Second); got != "127.0.0.1:"+open {
+		t.Errorf("an open port: %q", got)
+	}
+	if got := answeringOn("127.0.0.1", []string{shut}, time.Second); got != "" {
+		t.Errorf("a closed port answered: %q", got)
 	}
 }

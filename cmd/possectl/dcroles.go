@@ -94,14 +94,30 @@ func removeDeadDC(ctx context.Context, env *host.Env, name, again string) error 
 	return nil
 }
 
-// answering returns "addr:port" of the first of a DC's LDAP and SMB ports
-// that accepts a connection, or "" when none does.
+// answering returns "addr:port" of one of a DC's LDAP and SMB ports that
+// accepts a connection, or "" when none does within 3 s: both are tried
+// at once, so a DC that is gone costs 3 s, not a timeout per port.
 func answering(addr string) string {
-	for _, port := range []string{"389", "445"} {
-		hp := net.JoinHostPort(addr, port)
-		conn, err := net.DialTimeout("tcp", hp, 5*time.Second)
-		if err == nil {
+	return answeringOn(addr, []string{"389", "445"}, 3*time.Second)
+}
+
+// answeringOn tries every port of addr at once and returns the first that
+// accepts a connection within timeout, or "".
+func answeringOn(addr string, ports []string, timeout time.Duration) string {
+	got := make(chan string, len(ports))
+	for _, port := range ports {
+		go func(hp string) {
+			conn, err := net.DialTimeout("tcp", hp, timeout)
+			if err != nil {
+				got <- ""
+				return
+			}
 			conn.Close()
+			got <- hp
+		}(net.JoinHostPort(addr, port))
+	}
+	for range ports {
+		if hp := <-got; hp != "" {
 			return hp
 		}
 	}

@@ -31,6 +31,38 @@ const (
 func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets string) {
 	dc1Name, dc2Name := strings.ToUpper(dc1.Name()), strings.ToUpper(dc2.Name())
 
+	t.Run("dc transfer-roles moves the roles to dc2 and back", func(t *testing.T) {
+		for _, step := range []struct{ to, from *harness.TestBox }{{dc2, dc1}, {dc1, dc2}} {
+			start := time.Now()
+			o, e, code := possectlIn(t, step.to, sdcAdminPW+"\n", "dc", "transfer-roles", "--password-stdin", "--yes", "--json")
+			if code != 0 {
+				t.Fatalf("dc transfer-roles on %s: exit %d\n%s%s", step.to.Name(), code, o, e)
+			}
+			t.Logf("dc transfer-roles on %s took %.1fs", step.to.Name(), time.Since(start).Seconds())
+			if strings.Contains(o+e, sdcAdminPW) {
+				t.Fatal("the admin password was printed")
+			}
+			var res struct {
+				Action string   `json:"action"`
+				From   []string `json:"from"`
+			}
+			if err := json.Unmarshal([]byte(o), &res); err != nil || res.Action != "transferred" || len(res.From) != 1 || !strings.EqualFold(res.From[0], step.from.Name()) {
+				t.Errorf("transfer-roles --json on %s: %+v %v\n%s", step.to.Name(), res, err, o)
+			}
+		}
+		// dc2 learns of the roles' return by replication.
+		harness.Eventually(t, 60*time.Second, func() error {
+			roles, err := fsmo.ParseShow([]byte(dc2.MustRun(t, fsmo.ShowArgv...)))
+			if err != nil {
+				return err
+			}
+			if away := fsmo.RolesElsewhere(roles, dc1Name); len(away) > 0 {
+				return fmt.Errorf("dc2 sees %s on %s", away[0].Role, away[0].Server)
+			}
+			return nil
+		})
+	})
+
 	t.Run("dc seize-roles and dc remove refuse while dc1 answers", func(t *testing.T) {
 		o, e, code := possectlIn(t, dc2, "", "dc", "seize-roles", "--yes")
 		if code == 0 || !strings.Contains(e, "still answers") || !strings.Contains(e, "dc transfer-roles") {

@@ -28,7 +28,7 @@ func TestDCFailoverRefusesBadInput(t *testing.T) {
 		{"seize --host", []string{"--host", "root@box", "dc", "seize-roles"}, 2, "runs in process as root on the box itself"},
 		{"remove --host", []string{"--host", "root@box", "dc", "remove", "dc1"}, 2, "runs in process as root on the box itself"},
 		{"transfer without password", []string{"dc", "transfer-roles"}, 2, "pass --password-stdin"},
-		{"transfer odd user", []string{"dc", "transfer-roles", "--password-stdin", "--user", "a b"}, 2, "is not a user name"},
+		{"transfer odd user", []string{"dc", "transfer-roles", "--password-stdin", "--user", "a\x07b"}, 2, "is not a user name"},
 	} {
 		code, _, errOut := possectl(t, tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {

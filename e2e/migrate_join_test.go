@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/e2e/harness"
+	"github.com/posse-project/posse/provisioning/fsmo"
 	"github.com/posse-project/posse/provisioning/migrate"
 	"github.com/posse-project/posse/services/ad"
 )
@@ -102,9 +103,9 @@ func migrateStatus(t *testing.T, tb *harness.TestBox) migrate.Progress {
 }
 
 // fsmoOwners reads samba-tool fsmo show in box tb.
-func fsmoOwners(t *testing.T, tb *harness.TestBox) []migrate.RoleOwner {
+func fsmoOwners(t *testing.T, tb *harness.TestBox) []fsmo.RoleOwner {
 	t.Helper()
-	roles, err := migrate.ParseFSMOShow([]byte(tb.MustRun(t, migrate.FSMOShowArgv...)))
+	roles, err := fsmo.ParseShow([]byte(tb.MustRun(t, fsmo.ShowArgv...)))
 	if err != nil {
 		t.Fatal(err)
 	}

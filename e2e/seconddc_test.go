@@ -107,7 +107,8 @@ func ldapFind(t *testing.T, tb *harness.TestBox, ip, user string) error {
 // boxes on one lab network: the first provisions the domain and creates
 // the AD sites, the second joins it with Samba's own join; both replicate
 // with each other, users and passwords made on either box work against
-// the other, and applying again changes nothing.
+// the other, and applying again changes nothing. Then dc1's box stops for
+// good and dc2 carries on alone (secondDCFailover).
 func TestSecondDC(t *testing.T) {
 	network := harness.UniqueName("sdc")
 	dc1 := harness.Box(t, "dc1", harness.Options{Network: network})
@@ -250,4 +251,6 @@ print("own", db.get_serverName())`)
 			t.Errorf("applying again on dc2 changed something:\n%s", again)
 		}
 	})
+
+	secondDCFailover(t, dc1, dc2, template, secrets)
 }

@@ -24,11 +24,11 @@ import (
 func init() {
 	c := &cobra.Command{
 		Use:   "dc",
-		Short: "Domain controllers of the site: replication partners and failures",
+		Short: "Domain controllers of the site: replication, FSMO roles, removing a dead DC",
 		Long: `The domain controllers of the site's servers list (docs/second-dc.md). These
 commands run in this process as root on a domain controller.`,
 	}
-	c.AddCommand(dcStatusCmd())
+	c.AddCommand(dcStatusCmd(), dcSeizeRolesCmd(), dcTransferRolesCmd(), dcRemoveCmd())
 	rootCmd.AddCommand(c)
 }
 

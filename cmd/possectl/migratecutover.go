@@ -6,12 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/posse-project/posse/provisioning/fsmo"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/migrate"
 	"github.com/spf13/cobra"
@@ -86,7 +85,7 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 	if err != nil {
 		return err
 	}
-	if away := migrate.RolesElsewhere(roles, me); len(away) > 0 {
+	if away := fsmo.RolesElsewhere(roles, me); len(away) > 0 {
 		fmt.Fprintf(c.ErrOrStderr(), "Cut-over plan: move %d FSMO roles to this box (%s):\n", len(away), me)
 		for _, r := range away {
 			fmt.Fprintf(c.ErrOrStderr(), "  ~ %s: %s → %s\n", r.Role, r.Server, me)
@@ -97,23 +96,8 @@ func runMigrateCutover(c *cobra.Command, opt cutoverOptions) error {
 			}
 		}
 		progressf(c, "moving the FSMO roles (samba-tool fsmo transfer --role=all)")
-		res, err := env.Runner.Run(ctx, host.Cmd{Argv: migrate.FSMOTransferArgv(user), Env: migrate.PasswdEnv, Stdin: []byte(password + "\n")})
-		if err != nil {
-			return fmt.Errorf("samba-tool fsmo transfer failed: %v: %s\ncheck that the old DC %s is up (a transfer needs it) and run possectl migrate cutover again", err, scrubLines(res.Stderr, res.Stdout), st.OldDC)
-		}
-		// The DNS zones' roles change on the old DC and replicate here.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if roles, err = fsmoRoles(ctx, env); err != nil {
-				return err
-			}
-			if len(migrate.RolesElsewhere(roles, me)) == 0 || time.Now().After(deadline) || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(2 * time.Second)
-		}
-		if away := migrate.RolesElsewhere(roles, me); len(away) > 0 {
-			return fmt.Errorf("after samba-tool fsmo transfer %d roles are still elsewhere (%s on %s): run possectl migrate cutover again", len(away), away[0].Role, away[0].Server)
+		if roles, err = transferRoles(ctx, env, me, user, password, "the old DC "+st.OldDC, "possectl migrate cutover"); err != nil {
+			return err
 		}
 		st.RolesMoved = time.Now()
 		fmt.Fprintf(out, "All %d FSMO roles are on this box (%s) now.\n", len(roles), me)
@@ -143,7 +127,7 @@ func removeOldDC(ctx context.Context, c *cobra.Command, env *host.Env, st *migra
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(dcs, func(d string) bool { return strings.EqualFold(d, st.OldName) }) {
+	if !isDC(dcs, st.OldName) {
 		fmt.Fprintf(out, "The old DC %s is no longer a domain controller of %s: nothing to remove.\n", st.OldName, st.Domain)
 		return finishRemoval(st)
 	}
@@ -157,9 +141,8 @@ func removeOldDC(ctx context.Context, c *cobra.Command, env *host.Env, st *migra
 		}
 	}
 	progressf(c, "removing %s (samba-tool domain demote --remove-other-dead-server)", st.OldName)
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: migrate.RemoveDeadServerArgv(st.OldName)})
-	if err != nil {
-		return fmt.Errorf("samba-tool domain demote --remove-other-dead-server=%s failed: %v: %s\nrun possectl migrate cutover --remove-old again", st.OldName, err, scrubLines(res.Stderr, res.Stdout))
+	if err := removeDeadDC(ctx, env, st.OldName, "possectl migrate cutover --remove-old"); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "Removed the old DC %s from %s.\n", st.OldName, st.Domain)
 	return finishRemoval(st)
@@ -171,35 +154,4 @@ func finishRemoval(st *migrate.State) error {
 		st.OldRemoved = time.Now()
 	}
 	return migrate.SaveState(migrateStatePath(), *st)
-}
-
-// answering returns "addr:port" of the first of the old DC's LDAP and SMB
-// ports that accepts a connection, or "" when none does.
-func answering(addr string) string {
-	for _, port := range []string{"389", "445"} {
-		hp := net.JoinHostPort(addr, port)
-		conn, err := net.DialTimeout("tcp", hp, 5*time.Second)
-		if err == nil {
-			conn.Close()
-			return hp
-		}
-	}
-	return ""
-}
-
-// scrubLines is the last lines of a command's output without any line
-// that mentions a password.
-func scrubLines(outs ...[]byte) string {
-	var keep []string
-	for _, o := range outs {
-		for _, l := range strings.Split(string(o), "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.Contains(strings.ToLower(l), "pass") {
-				keep = append(keep, l)
-			}
-		}
-	}
-	if len(keep) > 8 {
-		keep = keep[len(keep)-8:]
-	}
-	return strings.Join(keep, "\n")
 }

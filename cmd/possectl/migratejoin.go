@@ -124,22 +124,6 @@ func migrateProgress(ctx context.Context, env *host.Env, st migrate.State) migra
 	return p
 }
 
-func fsmoRoles(ctx context.Context, env *host.Env) ([]migrate.RoleOwner, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: migrate.FSMOShowArgv})
-	if err != nil {
-		return nil, fmt.Errorf("samba-tool fsmo show: %v: %s", err, strings.TrimSpace(string(res.Stderr)))
-	}
-	return migrate.ParseFSMOShow(res.Stdout)
-}
-
-func domainControllers(ctx context.Context, env *host.Env) ([]string, error) {
-	res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"python3", "-c", migrate.DCsPy}})
-	if err != nil {
-		return nil, fmt.Errorf("reading the domain controllers: %v: %s", err, strings.TrimSpace(string(res.Stderr)))
-	}
-	return migrate.ParseDCs(res.Stdout), nil
-}
-
 // progressf prints a progress line on stderr, so that stdout stays clean
 // for --json.
 func progressf(c *cobra.Command, format string, a ...any) {

@@ -3,8 +3,6 @@
 package migrate
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -48,31 +46,6 @@ func WriteJoinPlan(w io.Writer, p JoinPlan) error {
 	f("  ~ on the old domain: a domain controller object, a computer account and DNS records for %s; nothing else\n", p.Host)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// DCsPy prints the name of every domain controller (nTDSDSA object) of
-// the local sam.ldb, one a line.
-const DCsPy = `
-from samba.auth import system_session
-from samba.param import LoadParm
-from samba.samdb import SamDB
-lp = LoadParm()
-lp.load_default()
-db = SamDB(url=lp.private_path("sam.ldb"), session_info=system_session(), lp=lp)
-for m in db.search(base=db.get_config_basedn(), expression="(objectClass=nTDSDSA)", attrs=["cn"]):
-    print(m.dn.parent().get_rdn_value())
-`
-
-// ParseDCs reads DCsPy's output.
-func ParseDCs(out []byte) []string {
-	var dcs []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			dcs = append(dcs, l)
-		}
-	}
-	return dcs
 }
 
 // ShortName is the first label of a host name, upper-cased as Samba names

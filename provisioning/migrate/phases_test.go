@@ -6,63 +6,14 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/posse-project/posse/provisioning/fsmo"
 )
 
-// fsmoShow is samba-tool fsmo show (4.22) on a domain of two DCs.
-const fsmoShow = `SchemaMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-InfrastructureMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-RidAllocationMasterRole owner: CN=NTDS Settings,CN=POSSE-3C4D,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-PdcEmulationMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-DomainNamingMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-DomainDnsZonesMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-ForestDnsZonesMasterRole owner: CN=NTDS Settings,CN=LEGACY-1A2B,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=old,DC=example
-`
-
-func TestParseFSMOShow(t *testing.T) {
-	roles, err := ParseFSMOShow([]byte("WARNING: something\n" + fsmoShow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(roles) != 7 || roles[0] != (RoleOwner{"SchemaMasterRole", "LEGACY-1A2B"}) || roles[2].Server != "POSSE-3C4D" {
-		t.Fatalf("roles: %+v", roles)
-	}
-	away := RolesElsewhere(roles, "posse-3c4d")
-	if len(away) != 6 || slices.ContainsFunc(away, func(r RoleOwner) bool { return r.Role == "RidAllocationMasterRole" }) {
-		t.Errorf("roles elsewhere: %+v", away)
-	}
-	if len(RolesElsewhere(roles[2:3], "POSSE-3C4D")) != 0 {
-		t.Error("a role on the box counted as elsewhere")
-	}
-	if _, err := ParseFSMOShow([]byte("ERROR: no sam.ldb\n")); err == nil {
-		t.Error("output without roles parsed")
-	}
-	// An owner that is no NTDS Settings DN is kept as it is.
-	roles, _ = ParseFSMOShow([]byte("PdcEmulationMasterRole owner: CN=Deleted\n"))
-	if roles[0].Server != "CN=Deleted" {
-		t.Errorf("odd owner: %+v", roles)
-	}
-}
-
 func TestPhaseArgv(t *testing.T) {
-	got := FSMOTransferArgv(`OLD\admin`)
-	if !slices.Equal(got, []string{"samba-tool", "fsmo", "transfer", "--role=all", `--username=OLD\admin`}) {
-		t.Errorf("transfer: %q", got)
-	}
-	if got := RemoveDeadServerArgv("LEGACY"); !slices.Equal(got, []string{"samba-tool", "domain", "demote", "--remove-other-dead-server=LEGACY"}) {
-		t.Errorf("remove: %q", got)
-	}
-	for _, a := range append(got, FSMOTransferArgv("Administrator")...) {
-		if strings.Contains(strings.ToLower(a), "pass") {
-			t.Errorf("a password option in argv: %q", a)
-		}
-	}
-	if !slices.Equal(PasswdEnv, []string{"PASSWD_FD=0"}) {
-		t.Errorf("env %q", PasswdEnv)
-	}
 	if c := CopyCommands("/var/lib/samba/sysvol"); c != `prompt OFF; recurse ON; lcd "/var/lib/samba/sysvol"; mget *` {
 		t.Errorf("copy commands %q", c)
 	}
@@ -106,7 +57,7 @@ func TestWriteProgress(t *testing.T) {
 		t.Errorf("nothing done:\n%s", b.String())
 	}
 	b.Reset()
-	roles, _ := ParseFSMOShow([]byte(fsmoShow))
+	roles := []fsmo.RoleOwner{{Role: "SchemaMasterRole", Server: "LEGACY-1A2B"}, {Role: "PdcEmulationMasterRole", Server: "LEGACY-1A2B"}}
 	WriteProgress(&b, Progress{State: State{Phase: PhaseJoined, Domain: "old.example", Realm: "OLD.EXAMPLE", NetBIOS: "OLD",
 		OldDC: "legacy.old.example", OldName: "LEGACY", From: "10.0.0.2", Host: "posse.old.example",
 		Joined: time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC), JoinSeconds: 31, SysvolFiles: 7},
@@ -135,9 +86,6 @@ func TestJoinPlan(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("plan lacks %q:\n%s", want, b.String())
 		}
-	}
-	if got := ParseDCs([]byte("LEGACY\n\n POSSE \n")); !slices.Equal(got, []string{"LEGACY", "POSSE"}) {
-		t.Errorf("dcs %q", got)
 	}
 	if ShortName("legacy-1a.old.example") != "LEGACY-1A" {
 		t.Error("ShortName")

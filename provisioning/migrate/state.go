@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/posse-project/posse/internal/fsutil"
+	"github.com/posse-project/posse/provisioning/fsmo"
 )
 
 // Phases of a migration, in order, as the state file records them.
@@ -113,9 +114,9 @@ func dirOf(p string) string {
 type Progress struct {
 	State
 	// Next is the command of the next phase, or "" when all are done.
-	Next  string      `json:"next,omitempty"`
-	Roles []RoleOwner `json:"roles,omitempty"`
-	DCs   []string    `json:"dcs,omitempty"`
+	Next  string           `json:"next,omitempty"`
+	Roles []fsmo.RoleOwner `json:"roles,omitempty"`
+	DCs   []string         `json:"dcs,omitempty"`
 	// Problem is why the roles or DCs could not be read.
 	Problem string `json:"problem,omitempty"`
 }

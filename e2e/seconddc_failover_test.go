@@ -64,15 +64,15 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 	})
 
 	t.Run("dc seize-roles and dc remove refuse while dc1 answers", func(t *testing.T) {
-		o, e, code := possectlIn(t, dc2, "", "dc", "seize-roles", "--yes")
+		o, e, code := dc2.Possectl(t, "", "dc", "seize-roles", "--yes")
 		if code == 0 || !strings.Contains(e, "still answers") || !strings.Contains(e, "dc transfer-roles") {
 			t.Errorf("seize-roles with dc1 up: exit %d\n%s%s", code, o, e)
 		}
-		o, e, code = possectlIn(t, dc2, "", "dc", "remove", dc1.Name(), "--yes")
+		o, e, code = dc2.Possectl(t, "", "dc", "remove", dc1.Name(), "--yes")
 		if code == 0 || !strings.Contains(e, "FSMO roles") {
 			t.Errorf("remove dc1 while it holds the roles: exit %d\n%s%s", code, o, e)
 		}
-		if o, e, code = possectlIn(t, dc2, "", "dc", "remove", "dc1;reboot"); code != 2 {
+		if o, e, code = dc2.Possectl(t, "", "dc", "remove", "dc1;reboot"); code != 2 {
 			t.Errorf("remove with a bad name: exit %d\n%s%s", code, o, e)
 		}
 	})
@@ -90,11 +90,11 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 		})
 		t.Logf("SMB logon at dc2 %.1fs after dc1's box stopped", time.Since(down).Seconds())
 		conf := fmt.Sprintf("[libdefaults]\n\tdefault_realm = %s\n\tdns_lookup_kdc = false\n[realms]\n\t%s = {\n\t\tkdc = %s\n\t}\n", sdcRealm, sdcRealm, dc2.IP())
-		if o, e, code := runIn(t, dc2, conf, "bash", "-c", "cat >/root/krb5-dc2.conf"); code != 0 {
+		if o, e, code := dc2.Exec(t, conf, "bash", "-c", "cat >/root/krb5-dc2.conf"); code != 0 {
 			t.Fatalf("writing krb5-dc2.conf: %s%s", o, e)
 		}
 		start := time.Now()
-		if o, e, code := runIn(t, dc2, sdcNinaPW2+"\n", "env", "KRB5_CONFIG=/root/krb5-dc2.conf", "KRB5CCNAME=/tmp/cc-nina2", "kinit", "nina@"+sdcRealm); code != 0 {
+		if o, e, code := dc2.Exec(t, sdcNinaPW2+"\n", "env", "KRB5_CONFIG=/root/krb5-dc2.conf", "KRB5CCNAME=/tmp/cc-nina2", "kinit", "nina@"+sdcRealm); code != 0 {
 			t.Errorf("kinit nina against dc2: exit %d: %s%s", code, o, e)
 		}
 		t.Logf("kinit against dc2 took %.1fs", time.Since(start).Seconds())
@@ -104,7 +104,7 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 	})
 
 	t.Run("with dc1 gone a password changes on dc2", func(t *testing.T) {
-		if o, e, code := possectlIn(t, dc2, sdcNinaPW3+"\n", "users", "set-password", "nina", "--password-stdin", "--no-must-change"); code != 0 {
+		if o, e, code := dc2.Possectl(t, sdcNinaPW3+"\n", "users", "set-password", "nina", "--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("possectl users set-password on dc2: exit %d\n%s%s", code, o, e)
 		}
 		if err := smbLogon(t, dc2, dc2.IP(), "nina", sdcNinaPW3); err != nil {
@@ -114,7 +114,7 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 
 	t.Run("dc seize-roles makes dc2 the holder of every role", func(t *testing.T) {
 		start := time.Now()
-		o, e, code := possectlIn(t, dc2, "", "dc", "seize-roles", "--yes", "--json")
+		o, e, code := dc2.Possectl(t, "", "dc", "seize-roles", "--yes", "--json")
 		took := time.Since(start)
 		if code != 0 {
 			t.Fatalf("dc seize-roles on dc2: exit %d\n%s%s", code, o, e)
@@ -134,23 +134,23 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 		if away := fsmo.RolesElsewhere(roles, dc2Name); len(roles) != 7 || len(away) > 0 {
 			t.Errorf("samba-tool fsmo show on dc2 after the seizure: %+v", roles)
 		}
-		if o, e, code := possectlIn(t, dc2, "", "dc", "seize-roles"); code != 0 || !strings.Contains(o, "nothing to do") {
+		if o, e, code := dc2.Possectl(t, "", "dc", "seize-roles"); code != 0 || !strings.Contains(o, "nothing to do") {
 			t.Errorf("seize-roles again: exit %d\n%s%s", code, o, e)
 		}
 	})
 
 	t.Run("dc remove takes dc1 out of the directory and DNS", func(t *testing.T) {
 		start := time.Now()
-		o, e, code := possectlIn(t, dc2, "", "dc", "remove", dc1.Name(), "--yes")
+		o, e, code := dc2.Possectl(t, "", "dc", "remove", dc1.Name(), "--yes")
 		took := time.Since(start)
 		if code != 0 || !strings.Contains(o, "Removed the domain controller "+dc1Name) {
 			t.Fatalf("dc remove dc1 on dc2: exit %d\n%s%s", code, o, e)
 		}
 		t.Logf("dc remove dc1 on dc2 took %.1fs:\n%s%s", took.Seconds(), e, o)
-		if o, e, code := possectlIn(t, dc2, "", "dc", "remove", dc1.Name(), "--json"); code != 0 || !strings.Contains(o, `"removed": false`) {
+		if o, e, code := dc2.Possectl(t, "", "dc", "remove", dc1.Name(), "--json"); code != 0 || !strings.Contains(o, `"removed": false`) {
 			t.Errorf("dc remove dc1 again: exit %d\n%s%s", code, o, e)
 		}
-		if o, e, code := possectlIn(t, dc2, "", "dc", "remove", dc1.Name()); code != 0 || !strings.Contains(o, "nothing to remove") {
+		if o, e, code := dc2.Possectl(t, "", "dc", "remove", dc1.Name()); code != 0 || !strings.Contains(o, "nothing to remove") {
 			t.Errorf("dc remove dc1 again: exit %d\n%s%s", code, o, e)
 		}
 		if dcs := fsmo.ParseDCs([]byte(dc2.MustRun(t, "python3", "-c", fsmo.DCsPy))); len(dcs) != 1 || !strings.EqualFold(dcs[0], dc2Name) {
@@ -160,13 +160,13 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 			t.Errorf("dc1's computer account is still there:\n%s", o)
 		}
 		fqdn := strings.ToLower(dc1.Name()) + "." + sdcDNSDomain
-		if o, e, code := runIn(t, dc2, "", "python3", "-c", "import socket,sys; print(socket.gethostbyname(sys.argv[1]))", fqdn); code == 0 {
+		if o, e, code := dc2.Exec(t, "", "python3", "-c", "import socket,sys; print(socket.gethostbyname(sys.argv[1]))", fqdn); code == 0 {
 			t.Errorf("%s still resolves on dc2: %s%s", fqdn, o, e)
 		}
 	})
 
 	t.Run("with dc1 removed a user made on dc2 logs on there", func(t *testing.T) {
-		if o, e, code := possectlIn(t, dc2, sdcPaulaPW+"\n", "users", "add", "paula", "--given-name", "Paula", "--surname", "Drei",
+		if o, e, code := dc2.Possectl(t, sdcPaulaPW+"\n", "users", "add", "paula", "--given-name", "Paula", "--surname", "Drei",
 			"--password-stdin", "--no-must-change"); code != 0 {
 			t.Fatalf("possectl users add on dc2: exit %d\n%s%s", code, o, e)
 		}

@@ -34,7 +34,7 @@ func secondDCFailover(t *testing.T, dc1, dc2 *harness.TestBox, template, secrets
 	t.Run("dc transfer-roles moves the roles to dc2 and back", func(t *testing.T) {
 		for _, step := range []struct{ to, from *harness.TestBox }{{dc2, dc1}, {dc1, dc2}} {
 			start := time.Now()
-			o, e, code := possectlIn(t, step.to, sdcAdminPW+"\n", "dc", "transfer-roles", "--password-stdin", "--yes", "--json")
+			o, e, code := step.to.Possectl(t, sdcAdminPW+"\n", "dc", "transfer-roles", "--password-stdin", "--yes", "--json")
 			if code != 0 {
 				t.Fatalf("dc transfer-roles on %s: exit %d\n%s%s", step.to.Name(), code, o, e)
 			}

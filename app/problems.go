@@ -40,10 +40,47 @@ func serviceProblem(s api.ServiceStatus) string {
 	if m := unitMeaning(s.Name, s.Unit); m != "" {
 		return m
 	}
-	if s.Detail != "" {
-		return s.Detail
+	if d := unitStateDetail(s); d != "" {
+		return d
 	}
 	return tr("This service is not working right now.")
+}
+
+// unitStateDetail says a service's unit that does not run in words, from
+// its Unit and State (possed's detail "UNIT is STATE: see journalctl -u
+// UNIT" says the same in English); "" when the unit runs or has none.
+func unitStateDetail(s api.ServiceStatus) string {
+	switch {
+	case s.Unit == "" || s.State == "active":
+		return ""
+	case s.State == "unknown" || s.State == "":
+		return tr("The server could not say whether %s runs.", s.Unit)
+	}
+	return tr("%s is %s: its log says why (journalctl -u %s).", s.Unit, stateLabel(s.State), s.Unit)
+}
+
+// checkDetail is the health check's result in words, by the check (the
+// service's Name) and its state; integrators read possed's technical
+// detail (English) below it. "" when the app has no words for it.
+func checkDetail(s api.ServiceStatus) string {
+	if !s.Healthy {
+		return unitStateDetail(s)
+	}
+	switch {
+	case s.Name == "directory":
+		return tr("Checked: the domain answers, with logon, directory, name service and Kerberos.")
+	case s.Name == "files" && strings.Contains(s.Detail, "WARNING"):
+		return tr("Checked: the shared folders work, but taking their snapshots failed.")
+	case s.Name == "files":
+		return tr("Checked: the shared folders and home folders are set up as planned, and strangers cannot list them.")
+	case s.Name == "mail" && strings.HasPrefix(s.Unit, "dovecot"):
+		return tr("Checked: mailboxes can be read on phones and in mail programs.")
+	case s.Name == "mail":
+		return tr("Checked: mail is sent and received; the queue was read.")
+	case s.Name == "backup":
+		return tr("Checked: the backup ran as planned.")
+	}
+	return ""
 }
 
 // alertTitle is an open problem's headline in plain words, from its key;

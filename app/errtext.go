@@ -45,6 +45,10 @@ func keyText(key string, args map[string]string) string {
 		return tr("The user %s exists already. Choose another username.", a("user"))
 	case api.KeyUserNotFound:
 		return tr("There is no user %s (any more).", a("user"))
+	case api.KeyGroupExists:
+		return tr("The group %s exists already. Choose another name.", a("group"))
+	case api.KeyGroupNotFound:
+		return tr("There is no group %s (any more).", a("group"))
 	case api.KeyNameIsGroup:
 		return tr("A group is called %s already; users and groups need different names. Choose another username.", a("name"))
 	case api.KeyNameIsUser:

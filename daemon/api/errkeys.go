@@ -28,6 +28,10 @@ const (
 	KeyUserExists = "user_exists"
 	// KeyUserNotFound: args user.
 	KeyUserNotFound = "user_not_found"
+	// KeyGroupExists: args group.
+	KeyGroupExists = "group_exists"
+	// KeyGroupNotFound: args group.
+	KeyGroupNotFound = "group_not_found"
 	// KeyNameIsGroup: a user's name is a group's; args name.
 	KeyNameIsGroup = "name_is_group"
 	// KeyNameIsUser: a group's name is a user's; args name.
@@ -88,7 +92,7 @@ const (
 
 // ErrorKeys are all keys above, sorted: a client's test checks that it
 // translates each of them.
-var ErrorKeys = sortedKeys(KeyNotAuthorized, KeyPolkitMissing, KeyUserExists, KeyUserNotFound,
+var ErrorKeys = sortedKeys(KeyNotAuthorized, KeyPolkitMissing, KeyUserExists, KeyUserNotFound, KeyGroupExists, KeyGroupNotFound,
 	KeyNameIsGroup, KeyNameIsUser, KeyServiceAccount, KeyBuiltinAccount, KeyUsernameInvalid,
 	KeyPasswordShort, KeyPasswordLong, KeyPasswordSimple, KeyPasswordUsername, KeyPasswordControl,
 	KeyAddressTaken, KeyNotAvailable, KeyNoSite, KeyBackupRunning, KeyCopyRunning, KeyUpdatesRunning,

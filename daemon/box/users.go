@@ -361,6 +361,9 @@ func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 		}
 		// Marked posse:api, not the template's: prune never deletes it.
 		if err := d.CreateGroup(ctx, ad.Group{Name: g.Name, Description: g.Description, Origin: ad.OriginAPI}); err != nil {
+			if errors.Is(err, ad.ErrExists) {
+				return invalid(api.Keyed(err, api.KeyGroupExists, "group", g.Name))
+			}
 			return err
 		}
 		for _, m := range g.Members {

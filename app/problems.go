@@ -109,6 +109,30 @@ func alertTitle(a api.Alert) string {
 	return a.Subject
 }
 
+// alertNext is what to do about an open problem, from its key, in the
+// UI's language; an unknown key keeps possed's Next. possed's What (with
+// its figures and errors) stays as possed says it.
+func alertNext(a api.Alert) string {
+	kind, param, _ := strings.Cut(a.Key, ":")
+	switch kind {
+	case "unit":
+		return tr("See why with 'journalctl -u %s', then start it with 'systemctl start %s' or apply the site again; 'possectl status' shows every service.", param, param)
+	case "disk":
+		return tr("Free space: delete or move old files, empty the shares' recycle bins, or add a larger disk. 'possectl status' shows the shares' sizes.")
+	case "cert":
+		return tr("Apply the site again ('possectl apply'): Posse renews the certificates it manages; see docs/security.md.")
+	case "backup":
+		return tr("Find out why with 'journalctl -u posse-backup.service' and 'systemctl status posse-backup.timer', fix the cause (the repository reachable, its disk not full, the password right), then run 'possectl backup run'. See docs/backup.md.")
+	case "check":
+		return tr("Run 'possectl backup check' to see it again, and repair the repository as docs/backup.md says.")
+	case "drill":
+		return tr("Run 'possectl backup drill' to see it again and check the repository with 'possectl backup check'; until a drill passes, do not rely on restoring from this backup.")
+	case "copy":
+		return tr("Make the target reachable (the backup server up, the USB disk plugged in), then run 'possectl backup copy %s'.", param)
+	}
+	return a.Next
+}
+
 // alertKnown reports whether the app has plain words for the alert.
 func alertKnown(a api.Alert) bool {
 	return alertTitle(a) != a.Subject

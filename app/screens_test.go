@@ -544,9 +544,9 @@ func TestDashboardNoRunningUnderARedLight(t *testing.T) {
 	}
 }
 
-// TestDashboardCheckDetailsInGerman: the health checks' results and a
-// stopped unit's state are said in German; possed's technical detail
-// stays below them for integrators.
+// TestDashboardCheckDetailsInGerman: the health checks' results, a
+// stopped unit's state and what to do about an open problem are said in
+// German; possed's technical detail stays below them for integrators.
 func TestDashboardCheckDetailsInGerman(t *testing.T) {
 	english(t)
 	if err := setLanguage("de"); err != nil {
@@ -562,6 +562,7 @@ func TestDashboardCheckDetailsInGerman(t *testing.T) {
 		"Geprüft: Die Domäne antwortet, mit Anmeldung, Verzeichnis, Namensdienst und Kerberos.",
 		"Geprüft: Die gemeinsamen Ordner und Home-Ordner sind wie geplant eingerichtet, und Fremde können sie nicht auflisten.",
 		"dovecot.service – Zustand: fehlgeschlagen. Das Protokoll nennt den Grund (journalctl -u dovecot.service).",
+		"Den Grund zeigt 'journalctl -u dovecot.service'; starten Sie ihn dann mit 'systemctl start dovecot.service' oder wenden Sie den Standort erneut an; 'possectl status' zeigt alle Dienste.",
 	} {
 		if !hasText(w.Canvas(), want) {
 			t.Errorf("the German dashboard lacks %q", want)

@@ -168,7 +168,7 @@ func (s *BackupScreen) showStatus(b api.BackupStatus, err error) {
 	var repos []fyne.CanvasObject
 	switch {
 	case err != nil:
-		text = tr("Cannot read the backup status: %v", err)
+		text = tr("Cannot read the backup status: %s", errorText(err))
 	case !b.Configured:
 		text = tr("No backup is set up. Add a backup repository to the site template.")
 	default:

@@ -53,10 +53,11 @@ func (d *Dashboard) showAlerts(a api.Alerts, err error) {
 			next.TextStyle = fyne.TextStyle{Italic: true}
 			body = []fyne.CanvasObject{when, next}
 		} else {
-			// possed's technical words (English) under the plain headline.
+			// possed's technical words (English) under the plain
+			// headline, and what to do in the UI's language.
 			what := wrapped(tr("Since %s: %s", since, o.What))
 			what.Importance = widget.DangerImportance
-			next := wrapped(o.Next)
+			next := wrapped(alertNext(o))
 			next.TextStyle = fyne.TextStyle{Italic: true}
 			body = []fyne.CanvasObject{what, next}
 			if alertKnown(o) {

@@ -231,14 +231,23 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 		said := s.Detail == shown[s.Name]
 		shown[s.Name] = s.Detail
 		if s.Healthy && s.Detail != "" && s.Detail != s.State && s.Detail != "n/a" && !said && !d.br.OfficeManager {
-			// What the probe checked ("3 shares, 9 home folders: …").
+			// What the probe checked, in words, then possed's own
+			// detail ("3 shares, 9 home folders: …").
+			var lines []fyne.CanvasObject
+			if c := checkDetail(s); c != "" {
+				l := wrapped(c)
+				if strings.Contains(s.Detail, "WARNING") { // healthy, but something to act on
+					l.Importance = widget.WarningImportance
+				}
+				lines = append(lines, l)
+			}
 			what := wrapped(s.Detail)
 			what.SizeName = theme.SizeNameCaptionText
-			if strings.Contains(s.Detail, "WARNING") { // healthy, but something to act on
+			if len(lines) == 0 && strings.Contains(s.Detail, "WARNING") {
 				what.Importance = widget.WarningImportance
 				what.SizeName = theme.SizeNameText
 			}
-			d.services.Add(container.NewPadded(what))
+			d.services.Add(container.NewPadded(container.NewVBox(append(lines, what)...)))
 		}
 		if !s.Healthy {
 			// Plain words for everyone; integrators also read possed's
@@ -246,10 +255,16 @@ func (d *Dashboard) showServices(ss []api.ServiceStatus) {
 			why := wrapped(serviceProblem(s))
 			why.Importance = widget.DangerImportance
 			lines := []fyne.CanvasObject{why}
-			if !d.br.OfficeManager && s.Detail != "" && s.Detail != why.Text {
-				detail := wrapped(s.Detail)
-				detail.SizeName = theme.SizeNameCaptionText
-				lines = append(lines, detail)
+			if !d.br.OfficeManager {
+				if c := checkDetail(s); c != "" && c != why.Text {
+					lines = append(lines, wrapped(c))
+				}
+				// possed's detail, unless it only says the unit's state.
+				if s.Detail != "" && s.Detail != why.Text && s.Detail != api.UnitDetail(s.Unit, s.State) {
+					detail := wrapped(s.Detail)
+					detail.SizeName = theme.SizeNameCaptionText
+					lines = append(lines, detail)
+				}
 			}
 			what := wrapped(serviceHint(s, d.br.OfficeManager))
 			what.TextStyle = fyne.TextStyle{Italic: true}
@@ -264,7 +279,7 @@ func (d *Dashboard) showBackup(b api.BackupStatus, err error) {
 	var text string
 	switch {
 	case err != nil:
-		text, ok = tr("Cannot read the backup status: %v", err), false
+		text, ok = tr("Cannot read the backup status: %s", errorText(err)), false
 	case !b.Configured:
 		text, ok = tr("No backup is set up. Add a backup repository to the site template."), false
 	case b.Running:

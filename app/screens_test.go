@@ -543,3 +543,50 @@ func TestDashboardNoRunningUnderARedLight(t *testing.T) {
 		t.Error("a running unit that fails its probe is not shown as not working")
 	}
 }
+
+// TestDashboardCheckDetailsInGerman: the health checks' results, a
+// stopped unit's state and what to do about an open problem are said in
+// German; possed's technical detail stays below them for integrators.
+func TestDashboardCheckDetailsInGerman(t *testing.T) {
+	english(t)
+	if err := setLanguage("de"); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake(12)
+	_, w := show(t, f, func(w fyne.Window, br *Bridge) screen {
+		d := NewDashboard(w, br)
+		d.Now = func() time.Time { return testNow }
+		return d
+	})
+	for _, want := range []string{
+		"Geprüft: Die Domäne antwortet, mit Anmeldung, Verzeichnis, Namensdienst und Kerberos.",
+		"Geprüft: Die gemeinsamen Ordner und Home-Ordner sind wie geplant eingerichtet, und Fremde können sie nicht auflisten.",
+		"dovecot.service – Zustand: fehlgeschlagen. Das Protokoll nennt den Grund (journalctl -u dovecot.service).",
+		"Den Grund zeigt 'journalctl -u dovecot.service'; starten Sie ihn dann mit 'systemctl start dovecot.service' oder wenden Sie den Standort erneut an; 'possectl status' zeigt alle Dienste.",
+	} {
+		if !hasText(w.Canvas(), want) {
+			t.Errorf("the German dashboard lacks %q", want)
+		}
+	}
+	golden(t, "dashboard_de.xml", w.Canvas())
+}
+
+// TestCheckDetailFromUnitAndState: a unit that does not run is said from
+// its state, and possed's detail that only repeats it is not shown again.
+func TestCheckDetailFromUnitAndState(t *testing.T) {
+	english(t)
+	s := api.ServiceStatus{Name: "mail", Unit: "postfix.service", State: "inactive", Detail: api.UnitDetail("postfix.service", "inactive")}
+	if got := checkDetail(s); got != "postfix.service is stopped: its log says why (journalctl -u postfix.service)." {
+		t.Errorf("checkDetail = %q", got)
+	}
+	s.State, s.Detail = "unknown", "cannot ask systemd: no bus"
+	if got := checkDetail(s); got != "The server could not say whether postfix.service runs." {
+		t.Errorf("checkDetail of an unknown state = %q", got)
+	}
+	if got := checkDetail(api.ServiceStatus{Name: "mail", Unit: "postfix.service", State: "active", Healthy: true, Detail: "x"}); got == "" || got == "x" {
+		t.Errorf("a healthy mail check = %q", got)
+	}
+	if got := checkDetail(api.ServiceStatus{Name: "printing", State: "active", Healthy: true, Detail: "x"}); got != "" {
+		t.Errorf("an unknown check = %q, want none (possed's detail shows)", got)
+	}
+}

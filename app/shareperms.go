@@ -27,7 +27,7 @@ func (s *SharesScreen) permissions(sh api.Share) {
 			return be.Permissions(ctx, sh.Name, p)
 		}, func(r api.Permissions, err error) {
 			if err != nil {
-				l := wrapped(err.Error())
+				l := wrapped(errorText(err))
 				l.Importance = widget.DangerImportance
 				body.Objects = []fyne.CanvasObject{l}
 			} else {

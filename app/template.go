@@ -194,7 +194,7 @@ func (t *TemplateScreen) Check(file string, data []byte) {
 		t.status.SetText(tr("%d problems: select one to see its line. Fix them in your editor and open the file again.", len(ps)))
 		t.planBtn.Disable()
 	case err != nil:
-		t.status.SetText(err.Error())
+		t.status.SetText(errorText(err))
 		t.planBtn.Disable()
 	default:
 		t.status.SetText(tr("The template is valid. Preview the plan to see what would change on the box."))

@@ -46,7 +46,7 @@ func showError(w fyne.Window, title string, err error) {
 
 // showErrorAdvice shows err with the given advice.
 func showErrorAdvice(w fyne.Window, title string, err error, what string) {
-	msg := widget.NewLabel(err.Error())
+	msg := widget.NewLabel(errorText(err))
 	msg.Wrapping = fyne.TextWrapWord
 	msg.Selectable = true
 	hint := widget.NewLabel(what)

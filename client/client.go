@@ -159,6 +159,11 @@ type Error struct {
 	// Message is possed's explanation, or for the bus's own errors a
 	// sentence that says what happened and what to do.
 	Message string
+	// Key is the error's stable key (api.ErrorKeys), for saying it in
+	// the person's language; "" when possed (an older one) sent none.
+	Key string
+	// Args are the key's arguments by name (api.KeyUserExists: "user").
+	Args map[string]string
 	// Cause is the error as it came off the wire, for logs; nil for
 	// possed's own errors built by hand.
 	Cause error

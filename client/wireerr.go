@@ -73,9 +73,9 @@ func wireError(err error, iface, method string, timeout time.Duration) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Name: errTimeout, Cause: err, Message: timeoutMessage(timeout)}
+		return &Error{Name: errTimeout, Key: api.KeyNoAnswer, Cause: err, Message: timeoutMessage(timeout)}
 	case errors.Is(err, io.EOF), errors.Is(err, dbus.ErrClosed), isClosedConn(err):
-		return &Error{Name: errDisconnected, Cause: err, Message: closedMessage}
+		return &Error{Name: errDisconnected, Key: api.KeyClosed, Cause: err, Message: closedMessage}
 	default:
 		return err
 	}
@@ -84,20 +84,30 @@ func wireError(err error, iface, method string, timeout time.Duration) error {
 		msg, _ = body[0].(string)
 	}
 	e := &Error{Name: name, Message: msg, Cause: err}
+	if len(body) >= 3 {
+		// possed's key and its arguments (api.KeyedError).
+		e.Key, _ = body[1].(string)
+		e.Args, _ = body[2].(map[string]string)
+	}
 	switch {
 	case name == errServiceUnknown, name == errNameHasNoOwner:
+		e.Key = api.KeyNotRunning
 		e.Message = "possed is not running on this box and the bus cannot start it: start it as root with 'systemctl start possed'; if there is no such unit, possed is not installed on this box: install the posse package"
 	case strings.HasPrefix(name, "org.freedesktop.DBus.Error.Spawn."), strings.HasPrefix(name, "org.freedesktop.systemd1."):
+		e.Key = api.KeyCannotStart
 		e.Message = "possed could not be started on this box: see 'systemctl status possed' and 'journalctl -u possed' there, then start it with 'systemctl start possed'"
 	case name == errAccessDenied:
+		e.Key, e.Args = api.KeyBusPolicy, map[string]string{"group": needsGroup(iface, method)}
 		e.Message = "the box's D-Bus policy refused the call to possed: " + needs(iface, method) + "; if you are in that group, reinstall the posse package (its D-Bus policy org.posse.Posse1.conf belongs in /usr/share/dbus-1/system.d)"
 	case name == errNoReply, name == errTimeout, name == errTimedOut:
+		e.Key = api.KeyNoAnswer
 		e.Message = timeoutMessage(timeout)
 	case name == errDisconnected:
+		e.Key = api.KeyClosed
 		e.Message = closedMessage
 	case name == errUnknownMethod, name == errUnknownInterface, name == errUnknownObject, name == errInvalidArgs:
 		if strings.HasPrefix(iface, api.Interface) {
-			e.Name, e.Message = api.ErrVersion, versionMessage
+			e.Name, e.Message, e.Key = api.ErrVersion, versionMessage, api.KeyVersion
 		}
 	}
 	return e
@@ -122,24 +132,35 @@ func isClosedConn(err error) bool {
 	return strings.Contains(s, "use of closed network connection") || strings.Contains(s, "connection reset by peer") || strings.Contains(s, "broken pipe")
 }
 
-// needs says which group polkit's rules (packaging/polkit/50-posse.rules)
-// grant iface.method to.
-func needs(iface, method string) string {
+// needsGroup is the group polkit's rules (packaging/polkit/50-posse.rules)
+// grant iface.method to: posse-office (which posse-admin has too),
+// posse-admin, or "" for any local account.
+func needsGroup(iface, method string) string {
 	switch iface {
 	case api.Interface:
 		switch method {
 		case "Status", "Validate":
-			return "any local account may call " + method
+			return ""
 		case "Health", "Usage", "Alerts":
-			return "this needs group posse-office or posse-admin; ask an administrator to add you"
+			return "posse-office"
 		}
-		return "this needs group posse-admin; ask an administrator to add you"
 	case api.UsersInterface, api.GroupsInterface:
-		return "this needs group posse-office or posse-admin; ask an administrator to add you"
+		return "posse-office"
 	case api.BackupInterface:
 		if method == "Status" {
-			return "this needs group posse-office or posse-admin; ask an administrator to add you"
+			return "posse-office"
 		}
+	}
+	return "posse-admin"
+}
+
+// needs says in words which group iface.method needs.
+func needs(iface, method string) string {
+	switch needsGroup(iface, method) {
+	case "":
+		return "any local account may call " + method
+	case "posse-office":
+		return "this needs group posse-office or posse-admin; ask an administrator to add you"
 	}
 	return "this needs group posse-admin; ask an administrator to add you"
 }
@@ -147,5 +168,5 @@ func needs(iface, method string) string {
 // unexpectedReply is the error of a reply that does not decode: possed
 // speaks another interface version.
 func unexpectedReply(method string, err error) error {
-	return &Error{Name: api.ErrVersion, Message: versionMessage, Cause: fmt.Errorf("possed answered %s with an unexpected reply: %w", method, err)}
+	return &Error{Name: api.ErrVersion, Key: api.KeyVersion, Message: versionMessage, Cause: fmt.Errorf("possed answered %s with an unexpected reply: %w", method, err)}
 }

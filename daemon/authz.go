@@ -99,20 +99,21 @@ func (a *Authorizer) Check(ctx context.Context, sender, action string, interacti
 	info := actionInfo[action]
 	if err != nil {
 		if polkitMissing(err) {
-			return dbusErr(api.ErrNotAuthorized, "polkit is not running on this box: start polkit.service (systemctl start polkit), or call as root")
+			return keyedError(api.ErrNotAuthorized, "polkit is not running on this box: start polkit.service (systemctl start polkit), or call as root", api.KeyPolkitMissing, nil)
 		}
 		return dbusErr(api.ErrNotAuthorized, "cannot check with polkit whether you may %s: %v", info.what, err)
 	}
 	if res.IsAuthorized {
 		return nil
 	}
+	args := map[string]string{"action": action, "group": info.group}
 	if res.IsChallenge {
 		if interactive {
-			return dbusErr(api.ErrNotAuthorized, "not authorized to %s: authentication failed, was cancelled, or no polkit agent could ask for it; or ask an administrator to add you to group %s", info.what, info.group)
+			return keyedError(api.ErrNotAuthorized, fmt.Sprintf("not authorized to %s: authentication failed, was cancelled, or no polkit agent could ask for it; or ask an administrator to add you to group %s", info.what, info.group), api.KeyNotAuthorized, args)
 		}
-		return dbusErr(api.ErrNotAuthorized, "not authorized to %s without authenticating: allow interactive authentication (a polkit agent must be running), or ask an administrator to add you to group %s", info.what, info.group)
+		return keyedError(api.ErrNotAuthorized, fmt.Sprintf("not authorized to %s without authenticating: allow interactive authentication (a polkit agent must be running), or ask an administrator to add you to group %s", info.what, info.group), api.KeyNotAuthorized, args)
 	}
-	return dbusErr(api.ErrNotAuthorized, "not authorized to %s: ask an administrator to add you to group %s", info.what, info.group)
+	return keyedError(api.ErrNotAuthorized, fmt.Sprintf("not authorized to %s: ask an administrator to add you to group %s", info.what, info.group), api.KeyNotAuthorized, args)
 }
 
 // polkitMissing reports whether err means nobody answers for polkit on the

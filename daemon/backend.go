@@ -144,7 +144,7 @@ var (
 // feature, e.g. NotAvailable("backup") → "backup is not available on this
 // box yet".
 func NotAvailable(feature string) error {
-	return fmt.Errorf("%s is not available on this box yet: %w", feature, errNotAvailableTail)
+	return api.Keyed(fmt.Errorf("%s is not available on this box yet: %w", feature, errNotAvailableTail), api.KeyNotAvailable, "feature", feature)
 }
 
 // errNotAvailableTail wraps ErrNotAvailable with a hint instead of repeating

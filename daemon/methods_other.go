@@ -259,7 +259,7 @@ func (o *backup) Restore(sender dbus.Sender, msg dbus.Message, snapshot string, 
 		err = fmt.Errorf("no paths to restore")
 	}
 	if err == nil && target == "/" {
-		err = fmt.Errorf("restoring into / is refused: restore in place (no target), which keeps changed files, or into a separate directory such as /srv/restore")
+		err = api.Keyed(fmt.Errorf("restoring into / is refused: restore in place (no target), which keeps changed files, or into a separate directory such as /srv/restore"), api.KeyRestoreTarget, "target", target)
 	}
 	if err != nil {
 		return api.RestoreResult{}, c.invalid(err)

@@ -44,7 +44,7 @@ func (o *root) retired(sender dbus.Sender, msg dbus.Message, method string) *dbu
 		return derr
 	}
 	defer c.end()
-	err := dbusErr(api.ErrVersion, "%s", api.VersionMessage)
+	err := keyedError(api.ErrVersion, api.VersionMessage, api.KeyVersion, nil)
 	c.done(nil)
 	return err
 }

@@ -275,9 +275,22 @@ func toDBus(err error) *dbus.Error {
 	case errors.Is(err, ErrNotAvailable):
 		name = api.ErrNotAvailable
 	case errors.Is(err, context.DeadlineExceeded):
-		return dbus.NewError(api.ErrFailed, []any{"possed gave up waiting: the operation took too long; check the journal (journalctl -u possed) and try again"})
+		return keyedError(api.ErrFailed, "possed gave up waiting: the operation took too long; check the journal (journalctl -u possed) and try again", api.KeyTimeout, nil)
 	}
-	return dbus.NewError(name, []any{err.Error()})
+	key, args := api.ErrorKey(err)
+	return keyedError(name, err.Error(), key, args)
+}
+
+// keyedError is a D-Bus error whose body is (s message, s key, a{ss}
+// args) when it has a key (api.KeyedError), and (s message) without one.
+func keyedError(name, msg, key string, args map[string]string) *dbus.Error {
+	if key == "" {
+		return dbus.NewError(name, []any{msg})
+	}
+	if args == nil {
+		args = map[string]string{}
+	}
+	return dbus.NewError(name, []any{msg, key, args})
 }
 
 // errText is a D-Bus error's message.

@@ -3,14 +3,17 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 )
 
 // Limits on arguments, checked before anything else happens.
@@ -29,7 +32,9 @@ const (
 // addresses in use, a share's name) are the backend's
 // (directory.Taken).
 
-func checkUsername(name string) error { return site.UsernameError(name) }
+func checkUsername(name string) error {
+	return api.Keyed(site.UsernameError(name), api.KeyUsernameInvalid, "name", clip(name))
+}
 
 // checkChangeable refuses changes to the accounts Posse's own services use
 // to read the directory (posse-mail, …): disabling one or changing its
@@ -37,7 +42,7 @@ func checkUsername(name string) error { return site.UsernameError(name) }
 // manages them.
 func checkChangeable(name string) error {
 	if site.IsServiceAccount(name) {
-		return fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it (a site apply repairs it), so it cannot be changed here", clip(name))
+		return api.Keyed(fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it (a site apply repairs it), so it cannot be changed here", clip(name)), api.KeyServiceAccount, "user", clip(name))
 	}
 	return nil
 }
@@ -78,13 +83,35 @@ func checkName(field, s string) error { return site.TextError(field, s, site.Max
 func checkPassword(pw string) error {
 	switch {
 	case pw == "":
-		return fmt.Errorf("password is empty")
+		return api.Keyed(fmt.Errorf("password is empty"), api.KeyPasswordShort, "min", "1")
 	case utf8.RuneCountInString(pw) > site.MaxPasswordLength:
-		return fmt.Errorf("password is longer than %d characters", site.MaxPasswordLength)
+		return api.Keyed(fmt.Errorf("password is longer than %d characters", site.MaxPasswordLength), api.KeyPasswordLong, "max", strconv.Itoa(site.MaxPasswordLength))
 	case site.HasControl(pw):
-		return fmt.Errorf("password contains control characters or line breaks: use printable characters only")
+		return api.Keyed(fmt.Errorf("password contains control characters or line breaks: use printable characters only"), api.KeyPasswordControl)
 	}
 	return nil
+}
+
+// KeyPassword gives a password policy's error (rules.PasswordError) its
+// key for the bus; other errors stay as they are.
+func KeyPassword(err error) error {
+	var pe *rules.PasswordError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Reason {
+	case rules.PasswordShort:
+		return api.Keyed(err, api.KeyPasswordShort, "min", strconv.Itoa(pe.Limit))
+	case rules.PasswordLong:
+		return api.Keyed(err, api.KeyPasswordLong, "max", strconv.Itoa(pe.Limit))
+	case rules.PasswordSimple:
+		return api.Keyed(err, api.KeyPasswordSimple)
+	case rules.PasswordUsername:
+		return api.Keyed(err, api.KeyPasswordUsername)
+	case rules.PasswordControl:
+		return api.Keyed(err, api.KeyPasswordControl)
+	}
+	return err
 }
 
 func checkUser(u api.User) error {

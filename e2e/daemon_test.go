@@ -198,6 +198,24 @@ func TestDaemon(t *testing.T) {
 	}
 	defer c.Close()
 
+	t.Run("refusals carry their keys", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var ce *client.Error
+		err := c.CreateUser(ctx, api.User{Username: "newhire", GivenName: "New", Surname: "Hire"}, "Welcome-2026-Hire", true)
+		if !client.IsInvalidInput(err) || !errors.As(err, &ce) || ce.Key != api.KeyUserExists || ce.Args["user"] != "newhire" {
+			t.Errorf("creating newhire again: %#v", err)
+		}
+		err = c.SetPassword(ctx, "newhire", "short", false)
+		if !client.IsInvalidInput(err) || !errors.As(err, &ce) || ce.Key != api.KeyPasswordShort || ce.Args["min"] == "" {
+			t.Errorf("a short password: %#v", err)
+		}
+		_, err = c.User(ctx, "nosuchuser")
+		if !client.IsNotFound(err) || !errors.As(err, &ce) || ce.Key != api.KeyUserNotFound {
+			t.Errorf("a missing user: %#v", err)
+		}
+	})
+
 	t.Run("health of the real directory", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

@@ -46,6 +46,26 @@ const (
 	errPasswordUsername = "password contains the username: choose one that does not"
 )
 
+// Reasons of a PasswordError.
+const (
+	PasswordControl  = "control"
+	PasswordShort    = "short"
+	PasswordLong     = "long"
+	PasswordSimple   = "simple"
+	PasswordUsername = "username"
+)
+
+// PasswordError is what CheckPassword finds wrong: Reason is one of the
+// reasons above, Limit the length the policy names (short, long).
+type PasswordError struct {
+	Reason string
+	Limit  int
+	msg    string
+}
+
+// Error says what is wrong and what to do; it never holds the password.
+func (e *PasswordError) Error() string { return e.msg }
+
 // CheckPassword checks password against policy the way AD does: at least
 // policy.MinLength characters and, with Complexity, characters from at least
 // three of upper case, lower case, digits and others, and not containing
@@ -62,11 +82,11 @@ func CheckPassword(policy PasswordPolicy, username, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password) || HasControl(password):
-		return errors.New(errPasswordControl)
+		return &PasswordError{Reason: PasswordControl, msg: errPasswordControl}
 	case n < policy.MinLength:
-		return fmt.Errorf(errPasswordShort, policy.MinLength, n)
+		return &PasswordError{Reason: PasswordShort, Limit: policy.MinLength, msg: fmt.Sprintf(errPasswordShort, policy.MinLength, n)}
 	case n > MaxPasswordLength:
-		return fmt.Errorf(errPasswordLong, MaxPasswordLength)
+		return &PasswordError{Reason: PasswordLong, Limit: MaxPasswordLength, msg: fmt.Sprintf(errPasswordLong, MaxPasswordLength)}
 	}
 	if !policy.Complexity {
 		return nil
@@ -91,10 +111,10 @@ func CheckPassword(policy PasswordPolicy, username, password string) error {
 		}
 	}
 	if classes < 3 {
-		return errors.New(errPasswordSimple)
+		return &PasswordError{Reason: PasswordSimple, msg: errPasswordSimple}
 	}
 	if len(username) >= 3 && strings.Contains(strings.ToLower(password), strings.ToLower(username)) {
-		return errors.New(errPasswordUsername)
+		return &PasswordError{Reason: PasswordUsername, msg: errPasswordUsername}
 	}
 	return nil
 }

@@ -81,6 +81,13 @@ type ServiceStatus struct {
 	Detail string
 }
 
+// UnitDetail is a ServiceStatus's Detail for a unit that does not run
+// (State not active): a client that shows the state in its own words
+// knows this detail says nothing more.
+func UnitDetail(unit, state string) string {
+	return unit + " is " + state + ": see journalctl -u " + unit
+}
+
 // User is a directory user. Password never travels in this struct.
 type User struct {
 	Username    string

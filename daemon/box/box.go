@@ -209,7 +209,7 @@ func (b *Box) unitStates(ctx context.Context, svcs []svcUnit) []api.ServiceStatu
 			out[i].State = infos[i].ActiveState
 			out[i].Healthy = out[i].State == "active"
 			if !out[i].Healthy {
-				out[i].Detail = fmt.Sprintf("%s is %s: see journalctl -u %s", out[i].Unit, out[i].State, out[i].Unit)
+				out[i].Detail = api.UnitDetail(out[i].Unit, out[i].State)
 			}
 		}
 	}
@@ -355,7 +355,7 @@ type marked struct{ sentinel, err error }
 func (m *marked) Error() string   { return m.err.Error() }
 func (m *marked) Unwrap() []error { return []error{m.sentinel, m.err} }
 
-var errNoSite = errors.New("no site has been applied to this box yet: apply one first")
+var errNoSite = api.Keyed(errors.New("no site has been applied to this box yet: apply one first"), api.KeyNoSite)
 
 // Close finishes what the backend left to the background and ends its
 // directory session: a pending home folder sync runs now. A process that

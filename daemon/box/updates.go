@@ -76,7 +76,7 @@ func (b *Box) ApplyUpdates(ctx context.Context, id string) (api.UpdatesApplied, 
 		return r, nil
 	}
 	if system.UpgradeRunning(ctx, env) {
-		return r, fmt.Errorf("an upgrade already runs in %s: journalctl -u %s follows it", system.UpdatesUnit, system.UpdatesUnit)
+		return r, api.Keyed(fmt.Errorf("an upgrade already runs in %s: journalctl -u %s follows it", system.UpdatesUnit, system.UpdatesUnit), api.KeyUpdatesRunning)
 	}
 	log, upErr := system.Upgrade(ctx, env)
 	r.Log = log

@@ -125,7 +125,7 @@ func user(ctx context.Context, d ad.Directory, name string) (ad.User, error) {
 		return u, err
 	}
 	if !ok {
-		return u, fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound)
+		return u, api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	return u, nil
 }
@@ -143,7 +143,7 @@ func (b *Box) User(ctx context.Context, name string) (api.User, error) {
 
 // checkPolicy checks a password against the applied site's policy.
 func checkPolicy(s *site.Site, username, pw string) error {
-	return invalid(site.CheckPassword(s.Policy(), username, pw))
+	return invalid(daemon.KeyPassword(site.CheckPassword(s.Policy(), username, pw)))
 }
 
 // CreateUser implements daemon.Backend. The user goes into OU=Posse with
@@ -243,7 +243,7 @@ func (b *Box) SetDisabled(ctx context.Context, name string, disabled bool) error
 			return err
 		}
 		if u.Builtin {
-			return invalid(fmt.Errorf("%s is a built-in account; Posse does not change it", name))
+			return invalid(api.Keyed(fmt.Errorf("%s is a built-in account; Posse does not change it", name), api.KeyBuiltinAccount, "user", name))
 		}
 		return d.UpdateUser(ctx, name, ad.UserUpdate{Disabled: &disabled})
 	})
@@ -259,7 +259,7 @@ func (b *Box) DeleteUser(ctx context.Context, name string) error {
 			return err
 		}
 		if u.Builtin {
-			return invalid(fmt.Errorf("%s is a built-in account; Posse does not delete it", name))
+			return invalid(api.Keyed(fmt.Errorf("%s is a built-in account; Posse does not delete it", name), api.KeyBuiltinAccount, "user", name))
 		}
 		if err := d.DeleteUser(ctx, name); err != nil {
 			return err
@@ -354,13 +354,16 @@ func (b *Box) CreateGroup(ctx context.Context, g api.Group) error {
 			return err
 		}
 		if taken.UserExists(g.Name) {
-			return invalid(fmt.Errorf("a user of that name exists (account names are unique across users and groups): choose another group name than %s", g.Name))
+			return invalid(api.Keyed(fmt.Errorf("a user of that name exists (account names are unique across users and groups): choose another group name than %s", g.Name), api.KeyNameIsUser, "name", g.Name))
 		}
 		if err := d.EnsureOU(ctx); err != nil {
 			return err
 		}
 		// Marked posse:api, not the template's: prune never deletes it.
 		if err := d.CreateGroup(ctx, ad.Group{Name: g.Name, Description: g.Description, Origin: ad.OriginAPI}); err != nil {
+			if errors.Is(err, ad.ErrExists) {
+				return invalid(api.Keyed(err, api.KeyGroupExists, "group", g.Name))
+			}
 			return err
 		}
 		for _, m := range g.Members {
@@ -383,7 +386,7 @@ func checkMembers(names ...[]string) error {
 	for _, l := range names {
 		for _, n := range l {
 			if site.IsServiceAccount(n) {
-				return invalid(fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it, so its groups cannot be changed here", n))
+				return invalid(api.Keyed(fmt.Errorf("%s is the directory account of one of Posse's services; Posse manages it, so its groups cannot be changed here", n), api.KeyServiceAccount, "user", n))
 			}
 		}
 	}

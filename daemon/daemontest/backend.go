@@ -229,7 +229,7 @@ func (b *Backend) User(_ context.Context, name string) (api.User, error) {
 	defer b.mu.Unlock()
 	u, ok := b.users[name]
 	if !ok {
-		return api.User{}, fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+		return api.User{}, api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	return u, nil
 }
@@ -249,7 +249,7 @@ func (b *Backend) CreateUser(_ context.Context, u api.User, pw string, mustChang
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.users[u.Username]; ok {
-		return fmt.Errorf("user %s already exists", u.Username)
+		return api.Keyed(fmt.Errorf("user %s already exists: choose another username", u.Username), api.KeyUserExists, "user", u.Username)
 	}
 	u.MustChangePassword = mustChange
 	b.users[u.Username] = u
@@ -264,7 +264,7 @@ func (b *Backend) UpdateUser(_ context.Context, name string, up daemon.UserUpdat
 	defer b.mu.Unlock()
 	u, ok := b.users[name]
 	if !ok {
-		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+		return api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -292,7 +292,7 @@ func (b *Backend) SetPassword(_ context.Context, name, pw string, mustChange boo
 	defer b.mu.Unlock()
 	u, ok := b.users[name]
 	if !ok {
-		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+		return api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	u.MustChangePassword = mustChange
 	b.users[name] = u
@@ -307,7 +307,7 @@ func (b *Backend) SetDisabled(_ context.Context, name string, d bool) error {
 	defer b.mu.Unlock()
 	u, ok := b.users[name]
 	if !ok {
-		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+		return api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	u.Disabled = d
 	b.users[name] = u
@@ -320,7 +320,7 @@ func (b *Backend) DeleteUser(_ context.Context, name string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.users[name]; !ok {
-		return fmt.Errorf("user %s: %w", name, daemon.ErrNotFound)
+		return api.Keyed(fmt.Errorf("there is no user %s: %w", name, daemon.ErrNotFound), api.KeyUserNotFound, "user", name)
 	}
 	delete(b.users, name)
 	return nil

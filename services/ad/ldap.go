@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/daemon/api"
 	"net"
 	"slices"
 	"strconv"
@@ -291,7 +292,7 @@ func (l *LDAP) groupEntryDN(name string) (string, error) {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("no group %s in the directory: add it to the site template's groups", name)
+		return "", api.Keyed(fmt.Errorf("no group %s in the directory: add it to the site template's groups", name), api.KeyGroupNotFound, "group", name)
 	}
 	return e.DN, nil
 }

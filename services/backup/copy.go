@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/daemon/api"
 	"net"
 	"os"
 	"path/filepath"
@@ -64,7 +65,7 @@ func RenderCopyUnits(possectl string, cp Copy) (UnitFiles, error) {
 }
 
 // ErrCopyBusy means a run of the same copy is still going on.
-var ErrCopyBusy = errors.New("this copy is already running; try again when it has finished")
+var ErrCopyBusy = api.Keyed(errors.New("this copy is already running; try again when it has finished"), api.KeyCopyRunning)
 
 // CopyOptions tune a copy run.
 type CopyOptions struct {

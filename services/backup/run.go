@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/posse-project/posse/daemon/api"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -195,7 +196,7 @@ func checkPasswordFile(env *host.Env) error {
 }
 
 // ErrBusy means another backup, check or restore holds the lock.
-var ErrBusy = errors.New("another backup, check or restore is running; try again when it has finished")
+var ErrBusy = api.Keyed(errors.New("another backup, check or restore is running; try again when it has finished"), api.KeyBackupRunning)
 
 // lockRuns takes the run lock so a timer run and a manual one never
 // overlap (restic's own repository lock would make the second fail late).

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/posse-project/posse/daemon/api"
 	"github.com/posse-project/posse/provisioning/site"
+	"github.com/posse-project/posse/rules"
 	"github.com/posse-project/posse/services/ad"
 )
 
@@ -79,13 +81,13 @@ func (t *Taken) CheckNewUser(u ad.User) error {
 	}
 	switch {
 	case err != nil:
-		return err
+		return api.Keyed(err, api.KeyUsernameInvalid, "name", rules.ClipName(u.Username))
 	case site.IsServiceAccount(u.Username):
-		return fmt.Errorf("names starting with %s are reserved for the accounts of Posse's services: choose another username", site.ServiceAccountPrefix)
+		return api.Keyed(fmt.Errorf("names starting with %s are reserved for the accounts of Posse's services: choose another username", site.ServiceAccountPrefix), api.KeyUsernameInvalid, "name", u.Username)
 	case t.UserExists(u.Username):
-		return taken{fmt.Errorf("user %s already exists", u.Username)}
+		return api.Keyed(taken{fmt.Errorf("user %s already exists", u.Username)}, api.KeyUserExists, "user", u.Username)
 	case t.groups[strings.ToLower(u.Username)]:
-		return taken{errors.New("a group of that name exists (account names are unique across users and groups): choose another username")}
+		return api.Keyed(taken{errors.New("a group of that name exists (account names are unique across users and groups): choose another username")}, api.KeyNameIsGroup, "name", u.Username)
 	}
 	return t.CheckAddresses(u.Username, append([]string{u.Email}, u.Aliases...)...)
 }
@@ -94,6 +96,11 @@ func (t *Taken) CheckNewUser(u ad.User) error {
 // (wrapping ErrTaken), or returns nil.
 func (t *Taken) CheckAddresses(username string, addrs ...string) error {
 	if err := t.addrs.Check(site.UserHolder(username), addrs...); err != nil {
+		for _, a := range addrs {
+			if h, ok := t.addrs.Holder(a); ok && h != site.UserHolder(username) {
+				return api.Keyed(taken{err}, api.KeyAddressTaken, "address", a)
+			}
+		}
 		return taken{err}
 	}
 	return nil

@@ -166,12 +166,17 @@ func (s *Shell) Content() fyne.CanvasObject {
 		role = tr("Office manager")
 	}
 	parts := []fyne.CanvasObject{widget.NewIcon(theme.ComputerIcon()), box, widget.NewLabel(role)}
+	// The demo's note takes the room between the box and the buttons and
+	// is shortened with an ellipsis there, so a narrow window (1024 pixels)
+	// still shows every button and the whole screen below.
+	var note fyne.CanvasObject
 	if s.br.Demo {
 		demo := widget.NewLabel(tr("Demo data: nothing you do here changes a real box."))
 		demo.Importance = widget.WarningImportance
-		parts = append(parts, demo)
+		demo.Truncation = fyne.TextTruncateEllipsis
+		note = demo
 	}
-	header := container.NewBorder(nil, nil, container.NewHBox(parts...), container.NewHBox(s.languageSelect(), s.aboutButton(), s.switchButton()))
+	header := container.NewBorder(nil, nil, container.NewHBox(parts...), container.NewHBox(s.languageSelect(), s.aboutButton(), s.switchButton()), note)
 	left := container.NewBorder(nil, nil, nil, widget.NewSeparator(), s.nav)
 	split := container.NewBorder(nil, nil, left, nil, container.NewPadded(s.body))
 	return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, split)

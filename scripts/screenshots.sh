@@ -4,7 +4,7 @@
 #
 #   scripts/screenshots.sh [output-dir]
 #       the built-in demo data, into docs/screenshots/: every screen in
-#       English, three in German (at 1280×800), the office-manager view,
+#       English, the office manager's screens in German, the office-manager view,
 #       a fresh box and its setup, a template with problems.
 #   scripts/screenshots.sh --box [output-dir]
 #       a real box, into docs/screenshots/box/: boots the sandbox box
@@ -161,8 +161,14 @@ for size in 1280x800 1024x700; do
 	shot "restore-files-$size" C.UTF-8 --width "$w" --height "$h" --demo-office --screen restore
 done
 
-start_x 1280 800
-for s in dashboard users backup; do
-	shot "$s-1280x800-de" de_DE.UTF-8 --width 1280 --height 800 --screen "$s"
+# German, where words are longest: the office manager's screens at both
+# sizes.
+for size in 1280x800 1024x700; do
+	w=${size%x*} h=${size#*x}
+	start_x "$w" "$h"
+	for s in dashboard users backup; do
+		shot "$s-$size-de" de_DE.UTF-8 --width "$w" --height "$h" --screen "$s"
+	done
+	shot "office-manager-$size-de" de_DE.UTF-8 --width "$w" --height "$h" --demo-office --screen dashboard
+	shot "restore-files-$size-de" de_DE.UTF-8 --width "$w" --height "$h" --demo-office --screen restore
 done
-shot "restore-files-1280x800-de" de_DE.UTF-8 --width 1280 --height 800 --demo-office --screen restore

@@ -25,12 +25,6 @@ const (
 	ImportMaildir = "maildir"
 )
 
-// DefaultImportFolder is where possectl mail import puts the folders of a
-// source unless --folder says otherwise: apart from the user's own mail,
-// so that nothing old mixes into today's INBOX and a wrong import is one
-// folder to delete.
-const DefaultImportFolder = "Imported"
-
 // ImportSource is a validated import source on the box.
 type ImportSource struct {
 	Kind string

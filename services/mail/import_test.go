@@ -3,11 +3,17 @@
 package mail
 
 import (
+	"context"
+	"io"
+
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/posse-project/posse/provisioning/host"
+	"github.com/posse-project/posse/provisioning/host/hosttest"
 )
 
 const testMbox = `From anna@example.com Mon Jan  2 15:04:05 2006
@@ -249,5 +255,70 @@ func TestStageMaildir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(stage, ".Sent", "maildirfolder")); err != nil {
 		t.Error("a staged subfolder has no maildirfolder file")
+	}
+}
+
+// TestMailImportRuns imports an mbox through a fake doveadm: the user is
+// looked up first, the mailbox's keys decide what is new, doveadm import
+// gets a staging Maildir of the new messages only, the folders are
+// subscribed, and the staging directory is gone afterwards.
+func TestMailImportRuns(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "var/tmp"), 0o755)
+	run := hosttest.NewFakeRunner(t)
+	run.Strict = true
+	env := &host.Env{Root: root, Runner: run}
+	run.On([]string{"doveadm", "user", "anna"}, host.Result{})
+	run.On([]string{"doveadm", "user", "nobody"}, host.Result{ExitCode: 67})
+	run.On([]string{"doveadm", "-f", "json", "fetch", "-u", "anna"}, host.Result{Stdout: []byte(`[{"mailbox":"Imported/INBOX","hdr.message-id":"<one@example.com>"}]`)})
+	var staged []string
+	run.OnFunc([]string{"doveadm", "import", "-u", "anna"}, func(c host.Cmd) (host.Result, error) {
+		dir := strings.TrimPrefix(c.Argv[4], "maildir:")
+		ents, _ := os.ReadDir(filepath.Join(dir, "cur"))
+		for _, e := range ents {
+			staged = append(staged, e.Name())
+		}
+		return host.Result{}, nil
+	})
+	run.On([]string{"doveadm", "mailbox", "subscribe", "-u", "anna"}, host.Result{})
+	mbox := filepath.Join(t.TempDir(), "Inbox.mbox")
+	os.WriteFile(mbox, []byte(testMbox), 0o600)
+	svc := &Service{}
+
+	v, err := svc.MailImport(context.Background(), testSite(), env, "anna", mbox, "Imported", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := v.(ImportResult)
+	if r.New != 1 || r.Existing != 2 || len(staged) != 1 || r.Kind != ImportMbox {
+		t.Errorf("result %+v, staged %v; want 1 new (no id), 2 there", r, staged)
+	}
+	argvs := strings.Join(run.Argvs(), "\n")
+	for _, want := range []string{
+		"doveadm -f json fetch -u anna " + fetchFields + " mailbox Imported/*",
+		"doveadm import -u anna maildir:" + filepath.Join(root, "var/tmp"),
+		"doveadm mailbox subscribe -u anna Imported Imported/INBOX",
+	} {
+		if !strings.Contains(argvs, want) {
+			t.Errorf("no command %q in:\n%s", want, argvs)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(root, "var/tmp")); len(ents) != 0 {
+		t.Errorf("the staging directory is left: %v", ents)
+	}
+
+	n := len(run.Cmds())
+	for _, bad := range []struct{ user, source, folder, want string }{
+		{"nobody", mbox, "Imported", "has no mailbox"},
+		{"-x", mbox, "Imported", "not a username"},
+		{"anna", mbox, "a/../b", "folder"},
+		{"anna", mbox + ".pst", "", "readpst"},
+	} {
+		if _, err := svc.MailImport(context.Background(), testSite(), env, bad.user, bad.source, bad.folder, io.Discard); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	if got := run.Cmds()[n:]; len(got) != 1 || got[0].Argv[2] != "nobody" {
+		t.Errorf("bad input ran commands other than the user lookup: %v", run.Argvs()[n:])
 	}
 }

@@ -5,7 +5,6 @@ package mail
 import (
 	"context"
 	"io"
-
 	"os"
 	"path/filepath"
 	"strings"

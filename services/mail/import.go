@@ -48,11 +48,9 @@ func (s *Service) MailImport(ctx context.Context, st *site.Site, env *host.Env, 
 	if err != nil {
 		return nil, err
 	}
-	if res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"doveadm", "user", user}}); err != nil {
-		if res.ExitCode == 67 {
-			return nil, fmt.Errorf("%s has no mailbox on this box: give a user of the site with mail (see 'possectl users')", user)
-		}
-		return nil, fmt.Errorf("dovecot cannot look %s up: doveadm user: %w: %s", user, err, strings.TrimSpace(string(res.Stderr)))
+	user, err = mailboxOwner(ctx, st, env, user)
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	query := []string{"all"}
@@ -102,6 +100,36 @@ func (s *Service) MailImport(ctx context.Context, st *site.Site, env *host.Env, 
 	}
 	return ImportResult{User: user, Source: src.Path, Kind: src.Kind, Folder: folder, Folders: folders,
 		New: n, Existing: e, Seconds: time.Since(start).Seconds()}, nil
+}
+
+// mailboxOwner finds the mail address Dovecot knows user's mailbox by:
+// the address itself, or for a username the site's address of that user
+// (email, or username@site domain), else username@ each mail domain.
+func mailboxOwner(ctx context.Context, st *site.Site, env *host.Env, user string) (string, error) {
+	cands := []string{user}
+	if !strings.Contains(user, "@") {
+		cands = nil
+		for _, u := range st.Users {
+			if strings.EqualFold(u.Username, user) {
+				if a := st.UserEmail(u); a != "" {
+					cands = append(cands, a)
+				}
+			}
+		}
+		for _, d := range st.Mail.Domains {
+			cands = append(cands, user+"@"+d)
+		}
+	}
+	for _, a := range cands {
+		res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"doveadm", "user", a}})
+		if err == nil {
+			return a, nil
+		}
+		if res.ExitCode != 67 {
+			return "", fmt.Errorf("dovecot cannot look %s up: doveadm user: %w", a, err)
+		}
+	}
+	return "", fmt.Errorf("%s has no mailbox on this box: give a user of the site with mail (see 'possectl users')", user)
 }
 
 // stageSource reads every folder of src into sg, printing progress.

@@ -267,11 +267,16 @@ func TestMailImportRuns(t *testing.T) {
 	run := hosttest.NewFakeRunner(t)
 	run.Strict = true
 	env := &host.Env{Root: root, Runner: run}
-	run.On([]string{"doveadm", "user", "anna"}, host.Result{})
-	run.On([]string{"doveadm", "user", "nobody"}, host.Result{ExitCode: 67})
-	run.On([]string{"doveadm", "-f", "json", "fetch", "-u", "anna"}, host.Result{Stdout: []byte(`[{"mailbox":"Imported/INBOX","hdr.message-id":"<one@example.com>"}]`)})
+	const anna = "anna.mueller@mueller-partner.example"
+	run.OnFunc([]string{"doveadm", "user"}, func(c host.Cmd) (host.Result, error) {
+		if c.Argv[2] == anna {
+			return host.Result{}, nil
+		}
+		return host.Result{ExitCode: 67}, nil
+	})
+	run.On([]string{"doveadm", "-f", "json", "fetch", "-u", anna}, host.Result{Stdout: []byte(`[{"mailbox":"Imported/INBOX","hdr.message-id":"<one@example.com>"}]`)})
 	var staged []string
-	run.OnFunc([]string{"doveadm", "import", "-u", "anna"}, func(c host.Cmd) (host.Result, error) {
+	run.OnFunc([]string{"doveadm", "import", "-u", anna}, func(c host.Cmd) (host.Result, error) {
 		dir := strings.TrimPrefix(c.Argv[4], "maildir:")
 		ents, _ := os.ReadDir(filepath.Join(dir, "cur"))
 		for _, e := range ents {
@@ -279,24 +284,26 @@ func TestMailImportRuns(t *testing.T) {
 		}
 		return host.Result{}, nil
 	})
-	run.On([]string{"doveadm", "mailbox", "subscribe", "-u", "anna"}, host.Result{})
+	run.On([]string{"doveadm", "mailbox", "subscribe", "-u", anna}, host.Result{})
 	mbox := filepath.Join(t.TempDir(), "Inbox.mbox")
 	os.WriteFile(mbox, []byte(testMbox), 0o600)
 	svc := &Service{}
 
-	v, err := svc.MailImport(context.Background(), testSite(), env, "anna", mbox, "Imported", io.Discard)
+	// The username amueller is looked up as the site's address of amueller.
+	v, err := svc.MailImport(context.Background(), testSite(), env, "amueller", mbox, "Imported", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := v.(ImportResult)
-	if r.New != 1 || r.Existing != 2 || len(staged) != 1 || r.Kind != ImportMbox {
+	if r.New != 1 || r.Existing != 2 || len(staged) != 1 || r.Kind != ImportMbox || r.User != anna {
 		t.Errorf("result %+v, staged %v; want 1 new (no id), 2 there", r, staged)
 	}
 	argvs := strings.Join(run.Argvs(), "\n")
 	for _, want := range []string{
-		"doveadm -f json fetch -u anna " + fetchFields + " mailbox Imported/*",
-		"doveadm import -u anna maildir:" + filepath.Join(root, "var/tmp"),
-		"doveadm mailbox subscribe -u anna Imported Imported/INBOX",
+		"doveadm user " + anna,
+		"doveadm -f json fetch -u " + anna + " " + fetchFields + " mailbox Imported/*",
+		"doveadm import -u " + anna + " maildir:" + filepath.Join(root, "var/tmp"),
+		"doveadm mailbox subscribe -u " + anna + " Imported Imported/INBOX",
 	} {
 		if !strings.Contains(argvs, want) {
 			t.Errorf("no command %q in:\n%s", want, argvs)
@@ -310,14 +317,14 @@ func TestMailImportRuns(t *testing.T) {
 	for _, bad := range []struct{ user, source, folder, want string }{
 		{"nobody", mbox, "Imported", "has no mailbox"},
 		{"-x", mbox, "Imported", "not a username"},
-		{"anna", mbox, "a/../b", "folder"},
-		{"anna", mbox + ".pst", "", "readpst"},
+		{anna, mbox, "a/../b", "folder"},
+		{anna, mbox + ".pst", "", "readpst"},
 	} {
 		if _, err := svc.MailImport(context.Background(), testSite(), env, bad.user, bad.source, bad.folder, io.Discard); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}
-	if got := run.Cmds()[n:]; len(got) != 1 || got[0].Argv[2] != "nobody" {
+	if got := run.Cmds()[n:]; len(got) != 1 || got[0].Argv[2] != "nobody@mueller-partner.example" {
 		t.Errorf("bad input ran commands other than the user lookup: %v", run.Argvs()[n:])
 	}
 }

@@ -37,15 +37,16 @@ func TestProofBenchMail(t *testing.T) {
 	os.WriteFile(secrets, []byte(fmt.Sprintf("domain_admin: %q\nanna: %q\nbob: %q\n", mailAdminPW, annaPW, bobPW)), 0o600)
 	tb.Apply(t, tmpl, secrets)
 
+	// Dovecot's userdb knows mailboxes by address.
 	inbox := func(user string) int {
-		o, _, code := tb.Output(t, "doveadm", "-f", "flow", "mailbox", "status", "-u", user, "messages", "INBOX")
-		if code != 0 {
-			return -1
+		o, e, code := tb.Output(t, "doveadm", "-f", "flow", "mailbox", "status", "-u", user, "messages", "INBOX")
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(o), "messages="))
+		if code != 0 || err != nil {
+			t.Fatalf("doveadm mailbox status: %d %s %s", code, o, e)
 		}
-		n, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(o), "messages="))
 		return n
 	}
-	before := inbox("bob")
+	before := inbox("bob@mailtest.example")
 	body := strings.Repeat("Sehr geehrte Damen und Herren, anbei die Unterlagen.\r\n", 20)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -94,7 +95,7 @@ func TestProofBenchMail(t *testing.T) {
 	}
 	accepted := time.Since(start)
 	harness.Eventually(t, 10*time.Minute, func() error {
-		if n := inbox("bob") - before; n < messages {
+		if n := inbox("bob@mailtest.example") - before; n < messages {
 			return fmt.Errorf("%d of %d messages delivered", n, messages)
 		}
 		return nil

@@ -135,6 +135,13 @@ msg .Archiv.2019/cur/4.M4.old:2,FS archived-1`)
 	}
 	check()
 
+	// An mbox of another folder brings that folder alone (no empty INBOX).
+	tb.MustRun(t, "cp", "/root/mail/Inbox.mbox", "/root/mail/Sent.mbox")
+	imp(mailImportJSON{New: 20, Folders: []folder{{"From Sent/Sent", 20, 0}}}, "/root/mail/Sent.mbox", "--folder", "From Sent")
+	if out := imap("", `LIST "From Sent" "*"`); !strings.Contains(out, `"From Sent/Sent"`) || strings.Contains(out, "INBOX") {
+		t.Errorf("LIST under From Sent: want Sent alone:\n%s", out)
+	}
+
 	// Again: nothing new, nothing doubled.
 	imp(mailImportJSON{Existing: 20, Folders: []folder{{"Imported/INBOX", 0, 20}}}, "/root/mail/Inbox.mbox")
 	imp(mailImportJSON{Existing: 4, Folders: []folder{{"Old server/Archiv/2019", 0, 1}, {"Old server/INBOX", 0, 1}, {"Old server/Sent", 0, 2}}}, "/root/mail/Maildir", "--folder", "Old server")

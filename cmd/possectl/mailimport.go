@@ -44,7 +44,7 @@ type mailImportResult struct {
 }
 
 // mailImportDefaultFolder is where the folders of a source land without
-// --folder (the mail service's DefaultImportFolder).
+// --folder: apart from the user's own mail, one folder to delete if wrong.
 const mailImportDefaultFolder = "Imported"
 
 func init() {

@@ -90,6 +90,12 @@ func (s *Service) MailImport(ctx context.Context, st *site.Site, env *host.Env, 
 		if res, err := env.Runner.Run(ctx, host.Cmd{Argv: []string{"doveadm", "import", "-u", user, "maildir:" + stage, folder, "all"}}); err != nil {
 			return nil, fmt.Errorf("doveadm import failed (nothing is lost: run the import again once fixed): %w: %s", err, strings.TrimSpace(string(res.Stderr)))
 		}
+		if _, ok := sg.counts["INBOX"]; !ok && folder != "" {
+			// The staging Maildir's root is an INBOX, which doveadm import
+			// creates under folder even when the source had none (an mbox
+			// named Sent): remove it if it is empty; -e leaves it otherwise.
+			env.Runner.Run(ctx, host.Cmd{Argv: []string{"doveadm", "mailbox", "delete", "-e", "-u", user, destFolder(folder, "INBOX")}})
+		}
 		subs := sg.stagedFolders()
 		if folder != "" {
 			subs = append([]string{folder}, subs...)

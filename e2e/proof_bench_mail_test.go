@@ -48,63 +48,28 @@ func TestProofBenchMail(t *testing.T) {
 		}
 		return n
 	}
-	before := inbox("bob@mailtest.example")
 	body := strings.Repeat("Sehr geehrte Damen und Herren, anbei die Unterlagen.\r\n", 20)
-	start := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, conns)
-	for c := 0; c < conns; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			cl, err := smtp.Dial(ip + ":25")
-			if err != nil {
-				errs <- err
-				return
+	round := func(name string) {
+		before := inbox("bob@mailtest.example")
+		start := time.Now()
+		sendBench(t, ip, name, messages, conns, body)
+		accepted := time.Since(start)
+		harness.Eventually(t, 10*time.Minute, func() error {
+			if n := inbox("bob@mailtest.example") - before; n < messages {
+				return fmt.Errorf("%d of %d messages delivered", n, messages)
 			}
-			defer cl.Quit()
-			if err := cl.Hello("outside.example"); err != nil {
-				errs <- err
-				return
-			}
-			for i := c; i < messages; i += conns {
-				if err := cl.Mail("ext@outside.example"); err != nil {
-					errs <- fmt.Errorf("message %d: MAIL: %w", i, err)
-					return
-				}
-				if err := cl.Rcpt("bob@mailtest.example"); err != nil {
-					errs <- fmt.Errorf("message %d: RCPT: %w", i, err)
-					return
-				}
-				w, err := cl.Data()
-				if err != nil {
-					errs <- fmt.Errorf("message %d: DATA: %w", i, err)
-					return
-				}
-				fmt.Fprintf(w, "From: ext@outside.example\r\nTo: bob@mailtest.example\r\nSubject: bench %d\r\nMessage-ID: <bench-%d@outside.example>\r\nDate: %s\r\n\r\n%s",
-					i, i, time.Now().Format(time.RFC1123Z), body)
-				if err := w.Close(); err != nil {
-					errs <- fmt.Errorf("message %d: end of DATA: %w", i, err)
-					return
-				}
-			}
-		}(c)
+			return nil
+		})
+		delivered := time.Since(start)
+		benchLine(t, fmt.Sprintf("%s: %d messages accepted over SMTP from the host, %d connections", name, messages, conns), fmt.Sprintf("%.1f s, %.1f msg/s", accepted.Seconds(), messages/accepted.Seconds()))
+		benchLine(t, fmt.Sprintf("%s: %d messages from the first connection until all are in the mailbox", name, messages), fmt.Sprintf("%.1f s, %.1f msg/s", delivered.Seconds(), messages/delivered.Seconds()))
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("sending: %v", err)
-	}
-	accepted := time.Since(start)
-	harness.Eventually(t, 10*time.Minute, func() error {
-		if n := inbox("bob@mailtest.example") - before; n < messages {
-			return fmt.Errorf("%d of %d messages delivered", n, messages)
-		}
-		return nil
-	})
-	delivered := time.Since(start)
-	benchLine(t, fmt.Sprintf("SMTP from the host, %d connections: %d messages accepted (Postfix + Rspamd milter)", conns, messages), fmt.Sprintf("%.1f s, %.1f msg/s", accepted.Seconds(), messages/accepted.Seconds()))
-	benchLine(t, fmt.Sprintf("%d messages from the first connection until all are in the mailbox (Postfix, Rspamd, Dovecot LMTP)", messages), fmt.Sprintf("%.1f s, %.1f msg/s", delivered.Seconds(), messages/delivered.Seconds()))
+	round("Postfix + Rspamd milter (scoring) + Dovecot LMTP")
+	// The same without the milter: Postfix alone in front of LMTP.
+	tb.MustRun(t, "postconf", "-e", "smtpd_milters=", "non_smtpd_milters=")
+	tb.MustRun(t, "postfix", "reload")
+	time.Sleep(2 * time.Second)
+	round("Postfix alone (no milter) + Dovecot LMTP")
 
 	// possectl mail import of an mbox, all new, then again.
 	mbox := filepath.Join(dir, "Archiv.mbox")
@@ -135,4 +100,57 @@ func TestProofBenchMail(t *testing.T) {
 		benchLine(t, fmt.Sprintf("possectl mail import of an mbox of %d messages (%s: %d new, %d already there)", imported, round, r.New, r.Existing),
 			fmt.Sprintf("%.1f s (wall %.1f s), %.0f msg/s", r.Seconds, wall.Seconds(), float64(imported)/r.Seconds))
 	}
+}
+
+// sendBench sends n messages to bob over conns SMTP connections to port
+// 25 at once, each connection one session of many messages.
+func sendBench(t *testing.T, ip, name string, n, conns int, body string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	id := strconv.FormatInt(time.Now().UnixNano(), 36)
+	for c := 0; c < conns; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			errs <- sendSession(ip, id, c, n, conns, body)
+		}(c)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("%s: sending: %v", name, err)
+		}
+	}
+}
+
+// sendSession sends messages c, c+conns, ... below n in one SMTP session.
+func sendSession(ip, id string, c, n, conns int, body string) error {
+	cl, err := smtp.Dial(ip + ":25")
+	if err != nil {
+		return err
+	}
+	defer cl.Quit()
+	if err := cl.Hello("outside.example"); err != nil {
+		return err
+	}
+	for i := c; i < n; i += conns {
+		if err := cl.Mail("ext@outside.example"); err != nil {
+			return fmt.Errorf("message %d: MAIL: %w", i, err)
+		}
+		if err := cl.Rcpt("bob@mailtest.example"); err != nil {
+			return fmt.Errorf("message %d: RCPT: %w", i, err)
+		}
+		w, err := cl.Data()
+		if err != nil {
+			return fmt.Errorf("message %d: DATA: %w", i, err)
+		}
+		fmt.Fprintf(w, "From: ext@outside.example\r\nTo: bob@mailtest.example\r\nSubject: bench %d\r\nMessage-ID: <bench-%s-%d@outside.example>\r\nDate: %s\r\n\r\n%s",
+			i, id, i, time.Now().Format(time.RFC1123Z), body)
+		if err := w.Close(); err != nil {
+			return fmt.Errorf("message %d: end of DATA: %w", i, err)
+		}
+	}
+	return nil
 }

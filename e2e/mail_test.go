@@ -169,6 +169,9 @@ func TestMail(t *testing.T) {
 			t.Errorf("RCPT under quota: %q, want 250", got)
 		}
 	})
+	t.Run("old mail imported from an mbox and a Maildir, once", func(t *testing.T) {
+		testMailImport(t, tb, dir, m)
+	})
 	t.Run("re-apply restarts nothing", func(t *testing.T) {
 		pids := func() string {
 			return tb.MustRun(t, "systemctl", "show", "-p", "MainPID", "--value", tb.PostfixUnit(), "dovecot.service")

@@ -64,7 +64,7 @@ msg .Archiv.2019/cur/4.M4.old:2,FS archived-1`)
 
 	imp := func(want mailImportJSON, args ...string) {
 		t.Helper()
-		out, errOut, code := mailPossectl(t, tb, "", append([]string{"mail", "import", "anna"}, append(args, "--json")...)...)
+		out, errOut, code := tb.Possectl(t, "", append([]string{"mail", "import", "anna"}, append(args, "--json")...)...)
 		if code != 0 {
 			t.Fatalf("mail import %v: %d\n%s\n%s", args, code, out, errOut)
 		}
@@ -94,7 +94,7 @@ msg .Archiv.2019/cur/4.M4.old:2,FS archived-1`)
 
 	imap := func(path, command string) string {
 		t.Helper()
-		out, err := mailHost("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
+		out, err := harness.Host("curl", "-sS", "--cacert", m.ca, "--resolve", m.fqdn+":993:"+m.ip,
 			"imaps://"+m.fqdn+"/"+path, "-u", "anna:"+annaPW, "-X", command)
 		if err != nil {
 			t.Fatalf("curl imaps %s %s: %v %s", path, command, err, out)
@@ -156,7 +156,7 @@ msg .Archiv.2019/cur/4.M4.old:2,FS archived-1`)
 		{[]string{"mail", "import", "anna", "/root/mail/Outlook.pst"}, "readpst"},
 		{[]string{"mail", "import", "anna", "/root/mail/Inbox.mbox", "--folder", "../x"}, "folder"},
 	} {
-		if out, errOut, code := mailPossectl(t, tb, "", bad.args...); code == 0 || !strings.Contains(errOut, bad.want) {
+		if out, errOut, code := tb.Possectl(t, "", bad.args...); code == 0 || !strings.Contains(errOut, bad.want) {
 			t.Errorf("%v: exit %d, want an error with %q:\n%s%s", bad.args, code, bad.want, out, errOut)
 		}
 	}

@@ -82,7 +82,7 @@ func TestProofBenchMail(t *testing.T) {
 	tb.CopyIn(t, mbox, "/root/mail/Archiv.mbox", 0o600)
 	for _, round := range []string{"new", "again"} {
 		s := time.Now()
-		out, errOut, code := mailPossectl(t, tb, "", "mail", "import", "anna", "/root/mail/Archiv.mbox", "--json")
+		out, errOut, code := tb.Possectl(t, "", "mail", "import", "anna", "/root/mail/Archiv.mbox", "--json")
 		wall := time.Since(s)
 		if code != 0 {
 			t.Fatalf("mail import: %d %s %s", code, out, errOut)

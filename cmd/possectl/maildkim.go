@@ -4,15 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/printable"
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/spf13/cobra"
@@ -100,28 +96,9 @@ every apply keeps them. Runs in this process as root on the box, like
 
 // runMailDKIM loads the applied site and runs op in the mail service.
 func runMailDKIM(c *cobra.Command, op, domain string, force, asJSON bool) error {
-	if os.Geteuid() != 0 {
-		return fmt.Errorf("mail dkim %s needs root on the box (it writes the DKIM keys): run with sudo", op)
-	}
 	domain = strings.ToLower(domain)
-	s, _, err := provisioning.LoadApplied(&host.Env{Root: "/", StateDir: host.DefaultStateDir})
-	if err != nil {
-		return err
-	}
-	if s.Mail == nil {
-		return errors.New("the applied site has no mail section: add one to the template and apply it (see docs/mail.md)")
-	}
-	var svc mailDKIMService
-	for _, x := range possed.Services() {
-		if v, ok := x.(mailDKIMService); ok {
-			svc = v
-		}
-	}
-	if svc == nil {
-		return errors.New("no service rotates DKIM keys in this build")
-	}
 	ctx := c.Context()
-	env, cleanup, err := boxEnv(ctx, nil)
+	s, svc, env, cleanup, err := appliedService[mailDKIMService](ctx, fmt.Sprintf("mail dkim %s needs root on the box (it writes the DKIM keys): run with sudo", op), hasMail, "no service rotates DKIM keys in this build")
 	if err != nil {
 		return err
 	}

@@ -4,16 +4,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
-	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/printable"
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/spf13/cobra"
@@ -98,26 +94,7 @@ providers' forms take it.
 // mailDNS loads the applied site and asks the mail service for the
 // records.
 func mailDNS(ctx context.Context) ([]mailDNSRecord, error) {
-	if os.Geteuid() != 0 {
-		return nil, errors.New("mail dns needs root on the box (it reads the DKIM keys): run with sudo")
-	}
-	s, _, err := provisioning.LoadApplied(&host.Env{Root: "/", StateDir: host.DefaultStateDir})
-	if err != nil {
-		return nil, err
-	}
-	if s.Mail == nil {
-		return nil, errors.New("the applied site has no mail section: add one to the template and apply it (see docs/mail.md)")
-	}
-	var svc mailDNSService
-	for _, x := range possed.Services() {
-		if v, ok := x.(mailDNSService); ok {
-			svc = v
-		}
-	}
-	if svc == nil {
-		return nil, errors.New("no service lists mail DNS records in this build")
-	}
-	env, cleanup, err := boxEnv(ctx, nil)
+	s, svc, env, cleanup, err := appliedService[mailDNSService](ctx, "mail dns needs root on the box (it reads the DKIM keys): run with sudo", hasMail, "no service lists mail DNS records in this build")
 	if err != nil {
 		return nil, err
 	}

@@ -4,15 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
-	possed "github.com/posse-project/posse/daemon/box"
 	"github.com/posse-project/posse/internal/printable"
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/spf13/cobra"
@@ -107,27 +103,8 @@ as root on the box, like 'possectl mail dns'. See docs/mail.md.`,
 // service, with progress on stderr.
 func runMailImport(c *cobra.Command, user, source, folder string) (mailImportResult, error) {
 	var res mailImportResult
-	if os.Geteuid() != 0 {
-		return res, errors.New("mail import needs root on the box (it writes into the mailboxes): run with sudo")
-	}
-	s, _, err := provisioning.LoadApplied(&host.Env{Root: "/", StateDir: host.DefaultStateDir})
-	if err != nil {
-		return res, err
-	}
-	if s.Mail == nil {
-		return res, errors.New("the applied site has no mail section: add one to the template and apply it (see docs/mail.md)")
-	}
-	var svc mailImportService
-	for _, x := range possed.Services() {
-		if v, ok := x.(mailImportService); ok {
-			svc = v
-		}
-	}
-	if svc == nil {
-		return res, errors.New("no service imports mail in this build")
-	}
 	ctx := c.Context()
-	env, cleanup, err := boxEnv(ctx, nil)
+	s, svc, env, cleanup, err := appliedService[mailImportService](ctx, "mail import needs root on the box (it writes into the mailboxes): run with sudo", hasMail, "no service imports mail in this build")
 	if err != nil {
 		return res, err
 	}

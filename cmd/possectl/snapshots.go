@@ -8,12 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
-	possed "github.com/posse-project/posse/daemon/box"
-	"github.com/posse-project/posse/provisioning"
 	"github.com/posse-project/posse/provisioning/host"
 	"github.com/posse-project/posse/provisioning/site"
 	"github.com/spf13/cobra"
@@ -64,26 +61,12 @@ type takeResult struct {
 // snapshotsBox loads the applied site and the box's environment and finds
 // the files service.
 func snapshotsBox(ctx context.Context) (*site.Site, *host.Env, snapshotService, func(), error) {
-	if os.Geteuid() != 0 {
-		return nil, nil, nil, nil, errors.New("snapshots need root on the box: run with sudo")
-	}
-	s, _, err := provisioning.LoadApplied(&host.Env{Root: "/", StateDir: host.DefaultStateDir})
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if s.Snapshots == nil {
-		return nil, nil, nil, nil, errors.New("the applied site has no snapshots section: add one to the template and apply it (see docs/snapshots.md)")
-	}
-	var svc snapshotService
-	for _, x := range possed.Services() {
-		if v, ok := x.(snapshotService); ok {
-			svc = v
+	s, svc, env, cleanup, err := appliedService[snapshotService](ctx, "snapshots need root on the box: run with sudo", func(s *site.Site) error {
+		if s.Snapshots == nil {
+			return errors.New("the applied site has no snapshots section: add one to the template and apply it (see docs/snapshots.md)")
 		}
-	}
-	if svc == nil {
-		return nil, nil, nil, nil, errors.New("no service takes snapshots in this build")
-	}
-	env, cleanup, err := boxEnv(ctx, nil)
+		return nil
+	}, "no service takes snapshots in this build")
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"time"
 
@@ -25,13 +24,15 @@ func newFleetProber() fleet.Prober {
 
 var fleetSecretRef = regexp.MustCompile(`\$\{secret:([A-Za-z0-9_.-]+)\}`)
 
-// readFleetTemplate reads a box's template and the values of the secrets
-// it references from its secrets file (mode 0600) or POSSE_SECRET_<NAME>;
+// readFleetTemplate reads a box's template, with the fragments it
+// includes merged in as possed reads it, and the values of the secrets it
+// references from its secrets file (mode 0600) or POSSE_SECRET_<NAME>;
 // secrets found in neither are left to possed, which keeps them from the
-// last apply.
+// last apply. A template with problems is still returned when it could be
+// read: possed names them.
 func readFleetTemplate(file, secrets string) ([]byte, map[string]string, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
+	_, raw, err := site.LoadFlat(file)
+	if raw == nil {
 		return nil, nil, err
 	}
 	store := site.EnvSecrets()

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -62,6 +63,9 @@ type TemplateScreen struct {
 	// outdated is set while the plan is made again because the box
 	// changed since the last one was shown.
 	outdated bool
+	// merged is set when data is the template with its fragments merged
+	// in, so the box's line numbers are not those of the file shown.
+	merged bool
 	// applying is set while an apply runs.
 	applying bool
 	content  fyne.CanvasObject
@@ -92,13 +96,20 @@ func NewTemplateScreen(w fyne.Window, br *Bridge, file string) *TemplateScreen {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			p := t.problems[i]
 			text := fmt.Sprintf("%d:%d  %s", p.Line, p.Col, p.Message)
+			if t.inFragment(p) {
+				text = fmt.Sprintf("%s:%d:%d  %s", filepath.Base(p.File), p.Line, p.Col, p.Message)
+			}
 			if p.Hint != "" {
 				text += "\n→ " + p.Hint
 			}
 			o.(*widget.Label).SetText(text)
 			t.list.SetItemHeight(i, o.(*widget.Label).MinSize().Height)
 		})
-	t.list.OnSelected = func(i widget.ListItemID) { t.JumpTo(t.problems[i].Line) }
+	t.list.OnSelected = func(i widget.ListItemID) {
+		if !t.inFragment(t.problems[i]) { // a fragment's lines are not shown
+			t.JumpTo(t.problems[i].Line)
+		}
+	}
 	t.planBtn = widget.NewButtonWithIcon(tr("Preview plan"), theme.SearchIcon(), t.Preview)
 	t.planBtn.Disable()
 	t.applyBtn = widget.NewButtonWithIcon(tr("Apply…"), theme.ConfirmIcon(), t.askApply)
@@ -168,22 +179,49 @@ func (t *TemplateScreen) Open(file string) {
 	t.file, t.given = file, nil
 	t.path.SetText(filepath.Base(file))
 	t.status.SetText(tr("Checking…"))
-	call(t.br, func(context.Context, Backend) ([]byte, error) { return os.ReadFile(file) }, func(data []byte, err error) {
+	type loaded struct {
+		source, merged []byte
+		site           *site.Site
+		err            error
+	}
+	call(t.br, func(context.Context, Backend) (loaded, error) {
+		var l loaded
+		var err error
+		if l.source, err = os.ReadFile(file); err != nil {
+			return l, err
+		}
+		// The fragments it includes are read from next to it, as
+		// possectl does; the box gets the merged template.
+		l.site, l.merged, l.err = site.LoadFlat(file)
+		return l, nil
+	}, func(l loaded, err error) {
 		if err != nil {
 			t.status.SetText(tr("Cannot read the file: %v", err))
 			return
 		}
-		t.Check(file, data)
+		send := l.merged
+		if send == nil {
+			send = l.source
+		}
+		t.show(file, l.source, send, l.site, l.err)
 	})
 }
 
-// Check validates data (named file) locally and shows the problems.
+// Check validates data (named file) locally and shows the problems. A
+// template given this way cannot include fragments (Open reads them).
 func (t *TemplateScreen) Check(file string, data []byte) {
-	t.file, t.data = file, data
-	t.path.SetText(filepath.Base(file))
 	st, err := site.Parse(file, data)
+	t.show(file, data, data, st, err)
+}
+
+// show shows source (the file as written) with the problems err lists;
+// send is the template the box gets (source with its fragments merged in).
+func (t *TemplateScreen) show(file string, source, send []byte, st *site.Site, err error) {
+	t.file, t.data = file, send
+	t.merged = !bytes.Equal(source, send)
+	t.path.SetText(filepath.Base(file))
 	t.site = st
-	t.source.SetText(strings.TrimRight(string(data), "\n"))
+	t.source.SetText(strings.TrimRight(string(source), "\n"))
 	t.marked = -1
 	t.problems = nil
 	t.planBox.RemoveAll()
@@ -295,6 +333,12 @@ func (t *TemplateScreen) checkSecrets() {
 	t.planBtn.Enable()
 }
 
+// inFragment reports whether p is in a fragment the template includes
+// rather than in the template shown.
+func (t *TemplateScreen) inFragment(p site.Problem) bool {
+	return p.File != "" && t.file != "" && filepath.Clean(p.File) != filepath.Clean(t.file)
+}
+
 // JumpTo highlights line (1-based) in the source view and scrolls to it.
 func (t *TemplateScreen) JumpTo(line int) {
 	if line <= 0 || line > len(t.source.Rows) {
@@ -342,7 +386,12 @@ func (t *TemplateScreen) Preview() {
 		case len(a.problems) > 0:
 			t.problems = t.problems[:0]
 			for _, p := range a.problems {
-				t.problems = append(t.problems, site.Problem{File: t.file, Line: int(p.Line), Col: int(p.Column), Path: p.Path, Message: p.Message, Hint: p.Hint})
+				file := t.file
+				if t.merged {
+					// Lines of the merged template, not of the file shown.
+					file = tr("%s with its fragments", filepath.Base(t.file))
+				}
+				t.problems = append(t.problems, site.Problem{File: file, Line: int(p.Line), Col: int(p.Column), Path: p.Path, Message: p.Message, Hint: p.Hint})
 			}
 			t.empty.Hide()
 			t.list.UnselectAll()

@@ -29,7 +29,7 @@ import (
 // for administrators the workgroup, the AD DNS domain and the password
 // policy from the exported site template. An office manager, who may not
 // read the site, learns the workgroup and a person's shares from
-// Users.Logon (UsersScreen.logons).
+// Users.Logon3 (UsersScreen.logons).
 type siteInfo struct {
 	// host is the box's short host name, as in \\host\share.
 	host string

@@ -43,7 +43,7 @@ type UsersScreen struct {
 	// set once it was asked for, infoReady once it arrived.
 	info                 siteInfo
 	infoAsked, infoReady bool
-	// logons are possed's answers to Users.Logon for the sheets shown:
+	// logons are possed's answers to Users.Logon3 for the sheets shown:
 	// what an office manager, who may not read the site, learns of the
 	// workgroup and of a person's shares.
 	logons map[string]api.LogonInfo

@@ -66,13 +66,13 @@ func (c *Client) Export(ctx context.Context) ([]byte, error) {
 // Users lists users matching query ("" = all).
 func (c *Client) Users(ctx context.Context, query string) ([]api.User, error) {
 	var r []api.User
-	return r, c.call(ctx, api.UsersInterface, "List", []any{&r}, query)
+	return r, c.call(ctx, api.UsersInterface, api.MethodUsersList, []any{&r}, query)
 }
 
 // User returns one user.
 func (c *Client) User(ctx context.Context, username string) (api.User, error) {
 	var u api.User
-	return u, c.call(ctx, api.UsersInterface, "Get", []any{&u}, username)
+	return u, c.call(ctx, api.UsersInterface, api.MethodUsersGet, []any{&u}, username)
 }
 
 // CreateUser adds a user with an initial password.
@@ -177,7 +177,7 @@ func (c *Client) DeleteShare(ctx context.Context, name string) error {
 // Logon says how a user logs on and which shares their groups reach.
 func (c *Client) Logon(ctx context.Context, username string) (api.LogonInfo, error) {
 	var r api.LogonInfo
-	return r, c.call(ctx, api.UsersInterface, "Logon", []any{&r}, username)
+	return r, c.call(ctx, api.UsersInterface, api.MethodUsersLogon, []any{&r}, username)
 }
 
 // Permissions reads the Windows ACL of a folder or file of a share (path
@@ -234,7 +234,7 @@ func (c *Client) Alerts(ctx context.Context) (api.Alerts, error) {
 // BackupStatus reports the backup schedule and last run.
 func (c *Client) BackupStatus(ctx context.Context) (api.BackupStatus, error) {
 	var r api.BackupStatus
-	return r, c.call(ctx, api.BackupInterface, "Status", []any{&r})
+	return r, c.call(ctx, api.BackupInterface, api.MethodBackupStatus, []any{&r})
 }
 
 // RunBackup starts a backup now.

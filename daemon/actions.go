@@ -55,23 +55,26 @@ var methodActions = map[string]string{
 	api.Interface + ".Export":                 ActionSite,
 
 	// The methods of interface version 1 whose types changed
-	// (api.RetiredMethods) keep their action and answer api.ErrVersion;
+	// (api.Retired) keep their action and answer api.ErrVersion;
 	// they change nothing.
 	api.Interface + ".Plan":      ActionSite,
 	api.Interface + ".Apply":     ActionSite,
 	api.Interface + ".ApplyPlan": ActionSite,
 	api.Interface + ".JobResult": ActionSite,
 
-	api.UsersInterface + ".List":        ActionUsers,
-	api.UsersInterface + ".Get":         ActionUsers,
-	api.UsersInterface + ".Logon":       ActionUsers,
-	api.UsersInterface + ".Create":      ActionUsers,
-	api.UsersInterface + ".Update":      ActionUsers,
-	api.UsersInterface + ".SetPassword": ActionUsers,
-	api.UsersInterface + ".Disable":     ActionUsers,
-	api.UsersInterface + ".Enable":      ActionUsers,
-	api.UsersInterface + ".Delete":      ActionUsers,
-	api.UsersInterface + ".Import":      ActionUsers,
+	api.UsersInterface + "." + api.MethodUsersList:  ActionUsers,
+	api.UsersInterface + "." + api.MethodUsersGet:   ActionUsers,
+	api.UsersInterface + "." + api.MethodUsersLogon: ActionUsers,
+	api.UsersInterface + ".List":                    ActionUsers, // version 2, retired
+	api.UsersInterface + ".Get":                     ActionUsers, // version 2, retired
+	api.UsersInterface + ".Logon":                   ActionUsers, // version 2, retired
+	api.UsersInterface + ".Create":                  ActionUsers,
+	api.UsersInterface + ".Update":                  ActionUsers,
+	api.UsersInterface + ".SetPassword":             ActionUsers,
+	api.UsersInterface + ".Disable":                 ActionUsers,
+	api.UsersInterface + ".Enable":                  ActionUsers,
+	api.UsersInterface + ".Delete":                  ActionUsers,
+	api.UsersInterface + ".Import":                  ActionUsers,
 
 	api.GroupsInterface + ".List":       ActionUsers,
 	api.GroupsInterface + ".Create":     ActionUsers,
@@ -90,12 +93,13 @@ var methodActions = map[string]string{
 	api.MailInterface + ".SetAlias":    ActionSite,
 	api.MailInterface + ".DeleteAlias": ActionSite,
 
-	api.BackupInterface + ".Status":    ActionHealth,
-	api.BackupInterface + ".Run":       ActionSite,
-	api.BackupInterface + ".RunCopy":   ActionSite,
-	api.BackupInterface + ".Snapshots": ActionSite,
-	api.BackupInterface + ".Browse":    ActionSite,
-	api.BackupInterface + ".Restore":   ActionSite,
+	api.BackupInterface + "." + api.MethodBackupStatus: ActionHealth,
+	api.BackupInterface + ".Status":                    ActionHealth, // version 2, retired
+	api.BackupInterface + ".Run":                       ActionSite,
+	api.BackupInterface + ".RunCopy":                   ActionSite,
+	api.BackupInterface + ".Snapshots":                 ActionSite,
+	api.BackupInterface + ".Browse":                    ActionSite,
+	api.BackupInterface + ".Restore":                   ActionSite,
 
 	// Listing the pending updates reads (and with refresh, updates apt's
 	// lists, as apt's own timer does); installing them is the

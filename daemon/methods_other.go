@@ -178,9 +178,9 @@ func (o *mail) DeleteAlias(sender dbus.Sender, msg dbus.Message, address string)
 // backup is the object on api.BackupInterface.
 type backup struct{ s *Server }
 
-// Status reports the backup schedule and last run.
-func (o *backup) Status(sender dbus.Sender, msg dbus.Message) (api.BackupStatus, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.BackupInterface, "Status")
+// Status3 reports the backup schedule and last run.
+func (o *backup) Status3(sender dbus.Sender, msg dbus.Message) (api.BackupStatus, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.BackupInterface, api.MethodBackupStatus)
 	if derr != nil {
 		return api.BackupStatus{}, derr
 	}

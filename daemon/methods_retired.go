@@ -37,9 +37,39 @@ func (o *root) JobResult(sender dbus.Sender, msg dbus.Message, job string) (bool
 	return false, o.retired(sender, msg, "JobResult")
 }
 
-// retired logs the call like any other and returns the version error.
+// The methods below are interface version 2's Users.List, Get and Logon
+// and Backup.Status, with their arguments: their results grew fields in
+// version 3, which a version 2 client could not read.
+
+// List answers a version 2 client with api.ErrVersion.
+func (o *users) List(sender dbus.Sender, msg dbus.Message, query string) (string, *dbus.Error) {
+	return "", retired(o.s, sender, msg, api.UsersInterface, "List")
+}
+
+// Get answers a version 2 client with api.ErrVersion.
+func (o *users) Get(sender dbus.Sender, msg dbus.Message, username string) (string, *dbus.Error) {
+	return "", retired(o.s, sender, msg, api.UsersInterface, "Get")
+}
+
+// Logon answers a version 2 client with api.ErrVersion.
+func (o *users) Logon(sender dbus.Sender, msg dbus.Message, username string) (string, *dbus.Error) {
+	return "", retired(o.s, sender, msg, api.UsersInterface, "Logon")
+}
+
+// Status answers a version 2 client with api.ErrVersion.
+func (o *backup) Status(sender dbus.Sender, msg dbus.Message) (string, *dbus.Error) {
+	return "", retired(o.s, sender, msg, api.BackupInterface, "Status")
+}
+
+// retired answers a version 1 call on the main interface.
 func (o *root) retired(sender dbus.Sender, msg dbus.Message, method string) *dbus.Error {
-	c, derr := o.s.begin(sender, msg, api.Interface, method)
+	return retired(o.s, sender, msg, api.Interface, method)
+}
+
+// retired logs the call like any other (polkit decides first, under the
+// method's action) and returns the version error.
+func retired(s *Server, sender dbus.Sender, msg dbus.Message, iface, method string) *dbus.Error {
+	c, derr := s.begin(sender, msg, iface, method)
 	if derr != nil {
 		return derr
 	}

@@ -15,10 +15,10 @@ import (
 // users is the object on api.UsersInterface.
 type users struct{ s *Server }
 
-// List returns users whose username, name or mail contains query
+// List3 returns users whose username, name or mail contains query
 // (case-insensitive); "" lists all.
-func (o *users) List(sender dbus.Sender, msg dbus.Message, query string) ([]api.User, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.UsersInterface, "List")
+func (o *users) List3(sender dbus.Sender, msg dbus.Message, query string) ([]api.User, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.UsersInterface, api.MethodUsersList)
 	if derr != nil {
 		return nil, derr
 	}
@@ -30,9 +30,9 @@ func (o *users) List(sender dbus.Sender, msg dbus.Message, query string) ([]api.
 	return nonNil(r), c.done(err)
 }
 
-// Get returns one user.
-func (o *users) Get(sender dbus.Sender, msg dbus.Message, username string) (api.User, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.UsersInterface, "Get")
+// Get3 returns one user.
+func (o *users) Get3(sender dbus.Sender, msg dbus.Message, username string) (api.User, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.UsersInterface, api.MethodUsersGet)
 	if derr != nil {
 		return api.User{}, derr
 	}
@@ -45,10 +45,10 @@ func (o *users) Get(sender dbus.Sender, msg dbus.Message, username string) (api.
 	return u, c.done(err)
 }
 
-// Logon says how a user logs on and which shares their groups reach (the
+// Logon3 says how a user logs on and which shares their groups reach (the
 // password sheet).
-func (o *users) Logon(sender dbus.Sender, msg dbus.Message, username string) (api.LogonInfo, *dbus.Error) {
-	c, derr := o.s.begin(sender, msg, api.UsersInterface, "Logon")
+func (o *users) Logon3(sender dbus.Sender, msg dbus.Message, username string) (api.LogonInfo, *dbus.Error) {
+	c, derr := o.s.begin(sender, msg, api.UsersInterface, api.MethodUsersLogon)
 	if derr != nil {
 		return api.LogonInfo{}, derr
 	}

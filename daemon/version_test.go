@@ -8,43 +8,64 @@ import (
 	"testing"
 	"time"
 
+	"github.com/posse-project/posse/client"
 	"github.com/posse-project/posse/daemon/api"
 )
 
-// TestVersion1ClientGetsTheVersionError calls the methods of interface
-// version 1 as a version 1 client does (their old names and arguments):
-// each answers api.ErrVersion, which the client shows as "possectl and
-// possed differ in version: update both", and nothing is applied.
-func TestVersion1ClientGetsTheVersionError(t *testing.T) {
+// TestOlderClientGetsTheVersionError calls the methods of earlier
+// interface versions as such a client does (their old names and
+// arguments): each answers api.ErrVersion, which the client shows as
+// "possectl and possed differ in version: update both", and nothing is
+// applied.
+func TestOlderClientGetsTheVersionError(t *testing.T) {
 	r := newRig(t, rigOpts{})
 	c := r.admin(t)
 	obj := c.Conn().Object(api.BusName, api.ObjectPath)
 	tmpl, secrets := []byte("version: 1\n"), map[string]string{"admin": "x"}
 	calls := map[string][]any{
-		"Plan":      {tmpl, secrets},
-		"Apply":     {tmpl, secrets},
-		"ApplyPlan": {tmpl, secrets, strings.Repeat("0", 64)},
-		"JobResult": {"job-1"},
+		api.Interface + ".Plan":         {tmpl, secrets},
+		api.Interface + ".Apply":        {tmpl, secrets},
+		api.Interface + ".ApplyPlan":    {tmpl, secrets, strings.Repeat("0", 64)},
+		api.Interface + ".JobResult":    {"job-1"},
+		api.UsersInterface + ".List":    {""},
+		api.UsersInterface + ".Get":     {"anna"},
+		api.UsersInterface + ".Logon":   {"anna"},
+		api.BackupInterface + ".Status": nil,
 	}
-	if len(calls) != len(api.RetiredMethods) {
-		t.Fatalf("api.RetiredMethods %v, test calls %d", api.RetiredMethods, len(calls))
-	}
-	for _, m := range api.RetiredMethods {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := obj.CallWithContext(ctx, api.Interface+"."+m, 0, calls[m]...).Err
-		cancel()
-		name, msg := errorOf(err)
-		if name != api.ErrVersion || !strings.Contains(msg, "possectl and possed differ in version: update both") {
-			t.Errorf("%s as version 1 calls it: %s %q", m, name, msg)
+	n := 0
+	for iface, methods := range api.Retired {
+		for _, m := range methods {
+			n++
+			args, ok := calls[iface+"."+m]
+			if !ok {
+				t.Errorf("api.Retired has %s.%s, which this test does not call", iface, m)
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := obj.CallWithContext(ctx, iface+"."+m, 0, args...).Err
+			cancel()
+			name, msg := errorOf(err)
+			if name != api.ErrVersion || !strings.Contains(msg, "possectl and possed differ in version: update both") {
+				t.Errorf("%s.%s as an older client calls it: %s %q", iface, m, name, msg)
+			}
 		}
 	}
+	if n != len(calls) {
+		t.Errorf("api.Retired lists %d methods, the test calls %d", n, len(calls))
+	}
 	if n := r.backend.MaxConcurrentChanges(); n != 0 {
-		t.Errorf("a version 1 call reached the backend (%d changes)", n)
+		t.Errorf("an older client's call reached the backend (%d changes)", n)
 	}
 	// The new names work.
 	p, err := c.Plan(ctx(t), tmpl, secrets)
 	if err != nil || len(p.Steps) != 3 || p.ID == "" {
 		t.Fatalf("Plan = %+v, %v", p, err)
+	}
+	if _, err := c.Users(ctx(t), ""); err != nil {
+		t.Fatalf("Users: %v", err)
+	}
+	if _, err := c.BackupStatus(ctx(t)); client.IsVersion(err) {
+		t.Fatalf("BackupStatus: %v", err)
 	}
 }
 

@@ -67,7 +67,7 @@ type probe struct {
 var matrixProbes = []probe{
 	{"status", api.Interface, "Status", nil},
 	{"health", api.Interface, "Usage", nil},
-	{"users", api.UsersInterface, "List", []string{"s", ""}},
+	{"users", api.UsersInterface, api.MethodUsersList, []string{"s", ""}},
 	{"site", api.Interface, "Export", nil},
 }
 

@@ -143,7 +143,7 @@ func TestFiles(t *testing.T) {
 		if _, err := exec.LookPath("smbcacls"); err != nil {
 			t.Skip("smbcacls is not installed on the host (scripts/deps.sh installs it for CI with smbclient)")
 		}
-		auth := filepath.Join(dir, "auth-alice")
+		auth := harness.SMBAuth(t, dir, "FILES", "alice", filesPasswords["alice"])
 		out, err := harness.Host("smbcacls", "//"+ip+"/Akten", "/", "-A", auth, "-a", `ACL:FILES\carol:ALLOWED/OI|CI/FULL`)
 		if err == nil || !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
 			t.Errorf("a writer changed the share root's ACL: %v: %s", err, out)

@@ -35,10 +35,7 @@ func TestBackupShareRestore(t *testing.T) {
 
 	// alice writes the file through Samba, which gives it the NT ACL it
 	// inherits from the share.
-	auth := filepath.Join(dir, "auth-alice")
-	if err := os.WriteFile(auth, []byte("username = alice\npassword = "+alicePW+"\ndomain = BACKUP\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	auth := harness.SMBAuth(t, dir, "BACKUP", "alice", alicePW)
 	smb := func(cmds string) (string, error) {
 		return harness.Host("smbclient", "//"+ip+"/Akten", "-m", "SMB3", "-A", auth, "-c", cmds)
 	}

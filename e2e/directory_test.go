@@ -137,8 +137,7 @@ func TestDirectory(t *testing.T) {
 		if o, _, _ := tb.Possectl(t, "", "status"); !strings.Contains(o, "not chosen their own password yet:") || !strings.Contains(o, "hbecker") {
 			t.Errorf("status does not name hbecker as still to choose a password:\n%s", o)
 		}
-		auth := filepath.Join(dir, "auth-hbecker")
-		os.WriteFile(auth, []byte("username = hbecker\npassword = "+hbeckerPW+"\ndomain = MUELLER\n"), 0o600)
+		auth := harness.SMBAuth(t, dir, "MUELLER", "hbecker", hbeckerPW)
 		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err == nil || !strings.Contains(out, "NT_STATUS_PASSWORD_MUST_CHANGE") {
 			t.Fatalf("logon with the initial password before: %v\n%s", err, out)
 		}
@@ -345,8 +344,7 @@ func checkAdminsAndServiceAccounts(t *testing.T, tb *harness.TestBox, dir, ca st
 		if o, e, code := tb.Output(t, "doveadm", "user", "anna.mueller@mueller-partner.example"); code != 0 {
 			t.Errorf("dovecot lookup of a person (control): %d %s %s", code, o, e)
 		}
-		auth := filepath.Join(dir, "auth-scanbox")
-		os.WriteFile(auth, []byte("username = scanbox\npassword = "+scanboxPW+"\ndomain = MUELLER\n"), 0o600)
+		auth := harness.SMBAuth(t, dir, "MUELLER", "scanbox", scanboxPW)
 		if out, err := harness.Host("smbclient", "//"+ip+"/netlogon", "-A", auth, "-c", "ls"); err != nil {
 			t.Errorf("smbclient as scanbox: %v\n%s", err, out)
 		}

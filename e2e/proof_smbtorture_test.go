@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -58,10 +57,7 @@ samba-tool user create tester %q >/dev/null
 samba-tool ntacl set --use-s3fs --service=stockmodify 'O:LAG:DUD:PAI(A;OICI;FA;;;DA)(A;OICIIO;FA;;;CO)(A;OICI;0x001301bf;;;DU)' /srv/stockmodify
 `, adminPW, tb.IP(), testerPW)
 	tb.MustRun(t, "sh", "-c", script)
-	auth := filepath.Join(dir, "auth-tester")
-	if err := os.WriteFile(auth, []byte("username = tester\npassword = "+testerPW+"\ndomain = STOCK\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	auth := harness.SMBAuth(t, dir, "STOCK", "tester", testerPW)
 	harness.Eventually(t, 60*time.Second, func() error {
 		out, err := harness.Host("smbclient", "//"+tb.IP()+"/stock", "-A", auth, "-c", "ls")
 		if err != nil {

@@ -208,6 +208,17 @@ func (tb *TestBox) Exec(t testing.TB, stdin string, argv ...string) (stdout, std
 	return o.String(), e.String(), code
 }
 
+// mustExec is Exec that fails the test on a non-zero exit with the
+// command's output, and returns its stdout.
+func (tb *TestBox) mustExec(t testing.TB, stdin string, argv ...string) string {
+	t.Helper()
+	o, e, code := tb.Exec(t, stdin, argv...)
+	if code != 0 {
+		t.Fatalf("%q in box %s exited with %d\nstdout:\n%s\nstderr:\n%s", argv, tb.Name(), code, o, e)
+	}
+	return o
+}
+
 // Possectl runs possectl inside the box as root with stdin and returns
 // its stdout, stderr and exit code.
 func (tb *TestBox) Possectl(t testing.TB, stdin string, args ...string) (stdout, stderr string, code int) {
@@ -219,11 +230,7 @@ func (tb *TestBox) Possectl(t testing.TB, stdin string, args ...string) (stdout,
 // fails the test with the command's output.
 func (tb *TestBox) MustRun(t testing.TB, argv ...string) string {
 	t.Helper()
-	o, e, code := tb.Output(t, argv...)
-	if code != 0 {
-		t.Fatalf("%q in box %s exited with %d\nstdout:\n%s\nstderr:\n%s", argv, tb.Name(), code, o, e)
-	}
-	return o
+	return tb.mustExec(t, "", argv...)
 }
 
 // TryApply is Apply without failing: it returns possectl apply's combined

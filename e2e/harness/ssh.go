@@ -70,14 +70,6 @@ func (tb *TestBox) CheckSSH(t testing.TB, login string) {
 	}
 }
 
-// mustExec is Exec that fails the test on a non-zero exit.
-func (tb *TestBox) mustExec(t testing.TB, stdin string, argv ...string) {
-	t.Helper()
-	if o, e, code := tb.Exec(t, stdin, argv...); code != 0 {
-		t.Fatalf("%q in box %s exited with %d\nstdout:\n%s\nstderr:\n%s", argv, tb.Name(), code, o, e)
-	}
-}
-
 // HostKey makes an unencrypted ed25519 key for the test's own SSH client
 // on the host: the private key is written to dir/id_ed25519 (0600), and
 // the public key is returned in authorized_keys form.
